@@ -1,0 +1,245 @@
+"""Storing articles: identity, versions, paragraphs and links, in bulk.
+
+An article is identified by its key (canonical URL, feed GUID or import id), so re-polling or
+re-importing adds nothing, and the same article reached through two feeds is stored once. A
+changed text becomes a new version; the old version and its paragraphs stay, but leave the
+index: their units and passages are removed so analysis only ever sees current text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from dedup.models import (
+    Article,
+    ArticleVersion,
+    Link,
+    Paragraph,
+    Passage,
+    Source,
+    Unit,
+    utcnow,
+)
+from dedup.records import ArticleRecord, SaveResult
+from dedup.urls import domain_of
+
+_CHUNK = 500
+
+
+def content_hash(title: str | None, text: str) -> str:
+    return hashlib.sha256(f"{title or ''}\x00{text}".encode()).hexdigest()
+
+
+def norm_hash(norm_text: str) -> str:
+    """Short stable hash of a normalised paragraph, for exact-duplicate grouping."""
+    return hashlib.blake2b(norm_text.encode(), digest_size=8).hexdigest()
+
+
+def source_ids(
+    session: Session, records: Iterable[ArticleRecord]
+) -> dict[str, int]:
+    """Ids of the records' sources, creating missing ones (display name and domain kept)."""
+    wanted: dict[str, ArticleRecord] = {}
+    for rec in records:
+        wanted.setdefault(rec.source, rec)
+    found = dict(
+        session.execute(select(Source.name, Source.id).where(Source.name.in_(wanted))).tuples()
+    )
+    for name, rec in wanted.items():
+        if name in found:
+            continue
+        domain = rec.domain or (domain_of(rec.url) if rec.url else None)
+        source = Source(name=name, display_name=rec.site, domain=domain)
+        session.add(source)
+        session.flush()
+        found[name] = source.id
+    return found
+
+
+def ensure_source(session: Session, name: str, display_name: str | None = None,
+                  domain: str | None = None) -> int:
+    """Id of the source ``name``, created if missing; fills a missing display name or domain."""
+    source = session.execute(select(Source).where(Source.name == name)).scalar_one_or_none()
+    if source is None:
+        source = Source(name=name, display_name=display_name, domain=domain)
+        session.add(source)
+        session.flush()
+    else:
+        if display_name and not source.display_name:
+            source.display_name = display_name
+        if domain and not source.domain:
+            source.domain = domain
+    return source.id
+
+
+def save_articles(
+    session: Session,
+    records: Sequence[ArticleRecord],
+    feed_id: int | None = None,
+    now: datetime | None = None,
+) -> SaveResult:
+    """Store new articles and new versions of changed ones; unchanged ones cost one lookup.
+
+    Works in the caller's transaction, so a feed's entries and its new HTTP validators commit
+    together: a run killed half-way leaves nothing that makes the next run skip an entry.
+    """
+    result = SaveResult()
+    now = now or utcnow()
+    # Later records win inside one batch (a feed can list an entry twice).
+    unique: dict[str, ArticleRecord] = {}
+    for rec in records:
+        unique[rec.key] = rec
+    batch = list(unique.values())
+    for start in range(0, len(batch), _CHUNK):
+        result.add(_save_chunk(session, batch[start : start + _CHUNK], feed_id, now))
+    return result
+
+
+def _save_chunk(
+    session: Session, records: list[ArticleRecord], feed_id: int | None, now: datetime
+) -> SaveResult:
+    result = SaveResult()
+    sources = source_ids(session, records)
+    keys = [r.key for r in records]
+    existing = {
+        key: (article_id, chash, number)
+        for key, article_id, chash, number in session.execute(
+            select(Article.key, Article.id, ArticleVersion.content_hash, ArticleVersion.number)
+            .join(ArticleVersion, ArticleVersion.id == Article.current_version_id, isouter=True)
+            .where(Article.key.in_(keys))
+        ).tuples()
+    }
+    new_records: list[ArticleRecord] = []
+    changed: list[tuple[ArticleRecord, int, int]] = []
+    for rec in records:
+        hit = existing.get(rec.key)
+        if hit is None:
+            new_records.append(rec)
+        elif hit[1] != content_hash(rec.title, rec.text):
+            changed.append((rec, hit[0], (hit[2] or 0) + 1))
+        else:
+            result.unchanged += 1
+            result.article_ids.append(hit[0])
+
+    if new_records:
+        rows = [
+            {
+                "key": r.key,
+                "source_id": sources[r.source],
+                "feed_id": feed_id,
+                "url": r.url,
+                "guid": r.guid,
+                "title": r.title,
+                "author": r.author,
+                "published": r.published,
+                "first_seen": now,
+                "updated_at": now,
+                "origin_path": r.origin_path,
+            }
+            for r in new_records
+        ]
+        ids = session.execute(
+            insert(Article).returning(Article.id, sort_by_parameter_order=True), rows
+        ).scalars().all()
+        targets = [(rec, article_id, 1) for rec, article_id in zip(new_records, ids, strict=True)]
+        _insert_versions(session, targets, now)
+        result.new += len(new_records)
+        result.article_ids.extend(ids)
+
+    if changed:
+        _retire_current_versions(session, [article_id for _, article_id, _ in changed])
+        _insert_versions(session, changed, now)
+        for rec, article_id, _ in changed:
+            session.execute(
+                update(Article)
+                .where(Article.id == article_id)
+                .values(title=rec.title, updated_at=now, published=rec.published,
+                        author=rec.author)
+            )
+        result.changed += len(changed)
+        result.article_ids.extend(article_id for _, article_id, _ in changed)
+    return result
+
+
+def _insert_versions(
+    session: Session, targets: list[tuple[ArticleRecord, int, int]], now: datetime
+) -> None:
+    version_rows = [
+        {
+            "article_id": article_id,
+            "number": number,
+            "title": rec.title,
+            "text": rec.text,
+            "content_hash": content_hash(rec.title, rec.text),
+            "fetched_at": now,
+            "full_text": rec.full_text,
+        }
+        for rec, article_id, number in targets
+    ]
+    version_ids = session.execute(
+        insert(ArticleVersion).returning(ArticleVersion.id, sort_by_parameter_order=True),
+        version_rows,
+    ).scalars().all()
+    paragraph_rows = []
+    link_rows = []
+    for (rec, article_id, _), version_id in zip(targets, version_ids, strict=True):
+        session.execute(
+            update(Article).where(Article.id == article_id).values(current_version_id=version_id)
+        )
+        for p in rec.paragraphs:
+            paragraph_rows.append(
+                {
+                    "version_id": version_id,
+                    "article_id": article_id,
+                    "position": p.position,
+                    "kind": p.kind,
+                    "text": p.text,
+                    "norm_text": p.norm_text,
+                    "norm_hash": norm_hash(p.norm_text),
+                    "start": p.start,
+                    "end": p.end,
+                    "words": p.words,
+                    "indexed": False,
+                }
+            )
+        seen_urls: set[str] = set()
+        for url, anchor in rec.links:
+            if url in seen_urls:
+                continue
+            seen_urls.add(url)
+            link_rows.append(
+                {
+                    "version_id": version_id,
+                    "article_id": article_id,
+                    "url": url,
+                    "domain": domain_of(url),
+                    "anchor": anchor,
+                }
+            )
+    if paragraph_rows:
+        session.execute(insert(Paragraph), paragraph_rows)
+    if link_rows:
+        session.execute(insert(Link), link_rows)
+
+
+def _retire_current_versions(session: Session, article_ids: list[int]) -> None:
+    """Take the current versions' paragraphs out of the index before a new version lands."""
+    old_paragraphs = (
+        select(Paragraph.id)
+        .join(Article, Article.current_version_id == Paragraph.version_id)
+        .where(Article.id.in_(article_ids))
+    )
+    session.execute(delete(Unit).where(Unit.paragraph_id.in_(old_paragraphs)))
+    session.execute(
+        delete(Passage).where(
+            or_(Passage.paragraph_a.in_(old_paragraphs), Passage.paragraph_b.in_(old_paragraphs))
+        )
+    )
+    session.execute(
+        update(Paragraph).where(Paragraph.id.in_(old_paragraphs)).values(indexed=False)
+    )

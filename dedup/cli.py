@@ -1,0 +1,164 @@
+"""The ``dedup`` command: parses options, calls one library function, renders the result.
+
+Every :class:`~dedup.errors.DedupError` becomes one line on stderr and its exit code; no
+traceback reaches a user unless ``--verbose`` is given for an internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dedup import pipeline
+from dedup.config import Settings, load_settings
+from dedup.errors import EXIT_CODES, DedupError
+from dedup.progress import NullProgress, Progress, RichProgress
+
+T = TypeVar("T")
+
+_EXIT_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
+
+
+@dataclass
+class Context:
+    db: str | None
+    config: str | None
+    verbose: bool
+    quiet: bool
+
+    def settings(self) -> Settings:
+        return load_settings(self.config, self.db)
+
+    def progress(self) -> Progress:
+        if self.quiet or not sys.stderr.isatty():
+            return NullProgress()
+        return RichProgress()
+
+
+def _run(func: Callable[[], T], verbose: bool) -> T:
+    """Call the library; map its errors to one line and an exit code."""
+    try:
+        return func()
+    except DedupError as exc:
+        click.echo(f"dedup: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("dedup: interrupted; committed work is kept, rerun to continue", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if verbose:
+            raise
+        click.echo(
+            f"dedup: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with --verbose for the traceback and please report it)",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(
+    help="Duplicate and syndication detector for news feeds.\n\n"
+    "Polls feeds (or imports archives) into a SQLite store, finds paragraphs reused across "
+    "articles, groups articles into stories and names who published first and what each "
+    "copier kept, changed, dropped and added.",
+    epilog=f"Exit codes:\n\n{_EXIT_HELP}",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--db",
+    metavar="PATH_OR_URL",
+    help="Database file or SQLAlchemy URL (default: $DEDUP_DB or db/dedup.sqlite).",
+)
+@click.option(
+    "--config",
+    metavar="PATH",
+    help="Feeds and settings file (default: ./feeds.yml).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens to stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Print results only: no progress bars.")
+@click.version_option(package_name="dedup")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = Context(db=db, config=config, verbose=verbose, quiet=quiet)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source", help="Source name for every article (default: from the file).")
+@click.option("--no-analyze", is_flag=True, help="Store only; run `dedup analyze` later.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def import_cmd(
+    obj: Context, paths: tuple[Path, ...], source: str | None, no_analyze: bool, fmt: str
+) -> None:
+    """Import archived articles: .txt, .html, .jsonl and Reuters .sgm files or folders.
+
+    A .txt file's first non-empty line is its title and blank lines separate paragraphs; the
+    source is the file stem unless --source is given. A .jsonl file holds one article per line
+    with `source` and `text` or `html` (optional `title`, `url`, `published`, `id`). Bad records
+    are named on stderr with file and line and skipped; importing the same file twice adds
+    nothing.
+    """
+    summary = _run(
+        lambda: pipeline.import_paths(
+            obj.settings(), list(paths), source=source, analyze=not no_analyze,
+            progress=obj.progress(),
+        ),
+        obj.verbose,
+    )
+    for bad in summary.bad:
+        click.echo(f"dedup: skipped {bad}", err=True)
+    if fmt == "json":
+        _echo_json(summary.as_dict())
+    else:
+        click.echo(summary.describe())
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def analyze(obj: Context, fmt: str) -> None:
+    """Fingerprint new paragraphs, link reused passages and update stories.
+
+    Costs what is new since the last run; with nothing new it does nothing.
+    """
+    summary = _run(lambda: pipeline.analyze(obj.settings(), progress=obj.progress()), obj.verbose)
+    if fmt == "json":
+        _echo_json(summary.as_dict())
+    else:
+        click.echo(summary.describe())
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def reindex(obj: Context, yes: bool) -> None:
+    """Rebuild the paragraph index with the current fingerprint settings.
+
+    Needed after the shingle size, number of permutations or bands change: signatures made
+    with different settings are never mixed.
+    """
+    if not yes and sys.stdin.isatty():
+        click.confirm("Drop the index and all reuse links and rebuild them?", abort=True)
+    summary = _run(lambda: pipeline.reindex(obj.settings(), progress=obj.progress()), obj.verbose)
+    click.echo(summary.describe())
+
+
+def main() -> None:
+    cli(prog_name="dedup")

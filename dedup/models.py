@@ -1,0 +1,363 @@
+"""SQLAlchemy models: the store's schema, a public interface documented in ``docs/schema.md``.
+
+The schema changes only through the Alembic migrations in ``db/migrations``; a test checks that
+a blank database migrated to head matches these models. Every timestamp is stored as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and always returned timezone-aware.
+
+    SQLite has no time zone type; storing naive UTC keeps values sortable as text, and this
+    decorator refuses naive datetimes on the way in so no local time slips into the store.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    """A publisher (site). Articles, feeds and stories' origins point at it."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, doc="stable key, e.g. 'joemygod'")
+    display_name: Mapped[str | None] = mapped_column(String(200), doc="name shown in reports")
+    domain: Mapped[str | None] = mapped_column(String(255), index=True, doc="host, www. stripped")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Feed(Base):
+    """A feed from ``feeds.yml`` with its HTTP cache validators and health."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(Text, doc="URL as configured")
+    current_url: Mapped[str | None] = mapped_column(Text, doc="URL after a permanent redirect")
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_status: Mapped[int | None] = mapped_column(Integer, doc="HTTP status of the last poll")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    bozo: Mapped[bool] = mapped_column(Boolean, default=False, doc="last parse was malformed")
+    failures: Mapped[int] = mapped_column(Integer, default=0, doc="consecutive failed polls")
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, doc="backoff: not before")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FetchAttempt(Base):
+    """One HTTP fetch (or file read) of a feed: the poll log."""
+
+    __tablename__ = "fetch_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    url: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[int | None] = mapped_column(Integer, doc="HTTP status; null for files/errors")
+    outcome: Mapped[str] = mapped_column(
+        String(20), doc="ok | not_modified | bozo | error | gone | moved | skipped"
+    )
+    error: Mapped[str | None] = mapped_column(Text)
+    bozo: Mapped[bool] = mapped_column(Boolean, default=False)
+    bytes: Mapped[int | None] = mapped_column(Integer)
+    entries_seen: Mapped[int] = mapped_column(Integer, default=0)
+    entries_new: Mapped[int] = mapped_column(Integer, default=0)
+    entries_changed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Article(Base):
+    """A story as one publisher ran it, identified by canonical URL, feed GUID or import id."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True, doc="identity: canonical URL, GUID or id")
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
+    url: Mapped[str | None] = mapped_column(Text, doc="canonical URL, tracking parameters dropped")
+    guid: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text, doc="title of the current version")
+    author: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, index=True, doc="publication time as the source claims it"
+    )
+    first_seen: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, index=True, doc="when dedup first stored it"
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version")
+    )
+    origin_path: Mapped[str | None] = mapped_column(Text, doc="file it was imported from")
+
+
+class ArticleVersion(Base):
+    """The text of an article at one time; a changed text is a new version, the old kept."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "number"),
+        UniqueConstraint("article_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer, doc="1 for the first text seen")
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, doc="clean text; paragraphs separated by blank lines")
+    content_hash: Mapped[str] = mapped_column(String(64), doc="sha256 of title + text")
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    full_text: Mapped[bool] = mapped_column(
+        Boolean, default=True, doc="false when only a feed summary was available"
+    )
+
+
+class Paragraph(Base):
+    """A paragraph of one article version, in order, with offsets into the version's text."""
+
+    __tablename__ = "paragraphs"
+    __table_args__ = (
+        UniqueConstraint("version_id", "position"),
+        Index("ix_paragraphs_unindexed", "indexed", "kind"),
+        Index("ix_paragraphs_article", "article_id", "position"),
+        Index("ix_paragraphs_norm_hash", "norm_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("article_versions.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, doc="0-based order in the version")
+    kind: Mapped[str] = mapped_column(
+        String(12), doc="body | comment | boilerplate (promo, bio, share boxes)"
+    )
+    text: Mapped[str] = mapped_column(Text, doc="as published, whitespace tidied")
+    norm_text: Mapped[str] = mapped_column(Text, doc="normalised: Unicode, case, punctuation")
+    norm_hash: Mapped[str] = mapped_column(String(16), doc="hash of norm_text, for exact reuse")
+    start: Mapped[int] = mapped_column(Integer, doc="character offset into the version text")
+    end: Mapped[int] = mapped_column(Integer)
+    words: Mapped[int] = mapped_column(Integer)
+    indexed: Mapped[bool] = mapped_column(Boolean, default=False, doc="fingerprinted and indexed")
+
+
+class Link(Base):
+    """A hyperlink found in an article's HTML: evidence for origin detection."""
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("version_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("article_versions.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    anchor: Mapped[str | None] = mapped_column(Text)
+
+
+class IndexSetting(Base):
+    """The fingerprint settings the stored index was built with (shingle, num_perm, bands...)."""
+
+    __tablename__ = "index_settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Unit(Base):
+    """An indexed piece of a paragraph: the whole paragraph or one of its sentences/windows."""
+
+    __tablename__ = "units"
+    __table_args__ = (Index("ix_units_paragraph", "paragraph_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paragraph_id: Mapped[int] = mapped_column(ForeignKey("paragraphs.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer, doc="offset into the paragraph's norm_text")
+    end: Mapped[int] = mapped_column(Integer)
+    shingles: Mapped[int] = mapped_column(Integer, doc="number of distinct shingles")
+    signature: Mapped[bytes] = mapped_column(LargeBinary, doc="MinHash values, uint32 little-end")
+
+
+class BandKey(Base):
+    """LSH band keys: one row per (band hash, unit). Candidates share a key."""
+
+    __tablename__ = "band_keys"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, doc="64-bit hash of band + rows")
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Passage(Base):
+    """A reused passage: two paragraphs of different articles found to share text."""
+
+    __tablename__ = "passages"
+    __table_args__ = (
+        UniqueConstraint("paragraph_a", "paragraph_b"),
+        Index("ix_passages_b", "paragraph_b"),
+        Index("ix_passages_articles", "article_a", "article_b"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paragraph_a: Mapped[int] = mapped_column(
+        ForeignKey("paragraphs.id", ondelete="CASCADE"), doc="the lower paragraph id"
+    )
+    paragraph_b: Mapped[int] = mapped_column(ForeignKey("paragraphs.id", ondelete="CASCADE"))
+    article_a: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    article_b: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    similarity: Mapped[float] = mapped_column(Float, doc="Jaccard similarity of word shingles")
+    containment: Mapped[float] = mapped_column(
+        Float, doc="share of the smaller paragraph's shingles found in the other"
+    )
+    kind: Mapped[str] = mapped_column(String(10), doc="reuse | quote | template")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Story(Base):
+    """A group of articles that carry the same reused text, with its decided origin."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="active", doc="active | merged | gone")
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
+    origin_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL")
+    )
+    origin_name: Mapped[str | None] = mapped_column(Text, doc="publisher named as the origin")
+    origin_external: Mapped[bool] = mapped_column(
+        Boolean, default=False, doc="origin is credited by copies but not in the store"
+    )
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoryMember(Base):
+    """An article's place in a story: its role and ledger fractions against the origin."""
+
+    __tablename__ = "story_members"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(10), doc="origin | copy")
+    shared_paragraphs: Mapped[int] = mapped_column(Integer, default=0)
+    kept: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text kept")
+    edited: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text edited")
+    dropped: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text dropped")
+    added: Mapped[float] = mapped_column(Float, default=0.0, doc="share of own text added")
+    moved: Mapped[int] = mapped_column(Integer, default=0, doc="origin paragraphs reordered")
+    headline_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    credit: Mapped[str | None] = mapped_column(Text, doc="credit line found in the copy")
+
+
+class LedgerEntry(Base):
+    """One line of a copier's ledger: what happened to one origin or copy paragraph."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_story_article", "story_id", "article_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    op: Mapped[str] = mapped_column(String(8), doc="kept | edited | dropped | added | template")
+    origin_paragraph_id: Mapped[int | None] = mapped_column(
+        ForeignKey("paragraphs.id", ondelete="SET NULL")
+    )
+    copy_paragraph_id: Mapped[int | None] = mapped_column(
+        ForeignKey("paragraphs.id", ondelete="SET NULL")
+    )
+    origin_text: Mapped[str | None] = mapped_column(
+        Text, doc="origin paragraph text (the reconstructed text for an external origin)"
+    )
+    moved: Mapped[bool] = mapped_column(Boolean, default=False)
+    similarity: Mapped[float | None] = mapped_column(Float)
+    weight: Mapped[float] = mapped_column(Float, default=0.0, doc="share this line contributes")
+    diff: Mapped[list[Any] | None] = mapped_column(JSON, doc="word diff: [[op, text], ...]")
+
+
+class StoryEvent(Base):
+    """A story's history: created, grew, merged into another, split off."""
+
+    __tablename__ = "story_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(10), doc="created | grew | merged | split | gone")
+    other_story_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Run(Base):
+    """One dedup command run, with its figures (shown by ``dedup status``)."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    command: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="running", doc="running | ok | failed")
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)

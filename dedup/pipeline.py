@@ -1,0 +1,179 @@
+"""The only place that strings the stages together: import/poll -> store -> analyze -> stories.
+
+Each public function opens the store (migrating it), takes the writer lock, records a ``runs``
+row with its figures, and returns a summary the CLI renders. Work is committed in batches, so
+a run killed at any point loses at most the batch under way, which the next run redoes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dedup import analysis, importer, poller, stories
+from dedup.article_store import save_articles
+from dedup.config import Settings
+from dedup.errors import DedupError
+from dedup.models import Run, utcnow
+from dedup.progress import NullProgress, Progress
+from dedup.records import ArticleRecord
+from dedup.store import Store, open_store, run_lock
+
+log = logging.getLogger(__name__)
+
+IMPORT_BATCH = 1000
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    bad: list[importer.BadRecord] = field(default_factory=list)
+    analysis: analysis.AnalyzeSummary | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["bad"] = [str(b) for b in self.bad]
+        data["analysis"] = self.analysis.as_dict() if self.analysis else None
+        return data
+
+    def describe(self) -> str:
+        line = (
+            f"imported {self.new} new, {self.changed} changed, {self.unchanged} unchanged "
+            f"article(s) from {self.files} file(s)"
+        )
+        if self.bad:
+            line += f"; skipped {len(self.bad)} bad record(s)"
+        if self.analysis is not None:
+            line += "\n" + self.analysis.describe()
+        return line
+
+
+@contextmanager
+def _run(store: Store, command: str) -> Iterator[dict[str, Any]]:
+    """Record a run with its figures; the figures dict is filled by the caller."""
+    with store.session() as session:
+        run = Run(command=command, started_at=utcnow(), status="running", figures={})
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    figures: dict[str, Any] = {}
+    try:
+        yield figures
+    except BaseException as exc:
+        with store.session() as session:
+            row = session.get(Run, run_id)
+            if row is not None:
+                row.status, row.finished_at = "failed", utcnow()
+                row.error = str(exc)[:2000] or type(exc).__name__
+                row.figures = figures
+        raise
+    with store.session() as session:
+        row = session.get(Run, run_id)
+        if row is not None:
+            row.status, row.finished_at, row.figures = "ok", utcnow(), figures
+
+
+def import_paths(
+    settings: Settings,
+    paths: Sequence[Path],
+    source: str | None = None,
+    analyze: bool = True,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import archive files and folders, then (unless told not to) analyze what is new."""
+    progress = progress or NullProgress()
+    store = open_store(settings.db_url)
+    try:
+        with run_lock(settings.db_url), _run(store, "import") as figures:
+            summary = ImportSummary()
+            files = importer.collect_files(paths)
+            summary.files = len(files)
+            batch: list[ArticleRecord] = []
+            with progress.task("importing", total=len(files)) as task:
+                for item in importer.read_files(files, source=source, on_file_done=task.advance):
+                    if isinstance(item, importer.BadRecord):
+                        summary.bad.append(item)
+                        continue
+                    batch.append(item)
+                    if len(batch) >= IMPORT_BATCH:
+                        _store_batch(store, batch, summary)
+                        batch = []
+                if batch:
+                    _store_batch(store, batch, summary)
+            figures.update(files=summary.files, new=summary.new, changed=summary.changed,
+                           unchanged=summary.unchanged, bad=len(summary.bad))
+            if analyze:
+                summary.analysis = _analyze(store, progress)
+                figures["analysis"] = summary.analysis.as_dict()
+            return summary
+    finally:
+        store.close()
+
+
+def _store_batch(store: Store, batch: list[ArticleRecord], summary: ImportSummary) -> None:
+    with store.session() as session:
+        result = save_articles(session, batch)
+    summary.new += result.new
+    summary.changed += result.changed
+    summary.unchanged += result.unchanged
+
+
+def poll(
+    settings: Settings, analyze: bool = True, progress: Progress | None = None
+) -> poller.PollSummary:
+    """Poll every feed that is due, store new entries, then analyze what is new."""
+    progress = progress or NullProgress()
+    store = open_store(settings.db_url)
+    try:
+        with run_lock(settings.db_url), _run(store, "poll") as figures:
+            summary = poller.poll_feeds(store, settings, progress=progress)
+            figures.update(summary.as_dict())
+            if analyze:
+                summary.analysis = _analyze(store, progress)
+                figures["analysis"] = summary.analysis.as_dict()
+            return summary
+    finally:
+        store.close()
+
+
+def analyze(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
+    """Index new paragraphs, link reused passages and update the stories."""
+    store = open_store(settings.db_url)
+    try:
+        with run_lock(settings.db_url), _run(store, "analyze") as figures:
+            summary = _analyze(store, progress or NullProgress())
+            figures.update(summary.as_dict())
+            return summary
+    finally:
+        store.close()
+
+
+def reindex(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
+    """Drop the index and passages, adopt the current settings, and analyze everything again."""
+    store = open_store(settings.db_url)
+    try:
+        with run_lock(settings.db_url), _run(store, "reindex") as figures:
+            with store.session() as session:
+                analysis.reset_index(session)
+            summary = _analyze(store, progress or NullProgress())
+            figures.update(summary.as_dict())
+            return summary
+    finally:
+        store.close()
+
+
+def _analyze(store: Store, progress: Progress) -> analysis.AnalyzeSummary:
+    summary = analysis.index_new_paragraphs(store, progress=progress)
+    try:
+        with store.session() as session:
+            summary.stories = stories.update_stories(session).as_dict()
+    except DedupError:
+        raise
+    return summary

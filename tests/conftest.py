@@ -1,0 +1,63 @@
+"""Shared fixtures: a real SQLite file per test, the bundled seeds, and the ../shared corpora.
+
+Tests that need ``../shared`` skip with a reason when it is absent (a user's clone), but
+fail instead when ``CI=true``: there the data is always beside the clone and must be used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dedup.config import Settings
+from dedup.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "examples" / "seeds"
+SHARED = ROOT.parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data, or skip (fail under CI=true) when it is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        reason = f"{path} is absent: the shared corpora are not beside this clone"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}, but CI=true requires them")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'dedup.sqlite'}"
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(db_url=db_url)
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    opened = open_store(db_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture
+def runner(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    """A CliRunner whose `dedup` uses the test's database and a blank working folder."""
+    monkeypatch.setenv("DEDUP_DB", db_url)
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
