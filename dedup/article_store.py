@@ -22,7 +22,7 @@ from dedup.models import (
     Paragraph,
     Passage,
     Source,
-    Unit,
+    BandKey,
     utcnow,
 )
 from dedup.records import ArticleRecord, SaveResult
@@ -234,7 +234,7 @@ def _retire_current_versions(session: Session, article_ids: list[int]) -> None:
         .join(Article, Article.current_version_id == Paragraph.version_id)
         .where(Article.id.in_(article_ids))
     )
-    session.execute(delete(Unit).where(Unit.paragraph_id.in_(old_paragraphs)))
+    session.execute(delete(BandKey).where(BandKey.paragraph_id.in_(old_paragraphs)))
     session.execute(
         delete(Passage).where(
             or_(Passage.paragraph_a.in_(old_paragraphs), Passage.paragraph_b.in_(old_paragraphs))

@@ -17,7 +17,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -216,29 +215,23 @@ class IndexSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-class Unit(Base):
-    """An indexed piece of a paragraph: the whole paragraph or one of its sentences/windows."""
-
-    __tablename__ = "units"
-    __table_args__ = (Index("ix_units_paragraph", "paragraph_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    paragraph_id: Mapped[int] = mapped_column(ForeignKey("paragraphs.id", ondelete="CASCADE"))
-    start: Mapped[int] = mapped_column(Integer, doc="offset into the paragraph's norm_text")
-    end: Mapped[int] = mapped_column(Integer)
-    shingles: Mapped[int] = mapped_column(Integer, doc="number of distinct shingles")
-    signature: Mapped[bytes] = mapped_column(LargeBinary, doc="MinHash values, uint32 little-end")
-
-
 class BandKey(Base):
-    """LSH band keys: one row per (band hash, unit). Candidates share a key."""
+    """The persistent LSH index: one row per (band key, paragraph). Candidates share a key.
+
+    A paragraph's units (the whole paragraph, or each sentence of a longer one) are MinHashed
+    and cut into bands; each band hashes to a 64-bit key. Only keys are stored, not signatures:
+    verification re-reads the paragraphs' text, so the index stays small.
+    """
 
     __tablename__ = "band_keys"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        Index("ix_band_keys_paragraph", "paragraph_id"),
+        {"sqlite_with_rowid": False},
+    )
 
-    key: Mapped[int] = mapped_column(Integer, primary_key=True, doc="64-bit hash of band + rows")
-    unit_id: Mapped[int] = mapped_column(
-        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, doc="signed 64-bit band hash")
+    paragraph_id: Mapped[int] = mapped_column(
+        ForeignKey("paragraphs.id", ondelete="CASCADE"), primary_key=True
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 05:39:36.932612
+Create Date: 2026-11-21 05:42:15.397293
 """
 
 from __future__ import annotations
@@ -216,6 +216,16 @@ def upgrade() -> None:
     with op.batch_alter_table('story_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_story_members_article_id'), ['article_id'], unique=False)
 
+    op.create_table('band_keys',
+    sa.Column('key', sa.Integer(), nullable=False),
+    sa.Column('paragraph_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['paragraph_id'], ['paragraphs.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('key', 'paragraph_id'),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('band_keys', schema=None) as batch_op:
+        batch_op.create_index('ix_band_keys_paragraph', ['paragraph_id'], unique=False)
+
     op.create_table('ledger_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('story_id', sa.Integer(), nullable=False),
@@ -258,36 +268,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_passages_articles', ['article_a', 'article_b'], unique=False)
         batch_op.create_index('ix_passages_b', ['paragraph_b'], unique=False)
 
-    op.create_table('units',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('paragraph_id', sa.Integer(), nullable=False),
-    sa.Column('start', sa.Integer(), nullable=False),
-    sa.Column('end', sa.Integer(), nullable=False),
-    sa.Column('shingles', sa.Integer(), nullable=False),
-    sa.Column('signature', sa.LargeBinary(), nullable=False),
-    sa.ForeignKeyConstraint(['paragraph_id'], ['paragraphs.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.create_index('ix_units_paragraph', ['paragraph_id'], unique=False)
-
-    op.create_table('band_keys',
-    sa.Column('key', sa.Integer(), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('key', 'unit_id'),
-    sqlite_with_rowid=False
-    )
 
 
 
 def downgrade() -> None:
 
-    op.drop_table('band_keys')
-    with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.drop_index('ix_units_paragraph')
-
-    op.drop_table('units')
     with op.batch_alter_table('passages', schema=None) as batch_op:
         batch_op.drop_index('ix_passages_b')
         batch_op.drop_index('ix_passages_articles')
@@ -297,6 +282,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ledger_story_article')
 
     op.drop_table('ledger_entries')
+    with op.batch_alter_table('band_keys', schema=None) as batch_op:
+        batch_op.drop_index('ix_band_keys_paragraph')
+
+    op.drop_table('band_keys')
     with op.batch_alter_table('story_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_story_members_article_id'))
 
