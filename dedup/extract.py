@@ -1,0 +1,342 @@
+"""Plain text, feed HTML fragments and full HTML pages -> clean paragraphs and their links.
+
+Three entry points for three kinds of input: :func:`extract_text` for a plain-text body,
+:func:`extract_fragment` for the HTML of a feed entry (already the article, or a summary of it:
+split on its block tags, never handed to a main-content extractor that would throw half of it
+away), and :func:`extract_page` for a whole web page, whose main text trafilatura finds with
+navigation, comments, ads and author boxes left out. All three return an :class:`Extracted`
+whose paragraphs carry offsets into its ``text``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import unescape
+from urllib.parse import urljoin, urlsplit
+
+import charset_normalizer
+import lxml.etree
+import lxml.html
+import trafilatura
+
+from dedup.normalize import normalize_text
+from dedup.paragraphs import Block, build_paragraphs, join_paragraphs, split_paragraphs
+from dedup.records import ParagraphRecord
+
+Link = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    title: str | None
+    text: str  # clean text, paragraphs separated by "\n\n"
+    paragraphs: tuple[ParagraphRecord, ...]
+    links: tuple[Link, ...]  # (absolute url, anchor text)
+
+
+def _extracted(
+    title: str | None, paragraphs: tuple[ParagraphRecord, ...], links: list[Link]
+) -> Extracted:
+    return Extracted(title, join_paragraphs(paragraphs), paragraphs, _unique(links))
+
+
+def _clean_title(title: str | None) -> str | None:
+    return normalize_text(title) or None if title else None
+
+
+def extract_text(text: str, title: str | None = None) -> Extracted:
+    """A plain-text body: blank lines, list bullets and indented lines start paragraphs."""
+    title = _clean_title(title)
+    return _extracted(title, split_paragraphs(text, title), [])
+
+
+# ---------------------------------------------------------------- HTML fragments
+
+# Elements whose content is never article text.
+_DROP = frozenset({
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button",
+    "select", "textarea", "svg", "canvas", "audio", "video", "source", "track", "head", "title",
+    "meta", "link", "input", "nav",
+})
+# Elements that end the paragraph before them and start a new one.
+_BLOCK = frozenset({
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
+    "section", "article", "header", "footer", "aside", "main", "figure", "figcaption",
+    "address", "hr", "details", "summary", "center",
+})
+_LIST_ITEM = frozenset({"li", "dt", "dd"})
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_BLOCK_OR_BREAK = re.compile(r"<\s*(?:" + "|".join(sorted(_BLOCK)) + r"|br)\b", re.IGNORECASE)
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
+
+
+class _FragmentWalker:
+    """Turns an HTML tree into blocks (paragraphs) of lines, collecting links on the way."""
+
+    def __init__(self, base_url: str | None) -> None:
+        self.base_url = base_url
+        self.blocks: list[tuple[list[str], bool]] = []  # (lines, opened by a list item)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.bullet = False
+        self.links: list[Link] = []
+
+    def end_line(self) -> None:
+        line = "".join(self.current).strip()
+        self.current.clear()
+        if line:
+            self.lines.append(line)
+        elif self.lines:
+            # Two line breaks in a row: the author's paragraph break.
+            self.end_block()
+
+    def end_block(self) -> None:
+        self.end_line_only()
+        if self.lines:
+            self.blocks.append((list(self.lines), self.bullet))
+            self.lines.clear()
+        self.bullet = False
+
+    def end_line_only(self) -> None:
+        line = "".join(self.current).strip()
+        self.current.clear()
+        if line:
+            self.lines.append(line)
+
+    def walk(self, el: lxml.html.HtmlElement) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if tag in _DROP or not isinstance(el.tag, str):
+            # Comments and processing instructions have no text but their tail counts.
+            if el.tail:
+                self.current.append(el.tail)
+            return
+        if tag in _BLOCK:
+            self.end_block()
+            self.bullet = tag in _LIST_ITEM
+        if tag == "br":
+            self.end_line()
+        elif tag == "a" and el.get("href"):
+            self._link(el)
+        if el.text:
+            self.current.append(el.text)
+        for child in el:
+            self.walk(child)
+        if tag in _BLOCK:
+            self.end_block()
+        if el.tail:
+            self.current.append(el.tail)
+
+    def _link(self, el: lxml.html.HtmlElement) -> None:
+        href = (el.get("href") or "").strip()
+        if not href or href.lower().startswith(_SKIP_SCHEMES):
+            return
+        url = urljoin(self.base_url, href) if self.base_url else href
+        if urlsplit(url).scheme not in ("http", "https"):
+            return
+        anchor = normalize_text(el.text_content())
+        self.links.append((url, anchor or None))
+
+
+def _join_fragments(lines: list[str]) -> Iterator[str]:
+    """Lines split by ``<br>`` -> paragraphs: a line cut mid-sentence joins the next one."""
+    buffer = ""
+    for line in lines:
+        text = " ".join(line.split())
+        if not text:
+            continue
+        if buffer and buffer[-1] not in ".!?:;\"')]" and text[0].islower():
+            buffer = f"{buffer} {text}"
+            continue
+        if buffer:
+            yield buffer
+        buffer = text
+    if buffer:
+        yield buffer
+
+
+def _fragment_blocks(walker: _FragmentWalker) -> list[Block]:
+    return [
+        Block(text, 0, bullet)
+        for lines, bullet in walker.blocks
+        for text in _join_fragments(lines)
+    ]
+
+
+def extract_fragment(html: str, base_url: str | None = None) -> Extracted:
+    """Feed content or summary HTML: every block tag, ``<br>`` and list item is a paragraph.
+
+    Scripts, styles, forms and embeds are dropped; links are made absolute against
+    ``base_url`` and kept with their anchor text. Text without any block tag or line break is
+    split on blank lines, as feeds that put plain text in a description expect.
+    """
+    if not html.strip():
+        return _extracted(None, (), [])
+    if not _TAG.search(html):
+        return extract_text(unescape(html))
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return extract_text(_TAG.sub(" ", html))
+    walker = _FragmentWalker(base_url)
+    if not _BLOCK_OR_BREAK.search(html):
+        # Inline-only HTML: blank lines in the source are the only paragraph marks.
+        walker.walk(root)
+        walker.end_block()
+        text = "\n".join(" ".join(lines) for lines, _ in walker.blocks)
+        return _extracted(None, split_paragraphs(text), walker.links)
+    walker.walk(root)
+    walker.end_block()
+    return _extracted(None, build_paragraphs(_fragment_blocks(walker)), walker.links)
+
+
+# ---------------------------------------------------------------- full pages
+
+_TEI_BLOCK = frozenset({"p", "head", "item", "quote", "cell", "code", "list", "row", "table"})
+
+
+def extract_page(html: str | bytes, url: str | None = None) -> Extracted:
+    """A whole article page: trafilatura's main text, the page title and the content's links.
+
+    Comments, navigation, ads and author boxes are left out by trafilatura; what it keeps is
+    then classified like any other text, so a share line it let through is still boilerplate.
+    A page with no main text gives an ``Extracted`` without paragraphs.
+    """
+    if isinstance(html, bytes):
+        html = decode_bytes(html)
+    if not html.strip():
+        return _extracted(None, (), [])
+    doc = trafilatura.bare_extraction(
+        html,
+        url=url,
+        include_comments=False,
+        include_links=True,
+        include_tables=True,
+        with_metadata=True,
+    )
+    if doc is None or isinstance(doc, dict) or doc.body is None:
+        return _extracted(_page_title(html), (), [])
+    title = _clean_title(doc.title) or _page_title(html)
+    blocks: list[Block] = []
+    links: list[Link] = []
+    _tei_blocks(doc.body, blocks, links, url)
+    return _extracted(title, build_paragraphs(blocks, title), links)
+
+
+def _tei_blocks(
+    body: lxml.etree._Element, blocks: list[Block], links: list[Link], url: str | None
+) -> None:
+    """trafilatura's output tree -> blocks; ``<lb/>`` splits lines, ``<ref>`` is a link."""
+    for el in body.iter("ref"):
+        target = el.get("target")
+        if target and not target.lower().startswith(_SKIP_SCHEMES):
+            absolute = urljoin(url, target) if url else target
+            if urlsplit(absolute).scheme in ("http", "https"):
+                links.append((absolute, normalize_text("".join(el.itertext())) or None))
+    for el in body:
+        _tei_element(el, blocks)
+
+
+def _tei_element(el: lxml.etree._Element, blocks: list[Block]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in ("list", "table", "row") or (
+        tag == "quote" and any(child.tag in _TEI_BLOCK for child in el)
+    ):
+        for child in el:
+            _tei_element(child, blocks)
+        return
+    lines: list[str] = []
+    current: list[str] = []
+
+    def walk(node: lxml.etree._Element) -> None:
+        if node.tag == "lb":
+            lines.append("".join(current))
+            current.clear()
+        elif node.text:
+            current.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+
+    walk(el)
+    lines.append("".join(current))
+    for text in _join_fragments(lines):
+        blocks.append(Block(text, 0, tag == "item"))
+
+
+def _page_title(html: str) -> str | None:
+    match = re.search(r"<title[^>]*>(.*?)</title>", html, re.IGNORECASE | re.DOTALL)
+    if not match:
+        return None
+    return _clean_title(unescape(match.group(1)))
+
+
+def _unique(links: list[Link]) -> tuple[Link, ...]:
+    seen: dict[str, str | None] = {}
+    for url, anchor in links:
+        if url not in seen or (anchor and not seen[url]):
+            seen[url] = anchor
+    return tuple(seen.items())
+
+
+# ---------------------------------------------------------------- bytes -> text
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
+# Labels servers send by default; browsers read them as windows-1252, and a text that is
+# valid UTF-8 under such a label was almost always UTF-8 mislabelled.
+_WEAK_LABELS = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252"})
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    return "cp1252" if name in ("ascii", "latin-1", "iso8859-1") else name
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Bytes -> text: BOM, then the declared charset, then a ``<meta>``/XML declaration,
+    then UTF-8, then charset-normalizer's guess. Never raises; undecodable bytes are replaced.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    head = data[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    for label in (declared, match.group(1).decode("ascii") if match else None):
+        encoding = _codec(label)
+        if encoding is None:
+            continue
+        if encoding in _WEAK_LABELS:
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    if best is not None:
+        return str(best)
+    return data.decode("utf-8", errors="replace")

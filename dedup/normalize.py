@@ -1,0 +1,64 @@
+"""Text normalisation: the display form of a paragraph and the key it is matched by.
+
+``normalize_text`` tidies what a reader sees (typographic quotes and dashes made plain,
+invisible characters removed, whitespace collapsed). ``norm_key`` is the form fingerprints are
+built from: case-folded, punctuation gone, digits kept, single spaces. Both run once per
+paragraph on every import, so ASCII input takes a fast path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters a reader cannot see or that only typesetting put there: removed outright.
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u180e"
+
+# Typographic variants mapped to their plain ASCII form, so two copies of a text that differ
+# only in the publisher's typesetting read (and match) the same.
+_PLAIN = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\ufe58": "-", "\ufe63": "-", "\uff0d": "-",
+    "\u2026": "...", "\u2024": ".",
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+}
+_TABLE = str.maketrans({**_PLAIN, **dict.fromkeys(_INVISIBLE, None)})
+
+# In the matching key an apostrophe joins ("don't" -> "dont"); any other non-word run
+# (punctuation, symbols, underscores, whitespace) becomes one space.
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def clean_chars(s: str) -> str:
+    """``s`` with Unicode composed and typographic characters made plain; whitespace kept."""
+    if s.isascii():
+        return s
+    return unicodedata.normalize("NFC", s).translate(_TABLE)
+
+
+def normalize_text(s: str) -> str:
+    """Display text: plain quotes and dashes, no invisible characters, single spaces.
+
+    >>> normalize_text("\u201cIt\u2019s\u00a0here\u201d \u2014 now\u00ad")
+    '"It\\'s here" - now'
+    """
+    return " ".join(clean_chars(s).split())
+
+
+def norm_key(s: str) -> str:
+    """Matching form: case-folded, punctuation removed, digits kept, single spaces.
+
+    >>> norm_key("U.S. Denies 40 Visas -- \u201cWe\u2019re\u201d told")
+    'u s denies 40 visas were told'
+    """
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s).translate(_TABLE)
+    return _NON_WORD.sub(" ", s.casefold().replace("'", "")).strip()
+
+
+def word_count(s: str) -> int:
+    """Number of whitespace-separated words."""
+    return len(s.split())

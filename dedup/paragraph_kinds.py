@@ -1,0 +1,247 @@
+"""Which paragraphs are the article's own text: body, comment or boilerplate.
+
+Scraped pages carry more than the article: share boxes, newsletter and ad-blocker appeals,
+author bios, photo credits, and reader comment threads. Kept as body they would make every
+article of a site look like a copy of every other, so each paragraph gets a kind:
+
+* ``boilerplate``: a paragraph matching a promotional or page-furniture pattern (on its
+  normalised key, so case and punctuation do not matter), and what follows the end of the
+  article when it is not a comment;
+* ``comment``: a reader comment, found from a comment-section heading ("12 Comments",
+  "Leave a reply"), from a thread of ``• username`` lines each followed by a deeper-indented
+  comment, or from a name line followed by text after the article has ended;
+* ``body``: everything else, including credit lines ("Read the full story here.",
+  "This article originally appeared on ...") which a later stage reads.
+
+The article is taken to end at a *strong* end marker (an author bio, an ad-blocker appeal, a
+comment heading, a copyright line) once at least two substantial body paragraphs came before
+it; share boxes and newsletter boxes also occur mid-article, so they are boilerplate without
+ending it. Patterns are general page furniture, never strings of particular sites.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+BODY, COMMENT, BOILERPLATE = "body", "comment", "boilerplate"
+
+# Paragraph lengths (in words) above which a pattern is not even tried: furniture is short.
+_SHORT = 30
+_MEDIUM = 90
+# A body paragraph long enough to count as article text when deciding where the article ends.
+_SUBSTANTIAL = 15
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the classifier sees of a paragraph."""
+
+    text: str
+    key: str  # normalize.norm_key(text)
+    words: int
+    indent: int = 0
+    bullet: bool = False
+
+
+# Most patterns run on the normalised key: lower case, no punctuation, single spaces. The few
+# that need punctuation (a colon after "Related", a comma after a job title) run on the text.
+_JOB = r"(writer|editor|reporter|correspondent|columnist|contributor|blogger|journalist|author)"
+_NETWORK = r"(twitter|facebook|instagram|x|threads|bluesky|mastodon|tiktok|youtube|linkedin)"
+
+# Short page furniture, anchored at the start of the paragraph; none of these ends the article.
+_FURNITURE = re.compile(
+    r"(?:"
+    # share boxes and the social buttons they are made of
+    r"share (this|the) (story|article|post|page)\b"
+    r"|share (on|via|with) \w+"
+    r"|((share|tweet|email|e mail|print|pin( it)?|save|facebook|twitter|linkedin|reddit"
+    r"|pinterest|whatsapp|flipboard|tumblr|telegram|messenger|copy link|sms)( |$)){1,12}$"
+    r"|share this$|like this$|like loading"
+    # newsletters and subscriptions
+    r"|(get|sign up for|subscribe to|join|receive) (our|the|my|a) (\w+ ){0,4}"
+    r"(newsletters?|mailing list|email list|daily digest)"
+    r"|(sign up|subscribe)( (now|today|here|for free|for updates))?$"
+    r"|enter your email"
+    # calls to action
+    r"|sign (the|our|this|a) (\w+ ){0,6}petition"
+    rf"|(join|like|follow) (the|our|us on) (\w+ ){{0,4}}{_NETWORK} (page|group)"
+    rf"|(follow|like) us on {_NETWORK}"
+    r"|(click|tap) here (to|for)\b"
+    r"|(please )?(donate|support us|become a (member|patron|subscriber))\b"
+    # related-links boxes and page furniture
+    r"|(related|related (articles|stories|posts|coverage)|you (may|might) also like"
+    r"|recommended( for you)?|trending( now)?|most popular|most read|read next|see also"
+    r"|also read|more stories|more from \w+( \w+)?|read more|continue reading|advertisement"
+    r"|sponsored( content)?|story continues below|skip to (main )?content|loading)$"
+    r")"
+)
+# A photo credit: short, so "Photos by a bystander showed ..." in a long paragraph stays body.
+_PHOTO_CREDIT = re.compile(
+    r"(?:((featured|top|header|lead|cover|main) )?(image|photo|photograph|picture|video"
+    r"|graphic|illustration|screenshot|screengrab)s? (via|by|credits?|courtesy|source)\b"
+    r"|(photo|image|picture) (credit|courtesy)"
+    r"|(credit|photo|image|source) (getty|ap|afp|reuters|shutterstock|wikimedia)\b)"
+)
+_PHOTO_CREDIT_WORDS = 16
+# Inline link boxes: "RELATED: ...", "Read more: ...".
+_LINK_BOX = re.compile(
+    r"(related|related (articles|stories|posts|coverage)|read more|see also|also read"
+    r"|more on this( story)?)\s*:",
+    re.IGNORECASE,
+)
+
+# Markers that end the article: what follows is comments or page tail.
+_END = re.compile(
+    r"(?:"
+    r"about (the )?(author|writer|editor)\b"
+    r"|about [\w ]{2,60}? \d+ (articles|posts|stories)\b"
+    r"|\d+ (articles|posts) by\b"
+    r"|the post .* appeared first on\b"
+    r"|all rights reserved$"
+    r")"
+)
+_END_TEXT = re.compile(
+    r"(?:(contributing|staff|senior|freelance|guest|associate|managing|deputy|executive)"
+    rf" {_JOB}s?\s*(,|\||$|at\b|for\b)"
+    r"|(tags|tagged with|filed under|categories|category)\s*:"
+    r"|(copyright|\(c\)|©)\s*(©\s*)?\d{4}\b)",
+    re.IGNORECASE,
+)
+_FOLLOW = re.compile(
+    rf"\b(follow|find) (me|him|her|them) (on|at) {_NETWORK}\b|\ball rights reserved\b"
+)
+_JOB_WORD = re.compile(rf"\b{_JOB}s?\b|\babout\b")
+# An appeal to switch off an ad blocker (and the paragraph pleading for it).
+_AD_APPEAL = re.compile(r"\b(ad ?blockers?|adblock\w*|ad block(ing)?|whitelist\w*|allowlist\w*)\b")
+_AD_APPEAL_ADDRESS = re.compile(r"\b(please|us|our|your ad)\b")
+
+# Headings that open a comment section.
+_COMMENT_HEADING = re.compile(
+    r"(?:"
+    r"(\d+ )?(comments?|responses?|replies|reader comments|discussion|conversation)$"
+    r"|\d+ (thoughts|responses|replies|comments) (on|to)\b"
+    r"|(leave|post|add|write|submit) (a|your) (comment|reply|response)\b"
+    r"|join the (discussion|conversation)\b"
+    r"|(show|view|load|hide|see|read) (all |more )?(\d+ )?(comments|replies)\b"
+    r"|comments (are|is) (closed|disabled)\b"
+    r"|(have your say|what do you think)$"
+    r"|(please )?enable javascript to view the comments\b"
+    r")"
+)
+# Lines that only occur inside a comment thread (the buttons under each comment).
+_COMMENT_LINE = re.compile(r"(?:(like )?reply( report)?|report abuse|(like|reply|flag)( \d+)?)$")
+# A credit line: evidence for the origin stage, always body even at the end of an article.
+_CREDIT = re.compile(
+    r"(?:read the (full|original|whole|rest of the) (story|article|report|post)\b"
+    r"|(this|the) (article|story|post|piece) (was )?(originally|first) (appeared|published|ran)\b"
+    r"|(originally|first) (appeared|published|posted) (on|in|at|by)\b"
+    r"|(republished|reprinted|reposted|syndicated) (from|with|by|under)\b"
+    r"|(h ?t|hat tip|via|source|sources) \w+"
+    r")"
+)
+_SENTENCE_END = frozenset(".!?:;\"'")
+
+
+def _is_credit(c: Candidate) -> bool:
+    return c.words <= _MEDIUM and _CREDIT.match(c.key) is not None
+
+
+def _is_ad_appeal(c: Candidate) -> bool:
+    return (
+        c.words <= _MEDIUM
+        and _AD_APPEAL.search(c.key) is not None
+        and _AD_APPEAL_ADDRESS.search(c.key) is not None
+    )
+
+
+def _is_end_marker(c: Candidate) -> bool:
+    """An author bio, ad-blocker appeal, copyright or feed footer: the article is over."""
+    if c.words > _MEDIUM:
+        return False
+    if _END.match(c.key) or _END_TEXT.match(c.text) or _is_ad_appeal(c):
+        return True
+    # "Follow me on Twitter" ends the article only in a bio; alone it is a promo line.
+    return (
+        _FOLLOW.search(c.key) is not None
+        and (_JOB_WORD.search(c.key) is not None or "@" in c.text)
+    )
+
+
+def _is_furniture(c: Candidate) -> bool:
+    if c.words > _SHORT:
+        return False
+    if _FURNITURE.match(c.key) or _LINK_BOX.match(c.text) or _FOLLOW.search(c.key):
+        return True
+    return c.words <= _PHOTO_CREDIT_WORDS and _PHOTO_CREDIT.match(c.key) is not None
+
+
+def _is_comment_heading(c: Candidate) -> bool:
+    return c.words <= 12 and _COMMENT_HEADING.match(c.key) is not None
+
+
+def _is_name_line(c: Candidate) -> bool:
+    """A line that could be a commenter's name: a few words, no sentence punctuation."""
+    return 0 < c.words <= 4 and len(c.text) <= 40 and c.text[-1] not in _SENTENCE_END
+
+
+def _opens_thread(items: Sequence[Candidate], i: int) -> bool:
+    """``• username`` followed by a comment indented deeper than the bullet."""
+    c = items[i]
+    if not (c.bullet and _is_name_line(c)) or i + 1 >= len(items):
+        return False
+    nxt = items[i + 1]
+    return nxt.indent > c.indent and not _is_name_line(nxt)
+
+
+def _opens_comment_after_end(items: Sequence[Candidate], i: int) -> bool:
+    """After the article ended: a name line followed by a longer paragraph of text."""
+    if not _is_name_line(items[i]) or i + 1 >= len(items):
+        return False
+    nxt = items[i + 1]
+    return nxt.words > 4 and not (_is_furniture(nxt) or _is_end_marker(nxt))
+
+
+def classify(items: Sequence[Candidate]) -> list[str]:
+    """The kind of each paragraph, in order (see the module docstring for the rules)."""
+    kinds: list[str] = []
+    substantial = 0  # body paragraphs of some length seen so far
+    ended = False  # the article's own text is over
+    in_comments = False
+    for i, c in enumerate(items):
+        if _is_comment_heading(c) and (substantial or ended):
+            kinds.append(BOILERPLATE)
+            ended = in_comments = True
+            continue
+        if in_comments:
+            kinds.append(BOILERPLATE if _is_furniture(c) or _is_ad_appeal(c) else COMMENT)
+            continue
+        if _opens_thread(items, i) or (
+            substantial and c.words <= 6 and _COMMENT_LINE.match(c.key) is not None
+        ):
+            kinds.append(COMMENT)
+            ended = in_comments = True
+            continue
+        if _is_credit(c):
+            kinds.append(BODY)
+            continue
+        if _is_end_marker(c):
+            kinds.append(BOILERPLATE)
+            if substantial >= 2:
+                ended = True
+            continue
+        if _is_furniture(c):
+            kinds.append(BOILERPLATE)
+            continue
+        if ended:
+            if _opens_comment_after_end(items, i):
+                kinds.append(COMMENT)
+                in_comments = True
+            else:
+                kinds.append(BOILERPLATE)
+            continue
+        kinds.append(BODY)
+        if c.words >= _SUBSTANTIAL:
+            substantial += 1
+    return kinds
