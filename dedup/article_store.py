@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from dedup.models import (
     Article,
     ArticleVersion,
+    BandKey,
     Link,
     Paragraph,
     Passage,
     Source,
-    BandKey,
     utcnow,
 )
 from dedup.records import ArticleRecord, SaveResult
@@ -40,16 +40,17 @@ def norm_hash(norm_text: str) -> str:
     return hashlib.blake2b(norm_text.encode(), digest_size=8).hexdigest()
 
 
-def source_ids(
-    session: Session, records: Iterable[ArticleRecord]
-) -> dict[str, int]:
+def source_ids(session: Session, records: Iterable[ArticleRecord]) -> dict[str, int]:
     """Ids of the records' sources, creating missing ones (display name and domain kept)."""
     wanted: dict[str, ArticleRecord] = {}
     for rec in records:
         wanted.setdefault(rec.source, rec)
-    found = dict(
-        session.execute(select(Source.name, Source.id).where(Source.name.in_(wanted))).tuples()
-    )
+    found: dict[str, int] = {
+        name: source_id
+        for name, source_id in session.execute(
+            select(Source.name, Source.id).where(Source.name.in_(wanted))
+        )
+    }
     for name, rec in wanted.items():
         if name in found:
             continue
@@ -61,8 +62,9 @@ def source_ids(
     return found
 
 
-def ensure_source(session: Session, name: str, display_name: str | None = None,
-                  domain: str | None = None) -> int:
+def ensure_source(
+    session: Session, name: str, display_name: str | None = None, domain: str | None = None
+) -> int:
     """Id of the source ``name``, created if missing; fills a missing display name or domain."""
     source = session.execute(select(Source).where(Source.name == name)).scalar_one_or_none()
     if source is None:
@@ -143,9 +145,13 @@ def _save_chunk(
             }
             for r in new_records
         ]
-        ids = session.execute(
-            insert(Article).returning(Article.id, sort_by_parameter_order=True), rows
-        ).scalars().all()
+        ids = (
+            session.execute(
+                insert(Article).returning(Article.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
+        )
         targets = [(rec, article_id, 1) for rec, article_id in zip(new_records, ids, strict=True)]
         _insert_versions(session, targets, now)
         result.new += len(new_records)
@@ -158,8 +164,7 @@ def _save_chunk(
             session.execute(
                 update(Article)
                 .where(Article.id == article_id)
-                .values(title=rec.title, updated_at=now, published=rec.published,
-                        author=rec.author)
+                .values(title=rec.title, updated_at=now, published=rec.published, author=rec.author)
             )
         result.changed += len(changed)
         result.article_ids.extend(article_id for _, article_id, _ in changed)
@@ -181,10 +186,14 @@ def _insert_versions(
         }
         for rec, article_id, number in targets
     ]
-    version_ids = session.execute(
-        insert(ArticleVersion).returning(ArticleVersion.id, sort_by_parameter_order=True),
-        version_rows,
-    ).scalars().all()
+    version_ids = (
+        session.execute(
+            insert(ArticleVersion).returning(ArticleVersion.id, sort_by_parameter_order=True),
+            version_rows,
+        )
+        .scalars()
+        .all()
+    )
     paragraph_rows = []
     link_rows = []
     for (rec, article_id, _), version_id in zip(targets, version_ids, strict=True):
@@ -240,6 +249,4 @@ def _retire_current_versions(session: Session, article_ids: list[int]) -> None:
             or_(Passage.paragraph_a.in_(old_paragraphs), Passage.paragraph_b.in_(old_paragraphs))
         )
     )
-    session.execute(
-        update(Paragraph).where(Paragraph.id.in_(old_paragraphs)).values(indexed=False)
-    )
+    session.execute(update(Paragraph).where(Paragraph.id.in_(old_paragraphs)).values(indexed=False))

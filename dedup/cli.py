@@ -117,7 +117,10 @@ def import_cmd(
     """
     summary = _run(
         lambda: pipeline.import_paths(
-            obj.settings(), list(paths), source=source, analyze=not no_analyze,
+            obj.settings(),
+            list(paths),
+            source=source,
+            analyze=not no_analyze,
             progress=obj.progress(),
         ),
         obj.verbose,

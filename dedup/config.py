@@ -78,9 +78,12 @@ def _fetch_settings(base: FetchSettings, raw: Any, where: str) -> FetchSettings:
     if raw is None:
         return base
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a mapping of fetch settings, got {type(raw).__name__}")
+        raise ConfigError(
+            f"{where}: expected a mapping of fetch settings, got {type(raw).__name__}"
+        )
     values: dict[str, Any] = {}
-    for key, value in raw.items():
+    for key, item in raw.items():
+        value: Any = item
         expected = _FETCH_TYPES.get(key)
         if expected is None:
             known = ", ".join(sorted(_FETCH_TYPES))
@@ -160,7 +163,8 @@ def load_settings(config_path: str | Path | None = None, db: str | None = None) 
     unknown = set(raw) - {"feeds", "fetch"}
     if unknown:
         raise ConfigError(
-            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; use 'feeds' and 'fetch'"
+            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; "
+            "use 'feeds' and 'fetch'"
         )
     fetch = _fetch_settings(FetchSettings(), raw.get("fetch"), f"{path}: fetch")
     feeds_raw = raw.get("feeds") or []
@@ -170,5 +174,7 @@ def load_settings(config_path: str | Path | None = None, db: str | None = None) 
     names = [f.name for f in feeds]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ConfigError(f"{path}: feed name(s) used twice: {', '.join(dupes)}; names must be unique")
+        raise ConfigError(
+            f"{path}: feed name(s) used twice: {', '.join(dupes)}; names must be unique"
+        )
     return Settings(db_url=db_url, config_path=path, fetch=fetch, feeds=feeds)

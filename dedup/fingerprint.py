@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from itertools import islice
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -37,8 +37,16 @@ _M32_1 = np.uint32(0x85EBCA6B)
 _M32_2 = np.uint32(0xC2B2AE35)
 # Odd multipliers that give each shingle position its own weight (order matters in a shingle).
 _POSITION_MULTIPLIERS = np.array(
-    [0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93,
-     0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3],
+    [
+        0x9E3779B97F4A7C15,
+        0xBF58476D1CE4E5B9,
+        0x94D049BB133111EB,
+        0xD6E8FEB86659FD93,
+        0xA0761D6478BD642F,
+        0xE7037ED1A0B428DB,
+        0x8EBC6AF09C88C6E3,
+        0x589965CC75374CC3,
+    ],
     dtype=np.uint64,
 )
 _SHINGLE_BLOCK = 1 << 18
@@ -143,9 +151,7 @@ def permutations(settings: FingerprintSettings) -> tuple[U32, U32]:
     return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
 
 
-def signatures(
-    shingles: U32, offsets: npt.NDArray[np.int64], settings: FingerprintSettings
-) -> U32:
+def signatures(shingles: U32, offsets: npt.NDArray[np.int64], settings: FingerprintSettings) -> U32:
     """MinHash signatures of many units at once.
 
     ``shingles`` holds the units' shingle hashes back to back; unit ``i`` owns
@@ -204,7 +210,8 @@ def paragraph_units(text: str, norm: str, settings: FingerprintSettings) -> list
     """The units of one paragraph, as lists of normalised words.
 
     A paragraph of one sentence is one unit; a longer one gives a unit per sentence, so a
-    sentence copied into a rewritten paragraph still meets its original. Sentences shorter
+    sentence copied into a rewritten paragraph still meets its original; a long quoted
+    statement is a unit too. Sentences shorter
     than ``min_unit_words`` are merged into a neighbour, so a unit is never a fragment that
     many unrelated articles share. A paragraph shorter than that is not indexed at all (it is
     still aligned in ledgers).
@@ -212,11 +219,12 @@ def paragraph_units(text: str, norm: str, settings: FingerprintSettings) -> list
     words = norm.split()
     if len(words) < settings.min_unit_words:
         return []
+    quotes = quoted_units(text, settings)
     if len(words) < 2 * settings.min_unit_words:
-        return [words]  # too short to hold two units
+        return [words, *quotes]  # too short to hold two sentences
     spans = sentence_spans(text)
     if len(spans) <= 1:
-        return [words]
+        return [words, *quotes]
     pieces: list[list[str]] = []
     for s, e in spans:
         sentence_words = norm_key(text[s:e]).split()
@@ -229,7 +237,27 @@ def paragraph_units(text: str, norm: str, settings: FingerprintSettings) -> list
     if len(pieces) > 1 and len(pieces[-1]) < settings.min_unit_words:
         tail = pieces.pop()
         pieces[-1].extend(tail)
-    return pieces or [words]
+    return [*(pieces or [words]), *quotes]
+
+
+QUOTED = re.compile(r"[\"“«„]([^\"“”«»„]{3,}?)[\"”»“]")
+
+
+def quoted_units(text: str, settings: FingerprintSettings) -> list[list[str]]:
+    """Quoted statements long enough to be units of their own.
+
+    A statement quoted inside otherwise new text is what independent reports share most
+    often; as its own unit it meets its other occurrences however the sentence around it
+    was rewritten (the link is then classified as a quote or an edit by verification).
+    """
+    if '"' not in text and "“" not in text and "«" not in text and "„" not in text:
+        return []
+    units = []
+    for match in QUOTED.finditer(text):
+        words = norm_key(match.group(1)).split()
+        if len(words) >= settings.min_unit_words:
+            units.append(words)
+    return units
 
 
 def unit_shingles(
@@ -261,7 +289,8 @@ def unit_shingles(
     if len(short):
         # Rare (units are at least min_unit_words long): hash each short unit whole.
         extra = np.array(
-            [shingle_hashes(hasher.hashes(list(units[i])), k)[0] for i in short], dtype=np.uint32
+            [shingle_hashes(hasher.hashes(list(units[int(i)])), k)[0] for i in short],
+            dtype=np.uint32,
         )
         hashes = np.concatenate([hashes, extra])
         owners = np.concatenate([owners, short])

@@ -107,8 +107,13 @@ def import_paths(
                         batch = []
                 if batch:
                     _store_batch(store, batch, summary)
-            figures.update(files=summary.files, new=summary.new, changed=summary.changed,
-                           unchanged=summary.unchanged, bad=len(summary.bad))
+            figures.update(
+                files=summary.files,
+                new=summary.new,
+                changed=summary.changed,
+                unchanged=summary.unchanged,
+                bad=len(summary.bad),
+            )
             if analyze:
                 summary.analysis = _analyze(store, progress)
                 figures["analysis"] = summary.analysis.as_dict()

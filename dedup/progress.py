@@ -1,4 +1,4 @@
-"""Progress reporting seam: the library reports steps, the CLI decides how (or whether) to show them.
+"""Progress seam: the library reports steps, the CLI decides how (or whether) to show them.
 
 Library code takes a :class:`Progress` and calls ``progress.task(...)``; the default does
 nothing. The CLI passes a rich progress bar on a terminal, and nothing when the output is not
@@ -8,7 +8,7 @@ a terminal or ``--quiet`` is given, so cron mail holds results only.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 
@@ -17,7 +17,7 @@ class Task(Protocol):
 
 
 class Progress(Protocol):
-    def task(self, description: str, total: int | None = None) -> Iterator[Task]: ...
+    def task(self, description: str, total: int | None = None) -> AbstractContextManager[Task]: ...
 
 
 class _NullTask:

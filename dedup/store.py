@@ -51,7 +51,9 @@ class Store:
                 session.commit()
             except SQLAlchemyError as exc:
                 session.rollback()
-                raise StoreError(f"database error on {self.display_url}: {_first_line(exc)}") from exc
+                raise StoreError(
+                    f"database error on {self.display_url}: {_first_line(exc)}"
+                ) from exc
             except BaseException:
                 session.rollback()
                 raise
@@ -88,7 +90,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def sqlite_path(url: str) -> Path | None:
     """The file behind an SQLite URL, or None for other databases and ``:memory:``."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
         return None
     return Path(parsed.database)
 

@@ -7,9 +7,31 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 # Parameters that identify a campaign or a click, never the article.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "oly_")
 _TRACKING_NAMES = {
-    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mkt_tok", "_hsenc", "_hsmi",
-    "cmpid", "ncid", "ocid", "sr_share", "share", "ref", "ref_src", "rss", "feed", "output",
-    "spm", "xtor", "at_medium", "at_campaign", "smid", "smtyp",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mkt_tok",
+    "_hsenc",
+    "_hsmi",
+    "cmpid",
+    "ncid",
+    "ocid",
+    "sr_share",
+    "share",
+    "ref",
+    "ref_src",
+    "rss",
+    "feed",
+    "output",
+    "spm",
+    "xtor",
+    "at_medium",
+    "at_campaign",
+    "smid",
+    "smtyp",
 }
 
 

@@ -1,0 +1,280 @@
+"""Analyze what is new: fingerprint unindexed paragraphs, find their reuse, store the links.
+
+Runs in batches of whole articles, one transaction each: a batch's band keys, its passages
+and its ``indexed`` flags commit together, so a killed run redoes at most one batch. Only
+body paragraphs of articles' current versions are indexed; a run with nothing new does no
+work beyond one indexed lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from dedup import index
+from dedup.fingerprint import (
+    FingerprintSettings,
+    WordHasher,
+    band_keys,
+    paragraph_units,
+    signatures,
+    unit_shingles,
+)
+from dedup.models import utcnow
+from dedup.passages import Link, Para, ShingleSets, pairs_from_buckets, verify
+from dedup.progress import Progress
+from dedup.store import Store
+
+log = logging.getLogger(__name__)
+
+BATCH_PARAGRAPHS = 20_000
+# A band bucket holding more paragraphs than this is a common phrase or a template.
+BUCKET_CAP = 50
+# Exact repeats (same normalised text) link to at most this many earlier copies each, so a
+# footer on ten thousand pages costs ten links per page, not ten thousand.
+EXACT_LINKS = 5
+_ID_CHUNK = 900
+
+
+@dataclass
+class AnalyzeSummary:
+    paragraphs: int = 0
+    indexed: int = 0
+    units: int = 0
+    candidates: int = 0
+    passages: dict[str, int] = field(
+        default_factory=lambda: {"reuse": 0, "quote": 0, "template": 0}
+    )
+    seconds: float = 0.0
+    stories: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        if self.paragraphs == 0:
+            line = "analyze: nothing new to index"
+        else:
+            kinds = ", ".join(f"{n} {k}" for k, n in self.passages.items())
+            line = (
+                f"analyze: indexed {self.indexed} of {self.paragraphs} new paragraph(s) "
+                f"({self.units} units), {self.candidates} candidate pair(s), "
+                f"{sum(self.passages.values())} passage(s): {kinds} in {self.seconds:.1f}s"
+            )
+        if self.stories:
+            line += "\n" + str(self.stories.get("summary") or self.stories)
+        return line
+
+
+def index_new_paragraphs(
+    store: Store,
+    progress: Progress,
+    settings: FingerprintSettings | None = None,
+) -> AnalyzeSummary:
+    """Index every body paragraph not yet indexed and store the reuse links it takes part in."""
+    settings = settings or FingerprintSettings()
+    started = time.perf_counter()
+    summary = AnalyzeSummary()
+    with store.session() as session:
+        index.check_settings(session, settings)
+        new = _new_paragraphs(session)
+    summary.paragraphs = len(new)
+    if not new:
+        summary.seconds = time.perf_counter() - started
+        return summary
+    hasher = WordHasher()
+    with progress.task("indexing paragraphs", total=len(new)) as task:
+        for batch in _article_batches(new, BATCH_PARAGRAPHS):
+            with store.session() as session:
+                _index_batch(session, batch, settings, hasher, summary)
+            task.advance(len(batch))
+    summary.seconds = round(time.perf_counter() - started, 3)
+    log.info("analyze: %s", summary.describe())
+    return summary
+
+
+def reset_index(session: Session, settings: FingerprintSettings | None = None) -> None:
+    """Forget the index and every passage, and adopt ``settings`` (for ``dedup reindex``)."""
+    session.execute(text("DELETE FROM band_keys"))
+    session.execute(text("DELETE FROM passages"))
+    session.execute(text("UPDATE paragraphs SET indexed = 0 WHERE indexed = 1"))
+    index.reset_settings(session, settings or FingerprintSettings())
+
+
+def _new_paragraphs(session: Session) -> list[Para]:
+    rows = session.execute(
+        text(
+            """
+            SELECT p.id, p.article_id, a.source_id, p.text, p.norm_text, p.norm_hash
+            FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id
+            WHERE p.indexed = 0 AND p.kind = 'body'
+            ORDER BY p.article_id, p.position
+            """
+        )
+    )
+    return [Para(*row) for row in rows]
+
+
+def _article_batches(paras: list[Para], size: int) -> Iterable[list[Para]]:
+    """Batches of about ``size`` paragraphs that never split an article."""
+    batch: list[Para] = []
+    for p in paras:
+        if len(batch) >= size and batch[-1].article_id != p.article_id:
+            yield batch
+            batch = []
+        batch.append(p)
+    if batch:
+        yield batch
+
+
+def _index_batch(
+    session: Session,
+    batch: list[Para],
+    settings: FingerprintSettings,
+    hasher: WordHasher,
+    summary: AnalyzeSummary,
+) -> None:
+    units: list[list[str]] = []
+    owners: list[int] = []
+    for p in batch:
+        for unit in paragraph_units(p.text, p.norm, settings):
+            units.append(unit)
+            owners.append(p.id)
+    summary.units += len(units)
+    owner_arr = np.asarray(owners, dtype=np.int64)
+    shingles, offsets = unit_shingles(units, hasher, settings)
+    keys = band_keys(signatures(shingles, offsets, settings), settings)
+    flat_keys = keys.reshape(-1)
+    flat_owners = np.repeat(owner_arr, settings.bands)
+
+    band_index = index.SqlBandIndex(session, BUCKET_CAP)
+    pairs = pairs_from_buckets(flat_keys, flat_owners, BUCKET_CAP)
+    pairs |= band_index.candidates(flat_keys, flat_owners)
+    pairs |= _exact_repeats(session, batch)
+
+    paras = {p.id: p for p in batch}
+    missing = {x for pair in pairs for x in pair if x not in paras}
+    paras.update(_load_paragraphs(session, missing))
+    pairs = {pair for pair in pairs if pair[0] in paras and pair[1] in paras}
+    summary.candidates += len(pairs)
+
+    sets = ShingleSets(settings, hasher)
+    sets.add(list(paras.values()))
+    links = verify(pairs, paras, sets)
+    _store_links(session, links)
+    for link in links:
+        summary.passages[link.kind] += 1
+
+    band_index.add(flat_keys, flat_owners)
+    summary.indexed += len(set(owners))
+    session.execute(
+        text("UPDATE paragraphs SET indexed = :yes WHERE id = :id"),
+        [{"id": p.id, "yes": True} for p in batch],
+    )
+
+
+def _exact_repeats(session: Session, batch: list[Para]) -> set[tuple[int, int]]:
+    """Pairs of paragraphs with the same normalised text, a few earlier copies per paragraph.
+
+    Exact repeats are found by LSH too, except in buckets over the cap: this path keeps every
+    group of identical paragraphs connected however large it grows.
+    """
+    pairs: set[tuple[int, int]] = set()
+    by_hash: dict[str, list[int]] = defaultdict(list)
+    for p in batch:
+        by_hash[p.norm_hash].append(p.id)
+    for ids in by_hash.values():
+        for i, pid in enumerate(ids):
+            for earlier in ids[max(0, i - EXACT_LINKS) : i]:
+                pairs.add((earlier, pid))
+    hashes = list(by_hash)
+    for start in range(0, len(hashes), _ID_CHUNK):
+        chunk = hashes[start : start + _ID_CHUNK]
+        marks = ",".join(f":h{i}" for i in range(len(chunk)))
+        rows = session.execute(
+            text(
+                f"""
+                SELECT norm_hash, id FROM (
+                    SELECT norm_hash, id,
+                           ROW_NUMBER() OVER (PARTITION BY norm_hash ORDER BY id DESC) AS rn
+                    FROM paragraphs
+                    WHERE norm_hash IN ({marks}) AND indexed = 1 AND kind = 'body'
+                ) ranked WHERE rn <= :k
+                """
+            ),
+            {**{f"h{i}": h for i, h in enumerate(chunk)}, "k": EXACT_LINKS},
+        )
+        for norm_hash, old_id in rows:
+            for new_id in by_hash[norm_hash][:EXACT_LINKS]:
+                pairs.add((min(old_id, new_id), max(old_id, new_id)))
+    return pairs
+
+
+def _load_paragraphs(session: Session, ids: set[int]) -> dict[int, Para]:
+    """Stored paragraphs still current (a retired version's paragraphs are left out)."""
+    found: dict[int, Para] = {}
+    id_list = sorted(ids)
+    for start in range(0, len(id_list), _ID_CHUNK):
+        chunk = id_list[start : start + _ID_CHUNK]
+        marks = ",".join(f":p{i}" for i in range(len(chunk)))
+        rows = session.execute(
+            text(
+                f"""
+                SELECT p.id, p.article_id, a.source_id, p.text, p.norm_text, p.norm_hash
+                FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id
+                WHERE p.id IN ({marks})
+                """
+            ),
+            {f"p{i}": pid for i, pid in enumerate(chunk)},
+        )
+        for row in rows:
+            found[row[0]] = Para(*row)
+    return found
+
+
+def _store_links(session: Session, links: list[Link]) -> None:
+    if not links:
+        return
+    now = _utc_text()
+    rows = [
+        (
+            k.paragraph_a,
+            k.paragraph_b,
+            k.article_a,
+            k.article_b,
+            k.similarity,
+            k.containment,
+            k.kind,
+            now,
+        )
+        for k in links
+    ]
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO passages (paragraph_a, paragraph_b, article_a, article_b, "
+            "similarity, containment, kind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return
+    session.execute(
+        text(
+            "INSERT INTO passages (paragraph_a, paragraph_b, article_a, article_b, similarity, "
+            "containment, kind, created_at) VALUES (:a, :b, :aa, :ab, :s, :c, :k, :t) "
+            "ON CONFLICT DO NOTHING"
+        ),
+        [dict(zip(("a", "b", "aa", "ab", "s", "c", "k", "t"), r, strict=True)) for r in rows],
+    )
+
+
+def _utc_text() -> str:
+    """Now, in the naive-UTC text form the ``UTCDateTime`` columns store in SQLite."""
+    return utcnow().replace(tzinfo=None).isoformat(sep=" ")

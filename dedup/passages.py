@@ -1,0 +1,226 @@
+"""Candidate paragraph pairs -> verified reuse links with a measured similarity and a kind.
+
+Pure: plain paragraphs in, links out. LSH only proposes candidates; every link is verified
+on the exact shingle sets of both paragraphs (Jaccard similarity and containment), so the
+stored figures are measurements, not estimates.
+
+Kinds:
+
+- ``template``: boilerplate — text a site repeats across its own articles (footers, bylines,
+  newsletter boxes), or short text many unrelated articles share, or text that reads as a
+  site appeal (ad blockers, subscriptions, sharing);
+- ``quote``: the shared text lies inside quotation marks in both paragraphs: independent
+  reports share a statement, which does not make one a copy of the other;
+- ``reuse``: everything else: text taken from another article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.fingerprint import QUOTED, FingerprintSettings, WordHasher, unit_shingles
+from dedup.normalize import norm_key
+
+# A link is kept when the paragraphs are alike overall, when most of the smaller one is in
+# the other (a trimmed copy), or when they share a long verbatim run (a copied sentence
+# inside new text): MIN_SHARED 3-word shingles is a run of about a dozen words.
+MIN_JACCARD = 0.2
+MIN_CONTAINMENT = 0.5
+MIN_SHARED = 10
+# Share of the common shingles that must lie inside quotation marks for a quote link.
+QUOTE_SHARE = 0.7
+# A paragraph met in this many articles, shared by articles that share nothing else, is a
+# template when it is short; a site's own repeated text is a template from this many.
+TEMPLATE_MIN_ARTICLES = 5
+TEMPLATE_MAX_WORDS = 40
+SITE_TEMPLATE_MIN_ARTICLES = 3
+
+_APPEAL = re.compile(
+    r"ad ?block|whitelist|allowlist|newsletter|subscribe|sign up for|all rights reserved|"
+    r"copyright|follow (?:us|me) on|share this|click here|terms of (?:use|service)|"
+    r"privacy policy|cookies?\b|support (?:our|us)|donate",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Para:
+    """What verification needs to know about one paragraph."""
+
+    id: int
+    article_id: int
+    source_id: int
+    text: str
+    norm: str
+    norm_hash: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A verified reuse link between two paragraphs of different articles (a < b)."""
+
+    paragraph_a: int
+    paragraph_b: int
+    article_a: int
+    article_b: int
+    similarity: float
+    containment: float
+    shared: int
+    kind: str
+
+
+class ShingleSets:
+    """Exact shingle sets of paragraphs and of their quoted parts, computed once each."""
+
+    def __init__(self, settings: FingerprintSettings, hasher: WordHasher | None = None) -> None:
+        self.settings = settings
+        self.hasher = hasher or WordHasher()
+        self._sets: dict[int, frozenset[int]] = {}
+        self._quoted: dict[int, frozenset[int]] = {}
+
+    def add(self, paras: Sequence[Para]) -> None:
+        todo = [p for p in paras if p.id not in self._sets]
+        if not todo:
+            return
+        for p, s in zip(todo, self._many([p.norm.split() for p in todo]), strict=True):
+            self._sets[p.id] = s
+
+    def _many(self, word_lists: list[list[str]]) -> list[frozenset[int]]:
+        keep = [w if w else ["\x00"] for w in word_lists]
+        hashes, offsets = unit_shingles(keep, self.hasher, self.settings)
+        return [frozenset(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(keep))]
+
+    def get(self, para_id: int) -> frozenset[int]:
+        return self._sets[para_id]
+
+    def quoted(self, para: Para) -> frozenset[int]:
+        """Shingles of the text inside quotation marks (empty when nothing is quoted)."""
+        hit = self._quoted.get(para.id)
+        if hit is None:
+            spans = [norm_key(m) for m in QUOTED.findall(para.text)]
+            spans = [s for s in spans if s]
+            hit = (
+                frozenset().union(*self._many([s.split() for s in spans])) if spans else frozenset()
+            )
+            self._quoted[para.id] = hit
+        return hit
+
+
+def measure(a: frozenset[int], b: frozenset[int]) -> tuple[float, float, int]:
+    """(Jaccard similarity, containment of the smaller set, shared shingles)."""
+    shared = len(a & b)
+    if shared == 0:
+        return 0.0, 0.0, 0
+    union = len(a) + len(b) - shared
+    return shared / union, shared / min(len(a), len(b)), shared
+
+
+def accepted(similarity: float, containment: float, shared: int) -> bool:
+    return similarity >= MIN_JACCARD or containment >= MIN_CONTAINMENT or shared >= MIN_SHARED
+
+
+def verify(
+    pairs: Iterable[tuple[int, int]], paras: dict[int, Para], sets: ShingleSets
+) -> list[Link]:
+    """Measure candidate pairs and keep the real links, each with its kind."""
+    measured: list[tuple[Para, Para, float, float, int]] = []
+    for x, y in pairs:
+        a, b = paras[min(x, y)], paras[max(x, y)]
+        if a.article_id == b.article_id:
+            continue
+        sim, cont, shared = measure(sets.get(a.id), sets.get(b.id))
+        if accepted(sim, cont, shared):
+            measured.append((a, b, sim, cont, shared))
+    return classify(measured, sets)
+
+
+def classify(
+    measured: Sequence[tuple[Para, Para, float, float, int]], sets: ShingleSets
+) -> list[Link]:
+    """Give each verified pair its kind, looking at the whole batch for template evidence."""
+    # How many articles each paragraph (by exact text) was found in, and how many paragraphs
+    # each article pair shares: a paragraph shared by many articles that share nothing else
+    # is boilerplate, not syndication.
+    articles_by_text: dict[str, set[int]] = defaultdict(set)
+    site_articles_by_text: dict[tuple[str, int], set[int]] = defaultdict(set)
+    pair_shared: dict[tuple[int, int], int] = defaultdict(int)
+    for a, b, *_ in measured:
+        for p, q in ((a, b), (b, a)):
+            articles_by_text[p.norm_hash].update((p.article_id, q.article_id))
+            if p.source_id == q.source_id:
+                site_articles_by_text[(p.norm_hash, p.source_id)].update(
+                    (p.article_id, q.article_id)
+                )
+        pair_shared[(a.article_id, b.article_id)] += 1
+    links = []
+    for a, b, sim, cont, shared in measured:
+        kind = _kind(a, b, shared, sets, articles_by_text, site_articles_by_text, pair_shared)
+        links.append(
+            Link(
+                a.id, b.id, a.article_id, b.article_id, round(sim, 4), round(cont, 4), shared, kind
+            )
+        )
+    return links
+
+
+def _kind(
+    a: Para,
+    b: Para,
+    shared: int,
+    sets: ShingleSets,
+    articles_by_text: dict[str, set[int]],
+    site_articles_by_text: dict[tuple[str, int], set[int]],
+    pair_shared: dict[tuple[int, int], int],
+) -> str:
+    if _APPEAL.search(a.text) and _APPEAL.search(b.text):
+        return "template"
+    only_link = pair_shared[(a.article_id, b.article_id)] == 1
+    if a.source_id == b.source_id and only_link:
+        seen = site_articles_by_text.get((a.norm_hash, a.source_id), set())
+        if len(seen) >= SITE_TEMPLATE_MIN_ARTICLES:
+            return "template"
+    if only_link and len(a.norm.split()) <= TEMPLATE_MAX_WORDS:
+        seen = articles_by_text.get(a.norm_hash, set()) | articles_by_text.get(b.norm_hash, set())
+        if len(seen) >= TEMPLATE_MIN_ARTICLES:
+            return "template"
+    quoted_a, quoted_b = sets.quoted(a), sets.quoted(b)
+    if quoted_a and quoted_b:
+        common = sets.get(a.id) & sets.get(b.id)
+        in_quotes = len(common & quoted_a & quoted_b)
+        if common and in_quotes >= QUOTE_SHARE * len(common):
+            return "quote"
+    return "reuse"
+
+
+def pairs_from_buckets(keys: np.ndarray, owners: np.ndarray, cap: int) -> set[tuple[int, int]]:
+    """Paragraph pairs that share a band key, from flat arrays of keys and owning paragraphs.
+
+    Buckets with more than ``cap`` paragraphs are skipped: such keys are common phrases or
+    templates, and exact repeats are linked through their text hash instead.
+    """
+    pairs: set[tuple[int, int]] = set()
+    if len(keys) == 0:
+        return pairs
+    order = np.lexsort((owners, keys))
+    k, o = keys[order], owners[order]
+    # Drop repeated (key, paragraph) rows: sentence units of one paragraph can share a key.
+    keep = np.ones(len(k), dtype=bool)
+    keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
+    k, o = k[keep], o[keep]
+    bounds = np.flatnonzero(np.diff(k)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(k)]])
+    sizes = ends - starts
+    for s, e in zip(
+        starts[(sizes > 1) & (sizes <= cap)], ends[(sizes > 1) & (sizes <= cap)], strict=True
+    ):
+        members = o[s:e].tolist()
+        for i, x in enumerate(members):
+            for y in members[i + 1 :]:
+                pairs.add((x, y) if x < y else (y, x))
+    return pairs
