@@ -191,7 +191,7 @@ def fetch(
                 url=url, final_url=current, permanent_redirect_url=permanent,
                 error=f"timed out after {settings.timeout:g}s",
             )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             return FetchResult(
                 url=url, final_url=current, permanent_redirect_url=permanent,
                 error=f"{_describe_http_error(exc)}",
@@ -201,12 +201,13 @@ def fetch(
     )
 
 
-def _describe_http_error(exc: httpx.HTTPError) -> str:
+def _describe_http_error(exc: httpx.HTTPError | httpx.InvalidURL) -> str:
     kind = {
         httpx.ConnectError: "cannot connect",
         httpx.RemoteProtocolError: "bad HTTP response",
         httpx.UnsupportedProtocol: "unsupported URL",
         httpx.DecodingError: "cannot decode the response",
+        httpx.InvalidURL: "invalid URL",
     }
     for cls, label in kind.items():
         if isinstance(exc, cls):
