@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from dedup import export as export_mod
 from dedup import pipeline
 from dedup.config import Settings, load_settings
 from dedup.errors import EXIT_CODES, DedupError
@@ -161,6 +162,34 @@ def reindex(obj: Context, yes: bool) -> None:
         click.confirm("Drop the index and all reuse links and rebuild them?", abort=True)
     summary = _run(lambda: pipeline.reindex(obj.settings(), progress=obj.progress()), obj.verbose)
     click.echo(summary.describe())
+
+
+@cli.command("export")
+@click.argument("what", type=click.Choice(list(export_mod.EXPORTS)))
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(list(export_mod.FORMATS)), default="csv",
+    show_default=True, help="parquet needs pyarrow (pip install pyarrow).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output); written whole or not at all.",
+)
+@click.pass_obj
+def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
+    """Export a researcher view: stories, articles, passages, ledger or sites.
+
+    Writes the rows of the view of the same name in docs/schema.md (stories = story_articles,
+    articles = article_texts, passages = reused_passages, ledger = ledger_lines, sites =
+    site_records), streaming, so the store need not fit in memory. Reads only: safe to run
+    beside a poll.
+    """
+    stdout = click.get_binary_stream("stdout")
+    summary = _run(
+        lambda: export_mod.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
+        obj.verbose,
+    )
+    if output is not None and not obj.quiet:
+        click.echo(summary.describe(), err=True)
 
 
 def main() -> None:
