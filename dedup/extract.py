@@ -314,9 +314,9 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     """Bytes -> text: BOM, then the declared charset, then a ``<meta>``/XML declaration,
     then UTF-8, then charset-normalizer's guess. Never raises; undecodable bytes are replaced.
     """
-    for bom, encoding in _BOMS:
+    for bom, bom_encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace")
+            return data[len(bom) :].decode(bom_encoding, errors="replace")
     head = data[:4096]
     match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
     for label in (declared, match.group(1).decode("ascii") if match else None):
