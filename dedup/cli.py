@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
 
 from dedup import export as export_mod
 from dedup import pipeline
+from dedup import status as status_mod
 from dedup.config import Settings, load_settings
 from dedup.errors import EXIT_CODES, DedupError
 from dedup.progress import NullProgress, Progress, RichProgress
@@ -132,6 +134,39 @@ def import_cmd(
         _echo_json(summary.as_dict())
     else:
         click.echo(summary.describe())
+
+
+@cli.command()
+@click.option("--no-analyze", is_flag=True, help="Store only; run `dedup analyze` later.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def poll(obj: Context, no_analyze: bool, fmt: str) -> None:
+    """Poll the feeds in feeds.yml that are due, store new entries, then analyze them.
+
+    Sends ETag/Last-Modified back (a 304 costs nothing), backs off from failing feeds and
+    records each feed's health (see `dedup status`). Safe under cron: a second poll started
+    while one runs exits at once with code 7, and a killed poll loses nothing.
+    """
+    summary = _run(
+        lambda: pipeline.poll(obj.settings(), analyze=not no_analyze, progress=obj.progress()),
+        obj.verbose,
+    )
+    if fmt == "json":
+        _echo_json(summary.as_dict())
+    else:
+        click.echo(summary.describe())
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def status(obj: Context, fmt: str) -> None:
+    """Show each feed's health, the store's counts and the last run's figures."""
+    data = _run(lambda: status_mod.load_status(obj.settings()), obj.verbose)
+    if fmt == "json":
+        _echo_json(data)
+    else:
+        status_mod.render_status(data, Console())
 
 
 @cli.command()

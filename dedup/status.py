@@ -1,0 +1,214 @@
+"""What ``dedup status`` shows: every feed's health, the store's counts and the last runs.
+
+:func:`gather_status` returns plain data (the ``--format json`` output); :func:`render_status`
+draws it as rich tables for a person. Reading needs no lock: SQLite's WAL lets status run
+beside a poll.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dedup.config import Settings
+from dedup.models import (
+    Article,
+    ArticleVersion,
+    Feed,
+    FetchAttempt,
+    Link,
+    Paragraph,
+    Passage,
+    Run,
+    Source,
+    Story,
+)
+from dedup.store import Store, open_store
+
+COUNTED = {
+    "sources": Source,
+    "articles": Article,
+    "versions": ArticleVersion,
+    "paragraphs": Paragraph,
+    "links": Link,
+    "passages": Passage,
+    "stories": Story,
+}
+
+
+def load_status(settings: Settings) -> dict[str, Any]:
+    """Open the store named by ``settings`` and gather its status."""
+    store = open_store(settings.db_url)
+    try:
+        return gather_status(store)
+    finally:
+        store.close()
+
+
+def gather_status(store: Store) -> dict[str, Any]:
+    """Feeds with their health, the store's counts and the last run of each command."""
+    with store.session() as session:
+        data: dict[str, Any] = {"database": store.display_url, "feeds": _feeds(session)}
+        for name, model in COUNTED.items():
+            data[name] = session.scalar(select(func.count()).select_from(model)) or 0
+        data["stories"] = session.scalar(
+            select(func.count()).select_from(Story).where(Story.status == "active")
+        ) or 0
+        data["unindexed_paragraphs"] = session.scalar(
+            select(func.count()).select_from(Paragraph).where(Paragraph.indexed.is_(False))
+        ) or 0
+        data["last_run"] = _run_dict(
+            session.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
+        )
+        data["last_poll"] = _run_dict(
+            session.scalars(
+                select(Run).where(Run.command == "poll").order_by(Run.id.desc()).limit(1)
+            ).first()
+        )
+    return data
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _feeds(session: Session) -> list[dict[str, Any]]:
+    articles = dict(
+        session.execute(
+            select(Article.feed_id, func.count()).group_by(Article.feed_id)
+        ).tuples().all()
+    )
+    last_attempt = (
+        select(FetchAttempt.feed_id, func.max(FetchAttempt.id).label("id"))
+        .group_by(FetchAttempt.feed_id)
+        .subquery()
+    )
+    outcomes = dict(
+        session.execute(
+            select(FetchAttempt.feed_id, FetchAttempt.outcome).join(
+                last_attempt, last_attempt.c.id == FetchAttempt.id
+            )
+        ).tuples().all()
+    )
+    rows = session.execute(
+        select(Feed, Source.display_name).join(Source, Source.id == Feed.source_id).order_by(
+            Feed.name
+        )
+    ).tuples()
+    return [
+        {
+            "name": feed.name,
+            "site": site,
+            "url": feed.url,
+            "current_url": feed.current_url,
+            "enabled": feed.enabled,
+            "disabled_reason": feed.disabled_reason,
+            "last_status": feed.last_status,
+            "last_outcome": outcomes.get(feed.id),
+            "last_error": feed.last_error,
+            "bozo": feed.bozo,
+            "failures": feed.failures,
+            "last_attempt": _iso(feed.last_attempt_at),
+            "last_success": _iso(feed.last_success_at),
+            "next_poll": _iso(feed.next_poll_at),
+            "articles": articles.get(feed.id, 0),
+        }
+        for feed, site in rows
+    ]
+
+
+def _run_dict(run: Run | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "id": run.id,
+        "command": run.command,
+        "status": run.status,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "error": run.error,
+        "figures": run.figures or {},
+    }
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _when(value: str | None) -> str:
+    return value[:16].replace("T", " ") if value else "-"
+
+
+def _health(feed: dict[str, Any]) -> Text:
+    if not feed["enabled"]:
+        return Text("disabled", style="red")
+    if feed["failures"]:
+        return Text(f"failing x{feed['failures']}", style="yellow")
+    if feed["last_attempt"] is None:
+        return Text("new", style="cyan")
+    if feed["bozo"]:
+        return Text("ok (bozo)", style="yellow")
+    return Text("ok", style="green")
+
+
+def feeds_table(feeds: list[dict[str, Any]]) -> Table:
+    table = Table(title="Feeds", title_justify="left", expand=False)
+    for column in ("feed", "health", "status", "articles", "last success", "next poll", "note"):
+        table.add_column(column, overflow="fold")
+    for feed in feeds:
+        note = feed["disabled_reason"] or feed["last_error"] or ""
+        if feed["current_url"]:
+            note = f"moved to {feed['current_url']}" + (f"; {note}" if note else "")
+        table.add_row(
+            feed["name"],
+            _health(feed),
+            str(feed["last_status"] or ("file" if feed["last_success"] else "-")),
+            str(feed["articles"]),
+            _when(feed["last_success"]),
+            _when(feed["next_poll"]) if feed["next_poll"] else "due",
+            note,
+        )
+    return table
+
+
+def counts_table(data: dict[str, Any]) -> Table:
+    table = Table(title="Store", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name in (*COUNTED, "unindexed_paragraphs"):
+        table.add_row(name.replace("_", " "), str(data[name]))
+    return table
+
+
+def run_table(run: dict[str, Any]) -> Table:
+    table = Table(
+        title=f"Last run: {run['command']} ({run['status']})", title_justify="left",
+        show_header=False,
+    )
+    table.add_column("what")
+    table.add_column("value", overflow="fold")
+    table.add_row("started", _when(run["started_at"]))
+    table.add_row("finished", _when(run["finished_at"]))
+    if run["error"]:
+        table.add_row("error", run["error"])
+    for key, value in run["figures"].items():
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            table.add_row(key.replace("_", " "), str(value))
+    return table
+
+
+def render_status(data: dict[str, Any], console: Console) -> None:
+    parts: list[Any] = [Text(f"database: {data['database']}")]
+    if data["feeds"]:
+        parts.append(feeds_table(data["feeds"]))
+    else:
+        parts.append(Text("no feeds polled yet: list them in feeds.yml and run `dedup poll`"))
+    parts.append(counts_table(data))
+    if data["last_run"] is not None:
+        parts.append(run_table(data["last_run"]))
+    console.print(Group(*parts))
