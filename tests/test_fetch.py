@@ -47,9 +47,15 @@ def client() -> Iterator[httpx.Client]:
 
 
 def get(
-    url: str, client: httpx.Client, settings: FetchSettings = SETTINGS, **kw: str
+    url: str,
+    client: httpx.Client,
+    settings: FetchSettings = SETTINGS,
+    etag: str | None = None,
+    last_modified: str | None = None,
 ) -> FetchResult:
-    return fetch(url, settings=settings, client=client, **kw)
+    return fetch(
+        url, settings=settings, client=client, etag=etag, last_modified=last_modified
+    )
 
 
 def test_conditional_get_round_trip(server: HTTPServer, client: httpx.Client) -> None:
@@ -68,7 +74,7 @@ def test_conditional_get_round_trip(server: HTTPServer, client: httpx.Client) ->
     assert (first.etag, first.last_modified) == ('"v1"', lm)
     assert first.headers["content-type"] == "application/rss+xml"
 
-    second = get(server.url_for("/feed"), client, etag=first.etag or "", last_modified=lm)
+    second = get(server.url_for("/feed"), client, etag=first.etag, last_modified=lm)
     assert second.not_modified and second.content is None and not second.ok
     assert (second.etag, second.last_modified) == ('"v1"', lm)
     sent = server.log[-1][0]

@@ -1,0 +1,143 @@
+"""Feed bytes -> records: identity, text choice, dates, encodings and malformed feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dedup.feeds import ParsedFeed, entry_is_usable, parse_feed
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+     xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>Example News</title><link>https://news.example/</link>
+<item>
+  <title>Full &amp; rich</title>
+  <link>https://News.Example/a/1?utm_source=rss&amp;id=7</link>
+  <guid isPermaLink="false">n-1</guid>
+  <pubDate>Tue, 16 May 2017 20:40:00 +0200</pubDate>
+  <dc:creator>Ann Writer</dc:creator>
+  <description>Short teaser.</description>
+  <content:encoded><![CDATA[<p>First paragraph of the story, long enough to count.</p>
+    <p>Second paragraph with <a href="/related">a link</a>.</p>]]></content:encoded>
+</item>
+<item>
+  <title>Teaser only</title>
+  <link>https://news.example/a/2</link>
+  <description>Only a summary of the article.</description>
+</item>
+<item><title>Title only</title></item>
+<item><description>No identity at all.</description></item>
+<item><guid>n-5</guid></item>
+</channel></rss>
+"""
+
+
+def parse(data: bytes, headers: dict[str, str] | None = None) -> ParsedFeed:
+    return parse_feed(data, source="example", feed_url="https://news.example/rss", headers=headers)
+
+
+def test_rss_entries_become_records() -> None:
+    feed = parse_feed(RSS, source="example", site="Example", feed_url="https://news.example/rss")
+    assert not feed.bozo and feed.bozo_error is None
+    assert (feed.title, feed.link) == ("Example News", "https://news.example/")
+    assert [r.title for r in feed.entries] == ["Full & rich", "Teaser only", "Title only"]
+    assert feed.skipped == 2
+    full, teaser, title_only = feed.entries
+
+    assert full.key == full.url == "https://news.example/a/1?id=7"
+    assert full.guid == "n-1" and full.author == "Ann Writer"
+    assert full.published == datetime(2017, 5, 16, 18, 40, tzinfo=UTC)
+    assert full.full_text and full.source == "example" and full.site == "Example"
+    assert [p.text for p in full.paragraphs] == [
+        "First paragraph of the story, long enough to count.",
+        "Second paragraph with a link.",
+    ]
+    assert full.links == (("https://news.example/related", "a link"),)
+
+    assert not teaser.full_text and teaser.text == "Only a summary of the article."
+    assert teaser.published is None
+    assert feed.summary_only == 2
+
+    assert title_only.key.startswith("title:https://news.example/rss:")
+    assert title_only.url is None and title_only.text == ""
+
+
+def test_guid_key_is_scoped_by_the_feeds_own_id_else_its_url() -> None:
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:feed:1</id><title>A</title>
+      <entry><id>urn:entry:9</id><title>No link</title><updated>2020-01-02T03:04:05Z</updated>
+      <content type="text">Plain text body.
+
+Second paragraph.</content></entry></feed>"""
+    (entry,) = parse(atom).entries
+    assert entry.key == "guid:urn:feed:1:urn:entry:9" and entry.url is None
+    assert entry.published == datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert entry.text == "Plain text body.\n\nSecond paragraph."
+
+    rss = b"<rss><channel><item><guid isPermaLink='false'>42</guid><title>t</title></item>"
+    rss += b"</channel></rss>"
+    (entry,) = parse(rss).entries
+    assert entry.key == "guid:https://news.example/rss:42"
+
+
+def test_longest_content_wins_and_html_titles_are_plain() -> None:
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry>
+      <id>e</id><link href="https://a.example/e"/>
+      <title type="html">Ben &amp;amp; &lt;b&gt;Jerry&lt;/b&gt;</title>
+      <summary>Teaser.</summary>
+      <content type="html">&lt;p&gt;The whole article text is here.&lt;/p&gt;</content>
+    </entry></feed>"""
+    (entry,) = parse(atom).entries
+    assert entry.title == "Ben & Jerry"
+    assert entry.text == "The whole article text is here." and entry.full_text
+
+
+def test_malformed_feed_is_bozo_but_keeps_its_entries() -> None:
+    broken = b"""<rss><channel><title>Broken</title>
+      <item><title>Kept</title><link>https://b.example/1</link>
+      <description>Text & more</description></item>
+      <item><title>Also kept</title><link>https://b.example/2</link></item>
+    """
+    feed = parse(broken)
+    assert feed.bozo and feed.bozo_error
+    assert ":" in feed.bozo_error
+    assert [r.key for r in feed.entries] == [
+        "https://b.example/1",
+        "https://b.example/2",
+    ]
+
+
+def test_not_a_feed_is_bozo_without_entries() -> None:
+    feed = parse(b"\x00\x01 this is not xml at all")
+    assert feed.bozo and not feed.entries
+
+
+def test_http_charset_decodes_the_bytes() -> None:
+    latin = "<rss><channel><item><title>Café crème</title><link>https://c.example/1</link>"
+    latin += "</item></channel></rss>"
+    data = latin.encode("iso-8859-1")
+    feed = parse(data, headers={"content-type": "application/rss+xml; charset=iso-8859-1"})
+    assert feed.entries[0].title == "Café crème"
+
+
+def test_relative_links_resolve_against_content_location() -> None:
+    rss = b"<rss><channel><item><title>t</title><link>/story/1</link></item></channel></rss>"
+    feed = parse(
+        rss,
+        headers={"content-type": "application/xml",
+                 "content-location": "https://d.example/feeds/main.xml"},
+    )
+    assert feed.entries[0].key == "https://d.example/story/1"
+    # Without a base a relative link is no identity: the title is, then the link itself,
+    # scoped by the feed so it cannot collide with another feed's.
+    assert parse(rss).entries[0].key.startswith("title:")
+    untitled = rss.replace(b"<title>t</title>", b"<description>d</description>")
+    assert parse(untitled).entries[0].key == "link:https://news.example/rss:/story/1"
+
+
+def test_entry_is_usable_rule() -> None:
+    assert entry_is_usable({"link": "https://e.example/1", "summary": "x"})
+    assert entry_is_usable({"title": "Only a title"})
+    assert entry_is_usable({"id": "1", "content": [{"value": "<p>body</p>"}]})
+    assert not entry_is_usable({"summary": "no identity"})
+    assert not entry_is_usable({"id": "1"})
+    assert not entry_is_usable({"id": "1", "summary": "   ", "title": " "})
