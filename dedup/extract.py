@@ -25,6 +25,7 @@ import trafilatura
 from dedup.normalize import normalize_text
 from dedup.paragraphs import Block, build_paragraphs, join_paragraphs, split_paragraphs
 from dedup.records import ParagraphRecord
+from dedup.urls import canonical_url
 
 Link = tuple[str, str | None]
 
@@ -277,8 +278,10 @@ def _page_title(html: str) -> str | None:
 
 
 def _unique(links: list[Link]) -> tuple[Link, ...]:
+    """Links in canonical form (as article URLs are stored), each once, the first anchor kept."""
     seen: dict[str, str | None] = {}
-    for url, anchor in links:
+    for raw, anchor in links:
+        url = canonical_url(raw)
         if url not in seen or (anchor and not seen[url]):
             seen[url] = anchor
     return tuple(seen.items())

@@ -246,6 +246,7 @@ def _jsonl_record(line: str, path: Path, source_option: str | None) -> ArticleRe
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise _Bad(f"`url` must be an absolute http(s) URL, not {url!r}")
     published = _parse_published(published_raw) if published_raw else None
+    url = canonical_url(url) if url else None
     if text:
         extracted = extract_text(text, title)
     elif html:
@@ -261,7 +262,7 @@ def _jsonl_record(line: str, path: Path, source_option: str | None) -> ArticleRe
     if article_id:
         key = f"import:{source}:{article_id}"
     elif url:
-        key = canonical_url(url)
+        key = url
     else:
         digest = hashlib.sha256(
             f"{source}\x00{title or ''}\x00{extracted.text}".encode()
@@ -273,6 +274,6 @@ def _jsonl_record(line: str, path: Path, source_option: str | None) -> ArticleRe
         extracted=extracted,
         path=path,
         title=title,
-        url=canonical_url(url) if url else None,
+        url=url,
         published=published,
     )

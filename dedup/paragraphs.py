@@ -57,7 +57,8 @@ def text_blocks(text: str) -> list[Block]:
         is_bullet = stripped[0] in _BULLETS and (len(stripped) == 1 or stripped[1].isspace())
         if not is_bullet and stripped.startswith(_ASCII_BULLETS):
             is_bullet = True
-        if is_bullet or (lines and line_indent > prev_indent):
+        # A deeper-indented line opens a paragraph, except as a list item's hanging indent.
+        if is_bullet or (lines and line_indent > prev_indent and not bullet):
             flush()
         if is_bullet:
             stripped = stripped[1:].lstrip()
