@@ -7,7 +7,6 @@ traceback reaches a user unless ``--verbose`` is given for an internal error.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from dedup import pipeline
 from dedup import status as status_mod
 from dedup.config import Settings, load_settings
 from dedup.errors import EXIT_CODES, DedupError
-from dedup.progress import NullProgress, Progress, RichProgress
+from dedup.progress import NullProgress, Progress, RichProgress, configure_logging
 
 T = TypeVar("T")
 
@@ -93,11 +92,7 @@ def _echo_json(data: Any) -> None:
 @click.version_option(package_name="dedup")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, quiet: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(verbose)
     ctx.obj = Context(db=db, config=config, verbose=verbose, quiet=quiet)
 
 
