@@ -501,7 +501,7 @@ def worth_saving(session: Session, records: Sequence[ArticleRecord]) -> list[Art
             )
             .join(ArticleVersion, ArticleVersion.article_id == Article.id)
             .where(Article.key.in_(keys[start : start + 500]))
-        ).tuples()
+        )
         for key, chash, full, is_current in rows:
             hashes.setdefault(key, set()).add(chash)
             if is_current:

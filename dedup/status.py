@@ -82,7 +82,7 @@ def _feeds(session: Session) -> list[dict[str, Any]]:
     articles = dict(
         session.execute(
             select(Article.feed_id, func.count()).group_by(Article.feed_id)
-        ).tuples().all()
+        ).all()
     )
     last_attempt = (
         select(FetchAttempt.feed_id, func.max(FetchAttempt.id).label("id"))
@@ -94,13 +94,13 @@ def _feeds(session: Session) -> list[dict[str, Any]]:
             select(FetchAttempt.feed_id, FetchAttempt.outcome).join(
                 last_attempt, last_attempt.c.id == FetchAttempt.id
             )
-        ).tuples().all()
+        ).all()
     )
     rows = session.execute(
         select(Feed, Source.display_name).join(Source, Source.id == Feed.source_id).order_by(
             Feed.name
         )
-    ).tuples()
+    )
     return [
         {
             "name": feed.name,
