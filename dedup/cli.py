@@ -74,7 +74,7 @@ def _echo_json(data: Any) -> None:
     "Polls feeds (or imports archives) into a SQLite store, finds paragraphs reused across "
     "articles, groups articles into stories and names who published first and what each "
     "copier kept, changed, dropped and added.",
-    epilog=f"Exit codes:\n\n{_EXIT_HELP}",
+    epilog=f"Exit codes:\n\n\b\n{_EXIT_HELP}",  # \b: click keeps the lines as they are
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.option(
@@ -213,7 +213,7 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     site_records), streaming, so the store need not fit in memory. Reads only: safe to run
     beside a poll.
     """
-    stdout = click.get_binary_stream("stdout")
+    stdout = sys.stdout.buffer
     summary = _run(
         lambda: export_mod.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
         obj.verbose,
