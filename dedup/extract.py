@@ -339,7 +339,22 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data).best()
-    if best is not None:
-        return str(best)
-    return data.decode("utf-8", errors="replace")
+    return _detect(data)
+
+
+# How much more "chaos" (charset-normalizer's mess measure) windows-1252 may show than the
+# best guess and still be preferred: on short Western text the detector often ranks a Baltic
+# or Central European code page first, while undeclared legacy web text is overwhelmingly
+# windows-1252.
+_CP1252_TOLERANCE = 0.2
+
+
+def _detect(data: bytes) -> str:
+    results = charset_normalizer.from_bytes(data)
+    best = results.best()
+    if best is None:
+        return data.decode("utf-8", errors="replace")
+    for match in results:
+        if match.encoding == "cp1252" and match.chaos <= best.chaos + _CP1252_TOLERANCE:
+            return str(match)
+    return str(best)
