@@ -1,0 +1,151 @@
+"""The HTML report opened in a real browser: headless Chromium driven by Playwright.
+
+Chromium is Debian's package, installed by the session fixture when ``/usr/bin/chromium`` is
+missing (never ``playwright install``, which downloads a browser of its own). Without it the
+tests skip, except under ``CI=true`` where they fail: CI must exercise the browser.
+The seeds' report is saved as ``artifacts/report.png`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedup.html_report import render_html
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACT = ROOT / "artifacts" / "report.png"
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PLANTED = (
+    "<script>window.__pwned = 'script'; document.title = 'pwned'</script>"
+    '<img src=x onerror="window.__pwned = \'img\'">'
+)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}; CI=true requires the browser tests to run")
+    pytest.skip(reason)
+
+
+def _install_chromium() -> str | None:
+    """Install Debian's chromium; None on success, else why it failed."""
+    if shutil.which("apt-get") is None:
+        return "apt-get is not available to install chromium"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for args in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        try:
+            proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=1200,
+                                  check=False, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"{' '.join(args)} failed: {exc}"
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+            return f"{' '.join(args)} exited {proc.returncode}: {' '.join(tail)}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        problem = _install_chromium()
+        if problem is not None or not CHROMIUM.exists():
+            _unavailable(f"{CHROMIUM} is missing and could not be installed: {problem}")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+class Opened:
+    """A page loaded from a file, with what it logged and requested."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.url = path.resolve().as_uri()
+        self.page.goto(self.url, wait_until="load")
+
+    def close(self) -> None:
+        self.page.close()
+
+
+def _assert_safe(opened: Opened) -> None:
+    page = opened.page
+    assert page.evaluate("window.__pwned") is None, "a planted script ran"
+    assert page.title() != "pwned"
+    assert page.locator("script").count() == 0
+    assert page.locator("img").count() == 0
+    assert page.locator("[onerror]").count() == 0
+    assert opened.errors == []  # also: a CSP violation would have logged an error
+    assert opened.requests == [opened.url]  # nothing fetched: the page is self-contained
+
+
+def _assert_side_by_side(opened: Opened) -> None:
+    heads = opened.page.locator(".ledger .colhead")
+    assert heads.count() >= 2
+    left, right = heads.nth(0).bounding_box(), heads.nth(1).bounding_box()
+    assert left is not None and right is not None
+    assert abs(left["y"] - right["y"]) < 2 and right["x"] > left["x"] + left["width"] / 2
+
+
+def _planted_report() -> dict[str, Any]:
+    ledger = [
+        {"op": "kept", "origin_text": "Shared words.", "copy_text": "Shared words.",
+         "similarity": 1.0, "moved": False, "diff": None},
+        {"op": "added", "origin_text": None, "copy_text": f"Comment {PLANTED}",
+         "similarity": None, "moved": False, "diff": None},
+    ]
+    return {"stories": [{
+        "id": 1,
+        "origin": {"name": "origin-site", "external": False, "article_id": 1, "confidence": 0.8,
+                   "evidence": [f"evidence {PLANTED}"]},
+        "articles": [
+            {"article_id": 1, "source": "origin-site", "title": "The story", "role": "origin",
+             "url": "https://origin.example/story", "published": "2017-05-17T10:00:00+00:00",
+             "ledger": []},
+            {"article_id": 2, "source": f"copier {PLANTED}", "title": f"Copy {PLANTED}",
+             "role": "copy", "url": "javascript:window.__pwned='link'",
+             "published": "2017-05-17T12:00:00+00:00", "kept": 0.5, "ledger": ledger},
+        ],
+    }]}
+
+
+def test_planted_script_in_a_report_never_runs(browser: Any, tmp_path: Path) -> None:
+    path = tmp_path / "planted.html"
+    path.write_text(render_html(_planted_report()), encoding="utf-8")
+    opened = Opened(browser, path)
+    try:
+        _assert_safe(opened)
+        _assert_side_by_side(opened)
+        body = opened.page.inner_text("body")
+        assert "<script>window.__pwned" in body  # shown as text, not run
+        assert opened.page.locator("a[href^='javascript']").count() == 0
+        opened.page.get_by_text("Copy <script>", exact=False).first.click()  # a plain span
+        assert opened.page.evaluate("window.__pwned") is None
+    finally:
+        opened.close()
