@@ -74,6 +74,8 @@ _FURNITURE = re.compile(
     r"|recommended( for you)?|trending( now)?|most popular|most read|read next|see also"
     r"|also read|more stories|more from \w+( \w+)?|read more|continue reading|advertisement"
     r"|sponsored( content)?|story continues below|skip to (main )?content|loading)$"
+    # link aggregators' entry footers
+    r"|submitted by \S+( to \S+)?$|(link )?\d+ comments?$"
     r")"
 )
 # A photo credit: short, so "Photos by a bystander showed ..." in a long paragraph stays body.
@@ -131,6 +133,22 @@ _COMMENT_HEADING = re.compile(
 )
 # Lines that only occur inside a comment thread (the buttons under each comment).
 _COMMENT_LINE = re.compile(r"(?:(like )?reply( report)?|report abuse|(like|reply|flag)( \d+)?)$")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+# The header of one comment: "Jo says: May 5, 2017 at 3:14 pm" (WordPress), "Jo · 3 years ago".
+_COMMENT_HEADER = re.compile(
+    rf"(?:(\S+ ){{1,4}}says( on)? ({_MONTH} \d{{1,2}} \d{{4}}|\d{{1,2}} {_MONTH} \d{{4}})"
+    r"|(\S+ ){1,4}(\d+|an?) (seconds?|minutes?|hours?|hrs?|days?|weeks?|months?|years?) ago$)"
+)
+# Labels of an article's own time stamp ("Updated" over "May 5, 2017"), not commenters' names.
+_STAMP_LABEL = re.compile(
+    r"(last |first )?(updated|published|posted|modified|edited|date|time|filed|issued)\b"
+)
+# A line giving when a comment was posted, under the commenter's name.
+_POSTED = re.compile(
+    r"(?:(\d+|an?) (seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?) ago"
+    rf"|(on )?{_MONTH} \d{{1,2}} \d{{4}}( at \d{{1,2}} \d{{2}}( am| pm)?)?"
+    r"|yesterday at \d{1,2} \d{2}( am| pm)?)$"
+)
 # A credit line: evidence for the origin stage, always body even at the end of an article.
 _CREDIT = re.compile(
     r"(?:read the (full|original|whole|rest of the) (story|article|report|post)\b"
@@ -205,6 +223,21 @@ def _opens_thread(items: Sequence[Candidate], i: int) -> bool:
     return nxt.indent > c.indent and not _is_name_line(nxt)
 
 
+def _opens_comment(items: Sequence[Candidate], i: int) -> bool:
+    """A comment header, or a name line followed by when it was posted."""
+    c = items[i]
+    if (
+        c.words <= 14
+        and (" says " in c.key or c.key.endswith(" ago"))
+        and _COMMENT_HEADER.match(c.key)
+    ):
+        return True
+    if not _is_name_line(c) or i + 1 >= len(items) or _STAMP_LABEL.match(c.key):
+        return False
+    nxt = items[i + 1]
+    return nxt.words <= 8 and _POSTED.match(nxt.key) is not None
+
+
 def _opens_comment_after_end(items: Sequence[Candidate], i: int) -> bool:
     """After the article ended: a name line followed by a longer paragraph of text."""
     if not _is_name_line(items[i]) or i + 1 >= len(items):
@@ -228,7 +261,8 @@ def classify(items: Sequence[Candidate]) -> list[str]:
             kinds.append(BOILERPLATE if _is_furniture(c) or _is_ad_appeal(c) else COMMENT)
             continue
         if _opens_thread(items, i) or (
-            substantial and c.words <= 6 and _COMMENT_LINE.match(c.key) is not None
+            (substantial and c.words <= 6 and _COMMENT_LINE.match(c.key) is not None)
+            or (substantial >= 2 and _opens_comment(items, i))
         ):
             kinds.append(COMMENT)
             ended = in_comments = True

@@ -208,3 +208,27 @@ def test_body_sentences_resembling_furniture_stay_body() -> None:
 def test_a_list_in_the_body_is_not_a_comment_thread() -> None:
     text = "\n".join([_BODY, "", "\u2022 Line one", "\u2022 Line two", "", _BODY2])
     assert {k for k, _ in _kinds(text)} == {BODY}
+
+
+def test_comment_headers_open_a_thread() -> None:
+    wordpress = "\n\n".join([
+        _BODY, _BODY2, "Jo Bloggs says: May 5, 2017 at 3:14 pm",
+        "I live on the northern line and this is welcome news.",
+    ])
+    assert [k for k, _ in _kinds(wordpress)] == [BODY, BODY, COMMENT, COMMENT]
+    disqus = "\n\n".join(
+        [_BODY, _BODY2, "tramfan", "3 years ago", "Finally, and about time too."]
+    )
+    assert [k for k, _ in _kinds(disqus)] == [BODY, BODY, COMMENT, COMMENT, COMMENT]
+
+
+def test_a_dated_line_in_the_body_does_not_open_comments() -> None:
+    text = "\n\n".join([
+        _BODY, _BODY2, "Updated", "May 5, 2017 at 3:14 pm", _BODY2, "Two years ago", _BODY,
+    ])
+    assert {k for k, _ in _kinds(text)} == {BODY}
+
+
+def test_aggregator_footer_is_boilerplate() -> None:
+    text = "\n\n".join([_BODY, "submitted by someone to funny", "[link] [275 comments]"])
+    assert [k for k, _ in _kinds(text)] == [BODY, BOILERPLATE, BOILERPLATE]
