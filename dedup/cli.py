@@ -98,7 +98,11 @@ def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, q
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--source", help="Source name for every article (default: from the file).")
+@click.option(
+    "--source",
+    help="Source name for every article, overriding the file's (default: the .txt/.html "
+    "file stem, the JSONL `source` field, 'reuters' for .sgm).",
+)
 @click.option("--no-analyze", is_flag=True, help="Store only; run `dedup analyze` later.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
@@ -107,11 +111,16 @@ def import_cmd(
 ) -> None:
     """Import archived articles: .txt, .html, .jsonl and Reuters .sgm files or folders.
 
-    A .txt file's first non-empty line is its title and blank lines separate paragraphs; the
-    source is the file stem unless --source is given. A .jsonl file holds one article per line
-    with `source` and `text` or `html` (optional `title`, `url`, `published`, `id`). Bad records
-    are named on stderr with file and line and skipped; importing the same file twice adds
-    nothing.
+    \b
+    .txt    first non-empty line is the title; blank lines separate paragraphs
+    .html   a saved page; its main text is extracted, comments and menus left out
+    .jsonl  one JSON object per line: `source` and `text` or `html`, optional
+            `title`, `url`, `published` (ISO 8601, UTC if no zone) and `id`
+    .sgm    Reuters-21578 (reut2-*.sgm): each <REUTERS> with a <BODY>
+
+    Folders are walked in sorted order. Bad records are named on stderr as file:line and
+    skipped; the rest is stored. Importing the same file twice adds nothing; a changed file
+    becomes a new version of its article.
     """
     summary = _run(
         lambda: pipeline.import_paths(
