@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -31,16 +30,16 @@ from dedup.fingerprint import (
 from dedup.models import utcnow
 from dedup.passages import Link, Para, ShingleSets, pairs_from_buckets, verify
 from dedup.progress import Progress
-from dedup.store import Store
+from dedup.store import Store, sqlite_path
 
 log = logging.getLogger(__name__)
 
-BATCH_PARAGRAPHS = 20_000
-# A band bucket holding more paragraphs than this is a common phrase or a template.
+BATCH_PARAGRAPHS = 25_000
+# A band bucket holding more paragraphs than this is a common phrase, a template or a much
+# repeated text: it yields only its RECENT newest members, so a footer on ten thousand pages
+# costs a few links per page, not ten thousand, while the copies stay connected.
 BUCKET_CAP = 50
-# Exact repeats (same normalised text) link to at most this many earlier copies each, so a
-# footer on ten thousand pages costs ten links per page, not ten thousand.
-EXACT_LINKS = 5
+RECENT = 5
 _ID_CHUNK = 900
 
 
@@ -84,7 +83,7 @@ def index_new_paragraphs(
     started = time.perf_counter()
     summary = AnalyzeSummary()
     with store.session() as session:
-        index.check_settings(session, settings)
+        index_id = index.check_settings(session, settings)
         new = _new_paragraphs(session)
     summary.paragraphs = len(new)
     if not new:
@@ -94,31 +93,54 @@ def index_new_paragraphs(
     with progress.task("indexing paragraphs", total=len(new)) as task:
         for batch in _article_batches(new, BATCH_PARAGRAPHS):
             with store.session() as session:
-                _index_batch(session, batch, settings, hasher, summary)
+                band_index = open_band_index(store, session, index_id)
+                _index_batch(session, band_index, batch, settings, hasher, summary)
             task.advance(len(batch))
     summary.seconds = round(time.perf_counter() - started, 3)
     log.info("analyze: %s", summary.describe())
     return summary
 
 
-def reset_index(session: Session, settings: FingerprintSettings | None = None) -> None:
+def open_band_index(store: Store, session: Session, index_id: str) -> index.BandIndex:
+    """Segment files beside an SQLite file; the ``band_keys`` table on a database server."""
+    path = sqlite_path(store.url)
+    if path is not None:
+        return index.SegmentBandIndex(
+            path.with_name(path.name + ".index"), index_id, BUCKET_CAP, RECENT
+        )
+    return index.SqlBandIndex(session, BUCKET_CAP, RECENT)
+
+
+def reset_index(
+    store: Store, session: Session, settings: FingerprintSettings | None = None
+) -> None:
     """Forget the index and every passage, and adopt ``settings`` (for ``dedup reindex``)."""
     session.execute(text("DELETE FROM band_keys"))
     session.execute(text("DELETE FROM passages"))
-    session.execute(text("UPDATE paragraphs SET indexed = 0 WHERE indexed = 1"))
-    index.reset_settings(session, settings or FingerprintSettings())
+    session.execute(
+        text("UPDATE paragraphs SET indexed = :no WHERE indexed = :yes"), {"no": False, "yes": True}
+    )
+    new_id = index.reset_settings(session, settings or FingerprintSettings())
+    open_band_index(store, session, new_id).clear()
+
+
+_PARA_COLUMNS = (
+    "SELECT p.id, p.article_id, a.source_id, p.text, p.norm_text, p.norm_hash "
+    "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
+)
 
 
 def _new_paragraphs(session: Session) -> list[Para]:
-    rows = session.execute(
-        text(
-            """
-            SELECT p.id, p.article_id, a.source_id, p.text, p.norm_text, p.norm_hash
-            FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id
-            WHERE p.indexed = 0 AND p.kind = 'body'
-            ORDER BY p.article_id, p.position
-            """
+    rows = (
+        session.execute(
+            text(
+                _PARA_COLUMNS + "WHERE p.indexed = :no AND p.kind = 'body' "
+                "ORDER BY p.article_id, p.position"
+            ),
+            {"no": False},
         )
+        .tuples()
+        .all()
     )
     return [Para(*row) for row in rows]
 
@@ -137,6 +159,7 @@ def _article_batches(paras: list[Para], size: int) -> Iterable[list[Para]]:
 
 def _index_batch(
     session: Session,
+    band_index: index.BandIndex,
     batch: list[Para],
     settings: FingerprintSettings,
     hasher: WordHasher,
@@ -149,16 +172,13 @@ def _index_batch(
             units.append(unit)
             owners.append(p.id)
     summary.units += len(units)
-    owner_arr = np.asarray(owners, dtype=np.int64)
     shingles, offsets = unit_shingles(units, hasher, settings)
     keys = band_keys(signatures(shingles, offsets, settings), settings)
     flat_keys = keys.reshape(-1)
-    flat_owners = np.repeat(owner_arr, settings.bands)
+    flat_owners = np.repeat(np.asarray(owners, dtype=np.int64), settings.bands)
 
-    band_index = index.SqlBandIndex(session, BUCKET_CAP)
-    pairs = pairs_from_buckets(flat_keys, flat_owners, BUCKET_CAP)
+    pairs = pairs_from_buckets(flat_keys, flat_owners, BUCKET_CAP, RECENT)
     pairs |= band_index.candidates(flat_keys, flat_owners)
-    pairs |= _exact_repeats(session, batch)
 
     paras = {p.id: p for p in batch}
     missing = {x for pair in pairs for x in pair if x not in paras}
@@ -167,55 +187,20 @@ def _index_batch(
     summary.candidates += len(pairs)
 
     sets = ShingleSets(settings, hasher)
-    sets.add(list(paras.values()))
+    sets.add([paras[x] for x in {x for pair in pairs for x in pair}])
     links = verify(pairs, paras, sets)
     _store_links(session, links)
     for link in links:
         summary.passages[link.kind] += 1
 
+    # Keys go in before the transaction commits: a run killed in between re-indexes the
+    # batch next time, and a repeated key is harmless, whereas a lost one would not be.
     band_index.add(flat_keys, flat_owners)
     summary.indexed += len(set(owners))
     session.execute(
         text("UPDATE paragraphs SET indexed = :yes WHERE id = :id"),
         [{"id": p.id, "yes": True} for p in batch],
     )
-
-
-def _exact_repeats(session: Session, batch: list[Para]) -> set[tuple[int, int]]:
-    """Pairs of paragraphs with the same normalised text, a few earlier copies per paragraph.
-
-    Exact repeats are found by LSH too, except in buckets over the cap: this path keeps every
-    group of identical paragraphs connected however large it grows.
-    """
-    pairs: set[tuple[int, int]] = set()
-    by_hash: dict[str, list[int]] = defaultdict(list)
-    for p in batch:
-        by_hash[p.norm_hash].append(p.id)
-    for ids in by_hash.values():
-        for i, pid in enumerate(ids):
-            for earlier in ids[max(0, i - EXACT_LINKS) : i]:
-                pairs.add((earlier, pid))
-    hashes = list(by_hash)
-    for start in range(0, len(hashes), _ID_CHUNK):
-        chunk = hashes[start : start + _ID_CHUNK]
-        marks = ",".join(f":h{i}" for i in range(len(chunk)))
-        rows = session.execute(
-            text(
-                f"""
-                SELECT norm_hash, id FROM (
-                    SELECT norm_hash, id,
-                           ROW_NUMBER() OVER (PARTITION BY norm_hash ORDER BY id DESC) AS rn
-                    FROM paragraphs
-                    WHERE norm_hash IN ({marks}) AND indexed = 1 AND kind = 'body'
-                ) ranked WHERE rn <= :k
-                """
-            ),
-            {**{f"h{i}": h for i, h in enumerate(chunk)}, "k": EXACT_LINKS},
-        )
-        for norm_hash, old_id in rows:
-            for new_id in by_hash[norm_hash][:EXACT_LINKS]:
-                pairs.add((min(old_id, new_id), max(old_id, new_id)))
-    return pairs
 
 
 def _load_paragraphs(session: Session, ids: set[int]) -> dict[int, Para]:
@@ -226,15 +211,9 @@ def _load_paragraphs(session: Session, ids: set[int]) -> dict[int, Para]:
         chunk = id_list[start : start + _ID_CHUNK]
         marks = ",".join(f":p{i}" for i in range(len(chunk)))
         rows = session.execute(
-            text(
-                f"""
-                SELECT p.id, p.article_id, a.source_id, p.text, p.norm_text, p.norm_hash
-                FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id
-                WHERE p.id IN ({marks})
-                """
-            ),
+            text(_PARA_COLUMNS + f"WHERE p.id IN ({marks})"),
             {f"p{i}": pid for i, pid in enumerate(chunk)},
-        )
+        ).tuples()
         for row in rows:
             found[row[0]] = Para(*row)
     return found

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from dedup.models import (
@@ -29,6 +30,11 @@ from dedup.records import ArticleRecord, SaveResult
 from dedup.urls import domain_of
 
 _CHUNK = 500
+# Core tables for the bulk paths (the UTC-aware type decorators still apply).
+_ARTICLES = cast(Table, Article.__table__)
+_VERSIONS = cast(Table, ArticleVersion.__table__)
+_PARAGRAPHS = cast(Table, Paragraph.__table__)
+_LINKS = cast(Table, Link.__table__)
 
 
 def content_hash(title: str | None, text: str) -> str:
@@ -145,13 +151,18 @@ def _save_chunk(
             }
             for r in new_records
         ]
-        ids = (
-            session.execute(
-                insert(Article).returning(Article.id, sort_by_parameter_order=True), rows
-            )
-            .scalars()
-            .all()
+        conn = session.connection()
+        # Core executemany, then one lookup by key: far cheaper than ORM inserts with
+        # RETURNING when a whole archive is imported.
+        conn.execute(insert(_ARTICLES), rows)
+        by_key = dict(
+            conn.execute(
+                select(_ARTICLES.c.key, _ARTICLES.c.id).where(
+                    _ARTICLES.c.key.in_([r.key for r in new_records])
+                )
+            ).all()
         )
+        ids = [by_key[r.key] for r in new_records]
         targets = [(rec, article_id, 1) for rec, article_id in zip(new_records, ids, strict=True)]
         _insert_versions(session, targets, now)
         result.new += len(new_records)
@@ -160,12 +171,20 @@ def _save_chunk(
     if changed:
         _retire_current_versions(session, [article_id for _, article_id, _ in changed])
         _insert_versions(session, changed, now)
-        for rec, article_id, _ in changed:
-            session.execute(
-                update(Article)
-                .where(Article.id == article_id)
-                .values(title=rec.title, updated_at=now, published=rec.published, author=rec.author)
-            )
+        session.connection().execute(
+            update(_ARTICLES)
+            .where(_ARTICLES.c.id == bindparam("aid"))
+            .values(
+                title=bindparam("t"),
+                updated_at=now,
+                published=bindparam("p"),
+                author=bindparam("a"),
+            ),
+            [
+                {"aid": article_id, "t": rec.title, "p": rec.published, "a": rec.author}
+                for rec, article_id, _ in changed
+            ],
+        )
         result.changed += len(changed)
         result.article_ids.extend(article_id for _, article_id, _ in changed)
     return result
@@ -186,20 +205,31 @@ def _insert_versions(
         }
         for rec, article_id, number in targets
     ]
-    version_ids = (
-        session.execute(
-            insert(ArticleVersion).returning(ArticleVersion.id, sort_by_parameter_order=True),
-            version_rows,
-        )
-        .scalars()
-        .all()
+    conn = session.connection()
+    conn.execute(insert(_VERSIONS), version_rows)
+    wanted = {(article_id, number) for _, article_id, number in targets}
+    found = {
+        (article_id, number): version_id
+        for version_id, article_id, number in conn.execute(
+            select(_VERSIONS.c.id, _VERSIONS.c.article_id, _VERSIONS.c.number).where(
+                _VERSIONS.c.article_id.in_([a for a, _ in wanted])
+            )
+        ).tuples()
+        if (article_id, number) in wanted
+    }
+    version_ids = [found[(article_id, number)] for _, article_id, number in targets]
+    conn.execute(
+        update(_ARTICLES)
+        .where(_ARTICLES.c.id == bindparam("aid"))
+        .values(current_version_id=bindparam("vid")),
+        [
+            {"aid": article_id, "vid": version_id}
+            for (_, article_id, _), version_id in zip(targets, version_ids, strict=True)
+        ],
     )
     paragraph_rows = []
     link_rows = []
     for (rec, article_id, _), version_id in zip(targets, version_ids, strict=True):
-        session.execute(
-            update(Article).where(Article.id == article_id).values(current_version_id=version_id)
-        )
         for p in rec.paragraphs:
             paragraph_rows.append(
                 {
@@ -231,9 +261,21 @@ def _insert_versions(
                 }
             )
     if paragraph_rows:
-        session.execute(insert(Paragraph), paragraph_rows)
+        _bulk_insert(conn, _PARAGRAPHS, paragraph_rows)
     if link_rows:
-        session.execute(insert(Link), link_rows)
+        conn.execute(insert(_LINKS), link_rows)
+
+
+def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many plain rows (no type conversions needed); SQLite takes them straight."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+    conn.exec_driver_sql(sql, [tuple(r[c] for c in columns) for r in rows])
 
 
 def _retire_current_versions(session: Session, article_ids: list[int]) -> None:

@@ -100,19 +100,24 @@ def word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
 
 
+class _Vocabulary(dict[str, int]):
+    """Word -> dense id; a missing word gets the next id (so lookups run at C speed)."""
+
+    def __missing__(self, word: str) -> int:
+        value = self[word] = len(self)
+        return value
+
+
 class WordHasher:
     """Maps words to stable 64-bit hashes, hashing each distinct word once per instance."""
 
     def __init__(self) -> None:
-        self._ids: dict[str, int] = {}
+        self._ids = _Vocabulary()
         self._table = np.empty(0, dtype=np.uint64)
 
     def hashes(self, words: Sequence[str]) -> U64:
         ids = self._ids
-        # One dict operation per token; the expensive hash runs once per distinct word.
-        index = np.fromiter(
-            (ids.setdefault(w, len(ids)) for w in words), dtype=np.int64, count=len(words)
-        )
+        index = np.fromiter(map(ids.__getitem__, words), dtype=np.int64, count=len(words))
         known = len(self._table)
         if len(ids) > known:
             fresh = np.fromiter(
@@ -192,7 +197,7 @@ def band_keys(sigs: U32, settings: FingerprintSettings) -> I64:
     return keys.view(np.int64)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+(?=[\"“‘(\[]?[A-Z0-9])")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

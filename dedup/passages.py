@@ -197,11 +197,14 @@ def _kind(
     return "reuse"
 
 
-def pairs_from_buckets(keys: np.ndarray, owners: np.ndarray, cap: int) -> set[tuple[int, int]]:
+def pairs_from_buckets(
+    keys: np.ndarray, owners: np.ndarray, cap: int, recent: int
+) -> set[tuple[int, int]]:
     """Paragraph pairs that share a band key, from flat arrays of keys and owning paragraphs.
 
-    Buckets with more than ``cap`` paragraphs are skipped: such keys are common phrases or
-    templates, and exact repeats are linked through their text hash instead.
+    A bucket of up to ``cap`` paragraphs pairs them all. A larger bucket is a common phrase,
+    a template or a much-repeated text: each member is paired only with the ``recent``
+    members before it (by id), so its cost stays linear while repeats stay connected.
     """
     pairs: set[tuple[int, int]] = set()
     if len(keys) == 0:
@@ -213,14 +216,14 @@ def pairs_from_buckets(keys: np.ndarray, owners: np.ndarray, cap: int) -> set[tu
     keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
     k, o = k[keep], o[keep]
     bounds = np.flatnonzero(np.diff(k)) + 1
-    starts = np.concatenate([[0], bounds])
-    ends = np.concatenate([bounds, [len(k)]])
-    sizes = ends - starts
-    for s, e in zip(
-        starts[(sizes > 1) & (sizes <= cap)], ends[(sizes > 1) & (sizes <= cap)], strict=True
-    ):
+    starts = np.concatenate([[0], bounds]).tolist()
+    ends = np.concatenate([bounds, [len(k)]]).tolist()
+    for s, e in zip(starts, ends, strict=True):
+        if e - s < 2:
+            continue
         members = o[s:e].tolist()
-        for i, x in enumerate(members):
-            for y in members[i + 1 :]:
-                pairs.add((x, y) if x < y else (y, x))
+        window = len(members) if e - s <= cap else recent
+        for i, y in enumerate(members):
+            for x in members[max(0, i - window) : i]:
+                pairs.add((x, y))
     return pairs

@@ -17,7 +17,6 @@ from typing import Any
 from dedup import analysis, importer, poller, stories
 from dedup.article_store import save_articles
 from dedup.config import Settings
-from dedup.errors import DedupError
 from dedup.models import Run, utcnow
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
@@ -166,7 +165,7 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
     try:
         with run_lock(settings.db_url), _run(store, "reindex") as figures:
             with store.session() as session:
-                analysis.reset_index(session)
+                analysis.reset_index(store, session)
             summary = _analyze(store, progress or NullProgress())
             figures.update(summary.as_dict())
             return summary
@@ -176,9 +175,6 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
 
 def _analyze(store: Store, progress: Progress) -> analysis.AnalyzeSummary:
     summary = analysis.index_new_paragraphs(store, progress=progress)
-    try:
-        with store.session() as session:
-            summary.stories = stories.update_stories(session).as_dict()
-    except DedupError:
-        raise
+    with store.session() as session:
+        summary.stories = stories.update_stories(session).as_dict()
     return summary

@@ -1,0 +1,267 @@
+"""Reuters-21578 benchmark for the paragraph index: speed, memory, incremental cost, recall.
+
+Run from the repository root (reads ../shared/data/reuters21578, never copies it):
+
+    .venv/bin/python benchmarks/bench_reuters.py            # everything
+    .venv/bin/python benchmarks/bench_reuters.py --quick    # incremental on smaller stores
+
+Each measured step runs in its own subprocess so its peak memory is its own. The baseline is
+datasketch used as its README shows — one ``MinHash`` per paragraph, ``update`` per shingle,
+``MinHashLSH.query`` and ``insert`` in memory — over the same paragraphs and shingles that
+dedup indexes. Figures are printed as ratios against that baseline, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REUTERS = ROOT.parent / "shared" / "data" / "reuters21578"
+TARGET_SPEED = 0.30
+TARGET_MEMORY_MB = 1024
+TARGET_INCREMENTAL = 1.5
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reuters_files() -> list[Path]:
+    files = sorted(REUTERS.glob("reut2-*.sgm"))
+    if not files:
+        sys.exit(f"bench_reuters: no reut2-*.sgm under {REUTERS}; put ../shared beside the clone")
+    return files
+
+
+def _records() -> list[Any]:
+    from dedup.importer import BadRecord, read_files
+
+    return [r for r in read_files(_reuters_files()) if not isinstance(r, BadRecord)]
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def step_dedup_full(db: str) -> dict[str, Any]:
+    from dedup import pipeline
+    from dedup.config import Settings
+
+    settings = Settings(db_url=f"sqlite:///{db}")
+    t0 = time.perf_counter()
+    imported = pipeline.import_paths(settings, _reuters_files(), analyze=False)
+    t1 = time.perf_counter()
+    analyzed = pipeline.analyze(settings)
+    t2 = time.perf_counter()
+    return {
+        "import_s": t1 - t0,
+        "analyze_s": t2 - t1,
+        "index_s": analyzed.seconds,
+        "articles": imported.new,
+        "paragraphs": analyzed.paragraphs,
+        "units": analyzed.units,
+        "candidates": analyzed.candidates,
+        "passages": analyzed.passages,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def step_baseline() -> dict[str, Any]:
+    from datasketch import MinHash, MinHashLSH
+
+    from dedup.fingerprint import FingerprintSettings
+
+    settings = FingerprintSettings()
+    k = settings.shingle_size
+    paragraphs = [
+        p.norm_text.split()
+        for r in _records()
+        for p in r.paragraphs
+        if p.kind == "body" and p.words >= settings.min_unit_words
+    ]
+    t0 = time.perf_counter()
+    sketches = []
+    for words in paragraphs:
+        m = MinHash(num_perm=settings.num_perm, seed=settings.seed)
+        for i in range(max(len(words) - k + 1, 1)):
+            m.update(" ".join(words[i : i + k]).encode("utf8"))
+        sketches.append(m)
+    t1 = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.5, num_perm=settings.num_perm)
+    candidates = 0
+    for i, m in enumerate(sketches):
+        candidates += len(lsh.query(m))
+        lsh.insert(i, m)
+    t2 = time.perf_counter()
+    return {
+        "paragraphs": len(paragraphs),
+        "sketch_s": t1 - t0,
+        "lsh_s": t2 - t1,
+        "candidates": candidates,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def _write_jsonl(records: list[Any], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for r in records:
+            item = {
+                "source": r.source,
+                "id": r.key.rsplit(":", 1)[-1],
+                "title": r.title,
+                "text": r.text,
+                "published": r.published.isoformat() if r.published else None,
+            }
+            out.write(json.dumps(item) + "\n")
+
+
+def step_incremental(db: str, base: int, new: int) -> dict[str, Any]:
+    from dedup import pipeline
+    from dedup.config import Settings
+
+    records = _records()
+    fresh, stored = records[-new:], records[:base]
+    work = Path(db).parent
+    _write_jsonl(stored, work / f"base-{base}.jsonl")
+    _write_jsonl(fresh, work / f"new-{new}.jsonl")
+    settings = Settings(db_url=f"sqlite:///{db}")
+    pipeline.import_paths(settings, [work / f"base-{base}.jsonl"], analyze=True)
+    t0 = time.perf_counter()
+    pipeline.import_paths(settings, [work / f"new-{new}.jsonl"], analyze=True)
+    return {"base": base, "new": new, "seconds": time.perf_counter() - t0, "peak_mb": _peak_mb()}
+
+
+def _sub(*args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--step", *args], check=True, capture_output=True, text=True
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ----------------------------------------------------------------------------- quality
+
+
+def identical_body_recall(db: str) -> tuple[int, int]:
+    """Groups of stories with identical bodies, and how many are wholly linked by passages."""
+    con = sqlite3.connect(db)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for article_id, text in con.execute(
+        "SELECT a.id, v.text FROM articles a JOIN article_versions v ON v.id = a.current_version_id"
+    ):
+        groups[" ".join(text.split()).lower()].append(article_id)
+    dupes = [ids for ids in groups.values() if len(ids) > 1]
+    edges: dict[int, set[int]] = defaultdict(set)
+    for a, b in con.execute("SELECT article_a, article_b FROM passages"):
+        edges[a].add(b)
+        edges[b].add(a)
+    linked = 0
+    for ids in dupes:
+        members, seen, todo = set(ids), {ids[0]}, [ids[0]]
+        while todo:
+            for nxt in edges[todo.pop()] & members:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        linked += seen == members
+    con.close()
+    return len(dupes), linked
+
+
+def sample_links(db: str, n: int, path: Path) -> None:
+    """Write ``n`` random links between non-identical paragraphs, to judge precision by reading."""
+    con = sqlite3.connect(db)
+    rows = con.execute(
+        """SELECT s.kind, s.similarity, s.containment, a.text, b.text FROM passages s
+           JOIN paragraphs a ON a.id = s.paragraph_a JOIN paragraphs b ON b.id = s.paragraph_b
+           WHERE a.norm_hash != b.norm_hash"""
+    ).fetchall()
+    con.close()
+    random.Random(7).shuffle(rows)
+    with path.open("w", encoding="utf-8") as out:
+        for i, (kind, sim, cont, a, b) in enumerate(rows[:n], 1):
+            out.write(
+                f"## {i} {kind} similarity={sim:.2f} containment={cont:.2f}\nA: {a}\nB: {b}\n\n"
+            )
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--step", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="skip the full-size runs")
+    parser.add_argument("--sample", type=Path, help="write 50 sampled links here")
+    args = parser.parse_args()
+    if args.step:
+        name, *rest = args.step
+        if name == "full":
+            result = step_dedup_full(rest[0])
+        elif name == "baseline":
+            result = step_baseline()
+        else:
+            result = step_incremental(rest[0], int(rest[1]), int(rest[2]))
+        print(json.dumps(result))
+        return
+
+    _reuters_files()
+    with tempfile.TemporaryDirectory(prefix="dedup-bench-") as tmp:
+        full_db = str(Path(tmp) / "full.sqlite")
+        base = _sub("baseline")
+        full = _sub("full", full_db)
+        total = full["import_s"] + full["analyze_s"]
+        print(
+            f"reuters: {full['articles']} stories, {full['paragraphs']} body paragraphs, "
+            f"{base['paragraphs']} indexable"
+        )
+        print(
+            f"baseline datasketch: sketch {base['sketch_s']:.1f} s, LSH query+insert "
+            f"{base['lsh_s']:.1f} s, peak {base['peak_mb']:.0f} MB"
+        )
+        print(
+            f"dedup: import {full['import_s']:.1f} s, analyze {full['analyze_s']:.1f} s "
+            f"(index {full['index_s']:.1f} s), total {total:.1f} s, peak {full['peak_mb']:.0f} MB; "
+            f"{full['units']} units, {full['candidates']} candidates, passages {full['passages']}"
+        )
+        ratio = total / base["sketch_s"]
+        print(
+            f"speed: dedup import+analyze / baseline sketching = {ratio:.2f} "
+            f"(target <= {TARGET_SPEED}) {'MET' if ratio <= TARGET_SPEED else 'MISSED'}"
+        )
+        peak = full["peak_mb"]
+        print(
+            f"memory: dedup peak {peak:.0f} MB (target < {TARGET_MEMORY_MB} MB) "
+            f"{'MET' if peak < TARGET_MEMORY_MB else 'MISSED'}"
+        )
+        groups, linked = identical_body_recall(full_db)
+        print(
+            f"recall: {linked}/{groups} groups of identical bodies wholly linked "
+            f"({linked / max(groups, 1):.3f})"
+        )
+        if args.sample:
+            sample_links(full_db, 50, args.sample)
+            print(f"sample: 50 links written to {args.sample}")
+        small, large = (500, 4000) if args.quick else (2000, 18000)
+        a = _sub("incremental", str(Path(tmp) / "a.sqlite"), str(small), "1000")
+        b = _sub("incremental", str(Path(tmp) / "b.sqlite"), str(large), "1000")
+        inc = b["seconds"] / a["seconds"]
+        print(
+            f"incremental: 1000 new stories into {small}: {a['seconds']:.2f} s, into {large}: "
+            f"{b['seconds']:.2f} s; ratio {inc:.2f} (target <= {TARGET_INCREMENTAL}) "
+            f"{'MET' if inc <= TARGET_INCREMENTAL else 'MISSED'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

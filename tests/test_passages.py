@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.fingerprint import FingerprintSettings
+from dedup.normalize import norm_key
+from dedup.passages import Para, ShingleSets, measure, pairs_from_buckets, verify
+
+SETTINGS = FingerprintSettings()
+LEAD = (
+    "The United States has declined visas to gay Chechens fleeing a wave of kidnappings, "
+    "torture, and disappearances in the semi-autonomous Russian region, according to the "
+    "organization Russia LGBT Network."
+)
+
+
+def para(pid: int, article: int, text: str, source: int | None = None) -> Para:
+    norm = norm_key(text)
+    return Para(pid, article, source if source is not None else article, text, norm, norm[:16])
+
+
+def run(*paras: Para, pairs: list[tuple[int, int]] | None = None) -> list:
+    by_id = {p.id: p for p in paras}
+    sets = ShingleSets(SETTINGS)
+    sets.add(list(paras))
+    if pairs is None:
+        ids = sorted(by_id)
+        pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
+    return verify(pairs, by_id, sets)
+
+
+def test_verbatim_copy_is_reuse_with_similarity_one() -> None:
+    [link] = run(para(1, 10, LEAD), para(2, 20, LEAD))
+    assert (link.kind, link.similarity, link.containment) == ("reuse", 1.0, 1.0)
+
+
+def test_trimmed_copy_is_found_by_containment() -> None:
+    trimmed = LEAD.split(", according")[0] + "."
+    [link] = run(para(1, 10, LEAD), para(2, 20, trimmed))
+    assert link.containment == 1.0
+    assert link.similarity < 1.0
+
+
+def test_copied_sentence_inside_new_text_is_found() -> None:
+    rewritten = (
+        "In a week of grim news from the Caucasus, one report stood out. " + LEAD
+        + " Activists say the decision leaves dozens of men with nowhere to go and no support."
+    )
+    [link] = run(para(1, 10, LEAD), para(2, 20, rewritten))
+    assert link.kind == "reuse"
+    assert link.containment == 1.0
+
+
+def test_same_article_and_unrelated_pairs_are_not_links() -> None:
+    other = "Stock markets rose sharply on Tuesday after the central bank cut interest rates again."
+    assert run(para(1, 10, LEAD), para(2, 10, LEAD)) == []
+    assert run(para(1, 10, LEAD), para(2, 20, other)) == []
+
+
+def test_shared_quote_in_independent_reports_is_a_quote() -> None:
+    quote = '"As visa records are confidential under U.S. law, we are unable to discuss individual cases."'
+    a = f"A spokesperson for the State Department declined to comment on Monday, saying, {quote}"
+    b = f"Asked about the reports, the department issued a short statement: {quote}"
+    [link] = run(para(1, 10, a), para(2, 20, b))
+    assert link.kind == "quote"
+
+
+def test_site_footer_repeated_across_its_articles_is_a_template() -> None:
+    footer = "Contributing writer for this site, writing a first book on travel and politics."
+    paras = [para(i, 100 + i, footer, source=7) for i in range(1, 5)]
+    links = run(*paras)
+    assert links and {k.kind for k in links} == {"template"}
+
+
+def test_ad_blocker_appeal_is_a_template_across_sites() -> None:
+    appeal = "Please add us to your ad blocker's whitelist so that we can keep writing for you."
+    [link] = run(para(1, 10, appeal), para(2, 20, appeal))
+    assert link.kind == "template"
+
+
+def test_measure() -> None:
+    assert measure(frozenset({1, 2, 3, 4}), frozenset({3, 4, 5})) == (0.4, 2 / 3, 2)
+    assert measure(frozenset({1}), frozenset({2})) == (0.0, 0.0, 0)
+
+
+def test_bucket_pairs_link_small_buckets_fully_and_large_ones_to_recent_members() -> None:
+    keys = np.array([5, 5, 5, 5, 9, 9, 7], dtype=np.int64)
+    owners = np.array([1, 2, 3, 4, 6, 6, 8], dtype=np.int64)
+    full = {(1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4)}
+    assert pairs_from_buckets(keys, owners, cap=4, recent=1) == full
+    assert pairs_from_buckets(keys, owners, cap=3, recent=1) == {(1, 2), (2, 3), (3, 4)}
