@@ -1,0 +1,350 @@
+"""Paragraph alignment of a copy against its origin: kept, edited, dropped, moved and added text.
+
+Pure: two lists of paragraph texts in, an :class:`Alignment` out. Matching works on sentences
+against whole paragraphs, so a copy paragraph that merges two origin paragraphs, splits one, or
+keeps one sentence (or a quote) of an origin paragraph inside new text is still found.
+
+Weights are words, so the fractions are shares of *text*, not of paragraph counts:
+
+- an origin paragraph is **kept** when its words appear, in order and unbroken, in one copy
+  paragraph (case and punctuation aside);
+- otherwise it is **edited** for the share of its text whose sentences survive (a sentence
+  survives when at least half its words reappear in runs of three or more; a shorter run of at
+  least six words, such as a kept quote, counts for its own words), and **dropped** for the rest;
+- a copy sentence is **added** text unless at least half of it comes from the origin; template
+  paragraphs (footers, share boxes) are neither origin text nor added text.
+
+So ``kept + edited + dropped == 1`` for every copy, and ``added`` is a share of the copy's own
+(non-template) text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+MIN_BLOCK = 3  # words in a run before it counts as reused (shorter runs are coincidence)
+PRESENT = 0.5  # share of a sentence that must reappear for the whole sentence to count
+PARTIAL_MIN = 6  # a run this long counts for its own words even inside a rewritten sentence
+
+_STRIP = re.compile(r"[\W_]+")
+# A sentence ends after . ! ? … (optionally closed by a quote or bracket), not after an initial.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)\]]))(?<!\b[A-Z]\.)\s+(?=\S)")
+
+Diff = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """What happened to one origin paragraph, or one copy paragraph of the copier's own.
+
+    ``weight`` is the share this line contributes: of the origin's text for kept, edited and
+    dropped lines (an edited line counts its surviving share; the rest of it is dropped), of
+    the copy's own text for added lines, and 0 for template lines.
+    """
+
+    op: str  # kept | edited | dropped | added | template
+    origin_index: int | None
+    copy_index: int | None
+    origin_text: str | None
+    copy_text: str | None
+    similarity: float | None
+    moved: bool
+    weight: float
+    diff: Diff | None
+
+
+@dataclass(frozen=True)
+class Alignment:
+    lines: tuple[LedgerLine, ...]
+    kept: float
+    edited: float
+    dropped: float
+    added: float
+    moved: int
+    shared_paragraphs: int  # copy paragraphs that hold kept or edited origin text
+
+
+def word_key(token: str) -> str:
+    """A word as matching sees it: Unicode-normalised, case-folded, punctuation dropped."""
+    return _STRIP.sub("", unicodedata.normalize("NFKC", token).casefold())
+
+
+def words(text: str) -> list[str]:
+    """The matching keys of ``text``'s words (punctuation-only tokens dropped)."""
+    return [k for k in (word_key(t) for t in text.split()) if k]
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    text: str
+    sentences: tuple[tuple[str, ...], ...]
+    keys: tuple[str, ...]
+    joined: str  # " key key key " for contiguous containment tests
+    grams: frozenset[tuple[str, ...]]
+
+
+def _parse(text: str) -> _Parsed:
+    sents = tuple(t for t in (tuple(words(s)) for s in sentences(text)) if t)
+    keys = tuple(k for s in sents for k in s)
+    grams = frozenset(tuple(keys[i : i + MIN_BLOCK]) for i in range(len(keys) - MIN_BLOCK + 1))
+    return _Parsed(text, sents, keys, " " + " ".join(keys) + " ", grams)
+
+
+def _contains(haystack: _Parsed, needle: Sequence[str]) -> bool:
+    return bool(needle) and (" " + " ".join(needle) + " ") in haystack.joined
+
+
+def _covered(matcher: SequenceMatcher[str], part: Sequence[str], whole: _Parsed) -> int:
+    """Words of ``part`` found in ``whole`` in runs of at least MIN_BLOCK words."""
+    if len(part) < MIN_BLOCK:
+        return len(part) if _contains(whole, part) else 0
+    matcher.set_seq1(list(part))
+    return sum(b.size for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK)
+
+
+def _credit(length: int, covered: int) -> int:
+    """Words of a sentence that count as reused, given how many reappear."""
+    if length and covered / length >= PRESENT:
+        return length
+    return covered if covered >= PARTIAL_MIN else 0
+
+
+def similarity(a: str, b: str) -> float:
+    """Word-level similarity of two texts in [0, 1] (difflib's ratio on word keys)."""
+    ka, kb = words(a), words(b)
+    if not ka and not kb:
+        return 1.0
+    return round(SequenceMatcher(None, ka, kb, autojunk=False).ratio(), 3)
+
+
+def word_diff(old: str, new: str) -> Diff:
+    """Word diff of ``old`` -> ``new``: ("=", words), ("-", removed), ("+", inserted) runs."""
+    old_tokens, new_tokens = old.split(), new.split()
+    old_keys = [word_key(t) or t for t in old_tokens]
+    new_keys = [word_key(t) or t for t in new_tokens]
+    out: list[tuple[str, str]] = []
+
+    def push(op: str, tokens: list[str]) -> None:
+        if not tokens:
+            return
+        text = " ".join(tokens)
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + " " + text)
+        else:
+            out.append((op, text))
+
+    matcher = SequenceMatcher(None, old_keys, new_keys, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            push("=", new_tokens[j1:j2])
+        else:
+            push("-", old_tokens[i1:i2])
+            push("+", new_tokens[j1:j2])
+    return tuple(out)
+
+
+def _stable_positions(seq: Sequence[int]) -> set[int]:
+    """Indexes of a longest non-decreasing subsequence: the paragraphs that did not move."""
+    if not seq:
+        return set()
+    tails: list[int] = []  # index into seq of the smallest tail of each length
+    prev = [-1] * len(seq)
+    for idx, value in enumerate(seq):
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if seq[tails[mid]] <= value:
+                lo = mid + 1
+            else:
+                hi = mid
+        prev[idx] = tails[lo - 1] if lo else -1
+        if lo == len(tails):
+            tails.append(idx)
+        else:
+            tails[lo] = idx
+    keep: set[int] = set()
+    cursor = tails[-1]
+    while cursor >= 0:
+        keep.add(cursor)
+        cursor = prev[cursor]
+    return keep
+
+
+@dataclass
+class _Match:
+    """Sentence coverage between the two texts, computed once."""
+
+    origin_sent: list[list[int]]  # [i][s] best covered words of origin sentence s
+    copy_sent: list[list[int]]  # [j][t] best covered words of copy sentence t
+    pair: dict[tuple[int, int], int]  # (i, j) -> origin words of i covered by j
+
+
+def _match(origin: list[_Parsed], copy: list[_Parsed], usable: list[bool]) -> _Match:
+    found = _Match(
+        [[0] * len(p.sentences) for p in origin],
+        [[0] * len(p.sentences) for p in copy],
+        {},
+    )
+    by_gram: dict[tuple[str, ...], set[int]] = {}
+    for j, para in enumerate(copy):
+        if usable[j]:
+            for gram in para.grams:
+                by_gram.setdefault(gram, set()).add(j)
+    copy_matchers: dict[int, SequenceMatcher[str]] = {}
+    origin_matchers: dict[int, SequenceMatcher[str]] = {}
+    for i, opara in enumerate(origin):
+        candidates: set[int] = set()
+        for gram in opara.grams:
+            candidates |= by_gram.get(gram, set())
+        if len(opara.keys) < MIN_BLOCK:
+            candidates |= {j for j, c in enumerate(copy) if usable[j] and _contains(c, opara.keys)}
+        for j in sorted(candidates):
+            cmatcher = copy_matchers.get(j)
+            if cmatcher is None:
+                cmatcher = SequenceMatcher(None, autojunk=False)
+                cmatcher.set_seq2(list(copy[j].keys))
+                copy_matchers[j] = cmatcher
+            total = 0
+            for s, sent in enumerate(opara.sentences):
+                got = _covered(cmatcher, sent, copy[j])
+                total += got
+                found.origin_sent[i][s] = max(found.origin_sent[i][s], got)
+            if total:
+                found.pair[(i, j)] = total
+            omatcher = origin_matchers.get(i)
+            if omatcher is None:
+                omatcher = SequenceMatcher(None, autojunk=False)
+                omatcher.set_seq2(list(opara.keys))
+                origin_matchers[i] = omatcher
+            for t, sent in enumerate(copy[j].sentences):
+                got = _covered(omatcher, sent, opara)
+                found.copy_sent[j][t] = max(found.copy_sent[j][t], got)
+    return found
+
+
+def align(
+    origin: Sequence[str], copy: Sequence[str], template: Sequence[bool] | None = None
+) -> Alignment:
+    """Align a copy's paragraphs against the origin's; ``template`` flags the copy's boilerplate.
+
+    Lines come in origin order (dropped paragraphs included), then the copy's own paragraphs
+    (added and template) in copy order.
+    """
+    opars = [_parse(t) for t in origin]
+    cpars = [_parse(t) for t in copy]
+    is_template = list(template) if template is not None else [False] * len(cpars)
+    if len(is_template) != len(cpars):
+        raise ValueError("template flags must match the copy's paragraphs one to one")
+    usable = [not flag for flag in is_template]
+    found = _match(opars, cpars, usable)
+
+    origin_total = sum(len(p.keys) for p in opars)
+    copy_total = sum(len(p.keys) for j, p in enumerate(cpars) if usable[j])
+
+    # Origin side: kept, edited (surviving share) or dropped.
+    op_of: list[str] = []
+    reused_words: list[int] = []
+    primary: list[int | None] = []
+    for i, opara in enumerate(opars):
+        pairs = {j: n for (oi, j), n in found.pair.items() if oi == i}
+        kept_in = [j for j in sorted(pairs) if _contains(cpars[j], opara.keys)]
+        reused = sum(
+            _credit(len(sent), found.origin_sent[i][s]) for s, sent in enumerate(opara.sentences)
+        )
+        if kept_in:
+            op_of.append("kept")
+            reused_words.append(len(opara.keys))
+            primary.append(kept_in[0])
+        elif reused:
+            op_of.append("edited")
+            reused_words.append(reused)
+            primary.append(max(sorted(pairs), key=lambda j: pairs[j]))
+        else:
+            op_of.append("dropped")
+            reused_words.append(0)
+            primary.append(None)
+
+    # Copy side: words of the copier's own, and which paragraphs carry origin text.
+    added_words: list[int] = []
+    carries: list[bool] = []
+    for j, cpara in enumerate(cpars):
+        if not usable[j]:
+            added_words.append(0)
+            carries.append(False)
+            continue
+        own = 0
+        reused_any = False
+        for t, sent in enumerate(cpara.sentences):
+            credit = _credit(len(sent), found.copy_sent[j][t])
+            reused_any = reused_any or credit > 0
+            own += len(sent) - credit
+        added_words.append(own)
+        carries.append(reused_any or j in primary)
+
+    order = [i for i in range(len(opars)) if primary[i] is not None]
+    stable = _stable_positions([primary[i] or 0 for i in order])
+    moved_set = {i for pos, i in enumerate(order) if pos not in stable}
+
+    # Copy paragraphs with origin text that are no origin paragraph's primary: shown after the
+    # origin paragraph they hold most of.
+    secondary: dict[int, list[int]] = {}
+    for j in range(len(cpars)):
+        if carries[j] and j not in primary:
+            homes = {i: n for (i, cj), n in found.pair.items() if cj == j}
+            if homes:
+                secondary.setdefault(max(sorted(homes), key=lambda i: homes[i]), []).append(j)
+            else:
+                carries[j] = False
+
+    lines: list[LedgerLine] = []
+    for i, opara in enumerate(opars):
+        target = primary[i]
+        share = _share(len(opara.keys), origin_total)
+        if target is None:
+            lines.append(LedgerLine("dropped", i, None, opara.text, None, None, False, share, None))
+        else:
+            ctext = cpars[target].text
+            exact = opara.keys == cpars[target].keys
+            sim = 1.0 if exact else similarity(opara.text, ctext)
+            diff = None if exact else word_diff(opara.text, ctext)
+            weight = _share(reused_words[i], origin_total)
+            lines.append(LedgerLine(op_of[i], i, target, opara.text, ctext, sim, i in moved_set,
+                                    weight, diff))
+        for sj in secondary.get(i, []):
+            ctext = cpars[sj].text
+            lines.append(LedgerLine("edited", i, sj, opara.text, ctext,
+                                    similarity(opara.text, ctext), False, 0.0,
+                                    word_diff(opara.text, ctext)))
+    for j, cpara in enumerate(cpars):
+        if is_template[j]:
+            lines.append(LedgerLine("template", None, j, None, cpara.text, None, False, 0.0, None))
+        elif not carries[j]:
+            lines.append(LedgerLine("added", None, j, None, cpara.text, None, False,
+                                    _share(added_words[j], copy_total), None))
+
+    kept = _share(sum(len(opars[i].keys) for i in range(len(opars)) if op_of[i] == "kept"),
+                  origin_total)
+    edited = _share(sum(reused_words[i] for i in range(len(opars)) if op_of[i] == "edited"),
+                    origin_total)
+    dropped = max(0.0, round(1.0 - kept - edited, 6)) if origin_total else 0.0
+    return Alignment(
+        lines=tuple(lines),
+        kept=kept,
+        edited=edited,
+        dropped=dropped,
+        added=_share(sum(added_words), copy_total),
+        moved=len(moved_set),
+        shared_paragraphs=sum(1 for j in range(len(cpars)) if carries[j]),
+    )
+
+
+def _share(part: int, total: int) -> float:
+    return round(part / total, 6) if total else 0.0

@@ -1,0 +1,255 @@
+"""Passage graph -> stories, resisting chains, with story ids that stay stable across runs.
+
+Pure: article sizes and weighted article pairs in, groups of article ids out.
+
+Connected components alone chain unrelated stories: one shared footer, quote or mislabelled
+boilerplate between two articles is enough to glue two stories together. So:
+
+1. an article pair is linked only by *reused* text (the caller leaves template and quote
+   passages out) of at least ``min_shared_words`` words and ``min_share`` of the smaller
+   article;
+2. components are taken with scipy (``connected_components`` on a sparse graph);
+3. a component is then cut where it hangs together only through a weak joint: for every
+   articulation article ``v`` (an article whose removal splits the component), a part of the
+   remainder holding two or more articles stays attached to ``v`` only if some link between
+   ``v`` and that part carries ``joint_share`` of the smaller article's text. A single article
+   hanging off a story (a copy that kept one paragraph) stays: the weak-joint test applies to
+   joints between groups, which is where chaining happens. The cut repeats until stable.
+
+Stable ids (:func:`assign_ids`): each new group keeps the id of the previous story it
+overlaps most (largest overlaps first, one id per group); a previous story whose articles went
+into a group that kept another id was *merged*; a group overlapping only stories whose ids
+were taken *split* off; previous stories overlapping nothing are *gone*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Reused text shared by two articles, in words."""
+
+    a: int
+    b: int
+    shared_words: float
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    min_shared_words: float = 12.0
+    min_share: float = 0.03
+    joint_share: float = 0.12
+    max_rounds: int = 10
+
+
+def _share(edge: Edge, words: Mapping[int, int]) -> float:
+    smaller = min(words.get(edge.a, 0), words.get(edge.b, 0))
+    return edge.shared_words / smaller if smaller > 0 else 0.0
+
+
+def _pair(key: frozenset[int]) -> tuple[int, int]:
+    a, b = sorted(key)
+    return a, b
+
+
+def _components(nodes: list[int], pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Connected components (scipy) of ``nodes`` under ``pairs``, each sorted."""
+    index = {n: i for i, n in enumerate(nodes)}
+    rows, cols = [], []
+    for a, b in pairs:
+        rows.append(index[a])
+        cols.append(index[b])
+    data = np.ones(len(rows), dtype=np.int8)
+    graph = coo_matrix((data, (rows, cols)), shape=(len(nodes), len(nodes))).tocsr()
+    count, labels = connected_components(graph, directed=False)
+    groups: list[list[int]] = [[] for _ in range(count)]
+    for node, label in zip(nodes, labels, strict=True):
+        groups[int(label)].append(node)
+    return [sorted(g) for g in groups]
+
+
+def _articulation_points(adj: Mapping[int, set[int]], nodes: Sequence[int]) -> list[int]:
+    """Articulation points of the graph on ``nodes`` (iterative Tarjan)."""
+    disc: dict[int, int] = {}
+    low: dict[int, int] = {}
+    points: set[int] = set()
+    counter = 0
+    for root in nodes:
+        if root in disc:
+            continue
+        disc[root] = low[root] = counter
+        counter += 1
+        root_children = 0
+        stack: list[tuple[int, int | None, list[int]]] = [(root, None, sorted(adj[root]))]
+        while stack:
+            node, parent, todo = stack[-1]
+            if todo:
+                nxt = todo.pop()
+                if nxt == parent:
+                    continue
+                if nxt in disc:
+                    low[node] = min(low[node], disc[nxt])
+                    continue
+                disc[nxt] = low[nxt] = counter
+                counter += 1
+                if node == root:
+                    root_children += 1
+                stack.append((nxt, node, sorted(adj[nxt])))
+                continue
+            stack.pop()
+            if parent is not None:
+                low[parent] = min(low[parent], low[node])
+                if parent != root and low[node] >= disc[parent]:
+                    points.add(parent)
+        if root_children > 1:
+            points.add(root)
+    return sorted(points)
+
+
+def _parts_without(adj: Mapping[int, set[int]], nodes: Sequence[int], cut: int) -> list[set[int]]:
+    seen: set[int] = {cut}
+    parts: list[set[int]] = []
+    for start in nodes:
+        if start in seen:
+            continue
+        part = {start}
+        seen.add(start)
+        frontier = [start]
+        while frontier:
+            node = frontier.pop()
+            for nxt in adj[node]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    part.add(nxt)
+                    frontier.append(nxt)
+        parts.append(part)
+    return parts
+
+
+def _weak_joints(
+    nodes: list[int], adj: Mapping[int, set[int]], strength: Mapping[frozenset[int], float],
+    joint_share: float,
+) -> set[frozenset[int]]:
+    """Links to drop: those tying an article to a multi-article part only weakly."""
+    drop: set[frozenset[int]] = set()
+    for v in _articulation_points(adj, nodes):
+        parts = _parts_without(adj, nodes, v)
+        ties = []
+        for part in parts:
+            best = max(strength[frozenset((v, u))] for u in adj[v] if u in part)
+            ties.append((best, part))
+        anchor = max(range(len(ties)), key=lambda i: ties[i][0])  # v stays with its best part
+        for index, (best, part) in enumerate(ties):
+            if index != anchor and len(part) >= 2 and best < joint_share:
+                drop |= {frozenset((v, u)) for u in adj[v] if u in part}
+    return drop
+
+
+def cluster_articles(
+    words: Mapping[int, int], edges: Iterable[Edge], params: ClusterParams | None = None
+) -> list[frozenset[int]]:
+    """Stories (two or more articles each) from article sizes and reused-text links.
+
+    Returned sorted by smallest article id, so the output is deterministic.
+    """
+    params = params or ClusterParams()
+    strength: dict[frozenset[int], float] = {}
+    for edge in edges:
+        if edge.a == edge.b:
+            continue
+        share = _share(edge, words)
+        if edge.shared_words < params.min_shared_words or share < params.min_share:
+            continue
+        key = frozenset((edge.a, edge.b))
+        strength[key] = max(strength.get(key, 0.0), share)
+    nodes = sorted({n for key in strength for n in key})
+    if not nodes:
+        return []
+    result: list[frozenset[int]] = []
+    for component in _components(nodes, (_pair(k) for k in strength)):
+        pending = [component]
+        members = set(component)
+        live = {k: s for k, s in strength.items() if next(iter(k)) in members}
+        for _ in range(params.max_rounds):
+            adj: dict[int, set[int]] = {n: set() for n in component}
+            for key in live:
+                a, b = sorted(key)
+                adj[a].add(b)
+                adj[b].add(a)
+            drop: set[frozenset[int]] = set()
+            for group in pending:
+                if len(group) >= 4:
+                    drop |= _weak_joints(group, adj, live, params.joint_share)
+            if not drop:
+                break
+            for key in drop:
+                live.pop(key, None)
+            linked = sorted({n for key in live for n in key})
+            pending = _components(linked, (_pair(k) for k in live)) if linked else []
+        result.extend(frozenset(g) for g in pending if len(g) >= 2)
+    return sorted(result, key=min)
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Where a new story comes from, relative to the previous stories."""
+
+    cluster: int  # index into the new clusters
+    story_id: int | None  # previous id kept; None means a new id is needed
+    added: frozenset[int]
+    removed: frozenset[int]
+    merged_from: tuple[int, ...] = ()  # previous stories folded into this one
+    split_from: int | None = None  # previous story this one split off from
+
+
+@dataclass(frozen=True)
+class IdPlan:
+    lineages: tuple[Lineage, ...]
+    merged: Mapping[int, int] = field(default_factory=dict)  # previous id -> cluster index
+    gone: tuple[int, ...] = ()
+
+
+def assign_ids(
+    previous: Mapping[int, frozenset[int]], clusters: Sequence[frozenset[int]]
+) -> IdPlan:
+    """Match new clusters to previous stories by article overlap (largest overlap first)."""
+    overlaps = sorted(
+        (
+            (-len(members & old), story_id, k)
+            for k, members in enumerate(clusters)
+            for story_id, old in previous.items()
+            if members & old
+        ),
+    )
+    owner: dict[int, int] = {}  # cluster -> previous id kept
+    used: set[int] = set()
+    for _neg, story_id, k in overlaps:
+        if k not in owner and story_id not in used:
+            owner[k] = story_id
+            used.add(story_id)
+    merged: dict[int, int] = {}
+    for _neg, story_id, k in overlaps:
+        if story_id not in used and story_id not in merged and k in owner:
+            merged[story_id] = k
+    lineages = []
+    for k, members in enumerate(clusters):
+        kept = owner.get(k)
+        if kept is not None:
+            old = previous[kept]
+            lineages.append(
+                Lineage(k, kept, members - old, old - members,
+                        merged_from=tuple(sorted(s for s, target in merged.items() if target == k)))
+            )
+            continue
+        split_from = next((s for neg, s, ck in overlaps if ck == k), None)
+        lineages.append(Lineage(k, None, members, frozenset(), split_from=split_from))
+    touched = used | set(merged) | {ln.split_from for ln in lineages if ln.split_from is not None}
+    gone = tuple(sorted(s for s in previous if s not in touched))
+    return IdPlan(tuple(lineages), merged, gone)

@@ -1,0 +1,305 @@
+"""Credit lines: who a text says it comes from ("told BuzzFeed News", "(AP) —", "via Reuters").
+
+Pure: paragraph texts in, :class:`Credit` records out. Publisher names are normalised so the
+spellings copiers use ("Buzzfeed", "BuzzFeed News", "buzzfeednews.com") meet under one key
+(:func:`publisher_key`) and one display name (:func:`display_name`).
+
+Two kinds of credit differ in what they mean when they sit in text the copies share with the
+origin. A *self reference* ("told BuzzFeed News", a "(Reuters) -" dateline, a copyright line)
+names the writer of the passage, so it points at the origin wherever it appears. Any other
+credit ("according to Reuters", "via", "reports:") in the origin's own text names the origin's
+sources; only in a copier's own text does it name the origin.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# Outlets whose names carry no media word; the key -> display name of well-known publishers.
+_DISPLAY: dict[str, str] = {
+    "buzzfeed": "BuzzFeed News",
+    "associatedpress": "Associated Press",
+    "reuters": "Reuters",
+    "agencefrancepresse": "AFP",
+    "newyorktimes": "The New York Times",
+    "washingtonpost": "The Washington Post",
+    "wallstreetjournal": "The Wall Street Journal",
+    "independent": "The Independent",
+    "guardian": "The Guardian",
+    "telegraph": "The Telegraph",
+    "cnn": "CNN",
+    "bbc": "BBC News",
+    "npr": "NPR",
+    "nbc": "NBC News",
+    "cbs": "CBS News",
+    "abc": "ABC News",
+    "fox": "Fox News",
+    "msnbc": "MSNBC",
+    "pbs": "PBS",
+    "bloomberg": "Bloomberg",
+    "politico": "Politico",
+    "axios": "Axios",
+    "hill": "The Hill",
+    "huffpost": "HuffPost",
+    "dailybeast": "The Daily Beast",
+    "vox": "Vox",
+    "slate": "Slate",
+    "salon": "Salon",
+    "vice": "Vice",
+    "fusion": "Fusion",
+    "gizmodo": "Gizmodo",
+    "jezebel": "Jezebel",
+    "gawker": "Gawker",
+    "mediaite": "Mediaite",
+    "breitbart": "Breitbart",
+    "rawstory": "Raw Story",
+    "motherjones": "Mother Jones",
+    "thinkprogress": "ThinkProgress",
+    "talkingpointsmemo": "Talking Points Memo",
+    "advocate": "The Advocate",
+    "towleroad": "Towleroad",
+    "joemygod": "JoeMyGod",
+    "newsweek": "Newsweek",
+    "time": "Time",
+    "forbes": "Forbes",
+    "xinhua": "Xinhua",
+    "interfax": "Interfax",
+    "tass": "TASS",
+    "kyodo": "Kyodo",
+    "yonhap": "Yonhap",
+    "upi": "UPI",
+    "novayagazeta": "Novaya Gazeta",
+}
+
+# Short forms and former names -> key.
+_KEY_ALIASES: dict[str, str] = {
+    "ap": "associatedpress",
+    "apnews": "associatedpress",
+    "afp": "agencefrancepresse",
+    "nyt": "newyorktimes",
+    "nytimes": "newyorktimes",
+    "wapo": "washingtonpost",
+    "wsj": "wallstreetjournal",
+    "thomsonreuters": "reuters",
+    "huffingtonpost": "huffpost",
+    "thedailybeast": "dailybeast",
+    "tpm": "talkingpointsmemo",
+}
+
+# A capitalised name without a media word is a publisher only when it is one of these, or
+# the caller knows it (a source in the store); "told Congress" is no credit.
+_MEDIA_WORDS = (
+    "news", "times", "post", "journal", "press", "herald", "tribune", "guardian", "independent",
+    "telegraph", "gazette", "daily", "magazine", "radio", "tv", "television", "wire", "media",
+    "reporter", "observer", "chronicle", "insider", "mail", "mirror", "express", "agency",
+    "bulletin", "dispatch", "examiner", "courier", "sentinel", "inquirer", "register", "standard",
+    "blog", "feed", "review",
+)
+
+_NAME_WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]+[A-Z][\w'’.-]*)"
+_NAME = rf"(?:[Tt]he\s+)?{_NAME_WORD}(?:\s+(?:of\s+|de\s+|&\s+|and\s+)?{_NAME_WORD}){{0,4}}"
+
+# (pattern name, regex with a group "name", self reference?, strength as evidence)
+_PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
+    ("dateline", re.compile(rf"\((?P<name>{_NAME})\)\s*[-—–]"), True, 1.0),
+    (
+        "told",
+        re.compile(
+            rf"(?i:\b(?:told|telling|tells|explained\s+to|said\s+to|confirmed\s+to|"
+            rf"(?:in\s+an?\s+)?(?:e-?mail|statement|interview)\s+(?:to|with))\s+)(?P<name>{_NAME})"
+        ),
+        True,
+        1.0,
+    ),
+    (
+        "copyright",
+        re.compile(rf"(?:©|\(c\)|(?i:copyright))\s*(?:\d{{4}}\s+)?(?P<name>{_NAME})"),
+        True,
+        0.8,
+    ),
+    (
+        "reports_at",
+        re.compile(rf"(?i:\breport(?:s|ed|ing)?\s+(?:at|for|in|on)\s+)(?P<name>{_NAME})"),
+        False,
+        1.0,
+    ),
+    (
+        "reports",
+        re.compile(
+            rf"(?<![\w’'])(?P<name>{_NAME})(?i:\s+(?:has\s+|had\s+|first\s+|originally\s+)?"
+            rf"(?:reports?|reported|broke\s+the\s+(?:news|story)|has\s+learned))\b"
+        ),
+        False,
+        1.0,
+    ),
+    (
+        "first_reported",
+        re.compile(
+            rf"(?i:\b(?:first|originally)\s+(?:reported|published|appeared)\s+(?:by|in|on|at)\s+)"
+            rf"(?P<name>{_NAME})"
+        ),
+        False,
+        1.0,
+    ),
+    (
+        "according_to",
+        re.compile(
+            rf"(?i:\baccording\s+to\s+(?:a\s+(?:report|story|article)\s+(?:by|in|from)\s+)?)"
+            rf"(?P<name>{_NAME})"
+        ),
+        False,
+        0.6,
+    ),
+    (
+        "via",
+        re.compile(rf"(?i:\bvia\s+)(?P<name>{_NAME})"),
+        False,
+        0.8,
+    ),
+)
+
+_READ_MORE = re.compile(
+    r"(?i)\b(?:read\s+(?:the\s+)?(?:full|whole|entire|rest\s+of\s+the)\s+(?:story|article|report)"
+    r"|continue\s+reading|read\s+more\s+(?:at|on)|h/t)\b"
+)
+_PICTURE_WORDS = frozenset(
+    {"image", "images", "photo", "photos", "picture", "pictures", "video", "graphic", "gif",
+     "illustration", "screenshot", "screengrab", "art", "artwork", "map", "chart"}
+)
+# No break after an initial ("J. Lester Feder") or inside "U.S.".
+_SENTENCE_END = re.compile(r"(?<=[.!?:…])(?<!\b[A-Z]\.)\s+")
+_SKIP_NAMES = frozenset(
+    {"the", "a", "an", "he", "she", "they", "it", "we", "i", "you", "his", "her", "their",
+     "this", "that", "these", "those", "monday", "tuesday", "wednesday", "thursday", "friday",
+     "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july",
+     "august", "september", "october", "november", "december", "in", "on", "at", "but", "and"}
+)
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A credit line: the text names ``publisher`` as the source of its passage or story.
+
+    ``publisher`` is None for a bare "Read the full story here": the publisher is then the
+    target of the line's link, which only the caller knows.
+    """
+
+    publisher: str | None
+    key: str | None
+    line: str
+    pattern: str
+    self_reference: bool
+    strength: float
+    paragraph: int  # index of the paragraph the credit was found in
+
+
+def publisher_key(name: str) -> str:
+    """The matching key of a publisher name or domain: 'Buzzfeed' and 'BuzzFeed News' meet.
+
+    >>> publisher_key("BuzzFeed News"), publisher_key("buzzfeednews.com"), publisher_key("AP")
+    ('buzzfeed', 'buzzfeed', 'associatedpress')
+    """
+    text = unicodedata.normalize("NFKC", name).casefold().strip()
+    if "." in text and " " not in text:  # a domain: drop www. and the top-level part
+        parts = [p for p in text.split(".") if p and p != "www"]
+        text = parts[-2] if len(parts) >= 2 else (parts[0] if parts else text)
+    text = re.sub(r"^the\s+", "", text)
+    compact = re.sub(r"[^\w]|_", "", text)
+    for suffix in ("news", "com"):
+        if compact.endswith(suffix) and len(compact) > len(suffix) + 1:
+            compact = compact[: -len(suffix)]
+    return _KEY_ALIASES.get(compact, compact)
+
+
+def display_name(key: str, variants: Iterable[str] = ()) -> str:
+    """The name shown for a publisher key: the known name, else the fullest variant seen."""
+    if key in _DISPLAY:
+        return _DISPLAY[key]
+    names = sorted({v.strip() for v in variants if v.strip()}, key=lambda v: (-len(v), v))
+    return names[0] if names else key
+
+
+def _trim_name(raw: str) -> str:
+    name = raw.strip().rstrip(".’'-")
+    name = re.sub(r"[’']s$", "", name)
+    return name
+
+
+def _is_publisher(name: str, key: str, known: frozenset[str], pattern: str) -> bool:
+    if not key or name.casefold() in _SKIP_NAMES or key in _SKIP_NAMES:
+        return False
+    if key in known or key in _DISPLAY:
+        return True
+    words = [w.strip(".’'") for w in name.casefold().split()]
+    if any(w in _MEDIA_WORDS for w in words):
+        return True
+    # A bare all-caps name in a dateline or after "via" is typically an agency (AP, AFP).
+    return pattern in {"dateline", "via"} and bool(re.fullmatch(r"[A-Z]{2,6}", name))
+
+
+def _is_picture_credit(sentence: str, start: int) -> bool:
+    """'Featured image via Wikimedia Commons' credits a picture, not the story."""
+    before = sentence[:start].split()
+    return bool(before) and before[-1].casefold().strip(",;:") in _PICTURE_WORDS
+
+
+def _sentences(paragraph: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(paragraph) if s.strip()]
+
+
+def _known_keys(known: Iterable[str]) -> frozenset[str]:
+    return frozenset(k for k in (publisher_key(n) for n in known if n) if k)
+
+
+def _best_known_prefix(name: str, known: frozenset[str]) -> str:
+    """Shorten a greedy capitalised match to its longest prefix that is a known publisher.
+
+    "BuzzFeed News Svetlana Zakharova" (a name run into the next words) becomes "BuzzFeed News".
+    """
+    words = name.split()
+    for end in range(len(words), 0, -1):
+        candidate = " ".join(words[:end])
+        key = publisher_key(candidate)
+        if key in known or key in _DISPLAY:
+            return candidate
+    return name
+
+
+def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[Credit]:
+    """Every credit line in ``paragraphs``, in text order.
+
+    ``known`` names publishers the caller knows (sources in the store, by name, display name
+    or domain); they count as publishers even without a media word in their name.
+    """
+    known_keys = _known_keys(known)
+    found: list[Credit] = []
+    for index, paragraph in enumerate(paragraphs):
+        for sentence in _sentences(paragraph):
+            seen: set[tuple[str | None, str]] = set()
+            for pattern, regex, self_ref, strength in _PATTERNS:
+                for match in regex.finditer(sentence):
+                    name = _best_known_prefix(_trim_name(match.group("name")), known_keys)
+                    key = publisher_key(name)
+                    if (
+                        not _is_publisher(name, key, known_keys, pattern)
+                        or (key, pattern) in seen
+                        or (pattern == "via" and _is_picture_credit(sentence, match.start()))
+                    ):
+                        continue
+                    seen.add((key, pattern))
+                    found.append(
+                        Credit(display_name(key, [name]), key, _clip(sentence), pattern,
+                               self_ref, strength, index)
+                    )
+            if _READ_MORE.search(sentence) and not any(p == "read_more" for _, p in seen):
+                seen.add((None, "read_more"))
+                found.append(Credit(None, None, _clip(sentence), "read_more", False, 0.8, index))
+    return found
+
+
+def _clip(text: str, limit: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

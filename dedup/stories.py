@@ -1,0 +1,638 @@
+"""Stories in the store: group linked articles, decide origins, write members, ledgers, events.
+
+:func:`update_stories` runs inside the caller's transaction after the passages are up to date.
+It recomputes only what changed since the last run: the *dirty* articles (new passages, a new
+text version, a story that lost members) and everything reachable from them through reuse
+links or shared stories. Within that scope a story whose members and texts did not change is
+left as it is; the others get their origin and ledgers recomputed, and the membership changes
+are written to ``story_events`` (created, grew, shrank, merged, split, gone).
+
+The pure work is done elsewhere: :mod:`dedup.cluster` (grouping, ids), :mod:`dedup.credits`,
+:mod:`dedup.origin`, :mod:`dedup.ledger` and :mod:`dedup.align`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from dedup import cluster
+from dedup.credits import Credit, display_name, find_credits, publisher_key
+from dedup.ledger import (
+    MemberLedger,
+    MemberText,
+    OriginText,
+    Ref,
+    build_ledgers,
+    origin_from_member,
+    reconstruct_origin,
+)
+from dedup.models import (
+    Article,
+    ArticleVersion,
+    LedgerEntry,
+    Link,
+    Paragraph,
+    Passage,
+    Source,
+    Story,
+    StoryEvent,
+    StoryMember,
+    utcnow,
+)
+from dedup.origin import CreditUse, MemberFacts, OriginDecision, decide_origin
+from dedup.urls import canonical_url, domain_of
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 900
+
+
+@dataclass
+class StoriesSummary:
+    """What one update did to the stories."""
+
+    dirty_articles: int = 0
+    scope_articles: int = 0
+    created: int = 0
+    grew: int = 0
+    shrank: int = 0
+    merged: int = 0
+    split: int = 0
+    gone: int = 0
+    recomputed: int = 0
+    unchanged: int = 0
+    active: int = 0
+    external_origins: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = asdict(self)
+        data["summary"] = self.describe()
+        return data
+
+    def describe(self) -> str:
+        if not self.dirty_articles:
+            return f"stories: nothing changed ({self.active} active)"
+        changes = ", ".join(
+            f"{n} {name}"
+            for name, n in (("created", self.created), ("grew", self.grew),
+                            ("shrank", self.shrank), ("merged", self.merged),
+                            ("split", self.split), ("gone", self.gone))
+            if n
+        )
+        return (
+            f"stories: {self.recomputed} recomputed ({changes or 'no membership change'}), "
+            f"{self.unchanged} unchanged in scope; {self.active} active"
+        )
+
+
+@dataclass
+class _ArticleInfo:
+    article_id: int
+    source_name: str
+    source_display: str
+    source_keys: frozenset[str]
+    url: str | None
+    title: str | None
+    published: datetime | None
+    first_seen: datetime
+    words: int = 0
+
+
+@dataclass
+class _Graph:
+    """Reuse links between current paragraphs, as loaded from ``passages``."""
+
+    edges: list[tuple[int, int, int, int, float, int, int]] = field(default_factory=list)
+    # (article_a, article_b, paragraph_a, paragraph_b, containment, words_a, words_b)
+
+    def neighbours(self) -> dict[int, set[int]]:
+        adj: dict[int, set[int]] = defaultdict(set)
+        for a, b, *_ in self.edges:
+            adj[a].add(b)
+            adj[b].add(a)
+        return adj
+
+
+def update_stories(session: Session) -> StoriesSummary:
+    """Bring ``stories`` and their members, ledgers and events up to date with the passages."""
+    now = utcnow()
+    summary = StoriesSummary()
+    mark = session.scalar(select(func.max(Story.updated_at)))
+    dirty, thin = _dirty(session, mark)
+    summary.dirty_articles = len(dirty)
+    if dirty or thin:
+        _recompute(session, dirty, thin, now, summary)
+    summary.active = session.scalar(
+        select(func.count()).select_from(Story).where(Story.status == "active")
+    ) or 0
+    return summary
+
+
+def _dirty(session: Session, mark: datetime | None) -> tuple[set[int], set[int]]:
+    """Articles whose links or text changed since ``mark``, and stories that lost members.
+
+    Without a mark (no story yet) every linked article is dirty.
+    """
+    if mark is None:
+        rows = session.execute(select(Passage.article_a, Passage.article_b)).tuples()
+        return {x for row in rows for x in row}, set()
+    dirty: set[int] = set()
+    for a, b in session.execute(
+        select(Passage.article_a, Passage.article_b).where(Passage.created_at > mark)
+    ).tuples():
+        dirty.update((a, b))
+    changed = session.execute(
+        select(StoryMember.article_id)
+        .join(Article, Article.id == StoryMember.article_id)
+        .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
+        .where(ArticleVersion.fetched_at > mark)
+    ).scalars()
+    dirty.update(changed)
+    # Deleted articles leave stories too small, or without their origin article.
+    thin = set(
+        session.execute(
+            select(Story.id)
+            .join(StoryMember, StoryMember.story_id == Story.id, isouter=True)
+            .where(Story.status == "active")
+            .group_by(Story.id)
+            .having(func.count(StoryMember.article_id) < 2)
+        ).scalars()
+    )
+    thin.update(
+        session.execute(
+            select(Story.id).where(
+                Story.status == "active", Story.origin_article_id.is_(None),
+                Story.origin_external.is_(False),
+            )
+        ).scalars()
+    )
+    return dirty, thin
+
+
+def _load_graph(session: Session) -> _Graph:
+    pa = Paragraph.__table__.alias("pa")
+    pb = Paragraph.__table__.alias("pb")
+    rows = session.execute(
+        select(Passage.article_a, Passage.article_b, Passage.paragraph_a, Passage.paragraph_b,
+               Passage.containment, pa.c.words, pb.c.words)
+        .join(pa, pa.c.id == Passage.paragraph_a)
+        .join(pb, pb.c.id == Passage.paragraph_b)
+        .where(Passage.kind == "reuse")
+    ).tuples()
+    return _Graph([(a, b, p, q, float(c), int(wa), int(wb)) for a, b, p, q, c, wa, wb in rows])
+
+
+def _active_memberships(session: Session) -> dict[int, frozenset[int]]:
+    members: dict[int, set[int]] = defaultdict(set)
+    for story_id, article_id in session.execute(
+        select(StoryMember.story_id, StoryMember.article_id)
+        .join(Story, Story.id == StoryMember.story_id)
+        .where(Story.status == "active")
+    ).tuples():
+        members[story_id].add(article_id)
+    empty = session.execute(select(Story.id).where(Story.status == "active")).scalars()
+    for story_id in empty:
+        members.setdefault(story_id, set())
+    return {k: frozenset(v) for k, v in members.items()}
+
+
+def _scope(
+    dirty: set[int], thin: set[int], graph: _Graph, memberships: dict[int, frozenset[int]]
+) -> tuple[set[int], dict[int, frozenset[int]]]:
+    """Dirty articles closed under reuse links and shared stories, and the stories touched."""
+    adj = graph.neighbours()
+    story_of: dict[int, list[int]] = defaultdict(list)
+    for story_id, members in memberships.items():
+        for article_id in members:
+            story_of[article_id].append(story_id)
+    scope: set[int] = set()
+    touched: set[int] = {s for s in thin if s in memberships}
+    frontier = list(dirty)
+    for story_id in touched:
+        frontier.extend(memberships[story_id])
+    while frontier:
+        article_id = frontier.pop()
+        if article_id in scope:
+            continue
+        scope.add(article_id)
+        frontier.extend(n for n in adj.get(article_id, ()) if n not in scope)
+        for story_id in story_of.get(article_id, ()):
+            if story_id not in touched:
+                touched.add(story_id)
+                frontier.extend(a for a in memberships[story_id] if a not in scope)
+    return scope, {s: memberships[s] for s in touched}
+
+
+def _recompute(
+    session: Session, dirty: set[int], thin: set[int], now: datetime, summary: StoriesSummary
+) -> None:
+    graph = _load_graph(session)
+    memberships = _active_memberships(session)
+    scope, previous = _scope(dirty, thin, graph, memberships)
+    summary.scope_articles = len(scope)
+    words = _article_words(session, scope)
+    clusters = cluster.cluster_articles(words, _edges(graph, scope))
+    plan = cluster.assign_ids(previous, clusters)
+
+    # Stories that end first: their members and ledgers go, the row stays for the record.
+    for story_id in [*plan.merged, *plan.gone]:
+        _close(session, story_id, "merged" if story_id in plan.merged else "gone", now)
+    for story_id in plan.gone:
+        summary.gone += 1
+        _event(session, story_id, "gone", None, {"members": sorted(previous[story_id])}, now)
+
+    member_ids = sorted({a for c in clusters for a in c})
+    infos = _article_infos(session, member_ids)
+    for article_id, count in words.items():
+        if article_id in infos:
+            infos[article_id].words = count
+    texts = _member_texts(session, member_ids)
+    links = _links(session, member_ids)
+    for lineage in plan.lineages:
+        members = clusters[lineage.cluster]
+        unchanged = (
+            lineage.story_id is not None and not lineage.added and not lineage.removed
+            and not lineage.merged_from and not (members & dirty)
+        )
+        if unchanged:
+            summary.unchanged += 1
+            continue
+        story_id = _write_story(session, lineage, sorted(members), infos, texts, links, graph, now)
+        summary.recomputed += 1
+        _record_lineage(session, lineage, story_id, clusters, now, summary)
+    summary.external_origins = session.scalar(
+        select(func.count()).select_from(Story)
+        .where(Story.status == "active", Story.origin_external.is_(True))
+    ) or 0
+
+
+def _record_lineage(
+    session: Session, lineage: cluster.Lineage, story_id: int,
+    clusters: Sequence[frozenset[int]], now: datetime, summary: StoriesSummary,
+) -> None:
+    if lineage.story_id is None and lineage.split_from is not None:
+        summary.split += 1
+        _event(session, story_id, "split", lineage.split_from,
+               {"members": sorted(clusters[lineage.cluster])}, now)
+        _event(session, lineage.split_from, "split", story_id,
+               {"split_off": sorted(clusters[lineage.cluster])}, now)
+    elif lineage.story_id is None:
+        summary.created += 1
+        _event(session, story_id, "created", None,
+               {"members": sorted(clusters[lineage.cluster])}, now)
+    else:
+        if lineage.added:
+            summary.grew += 1
+            _event(session, story_id, "grew", None,
+                   {"added": sorted(lineage.added), "removed": sorted(lineage.removed)}, now)
+        elif lineage.removed:
+            summary.shrank += 1
+            _event(session, story_id, "shrank", None, {"removed": sorted(lineage.removed)}, now)
+    for old in lineage.merged_from:
+        summary.merged += 1
+        _event(session, story_id, "merged", old, {"absorbed": old}, now)
+        _event(session, old, "merged", story_id, {"into": story_id}, now)
+        story = session.get(Story, old)
+        if story is not None:
+            story.merged_into = story_id
+
+
+def _close(session: Session, story_id: int, status: str, now: datetime) -> None:
+    session.execute(delete(LedgerEntry).where(LedgerEntry.story_id == story_id))
+    session.execute(delete(StoryMember).where(StoryMember.story_id == story_id))
+    story = session.get(Story, story_id)
+    if story is not None:
+        story.status = status
+        story.updated_at = now
+
+
+def _event(
+    session: Session, story_id: int, event: str, other: int | None,
+    detail: dict[str, Any] | None, now: datetime,
+) -> None:
+    session.add(StoryEvent(story_id=story_id, event=event, other_story_id=other, detail=detail,
+                           at=now))
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _article_words(session: Session, articles: set[int]) -> dict[int, int]:
+    """Body words of each article's current version."""
+    out: dict[int, int] = {}
+    for chunk in _chunks(sorted(articles)):
+        rows = session.execute(
+            select(Paragraph.article_id, func.sum(Paragraph.words))
+            .join(Article, Article.current_version_id == Paragraph.version_id)
+            .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
+            .group_by(Paragraph.article_id)
+        ).tuples()
+        out.update({a: int(w or 0) for a, w in rows})
+    return out
+
+
+def _edges(graph: _Graph, scope: set[int]) -> list[cluster.Edge]:
+    """Reused words shared by each article pair, each paragraph counted at most once a side."""
+    side_a: dict[tuple[int, int], dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    side_b: dict[tuple[int, int], dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    caps: dict[int, int] = {}
+    for a, b, pa, pb, containment, wa, wb in graph.edges:
+        if a not in scope or b not in scope or a == b:
+            continue
+        key = (a, b) if a < b else (b, a)
+        first, second = (pa, pb) if a < b else (pb, pa)
+        shared = containment * min(wa, wb)
+        side_a[key][first] += shared
+        side_b[key][second] += shared
+        caps[pa], caps[pb] = wa, wb
+    edges = []
+    for key in side_a:
+        total_a = sum(min(v, caps[p]) for p, v in side_a[key].items())
+        total_b = sum(min(v, caps[p]) for p, v in side_b[key].items())
+        edges.append(cluster.Edge(key[0], key[1], min(total_a, total_b)))
+    return edges
+
+
+def _article_infos(session: Session, ids: Sequence[int]) -> dict[int, _ArticleInfo]:
+    infos: dict[int, _ArticleInfo] = {}
+    for chunk in _chunks(list(ids)):
+        rows = session.execute(
+            select(Article.id, Source.name, Source.display_name, Source.domain, Article.url,
+                   Article.title, Article.published, Article.first_seen)
+            .join(Source, Source.id == Article.source_id)
+            .where(Article.id.in_(chunk))
+        ).tuples()
+        for aid, name, display, domain, url, title, published, first_seen in rows:
+            keys = {publisher_key(n) for n in (name, display, domain) if n}
+            if url and domain_of(url):
+                keys.add(publisher_key(domain_of(url) or ""))
+            infos[aid] = _ArticleInfo(aid, name, display or name, frozenset(k for k in keys if k),
+                                      url, title, published, first_seen)
+    return infos
+
+
+def _member_texts(session: Session, ids: Sequence[int]) -> dict[int, MemberText]:
+    """Body paragraphs of the current versions, with template flags from template passages."""
+    paras: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    titles: dict[int, str | None] = {}
+    for chunk in _chunks(list(ids)):
+        rows = session.execute(
+            select(Paragraph.article_id, Paragraph.id, Paragraph.text, ArticleVersion.title)
+            .join(Article, Article.current_version_id == Paragraph.version_id)
+            .join(ArticleVersion, ArticleVersion.id == Paragraph.version_id)
+            .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
+            .order_by(Paragraph.article_id, Paragraph.position)
+        ).tuples()
+        for aid, pid, text, title in rows:
+            paras[aid].append((pid, text))
+            titles[aid] = title
+    all_ids = [pid for rows in paras.values() for pid, _ in rows]
+    template: set[int] = set()
+    for chunk in _chunks(all_ids):
+        for pa, pb in session.execute(
+            select(Passage.paragraph_a, Passage.paragraph_b).where(
+                Passage.kind == "template",
+                or_(Passage.paragraph_a.in_(chunk), Passage.paragraph_b.in_(chunk)),
+            )
+        ).tuples():
+            template.update((pa, pb))
+    return {
+        aid: MemberText(
+            aid, titles.get(aid), tuple(pid for pid, _ in rows), tuple(t for _, t in rows),
+            tuple(pid in template for pid, _ in rows),
+        )
+        for aid, rows in paras.items()
+    }
+
+
+def _links(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[str, str | None]]]:
+    out: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    for chunk in _chunks(list(ids)):
+        rows = session.execute(
+            select(Link.article_id, Link.url, Link.anchor)
+            .join(Article, Article.current_version_id == Link.version_id)
+            .where(Link.article_id.in_(chunk))
+        ).tuples()
+        for aid, url, anchor in rows:
+            out[aid].append((url, anchor))
+    return out
+
+
+def _story_links(
+    graph: _Graph, members: set[int], texts: dict[int, MemberText]
+) -> list[tuple[Ref, Ref]]:
+    """Paragraph links among members as (article, paragraph index) pairs, reuse and quote."""
+    index = {
+        pid: (aid, i) for aid in members if aid in texts
+        for i, pid in enumerate(texts[aid].paragraph_ids) if pid is not None
+    }
+    pairs: list[tuple[Ref, Ref]] = []
+    for a, b, pa, pb, *_ in graph.edges:
+        if a in members and b in members and pa in index and pb in index:
+            pairs.append((index[pa], index[pb]))
+    return pairs
+
+
+def _coverage(
+    members: Sequence[int], texts: dict[int, MemberText], pairs: Sequence[tuple[Ref, Ref]]
+) -> tuple[dict[int, float], set[Ref]]:
+    """Each member's share of the story's shared text, and the shared paragraphs."""
+    parent: dict[Ref, Ref] = {}
+
+    def find(ref: Ref) -> Ref:
+        parent.setdefault(ref, ref)
+        while parent[ref] != ref:
+            parent[ref] = parent[parent[ref]]
+            ref = parent[ref]
+        return ref
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[Ref, set[Ref]] = defaultdict(set)
+    for ref in list(parent):
+        groups[find(ref)].add(ref)
+    weight: dict[Ref, int] = {}
+    holders: dict[Ref, set[int]] = {}
+    for root, refs in groups.items():
+        weight[root] = max(len(texts[r[0]].paragraphs[r[1]].split()) for r in refs)
+        holders[root] = {r[0] for r in refs}
+    total = sum(weight.values())
+    coverage = {
+        m: (sum(w for root, w in weight.items() if m in holders[root]) / total if total else 0.0)
+        for m in members
+    }
+    return coverage, set(parent)
+
+
+def _facts(
+    members: Sequence[int], infos: dict[int, _ArticleInfo], texts: dict[int, MemberText],
+    links: dict[int, list[tuple[str, str | None]]], coverage: dict[int, float], shared: set[Ref],
+) -> list[MemberFacts]:
+    known = sorted({n for m in members for n in (infos[m].source_name, infos[m].source_display)})
+    facts = []
+    for m in members:
+        info = infos[m]
+        text = texts.get(m)
+        paragraphs = text.paragraphs if text else ()
+        own_keys = info.source_keys
+        member_links = links.get(m, [])
+        uses = []
+        for credit in find_credits(paragraphs, known):
+            if credit.key is None:
+                credit = _resolve_read_more(credit, member_links, own_keys) or credit
+                if credit.key is None:
+                    continue
+            uses.append(CreditUse(credit, (m, credit.paragraph) in shared))
+        link_urls = frozenset(canonical_url(u) for u, _ in member_links)
+        link_keys = frozenset(
+            k for k in (publisher_key(domain_of(u) or "") for u, _ in member_links) if k
+        ) - own_keys
+        facts.append(
+            MemberFacts(
+                article_id=m, source=info.source_display, source_keys=own_keys,
+                url=canonical_url(info.url) if info.url else None, published=info.published,
+                first_seen=info.first_seen, coverage=coverage.get(m, 0.0), credits=tuple(uses),
+                link_urls=link_urls, link_keys=link_keys,
+            )
+        )
+    return facts
+
+
+def _resolve_read_more(
+    credit: Credit, links: list[tuple[str, str | None]], own_keys: frozenset[str]
+) -> Credit | None:
+    """A "Read the full story here" credits the site its link points at."""
+    line = credit.line.casefold()
+    for url, anchor in links:
+        key = publisher_key(domain_of(url) or "")
+        if key and key not in own_keys and anchor and anchor.strip().casefold() in line:
+            return replace(credit, key=key, publisher=display_name(key, [domain_of(url) or key]))
+    return None
+
+
+def _write_story(
+    session: Session, lineage: cluster.Lineage, members: list[int],
+    infos: dict[int, _ArticleInfo], texts: dict[int, MemberText],
+    links: dict[int, list[tuple[str, str | None]]], graph: _Graph, now: datetime,
+) -> int:
+    member_set = set(members)
+    pairs = _story_links(graph, member_set, texts)
+    pairs += _quote_pairs(session, member_set, texts)
+    coverage, shared = _coverage(members, texts, pairs)
+    decision = decide_origin(_facts(members, infos, texts, links, coverage, shared))
+    empty = MemberText(0, None, (), (), ())
+    member_texts = [texts.get(m, empty) for m in members]
+    if decision.article_id is not None and decision.article_id in texts:
+        origin = origin_from_member(texts[decision.article_id])
+    else:
+        origin = reconstruct_origin(member_texts, pairs)
+    credit_lines = _credit_lines(decision, members, infos, texts)
+    ledgers = build_ledgers(origin, member_texts, credit_lines)
+
+    story = session.get(Story, lineage.story_id) if lineage.story_id is not None else None
+    if story is None:
+        story = Story(created_at=now)
+        session.add(story)
+    story.status = "active"
+    story.merged_into = None
+    story.origin_article_id = decision.article_id
+    story.origin_name = decision.name
+    story.origin_external = decision.external
+    story.confidence = decision.confidence
+    story.evidence = list(decision.evidence)
+    story.first_seen = min(infos[m].first_seen for m in members)
+    story.updated_at = now
+    session.flush()
+    session.execute(delete(LedgerEntry).where(LedgerEntry.story_id == story.id))
+    session.execute(delete(StoryMember).where(StoryMember.story_id == story.id))
+    _write_members(session, story.id, ledgers, origin, {t.article_id: t for t in member_texts})
+    return story.id
+
+
+def _quote_pairs(
+    session: Session, members: set[int], texts: dict[int, MemberText]
+) -> list[tuple[Ref, Ref]]:
+    """Quote links among members: copies of one story share its quoted passages too."""
+    index = {
+        pid: (aid, i) for aid in members if aid in texts
+        for i, pid in enumerate(texts[aid].paragraph_ids) if pid is not None
+    }
+    ids = sorted(index)
+    pairs: list[tuple[Ref, Ref]] = []
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Passage.paragraph_a, Passage.paragraph_b)
+            .where(Passage.kind == "quote", Passage.paragraph_a.in_(chunk))
+        ).tuples()
+        pairs.extend((index[a], index[b]) for a, b in rows if a in index and b in index)
+    return pairs
+
+
+def _credit_lines(
+    decision: OriginDecision, members: Sequence[int], infos: dict[int, _ArticleInfo],
+    texts: dict[int, MemberText],
+) -> dict[int, str]:
+    """Each member's line crediting the origin's publisher, when it has one."""
+    target = publisher_key(decision.name)
+    known = sorted({infos[m].source_display for m in members})
+    out: dict[int, str] = {}
+    for m in members:
+        text = texts.get(m)
+        if text is None or m == decision.article_id:
+            continue
+        hits = [c for c in find_credits(text.paragraphs, known) if c.key == target]
+        if hits:
+            out[m] = max(hits, key=lambda c: c.strength).line
+    return out
+
+
+def _write_members(
+    session: Session, story_id: int, ledgers: Sequence[MemberLedger], origin: OriginText,
+    texts: dict[int, MemberText],
+) -> None:
+    session.execute(
+        insert(StoryMember),
+        [
+            {
+                "story_id": story_id, "article_id": led.article_id, "role": led.role,
+                "shared_paragraphs": led.shared_paragraphs, "kept": led.kept,
+                "edited": led.edited, "dropped": led.dropped, "added": led.added,
+                "moved": led.moved, "headline_changed": bool(led.headline_changed),
+                "credit": led.credit,
+            }
+            for led in ledgers
+        ],
+    )
+    rows = []
+    for led in ledgers:
+        if led.alignment is None:
+            continue
+        copy = texts[led.article_id]
+        for line in led.alignment.lines:
+            origin_pid = (
+                origin.paragraph_ids[line.origin_index] if line.origin_index is not None else None
+            )
+            rows.append({
+                "story_id": story_id, "article_id": led.article_id, "op": line.op,
+                "origin_paragraph_id": origin_pid,
+                "copy_paragraph_id": (
+                    copy.paragraph_ids[line.copy_index] if line.copy_index is not None else None
+                ),
+                "origin_text": line.origin_text, "moved": line.moved,
+                "similarity": line.similarity, "weight": line.weight,
+                "diff": [list(part) for part in line.diff] if line.diff is not None else None,
+            })
+    if rows:
+        session.execute(insert(LedgerEntry), rows)
