@@ -36,12 +36,16 @@ class Extracted:
     text: str  # clean text, paragraphs separated by "\n\n"
     paragraphs: tuple[ParagraphRecord, ...]
     links: tuple[Link, ...]  # (absolute url, anchor text)
+    url: str | None = None  # a page's own canonical URL, when it declares one
 
 
 def _extracted(
-    title: str | None, paragraphs: tuple[ParagraphRecord, ...], links: list[Link]
+    title: str | None,
+    paragraphs: tuple[ParagraphRecord, ...],
+    links: list[Link],
+    url: str | None = None,
 ) -> Extracted:
-    return Extracted(title, join_paragraphs(paragraphs), paragraphs, _unique(links))
+    return Extracted(title, join_paragraphs(paragraphs), paragraphs, _unique(links), url)
 
 
 def _clean_title(title: str | None) -> str | None:
@@ -203,6 +207,9 @@ _TEI_BLOCK = frozenset({"p", "head", "item", "quote", "cell", "code", "list", "r
 def extract_page(html: str | bytes, url: str | None = None) -> Extracted:
     """A whole article page: trafilatura's main text, the page title and the content's links.
 
+    ``url`` is where the page was fetched from; the page's own canonical URL (``<link
+    rel=canonical>``, ``og:url``) is returned as ``Extracted.url`` when it declares one.
+
     Comments, navigation, ads and author boxes are left out by trafilatura; what it keeps is
     then classified like any other text, so a share line it let through is still boilerplate.
     A page with no main text gives an ``Extracted`` without paragraphs.
@@ -222,10 +229,18 @@ def extract_page(html: str | bytes, url: str | None = None) -> Extracted:
     if doc is None or isinstance(doc, dict) or doc.body is None:
         return _extracted(_page_title(html), (), [])
     title = _clean_title(doc.title) or _page_title(html)
+    page_url = doc.url or url
+    if page_url and not page_url.lower().startswith(("http://", "https://")):
+        page_url = None
     blocks: list[Block] = []
     links: list[Link] = []
-    _tei_blocks(doc.body, blocks, links, url)
-    return _extracted(title, build_paragraphs(blocks, title), links)
+    _tei_blocks(doc.body, blocks, links, url or page_url)
+    return _extracted(
+        title,
+        build_paragraphs(blocks, title),
+        links,
+        canonical_url(page_url) if page_url else None,
+    )
 
 
 def _tei_blocks(

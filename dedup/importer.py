@@ -162,7 +162,13 @@ def _read_html(path: Path, source: str | None) -> Iterator[Item]:
         yield BadRecord(str(path), None, "no article text found in the page")
         return
     name = source or path.stem
-    yield _record(source=name, key=f"file:{name}:{path.name}", extracted=extracted, path=path)
+    yield _record(
+        source=name,
+        key=f"file:{name}:{path.name}",
+        extracted=extracted,
+        path=path,
+        url=extracted.url,
+    )
 
 
 def _read_sgm(path: Path, source: str | None) -> Iterator[Item]:

@@ -26,6 +26,12 @@ _PLAIN = {
     "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
 }
 _TABLE = str.maketrans({**_PLAIN, **dict.fromkeys(_INVISIBLE, None)})
+# Control characters (C0, DEL, C1) and bidirectional formatting marks: never text.
+_CONTROL = str.maketrans(
+    dict.fromkeys(
+        [*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    )
+)
 
 # In the matching key an apostrophe joins ("don't" -> "dont"); any other non-word run
 # (punctuation, symbols, underscores, whitespace) becomes one space. ASCII text, the common
@@ -47,7 +53,12 @@ def normalize_text(s: str) -> str:
     >>> normalize_text("\u201cIt\u2019s\u00a0here\u201d \u2014 now\u00ad")
     '"It\\'s here" - now'
     """
-    return " ".join(clean_chars(s).split())
+    text = " ".join(clean_chars(s).split())
+    # isprintable() is one fast scan; control and bidi characters are rare enough that the
+    # second pass almost never runs.
+    if not text.isprintable():
+        text = " ".join(text.translate(_CONTROL).split())
+    return text
 
 
 def norm_key(s: str) -> str:

@@ -110,6 +110,7 @@ def test_page_main_text_title_and_links() -> None:
     page = (FIXTURES / "page.html").read_bytes()
     extracted = extract_page(page, url="https://gazette.example.org/2024/03/harbour-reopens")
     assert extracted.title == "Harbour reopens after storm"
+    assert extracted.url == "https://gazette.example.org/2024/03/harbour-reopens"
     texts = _texts(extracted)
     assert texts[0].startswith("The harbour reopened to ships on Monday morning")
     assert any(t.startswith("The storm also cut power") for t in texts)

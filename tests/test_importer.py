@@ -91,6 +91,7 @@ def test_html_page() -> None:
     assert bad == []
     assert record.title == "Harbour reopens after storm"
     assert record.key == "file:page:page.html"
+    assert record.url == "https://gazette.example.org/2024/03/harbour-reopens"
     assert record.paragraphs[0].text.startswith("The harbour reopened")
     assert ("https://port.example.net/statement", "a statement from the port authority") in (
         record.links

@@ -58,3 +58,7 @@ def test_norm_key_of_normalized_text_is_the_same() -> None:
 def test_word_count() -> None:
     assert word_count("one two  three\nfour") == 4
     assert word_count("") == 0
+
+
+def test_control_and_bidi_characters_are_removed() -> None:
+    assert normalize_text("\x00\x01 x\x7f y\u202atext\u202c \x85z") == "x ytext z"
