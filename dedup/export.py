@@ -272,12 +272,19 @@ def export(
         store.close()
 
 
-def _counted(rows: Iterator[dict[str, Any]], advance: Callable[[int], None]) -> Iterator[
-    dict[str, Any]
-]:
+def _counted(
+    rows: Iterator[dict[str, Any]], advance: Callable[[int], None]
+) -> Iterator[dict[str, Any]]:
+    """Pass rows through, advancing the progress bar once per batch (cheap on big exports)."""
+    pending = 0
     for row in rows:
         yield row
-        advance(1)
+        pending += 1
+        if pending == BATCH:
+            advance(pending)
+            pending = 0
+    if pending:
+        advance(pending)
 
 
 def _write_file(spec: ExportSpec, rows: Iterable[dict[str, Any]], fmt: str, path: Path) -> int:
