@@ -341,12 +341,13 @@ def _pair(
         f'<div class="colhead">Origin: {_esc(origin_name)}</div>',
         f'<div class="colhead">Copy: {_esc(copy.get("source"))}</div>',
     ]
-    ledger = copy.get("ledger") or []
-    for line in ledger:
+    ledger = copy.get("ledger")
+    for line in ledger or []:
         cells.extend(_ledger_line(line))
     if not ledger:
-        cells.append('<div class="cell empty">no ledger recorded</div>')
-        cells.append('<div class="cell empty">no ledger recorded</div>')
+        note = "no ledger recorded" if ledger is not None else "ledger not in this report"
+        cells.append(f'<div class="cell empty">{note}</div>')
+        cells.append(f'<div class="cell empty">{note}</div>')
     return head + '<div class="ledger">' + "".join(cells) + "</div></div>"
 
 

@@ -184,3 +184,12 @@ def test_empty_report() -> None:
     page = render_html({"stories": []})
     assert "No stories yet" in page
     assert page.startswith("<!DOCTYPE html>")
+
+
+def test_list_mode_report_without_ledgers_says_so() -> None:
+    report = sample_report()
+    for article in report["stories"][0]["articles"]:
+        del article["ledger"]
+    page = render_html(report)
+    assert "ledger not in this report" in page
+    assert "kept 50%" in page  # the figures are still shown
