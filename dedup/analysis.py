@@ -131,17 +131,13 @@ _PARA_COLUMNS = (
 
 
 def _new_paragraphs(session: Session) -> list[Para]:
-    rows = (
-        session.execute(
-            text(
-                _PARA_COLUMNS + "WHERE p.indexed = :no AND p.kind = 'body' "
-                "ORDER BY p.article_id, p.position"
-            ),
-            {"no": False},
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(
+        text(
+            _PARA_COLUMNS + "WHERE p.indexed = :no AND p.kind = 'body' "
+            "ORDER BY p.article_id, p.position"
+        ),
+        {"no": False},
+    ).all()
     return [Para(*row) for row in rows]
 
 
@@ -157,6 +153,21 @@ def _article_batches(paras: list[Para], size: int) -> Iterable[list[Para]]:
         yield batch
 
 
+def paragraph_keys(
+    paras: Iterable[Para], settings: FingerprintSettings, hasher: WordHasher
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flat arrays of the band keys of every unit of ``paras`` and the paragraph owning each."""
+    units: list[list[str]] = []
+    owners: list[int] = []
+    for p in paras:
+        for unit in paragraph_units(p.text, p.norm, settings):
+            units.append(unit)
+            owners.append(p.id)
+    shingles, offsets = unit_shingles(units, hasher, settings)
+    keys = band_keys(signatures(shingles, offsets, settings), settings)
+    return keys.reshape(-1), np.repeat(np.asarray(owners, dtype=np.int64), settings.bands)
+
+
 def _index_batch(
     session: Session,
     band_index: index.BandIndex,
@@ -165,17 +176,8 @@ def _index_batch(
     hasher: WordHasher,
     summary: AnalyzeSummary,
 ) -> None:
-    units: list[list[str]] = []
-    owners: list[int] = []
-    for p in batch:
-        for unit in paragraph_units(p.text, p.norm, settings):
-            units.append(unit)
-            owners.append(p.id)
-    summary.units += len(units)
-    shingles, offsets = unit_shingles(units, hasher, settings)
-    keys = band_keys(signatures(shingles, offsets, settings), settings)
-    flat_keys = keys.reshape(-1)
-    flat_owners = np.repeat(np.asarray(owners, dtype=np.int64), settings.bands)
+    flat_keys, flat_owners = paragraph_keys(batch, settings, hasher)
+    summary.units += len(flat_keys) // settings.bands
 
     pairs = pairs_from_buckets(flat_keys, flat_owners, BUCKET_CAP, RECENT)
     pairs |= band_index.candidates(flat_keys, flat_owners)
@@ -196,7 +198,7 @@ def _index_batch(
     # Keys go in before the transaction commits: a run killed in between re-indexes the
     # batch next time, and a repeated key is harmless, whereas a lost one would not be.
     band_index.add(flat_keys, flat_owners)
-    summary.indexed += len(set(owners))
+    summary.indexed += len(np.unique(flat_owners))
     session.execute(
         text("UPDATE paragraphs SET indexed = :yes WHERE id = :id"),
         [{"id": p.id, "yes": True} for p in batch],
@@ -213,7 +215,7 @@ def _load_paragraphs(session: Session, ids: set[int]) -> dict[int, Para]:
         rows = session.execute(
             text(_PARA_COLUMNS + f"WHERE p.id IN ({marks})"),
             {f"p{i}": pid for i, pid in enumerate(chunk)},
-        ).tuples()
+        )
         for row in rows:
             found[row[0]] = Para(*row)
     return found

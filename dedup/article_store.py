@@ -120,7 +120,7 @@ def _save_chunk(
             select(Article.key, Article.id, ArticleVersion.content_hash, ArticleVersion.number)
             .join(ArticleVersion, ArticleVersion.id == Article.current_version_id, isouter=True)
             .where(Article.key.in_(keys))
-        ).tuples()
+        )
     }
     new_records: list[ArticleRecord] = []
     changed: list[tuple[ArticleRecord, int, int]] = []
@@ -214,7 +214,7 @@ def _insert_versions(
             select(_VERSIONS.c.id, _VERSIONS.c.article_id, _VERSIONS.c.number).where(
                 _VERSIONS.c.article_id.in_([a for a, _ in wanted])
             )
-        ).tuples()
+        )
         if (article_id, number) in wanted
     }
     version_ids = [found[(article_id, number)] for _, article_id, number in targets]

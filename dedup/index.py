@@ -223,23 +223,25 @@ class SqlBandIndex:
         conn.exec_driver_sql("DELETE FROM new_band_keys")
         _insert_many(conn, "new_band_keys", keys, owners, ignore_duplicates=False)
         # Each probed key yields at most `cap` stored members, or its `recent` newest when the
-        # bucket is larger; the correlated LIMITs keep a huge bucket's cost bounded.
+        # bucket is larger (a server reads a large bucket's index range once to rank it).
         rows = conn.execute(
             text(
                 """
                 WITH probe AS (
-                    SELECT key, (SELECT count(*) FROM (
+                    SELECT d.key, (SELECT count(*) FROM (
                         SELECT 1 FROM band_keys b WHERE b.key = d.key LIMIT :cap_plus_one
                     ) c) AS size
                     FROM (SELECT DISTINCT key FROM new_band_keys) d
+                ),
+                ranked AS (
+                    SELECT m.key, m.paragraph_id, p.size, ROW_NUMBER() OVER (
+                        PARTITION BY m.key ORDER BY m.paragraph_id DESC
+                    ) AS rn
+                    FROM probe p JOIN band_keys m ON m.key = p.key
+                    WHERE p.size > 0
                 )
-                SELECT m.paragraph_id, m.key
-                FROM probe p JOIN band_keys m ON m.key = p.key
-                WHERE p.size > 0 AND m.paragraph_id IN (
-                    SELECT b.paragraph_id FROM band_keys b WHERE b.key = p.key
-                    ORDER BY b.paragraph_id DESC
-                    LIMIT CASE WHEN p.size > :cap THEN :recent ELSE :cap END
-                )
+                SELECT paragraph_id, key FROM ranked
+                WHERE rn <= CASE WHEN size > :cap THEN :recent ELSE :cap END
                 """
             ),
             {"cap": self.cap, "cap_plus_one": self.cap + 1, "recent": self.recent},
