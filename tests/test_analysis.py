@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 from sqlalchemy import text
 
 from dedup import analysis, index
@@ -18,8 +19,6 @@ from dedup.importer import BadRecord, read_files
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
 from dedup.store import Store, sqlite_path
-
-from conftest import shared_path
 
 
 def _import(store: Store, paths: list[Path]) -> None:
