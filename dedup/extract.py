@@ -90,41 +90,37 @@ class _FragmentWalker:
         self.bullet = False
         self.links: list[Link] = []
 
-    def end_line(self) -> None:
+    def _take_line(self) -> bool:
         line = "".join(self.current).strip()
         self.current.clear()
         if line:
             self.lines.append(line)
-        elif self.lines:
-            # Two line breaks in a row: the author's paragraph break.
+        return bool(line)
+
+    def line_break(self) -> None:
+        # A break right after another one (or after nothing) is the author's paragraph break.
+        if not self._take_line() and self.lines:
             self.end_block()
 
     def end_block(self) -> None:
-        self.end_line_only()
+        self._take_line()
         if self.lines:
             self.blocks.append((list(self.lines), self.bullet))
             self.lines.clear()
         self.bullet = False
 
-    def end_line_only(self) -> None:
-        line = "".join(self.current).strip()
-        self.current.clear()
-        if line:
-            self.lines.append(line)
-
     def walk(self, el: lxml.html.HtmlElement) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        if tag in _DROP or not isinstance(el.tag, str):
-            # Comments and processing instructions have no text but their tail counts.
+        if not isinstance(el.tag, str) or el.tag.lower() in _DROP:
+            # Comments, processing instructions and dropped elements: only the tail is text.
             if el.tail:
                 self.current.append(el.tail)
             return
+        tag = el.tag.lower()
         if tag in _BLOCK:
             self.end_block()
             self.bullet = tag in _LIST_ITEM
-        if tag == "br":
-            self.end_line()
+        elif tag == "br":
+            self.line_break()
         elif tag == "a" and el.get("href"):
             self._link(el)
         if el.text:
@@ -186,7 +182,7 @@ def extract_fragment(html: str, base_url: str | None = None) -> Extracted:
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
-        return extract_text(_TAG.sub(" ", html))
+        return extract_text(unescape(_TAG.sub(" ", html)))
     walker = _FragmentWalker(base_url)
     if not _BLOCK_OR_BREAK.search(html):
         # Inline-only HTML: blank lines in the source are the only paragraph marks.
