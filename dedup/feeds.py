@@ -3,7 +3,8 @@
 Pure: no network, no session. feedparser never raises; a malformed feed comes back with
 ``bozo`` set, and whatever entries it could still read are kept. An entry is *usable* when it
 has an identity (a link, an id or a title) and something to store (content, a summary or a
-title): :func:`entry_is_usable` is that rule, shared with the corpus test.
+title); a title, content or summary counts only if it holds text outside HTML tags (a title
+that is just an ``<img>`` is none). :func:`entry_is_usable` is that rule.
 
 Identity (the article key): the canonical URL of the entry's link; else
 ``guid:<scope>:<id>`` where the scope is the feed's own declared id or else its configured
@@ -106,9 +107,9 @@ def parse_feed(
 
 def entry_is_usable(entry: Mapping[str, Any]) -> bool:
     """An entry dedup stores: an identity (link, id or title) and some content or title."""
-    has_identity = any(_clean(entry.get(k)) for k in ("link", "id", "title"))
-    has_body = bool(_best_body(entry)[0]) or bool(_clean(entry.get("title")))
-    return has_identity and has_body
+    title = entry_title(entry)
+    has_identity = bool(_clean(entry.get("link")) or _clean(entry.get("id")) or title)
+    return has_identity and bool(_best_body(entry)[0] or title)
 
 
 def entry_key(entry: Mapping[str, Any], scope: str) -> str | None:
@@ -182,13 +183,13 @@ def entry_time(entry: Mapping[str, Any]) -> datetime | None:
 def _best_body(entry: Mapping[str, Any]) -> tuple[str, str, bool]:
     """(value, media type, is full text): the longest content, else the summary."""
     contents = [
-        c for c in entry.get("content") or [] if isinstance(c, Mapping) and _clean(c.get("value"))
+        c for c in entry.get("content") or [] if isinstance(c, Mapping) and _plain(c.get("value"))
     ]
     if contents:
         best = max(contents, key=lambda c: len(c.get("value") or ""))
         return str(best["value"]), str(best.get("type") or "text/html"), True
     summary = _clean(entry.get("summary"))
-    if summary:
+    if summary and _plain(summary):
         detail = entry.get("summary_detail") or {}
         return summary, str(detail.get("type") or "text/html"), False
     return "", "text/plain", False
