@@ -221,3 +221,14 @@ def test_reuters_file_counts() -> None:
     assert cocoa.published == datetime(1987, 2, 26, 15, 1, 1, 790000, tzinfo=UTC)
     assert cocoa.paragraphs[1].text == "The dry period means the temporao will be late this year."
     assert cocoa.paragraphs[-1].text.endswith("carnival which ends midday on February 27.")
+
+
+def test_unreadable_file_is_a_bad_record_and_reading_goes_on(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("Title\n\nSome text of the good file.\n")
+    done: list[int] = []
+    items = list(read_files([tmp_path / "vanished.txt", good], on_file_done=done.append))
+    assert isinstance(items[0], BadRecord)
+    assert str(items[0]).startswith(f"{tmp_path / 'vanished.txt'}: cannot read")
+    assert isinstance(items[1], ArticleRecord)
+    assert done == [1, 1]
