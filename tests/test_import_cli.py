@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
+from conftest import shared_path
 from sqlalchemy import func, select
 
 from dedup.cli import cli
@@ -119,3 +120,13 @@ def test_input_errors_exit_4_with_one_line(runner: CliRunner, tmp_path: Path) ->
     assert result.exit_code == 4
     assert "unsupported file type '.csv'" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_import_a_reuters_file_twice(runner: CliRunner, db_url: str) -> None:
+    path = shared_path("reuters21578", "reut2-000.sgm")
+    result, summary = _import(runner, "--no-analyze", str(path))
+    assert result.exit_code == 0, result.output
+    assert (summary["new"], summary["bad"]) == (925, [])
+    result, summary = _import(runner, "--no-analyze", str(path))
+    assert (summary["new"], summary["changed"], summary["unchanged"]) == (0, 0, 925)
+    assert _counts(db_url)[:2] == (925, 925)

@@ -232,3 +232,18 @@ def test_unreadable_file_is_a_bad_record_and_reading_goes_on(tmp_path: Path) -> 
     assert str(items[0]).startswith(f"{tmp_path / 'vanished.txt'}: cannot read")
     assert isinstance(items[1], ArticleRecord)
     assert done == [1, 1]
+
+
+@pytest.mark.slow
+def test_whole_reuters_corpus() -> None:
+    folder = shared_path("reuters21578")
+    files = sorted(folder.glob("reut2-*.sgm"))
+    assert len(files) == 22
+    records, bad = _read(*files)
+    assert bad == []
+    assert len(records) == 19043
+    assert len({r.key for r in records}) == 19043
+    paragraphs = sum(len(r.paragraphs) for r in records)
+    assert 100_000 < paragraphs < 112_000
+    # One record has a malformed <DATE> ("605:12:19"): imported, without a publication time.
+    assert [r.key for r in records if r.published is None] == ["import:reuters:17192"]
