@@ -60,8 +60,12 @@ def gather_status(store: Store) -> dict[str, Any]:
         data["stories"] = session.scalar(
             select(func.count()).select_from(Story).where(Story.status == "active")
         ) or 0
-        data["unindexed_paragraphs"] = session.scalar(
-            select(func.count()).select_from(Paragraph).where(Paragraph.indexed.is_(False))
+        # What the next `dedup analyze` would index: current body paragraphs not yet indexed.
+        data["awaiting_analysis"] = session.scalar(
+            select(func.count())
+            .select_from(Paragraph)
+            .join(Article, Article.current_version_id == Paragraph.version_id)
+            .where(Paragraph.indexed.is_(False), Paragraph.kind == "body")
         ) or 0
         data["last_run"] = _run_dict(
             session.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
@@ -158,8 +162,9 @@ def _health(feed: dict[str, Any]) -> Text:
 
 def feeds_table(feeds: list[dict[str, Any]]) -> Table:
     table = Table(title="Feeds", title_justify="left", expand=False)
-    for column in ("feed", "health", "status", "articles", "last success", "next poll", "note"):
-        table.add_column(column, overflow="fold")
+    for column in ("feed", "health", "status", "articles", "last success", "next poll"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("note", overflow="fold", min_width=20)
     for feed in feeds:
         note = feed["disabled_reason"] or feed["last_error"] or ""
         if feed["current_url"]:
@@ -180,7 +185,7 @@ def counts_table(data: dict[str, Any]) -> Table:
     table = Table(title="Store", title_justify="left", show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
-    for name in (*COUNTED, "unindexed_paragraphs"):
+    for name in (*COUNTED, "awaiting_analysis"):
         table.add_row(name.replace("_", " "), str(data[name]))
     return table
 
@@ -196,10 +201,23 @@ def run_table(run: dict[str, Any]) -> Table:
     table.add_row("finished", _when(run["finished_at"]))
     if run["error"]:
         table.add_row("error", run["error"])
-    for key, value in run["figures"].items():
-        if isinstance(value, int | float | str) and not isinstance(value, bool):
-            table.add_row(key.replace("_", " "), str(value))
+    for key, value in _flat(run["figures"]):
+        table.add_row(key, value)
     return table
+
+
+def _flat(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Scalar figures as (label, value) rows; one nested level (e.g. analysis) prefixed."""
+    rows: list[tuple[str, str]] = []
+    for key, value in figures.items():
+        label = f"{prefix}{key.replace('_', ' ')}"
+        if isinstance(value, dict) and not prefix:
+            rows.extend(_flat(value, prefix=f"{label}: "))
+        elif isinstance(value, float):
+            rows.append((label, f"{value:.3g}"))
+        elif isinstance(value, int | str) and not isinstance(value, bool):
+            rows.append((label, str(value)))
+    return rows
 
 
 def render_status(data: dict[str, Any], console: Console) -> None:

@@ -1,0 +1,123 @@
+"""`dedup status` and `dedup poll`: feed health, store counts and the last run, as JSON and tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import update
+
+from dedup.cli import cli
+from dedup.config import load_settings
+from dedup.models import Feed, utcnow
+from dedup.poller import poll_feeds
+from dedup.status import gather_status
+from dedup.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FEED_KEYS = {
+    "name", "site", "url", "current_url", "enabled", "disabled_reason", "last_status",
+    "last_outcome", "last_error", "bozo", "failures", "last_attempt", "last_success",
+    "next_poll", "articles",
+}
+
+
+def bundled_config(folder: Path, extra: str = "") -> Path:
+    """The repository's feeds.yml and example feeds, copied to ``folder``."""
+    shutil.copytree(ROOT / "examples" / "feeds", folder / "examples" / "feeds")
+    config = folder / "feeds.yml"
+    config.write_text((ROOT / "feeds.yml").read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return config
+
+
+BROKEN = """
+  - name: missing
+    url: examples/feeds/no-such-feed.xml
+"""
+
+
+def test_gather_status_reports_health_and_counts(
+    store: Store, tmp_path: Path, db_url: str
+) -> None:
+    settings = load_settings(bundled_config(tmp_path, BROKEN), db_url)
+    poll_feeds(store, settings)
+    data = gather_status(store)
+    feeds = {f["name"]: f for f in data["feeds"]}
+    assert len(feeds) == 6 and all(set(f) == FEED_KEYS for f in feeds.values())
+    ok = feeds["joemygod"]
+    assert (ok["site"], ok["enabled"], ok["failures"], ok["articles"]) == ("Joe.My.God.", True, 0, 1)
+    assert ok["last_success"] is not None and ok["last_outcome"] == "ok" and not ok["bozo"]
+    bad = feeds["missing"]
+    assert bad["failures"] == 1 and bad["next_poll"] is not None and bad["last_success"] is None
+    assert bad["last_error"].startswith("no such file")
+    assert (data["articles"], data["sources"], data["versions"]) == (5, 6, 5)
+    assert data["paragraphs"] > 50 and data["awaiting_analysis"] > 0
+    assert data["last_run"] is None  # poll_feeds alone records no run; pipeline.poll does
+
+
+def test_status_of_an_empty_store(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["status", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["feeds"], data["articles"], data["paragraphs"], data["last_run"]) == (
+        [], 0, 0, None,
+    )
+    table = runner.invoke(cli, ["status"])
+    assert table.exit_code == 0 and "no feeds polled yet" in table.output
+
+
+def test_poll_then_status_on_the_command_line(runner: CliRunner, tmp_path: Path) -> None:
+    bundled_config(tmp_path, BROKEN)
+    polled = runner.invoke(cli, ["poll", "--no-analyze", "--format", "json"])
+    assert polled.exit_code == 0, polled.output
+    figures = json.loads(polled.output)
+    assert (figures["polled"], figures["new"], figures["failed"]) == (6, 5, 1)
+    assert figures["problems"][0]["feed"] == "missing" and figures["analysis"] is None
+
+    status = runner.invoke(cli, ["status", "--format", "json"])
+    assert status.exit_code == 0, status.output
+    data = json.loads(status.output)
+    assert data["articles"] == 5 and len(data["feeds"]) == 6
+    assert data["last_run"]["command"] == "poll" and data["last_run"]["status"] == "ok"
+    assert data["last_run"]["figures"]["new"] == 5
+
+    table = runner.invoke(cli, ["status"])
+    assert table.exit_code == 0, table.output
+    for text in ("Feeds", "joemygod", "americannewsx", "failing x1", "no such file",
+                 "Last run: poll (ok)", "articles"):
+        assert text in table.output
+
+    text = runner.invoke(cli, ["poll", "--no-analyze"])
+    assert text.exit_code == 0, text.output
+    assert "polled 5 of 6 feed(s): 0 new" in text.output and "1 skipped" in text.output
+
+
+def test_disabled_and_moved_feeds_are_explained(
+    store: Store, tmp_path: Path, db_url: str
+) -> None:
+    settings = load_settings(bundled_config(tmp_path), db_url)
+    poll_feeds(store, settings)
+    with store.session() as session:
+        session.execute(
+            update(Feed).where(Feed.name == "joemygod")
+            .values(enabled=False, disabled_reason="410 Gone on 2030-01-01: removed")
+        )
+        session.execute(
+            update(Feed).where(Feed.name == "americannewsx")
+            .values(current_url="https://americannewsx.example/feed", next_poll_at=utcnow())
+        )
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", db_url, "status"])
+    assert result.exit_code == 0, result.output
+    assert "disabled" in result.output and "410 Gone on 2030-01-01" in result.output
+    assert "moved to https://americannewsx.example/feed" in result.output
+
+
+def test_poll_without_feeds_says_how_to_fix_it(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["poll"])
+    assert result.exit_code == 3
+    assert "no feeds configured" in result.output and "--config" in result.output
+    missing = runner.invoke(cli, ["--config", "nope.yml", "poll"])
+    assert missing.exit_code == 3 and "no such file" in missing.output
