@@ -9,8 +9,9 @@ Weights are words, so the fractions are shares of *text*, not of paragraph count
 - an origin paragraph is **kept** when its words appear, in order and unbroken, in one copy
   paragraph (case and punctuation aside);
 - otherwise it is **edited** for the share of its text whose sentences survive (a sentence
-  survives when at least half its words reappear in runs of three or more; a shorter run of at
-  least six words, such as a kept quote, counts for its own words), and **dropped** for the rest;
+  survives when at least half its words reappear in runs of three or more; in a sentence that
+  does not survive, runs of at least six words, such as a kept quote, count for their own
+  words), and **dropped** for the rest;
 - a copy sentence is **added** text unless at least half of it comes from the origin; template
   paragraphs (footers, share boxes) are neither origin text nor added text.
 
@@ -102,19 +103,28 @@ def _contains(haystack: _Parsed, needle: Sequence[str]) -> bool:
     return bool(needle) and (" " + " ".join(needle) + " ") in haystack.joined
 
 
-def _covered(matcher: SequenceMatcher[str], part: Sequence[str], whole: _Parsed) -> int:
-    """Words of ``part`` found in ``whole`` in runs of at least MIN_BLOCK words."""
+Cover = tuple[int, int]  # words in runs of >= MIN_BLOCK words, words in runs of >= PARTIAL_MIN
+
+
+def _covered(matcher: SequenceMatcher[str], part: Sequence[str], whole: _Parsed) -> Cover:
+    """Words of ``part`` found in ``whole``, in runs of MIN_BLOCK and of PARTIAL_MIN words."""
     if len(part) < MIN_BLOCK:
-        return len(part) if _contains(whole, part) else 0
+        found = len(part) if _contains(whole, part) else 0
+        return found, 0
     matcher.set_seq1(list(part))
-    return sum(b.size for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK)
+    blocks = [b.size for b in matcher.get_matching_blocks()]
+    return (sum(n for n in blocks if n >= MIN_BLOCK), sum(n for n in blocks if n >= PARTIAL_MIN))
 
 
-def _credit(length: int, covered: int) -> int:
-    """Words of a sentence that count as reused, given how many reappear."""
-    if length and covered / length >= PRESENT:
+def _better(a: Cover, b: Cover) -> Cover:
+    return max(a, b)
+
+
+def _credit(length: int, cover: Cover) -> int:
+    """Words of a sentence that count as reused, given how many reappear and in what runs."""
+    if length and cover[0] / length >= PRESENT:
         return length
-    return covered if covered >= PARTIAL_MIN else 0
+    return cover[1]
 
 
 def similarity(a: str, b: str) -> float:
@@ -182,15 +192,15 @@ def _stable_positions(seq: Sequence[int]) -> set[int]:
 class _Match:
     """Sentence coverage between the two texts, computed once."""
 
-    origin_sent: list[list[int]]  # [i][s] best covered words of origin sentence s
-    copy_sent: list[list[int]]  # [j][t] best covered words of copy sentence t
+    origin_sent: list[list[Cover]]  # [i][s] best cover of origin sentence s
+    copy_sent: list[list[Cover]]  # [j][t] best cover of copy sentence t
     pair: dict[tuple[int, int], int]  # (i, j) -> origin words of i covered by j
 
 
 def _match(origin: list[_Parsed], copy: list[_Parsed], usable: list[bool]) -> _Match:
     found = _Match(
-        [[0] * len(p.sentences) for p in origin],
-        [[0] * len(p.sentences) for p in copy],
+        [[(0, 0)] * len(p.sentences) for p in origin],
+        [[(0, 0)] * len(p.sentences) for p in copy],
         {},
     )
     by_gram: dict[tuple[str, ...], set[int]] = {}
@@ -215,8 +225,8 @@ def _match(origin: list[_Parsed], copy: list[_Parsed], usable: list[bool]) -> _M
             total = 0
             for s, sent in enumerate(opara.sentences):
                 got = _covered(cmatcher, sent, copy[j])
-                total += got
-                found.origin_sent[i][s] = max(found.origin_sent[i][s], got)
+                total += got[0]
+                found.origin_sent[i][s] = _better(found.origin_sent[i][s], got)
             if total:
                 found.pair[(i, j)] = total
             omatcher = origin_matchers.get(i)
@@ -226,7 +236,7 @@ def _match(origin: list[_Parsed], copy: list[_Parsed], usable: list[bool]) -> _M
                 origin_matchers[i] = omatcher
             for t, sent in enumerate(copy[j].sentences):
                 got = _covered(omatcher, sent, opara)
-                found.copy_sent[j][t] = max(found.copy_sent[j][t], got)
+                found.copy_sent[j][t] = _better(found.copy_sent[j][t], got)
     return found
 
 

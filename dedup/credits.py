@@ -89,6 +89,8 @@ _KEY_ALIASES: dict[str, str] = {
     "tpm": "talkingpointsmemo",
 }
 
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne"})
+
 # A capitalised name without a media word is a publisher only when it is one of these, or
 # the caller knows it (a source in the store); "told Congress" is no credit.
 _MEDIA_WORDS = (
@@ -203,11 +205,16 @@ def publisher_key(name: str) -> str:
     ('buzzfeed', 'buzzfeed', 'associatedpress')
     """
     text = unicodedata.normalize("NFKC", name).casefold().strip()
-    if "." in text and " " not in text:  # a domain: drop www. and the top-level part
+    domain = "." in text and " " not in text
+    if domain:  # drop www., the top-level part and a second level such as .co.uk
         parts = [p for p in text.split(".") if p and p != "www"]
+        if len(parts) >= 3 and parts[-2] in _SECOND_LEVEL:
+            parts = parts[:-1]
         text = parts[-2] if len(parts) >= 2 else (parts[0] if parts else text)
     text = re.sub(r"^the\s+", "", text)
     compact = re.sub(r"[^\w]|_", "", text)
+    if domain and compact.startswith("the") and len(compact) > 6:
+        compact = compact[3:]  # thehill.com, theguardian.com
     for suffix in ("news", "com"):
         if compact.endswith(suffix) and len(compact) > len(suffix) + 1:
             compact = compact[: -len(suffix)]

@@ -43,6 +43,9 @@ FIRST_SEEN_MIN_HOURS = 0.5  # closer than this, polling order decides, not publi
 CONFLICT_MARGIN = 0.25
 SHARPNESS = 1.5  # softmax inverse temperature turning scores into a confidence
 
+_WEIGHTS = {"credit": W_CREDIT, "containment": W_CONTAIN, "links": W_LINK,
+            "published": W_TIME, "first_seen": W_TIME}
+
 # Credits that, in a copier's own text, say "this text comes from there".
 _SYNDICATION = frozenset(
     {"reports", "reports_at", "first_reported", "via", "read_more", "dateline", "copyright"}
@@ -294,7 +297,7 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
         if rival is None:
             continue
         gap = rival.support.get(kind, 0.0) - top.support.get(kind, 0.0)
-        if gap <= CONFLICT_MARGIN * (W_CREDIT if kind == "credit" else W_CONTAIN):
+        if gap <= CONFLICT_MARGIN * _WEIGHTS[kind]:
             continue
         if rival.support.get("declares_copy", 0.0) <= -0.5 * W_PENALTY:
             # The rival credits someone else itself: its lead is a copy's, not an origin's.

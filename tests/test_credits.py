@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from dedup.credits import display_name, find_credits, publisher_key
+
+
+def _found(text: str, known: tuple[str, ...] = ()) -> list[tuple[str | None, str, bool]]:
+    return [(c.publisher, c.pattern, c.self_reference) for c in find_credits([text], known)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Zakharova told BuzzFeed News that talks were hard.", ("BuzzFeed News", "told", True)),
+        ("Buzzfeed News reports:", ("BuzzFeed News", "reports", False)),
+        ("J. Lester Feder reports at Buzzfeed:", ("BuzzFeed News", "reports_at", False)),
+        ("The plant will close, according to Reuters.", ("Reuters", "according_to", False)),
+        ("WASHINGTON (AP) — The Senate voted.", ("Associated Press", "dateline", True)),
+        ("LONDON, March 3 (Reuters) - Shares rose.", ("Reuters", "dateline", True)),
+        ("The abuse was first reported by Novaya Gazeta.",
+         ("Novaya Gazeta", "first_reported", False)),
+        ("(via The Guardian)", ("The Guardian", "via", False)),
+        ("she said in an email to BuzzFeed News on Tuesday", ("BuzzFeed News", "told", True)),
+        ("Copyright 2017 The Associated Press. All rights reserved.",
+         ("Associated Press", "copyright", True)),
+        ("This article first appeared on Raw Story.", ("Raw Story", "first_reported", False)),
+    ],
+)
+def test_credit_patterns(text: str, expected: tuple[str, str, bool]) -> None:
+    assert expected in _found(text)
+
+
+def test_read_the_full_story_has_no_publisher_of_its_own() -> None:
+    assert _found("Read the full story here.") == [(None, "read_more", False)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Featured image via Wikimedia Commons.",
+        "Image via Getty.",
+        "The senator told Congress that the bill would pass.",
+        "He told President Obama about it.",
+        "The plan drew criticism, according to the organization Russia LGBT Network.",
+        "Police reported no injuries.",
+    ],
+)
+def test_not_credits(text: str) -> None:
+    assert [f for f in _found(text) if f[0] is not None] == []
+
+
+def test_known_sources_count_without_a_media_word() -> None:
+    text = "The story was first reported by Towleroad and picked up by Queerty."
+    assert ("Towleroad", "first_reported", False) in _found(text)
+    assert not any(p == "Queerty" for p, _, _ in _found(text))
+    assert any(p == "Queerty" for p, _, _ in _found("according to Queerty", ("queerty.com",)))
+
+
+def test_spellings_meet_under_one_publisher() -> None:
+    keys = {publisher_key(n) for n in
+            ("Buzzfeed", "BuzzFeed News", "Buzzfeed News", "buzzfeednews.com", "www.buzzfeed.com")}
+    assert keys == {"buzzfeed"}
+    assert display_name("buzzfeed") == "BuzzFeed News"
+    assert publisher_key("AP") == publisher_key("The Associated Press") == publisher_key(
+        "apnews.com")
+    assert publisher_key("The Hill") == publisher_key("thehill.com")
+    assert publisher_key("The Independent") == publisher_key("www.independent.co.uk")
+    assert display_name("examplepost", ["Example Post", "example post"]) == "Example Post"
+
+
+def test_credit_remembers_its_paragraph_and_line() -> None:
+    credits = find_credits(["Nothing here.", "Some text. Buzzfeed News reports: more."])
+    assert [(c.paragraph, c.line) for c in credits] == [(1, "Buzzfeed News reports:")]
+
+
+def test_a_name_run_into_the_next_words_is_cut_at_the_known_publisher() -> None:
+    found = _found("according to BuzzFeed News Svetlana Zakharova said")
+    assert ("BuzzFeed News", "according_to", False) in found

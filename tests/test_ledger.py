@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from dedup.ledger import MemberText, build_ledgers, origin_from_member, reconstruct_origin
+
+A = "The minister resigned on Friday after a week of pressure over the housing scandal."
+B = "Opposition leaders had demanded her departure since the leaked emails were published."
+B_EDIT = "Opposition leaders had called for her departure ever since the leaked emails came out."
+C = "Her deputy will take over until a new minister is appointed later this month."
+OWN_1 = "We have covered the scandal since it broke; here is what happened."
+OWN_2 = "Readers can follow our live blog for more updates throughout the day."
+
+
+def _member(article_id: int, paragraphs: list[str], title: str | None = None,
+            template: list[bool] | None = None) -> MemberText:
+    return MemberText(
+        article_id, title, tuple(range(article_id * 100, article_id * 100 + len(paragraphs))),
+        tuple(paragraphs), tuple(template or [False] * len(paragraphs)),
+    )
+
+
+def test_a_stored_origin_leaves_its_templates_out() -> None:
+    origin = origin_from_member(_member(1, [A, B, "Subscribe now."], "T",
+                                        [False, False, True]))
+    assert origin.paragraphs == (A, B)
+    assert origin.paragraph_ids == (100, 101)
+    assert origin.article_id == 1
+
+
+def test_reconstruction_takes_what_copies_share_in_story_order() -> None:
+    one = _member(1, [OWN_1, A, B])
+    two = _member(2, [A, B_EDIT, C])
+    three = _member(3, [B, C, OWN_2])
+    links = [((1, 1), (2, 0)), ((1, 2), (2, 1)), ((2, 1), (3, 0)), ((1, 2), (3, 0)),
+             ((2, 2), (3, 1))]
+    origin = reconstruct_origin([one, two, three], links)
+    assert origin.article_id is None
+    # B appears verbatim in two copies, so B (not the edit) stands for the origin
+    assert origin.paragraphs == (A, B, C)
+    assert OWN_1 not in origin.paragraphs and OWN_2 not in origin.paragraphs
+    assert origin.taken_from[1] in {(1, 2), (3, 0)}
+
+
+def test_reconstruction_ignores_templates_and_same_article_links() -> None:
+    one = _member(1, [A, "Share this story"], template=[False, True])
+    two = _member(2, [A, "Share this story"], template=[False, True])
+    origin = reconstruct_origin([one, two], [((1, 0), (2, 0)), ((1, 1), (2, 1)),
+                                             ((1, 0), (1, 1))])
+    assert origin.paragraphs == (A,)
+    assert reconstruct_origin([one, two], []).paragraphs == ()
+
+
+def test_ledgers_for_origin_and_copies() -> None:
+    source = _member(1, [A, B, C], "Minister resigns")
+    copy = _member(2, [OWN_1, A, B_EDIT], "Minister quits")
+    same_title = _member(3, [A, B, C], "Minister Resigns!")
+    ledgers = build_ledgers(origin_from_member(source), [source, copy, same_title],
+                            {2: "via Example"})
+    by_id = {led.article_id: led for led in ledgers}
+    assert by_id[1].role == "origin" and by_id[1].kept == 1.0 and by_id[1].alignment is None
+    assert by_id[1].shared_paragraphs == 3
+    led = by_id[2]
+    assert led.role == "copy" and led.credit == "via Example"
+    assert led.headline_changed is True
+    assert led.kept > 0 and led.edited > 0 and led.dropped > 0 and led.added > 0
+    assert led.kept + led.edited + led.dropped == pytest.approx(1.0)
+    assert led.shared_paragraphs == 2
+    assert by_id[3].headline_changed is False and by_id[3].kept == 1.0
+
+
+def test_an_external_origin_has_no_known_headline() -> None:
+    one = _member(1, [A, B], "One")
+    two = _member(2, [A, C], "Two")
+    origin = reconstruct_origin([one, two], [((1, 0), (2, 0))])
+    ledgers = build_ledgers(origin, [one, two])
+    assert [led.role for led in ledgers] == ["copy", "copy"]
+    assert all(led.headline_changed is None for led in ledgers)
+    assert all(led.kept == 1.0 for led in ledgers)
