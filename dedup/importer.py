@@ -14,10 +14,11 @@ Identity keys make re-imports idempotent (the store adds nothing for an unchange
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -202,14 +203,22 @@ class _Bad(Exception):
 
 
 def _read_jsonl(path: Path, source: str | None) -> Iterator[Item]:
-    text = decode_bytes(path.read_bytes())
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield _jsonl_record(line, path, source)
-        except _Bad as exc:
-            yield BadRecord(str(path), number, str(exc))
+    # Streamed line by line: archives can be large. JSON Lines is UTF-8; a line that is not
+    # goes through charset detection rather than failing.
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            if not raw.strip():
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = decode_bytes(raw)
+            try:
+                yield _jsonl_record(line, path, source)
+            except _Bad as exc:
+                yield BadRecord(str(path), number, str(exc))
 
 
 def _string(data: dict[str, Any], field: str) -> str | None:
@@ -253,13 +262,19 @@ def _jsonl_record(line: str, path: Path, source_option: str | None) -> ArticleRe
         raise _Bad(f"`url` must be an absolute http(s) URL, not {url!r}")
     published = _parse_published(published_raw) if published_raw else None
     url = canonical_url(url) if url else None
+    from_html = None
+    if html:
+        if "<html" in html[:2000].lower() or "<body" in html[:4000].lower():
+            from_html = extract_page(html, url)
+        else:
+            from_html = extract_fragment(html, base_url=url)
     if text:
         extracted = extract_text(text, title)
-    elif html:
-        if "<html" in html[:2000].lower() or "<body" in html[:4000].lower():
-            extracted = extract_page(html, url)
-        else:
-            extracted = extract_fragment(html, base_url=url)
+        if from_html is not None:
+            # The given text is the article; the HTML beside it still holds its links.
+            extracted = replace(extracted, links=from_html.links)
+    elif from_html is not None:
+        extracted = from_html
     else:
         raise _Bad("missing `text` (or `html`): nothing to import")
     if not extracted.paragraphs:

@@ -247,3 +247,17 @@ def test_whole_reuters_corpus() -> None:
     assert 100_000 < paragraphs < 112_000
     # One record has a malformed <DATE> ("605:12:19"): imported, without a publication time.
     assert [r.key for r in records if r.published is None] == ["import:reuters:17192"]
+
+
+def test_jsonl_text_with_html_beside_it_keeps_the_links(tmp_path: Path) -> None:
+    path = tmp_path / "both.jsonl"
+    path.write_bytes(
+        b'\xef\xbb\xbf{"source": "s", "id": 1, "text": "The text itself.", '
+        b'"html": "<p>The <a href=\\"https://origin.example.com/a\\">text</a> itself.</p>"}\n'
+        b'{"source": "s", "id": 2, "text": "Caf\xe9 in Latin-1 bytes."}\n'
+    )
+    records, bad = _read(path)
+    assert bad == []
+    assert records[0].text == "The text itself."
+    assert records[0].links == (("https://origin.example.com/a", "text"),)
+    assert records[1].text == "Caf\u00e9 in Latin-1 bytes."
