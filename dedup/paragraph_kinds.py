@@ -9,14 +9,19 @@ article of a site look like a copy of every other, so each paragraph gets a kind
   article when it is not a comment;
 * ``comment``: a reader comment, found from a comment-section heading ("12 Comments",
   "Leave a reply"), from a thread of ``• username`` lines each followed by a deeper-indented
-  comment, or from a name line followed by text after the article has ended;
+  comment, from a comment header ("Jo says: May 5, 2017 at 3:14 pm", a name over "3 years
+  ago", "Reply" buttons), or from a name line followed by text after the article has ended;
+  once comments start, everything after is comment (or boilerplate);
 * ``body``: everything else, including credit lines ("Read the full story here.",
   "This article originally appeared on ...") which a later stage reads.
 
-The article is taken to end at a *strong* end marker (an author bio, an ad-blocker appeal, a
-comment heading, a copyright line) once at least two substantial body paragraphs came before
-it; share boxes and newsletter boxes also occur mid-article, so they are boilerplate without
-ending it. Patterns are general page furniture, never strings of particular sites.
+The article is taken to end at a *strong* end marker (an author bio, "follow me on Twitter"
+with a job title or handle, an ad-blocker appeal, a copyright line, a feed footer such as "The
+post ... appeared first on ...") once at least two substantial body paragraphs came before it,
+so a byline at the top ends nothing. Share boxes, newsletter boxes, photo credits and
+"RELATED:" lines also occur mid-article: they are boilerplate without ending it. Comment rules
+that could fire on article text (headers, "Reply") also need body paragraphs before them.
+Patterns are general page furniture, never strings of particular sites.
 """
 
 from __future__ import annotations
@@ -121,7 +126,9 @@ _AD_APPEAL_ADDRESS = re.compile(r"\b(please|us|our|your ad)\b")
 # Headings that open a comment section.
 _COMMENT_HEADING = re.compile(
     r"(?:"
-    r"(\d+ )?(comments?|responses?|replies|reader comments|discussion|conversation)$"
+    # A bare "Discussion" or "Responses" is as likely a subheading of the article itself.
+    r"(\d+ )?(comments?|reader comments|reader responses)$"
+    r"|\d+ (responses?|replies|reactions)$"
     r"|\d+ (thoughts|responses|replies|comments) (on|to)\b"
     r"|(leave|post|add|write|submit) (a|your) (comment|reply|response)\b"
     r"|join the (discussion|conversation)\b"
@@ -172,7 +179,7 @@ def _is_ad_appeal(c: Candidate) -> bool:
         c.words <= _MEDIUM
         and ("block" in key or "list" in key)
         and _AD_APPEAL.search(key) is not None
-        and _AD_APPEAL_ADDRESS.search(c.key) is not None
+        and _AD_APPEAL_ADDRESS.search(key) is not None
     )
 
 

@@ -232,3 +232,8 @@ def test_a_dated_line_in_the_body_does_not_open_comments() -> None:
 def test_aggregator_footer_is_boilerplate() -> None:
     text = "\n\n".join([_BODY, "submitted by someone to funny", "[link] [275 comments]"])
     assert [k for k, _ in _kinds(text)] == [BODY, BOILERPLATE, BOILERPLATE]
+
+
+def test_a_discussion_subheading_is_body() -> None:
+    text = "\n\n".join([_BODY, _BODY2, "Discussion", _BODY, "Responses", _BODY2])
+    assert {k for k, _ in _kinds(text)} == {BODY}
