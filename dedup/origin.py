@@ -111,6 +111,16 @@ def _claims(member: MemberFacts) -> dict[str | None, tuple[float, Credit]]:
     return best
 
 
+def _lines_naming(member: MemberFacts, keys: frozenset[str]) -> list[str]:
+    """The member's distinct credit lines naming ``keys``, after the shared-text rule."""
+    lines: list[str] = []
+    for use in member.credits:
+        usable = use.credit.key in keys and (not use.shared or use.credit.self_reference)
+        if usable and use.credit.line not in lines:
+            lines.append(use.credit.line)
+    return lines
+
+
 def _declares_copy(member: MemberFacts, claims: dict[str | None, tuple[float, Credit]]) -> float:
     worst = 0.0
     for key, (strength, credit) in claims.items():
@@ -191,7 +201,8 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
             votes += hit[0]
             voters += 1
             credit_lines.setdefault(cand.label, []).append(
-                f"article {m.article_id} ({m.source}): “{hit[1].line}”"
+                f"article {m.article_id} ({m.source}): "
+                + " / ".join(f"“{line}”" for line in _lines_naming(m, cand.keys)[:3])
             )
         others = n - 1 if cand.member is not None else n
         cand.support["credit"] = W_CREDIT * min(1.0, votes / max(1, others))

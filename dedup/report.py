@@ -142,7 +142,7 @@ def _members(session: Session, story_ids: Sequence[int]) -> dict[int, list[dict[
             .join(Article, Article.id == StoryMember.article_id)
             .join(Source, Source.id == Article.source_id)
             .where(StoryMember.story_id.in_(chunk))
-        ).tuples()
+        )
         for member, article, source in rows:
             out[member.story_id].append({
                 "article_id": article.id,
@@ -264,7 +264,7 @@ def _ledgers(session: Session, story_id: int) -> dict[int, list[dict[str, Any]]]
         .join(Paragraph, Paragraph.id == LedgerEntry.copy_paragraph_id, isouter=True)
         .where(LedgerEntry.story_id == story_id)
         .order_by(LedgerEntry.id)
-    ).tuples()
+    )
     for entry, copy_text in rows:
         out[entry.article_id].append({
             "op": entry.op,

@@ -142,12 +142,12 @@ def _dirty(session: Session, mark: datetime | None) -> tuple[set[int], set[int]]
     Without a mark (no story yet) every linked article is dirty.
     """
     if mark is None:
-        rows = session.execute(select(Passage.article_a, Passage.article_b)).tuples()
+        rows = session.execute(select(Passage.article_a, Passage.article_b))
         return {x for row in rows for x in row}, set()
     dirty: set[int] = set()
     for a, b in session.execute(
         select(Passage.article_a, Passage.article_b).where(Passage.created_at > mark)
-    ).tuples():
+    ):
         dirty.update((a, b))
     changed = session.execute(
         select(StoryMember.article_id)
@@ -186,7 +186,7 @@ def _load_graph(session: Session) -> _Graph:
         .join(pa, pa.c.id == Passage.paragraph_a)
         .join(pb, pb.c.id == Passage.paragraph_b)
         .where(Passage.kind == "reuse")
-    ).tuples()
+    )
     return _Graph([(a, b, p, q, float(c), int(wa), int(wb)) for a, b, p, q, c, wa, wb in rows])
 
 
@@ -196,7 +196,7 @@ def _active_memberships(session: Session) -> dict[int, frozenset[int]]:
         select(StoryMember.story_id, StoryMember.article_id)
         .join(Story, Story.id == StoryMember.story_id)
         .where(Story.status == "active")
-    ).tuples():
+    ):
         members[story_id].add(article_id)
     empty = session.execute(select(Story.id).where(Story.status == "active")).scalars()
     for story_id in empty:
@@ -336,7 +336,7 @@ def _article_words(session: Session, articles: set[int]) -> dict[int, int]:
             .join(Article, Article.current_version_id == Paragraph.version_id)
             .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
             .group_by(Paragraph.article_id)
-        ).tuples()
+        )
         out.update({a: int(w or 0) for a, w in rows})
     return out
 
@@ -371,7 +371,7 @@ def _article_infos(session: Session, ids: Sequence[int]) -> dict[int, _ArticleIn
                    Article.title, Article.published, Article.first_seen)
             .join(Source, Source.id == Article.source_id)
             .where(Article.id.in_(chunk))
-        ).tuples()
+        )
         for aid, name, display, domain, url, title, published, first_seen in rows:
             keys = {publisher_key(n) for n in (name, display, domain) if n}
             if url and domain_of(url):
@@ -392,7 +392,7 @@ def _member_texts(session: Session, ids: Sequence[int]) -> dict[int, MemberText]
             .join(ArticleVersion, ArticleVersion.id == Paragraph.version_id)
             .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
             .order_by(Paragraph.article_id, Paragraph.position)
-        ).tuples()
+        )
         for aid, pid, text, title in rows:
             paras[aid].append((pid, text))
             titles[aid] = title
@@ -404,7 +404,7 @@ def _member_texts(session: Session, ids: Sequence[int]) -> dict[int, MemberText]
                 Passage.kind == "template",
                 or_(Passage.paragraph_a.in_(chunk), Passage.paragraph_b.in_(chunk)),
             )
-        ).tuples():
+        ):
             template.update((pa, pb))
     return {
         aid: MemberText(
@@ -422,7 +422,7 @@ def _links(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[str, st
             select(Link.article_id, Link.url, Link.anchor)
             .join(Article, Article.current_version_id == Link.version_id)
             .where(Link.article_id.in_(chunk))
-        ).tuples()
+        )
         for aid, url, anchor in rows:
             out[aid].append((url, anchor))
     return out
@@ -575,7 +575,7 @@ def _quote_pairs(
         rows = session.execute(
             select(Passage.paragraph_a, Passage.paragraph_b)
             .where(Passage.kind == "quote", Passage.paragraph_a.in_(chunk))
-        ).tuples()
+        )
         pairs.extend((index[a], index[b]) for a, b in rows if a in index and b in index)
     return pairs
 

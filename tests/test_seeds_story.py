@@ -1,0 +1,89 @@
+"""Acceptance on the bundled seeds: `dedup import examples/seeds`, `analyze`, `report`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dedup.cli import cli
+
+
+@pytest.fixture(scope="module")
+def seeds_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    db = str(tmp_path_factory.mktemp("seeds") / "dedup.sqlite")
+    seeds = Path(__file__).resolve().parent.parent / "examples" / "seeds"
+    runner = CliRunner()
+    for args in (["import", str(seeds)], ["analyze"]):
+        result = runner.invoke(cli, ["--db", db, *args])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["--db", db, "report", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return db, json.loads(result.output)
+
+
+def _by_file(story: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Members keyed by seed file number ("001"); the source is the file stem."""
+    return {a["source"][:3]: a for a in story["articles"]}
+
+
+def _buzzfeed_story(report: dict[str, Any]) -> dict[str, Any]:
+    holding = [s for s in report["stories"] if {"001", "002", "003", "004"} <= set(_by_file(s))]
+    assert len(holding) == 1, report
+    return holding[0]
+
+
+def test_one_story_holds_the_four_buzzfeed_copies(seeds_report: tuple[str, Any]) -> None:
+    _, report = seeds_report
+    story = _buzzfeed_story(report)
+    members = _by_file(story)
+    # AmericanNewsX (000) retells the story without copying a paragraph
+    assert "000" not in members or members["000"]["kept"] == 0
+    assert all(a["role"] == "copy" for a in story["articles"])
+    for article in story["articles"]:
+        for name in ("kept", "edited", "dropped", "added"):
+            assert 0.0 <= article[name] <= 1.0
+        assert article["kept"] + article["edited"] + article["dropped"] == pytest.approx(
+            1.0, abs=1e-3)
+
+
+def test_the_origin_is_buzzfeed_news_external_with_credit_lines(
+    seeds_report: tuple[str, Any],
+) -> None:
+    _, report = seeds_report
+    origin = _buzzfeed_story(report)["origin"]
+    assert origin["name"] == "BuzzFeed News"
+    assert origin["external"] is True and origin["article_id"] is None
+    assert 0.0 < origin["confidence"] <= 1.0
+    evidence = "\n".join(origin["evidence"])
+    assert "Buzzfeed News reports:" in evidence
+    assert "J. Lester Feder reports at Buzzfeed:" in evidence
+
+
+def test_fullest_copies_and_the_ones_sharing_a_paragraph(seeds_report: tuple[str, Any]) -> None:
+    _, report = seeds_report
+    members = _by_file(_buzzfeed_story(report))
+    assert members["003"]["shared_paragraphs"] >= 4
+    assert members["002"]["shared_paragraphs"] >= 4
+    assert members["004"]["shared_paragraphs"] >= 1
+    assert members["001"]["shared_paragraphs"] >= 1
+    fullest = sorted(members, key=lambda k: -members[k]["kept"] - members[k]["edited"])
+    assert set(fullest[:2]) == {"002", "003"}
+
+
+def test_the_reworded_state_department_paragraph_is_edited(seeds_report: tuple[str, Any]) -> None:
+    db, report = seeds_report
+    story_id = _buzzfeed_story(report)["id"]
+    result = CliRunner().invoke(cli, ["--db", db, "report", "--story", str(story_id),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (story,) = json.loads(result.output)["stories"]
+    ledger = _by_file(story)["002"]["ledger"]
+    (line,) = [x for x in ledger if (x["copy_text"] or "").startswith(
+        "A US State Department spokesperson told Buzzfeed")]
+    assert line["op"] == "edited"
+    assert 0.0 < line["similarity"] < 1.0
+    assert ["-", "said in a statement provided on background"] in line["diff"]

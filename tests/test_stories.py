@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from dedup import analysis
+from dedup.article_store import save_articles
+from dedup.extract import extract_text
+from dedup.models import Article, LedgerEntry, Story, StoryEvent, StoryMember
+from dedup.progress import NullProgress
+from dedup.records import ArticleRecord
+from dedup.store import Store
+from dedup.stories import StoriesSummary, update_stories
+
+_WORDS = (
+    "river council budget harbour school winter market farmer doctor station village bridge "
+    "tax engine island garden museum factory railway election minister court police storm "
+    "festival hospital library airport stadium forest mountain coast energy water price "
+    "worker student teacher family report project company contract license border treaty "
+    "summit ocean desert valley canal tower castle church palace theatre cinema gallery "
+    "planted opened closed signed rejected approved delayed expanded repaired moved built "
+    "quickly slowly early late yesterday today tomorrow north south east west central local "
+    "national foreign small large old new green red blue heavy light public private"
+)
+_VOCAB = _WORDS.split()
+T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+
+def paragraph(seed: int, length: int = 48) -> str:
+    """A deterministic paragraph of sentences no other seed repeats by chance."""
+    rng = random.Random(seed)
+    words = [rng.choice(_VOCAB) for _ in range(length)]
+    sentences = [" ".join(words[i : i + 12]).capitalize() + "." for i in range(0, length, 12)]
+    return " ".join(sentences)
+
+
+def record(
+    source: str, key: str, paragraphs: Sequence[str], *, title: str = "A headline",
+    published: datetime | None = None, url: str | None = None,
+) -> ArticleRecord:
+    extracted = extract_text("\n\n".join(paragraphs), title)
+    return ArticleRecord(
+        source=source, key=key, title=title, text=extracted.text,
+        paragraphs=extracted.paragraphs, url=url, published=published,
+    )
+
+
+def run(store: Store, records: Sequence[ArticleRecord] = ()) -> StoriesSummary:
+    if records:
+        with store.session() as session:
+            save_articles(session, list(records))
+    analysis.index_new_paragraphs(store, NullProgress())
+    with store.session() as session:
+        return update_stories(session)
+
+
+def members(store: Store) -> dict[int, set[str]]:
+    with store.session() as session:
+        rows = session.execute(
+            select(StoryMember.story_id, StoryMember.article_id, Story.status)
+            .join(Story, Story.id == StoryMember.story_id)
+        )
+        keys = dict(session.execute(select(Article.id, Article.key)).all())
+        out: dict[int, set[str]] = {}
+        for story_id, article_id, status in rows:
+            assert status == "active"
+            out.setdefault(story_id, set()).add(keys[article_id])
+        return out
+
+
+ORIGIN_A = [paragraph(i) for i in range(1, 7)]
+ORIGIN_B = [paragraph(i) for i in range(101, 107)]
+
+
+def test_a_copy_and_its_origin_become_one_story_with_ledgers(store: Store) -> None:
+    origin = record("wire", "wire:a", ORIGIN_A, published=T0, url="https://wire.example/a")
+    copy = record("blog", "blog:a", [paragraph(900), *ORIGIN_A[:4]],
+                  published=T0 + timedelta(hours=3))
+    other = record("blog", "blog:b", [paragraph(901), paragraph(902)])
+    summary = run(store, [origin, copy, other])
+    assert summary.created == 1 and summary.active == 1
+    assert members(store) == {1: {"wire:a", "blog:a"}}
+    with store.session() as session:
+        story = session.get(Story, 1)
+        assert story is not None and story.origin_name == "wire" and not story.origin_external
+        roles = dict(session.execute(select(StoryMember.role, StoryMember.kept)).all())
+        assert roles["origin"] == 1.0 and 0.6 < roles["copy"] < 0.7
+        ops = list(session.execute(select(LedgerEntry.op).order_by(LedgerEntry.id)).scalars())
+        assert ops == ["kept"] * 4 + ["dropped"] * 2 + ["added"]
+        events = list(session.execute(select(StoryEvent.event)).scalars())
+        assert events == ["created"]
+
+
+def test_nothing_new_recomputes_nothing(store: Store) -> None:
+    run(store, [record("wire", "w", ORIGIN_A), record("blog", "b", ORIGIN_A[:3])])
+    with store.session() as session:
+        before = session.get(Story, 1)
+        assert before is not None
+        stamp = before.updated_at
+    again = run(store)
+    assert again.dirty_articles == 0 and again.recomputed == 0 and again.active == 1
+    with store.session() as session:
+        after = session.get(Story, 1)
+        assert after is not None and after.updated_at == stamp
+
+
+def test_a_growing_story_keeps_its_id_and_new_stories_leave_others_alone(store: Store) -> None:
+    run(store, [record("wire", "w", ORIGIN_A), record("blog", "b", ORIGIN_A[:3])])
+    summary = run(store, [
+        record("paper", "p", ORIGIN_A[2:]),
+        record("wire", "w2", ORIGIN_B), record("blog", "b2", ORIGIN_B[1:4]),
+    ])
+    assert summary.grew == 1 and summary.created == 1
+    assert members(store) == {1: {"w", "b", "p"}, 2: {"w2", "b2"}}
+    third = run(store, [record("site", "s", ORIGIN_B[:2])])
+    assert third.grew == 1 and third.recomputed == 1 and third.unchanged == 0
+    with store.session() as session:
+        grew = session.execute(
+            select(StoryEvent.detail).where(StoryEvent.story_id == 2, StoryEvent.event == "grew")
+        ).scalar_one()
+        assert grew is not None and len(grew["added"]) == 1
+
+
+def test_an_article_joining_two_stories_merges_them_and_says_so(store: Store) -> None:
+    run(store, [
+        record("wire", "wa", ORIGIN_A), record("blog", "ba", ORIGIN_A[:4]),
+        record("wire", "wb", ORIGIN_B), record("blog", "bb", ORIGIN_B[:4]),
+    ])
+    assert len(members(store)) == 2
+    summary = run(store, [record("digest", "both", [*ORIGIN_A, *ORIGIN_B])])
+    assert summary.merged == 1
+    assert members(store) == {1: {"wa", "ba", "wb", "bb", "both"}}
+    with store.session() as session:
+        old = session.get(Story, 2)
+        assert old is not None and old.status == "merged" and old.merged_into == 1
+        events = set(session.execute(select(StoryEvent.story_id, StoryEvent.event)))
+        assert {(1, "merged"), (2, "merged")} <= events
+
+
+def test_a_changed_text_that_no_longer_shares_ends_the_story(store: Store) -> None:
+    run(store, [record("wire", "w", ORIGIN_A), record("blog", "b", ORIGIN_A[:3])])
+    summary = run(store, [record("blog", "b", [paragraph(555), paragraph(556)])])
+    assert summary.gone == 1 and summary.active == 0
+    with store.session() as session:
+        story = session.get(Story, 1)
+        assert story is not None and story.status == "gone"
+        assert session.execute(select(StoryMember)).first() is None
+
+
+def test_a_story_losing_its_link_splits(store: Store) -> None:
+    hub = record("digest", "hub", [*ORIGIN_A, *ORIGIN_B])
+    run(store, [record("wire", "wa", ORIGIN_A), record("wire", "wb", ORIGIN_B), hub,
+                record("blog", "ba", ORIGIN_A[:3]), record("blog", "bb", ORIGIN_B[:3])])
+    assert len(members(store)) == 1
+    summary = run(store, [record("digest", "hub", [paragraph(777), *ORIGIN_A[:2]])])
+    assert summary.split == 1
+    stories = members(store)
+    assert sorted(map(sorted, stories.values())) == [["ba", "hub", "wa"], ["bb", "wb"]]
+
+
+def test_shared_site_boilerplate_makes_no_story(store: Store) -> None:
+    footer = ("Copyright 2024 The Example Daily. All rights reserved. Subscribe to our "
+              "newsletter for the best of the week, every Friday morning in your inbox.")
+    records = [
+        record("daily", f"d{i}", [paragraph(300 + 3 * i), paragraph(301 + 3 * i), footer])
+        for i in range(5)
+    ]
+    summary = run(store, records)
+    assert summary.active == 0 and members(store) == {}
+
+
+def test_the_copy_credited_external_origin_is_named(store: Store) -> None:
+    shared = ORIGIN_A[:3]
+    run(store, [
+        record("blog", "b1", ["Buzzfeed News reports:", *shared, paragraph(50)]),
+        record("site", "s1", [paragraph(51), *shared[:2], "Read more at BuzzFeed News."]),
+    ])
+    with store.session() as session:
+        story = session.get(Story, 1)
+        assert story is not None
+        assert story.origin_external and story.origin_name == "BuzzFeed News"
+        assert story.origin_article_id is None
+        texts = list(session.execute(
+            select(LedgerEntry.origin_text).where(LedgerEntry.op != "added")
+        ).scalars())
+        assert set(texts) == set(shared[:2])  # what both copies share stands in for it
