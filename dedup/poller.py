@@ -168,9 +168,14 @@ def poll_feeds(
     settings: Settings,
     progress: Progress | None = None,
     *,
+    run_id: int | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> PollSummary:
-    """Poll every configured feed that is enabled and due; record entries and health."""
+    """Poll every configured feed that is enabled and due; record entries and health.
+
+    ``run_id`` (the ``runs`` row of this poll) is written on each ``fetch_attempts`` row;
+    ``transport`` replaces the network (``httpx.MockTransport``) in tests.
+    """
     if not settings.feeds:
         where = settings.config_path or "./feeds.yml"
         raise ConfigError(
@@ -218,7 +223,7 @@ def poll_feeds(
             for future in as_completed(futures):
                 outcome = future.result()
                 with store.session() as session:
-                    report = record_outcome(session, outcome)
+                    report = record_outcome(session, outcome, run_id=run_id)
                 _add(summary, report, outcome)
                 task.advance()
         except BaseException:
@@ -383,7 +388,9 @@ def _page_record(record: ArticleRecord, page: FetchResult) -> ArticleRecord | No
     )
 
 
-def record_outcome(session: Session, outcome: _Outcome, now: datetime | None = None) -> FeedReport:
+def record_outcome(
+    session: Session, outcome: _Outcome, now: datetime | None = None, run_id: int | None = None
+) -> FeedReport:
     """Write one feed's entries, validators, health and attempt row (caller's transaction)."""
     now = now or utcnow()
     job, result, parsed = outcome.job, outcome.result, outcome.parsed
@@ -391,7 +398,8 @@ def record_outcome(session: Session, outcome: _Outcome, now: datetime | None = N
     if feed is None:  # removed by hand while we fetched; nothing to record against
         return FeedReport(name=job.name, outcome="error", error="feed row vanished")
     attempt = FetchAttempt(
-        feed_id=feed.id, url=job.location, started_at=outcome.started_at, finished_at=now,
+        feed_id=feed.id, run_id=run_id, url=job.location, started_at=outcome.started_at,
+        finished_at=now,
         status=result.status, bytes=len(result.content) if result.content is not None else None,
         outcome="error", bozo=False,
     )
