@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
@@ -247,7 +248,7 @@ def _response_result(
         return replace(
             base,
             retry_after_seconds=parse_retry_after(retry) if retry else None,
-            error=f"HTTP {status} {resp.reason_phrase}".strip(),
+            error=f"HTTP {status} {_phrase(status, resp.reason_phrase)}".strip(),
         )
     too_big = (
         f"response larger than {settings.max_bytes} bytes; cut off "
@@ -274,6 +275,14 @@ def _response_result(
         last_modified=headers.get("last-modified"),
         content=b"".join(chunks),
     )
+
+
+def _phrase(status: int, sent: str) -> str:
+    """The standard reason phrase (servers vary in case and wording), else what was sent."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return sent
 
 
 def parse_retry_after(value: str, now: datetime | None = None) -> float | None:

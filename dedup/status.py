@@ -1,5 +1,8 @@
 """What ``dedup status`` shows: every feed's health, the store's counts and the last runs.
 
+``last_run`` is the newest run of any command with its figures; ``last_runs`` holds the newest
+run of each command. A run shown as ``running`` while no dedup process is alive was killed.
+
 :func:`gather_status` returns plain data (the ``--format json`` output); :func:`render_status`
 draws it as rich tables for a person. Reading needs no lock: SQLite's WAL lets status run
 beside a poll.
@@ -70,11 +73,11 @@ def gather_status(store: Store) -> dict[str, Any]:
         data["last_run"] = _run_dict(
             session.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
         )
-        data["last_poll"] = _run_dict(
-            session.scalars(
-                select(Run).where(Run.command == "poll").order_by(Run.id.desc()).limit(1)
-            ).first()
-        )
+        latest = select(func.max(Run.id)).group_by(Run.command)
+        data["last_runs"] = {
+            run.command: _run_dict(run)
+            for run in session.scalars(select(Run).where(Run.id.in_(latest)).order_by(Run.id))
+        }
     return data
 
 
@@ -206,6 +209,18 @@ def run_table(run: dict[str, Any]) -> Table:
     return table
 
 
+def runs_table(runs: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title="Last run of each command", title_justify="left")
+    for column in ("command", "status", "started", "finished", "error"):
+        table.add_column(column, overflow="fold")
+    for command, run in runs.items():
+        table.add_row(
+            command, run["status"], _when(run["started_at"]), _when(run["finished_at"]),
+            run["error"] or "",
+        )
+    return table
+
+
 def _flat(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     """Scalar figures as (label, value) rows; one nested level (e.g. analysis) prefixed."""
     rows: list[tuple[str, str]] = []
@@ -229,4 +244,6 @@ def render_status(data: dict[str, Any], console: Console) -> None:
     parts.append(counts_table(data))
     if data["last_run"] is not None:
         parts.append(run_table(data["last_run"]))
+    if len(data["last_runs"]) > 1:
+        parts.append(runs_table(data["last_runs"]))
     console.print(Group(*parts))

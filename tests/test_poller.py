@@ -364,7 +364,7 @@ def test_summary_renders(store: Store, server: HTTPServer, db_url: str) -> None:
     data = summary.as_dict()
     assert data["failed"] == 1 and data["analysis"] is None
     assert data["problems"][0]["feed"] == "feed0" and data["problems"][0]["status"] == 503
-    assert "feed0: error: HTTP 503" in summary.describe()
+    assert "feed0: error: HTTP 503 Service Unavailable; next try after" in summary.describe()
     assert isinstance(summary, PollSummary)
 
 

@@ -83,6 +83,7 @@ def test_poll_then_status_on_the_command_line(runner: CliRunner, tmp_path: Path)
     assert data["articles"] == 5 and len(data["feeds"]) == 6
     assert data["last_run"]["command"] == "poll" and data["last_run"]["status"] == "ok"
     assert data["last_run"]["figures"]["new"] == 5
+    assert list(data["last_runs"]) == ["poll"] and data["last_runs"]["poll"]["status"] == "ok"
 
     table = runner.invoke(cli, ["status"])
     assert table.exit_code == 0, table.output
