@@ -67,6 +67,7 @@ class Alignment:
     added: float
     moved: int
     shared_paragraphs: int  # copy paragraphs that hold kept or edited origin text
+    origin_reused: tuple[float, ...] = ()  # per origin paragraph: share of it kept or edited
 
 
 def word_key(token: str) -> str:
@@ -353,6 +354,9 @@ def align(
         added=_share(sum(added_words), copy_total),
         moved=len(moved_set),
         shared_paragraphs=sum(1 for j in range(len(cpars)) if carries[j]),
+        origin_reused=tuple(
+            _share(reused_words[i], len(p.keys)) for i, p in enumerate(opars)
+        ),
     )
 
 

@@ -37,6 +37,7 @@ W_LINK = 2.0
 W_TIME = 1.0
 W_PENALTY = 2.0
 CONTAIN_LEAD = 0.2
+FULL_HOLDER = 0.9  # a member holding this share of the shared text needs no outside origin
 PUBLISHED_FULL_HOURS = 24.0
 FIRST_SEEN_FULL_HOURS = 6.0
 FIRST_SEEN_MIN_HOURS = 0.5  # closer than this, polling order decides, not publication
@@ -219,10 +220,13 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
             lead = (cand.member.coverage - rest) / CONTAIN_LEAD
             cand.support["containment"] = W_CONTAIN * max(-1.0, min(1.0, lead))
         else:
-            # Only as far as the members credit it: the gap says "someone outside", not who.
+            # A gap in what the members hold says "someone outside", not who: it counts only
+            # as far as the members credit this publisher. A member holding it all says "no
+            # one outside", unless many members credit the outsider anyway.
             credited = cand.support["credit"] / W_CREDIT
-            gap = min(1.0, (1.0 - best_cov) / CONTAIN_LEAD)
-            cand.support["containment"] = W_CONTAIN * gap * credited
+            gap = max(-1.0, min(1.0, (FULL_HOLDER - best_cov) / (1.0 - FULL_HOLDER)))
+            scale = credited if gap > 0 else 1.0 - credited
+            cand.support["containment"] = W_CONTAIN * gap * scale
 
     # Links.
     for cand in candidates:

@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from dedup import cluster
+from dedup.align import align
 from dedup.credits import Credit, display_name, find_credits, publisher_key
 from dedup.ledger import (
     MemberLedger,
@@ -53,6 +54,7 @@ from dedup.urls import canonical_url, domain_of
 log = logging.getLogger(__name__)
 
 _CHUNK = 900
+HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
 
 
 @dataclass
@@ -446,7 +448,13 @@ def _story_links(
 def _coverage(
     members: Sequence[int], texts: dict[int, MemberText], pairs: Sequence[tuple[Ref, Ref]]
 ) -> tuple[dict[int, float], set[Ref]]:
-    """Each member's share of the story's shared text, and the shared paragraphs."""
+    """Each member's share of the story's shared text, and the shared paragraphs.
+
+    Shared text comes in groups of linked paragraphs. A member holds a group when it has one
+    of the group's paragraphs, or when its text holds most of the group's longest variant
+    (measured by alignment): a copy of a copy may share an edited sentence with another copy
+    that the origin holds in a longer paragraph the link detector did not pair.
+    """
     parent: dict[Ref, Ref] = {}
 
     def find(ref: Ref) -> Ref:
@@ -463,11 +471,23 @@ def _coverage(
     groups: dict[Ref, set[Ref]] = defaultdict(set)
     for ref in list(parent):
         groups[find(ref)].add(ref)
-    weight: dict[Ref, int] = {}
-    holders: dict[Ref, set[int]] = {}
-    for root, refs in groups.items():
-        weight[root] = max(len(texts[r[0]].paragraphs[r[1]].split()) for r in refs)
-        holders[root] = {r[0] for r in refs}
+    roots = sorted(groups)
+    longest = {
+        root: max(sorted(groups[root]), key=lambda r: len(texts[r[0]].paragraphs[r[1]].split()))
+        for root in roots
+    }
+    variants = [texts[longest[root][0]].paragraphs[longest[root][1]] for root in roots]
+    weight = {root: len(variant.split()) for root, variant in zip(roots, variants, strict=True)}
+    holders: dict[Ref, set[int]] = {root: {r[0] for r in groups[root]} for root in roots}
+    for m in members:
+        text = texts.get(m)
+        if text is None or not roots:
+            continue
+        own = [p for p, flag in zip(text.paragraphs, text.template, strict=True) if not flag]
+        reused = align(variants, own).origin_reused
+        for root, share in zip(roots, reused, strict=True):
+            if share >= HOLDS:
+                holders[root].add(m)
     total = sum(weight.values())
     coverage = {
         m: (sum(w for root, w in weight.items() if m in holders[root]) / total if total else 0.0)
