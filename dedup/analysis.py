@@ -199,9 +199,19 @@ def _index_batch(
     # batch next time, and a repeated key is harmless, whereas a lost one would not be.
     band_index.add(flat_keys, flat_owners)
     summary.indexed += len(np.unique(flat_owners))
+    _mark_indexed(session, [p.id for p in batch])
+
+
+def _mark_indexed(session: Session, ids: list[int]) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "UPDATE paragraphs SET indexed = 1 WHERE id = ?", [(i,) for i in ids]
+        )
+        return
     session.execute(
         text("UPDATE paragraphs SET indexed = :yes WHERE id = :id"),
-        [{"id": p.id, "yes": True} for p in batch],
+        [{"id": i, "yes": True} for i in ids],
     )
 
 

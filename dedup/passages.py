@@ -7,8 +7,8 @@ stored figures are measurements, not estimates.
 Kinds:
 
 - ``template``: boilerplate — text a site repeats across its own articles (footers, bylines,
-  newsletter boxes), or short text many unrelated articles share, or text that reads as a
-  site appeal (ad blockers, subscriptions, sharing);
+  newsletter boxes), short text many unrelated articles share, text that reads as a site
+  appeal (ad blockers, subscriptions, sharing), or a formula filled in with other figures;
 - ``quote``: the shared text lies inside quotation marks in both paragraphs: independent
   reports share a statement, which does not make one a copy of the other;
 - ``reuse``: everything else: text taken from another article.
@@ -39,6 +39,11 @@ QUOTE_SHARE = 0.7
 TEMPLATE_MIN_ARTICLES = 5
 TEMPLATE_MAX_WORDS = 40
 SITE_TEMPLATE_MIN_ARTICLES = 3
+# Wire formulas ("Shr 12 cts vs 10 cts", "The Fed arranged 1.5 billion dlrs of ...") share
+# their wording and differ in their figures: below this similarity, mostly different figures
+# make a link a template, not a copy (an edited copy that changes one figure stays above it).
+FORMULA_MAX_SIMILARITY = 0.75
+_FIGURE = re.compile(r"\d[\d,./-]*\d|\d")
 
 _APPEAL = re.compile(
     r"ad ?block|whitelist|allowlist|newsletter|subscribe|sign up for|all rights reserved|"
@@ -159,7 +164,7 @@ def classify(
         pair_shared[(a.article_id, b.article_id)] += 1
     links = []
     for a, b, sim, cont, shared in measured:
-        kind = _kind(a, b, shared, sets, articles_by_text, site_articles_by_text, pair_shared)
+        kind = _kind(a, b, sim, shared, sets, articles_by_text, site_articles_by_text, pair_shared)
         links.append(
             Link(
                 a.id, b.id, a.article_id, b.article_id, round(sim, 4), round(cont, 4), shared, kind
@@ -168,9 +173,18 @@ def classify(
     return links
 
 
+def _different_figures(a: str, b: str) -> bool:
+    """Both texts state figures, and mostly different ones: a formula filled in twice."""
+    figures_a, figures_b = set(_FIGURE.findall(a)), set(_FIGURE.findall(b))
+    if not figures_a or not figures_b:
+        return False
+    return len(figures_a & figures_b) < 0.5 * len(figures_a | figures_b)
+
+
 def _kind(
     a: Para,
     b: Para,
+    similarity: float,
     shared: int,
     sets: ShingleSets,
     articles_by_text: dict[str, set[int]],
@@ -188,6 +202,8 @@ def _kind(
         seen = articles_by_text.get(a.norm_hash, set()) | articles_by_text.get(b.norm_hash, set())
         if len(seen) >= TEMPLATE_MIN_ARTICLES:
             return "template"
+    if similarity < FORMULA_MAX_SIMILARITY and _different_figures(a.text, b.text):
+        return "template"
     quoted_a, quoted_b = sets.quoted(a), sets.quoted(b)
     if quoted_a and quoted_b:
         common = sets.get(a.id) & sets.get(b.id)

@@ -89,3 +89,16 @@ def test_bucket_pairs_link_small_buckets_fully_and_large_ones_to_recent_members(
     full = {(1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4)}
     assert pairs_from_buckets(keys, owners, cap=4, recent=1) == full
     assert pairs_from_buckets(keys, owners, cap=3, recent=1) == {(1, 2), (2, 3), (3, 4)}
+
+
+def test_a_formula_filled_in_with_other_figures_is_a_template() -> None:
+    a = (
+        "The Federal Reserve entered the government securities market to arrange 1.5 billion "
+        "dlrs of customer repurchase agreements, a Fed spokesman said."
+    )
+    b = a.replace("1.5 billion", "2.25 billion")
+    [link] = run(para(1, 10, a), para(2, 20, b))
+    assert link.kind == "template"
+    edited = LEAD.replace("semi-autonomous", "semi-autonomous, 40-strong") + " In 2017, 40 men."
+    [copy] = run(para(1, 10, LEAD + " In 2017, 40 men."), para(2, 20, edited))
+    assert copy.kind == "reuse"
