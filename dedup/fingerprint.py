@@ -20,8 +20,6 @@ from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash
-
 from dedup.normalize import norm_key
 
 U32 = npt.NDArray[np.uint32]
@@ -152,6 +150,9 @@ def shingle_hash(shingle: str) -> int:
 
 def permutations(settings: FingerprintSettings) -> tuple[U32, U32]:
     """datasketch's affine32 permutation parameters for ``(num_perm, seed)``."""
+    # Imported here: datasketch pulls in scipy, which every `dedup` start would pay for.
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=settings.num_perm, seed=settings.seed).permutations
     return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
 
