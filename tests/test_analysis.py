@@ -109,7 +109,7 @@ def test_new_article_is_linked_to_stored_ones_incrementally(store: Store, seeds_
 def test_changed_settings_need_a_reindex(store: Store, seeds_dir: Path) -> None:
     _import(store, sorted(seeds_dir.glob("*.txt")))
     analysis.index_new_paragraphs(store, NullProgress())
-    other = replace(FingerprintSettings(), num_perm=128, bands=32)
+    other = replace(FingerprintSettings(), num_perm=128, bands=32, rows=4)
     with pytest.raises(IndexSettingsChanged, match="dedup reindex"):
         analysis.index_new_paragraphs(store, NullProgress(), settings=other)
     with store.session() as session:

@@ -43,7 +43,8 @@ def test_trimmed_copy_is_found_by_containment() -> None:
 
 def test_copied_sentence_inside_new_text_is_found() -> None:
     rewritten = (
-        "In a week of grim news from the Caucasus, one report stood out. " + LEAD
+        "In a week of grim news from the Caucasus, one report stood out. "
+        + LEAD
         + " Activists say the decision leaves dozens of men with nowhere to go and no support."
     )
     [link] = run(para(1, 10, LEAD), para(2, 20, rewritten))
@@ -58,7 +59,10 @@ def test_same_article_and_unrelated_pairs_are_not_links() -> None:
 
 
 def test_shared_quote_in_independent_reports_is_a_quote() -> None:
-    quote = '"As visa records are confidential under U.S. law, we are unable to discuss individual cases."'
+    quote = (
+        '"As visa records are confidential under U.S. law, we are unable to discuss '
+        'individual cases."'
+    )
     a = f"A spokesperson for the State Department declined to comment on Monday, saying, {quote}"
     b = f"Asked about the reports, the department issued a short statement: {quote}"
     [link] = run(para(1, 10, a), para(2, 20, b))
