@@ -170,11 +170,13 @@ def poll_feeds(
     *,
     run_id: int | None = None,
     transport: httpx.BaseTransport | None = None,
+    scheduler: HostScheduler | None = None,
 ) -> PollSummary:
     """Poll every configured feed that is enabled and due; record entries and health.
 
     ``run_id`` (the ``runs`` row of this poll) is written on each ``fetch_attempts`` row;
-    ``transport`` replaces the network (``httpx.MockTransport``) in tests.
+    ``transport`` replaces the network (``httpx.MockTransport``) and ``scheduler`` the
+    per-host clock, in tests.
     """
     if not settings.feeds:
         where = settings.config_path or "./feeds.yml"
@@ -208,7 +210,7 @@ def poll_feeds(
                     )
                 )
     jobs = interleave_hosts(jobs)
-    scheduler = HostScheduler()
+    scheduler = scheduler or HostScheduler()
     known = _known_full_text(store)
     workers = max(1, min(settings.fetch.concurrency, len(jobs)))
     with (

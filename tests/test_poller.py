@@ -15,6 +15,7 @@ from werkzeug import Request, Response
 
 from dedup.config import FeedConfig, FetchSettings, Settings
 from dedup.errors import ConfigError
+from dedup.fetch import HostScheduler
 from dedup.models import Article, ArticleVersion, Feed, FetchAttempt, Source, utcnow
 from dedup.poller import BACKOFF_BASE, PollSummary, backoff_delay, poll_feeds
 from dedup.store import Store
@@ -356,6 +357,18 @@ def test_every_feed_is_polled_concurrently_and_recorded(
     summary = poll_feeds(store, settings_for(db_url, *urls))
     assert (summary.polled, summary.new) == (12, 12)
     assert count(store, FetchAttempt) == 12 and count(store, Article) == 12
+
+
+def test_requests_to_one_host_are_spaced(store: Store, server: HTTPServer, db_url: str) -> None:
+    for i in range(3):
+        server.expect_request(f"/p{i}").respond_with_data(ONE, content_type="application/rss+xml")
+    slept: list[float] = []
+    polite = replace(FAST, per_host_delay=30.0)
+    urls = [server.url_for(f"/p{i}") for i in range(3)]
+    scheduler = HostScheduler(sleep=slept.append)
+    summary = poll_feeds(store, settings_for(db_url, *urls, fetch=polite), scheduler=scheduler)
+    assert summary.polled == 3
+    assert len(slept) == 2 and all(s > 25 for s in slept)  # the 2nd and 3rd request waited
 
 
 def test_summary_renders(store: Store, server: HTTPServer, db_url: str) -> None:
