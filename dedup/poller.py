@@ -160,7 +160,7 @@ class _Outcome:
     pages_failed: int = 0
 
 
-KnownFullText = Callable[[Sequence[str]], set[str]]
+KnownKeys = Callable[[Sequence[str]], set[str]]
 
 
 def poll_feeds(
@@ -211,7 +211,7 @@ def poll_feeds(
                 )
     jobs = interleave_hosts(jobs)
     scheduler = scheduler or HostScheduler()
-    known = _known_full_text(store)
+    known = _stored_keys(store)
     workers = max(1, min(settings.fetch.concurrency, len(jobs)))
     with (
         make_client(settings.fetch, transport=transport) as client,
@@ -277,30 +277,18 @@ def sync_feeds(session: Session, settings: Settings) -> list[Feed]:
     return feeds
 
 
-def _known_full_text(store: Store) -> KnownFullText:
-    """A read-only lookup for workers: which keys already have a full-text current version."""
+def _stored_keys(store: Store) -> KnownKeys:
+    """A read-only lookup for workers: which article keys are already in the store."""
 
     def lookup(keys: Sequence[str]) -> set[str]:
-        if not keys:
-            return set()
+        found: set[str] = set()
         with store.sessions() as session:
-            return _full_text_keys(session, keys)
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                found.update(session.scalars(select(Article.key).where(Article.key.in_(chunk))))
+        return found
 
     return lookup
-
-
-def _full_text_keys(session: Session, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = list(keys[start : start + 500])
-        found.update(
-            session.scalars(
-                select(Article.key)
-                .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
-                .where(Article.key.in_(chunk), ArticleVersion.full_text.is_(True))
-            )
-        )
-    return found
 
 
 def feed_headers(result: FetchResult) -> dict[str, str] | None:
@@ -318,7 +306,7 @@ def feed_headers(result: FetchResult) -> dict[str, str] | None:
 
 
 def _poll_one(
-    job: _Job, client: httpx.Client, scheduler: HostScheduler, known: KnownFullText
+    job: _Job, client: httpx.Client, scheduler: HostScheduler, known: KnownKeys
 ) -> _Outcome:
     """Fetch and parse one feed (in a worker thread; no database writes here)."""
     outcome = _Outcome(job=job, started_at=utcnow(), result=FetchResult(url=job.location))
@@ -343,12 +331,16 @@ def _poll_one(
 
 
 def _fill_full_text(
-    outcome: _Outcome, client: httpx.Client, scheduler: HostScheduler, known: KnownFullText
+    outcome: _Outcome, client: httpx.Client, scheduler: HostScheduler, known: KnownKeys
 ) -> None:
-    """Fetch the article page of each summary-only entry not already stored in full."""
+    """Fetch the article page of each new summary-only entry.
+
+    Only entries not yet stored: an article already stored has its page text (or, when its
+    page could not be used, its summary), and re-fetching pages on every poll is impolite.
+    """
     assert outcome.parsed is not None
     wanted = [r.key for r in outcome.parsed.entries if not r.full_text and r.url]
-    done = known(wanted)
+    done = known(wanted) if wanted else set()
     records: list[ArticleRecord] = []
     for record in outcome.parsed.entries:
         if record.full_text or not record.url or record.key in done:

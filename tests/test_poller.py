@@ -337,11 +337,15 @@ def test_summary_is_kept_when_the_page_fails(
     feed = rss((server.url_for("/missing"), "Story", "A teaser."), summary_only=True)
     server.expect_request("/feed").respond_with_data(feed, content_type="application/rss+xml")
     server.expect_request("/missing").respond_with_data("", status=404)
-    summary = poll_feeds(store, settings_for(db_url, server.url_for("/feed"), full_text=True))
+    settings = settings_for(db_url, server.url_for("/feed"), full_text=True)
+    summary = poll_feeds(store, settings)
     assert (summary.new, summary.pages_failed) == (1, 1)
     with store.session() as session:
         version = session.scalars(select(ArticleVersion)).one()
     assert not version.full_text and version.text == "A teaser."
+    again = poll_feeds(store, settings)  # a stored article's page is not fetched again
+    assert (again.pages_failed, again.unchanged) == (0, 1)
+    assert [entry[0].path for entry in server.log].count("/missing") == 1
 
 
 def test_every_feed_is_polled_concurrently_and_recorded(
