@@ -91,6 +91,7 @@ def _fetch_settings(base: FetchSettings, raw: Any, where: str) -> FetchSettings:
         # bool is an int in Python: refuse `timeout: true` explicitly.
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(f"{where}.{key}: expected {_type_name(expected)}, got {value!r}")
+        value = item  # isinstance() against a tuple narrows to object; the checks above hold
         if key in {"timeout", "max_bytes", "concurrency", "max_backoff_hours"} and value <= 0:
             raise ConfigError(f"{where}.{key}: must be greater than 0, got {value!r}")
         if key == "per_host_delay" and value < 0:
