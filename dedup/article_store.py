@@ -124,15 +124,36 @@ def _save_chunk(
     }
     new_records: list[ArticleRecord] = []
     changed: list[tuple[ArticleRecord, int, int]] = []
+    candidates = []
     for rec in records:
         hit = existing.get(rec.key)
         if hit is None:
             new_records.append(rec)
         elif hit[1] != content_hash(rec.title, rec.text):
-            changed.append((rec, hit[0], (hit[2] or 0) + 1))
+            candidates.append((rec, hit[0], (hit[2] or 0) + 1))
         else:
             result.unchanged += 1
             result.article_ids.append(hit[0])
+    # A text can go back to an earlier version (an edit undone): that version becomes current
+    # again instead of being stored twice.
+    earlier = _earlier_versions(session, candidates)
+    reverted: list[tuple[ArticleRecord, int, int]] = []
+    for rec, article_id, number in candidates:
+        version_id = earlier.get((article_id, content_hash(rec.title, rec.text)))
+        if version_id is None:
+            changed.append((rec, article_id, number))
+        else:
+            reverted.append((rec, article_id, version_id))
+    if reverted:
+        _retire_current_versions(session, [article_id for _, article_id, _ in reverted])
+        session.connection().execute(
+            update(_ARTICLES)
+            .where(_ARTICLES.c.id == bindparam("aid"))
+            .values(current_version_id=bindparam("vid"), title=bindparam("t"), updated_at=now),
+            [{"aid": a, "vid": v, "t": rec.title} for rec, a, v in reverted],
+        )
+        result.changed += len(reverted)
+        result.article_ids.extend(article_id for _, article_id, _ in reverted)
 
     if new_records:
         rows = [
@@ -188,6 +209,20 @@ def _save_chunk(
         result.changed += len(changed)
         result.article_ids.extend(article_id for _, article_id, _ in changed)
     return result
+
+
+def _earlier_versions(
+    session: Session, candidates: list[tuple[ArticleRecord, int, int]]
+) -> dict[tuple[int, str], int]:
+    """Stored versions of these articles by (article id, content hash)."""
+    if not candidates:
+        return {}
+    rows = session.connection().execute(
+        select(_VERSIONS.c.article_id, _VERSIONS.c.content_hash, _VERSIONS.c.id).where(
+            _VERSIONS.c.article_id.in_([article_id for _, article_id, _ in candidates])
+        )
+    )
+    return {(article_id, chash): version_id for article_id, chash, version_id in rows}
 
 
 def _insert_versions(

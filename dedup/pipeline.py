@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
+
 from dedup import analysis, importer, poller, stories
 from dedup.article_store import save_articles
 from dedup.config import Settings
@@ -54,29 +56,45 @@ class ImportSummary:
         return line
 
 
+@dataclass
+class RunRecord:
+    """The ``runs`` row of the command under way, and the figures it will be saved with."""
+
+    id: int
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
 @contextmanager
-def _run(store: Store, command: str) -> Iterator[dict[str, Any]]:
-    """Record a run with its figures; the figures dict is filled by the caller."""
+def _run(store: Store, command: str) -> Iterator[RunRecord]:
+    """Record a run with its figures (called with the lock held).
+
+    A row still "running" from an earlier run can only be one that was killed (we hold the
+    lock), so it is marked as such for ``dedup status``.
+    """
     with store.session() as session:
-        run = Run(command=command, started_at=utcnow(), status="running", figures={})
-        session.add(run)
+        session.execute(
+            update(Run)
+            .where(Run.status == "running")
+            .values(status="killed", error="ended without finishing (killed or crashed)")
+        )
+        row = Run(command=command, started_at=utcnow(), status="running", figures={})
+        session.add(row)
         session.flush()
-        run_id = run.id
-    figures: dict[str, Any] = {}
+        run = RunRecord(id=row.id)
     try:
-        yield figures
+        yield run
     except BaseException as exc:
         with store.session() as session:
-            row = session.get(Run, run_id)
-            if row is not None:
-                row.status, row.finished_at = "failed", utcnow()
-                row.error = str(exc)[:2000] or type(exc).__name__
-                row.figures = figures
+            failed = session.get(Run, run.id)
+            if failed is not None:
+                failed.status, failed.finished_at = "failed", utcnow()
+                failed.error = str(exc)[:2000] or type(exc).__name__
+                failed.figures = run.figures
         raise
     with store.session() as session:
-        row = session.get(Run, run_id)
-        if row is not None:
-            row.status, row.finished_at, row.figures = "ok", utcnow(), figures
+        done = session.get(Run, run.id)
+        if done is not None:
+            done.status, done.finished_at, done.figures = "ok", utcnow(), run.figures
 
 
 def import_paths(
@@ -90,7 +108,8 @@ def import_paths(
     progress = progress or NullProgress()
     store = open_store(settings.db_url)
     try:
-        with run_lock(settings.db_url), _run(store, "import") as figures:
+        with run_lock(settings.db_url), _run(store, "import") as run:
+            figures = run.figures
             summary = ImportSummary()
             files = importer.collect_files(paths)
             summary.files = len(files)
@@ -136,8 +155,9 @@ def poll(
     progress = progress or NullProgress()
     store = open_store(settings.db_url)
     try:
-        with run_lock(settings.db_url), _run(store, "poll") as figures:
-            summary = poller.poll_feeds(store, settings, progress=progress)
+        with run_lock(settings.db_url), _run(store, "poll") as run:
+            figures = run.figures
+            summary = poller.poll_feeds(store, settings, progress=progress, run_id=run.id)
             figures.update(summary.as_dict())
             if analyze:
                 summary.analysis = _analyze(store, progress)
@@ -151,9 +171,9 @@ def analyze(settings: Settings, progress: Progress | None = None) -> analysis.An
     """Index new paragraphs, link reused passages and update the stories."""
     store = open_store(settings.db_url)
     try:
-        with run_lock(settings.db_url), _run(store, "analyze") as figures:
+        with run_lock(settings.db_url), _run(store, "analyze") as run:
             summary = _analyze(store, progress or NullProgress())
-            figures.update(summary.as_dict())
+            run.figures.update(summary.as_dict())
             return summary
     finally:
         store.close()
@@ -163,11 +183,11 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
     """Drop the index and passages, adopt the current settings, and analyze everything again."""
     store = open_store(settings.db_url)
     try:
-        with run_lock(settings.db_url), _run(store, "reindex") as figures:
+        with run_lock(settings.db_url), _run(store, "reindex") as run:
             with store.session() as session:
                 analysis.reset_index(store, session)
             summary = _analyze(store, progress or NullProgress())
-            figures.update(summary.as_dict())
+            run.figures.update(summary.as_dict())
             return summary
     finally:
         store.close()
