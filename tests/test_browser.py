@@ -8,6 +8,7 @@ The seeds' report is saved as ``artifacts/report.png`` for a person to look at.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -149,3 +150,65 @@ def test_planted_script_in_a_report_never_runs(browser: Any, tmp_path: Path) -> 
         assert opened.page.evaluate("window.__pwned") is None
     finally:
         opened.close()
+
+
+def _planted_copy(seeds: Path, target: Path) -> Path:
+    """An article that copies a seed's paragraphs and adds a script, as a hostile feed might."""
+    seed = (seeds / "002_9d80eb7e5257ff50.txt").read_text(encoding="utf-8")
+    paragraphs = [p for p in seed.split("\n\n") if p.strip()]
+    text = "\n\n".join([
+        f"Visas denied {PLANTED}",
+        *paragraphs[1:4],
+        f"Our own take on this. {PLANTED}",
+        *paragraphs[4:8],
+    ])
+    path = target / "planted.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def test_seeds_report_in_chromium(
+    browser: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+
+    seeds = ROOT / "examples" / "seeds"
+    db = f"sqlite:///{tmp_path / 'seeds.sqlite'}"
+    runner = CliRunner()
+    imported = runner.invoke(
+        cli, ["--db", db, "--quiet", "import", str(seeds), str(_planted_copy(seeds, tmp_path))]
+    )
+    assert imported.exit_code == 0, imported.output
+    report = tmp_path / "report.html"
+    made = runner.invoke(cli, ["--db", db, "report", "--format", "html", "-o", str(report)])
+    assert made.exit_code == 0, made.output
+    data = runner.invoke(cli, ["--db", db, "report", "--format", "json"])
+    assert data.exit_code == 0, data.output
+    stories = json.loads(data.stdout)["stories"]
+    story = max(stories, key=lambda s: len(s["articles"]))
+    assert any(a["source"] == "planted" for a in story["articles"]), "the plant joined no story"
+
+    opened = Opened(browser, report)
+    try:
+        _assert_safe(opened)
+        page = opened.page
+        section = page.locator(f"#story-{story['id']}")
+        assert section.is_visible()
+        assert story["origin"]["name"] in section.inner_text()
+        for article in story["articles"]:
+            assert article["source"] in section.inner_text()
+        _assert_side_by_side(opened)
+        assert section.locator(".pair").count() == sum(
+            1 for a in story["articles"] if a["role"] != "origin"
+        )
+        assert section.locator(".cell.kept, .cell.edited").count() > 0
+        assert "<script>window.__pwned" in page.inner_text("body")  # shown, never run
+        ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACT), full_page=True)
+    finally:
+        opened.close()
+    assert ARTIFACT.stat().st_size > 10_000
+    with capsys.disabled():  # shown in every run, not only when the test fails
+        print(f"\nscreenshot of the seeds' report: {ARTIFACT}")
