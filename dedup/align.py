@@ -7,7 +7,7 @@ keeps one sentence (or a quote) of an origin paragraph inside new text is still 
 Weights are words, so the fractions are shares of *text*, not of paragraph counts:
 
 - an origin paragraph is **kept** when its words appear, in order and unbroken, in one copy
-  paragraph (case and punctuation aside);
+  paragraph that adds no words of the copier's own (case and punctuation aside);
 - otherwise it is **edited** for the share of its text whose sentences survive (a sentence
   survives when at least half its words reappear in runs of three or more; in a sentence that
   does not survive, runs of at least six words, such as a kept quote, count for their own
@@ -260,13 +260,34 @@ def align(
     origin_total = sum(len(p.keys) for p in opars)
     copy_total = sum(len(p.keys) for j, p in enumerate(cpars) if usable[j])
 
+    # Copy side: words of the copier's own, and which paragraphs carry origin text.
+    added_words: list[int] = []
+    carries: list[bool] = []
+    for j, cpara in enumerate(cpars):
+        if not usable[j]:
+            added_words.append(0)
+            carries.append(False)
+            continue
+        own = 0
+        reused_any = False
+        for t, sent in enumerate(cpara.sentences):
+            credit = _credit(len(sent), found.copy_sent[j][t])
+            reused_any = reused_any or credit > 0
+            own += len(sent) - credit
+        added_words.append(own)
+        carries.append(reused_any)
+
     # Origin side: kept, edited (surviving share) or dropped.
     op_of: list[str] = []
     reused_words: list[int] = []
     primary: list[int | None] = []
     for i, opara in enumerate(opars):
         pairs = {j: n for (oi, j), n in found.pair.items() if oi == i}
-        kept_in = [j for j in sorted(pairs) if _contains(cpars[j], opara.keys)]
+        # Kept: unbroken in a copy paragraph that adds nothing of the copier's own (it may
+        # hold other origin text too, when the copier merged paragraphs).
+        kept_in = [
+            j for j in sorted(pairs) if _contains(cpars[j], opara.keys) and not added_words[j]
+        ]
         reused = sum(
             _credit(len(sent), found.origin_sent[i][s]) for s, sent in enumerate(opara.sentences)
         )
@@ -283,22 +304,9 @@ def align(
             reused_words.append(0)
             primary.append(None)
 
-    # Copy side: words of the copier's own, and which paragraphs carry origin text.
-    added_words: list[int] = []
-    carries: list[bool] = []
-    for j, cpara in enumerate(cpars):
-        if not usable[j]:
-            added_words.append(0)
-            carries.append(False)
-            continue
-        own = 0
-        reused_any = False
-        for t, sent in enumerate(cpara.sentences):
-            credit = _credit(len(sent), found.copy_sent[j][t])
-            reused_any = reused_any or credit > 0
-            own += len(sent) - credit
-        added_words.append(own)
-        carries.append(reused_any or j in primary)
+    for target in primary:
+        if target is not None:
+            carries[target] = True
 
     order = [i for i in range(len(opars)) if primary[i] is not None]
     stable = _stable_positions([primary[i] or 0 for i in order])

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from dedup import cluster
@@ -54,6 +54,7 @@ from dedup.urls import canonical_url, domain_of
 log = logging.getLogger(__name__)
 
 _CHUNK = 900
+BOILERPLATE_MAX_WORDS = 40  # longer text shared across sites is no footer or credit line
 HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
 
 
@@ -241,7 +242,8 @@ def _recompute(
     scope, previous = _scope(dirty, thin, graph, memberships)
     summary.scope_articles = len(scope)
     words = _article_words(session, scope)
-    clusters = cluster.cluster_articles(words, _edges(graph, scope))
+    template = _template_paragraphs(session, graph, scope)
+    clusters = cluster.cluster_articles(words, _edges(graph, scope, template))
     plan = cluster.assign_ids(previous, clusters)
 
     # Stories that end first: their members and ledgers go, the row stays for the record.
@@ -256,7 +258,7 @@ def _recompute(
     for article_id, count in words.items():
         if article_id in infos:
             infos[article_id].words = count
-    texts = _member_texts(session, member_ids)
+    texts = _member_texts(session, member_ids, template)
     links = _links(session, member_ids)
     for lineage in plan.lineages:
         members = clusters[lineage.cluster]
@@ -343,13 +345,69 @@ def _article_words(session: Session, articles: set[int]) -> dict[int, int]:
     return out
 
 
-def _edges(graph: _Graph, scope: set[int]) -> list[cluster.Edge]:
+def _template_paragraphs(session: Session, graph: _Graph, scope: set[int]) -> set[int]:
+    """Boilerplate among the scope's paragraphs: never story text, never a story link.
+
+    A paragraph is boilerplate when a template passage ties it to its own site or to short
+    text elsewhere (a footer, a promo box, a stock credit line), when it is linked to two or
+    more other articles of its own site (a footer that slipped through as reuse), or when it
+    is reused from such a paragraph. A template passage between long paragraphs of different
+    sites (the same formula filled in with other figures) marks neither: such paragraphs are
+    an article's own text, just not a copy.
+    """
+    ids = sorted(scope)
+    source_of: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        source_of.update(
+            session.execute(select(Article.id, Article.source_id).where(Article.id.in_(chunk)))
+            .all()
+        )
+    paragraph_ids: list[int] = []
+    for chunk in _chunks(ids):
+        paragraph_ids.extend(
+            session.execute(
+                select(Paragraph.id)
+                .join(Article, Article.current_version_id == Paragraph.version_id)
+                .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
+            ).scalars()
+        )
+    template: set[int] = set()
+    pa_, pb_ = Paragraph.__table__.alias("pa"), Paragraph.__table__.alias("pb")
+    aa_, ab_ = Article.__table__.alias("aa"), Article.__table__.alias("ab")
+    for chunk in _chunks(paragraph_ids):
+        for column in (Passage.paragraph_a, Passage.paragraph_b):
+            rows = session.execute(
+                select(Passage.paragraph_a, Passage.paragraph_b, aa_.c.source_id,
+                       ab_.c.source_id, pa_.c.words, pb_.c.words)
+                .join(pa_, pa_.c.id == Passage.paragraph_a)
+                .join(pb_, pb_.c.id == Passage.paragraph_b)
+                .join(aa_, aa_.c.id == Passage.article_a)
+                .join(ab_, ab_.c.id == Passage.article_b)
+                .where(Passage.kind == "template", column.in_(chunk))
+            )
+            for pa, pb, sa, sb, wa, wb in rows:
+                if sa == sb or min(wa, wb) <= BOILERPLATE_MAX_WORDS:
+                    template.update((pa, pb))
+    same_site: dict[int, set[int]] = defaultdict(set)
+    for a, b, pa, pb, *_ in graph.edges:
+        if a in scope and b in scope and source_of.get(a) == source_of.get(b):
+            same_site[pa].add(b)
+            same_site[pb].add(a)
+    template |= {p for p, others in same_site.items() if len(others) >= 2}
+    spread = {
+        other for a, b, pa, pb, *_ in graph.edges if a in scope and b in scope
+        for p, other in ((pa, pb), (pb, pa)) if p in template
+    }
+    return template | spread
+
+
+def _edges(graph: _Graph, scope: set[int], template: set[int]) -> list[cluster.Edge]:
     """Reused words shared by each article pair, each paragraph counted at most once a side."""
     side_a: dict[tuple[int, int], dict[int, float]] = defaultdict(lambda: defaultdict(float))
     side_b: dict[tuple[int, int], dict[int, float]] = defaultdict(lambda: defaultdict(float))
     caps: dict[int, int] = {}
     for a, b, pa, pb, containment, wa, wb in graph.edges:
-        if a not in scope or b not in scope or a == b:
+        if a not in scope or b not in scope or a == b or pa in template or pb in template:
             continue
         key = (a, b) if a < b else (b, a)
         first, second = (pa, pb) if a < b else (pb, pa)
@@ -383,8 +441,10 @@ def _article_infos(session: Session, ids: Sequence[int]) -> dict[int, _ArticleIn
     return infos
 
 
-def _member_texts(session: Session, ids: Sequence[int]) -> dict[int, MemberText]:
-    """Body paragraphs of the current versions, with template flags from template passages."""
+def _member_texts(
+    session: Session, ids: Sequence[int], template: set[int]
+) -> dict[int, MemberText]:
+    """Body paragraphs of the current versions, boilerplate flagged."""
     paras: dict[int, list[tuple[int, str]]] = defaultdict(list)
     titles: dict[int, str | None] = {}
     for chunk in _chunks(list(ids)):
@@ -398,16 +458,6 @@ def _member_texts(session: Session, ids: Sequence[int]) -> dict[int, MemberText]
         for aid, pid, text, title in rows:
             paras[aid].append((pid, text))
             titles[aid] = title
-    all_ids = [pid for rows in paras.values() for pid, _ in rows]
-    template: set[int] = set()
-    for chunk in _chunks(all_ids):
-        for pa, pb in session.execute(
-            select(Passage.paragraph_a, Passage.paragraph_b).where(
-                Passage.kind == "template",
-                or_(Passage.paragraph_a.in_(chunk), Passage.paragraph_b.in_(chunk)),
-            )
-        ):
-            template.update((pa, pb))
     return {
         aid: MemberText(
             aid, titles.get(aid), tuple(pid for pid, _ in rows), tuple(t for _, t in rows),
