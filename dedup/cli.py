@@ -265,19 +265,12 @@ def report_cmd(
             since_at = report_mod.parse_since(since)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--since") from None
+    # the HTML page sets every copier beside its origin, so it needs each story's ledgers
     data = _run(
-        lambda: report_mod.load_report(obj.settings().db_url, story_id, since_at, source),
+        lambda: report_mod.load_report(obj.settings().db_url, story_id, since_at, source,
+                                       ledgers=fmt == "html"),
         obj.verbose,
     )
-    if fmt == "html" and story_id is None:
-        # the page sets every copier beside its origin, so it needs each story's ledgers
-        db_url = obj.settings().db_url
-        data = _run(
-            lambda: {"stories": [
-                report_mod.load_report(db_url, s["id"])["stories"][0] for s in data["stories"]
-            ]},
-            obj.verbose,
-        )
     to_terminal = output is None and sys.stdout.isatty()
     options = report_mod.RenderOptions(
         color=to_terminal, width=shutil.get_terminal_size().columns if to_terminal else 120

@@ -79,18 +79,20 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 
 def load_report(
     db_url: str, story_id: int | None = None, since: datetime | None = None,
-    source: str | None = None,
+    source: str | None = None, ledgers: bool = False,
 ) -> Report:
     """Open the store and build the story list, or one story's detail when ``story_id`` is set.
 
-    Reads only: no lock is taken, so a report never waits for (or blocks) a poll.
+    ``ledgers`` gives every listed story its detail (ledgers, origin text, events), as
+    ``--story`` does for one. Reads only: no lock is taken, so a report never waits for (or
+    blocks) a poll.
     """
     store = open_store(db_url)
     try:
         with store.session() as session:
             if story_id is not None:
                 return story_detail(session, story_id)
-            return list_stories(session, since=since, source=source)
+            return list_stories(session, since=since, source=source, ledgers=ledgers)
     finally:
         store.close()
 
@@ -195,12 +197,14 @@ def _source_filter(session: Session, source: str) -> Any:
 
 
 def list_stories(
-    session: Session, since: datetime | None = None, source: str | None = None
+    session: Session, since: datetime | None = None, source: str | None = None,
+    ledgers: bool = False,
 ) -> Report:
-    """Every active story, newest first: origin, members and their fractions, no ledgers.
+    """Every active story, newest first: origin, members and their fractions.
 
     ``since`` keeps stories with a member published (or, lacking a date, first seen) at or
     after it; ``source`` keeps stories with a member from that source or credited to it.
+    With ``ledgers`` each story carries what :func:`story_detail` gives.
     """
     query = select(Story).where(Story.status == "active")
     if since is not None:
@@ -215,6 +219,9 @@ def list_stories(
     stories = list(session.execute(query.order_by(Story.id)).scalars())
     members = _members(session, [s.id for s in stories])
     heads = [_story_head(s, members.get(s.id, [])) for s in stories]
+    if ledgers:
+        for story, head in zip(stories, heads, strict=True):
+            _add_detail(session, story, head)
     heads.sort(key=lambda h: (h["first_published"] or h["first_seen"] or "", h["id"]),
                reverse=True)
     return {"stories": heads}
@@ -240,8 +247,14 @@ def story_detail(session: Session, story_id: int) -> Report:
     head = _story_head(story, members)
     if story.id != story_id:
         head["merged_from"] = story_id
+    _add_detail(session, story, head)
+    return {"stories": [head]}
+
+
+def _add_detail(session: Session, story: Story, head: dict[str, Any]) -> None:
+    """Each member's ledger, the origin's text and the story's events, into ``head``."""
     ledgers = _ledgers(session, story.id)
-    for member in members:
+    for member in head["articles"]:
         if member["role"] == "origin":
             member["ledger"] = []
         else:
@@ -254,7 +267,6 @@ def story_detail(session: Session, story_id: int) -> Report:
             select(StoryEvent).where(StoryEvent.story_id == story.id).order_by(StoryEvent.id)
         ).scalars()
     ]
-    return {"stories": [head]}
 
 
 def _ledgers(session: Session, story_id: int) -> dict[int, list[dict[str, Any]]]:

@@ -139,6 +139,8 @@ def test_library_functions(seeded_db: str) -> None:
         with store.session() as session:
             listing = list_stories(session)
             assert listing["stories"][0]["size"] == 4
+            full = list_stories(session, ledgers=True)["stories"][0]
+            assert full["origin_paragraphs"] and all("ledger" in a for a in full["articles"])
             with pytest.raises(NotFoundError):
                 story_detail(session, 12345)
             text = render(story_detail(session, 1), "json")
