@@ -247,14 +247,17 @@ def _timeline(articles: Sequence[Mapping[str, Any]]) -> str:
     for article, when in [(a, t) for t, a in known] + undated:
         when_text = when.strftime("%Y-%m-%d %H:%M UTC") if when else "unknown"
         delay = _delay((when - start).total_seconds()) if when and start else ""
+        seen = _parse_time(article.get("first_seen"))
+        seen_text = seen.strftime("%Y-%m-%d %H:%M UTC") if seen else ""
         rows.append(
             f"<tr><td>{_esc(when_text)}</td><td class=\"muted\">{_esc(delay)}</td>"
+            f"<td class=\"muted\">{_esc(seen_text)}</td>"
             f"<td>{_esc(article.get('source'))}</td><td>{_esc(article.get('role'))}</td>"
             f"<td>{_link(article.get('title') or '(untitled)', article.get('url'))}</td></tr>"
         )
     table = (
         '<table class="timeline"><thead><tr><th>published</th><th>after first</th>'
-        "<th>source</th><th>role</th><th>title</th></tr></thead><tbody>"
+        "<th>first seen by dedup</th><th>source</th><th>role</th><th>title</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
     )

@@ -32,6 +32,7 @@ def sample_report() -> dict[str, Any]:
     copy = {
         "article_id": 2, "source": "copier", "title": HOSTILE_TITLE, "role": "copy",
         "url": "javascript:alert(1)", "published": "2017-05-17T13:30:00Z",
+        "first_seen": "2017-05-18T09:00:00+00:00",
         "shared_paragraphs": 2, "kept": 0.5, "edited": 0.25, "dropped": 0.25, "added": 0.1,
         "ledger": [
             _line("kept", "The first paragraph stays.", "The first paragraph stays.", sim=1.0),
@@ -158,6 +159,7 @@ def test_story_list_origin_evidence_and_timeline() -> None:
     assert "confidence 83%" in page
     assert "published 3 h 30 min before the next copy" in page
     assert "+3 h 30 min" in page  # the copy's delay after the origin
+    assert "2017-05-18 09:00 UTC" in page  # when dedup first saw the copy
     # the origin comes first in the timeline, the copy after it
     timeline = page[page.index('class="timeline"'):]
     assert timeline.index("buzzfeed") < timeline.index("copier")
