@@ -112,8 +112,9 @@ def _run_on_pty(args: list[str], cwd: Path) -> tuple[int, str, str]:
     """Run dedup with stderr on a pseudo-terminal and stdout on a pipe."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR",
-                                                              "TTY_COMPATIBLE", "COLUMNS")}
+    rich_overrides = ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS",
+                      "LINES")
+    env = {k: v for k, v in os.environ.items() if k not in rich_overrides}
     env["TERM"] = "xterm-256color"
     chunks: list[bytes] = []
 
