@@ -28,7 +28,9 @@ DEDUP = Path(sys.executable).with_name("dedup")
 
 def _terminal() -> tuple[Console, io.StringIO]:
     out = io.StringIO()
-    return Console(file=out, force_terminal=True, width=100, color_system=None), out
+    console = Console(file=out, force_terminal=True, force_interactive=True, width=100,
+                      color_system=None)
+    return console, out
 
 
 def test_null_progress_shows_nothing(capsys: pytest.CaptureFixture[str]) -> None:
