@@ -23,7 +23,14 @@ import lxml.html
 import trafilatura
 
 from dedup.normalize import normalize_text
-from dedup.paragraphs import Block, build_paragraphs, join_paragraphs, split_paragraphs
+from dedup.paragraph_kinds import HINT_COMMENT, HINT_END, HINT_FURNITURE
+from dedup.paragraphs import (
+    Block,
+    build_paragraphs,
+    join_paragraphs,
+    split_paragraphs,
+    strip_bullet,
+)
 from dedup.records import ParagraphRecord
 from dedup.urls import canonical_url
 
@@ -79,15 +86,64 @@ _BLOCK_OR_BREAK = re.compile(r"<\s*(?:" + "|".join(sorted(_BLOCK)) + r"|br)\b", 
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 
 
-class _FragmentWalker:
-    """Turns an HTML tree into blocks (paragraphs) of lines, collecting links on the way."""
+# Words of class and id attributes (split on anything but letters and digits) that say what a
+# box holds: comment-list and share-box markup as blogging software and comment services write it.
+_COMMENT_WORDS = frozenset({
+    "comment", "comments", "commentlist", "commentlists", "disqus", "dsq", "respond", "replies",
+})
+_FURNITURE_WORDS = frozenset({
+    "share", "sharing", "sharedaddy", "sharethis", "addtoany", "social", "related",
+    "relatedposts", "yarpp", "newsletter", "subscribe", "subscription", "signup", "advert",
+    "advertisement", "ad", "ads", "sponsor", "sponsored", "promo", "feedflare", "donate",
+    "outbrain", "taboola",
+})
+_BIO_WORDS = frozenset({"authorbox", "authorbio", "bio", "biography"})
+_AUTHOR_BOX_WORDS = frozenset({"bio", "box", "info", "about", "description", "profile", "card"})
+_ATTR_WORD = re.compile(r"[a-z0-9]+")
+# A box holding this much of the fragment's text is a wrapper, whatever its class says.
+_WRAPPER_SHARE = 0.9
 
-    def __init__(self, base_url: str | None) -> None:
+
+def markup_hint(el: lxml.html.HtmlElement) -> str | None:
+    """What an element's class and id say it holds: a comment, furniture or an author box."""
+    names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    words = set(_ATTR_WORD.findall(names))
+    if not words:
+        return None
+    if words & _COMMENT_WORDS:
+        return HINT_COMMENT
+    if words & _BIO_WORDS or ("author" in words and words & _AUTHOR_BOX_WORDS):
+        return HINT_END
+    if words & _FURNITURE_WORDS:
+        return HINT_FURNITURE
+    return None
+
+
+def _text_size(el: lxml.html.HtmlElement) -> int:
+    return sum(len(t.strip()) for t in el.itertext())
+
+
+_RawBlock = tuple[list[str], bool, int, str | None]  # lines, list item, indent, hint
+
+
+class _FragmentWalker:
+    """Turns an HTML tree into blocks (paragraphs) of lines, collecting links on the way.
+
+    A block's indent is the number of list items it is nested in, the item's own first line
+    one less than what follows it inside the item: ``<li>name<p>comment</p>...`` gives the
+    shape of a comment thread, a name over a deeper comment. Its hint is what the class of
+    its nearest box with a telling class says (:func:`markup_hint`).
+    """
+
+    def __init__(self, base_url: str | None, total: int) -> None:
         self.base_url = base_url
-        self.blocks: list[tuple[list[str], bool]] = []  # (lines, opened by a list item)
+        self.total = total  # characters of text in the whole fragment
+        self.blocks: list[_RawBlock] = []
         self.lines: list[str] = []
         self.current: list[str] = []
-        self.bullet = False
+        self.bullet = False  # the next block opens a list item
+        self.depth = 0  # list items open around the point
+        self.owners: list[tuple[int, str | None]] = [(0, None)]  # (indent, hint) of each box
         self.links: list[Link] = []
 
     def _take_line(self) -> bool:
@@ -105,9 +161,16 @@ class _FragmentWalker:
     def end_block(self) -> None:
         self._take_line()
         if self.lines:
-            self.blocks.append((list(self.lines), self.bullet))
+            indent, hint = self.owners[-1]
+            self.blocks.append((list(self.lines), self.bullet, indent, hint))
             self.lines.clear()
-        self.bullet = False
+            self.bullet = False
+
+    def _hint(self, el: lxml.html.HtmlElement) -> str | None:
+        hint = markup_hint(el)
+        if hint is not None and _text_size(el) >= _WRAPPER_SHARE * self.total:
+            return None
+        return hint
 
     def walk(self, el: lxml.html.HtmlElement) -> None:
         if not isinstance(el.tag, str) or el.tag.lower() in _DROP:
@@ -116,9 +179,16 @@ class _FragmentWalker:
                 self.current.append(el.tail)
             return
         tag = el.tag.lower()
-        if tag in _BLOCK:
+        block = tag in _BLOCK
+        if block:
             self.end_block()
-            self.bullet = tag in _LIST_ITEM
+            indent, hint = self.owners[-1]
+            # A list item's first line stays at the item's indent, even inside a child box.
+            self.owners.append((indent if self.bullet else self.depth, self._hint(el) or hint))
+            if tag in _LIST_ITEM:
+                self.bullet = True
+            if tag == "li":
+                self.depth += 1
         elif tag == "br":
             self.line_break()
         elif tag == "a" and el.get("href"):
@@ -127,8 +197,13 @@ class _FragmentWalker:
             self.current.append(el.text)
         for child in el:
             self.walk(child)
-        if tag in _BLOCK:
+        if block:
             self.end_block()
+            self.owners.pop()
+            if tag == "li":
+                self.depth -= 1
+            if tag in _LIST_ITEM:
+                self.bullet = False  # an empty item opens nothing after it
         if el.tail:
             self.current.append(el.tail)
 
@@ -161,11 +236,14 @@ def _join_fragments(lines: list[str]) -> Iterator[str]:
 
 
 def _fragment_blocks(walker: _FragmentWalker) -> list[Block]:
-    return [
-        Block(text, 0, bullet)
-        for lines, bullet in walker.blocks
-        for text in _join_fragments(lines)
-    ]
+    """Raw blocks -> paragraphs; only a list item's first line is the item's bullet line, and a
+    line opening with a bullet character ("• name", as flattened threads are) is one too."""
+    blocks = []
+    for lines, bullet, indent, hint in walker.blocks:
+        for n, line in enumerate(_join_fragments(lines)):
+            text, glyph = strip_bullet(line)
+            blocks.append(Block(text, indent, glyph or (bullet and n == 0), hint))
+    return blocks
 
 
 def extract_fragment(html: str, base_url: str | None = None) -> Extracted:
@@ -183,12 +261,12 @@ def extract_fragment(html: str, base_url: str | None = None) -> Extracted:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
         return extract_text(unescape(_TAG.sub(" ", html)))
-    walker = _FragmentWalker(base_url)
+    walker = _FragmentWalker(base_url, _text_size(root))
     if not _BLOCK_OR_BREAK.search(html):
         # Inline-only HTML: blank lines in the source are the only paragraph marks.
         walker.walk(root)
         walker.end_block()
-        text = "\n".join(" ".join(lines) for lines, _ in walker.blocks)
+        text = "\n".join(" ".join(lines) for lines, *_ in walker.blocks)
         return _extracted(None, split_paragraphs(text), walker.links)
     walker.walk(root)
     walker.end_block()

@@ -9,9 +9,11 @@ article of a site look like a copy of every other, so each paragraph gets a kind
   article when it is not a comment;
 * ``comment``: a reader comment, found from a comment-section heading ("12 Comments",
   "Leave a reply"), from a thread of ``• username`` lines each followed by a deeper-indented
-  comment, from a comment header ("Jo says: May 5, 2017 at 3:14 pm", a name over "3 years
-  ago", "Reply" buttons), or from a name line followed by text after the article has ended;
-  once comments start, everything after is comment (or boilerplate);
+  comment and replies nested deeper, from a run of name lines each followed by text (flat, as
+  feed HTML gives it, when the names look like users' rather than subheadings), from a
+  comment header ("Jo says: May 5, 2017 at 3:14 pm", a name over "3 years ago", "Reply"
+  buttons), or from a name line followed by text after the article has ended; once comments
+  start, everything after is comment (or boilerplate);
 * ``body``: everything else, including credit lines ("Read the full story here.",
   "This article originally appeared on ...") which a later stage reads.
 
@@ -22,6 +24,13 @@ so a byline at the top ends nothing. Share boxes, newsletter boxes, photo credit
 "RELATED:" lines also occur mid-article: they are boilerplate without ending it. Comment rules
 that could fire on article text (headers, "Reply") also need body paragraphs before them.
 Patterns are general page furniture, never strings of particular sites.
+
+HTML can say more than its text: a paragraph inside a comment list, a share box or an author
+box carries a *hint* (:data:`HINT_COMMENT`, :data:`HINT_FURNITURE`, :data:`HINT_END`, read
+from the markup by :mod:`dedup.extract`). After some article text, a comment hint makes it a
+comment and opens the comment section (before any, it is boilerplate: a "3 comments" link in
+an entry's header); furniture is boilerplate; an author box is boilerplate and ends the
+article like a bio. Credit lines stay body whatever box they are in.
 """
 
 from __future__ import annotations
@@ -31,6 +40,8 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 BODY, COMMENT, BOILERPLATE = "body", "comment", "boilerplate"
+HINT_COMMENT, HINT_FURNITURE, HINT_END = "comment", "furniture", "end"
+HINTS = frozenset({HINT_COMMENT, HINT_FURNITURE, HINT_END})
 
 # Paragraph lengths (in words) above which a pattern is not even tried: furniture is short.
 _SHORT = 30
@@ -47,6 +58,7 @@ class Candidate(NamedTuple):
     words: int
     indent: int = 0
     bullet: bool = False
+    hint: str | None = None  # one of HINTS, from the markup
 
 
 # Most patterns run on the normalised key: lower case, no punctuation, single spaces. The few
@@ -146,6 +158,8 @@ _COMMENT_HEADER = re.compile(
     rf"(?:(\S+ ){{1,4}}says( on)? ({_MONTH} \d{{1,2}} \d{{4}}|\d{{1,2}} {_MONTH} \d{{4}})"
     r"|(\S+ ){1,4}(\d+|an?) (seconds?|minutes?|hours?|hrs?|days?|weeks?|months?|years?) ago$)"
 )
+# "Jo says:" on its own line, the date on the next (WordPress comment markup split by blocks).
+_SAYS = re.compile(r"(\S+ ){1,4}says( on)?$")
 # Labels of an article's own time stamp ("Updated" over "May 5, 2017"), not commenters' names.
 _STAMP_LABEL = re.compile(
     r"(last |first )?(updated|published|posted|modified|edited|date|time|filed|issued)\b"
@@ -166,6 +180,7 @@ _CREDIT = re.compile(
     r")"
 )
 _SENTENCE_END = frozenset(".!?:;\"'")
+_INITIAL = re.compile(r"\b[A-Z]\.$")
 
 
 def _is_credit(c: Candidate) -> bool:
@@ -217,17 +232,79 @@ def _is_comment_heading(c: Candidate) -> bool:
 
 
 def _is_name_line(c: Candidate) -> bool:
-    """A line that could be a commenter's name: a few words, no sentence punctuation."""
-    return 0 < c.words <= 4 and len(c.text) <= 40 and c.text[-1] not in _SENTENCE_END
-
-
-def _opens_thread(items: Sequence[Candidate], i: int) -> bool:
-    """``• username`` followed by a comment indented deeper than the bullet."""
-    c = items[i]
-    if not (c.bullet and _is_name_line(c)) or i + 1 >= len(items):
+    """A line that could be a commenter's name: a few words, no sentence punctuation (the
+    full stop of an initial, "Anna K.", is none)."""
+    if not (0 < c.words <= 4 and len(c.text) <= 40):
         return False
-    nxt = items[i + 1]
-    return nxt.indent > c.indent and not _is_name_line(nxt)
+    return c.text[-1] not in _SENTENCE_END or _INITIAL.search(c.text) is not None
+
+
+# A thread is judged on its first _THREAD_SCAN name lines, each followed by at most
+# _THREAD_TEXTS paragraphs; without a nested reply it needs _THREAD_NAMES of them.
+_THREAD_NAMES = 3
+_THREAD_TEXTS = 4
+_THREAD_SCAN = 6
+# One token: "@name"; a letter followed somewhere by a digit, "_", "@", "#", a capital after a
+# small letter, or a "." or "-" ("j.martindale"); or any token in lower case first.
+_HANDLE = re.compile(
+    r"(?:@\w+|[^\W\d_]\S*(?:[0-9_@#]|[a-z][A-Z])\S*|[^\W\d_]\S*[.-]\w+|[a-z]\S*)$"
+)
+
+
+def _looks_like_handle(text: str) -> bool:
+    """A name a person picks for an account (``jimbo65``, ``another_steve``, ``TampaDink``),
+    not a word or a year a subheading would be."""
+    return " " not in text and _HANDLE.match(text) is not None
+
+
+def _thread_names(items: Sequence[Candidate], i: int) -> list[Candidate]:
+    """The name lines of the run from ``i``: each a name line, bulleted like the first and never
+    less indented, followed by a few paragraphs of text (deeper than the name when the first
+    name's text is deeper than it)."""
+    first = items[i]
+    nested = i + 1 < len(items) and items[i + 1].indent > first.indent
+    names: list[Candidate] = []
+    j = i
+    while j < len(items) and len(names) < _THREAD_SCAN:
+        name = items[j]
+        if name.bullet != first.bullet or name.indent < first.indent or not _is_name_line(name):
+            break
+        k = j + 1
+        while k < len(items) and k - j <= _THREAD_TEXTS:
+            text = items[k]
+            if text.bullet or _is_name_line(text) or (nested and text.indent <= name.indent):
+                break
+            k += 1
+        if k == j + 1:
+            break
+        names.append(name)
+        j = k
+    return names
+
+
+def _opens_thread(items: Sequence[Candidate], i: int, substantial: int) -> bool:
+    """A run of commenters' names, each over its comment.
+
+    ``• username`` over a deeper-indented comment, with a reply nested deeper still, is a
+    thread wherever it is. Otherwise (a flat run, or no reply) the article must have begun and
+    the names must look like users', not subheadings: with bullets a third of them handles or
+    a name that comes back, without bullets two thirds handles.
+    """
+    c = items[i]
+    if not _is_name_line(c) or i + 1 >= len(items):
+        return False
+    names = _thread_names(items, i)
+    if not names:
+        return False
+    if c.bullet and items[i + 1].indent > c.indent and any(n.indent > c.indent for n in names):
+        return True
+    if substantial < 2 or len(names) < _THREAD_NAMES:
+        return False
+    handles = sum(_looks_like_handle(n.text) for n in names)
+    if not c.bullet:
+        return 3 * handles >= 2 * len(names)
+    repeated = len({n.key for n in names}) < len(names)
+    return repeated or 3 * handles >= len(names)
 
 
 def _opens_comment(items: Sequence[Candidate], i: int) -> bool:
@@ -239,7 +316,9 @@ def _opens_comment(items: Sequence[Candidate], i: int) -> bool:
         and _COMMENT_HEADER.match(c.key)
     ):
         return True
-    if not _is_name_line(c) or i + 1 >= len(items) or _STAMP_LABEL.match(c.key):
+    if i + 1 >= len(items) or _STAMP_LABEL.match(c.key):
+        return False
+    if not (_is_name_line(c) or (c.words <= 6 and _SAYS.match(c.key))):
         return False
     nxt = items[i + 1]
     return nxt.words <= 8 and _POSTED.match(nxt.key) is not None
@@ -264,10 +343,16 @@ def classify(items: Sequence[Candidate]) -> list[str]:
             kinds.append(BOILERPLATE)
             ended = in_comments = True
             continue
-        if in_comments:
-            kinds.append(BOILERPLATE if _is_furniture(c) or _is_ad_appeal(c) else COMMENT)
+        if c.hint == HINT_COMMENT and not (substantial or ended):
+            # Comment markup before any article text ("3 comments" in an entry's header).
+            kinds.append(BOILERPLATE)
             continue
-        if _opens_thread(items, i) or (
+        if c.hint == HINT_COMMENT or in_comments:
+            furniture = c.hint in (HINT_FURNITURE, HINT_END) or _is_furniture(c)
+            kinds.append(BOILERPLATE if furniture or _is_ad_appeal(c) else COMMENT)
+            ended = in_comments = True
+            continue
+        if _opens_thread(items, i, substantial) or (
             (substantial and c.words <= 6 and _COMMENT_LINE.match(c.key) is not None)
             or (substantial >= 2 and _opens_comment(items, i))
         ):
@@ -276,6 +361,11 @@ def classify(items: Sequence[Candidate]) -> list[str]:
             continue
         if _is_credit(c):
             kinds.append(BODY)
+            continue
+        if c.hint in (HINT_FURNITURE, HINT_END):
+            kinds.append(BOILERPLATE)
+            if c.hint == HINT_END and substantial >= 2:
+                ended = True
             continue
         if _is_end_marker(c):
             kinds.append(BOILERPLATE)

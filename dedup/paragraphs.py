@@ -29,6 +29,18 @@ class Block:
     text: str
     indent: int = 0  # leading whitespace of its first line
     bullet: bool = False  # opened by a list bullet
+    hint: str | None = None  # what the markup says it is (paragraph_kinds.HINTS), if anything
+
+
+def strip_bullet(text: str) -> tuple[str, bool]:
+    """``"• item"`` -> ``("item", True)``: a bullet character (or ``-``, ``*``, ``+``) and a space
+    opening a line make it a list item; anything else is returned unchanged."""
+    stripped = text.lstrip()
+    if stripped[:1] in _BULLETS and (len(stripped) == 1 or stripped[1].isspace()):
+        return stripped[1:].lstrip(), True
+    if stripped.startswith(_ASCII_BULLETS):
+        return stripped[1:].lstrip(), True
+    return text, False
 
 
 def text_blocks(text: str) -> list[Block]:
@@ -54,14 +66,10 @@ def text_blocks(text: str) -> list[Block]:
             flush()
             continue
         line_indent = len(raw) - len(raw.lstrip())
-        is_bullet = stripped[0] in _BULLETS and (len(stripped) == 1 or stripped[1].isspace())
-        if not is_bullet and stripped.startswith(_ASCII_BULLETS):
-            is_bullet = True
+        stripped, is_bullet = strip_bullet(stripped)
         # A deeper-indented line opens a paragraph, except as a list item's hanging indent.
         if is_bullet or (lines and line_indent > prev_indent and not bullet):
             flush()
-        if is_bullet:
-            stripped = stripped[1:].lstrip()
         if not lines:
             indent, bullet = line_indent, is_bullet
         prev_indent = line_indent
@@ -87,7 +95,9 @@ def build_paragraphs(
         if not key or key == previous:
             continue
         previous = key
-        candidates.append(Candidate(text, key, len(text.split()), block.indent, block.bullet))
+        candidates.append(
+            Candidate(text, key, len(text.split()), block.indent, block.bullet, block.hint)
+        )
     kinds = classify(candidates)
     records = []
     offset = 0

@@ -4,8 +4,21 @@ from pathlib import Path
 
 import pytest
 
-from dedup.paragraph_kinds import BODY, BOILERPLATE, COMMENT
-from dedup.paragraphs import Block, build_paragraphs, join_paragraphs, split_paragraphs
+from dedup.paragraph_kinds import (
+    BODY,
+    BOILERPLATE,
+    COMMENT,
+    HINT_COMMENT,
+    HINT_END,
+    HINT_FURNITURE,
+)
+from dedup.paragraphs import (
+    Block,
+    build_paragraphs,
+    join_paragraphs,
+    split_paragraphs,
+    strip_bullet,
+)
 from dedup.records import ParagraphRecord
 
 
@@ -237,3 +250,96 @@ def test_aggregator_footer_is_boilerplate() -> None:
 def test_a_discussion_subheading_is_body() -> None:
     text = "\n\n".join([_BODY, _BODY2, "Discussion", _BODY, "Responses", _BODY2])
     assert {k for k, _ in _kinds(text)} == {BODY}
+
+
+def test_strip_bullet() -> None:
+    assert strip_bullet("\u2022 jimbo65") == ("jimbo65", True)
+    assert strip_bullet("- item") == ("item", True)
+    assert strip_bullet("\u2022") == ("", True)
+    assert strip_bullet("\u2022not a bullet") == ("\u2022not a bullet", False)
+    assert strip_bullet("-5 degrees") == ("-5 degrees", False)
+
+
+# ---------------------------------------------------------------- threads
+
+_THREAD_TEXT = [
+    "I live on the northern line and this is welcome news for all of us.",
+    "About time, the buses are always full in the morning.",
+    "Finally. Now do the southern line too, please.",
+]
+
+
+def test_a_flat_thread_of_bulleted_user_names_is_comments() -> None:
+    """Feed HTML flattens a thread: ``• name`` and its comment, all at one indent."""
+    names = ["jo_bloggs", "Sam", "tramfan99"]
+    lines = [_BODY, _BODY2]
+    for name, comment in zip(names, _THREAD_TEXT, strict=True):
+        lines += [f"\u2022 {name}", comment]
+    assert [k for k, _ in _kinds("\n\n".join(lines))] == [BODY, BODY] + [COMMENT] * 6
+
+
+def test_a_name_that_comes_back_marks_a_thread_of_plain_names() -> None:
+    lines = [_BODY, _BODY2]
+    for name, comment in zip(["Anna", "Tom", "Anna"], _THREAD_TEXT, strict=True):
+        lines += [f"\u2022 {name}", comment]
+    assert [k for k, _ in _kinds("\n\n".join(lines))] == [BODY, BODY] + [COMMENT] * 6
+
+
+def test_subheadings_over_text_are_not_a_thread() -> None:
+    for bullet in ("\u2022 ", ""):
+        lines = [_BODY, _BODY2]
+        for heading in ("Tax cuts", "Spending", "Defence"):
+            lines += [f"{bullet}{heading}", _BODY]
+        assert {k for k, _ in _kinds("\n\n".join(lines))} == {BODY}, bullet
+
+
+def test_user_handles_over_text_are_a_thread_even_without_bullets() -> None:
+    lines = [_BODY, _BODY2]
+    for name, comment in zip(["jo_bloggs", "SamTheMan", "tramfan99"], _THREAD_TEXT, strict=True):
+        lines += [name, comment]
+    assert [k for k, _ in _kinds("\n\n".join(lines))] == [BODY, BODY] + [COMMENT] * 6
+
+
+def test_a_nested_list_item_over_text_needs_a_reply_to_be_a_thread() -> None:
+    items = "\n\n".join(["\u2022 Tax cuts", "    " + _BODY, "\u2022 Spending", "    " + _BODY2])
+    assert {k for k, _ in _kinds(f"{_BODY}\n\n{items}")} == {BODY}
+    nested_list = f"{_BODY}\n\n\u2022 Fruits\n\n    \u2022 apples, pears and plums from the market"
+    assert {k for k, _ in _kinds(nested_list)} == {BODY}
+    thread = "\n\n".join([
+        "\u2022 Anna", "    " + _THREAD_TEXT[0], "    \u2022 Tom", "      " + _THREAD_TEXT[1],
+    ])
+    assert [k for k, _ in _kinds(f"{_BODY}\n\n{thread}")] == [BODY] + [COMMENT] * 4
+
+
+# ---------------------------------------------------------------- markup hints
+
+
+def _hinted(*blocks: tuple[str, str | None]) -> list[str]:
+    return [p.kind for p in build_paragraphs([Block(text, hint=hint) for text, hint in blocks])]
+
+
+def test_a_comment_hint_after_the_article_opens_the_comments() -> None:
+    assert _hinted(
+        (_BODY, None), (_BODY2, None), ("Anna", HINT_COMMENT), (_THREAD_TEXT[0], HINT_COMMENT),
+        ("Share this:", HINT_COMMENT), ("A last line after the comment list.", None),
+    ) == [BODY, BODY, COMMENT, COMMENT, BOILERPLATE, COMMENT]
+
+
+def test_a_comment_hint_before_the_article_is_boilerplate() -> None:
+    assert _hinted(("Be the first to respond", HINT_COMMENT), (_BODY, None), (_BODY2, None)) == [
+        BOILERPLATE, BODY, BODY,
+    ]
+
+
+def test_furniture_and_author_box_hints() -> None:
+    assert _hinted(
+        (_BODY, None), ("Tram line opens in May", HINT_FURNITURE), (_BODY2, None),
+        ("Jo covers transport for the paper and lives in the north.", HINT_END),
+        ("Sam Reader", None), ("Great piece, thanks for covering it.", None),
+    ) == [BODY, BOILERPLATE, BODY, BOILERPLATE, COMMENT, COMMENT]
+    # A credit line stays body whatever box it is in; a furniture box ends nothing.
+    assert _hinted(
+        (_BODY, None), (_BODY2, None),
+        ("This article originally appeared on City Times.", HINT_END),
+        ("Popular this week", HINT_FURNITURE), (_BODY, None),
+    ) == [BODY, BODY, BODY, BOILERPLATE, BODY]
