@@ -20,6 +20,7 @@ from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
+
 from dedup.normalize import norm_key
 
 U32 = npt.NDArray[np.uint32]

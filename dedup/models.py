@@ -6,8 +6,8 @@ a blank database migrated to head matches these models. Every timestamp is store
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -41,20 +41,20 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store; use an aware UTC datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Source(Base):
@@ -66,7 +66,9 @@ class Source(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True, doc="stable key, e.g. 'joemygod'")
     display_name: Mapped[str | None] = mapped_column(String(200), doc="name shown in reports")
     domain: Mapped[str | None] = mapped_column(String(255), index=True, doc="host, www. stripped")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when dedup first stored the source"
+    )
 
 
 class Feed(Base):
@@ -75,22 +77,36 @@ class Feed(Base):
     __tablename__ = "feeds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(
+        String(200), unique=True, doc="the feed's name in feeds.yml (also its source name)"
+    )
     url: Mapped[str] = mapped_column(Text, doc="URL as configured")
     current_url: Mapped[str | None] = mapped_column(Text, doc="URL after a permanent redirect")
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    disabled_reason: Mapped[str | None] = mapped_column(Text)
-    etag: Mapped[str | None] = mapped_column(Text)
-    last_modified: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(
+        Boolean, default=True, doc="false once disabled (410 Gone) until its URL changes"
+    )
+    disabled_reason: Mapped[str | None] = mapped_column(Text, doc="why the feed is disabled")
+    etag: Mapped[str | None] = mapped_column(Text, doc="ETag validator sent back on the next poll")
+    last_modified: Mapped[str | None] = mapped_column(
+        Text, doc="Last-Modified validator sent back on the next poll"
+    )
     last_status: Mapped[int | None] = mapped_column(Integer, doc="HTTP status of the last poll")
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(
+        Text, doc="error of the last poll, null when it succeeded"
+    )
     bozo: Mapped[bool] = mapped_column(Boolean, default=False, doc="last parse was malformed")
     failures: Mapped[int] = mapped_column(Integer, default=0, doc="consecutive failed polls")
-    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, doc="when the feed was last polled"
+    )
+    last_success_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, doc="when a poll of the feed last succeeded"
+    )
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, doc="backoff: not before")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when the feed was first configured"
+    )
 
 
 class FetchAttempt(Base):
@@ -101,19 +117,31 @@ class FetchAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
-    url: Mapped[str] = mapped_column(Text)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    url: Mapped[str] = mapped_column(Text, doc="URL or path fetched")
+    started_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when the fetch started"
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, doc="when the fetch and its storing ended"
+    )
     status: Mapped[int | None] = mapped_column(Integer, doc="HTTP status; null for files/errors")
     outcome: Mapped[str] = mapped_column(
         String(20), doc="ok | not_modified | bozo | error | gone | moved | skipped"
     )
-    error: Mapped[str | None] = mapped_column(Text)
-    bozo: Mapped[bool] = mapped_column(Boolean, default=False)
-    bytes: Mapped[int | None] = mapped_column(Integer)
-    entries_seen: Mapped[int] = mapped_column(Integer, default=0)
-    entries_new: Mapped[int] = mapped_column(Integer, default=0)
-    entries_changed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, doc="what went wrong, null when nothing did")
+    bozo: Mapped[bool] = mapped_column(
+        Boolean, default=False, doc="feedparser found the feed malformed"
+    )
+    bytes: Mapped[int | None] = mapped_column(Integer, doc="size of the response body")
+    entries_seen: Mapped[int] = mapped_column(
+        Integer, default=0, doc="usable entries in the response"
+    )
+    entries_new: Mapped[int] = mapped_column(
+        Integer, default=0, doc="entries stored as new articles"
+    )
+    entries_changed: Mapped[int] = mapped_column(
+        Integer, default=0, doc="entries stored as new versions"
+    )
 
 
 class Article(Base):
@@ -126,16 +154,18 @@ class Article(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
     url: Mapped[str | None] = mapped_column(Text, doc="canonical URL, tracking parameters dropped")
-    guid: Mapped[str | None] = mapped_column(Text)
+    guid: Mapped[str | None] = mapped_column(Text, doc="the feed entry's id, when it had one")
     title: Mapped[str | None] = mapped_column(Text, doc="title of the current version")
-    author: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text, doc="author as the source names them")
     published: Mapped[datetime | None] = mapped_column(
         UTCDateTime, index=True, doc="publication time as the source claims it"
     )
     first_seen: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, index=True, doc="when dedup first stored it"
     )
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when dedup last stored a version"
+    )
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version")
     )
@@ -154,10 +184,12 @@ class ArticleVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer, doc="1 for the first text seen")
-    title: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text, doc="title of this version")
     text: Mapped[str] = mapped_column(Text, doc="clean text; paragraphs separated by blank lines")
     content_hash: Mapped[str] = mapped_column(String(64), doc="sha256 of title + text")
-    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fetched_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when this version was stored"
+    )
     full_text: Mapped[bool] = mapped_column(
         Boolean, default=True, doc="false when only a feed summary was available"
     )
@@ -185,8 +217,8 @@ class Paragraph(Base):
     norm_text: Mapped[str] = mapped_column(Text, doc="normalised: Unicode, case, punctuation")
     norm_hash: Mapped[str] = mapped_column(String(16), doc="hash of norm_text, for exact reuse")
     start: Mapped[int] = mapped_column(Integer, doc="character offset into the version text")
-    end: Mapped[int] = mapped_column(Integer)
-    words: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer, doc="end offset (exclusive) into the version text")
+    words: Mapped[int] = mapped_column(Integer, doc="number of words")
     indexed: Mapped[bool] = mapped_column(Boolean, default=False, doc="fingerprinted and indexed")
 
 
@@ -201,9 +233,11 @@ class Link(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
-    url: Mapped[str] = mapped_column(Text)
-    domain: Mapped[str | None] = mapped_column(String(255), index=True)
-    anchor: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text, doc="absolute URL of the link")
+    domain: Mapped[str | None] = mapped_column(
+        String(255), index=True, doc="host of the link, www. stripped"
+    )
+    anchor: Mapped[str | None] = mapped_column(Text, doc="the link's text")
 
 
 class IndexSetting(Base):
@@ -212,7 +246,7 @@ class IndexSetting(Base):
     __tablename__ = "index_settings"
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(Text, doc="the setting's value")
 
 
 class BandKey(Base):
@@ -257,7 +291,9 @@ class Passage(Base):
         Float, doc="share of the smaller paragraph's shingles found in the other"
     )
     kind: Mapped[str] = mapped_column(String(10), doc="reuse | quote | template")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when the link was found"
+    )
 
 
 class Story(Base):
@@ -275,11 +311,21 @@ class Story(Base):
     origin_external: Mapped[bool] = mapped_column(
         Boolean, default=False, doc="origin is credited by copies but not in the store"
     )
-    confidence: Mapped[float] = mapped_column(Float, default=0.0)
-    evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confidence: Mapped[float] = mapped_column(
+        Float, default=0.0, doc="confidence in the origin, 0..1"
+    )
+    evidence: Mapped[list[Any]] = mapped_column(
+        JSON, default=list, doc="JSON list of the evidence for the origin, as sentences"
+    )
+    first_seen: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, doc="earliest publication (or first sight) among the members"
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when the story was first formed"
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when the story was last recomputed"
+    )
 
 
 class StoryMember(Base):
@@ -294,13 +340,17 @@ class StoryMember(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     role: Mapped[str] = mapped_column(String(10), doc="origin | copy")
-    shared_paragraphs: Mapped[int] = mapped_column(Integer, default=0)
+    shared_paragraphs: Mapped[int] = mapped_column(
+        Integer, default=0, doc="copy paragraphs that are kept or edited origin text"
+    )
     kept: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text kept")
     edited: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text edited")
     dropped: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text dropped")
     added: Mapped[float] = mapped_column(Float, default=0.0, doc="share of own text added")
     moved: Mapped[int] = mapped_column(Integer, default=0, doc="origin paragraphs reordered")
-    headline_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    headline_changed: Mapped[bool] = mapped_column(
+        Boolean, default=False, doc="the copy's headline differs from the origin's"
+    )
     credit: Mapped[str | None] = mapped_column(Text, doc="credit line found in the copy")
 
 
@@ -323,8 +373,12 @@ class LedgerEntry(Base):
     origin_text: Mapped[str | None] = mapped_column(
         Text, doc="origin paragraph text (the reconstructed text for an external origin)"
     )
-    moved: Mapped[bool] = mapped_column(Boolean, default=False)
-    similarity: Mapped[float | None] = mapped_column(Float)
+    moved: Mapped[bool] = mapped_column(
+        Boolean, default=False, doc="the paragraph is in another place than in the origin"
+    )
+    similarity: Mapped[float | None] = mapped_column(
+        Float, doc="similarity of the copy paragraph to the origin's"
+    )
     weight: Mapped[float] = mapped_column(Float, default=0.0, doc="share this line contributes")
     diff: Mapped[list[Any] | None] = mapped_column(JSON, doc="word diff: [[op, text], ...]")
 
@@ -337,9 +391,11 @@ class StoryEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
     event: Mapped[str] = mapped_column(String(10), doc="created | grew | merged | split | gone")
-    other_story_id: Mapped[int | None] = mapped_column(Integer)
-    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    other_story_id: Mapped[int | None] = mapped_column(
+        Integer, doc="the other story of a merge or split"
+    )
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, doc="JSON detail of the event")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, doc="when it happened")
 
 
 class Run(Base):
@@ -348,9 +404,15 @@ class Run(Base):
     __tablename__ = "runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    command: Mapped[str] = mapped_column(String(20))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    command: Mapped[str] = mapped_column(String(20), doc="poll | import | analyze | reindex")
+    started_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when the run started"
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, doc="when it ended, null while running or if killed"
+    )
     status: Mapped[str] = mapped_column(String(10), default="running", doc="running | ok | failed")
-    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
+    figures: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, doc="JSON figures of the run (articles, passages, stories...)"
+    )
+    error: Mapped[str | None] = mapped_column(Text, doc="error of a failed or killed run")
