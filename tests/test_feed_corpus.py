@@ -5,15 +5,23 @@ feedparser's own well-formed, ill-formed, encoding and entity cases plus real ca
 with the headers feedparser's test files declare for themselves. One poll must record every
 feed without a crash, record bozo feeds with their error, and store exactly the entries
 feedparser itself finds, by the rule below, applied here independently of dedup.feeds.
+
+feedparser cannot read JSON Feed, so the ``.json`` files (a few JSON Feeds, and other JSON
+that is no feed at all) are compared with the JSON read here by the json module instead:
+an object whose "version" names jsonfeed.org and that has a list of "items" is a feed, each
+item found by the same rule; anything else must be recorded as a bozo feed without entries.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import pytest
@@ -63,6 +71,33 @@ def finds(entry: dict[str, object]) -> bool:
     texts += [entry.get("summary"), entry.get("title")]
     identity = given(entry.get("id")) or given(entry.get("link")) or text(entry.get("title"))
     return identity and any(text(t) for t in texts)
+
+
+def json_reference(data: bytes, base: str) -> tuple[bool, list[dict[str, Any]]]:
+    """A ``.json`` file read independently: (bozo, its found items as feedparser-style entries)."""
+    try:
+        doc = json.loads(data)
+    except ValueError:  # not JSON, or not UTF-8 (which JSON Feed must be)
+        return True, []
+    if not isinstance(doc, dict):
+        return True, []
+    version, items = doc.get("version"), doc.get("items")
+    is_feed = isinstance(version, str) and "jsonfeed.org" in version and isinstance(items, list)
+    entries = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        ident = item.get("id")
+        entry = {
+            "id": str(ident) if isinstance(ident, int | float) else ident,
+            "link": urljoin(base, item["url"]) if isinstance(item.get("url"), str) else None,
+            "title": item.get("title"),
+            "summary": item.get("summary"),
+            "content": [{"value": item.get("content_html")}, {"value": item.get("content_text")}],
+        }
+        if finds(entry):
+            entries.append(entry)
+    return not is_feed, entries
 
 
 @pytest.fixture(scope="module")
@@ -135,14 +170,23 @@ def test_every_captured_feed_polls_and_matches_feedparser(
     expected_keys: set[str] = set()
     mismatches: list[str] = []
     bozo_feeds = 0
+    json_feeds = {"parsed": 0, "bozo": 0, "entries": 0}
     for name, url_path in names.items():
         url = server.url_for(url_path)
         data, headers = served[url_path]
         result = FetchResult(url=url, status=200, final_url=url,
                              headers={k.lower(): v for k, v in headers.items()})
-        reference = feedparser.parse(io.BytesIO(data), response_headers=feed_headers(result))
-        found = [e for e in reference.entries if finds(e)]
-        scope = (reference.feed.get("id") or "").strip() or url
+        if url_path.endswith(".json"):
+            reference_bozo, found = json_reference(data, url)
+            scope, error_name = url, "JSONFeedError"
+            json_feeds["bozo" if reference_bozo else "parsed"] += 1
+            json_feeds["entries"] += len(found)
+        else:
+            reference = feedparser.parse(io.BytesIO(data), response_headers=feed_headers(result))
+            reference_bozo = bool(reference.bozo)
+            found = [e for e in reference.entries if finds(e)]
+            scope = (reference.feed.get("id") or "").strip() or url
+            error_name = type(reference.get("bozo_exception")).__name__
         expected_keys.update(k for k in (entry_key(e, scope) for e in found) if k)
 
         feed = status[name]
@@ -150,16 +194,20 @@ def test_every_captured_feed_polls_and_matches_feedparser(
         assert feed["last_attempt"] is not None and feed["last_status"] == 200, (name, feed)
         assert not (feed["last_error"] or "").startswith("internal error"), (name, feed)
         if seen != len(found):
-            mismatches.append(f"{url_path}: stored {seen}, feedparser finds {len(found)}")
-        if bool(reference.bozo) != bool(bozo):
-            mismatches.append(f"{url_path}: bozo {bozo}, feedparser says {reference.bozo}")
-        if reference.bozo:
+            mismatches.append(f"{url_path}: stored {seen}, the reference finds {len(found)}")
+        if reference_bozo != bool(bozo):
+            mismatches.append(f"{url_path}: bozo {bozo}, the reference says {reference_bozo}")
+        if reference_bozo:
             bozo_feeds += 1
             assert feed["bozo"] and feed["last_error"], (name, feed)
-            assert type(reference.bozo_exception).__name__ in feed["last_error"]
+            assert error_name in feed["last_error"], (name, feed)
+    print(f"JSON files: {json_feeds}")
     assert not mismatches, "\n".join(mismatches[:20])
     assert stored_keys == expected_keys
     assert bozo_feeds == summary.bozo > 100  # the ill-formed and encoding cases
+    # The JSON Feeds are read (NPR's and feedparser's example), the other JSON is no feed.
+    assert json_feeds["parsed"] >= 2 and json_feeds["entries"] >= 27
+    assert json_feeds["bozo"] >= 25
 
     # Polling the same bytes again changes nothing, even where feeds share articles.
     with store.session() as session:

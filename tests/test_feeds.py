@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from dedup.feeds import ParsedFeed, entry_is_usable, parse_feed
+import pytest
+
+from dedup.feeds import ParsedFeed, entry_is_usable, is_json, parse_feed, parse_rfc3339
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
@@ -141,3 +144,139 @@ def test_entry_is_usable_rule() -> None:
     assert not entry_is_usable({"summary": "no identity"})
     assert not entry_is_usable({"id": "1"})
     assert not entry_is_usable({"id": "1", "summary": "   ", "title": " "})
+
+
+# ---------------------------------------------------------------- JSON Feed
+
+JSON_FEED = {
+    "version": "https://jsonfeed.org/version/1.1",
+    "title": "Example JSON",
+    "home_page_url": "https://json.example/",
+    "feed_url": "https://json.example/feed.json",
+    "authors": [{"name": "Desk"}],
+    "items": [
+        {
+            "id": "https://json.example/a/1",
+            "url": "https://JSON.example/a/1?utm_source=feed",
+            "title": "Full <b>HTML</b>",
+            "content_html": (
+                "<p>First paragraph of the story.</p><p>See <a href='/more'>more</a>.</p>"
+            ),
+            "content_text": "First paragraph of the story. See more.",
+            "summary": "A teaser.",
+            "date_published": "2021-10-29T10:26:00-04:00",
+            "date_modified": "2021-10-29T11:59:00-04:00",
+            "authors": [{"name": "Ann Writer"}, {"name": "Bo Reporter", "url": "https://b.example"}],
+        },
+        {
+            "id": 42,
+            "url": "/a/2",
+            "title": "Plain text",
+            "content_text": "Line one.\n\nLine two.",
+            "date_modified": "2020-01-02T03:04:05Z",
+        },
+        {"id": "s", "url": "https://json.example/a/3", "summary": "Only a summary."},
+        {"id": "t", "title": "Title only"},
+        {"content_text": "No identity at all."},
+        {"id": "empty"},
+        "not an object",
+    ],
+}
+
+
+def parse_json(doc: object, headers: dict[str, str] | None = None) -> ParsedFeed:
+    return parse(json.dumps(doc).encode(), headers=headers)
+
+
+def test_json_feed_items_become_records() -> None:
+    feed = parse_json(
+        JSON_FEED,
+        headers={"content-type": "application/feed+json",
+                 "content-location": "https://json.example/feed.json"},
+    )
+    assert not feed.bozo and feed.bozo_error is None
+    assert (feed.title, feed.link, feed.feed_id) == ("Example JSON", "https://json.example/", None)
+    assert [r.title for r in feed.entries] == ["Full HTML", "Plain text", None, "Title only"]
+    assert feed.skipped == 2
+    html, text, summary, title_only = feed.entries
+
+    assert html.key == html.url == "https://json.example/a/1"
+    assert html.guid == "https://json.example/a/1" and html.full_text
+    assert html.published == datetime(2021, 10, 29, 14, 26, tzinfo=UTC)
+    assert html.author == "Ann Writer, Bo Reporter"
+    assert html.text == "First paragraph of the story.\n\nSee more."
+    assert html.links == (("https://json.example/more", "more"),)
+
+    assert text.key == "https://json.example/a/2" and text.guid == "42"
+    assert text.text == "Line one.\n\nLine two." and text.full_text
+    assert text.published == datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert text.author == "Desk"  # the feed's authors are the item's when it names none
+
+    assert not summary.full_text and summary.text == "Only a summary."
+    assert summary.published is None
+    assert title_only.key == "guid:https://news.example/rss:t" and title_only.text == ""
+
+
+def test_json_feed_version_1_without_a_content_type() -> None:
+    doc = {
+        "version": "https://jsonfeed.org/version/1",
+        "title": "One",
+        "author": {"name": "Old Style"},
+        "items": [{"id": "1", "url": "https://one.example/1", "title": "A",
+                   "content_html": "<img src='x.png'>", "content_text": "Text wins."}],
+    }
+    data = b"\xef\xbb\xbf  " + json.dumps(doc, indent=2).encode()
+    assert is_json(data, None)
+    feed = parse(data)
+    assert not feed.bozo
+    (entry,) = feed.entries
+    assert entry.author == "Old Style"
+    assert entry.text == "Text wins."  # HTML with no text leaves the plain text
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [', "not valid JSON"),
+        (b"", "not valid JSON"),
+        (b'["https://jsonfeed.org/version/1"]', "the document is a JSON list"),
+        (b'{"feed": {"items": [{"title": "x", "link": "https://x.example/"}]}}',
+         'no "version" naming https://jsonfeed.org/version/1 or 1.1'),
+        (b'{"version": "2.0", "items": []}', '"version" is "2.0"'),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "title": "No items"}',
+         'without an "items" list'),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [' + b"[" * 100_000,
+         "not valid JSON"),
+    ],
+)
+def test_malformed_json_is_a_bozo_feed_with_the_reason(body: bytes, error: str) -> None:
+    feed = parse(body, headers={"content-type": "application/json; charset=utf-8"})
+    assert feed.bozo and feed.bozo_error
+    assert feed.bozo_error.startswith("JSONFeedError: ") and error in feed.bozo_error
+    assert "\n" not in feed.bozo_error
+    assert not feed.entries
+
+
+def test_json_feed_in_a_legacy_charset_is_read_but_bozo() -> None:
+    doc = {"version": "https://jsonfeed.org/version/1.1",
+           "items": [{"id": "1", "url": "https://c.example/1", "title": "Caf\u00e9 cr\u00e8me"}]}
+    data = json.dumps(doc, ensure_ascii=False).encode("iso-8859-1")
+    feed = parse(data, headers={"content-type": "application/feed+json; charset=iso-8859-1"})
+    assert feed.bozo and "not UTF-8" in (feed.bozo_error or "")
+    assert feed.entries[0].title == "Caf\u00e9 cr\u00e8me"
+
+
+def test_xml_served_as_json_is_read_as_xml() -> None:
+    assert not is_json(RSS, {"Content-Type": "application/json"})
+    feed = parse(RSS, headers={"content-type": "application/json"})
+    assert len(feed.entries) == 3
+
+
+def test_parse_rfc3339() -> None:
+    assert parse_rfc3339("2021-10-29T10:26:00-04:00") == datetime(2021, 10, 29, 14, 26, tzinfo=UTC)
+    assert parse_rfc3339("2021-10-29t10:26:00.5z") == datetime(
+        2021, 10, 29, 10, 26, 0, 500000, tzinfo=UTC
+    )
+    assert parse_rfc3339("2021-10-29 10:26:00") == datetime(2021, 10, 29, 10, 26, tzinfo=UTC)
+    for bad in ("yesterday", "", None, 1635500000, "0001-01-01T00:00:00+01:00"):
+        assert parse_rfc3339(bad) is None
