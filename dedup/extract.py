@@ -252,6 +252,11 @@ def extract_fragment(html: str, base_url: str | None = None) -> Extracted:
     Scripts, styles, forms and embeds are dropped; links are made absolute against
     ``base_url`` and kept with their anchor text. Text without any block tag or line break is
     split on blank lines, as feeds that put plain text in a description expect.
+
+    Kinds come from :mod:`dedup.paragraph_kinds`, as for plain text; what the HTML adds is
+    passed on: list nesting as indentation, a leading bullet character as a list item, and
+    the class of a comment list, share or related box or author box as a hint, so a reader
+    thread inside ``content:encoded`` is comments as it would be in the page's text.
     """
     if not html.strip():
         return _extracted(None, (), [])
