@@ -213,7 +213,7 @@ def _edit(paragraph: str, rng: random.Random, pool: list[str]) -> tuple[str, int
 
 
 def _copy(story: int, origin: list[str], site: Site, stored: bool, rng: random.Random,
-          pool: list[str]) -> tuple[list[str], Truth]:
+          pool: list[str], credit: bool = False) -> tuple[list[str], Truth]:
     total = sum(len(words(p)) for p in origin)
     kept_words = edited_words = 0
     own_words = 0
@@ -242,10 +242,10 @@ def _copy(story: int, origin: list[str], site: Site, stored: bool, rng: random.R
         text = pool.pop()
         own_words += len(words(text))
         body.insert(rng.choice((0, len(body))), text)
-    if rng.random() < (0.85 if not stored else site.credit):
+    if credit or rng.random() < (0.85 if not stored else site.credit):
         # A stock credit line is the site's boilerplate, like its footer: not added text.
-        credit = rng.choice(_CREDITS).format("Reuters")
-        body.insert(rng.choice((0, len(body))), credit)
+        line = rng.choice(_CREDITS).format("Reuters")
+        body.insert(rng.choice((0, len(body))), line)
     body.insert(len(body) // 2, site.promo)
     body.append(site.footer)
     copy_words = own_words + kept_words + edited_words
@@ -287,8 +287,11 @@ def plan_run(stories: int, unrelated: int, seed: int) -> Plan:
             plan.records.append((seen, _record("reuters", "Reuters", "reuters.com", key, title,
                                                origin, published)))
             plan.story_of[key] = n
-        for c, site in enumerate(rng.sample(sites, rng.randint(2, 6))):
-            body_copy, truth = _copy(n, origin, site, stored, rng, pool)
+        copiers = rng.sample(sites, rng.randint(2, 6))
+        # a left-out origin is named by its copies' credit lines: at least one carries one
+        credited = rng.randrange(len(copiers)) if not stored else -1
+        for c, site in enumerate(copiers):
+            body_copy, truth = _copy(n, origin, site, stored, rng, pool, credit=c == credited)
             delay = timedelta(minutes=rng.randint(10, 720))
             true_time = published + delay
             claimed = true_time

@@ -106,7 +106,7 @@ def _claims(member: MemberFacts) -> dict[str | None, tuple[float, Credit]]:
             continue  # the origin's own sourcing ("according to the network"), copied along
         strength = credit.strength
         if credit.pattern == "told" and not use.shared:
-            strength = 0.6  # the copier interviewed them, or retold who was interviewed
+            strength = 0.5  # the copier interviewed them, or retold who was interviewed
         if credit.key not in best or strength > best[credit.key][0]:
             best[credit.key] = (strength, credit)
     return best
@@ -123,9 +123,20 @@ def _lines_naming(member: MemberFacts, keys: frozenset[str]) -> list[str]:
 
 
 def _declares_copy(member: MemberFacts, claims: dict[str | None, tuple[float, Credit]]) -> float:
+    """How strongly the member's own credits say it copied another publisher, in [0, 1].
+
+    A member that names its own publisher in a dateline or copyright line wrote the text:
+    a "told the Times" in it cites another outlet rather than confessing a copy.
+    """
+    signed = any(
+        key in member.source_keys and credit.pattern in ("dateline", "copyright")
+        for key, (_, credit) in claims.items()
+    )
     worst = 0.0
     for key, (strength, credit) in claims.items():
         if key is None or key in member.source_keys:
+            continue
+        if credit.pattern == "told" and signed:
             continue
         if credit.pattern in _SYNDICATION or credit.self_reference:
             worst = max(worst, strength)
@@ -214,6 +225,8 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
     # Containment.
     covs = sorted((m.coverage for m in members), reverse=True)
     best_cov = covs[0]
+    # When every member holds it all (two copies of one text), holding says nothing.
+    full_share = sum(1 for c in covs if c >= FULL_HOLDER) / n
     for cand in candidates:
         if cand.member is not None:
             rest = max((m.coverage for m in members if m is not cand.member), default=0.0)
@@ -225,7 +238,7 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
             # one outside", unless many members credit the outsider anyway.
             credited = cand.support["credit"] / W_CREDIT
             gap = max(-1.0, min(1.0, (FULL_HOLDER - best_cov) / (1.0 - FULL_HOLDER)))
-            scale = credited if gap > 0 else 1.0 - credited
+            scale = credited if gap > 0 else (1.0 - credited) * (1.0 - full_share)
             cand.support["containment"] = W_CONTAIN * gap * scale
 
     # Links.

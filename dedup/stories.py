@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 900
 BOILERPLATE_MAX_WORDS = 40  # longer text shared across sites is no footer or credit line
+PROMOTE_MIN_WORDS = 12  # shorter shared lines stay boilerplate (a stock "via Reuters")
 HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
 
 
@@ -242,7 +243,7 @@ def _recompute(
     scope, previous = _scope(dirty, thin, graph, memberships)
     summary.scope_articles = len(scope)
     words = _article_words(session, scope)
-    template = _template_paragraphs(session, graph, scope)
+    template = _boilerplate(session, graph, scope)
     clusters = cluster.cluster_articles(words, _edges(graph, scope, template))
     plan = cluster.assign_ids(previous, clusters)
 
@@ -258,8 +259,10 @@ def _recompute(
     for article_id, count in words.items():
         if article_id in infos:
             infos[article_id].words = count
-    texts = _member_texts(session, member_ids, template)
-    links = _links(session, member_ids)
+    data = _Loaded(
+        graph, infos, _member_texts(session, member_ids, template),
+        _boilerplate_texts(session, member_ids), _links(session, member_ids),
+    )
     for lineage in plan.lineages:
         members = clusters[lineage.cluster]
         unchanged = (
@@ -269,7 +272,7 @@ def _recompute(
         if unchanged:
             summary.unchanged += 1
             continue
-        story_id = _write_story(session, lineage, sorted(members), infos, texts, links, graph, now)
+        story_id = _write_story(session, lineage, sorted(members), data, now)
         summary.recomputed += 1
         _record_lineage(session, lineage, story_id, clusters, now, summary)
     summary.external_origins = session.scalar(
@@ -345,15 +348,22 @@ def _article_words(session: Session, articles: set[int]) -> dict[int, int]:
     return out
 
 
-def _template_paragraphs(session: Session, graph: _Graph, scope: set[int]) -> set[int]:
-    """Boilerplate among the scope's paragraphs: never story text, never a story link.
+def _boilerplate(session: Session, graph: _Graph, scope: set[int]) -> set[int]:
+    """Boilerplate among the scope's paragraphs (never story text, never a story link).
 
-    A paragraph is boilerplate when a template passage ties it to its own site or to short
-    text elsewhere (a footer, a promo box, a stock credit line), when it is linked to two or
-    more other articles of its own site (a footer that slipped through as reuse), or when it
-    is reused from such a paragraph. A template passage between long paragraphs of different
-    sites (the same formula filled in with other figures) marks neither: such paragraphs are
-    an article's own text, just not a copy.
+    Template passages are weighed in their neighbourhood, because the same short text is a
+    footer in one place and a syndicated two-line brief in another:
+
+    - within one site, a template passage marks both paragraphs, and so does a paragraph
+      linked to two or more other articles of its own site (a footer that slipped through as
+      reuse);
+    - across sites, a template passage between articles that share other reused text, or
+      that share it with a common third article, is story text after all: it is added to
+      ``graph`` as reuse (a copy that kept only a story's short lead paragraph, or edited a
+      paragraph's figures) unless it is a line too short for that (a stock "via Reuters").
+      Otherwise a short one marks both paragraphs (a stock credit line or a shared promo)
+      and a long one neither (a formula filled in with other figures);
+    - a paragraph reused from a marked one is marked too.
     """
     ids = sorted(scope)
     source_of: dict[int, int] = {}
@@ -371,29 +381,56 @@ def _template_paragraphs(session: Session, graph: _Graph, scope: set[int]) -> se
                 .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
             ).scalars()
         )
-    template: set[int] = set()
+    rows: set[tuple[int, int, int, int, float, int, int]] = set()
     pa_, pb_ = Paragraph.__table__.alias("pa"), Paragraph.__table__.alias("pb")
-    aa_, ab_ = Article.__table__.alias("aa"), Article.__table__.alias("ab")
     for chunk in _chunks(paragraph_ids):
         for column in (Passage.paragraph_a, Passage.paragraph_b):
-            rows = session.execute(
-                select(Passage.paragraph_a, Passage.paragraph_b, aa_.c.source_id,
-                       ab_.c.source_id, pa_.c.words, pb_.c.words)
-                .join(pa_, pa_.c.id == Passage.paragraph_a)
-                .join(pb_, pb_.c.id == Passage.paragraph_b)
-                .join(aa_, aa_.c.id == Passage.article_a)
-                .join(ab_, ab_.c.id == Passage.article_b)
-                .where(Passage.kind == "template", column.in_(chunk))
+            rows.update(
+                (a, b, pa, pb, float(c), int(wa), int(wb))
+                for a, b, pa, pb, c, wa, wb in session.execute(
+                    select(Passage.article_a, Passage.article_b, Passage.paragraph_a,
+                           Passage.paragraph_b, Passage.containment, pa_.c.words, pb_.c.words)
+                    .join(pa_, pa_.c.id == Passage.paragraph_a)
+                    .join(pb_, pb_.c.id == Passage.paragraph_b)
+                    .where(Passage.kind == "template", column.in_(chunk))
+                )
             )
-            for pa, pb, sa, sb, wa, wb in rows:
-                if sa == sb or min(wa, wb) <= BOILERPLATE_MAX_WORDS:
-                    template.update((pa, pb))
+    for a, b, *_ in rows:
+        for article_id in (a, b):
+            if article_id not in source_of:
+                source_of[article_id] = session.scalar(
+                    select(Article.source_id).where(Article.id == article_id)
+                ) or -article_id
+
+    template: set[int] = set()
     same_site: dict[int, set[int]] = defaultdict(set)
     for a, b, pa, pb, *_ in graph.edges:
         if a in scope and b in scope and source_of.get(a) == source_of.get(b):
             same_site[pa].add(b)
             same_site[pb].add(a)
     template |= {p for p, others in same_site.items() if len(others) >= 2}
+    cross = []
+    for row in sorted(rows):
+        a, b, pa, pb = row[:4]
+        if source_of[a] == source_of[b]:
+            template.update((pa, pb))
+        else:
+            cross.append(row)
+
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    for a, b, pa, pb, *_ in graph.edges:
+        if pa not in template and pb not in template:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+    for row in cross:
+        a, b, pa, pb, _, wa, wb = row
+        if pa in template or pb in template:
+            continue
+        linked = b in neighbours[a] or bool(neighbours[a] & neighbours[b])
+        if linked and min(wa, wb) >= PROMOTE_MIN_WORDS:
+            graph.edges.append(row)
+        elif min(wa, wb) <= BOILERPLATE_MAX_WORDS:
+            template.update((pa, pb))
     spread = {
         other for a, b, pa, pb, *_ in graph.edges if a in scope and b in scope
         for p, other in ((pa, pb), (pb, pa)) if p in template
@@ -483,16 +520,23 @@ def _links(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[str, st
 def _story_links(
     graph: _Graph, members: set[int], texts: dict[int, MemberText]
 ) -> list[tuple[Ref, Ref]]:
-    """Paragraph links among members as (article, paragraph index) pairs, reuse and quote."""
-    index = {
-        pid: (aid, i) for aid in members if aid in texts
-        for i, pid in enumerate(texts[aid].paragraph_ids) if pid is not None
-    }
+    """Reuse links among members' story text as (article, paragraph index) pairs."""
+    index = _story_text_index(members, texts)
     pairs: list[tuple[Ref, Ref]] = []
     for a, b, pa, pb, *_ in graph.edges:
         if a in members and b in members and pa in index and pb in index:
             pairs.append((index[pa], index[pb]))
     return pairs
+
+
+def _story_text_index(members: set[int], texts: dict[int, MemberText]) -> dict[int, Ref]:
+    """Paragraph id -> (article, index) for the members' paragraphs that are not boilerplate."""
+    return {
+        pid: (aid, i) for aid in members if aid in texts
+        for i, (pid, flag) in enumerate(zip(texts[aid].paragraph_ids, texts[aid].template,
+                                            strict=True))
+        if pid is not None and not flag
+    }
 
 
 def _coverage(
@@ -548,7 +592,8 @@ def _coverage(
 
 def _facts(
     members: Sequence[int], infos: dict[int, _ArticleInfo], texts: dict[int, MemberText],
-    links: dict[int, list[tuple[str, str | None]]], coverage: dict[int, float], shared: set[Ref],
+    extra: dict[int, list[str]], links: dict[int, list[tuple[str, str | None]]],
+    coverage: dict[int, float], shared: set[Ref],
 ) -> list[MemberFacts]:
     known = sorted({n for m in members for n in (infos[m].source_name, infos[m].source_display)})
     facts = []
@@ -559,12 +604,15 @@ def _facts(
         own_keys = info.source_keys
         member_links = links.get(m, [])
         uses = []
-        for credit in find_credits(paragraphs, known):
+        found = [(c, (m, c.paragraph) in shared) for c in find_credits(paragraphs, known)]
+        # credit lines the extractor set apart as boilerplate are the copier's own words
+        found += [(c, False) for c in find_credits(extra.get(m, []), known)]
+        for credit, in_shared in found:
             if credit.key is None:
                 credit = _resolve_read_more(credit, member_links, own_keys) or credit
                 if credit.key is None:
                     continue
-            uses.append(CreditUse(credit, (m, credit.paragraph) in shared))
+            uses.append(CreditUse(credit, in_shared))
         link_urls = frozenset(canonical_url(u) for u, _ in member_links)
         link_keys = frozenset(
             k for k in (publisher_key(domain_of(u) or "") for u, _ in member_links) if k
@@ -592,23 +640,35 @@ def _resolve_read_more(
     return None
 
 
+@dataclass
+class _Loaded:
+    """What the members' stories are computed from, loaded once per update."""
+
+    graph: _Graph
+    infos: dict[int, _ArticleInfo]
+    texts: dict[int, MemberText]
+    extra: dict[int, list[str]]  # boilerplate paragraphs, for credit lines
+    links: dict[int, list[tuple[str, str | None]]]
+
+
 def _write_story(
-    session: Session, lineage: cluster.Lineage, members: list[int],
-    infos: dict[int, _ArticleInfo], texts: dict[int, MemberText],
-    links: dict[int, list[tuple[str, str | None]]], graph: _Graph, now: datetime,
+    session: Session, lineage: cluster.Lineage, members: list[int], data: _Loaded,
+    now: datetime,
 ) -> int:
+    infos, texts = data.infos, data.texts
     member_set = set(members)
-    pairs = _story_links(graph, member_set, texts)
+    pairs = _story_links(data.graph, member_set, texts)
     pairs += _quote_pairs(session, member_set, texts)
     coverage, shared = _coverage(members, texts, pairs)
-    decision = decide_origin(_facts(members, infos, texts, links, coverage, shared))
+    facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared)
+    decision = decide_origin(facts)
     empty = MemberText(0, None, (), (), ())
     member_texts = [texts.get(m, empty) for m in members]
     if decision.article_id is not None and decision.article_id in texts:
         origin = origin_from_member(texts[decision.article_id])
     else:
         origin = reconstruct_origin(member_texts, pairs)
-    credit_lines = _credit_lines(decision, members, infos, texts)
+    credit_lines = _credit_lines(decision, facts)
     ledgers = build_ledgers(origin, member_texts, credit_lines)
 
     story = session.get(Story, lineage.story_id) if lineage.story_id is not None else None
@@ -635,10 +695,7 @@ def _quote_pairs(
     session: Session, members: set[int], texts: dict[int, MemberText]
 ) -> list[tuple[Ref, Ref]]:
     """Quote links among members: copies of one story share its quoted passages too."""
-    index = {
-        pid: (aid, i) for aid in members if aid in texts
-        for i, pid in enumerate(texts[aid].paragraph_ids) if pid is not None
-    }
+    index = _story_text_index(members, texts)
     ids = sorted(index)
     pairs: list[tuple[Ref, Ref]] = []
     for chunk in _chunks(ids):
@@ -650,21 +707,35 @@ def _quote_pairs(
     return pairs
 
 
-def _credit_lines(
-    decision: OriginDecision, members: Sequence[int], infos: dict[int, _ArticleInfo],
-    texts: dict[int, MemberText],
-) -> dict[int, str]:
-    """Each member's line crediting the origin's publisher, when it has one."""
-    target = publisher_key(decision.name)
-    known = sorted({infos[m].source_display for m in members})
+def _credit_lines(decision: OriginDecision, facts: Sequence[MemberFacts]) -> dict[int, str]:
+    """Each copy's strongest line crediting the origin's publisher, when it has one."""
+    by_id = {f.article_id: f for f in facts}
+    if decision.article_id is not None and decision.article_id in by_id:
+        target = by_id[decision.article_id].source_keys
+    else:
+        target = frozenset({publisher_key(decision.name)})
     out: dict[int, str] = {}
-    for m in members:
-        text = texts.get(m)
-        if text is None or m == decision.article_id:
+    for fact in facts:
+        if fact.article_id == decision.article_id:
             continue
-        hits = [c for c in find_credits(text.paragraphs, known) if c.key == target]
+        hits = [u.credit for u in fact.credits if u.credit.key in target]
         if hits:
-            out[m] = max(hits, key=lambda c: c.strength).line
+            out[fact.article_id] = max(hits, key=lambda c: c.strength).line
+    return out
+
+
+def _boilerplate_texts(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+    """The current versions' boilerplate paragraphs, where credit lines often sit."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for chunk in _chunks(list(ids)):
+        rows = session.execute(
+            select(Paragraph.article_id, Paragraph.text)
+            .join(Article, Article.current_version_id == Paragraph.version_id)
+            .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "boilerplate")
+            .order_by(Paragraph.article_id, Paragraph.position)
+        )
+        for aid, text in rows:
+            out[aid].append(text)
     return out
 
 
