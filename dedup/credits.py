@@ -102,7 +102,8 @@ _MEDIA_WORDS = (
 )
 
 _NAME_WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]+[A-Z][\w'’.-]*)"
-_NAME = rf"(?:[Tt]he\s+)?{_NAME_WORD}(?:\s+(?:of\s+|de\s+|&\s+|and\s+)?{_NAME_WORD}){{0,4}}"
+_LINK_WORD = r"(?:of|de|del|della|du|des|la|le|&|and)\s+"
+_NAME = rf"(?:[Tt]he\s+)?{_NAME_WORD}(?:\s+{_LINK_WORD}?{_NAME_WORD}){{0,4}}"
 
 # (pattern name, regex with a group "name", self reference?, strength as evidence)
 _PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
@@ -232,7 +233,7 @@ def display_name(key: str, variants: Iterable[str] = ()) -> str:
 def _trim_name(raw: str) -> str:
     name = raw.strip().rstrip(".’'-")
     name = re.sub(r"[’']s$", "", name)
-    return name
+    return re.sub(r"^the\s", "The ", name)
 
 
 def _is_publisher(name: str, key: str, known: frozenset[str], pattern: str) -> bool:
