@@ -103,7 +103,7 @@ _MEDIA_WORDS = (
 
 _NAME_WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]+[A-Z][\w'’.-]*)"
 _LINK_WORD = r"(?:of|de|del|della|du|des|la|le|&|and)\s+"
-_NAME = rf"(?:[Tt]he\s+)?{_NAME_WORD}(?:\s+{_LINK_WORD}?{_NAME_WORD}){{0,4}}"
+_NAME = rf"(?:[Tt]he\s+)?{_NAME_WORD}(?:\s+(?:{_LINK_WORD})?{_NAME_WORD}){{0,4}}"
 
 # (pattern name, regex with a group "name", self reference?, strength as evidence)
 _PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
