@@ -77,7 +77,8 @@ def word_key(token: str) -> str:
 
 def words(text: str) -> list[str]:
     """The matching keys of ``text``'s words (punctuation-only tokens dropped)."""
-    return [k for k in (word_key(t) for t in text.split()) if k]
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return [k for k in (_STRIP.sub("", t) for t in folded.split()) if k]
 
 
 def sentences(text: str) -> list[str]:

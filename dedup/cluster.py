@@ -173,10 +173,16 @@ def cluster_articles(
     if not nodes:
         return []
     result: list[frozenset[int]] = []
-    for component in _components(nodes, (_pair(k) for k in strength)):
+    components = _components(nodes, (_pair(k) for k in strength))
+    component_of = {n: i for i, comp in enumerate(components) for n in comp}
+    by_component: list[dict[frozenset[int], float]] = [{} for _ in components]
+    for key, share in strength.items():
+        by_component[component_of[next(iter(key))]][key] = share
+    for component, live in zip(components, by_component, strict=True):
+        if len(component) < 4:  # no joint to weigh: two or three articles hang together
+            result.append(frozenset(component))
+            continue
         pending = [component]
-        members = set(component)
-        live = {k: s for k, s in strength.items() if next(iter(k)) in members}
         for _ in range(params.max_rounds):
             adj: dict[int, set[int]] = {n: set() for n in component}
             for key in live:

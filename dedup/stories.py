@@ -117,6 +117,12 @@ class _Graph:
     edges: list[tuple[int, int, int, int, float, int, int]] = field(default_factory=list)
     # (article_a, article_b, paragraph_a, paragraph_b, containment, words_a, words_b)
 
+    def by_article(self) -> dict[int, list[tuple[int, int, int, int, float, int, int]]]:
+        out: dict[int, list[tuple[int, int, int, int, float, int, int]]] = defaultdict(list)
+        for edge in self.edges:
+            out[edge[0]].append(edge)
+        return out
+
     def neighbours(self) -> dict[int, set[int]]:
         adj: dict[int, set[int]] = defaultdict(set)
         for a, b, *_ in self.edges:
@@ -260,7 +266,7 @@ def _recompute(
         if article_id in infos:
             infos[article_id].words = count
     data = _Loaded(
-        graph, infos, _member_texts(session, member_ids, template),
+        graph.by_article(), infos, _member_texts(session, member_ids, template),
         _boilerplate_texts(session, member_ids), _links(session, member_ids),
     )
     for lineage in plan.lineages:
@@ -518,14 +524,16 @@ def _links(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[str, st
 
 
 def _story_links(
-    graph: _Graph, members: set[int], texts: dict[int, MemberText]
+    edges_of: dict[int, list[tuple[int, int, int, int, float, int, int]]], members: set[int],
+    texts: dict[int, MemberText],
 ) -> list[tuple[Ref, Ref]]:
     """Reuse links among members' story text as (article, paragraph index) pairs."""
     index = _story_text_index(members, texts)
     pairs: list[tuple[Ref, Ref]] = []
-    for a, b, pa, pb, *_ in graph.edges:
-        if a in members and b in members and pa in index and pb in index:
-            pairs.append((index[pa], index[pb]))
+    for member in sorted(members):
+        for _a, b, pa, pb, *_ in edges_of.get(member, ()):
+            if b in members and pa in index and pb in index:
+                pairs.append((index[pa], index[pb]))
     return pairs
 
 
@@ -575,13 +583,14 @@ def _coverage(
     holders: dict[Ref, set[int]] = {root: {r[0] for r in groups[root]} for root in roots}
     for m in members:
         text = texts.get(m)
-        if text is None or not roots:
+        lacking = [k for k, root in enumerate(roots) if m not in holders[root]]
+        if text is None or not lacking:
             continue
         own = [p for p, flag in zip(text.paragraphs, text.template, strict=True) if not flag]
-        reused = align(variants, own).origin_reused
-        for root, share in zip(roots, reused, strict=True):
+        reused = align([variants[k] for k in lacking], own).origin_reused
+        for k, share in zip(lacking, reused, strict=True):
             if share >= HOLDS:
-                holders[root].add(m)
+                holders[roots[k]].add(m)
     total = sum(weight.values())
     coverage = {
         m: (sum(w for root, w in weight.items() if m in holders[root]) / total if total else 0.0)
@@ -644,7 +653,7 @@ def _resolve_read_more(
 class _Loaded:
     """What the members' stories are computed from, loaded once per update."""
 
-    graph: _Graph
+    edges_of: dict[int, list[tuple[int, int, int, int, float, int, int]]]  # by article_a
     infos: dict[int, _ArticleInfo]
     texts: dict[int, MemberText]
     extra: dict[int, list[str]]  # boilerplate paragraphs, for credit lines
@@ -657,7 +666,7 @@ def _write_story(
 ) -> int:
     infos, texts = data.infos, data.texts
     member_set = set(members)
-    pairs = _story_links(data.graph, member_set, texts)
+    pairs = _story_links(data.edges_of, member_set, texts)
     pairs += _quote_pairs(session, member_set, texts)
     coverage, shared = _coverage(members, texts, pairs)
     facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared)
