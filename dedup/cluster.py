@@ -15,6 +15,12 @@ boilerplate between two articles is enough to glue two stories together. So:
    ``v`` and that part carries ``joint_share`` of the smaller article's text. A single article
    hanging off a story (a copy that kept one paragraph) stays: the weak-joint test applies to
    joints between groups, which is where chaining happens. The cut repeats until stable.
+4. a *roundup* (a digest that reprints several unrelated briefs) joins stories through text
+   it holds side by side: at an articulation article ``v`` whose parts each reach different
+   paragraphs of ``v`` (three or more parts, or parts reprinted nearly whole in ``v``), parts
+   are grouped by shared vocabulary, and each group that shares little with the others
+   becomes a story of its own with ``v`` in each. So an article may belong to more than one
+   story; copies of one story that kept different paragraphs share its topic and stay one.
 
 Stable ids (:func:`assign_ids`): each new group keeps the id of the previous story it
 overlaps most (largest overlaps first, one id per group); a previous story whose articles went
@@ -39,6 +45,8 @@ class Edge:
     a: int
     b: int
     shared_words: float
+    a_paragraphs: frozenset[int] = frozenset()  # a's paragraphs holding the shared text
+    b_paragraphs: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class ClusterParams:
     min_share: float = 0.03
     joint_share: float = 0.12
     max_rounds: int = 10
+    roundup_contained: float = 0.5  # share of a part's article found in the hub
+    roundup_topic: float = 0.3  # vocabulary overlap under which parts are unrelated
 
 
 def _share(edge: Edge, words: Mapping[int, int]) -> float:
@@ -152,15 +162,94 @@ def _weak_joints(
     return drop
 
 
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def _split_roundups(
+    groups: list[frozenset[int]], words: Mapping[int, int], kept: Mapping[frozenset[int], Edge],
+    vocab: Mapping[int, frozenset[str]], params: ClusterParams,
+) -> list[frozenset[int]]:
+    """Groups with every roundup hub's parts made stories of their own (hub in each)."""
+    done: list[frozenset[int]] = []
+    todo = list(groups)
+    while todo:
+        group = todo.pop()
+        parts = _roundup_parts(group, words, kept, vocab, params) if len(group) >= 3 else None
+        if parts is None:
+            done.append(group)
+        else:
+            todo.extend(parts)
+    return sorted(set(done), key=lambda g: (min(g), sorted(g)))
+
+
+def _roundup_parts(
+    group: frozenset[int], words: Mapping[int, int], kept: Mapping[frozenset[int], Edge],
+    vocab: Mapping[int, frozenset[str]], params: ClusterParams,
+) -> list[frozenset[int]] | None:
+    nodes = sorted(group)
+    adj: dict[int, set[int]] = {n: set() for n in nodes}
+    for key in kept:
+        a, b = _pair(key)
+        if a in group and b in group:
+            adj[a].add(b)
+            adj[b].add(a)
+    for hub in _articulation_points(adj, nodes):
+        parts = _parts_without(adj, nodes, hub)
+        reached: list[set[int]] = []
+        contained = True
+        for part in parts:
+            paragraphs: set[int] = set()
+            best = 0.0
+            for u in adj[hub] & part:
+                edge = kept[frozenset((hub, u))]
+                paragraphs |= edge.a_paragraphs if edge.a == hub else edge.b_paragraphs
+                best = max(best, edge.shared_words / max(1, words.get(u, 0)))
+            reached.append(paragraphs)
+            contained = contained and best >= params.roundup_contained
+        disjoint = all(reached) and sum(map(len, reached)) == len(set().union(*reached))
+        # Two parts could be a copy and one that kept a single paragraph of the same text;
+        # three or more side by side, or parts reprinted whole, make a digest.
+        if not disjoint or not (contained or len(parts) >= 3):
+            continue
+        topics = _topic_groups(parts, vocab, params.roundup_topic)
+        if len(topics) >= 2:
+            return [frozenset(topic | {hub}) for topic in topics]
+    return None
+
+
+def _topic_groups(
+    parts: list[set[int]], vocab: Mapping[int, frozenset[str]], threshold: float
+) -> list[set[int]]:
+    """Parts joined when their vocabularies overlap: briefs on one topic stay one story."""
+    texts = [frozenset().union(*(vocab.get(u, frozenset()) for u in part)) for part in parts]
+    if not all(texts):
+        return [set().union(*parts)]
+    label = list(range(len(parts)))
+    for i in range(len(parts)):
+        for j in range(i + 1, len(parts)):
+            if _overlap(texts[i], texts[j]) >= threshold:
+                old, new = label[j], label[i]
+                label = [new if x == old else x for x in label]
+    groups: dict[int, set[int]] = {}
+    for part, lab in zip(parts, label, strict=True):
+        groups.setdefault(lab, set()).update(part)
+    return list(groups.values())
+
+
 def cluster_articles(
-    words: Mapping[int, int], edges: Iterable[Edge], params: ClusterParams | None = None
+    words: Mapping[int, int], edges: Iterable[Edge], params: ClusterParams | None = None,
+    vocab: Mapping[int, frozenset[str]] | None = None,
 ) -> list[frozenset[int]]:
     """Stories (two or more articles each) from article sizes and reused-text links.
 
-    Returned sorted by smallest article id, so the output is deterministic.
+    ``vocab`` (each article's content words) lets roundups be told from stories; without it
+    no roundup is split. Returned sorted by smallest article id, so the output is
+    deterministic.
     """
     params = params or ClusterParams()
     strength: dict[frozenset[int], float] = {}
+    kept: dict[frozenset[int], Edge] = {}
     for edge in edges:
         if edge.a == edge.b:
             continue
@@ -168,7 +257,9 @@ def cluster_articles(
         if edge.shared_words < params.min_shared_words or share < params.min_share:
             continue
         key = frozenset((edge.a, edge.b))
-        strength[key] = max(strength.get(key, 0.0), share)
+        if share > strength.get(key, -1.0):
+            strength[key] = share
+            kept[key] = edge
     nodes = sorted({n for key in strength for n in key})
     if not nodes:
         return []
@@ -200,6 +291,8 @@ def cluster_articles(
             linked = sorted({n for key in live for n in key})
             pending = _components(linked, (_pair(k) for k in live)) if linked else []
         result.extend(frozenset(g) for g in pending if len(g) >= 2)
+    if vocab is not None:
+        return _split_roundups(result, words, kept, vocab, params)
     return sorted(result, key=min)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from dedup import cluster
-from dedup.align import align
+from dedup.align import align, words
 from dedup.credits import Credit, display_name, find_credits, publisher_key
 from dedup.ledger import (
     MemberLedger,
@@ -248,9 +248,12 @@ def _recompute(
     memberships = _active_memberships(session)
     scope, previous = _scope(dirty, thin, graph, memberships)
     summary.scope_articles = len(scope)
-    words = _article_words(session, scope)
+    sizes = _article_words(session, scope)
     template = _boilerplate(session, graph, scope)
-    clusters = cluster.cluster_articles(words, _edges(graph, scope, template))
+    edges = _edges(graph, scope, template)
+    linked = {n for e in edges for n in (e.a, e.b)}
+    clusters = cluster.cluster_articles(sizes, edges,
+                                        vocab=_vocabulary(session, linked, template))
     plan = cluster.assign_ids(previous, clusters)
 
     # Stories that end first: their members and ledgers go, the row stays for the record.
@@ -262,7 +265,7 @@ def _recompute(
 
     member_ids = sorted({a for c in clusters for a in c})
     infos = _article_infos(session, member_ids)
-    for article_id, count in words.items():
+    for article_id, count in sizes.items():
         if article_id in infos:
             infos[article_id].words = count
     data = _Loaded(
@@ -462,8 +465,25 @@ def _edges(graph: _Graph, scope: set[int], template: set[int]) -> list[cluster.E
     for key in side_a:
         total_a = sum(min(v, caps[p]) for p, v in side_a[key].items())
         total_b = sum(min(v, caps[p]) for p, v in side_b[key].items())
-        edges.append(cluster.Edge(key[0], key[1], min(total_a, total_b)))
+        edges.append(cluster.Edge(key[0], key[1], min(total_a, total_b),
+                                  frozenset(side_a[key]), frozenset(side_b[key])))
     return edges
+
+
+def _vocabulary(session: Session, articles: Iterable[int], template: set[int]
+                ) -> dict[int, frozenset[str]]:
+    """Content words (five letters or more) of each article's story text, for topic checks."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for chunk in _chunks(sorted(articles)):
+        rows = session.execute(
+            select(Paragraph.article_id, Paragraph.id, Paragraph.text)
+            .join(Article, Article.current_version_id == Paragraph.version_id)
+            .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
+        )
+        for aid, pid, text in rows:
+            if pid not in template:
+                out[aid].update(w for w in words(text) if len(w) >= 5 and w.isalpha())
+    return {aid: frozenset(v) for aid, v in out.items()}
 
 
 def _article_infos(session: Session, ids: Sequence[int]) -> dict[int, _ArticleInfo]:

@@ -187,3 +187,22 @@ def test_the_copy_credited_external_origin_is_named(store: Store) -> None:
             select(LedgerEntry.origin_text).where(LedgerEntry.op != "added")
         ).scalars())
         assert set(texts) == set(shared[:2])  # what both copies share stands in for it
+
+
+def topical(topic: str, seed: int, length: int = 40) -> str:
+    """A paragraph whose content words belong to ``topic`` alone."""
+    rng = random.Random(f"{topic}-{seed}")
+    letters = "abcdefghij"
+    words = [topic + rng.choice(letters) + rng.choice(letters) for _ in range(length)]
+    return " ".join(" ".join(words[i : i + 10]).capitalize() + "." for i in range(0, length, 10))
+
+
+def test_a_digest_of_unrelated_briefs_joins_each_brief_story(store: Store) -> None:
+    briefs = {t: [topical(t, 1), topical(t, 2)] for t in ("wheat", "bonds", "pilots")}
+    records = [record("wire", f"brief-{t}", paras) for t, paras in briefs.items()]
+    records.append(record("digest", "digest", [paras[0] for paras in briefs.values()]))
+    run(store, records)
+    stories = members(store)
+    assert sorted(map(sorted, stories.values())) == [
+        ["brief-bonds", "digest"], ["brief-pilots", "digest"], ["brief-wheat", "digest"],
+    ]
