@@ -268,7 +268,7 @@ def _record(source: str, display: str, domain: str, key: str, title: str,
     )
 
 
-def plan_run(stories: int, unrelated: int, seed: int) -> Plan:
+def plan_run(stories: int, unrelated: int, seed: int, dateline: bool = True) -> Plan:
     rng = random.Random(seed)
     corpus = _reuters()
     origins, others, pool = _select(corpus, stories, unrelated, rng)
@@ -277,7 +277,8 @@ def plan_run(stories: int, unrelated: int, seed: int) -> Plan:
     base = datetime(2024, 3, 4, 6, tzinfo=UTC)
     cities = ("NEW YORK", "LONDON", "TOKYO", "CHICAGO", "WASHINGTON", "FRANKFURT", "SYDNEY")
     for n, (title, body) in enumerate(origins):
-        origin = [f"{rng.choice(cities)} (Reuters) - {body[0]}", *body[1:]]
+        city = rng.choice(cities)
+        origin = [f"{city} (Reuters) - {body[0]}" if dateline else body[0], *body[1:]]
         published = base + timedelta(minutes=37 * n)
         stored = rng.random() >= 0.2
         key = f"reuters:{n}"
@@ -451,8 +452,10 @@ def main() -> None:
     parser.add_argument("--unrelated", type=int, default=150)
     parser.add_argument("--seed", type=int, default=20240304)
     parser.add_argument("--mode", choices=("both", "polled", "archive"), default="both")
+    parser.add_argument("--no-dateline", action="store_true",
+                        help="origins without their '(Reuters) -' dateline: a harder case")
     args = parser.parse_args()
-    plan = plan_run(args.stories, args.unrelated, args.seed)
+    plan = plan_run(args.stories, args.unrelated, args.seed, dateline=not args.no_dateline)
     print(f"bench_syndication: {len(plan.records)} articles from Reuters-21578, "
           f"{args.stories} stories, {len(plan.truths)} copies, seed {args.seed}")
     modes = ("polled", "archive") if args.mode == "both" else (args.mode,)

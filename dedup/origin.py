@@ -97,9 +97,16 @@ class _Candidate:
         return sum(self.support.values())
 
 
-def _claims(member: MemberFacts) -> dict[str | None, tuple[float, Credit]]:
-    """The member's strongest credit per publisher key, after the shared-text rule."""
-    best: dict[str | None, tuple[float, Credit]] = {}
+Claim = tuple[float, Credit, bool]  # strength, the credit, found in shared text
+
+
+def _claims(member: MemberFacts) -> dict[str | None, Claim]:
+    """The member's strongest credit per publisher key, after the shared-text rule.
+
+    A credit in the member's own words wins over one in text it shares with the others: the
+    copier wrote the first, while the second was copied along and witnesses nothing new.
+    """
+    best: dict[str | None, Claim] = {}
     for use in member.credits:
         credit = use.credit
         if use.shared and not credit.self_reference:
@@ -107,8 +114,10 @@ def _claims(member: MemberFacts) -> dict[str | None, tuple[float, Credit]]:
         strength = credit.strength
         if credit.pattern == "told" and not use.shared:
             strength = 0.5  # the copier interviewed them, or retold who was interviewed
-        if credit.key not in best or strength > best[credit.key][0]:
-            best[credit.key] = (strength, credit)
+        rank = (not use.shared, strength)
+        held = best.get(credit.key)
+        if held is None or rank > (not held[2], held[0]):
+            best[credit.key] = (strength, credit, use.shared)
     return best
 
 
@@ -122,7 +131,7 @@ def _lines_naming(member: MemberFacts, keys: frozenset[str]) -> list[str]:
     return lines
 
 
-def _declares_copy(member: MemberFacts, claims: dict[str | None, tuple[float, Credit]]) -> float:
+def _declares_copy(member: MemberFacts, claims: dict[str | None, Claim]) -> float:
     """How strongly the member's own credits say it copied another publisher, in [0, 1].
 
     A member that names its own publisher in a dateline or copyright line wrote the text:
@@ -130,15 +139,17 @@ def _declares_copy(member: MemberFacts, claims: dict[str | None, tuple[float, Cr
     """
     signed = any(
         key in member.source_keys and credit.pattern in ("dateline", "copyright")
-        for key, (_, credit) in claims.items()
+        for key, (_, credit, _) in claims.items()
     )
     worst = 0.0
-    for key, (strength, credit) in claims.items():
+    for key, (strength, credit, shared) in claims.items():
         if key is None or key in member.source_keys:
             continue
         if credit.pattern == "told" and signed:
             continue
-        if credit.pattern in _SYNDICATION or credit.self_reference:
+        if shared:
+            worst = max(worst, 0.5 * strength)  # every member carries it alike
+        elif credit.pattern in _SYNDICATION or credit.self_reference:
             worst = max(worst, strength)
         else:
             worst = max(worst, 0.3 * strength)
@@ -186,7 +197,7 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
     )
     for key in external_keys:
         variants = [
-            credit.publisher or "" for c in claims.values() for k, (_, credit) in c.items()
+            credit.publisher or "" for c in claims.values() for k, (_, credit, _) in c.items()
             if k == key
         ]
         name = display_name(key, variants)
@@ -196,11 +207,11 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
     credit_lines: dict[str, list[str]] = {}
     for cand in candidates:
         votes = 0.0
-        voters = 0
+        copied_along = 0.0  # a credit copied with the shared text is one witness, however many
         for m in members:
             hit = max(
                 (claims[m.article_id][k] for k in cand.keys if k in claims[m.article_id]),
-                key=lambda sc: sc[0],
+                key=lambda sc: (not sc[2], sc[0]),
                 default=None,
             )
             if hit is None:
@@ -210,12 +221,15 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
                 continue
             if cand.member is not None and cand.keys & m.source_keys:
                 continue  # a sibling of the same publisher crediting it says nothing new
-            votes += hit[0]
-            voters += 1
+            if hit[2]:
+                copied_along = max(copied_along, hit[0])
+            else:
+                votes += hit[0]
             credit_lines.setdefault(cand.label, []).append(
                 f"article {m.article_id} ({m.source}): "
                 + " / ".join(f"“{line}”" for line in _lines_naming(m, cand.keys)[:3])
             )
+        votes += copied_along
         others = n - 1 if cand.member is not None else n
         cand.support["credit"] = W_CREDIT * min(1.0, votes / max(1, others))
         if cand.member is not None:

@@ -111,3 +111,20 @@ def test_conflicting_evidence_lowers_confidence_and_is_reported() -> None:
 def test_a_story_has_members() -> None:
     with pytest.raises(ValueError):
         decide_origin([])
+
+
+def test_a_credit_copied_along_with_the_text_is_one_witness() -> None:
+    quoted = ('"Policy is adequate," Baker said in an interview with The New York Times.',)
+    decision = decide_origin([
+        _member(1, "Reuters", 1.0, shared=quoted),
+        _member(2, "Copier", 1.0, shared=quoted),
+        _member(3, "Copier Two", 1.0, shared=quoted),
+    ])
+    # three copies of one sentence are not three witnesses for The New York Times
+    assert decision.external is False or decision.confidence < 0.6
+    own = decide_origin([
+        _member(1, "Copier Three", 1.0, own=("The New York Times reports:",), shared=quoted),
+        _member(2, "Copier", 1.0, own=("(via The New York Times)",), shared=quoted),
+        _member(3, "Copier Two", 1.0, own=("According to The New York Times, it is so.",)),
+    ])
+    assert own.external and own.name == "The New York Times" and own.confidence > 0.8
