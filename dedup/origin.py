@@ -205,6 +205,7 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
 
     # Credits.
     credit_lines: dict[str, list[str]] = {}
+    own_voters: dict[str, int] = {}
     for cand in candidates:
         votes = 0.0
         copied_along = 0.0  # a credit copied with the shared text is one witness, however many
@@ -225,6 +226,7 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
                 copied_along = max(copied_along, hit[0])
             else:
                 votes += hit[0]
+                own_voters[cand.label] = own_voters.get(cand.label, 0) + 1
             credit_lines.setdefault(cand.label, []).append(
                 f"article {m.article_id} ({m.source}): "
                 + " / ".join(f"“{line}”" for line in _lines_naming(m, cand.keys)[:3])
@@ -295,10 +297,15 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
 
     # Evidence, in the order a reader weighs it.
     voters_top = credit_lines.get(top.label, [])
+    own_top = own_voters.get(top.label, 0)
     if voters_top:
         whom = "copies" if top.member is None else "other members"
         others = n if top.member is None else n - 1
-        evidence.append(f"credit: {len(voters_top)} of {others} {whom} credit {top.name}")
+        copied = len(voters_top) - own_top
+        evidence.append(
+            f"credit: {own_top} of {others} {whom} credit {top.name} in their own words"
+            + (f", {copied} more in the text they share" if copied else "")
+        )
         evidence.extend(f"credit line: {line}" for line in voters_top[:6])
     for cand in ranked[1:]:
         if cand.label in credit_lines and cand.member is None:
@@ -350,6 +357,12 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
         conflicts += 1
         evidence.append(f"conflict: {kind} favours {rival.label} ({rival.name})")
     confidence *= 0.8**conflicts
+    if top.member is None and not own_top:
+        confidence = min(confidence, 0.5)
+        evidence.append(
+            f"weak: only a line inside the shared text names {top.name}; it may cite that "
+            "publisher rather than copy it"
+        )
     if top.score <= 0:
         confidence = min(confidence, 0.5)
         evidence.append("weak: no evidence favours any member; decided by tie-break")
