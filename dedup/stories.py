@@ -57,6 +57,7 @@ _CHUNK = 900
 BOILERPLATE_MAX_WORDS = 40  # longer text shared across sites is no footer or credit line
 PROMOTE_MIN_WORDS = 12  # shorter shared lines stay boilerplate (a stock "via Reuters")
 HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
+DETACHED_FACTOR = 0.8  # confidence kept when some member shares nothing with the origin
 
 
 @dataclass
@@ -699,6 +700,18 @@ def _write_story(
         origin = reconstruct_origin(member_texts, pairs)
     credit_lines = _credit_lines(decision, facts)
     ledgers = build_ledgers(origin, member_texts, credit_lines)
+    confidence, evidence = decision.confidence, list(decision.evidence)
+    detached = [
+        led.article_id for led in ledgers if led.role == "copy" and not led.shared_paragraphs
+    ]
+    if detached:
+        # Linked to the story only through other members: a thread of reports reusing each
+        # other's background, which one origin explains less well.
+        confidence = round(confidence * DETACHED_FACTOR, 3)
+        evidence.append(
+            "chain: article(s) " + ", ".join(map(str, detached)) + " share no paragraph with "
+            "the origin; they are linked to the story through other members"
+        )
 
     story = session.get(Story, lineage.story_id) if lineage.story_id is not None else None
     if story is None:
@@ -709,8 +722,8 @@ def _write_story(
     story.origin_article_id = decision.article_id
     story.origin_name = decision.name
     story.origin_external = decision.external
-    story.confidence = decision.confidence
-    story.evidence = list(decision.evidence)
+    story.confidence = confidence
+    story.evidence = evidence
     story.first_seen = min(infos[m].first_seen for m in members)
     story.updated_at = now
     session.flush()

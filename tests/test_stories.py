@@ -206,3 +206,22 @@ def test_a_digest_of_unrelated_briefs_joins_each_brief_story(store: Store) -> No
     assert sorted(map(sorted, stories.values())) == [
         ["brief-bonds", "digest"], ["brief-pilots", "digest"], ["brief-wheat", "digest"],
     ]
+
+
+def test_a_member_linked_only_through_another_is_reported_as_a_chain(store: Store) -> None:
+    background = paragraph(4242)
+    run(store, [
+        record("wire", "w", ORIGIN_A, published=T0),
+        record("paper", "p", [*ORIGIN_A[:3], background], published=T0 + timedelta(hours=2)),
+        record("blog", "b", [paragraph(31), background, paragraph(32)],
+               published=T0 + timedelta(hours=5)),
+    ])
+    with store.session() as session:
+        story = session.get(Story, 1)
+        assert story is not None and story.origin_name == "wire"
+        assert any(e.startswith("chain:") for e in story.evidence)
+        shared = dict(session.execute(
+            select(Article.key, StoryMember.shared_paragraphs)
+            .join(Article, Article.id == StoryMember.article_id)
+        ).all())
+        assert shared["b"] == 0 and shared["p"] == 3
