@@ -121,6 +121,13 @@ def _claims(member: MemberFacts) -> dict[str | None, Claim]:
     return best
 
 
+def _credits_in_own_words(claims: dict[str | None, Claim], keys: frozenset[str]) -> bool:
+    return any(
+        key in keys and not shared and (credit.pattern in _SYNDICATION or credit.self_reference)
+        for key, (_, credit, shared) in claims.items()
+    )
+
+
 def _lines_naming(member: MemberFacts, keys: frozenset[str]) -> list[str]:
     """The member's distinct credit lines naming ``keys``, after the shared-text rule."""
     lines: list[str] = []
@@ -244,8 +251,12 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
     # When every member holds it all (two copies of one text), holding says nothing.
     full_share = sum(1 for c in covs if c >= FULL_HOLDER) / n
     for cand in candidates:
+        # A member that credits the candidate in its own words is its copy: whatever more it
+        # holds is its own addition (which others may have copied from it), no rival claim.
+        rivals = [m for m in members if m is not cand.member
+                  and not _credits_in_own_words(claims[m.article_id], cand.keys)]
         if cand.member is not None:
-            rest = max((m.coverage for m in members if m is not cand.member), default=0.0)
+            rest = max((m.coverage for m in rivals), default=0.0)
             lead = (cand.member.coverage - rest) / CONTAIN_LEAD
             cand.support["containment"] = W_CONTAIN * max(-1.0, min(1.0, lead))
         else:
@@ -253,7 +264,8 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
             # as far as the members credit this publisher. A member holding it all says "no
             # one outside", unless many members credit the outsider anyway.
             credited = cand.support["credit"] / W_CREDIT
-            gap = max(-1.0, min(1.0, (FULL_HOLDER - best_cov) / (1.0 - FULL_HOLDER)))
+            held = max((m.coverage for m in rivals), default=0.0)
+            gap = max(-1.0, min(1.0, (FULL_HOLDER - held) / (1.0 - FULL_HOLDER)))
             scale = credited if gap > 0 else (1.0 - credited) * (1.0 - full_share)
             cand.support["containment"] = W_CONTAIN * gap * scale
 

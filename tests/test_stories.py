@@ -212,7 +212,8 @@ def test_a_member_linked_only_through_another_is_reported_as_a_chain(store: Stor
     background = paragraph(4242)
     run(store, [
         record("wire", "w", ORIGIN_A, published=T0),
-        record("paper", "p", [*ORIGIN_A[:3], background], published=T0 + timedelta(hours=2)),
+        record("paper", "p", [*ORIGIN_A[:3], background, "(via Wire)"],
+               published=T0 + timedelta(hours=2)),
         record("blog", "b", [paragraph(31), background, paragraph(32)],
                published=T0 + timedelta(hours=5)),
     ])
