@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -190,7 +191,8 @@ def _index_batch(
 
     sets = ShingleSets(settings, hasher)
     sets.add([paras[x] for x in {x for pair in pairs for x in pair}])
-    links = verify(pairs, paras, sets)
+    new_articles = {p.article_id for p in batch}
+    links = verify(pairs, paras, sets, _site_counts(session, pairs, paras, new_articles))
     _store_links(session, links)
     for link in links:
         summary.passages[link.kind] += 1
@@ -213,6 +215,42 @@ def _mark_indexed(session: Session, ids: list[int]) -> None:
         text("UPDATE paragraphs SET indexed = :yes WHERE id = :id"),
         [{"id": i, "yes": True} for i in ids],
     )
+
+
+def _site_counts(
+    session: Session, pairs: set[tuple[int, int]], paras: dict[int, Para], new_articles: set[int]
+) -> dict[tuple[str, int], int]:
+    """Stored articles of a source that carry a text two of its articles share, beyond those
+    the batch's pairs already name (so nothing is counted twice)."""
+    named: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for x, y in pairs:
+        a, b = paras[x], paras[y]
+        if a.source_id == b.source_id:
+            for p in (a, b):
+                if p.article_id not in new_articles:
+                    named[(p.norm_hash, p.source_id)].add(p.article_id)
+            named.setdefault((a.norm_hash, a.source_id), set())
+    wanted = set(named)
+    counts: dict[tuple[str, int], int] = {}
+    hashes = sorted({h for h, _ in wanted})
+    for start in range(0, len(hashes), _ID_CHUNK):
+        chunk = hashes[start : start + _ID_CHUNK]
+        marks = ",".join(f":h{i}" for i in range(len(chunk)))
+        rows = session.execute(
+            text(
+                "SELECT p.norm_hash, a.source_id, count(DISTINCT p.article_id) "
+                "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
+                f"WHERE p.norm_hash IN ({marks}) AND p.indexed = :yes "
+                "GROUP BY p.norm_hash, a.source_id"
+            ),
+            {**{f"h{i}": h for i, h in enumerate(chunk)}, "yes": True},
+        )
+        for norm_hash, source_id, count in rows:
+            if (norm_hash, source_id) in wanted:
+                unnamed = int(count) - len(named[(norm_hash, source_id)])
+                if unnamed > 0:
+                    counts[(norm_hash, source_id)] = unnamed
+    return counts
 
 
 def _load_paragraphs(session: Session, ids: set[int]) -> dict[int, Para]:

@@ -34,10 +34,12 @@ MIN_CONTAINMENT = 0.5
 MIN_SHARED = 10
 # Share of the common shingles that must lie inside quotation marks for a quote link.
 QUOTE_SHARE = 0.7
-# A paragraph met in this many articles, shared by articles that share nothing else, is a
-# template when it is short; a site's own repeated text is a template from this many.
+# A short paragraph met in this many articles of several sites, shared by articles that share
+# nothing else, is a template (a syndicated lead is longer, and its copies share more); a
+# site's own repeated text is a template from this many of its articles.
 TEMPLATE_MIN_ARTICLES = 5
-TEMPLATE_MAX_WORDS = 40
+TEMPLATE_MIN_SITES = 3
+TEMPLATE_MAX_WORDS = 25
 SITE_TEMPLATE_MIN_ARTICLES = 3
 # Wire formulas ("Shr 12 cts vs 10 cts", "The Fed arranged 1.5 billion dlrs of ...") share
 # their wording and differ in their figures: below this similarity, mostly different figures
@@ -51,6 +53,9 @@ _APPEAL = re.compile(
     r"privacy policy|cookies?\b|support (?:our|us)|donate",
     re.IGNORECASE,
 )
+
+
+SiteCounts = dict[tuple[str, int], int]
 
 
 @dataclass(frozen=True)
@@ -130,9 +135,17 @@ def accepted(similarity: float, containment: float, shared: int) -> bool:
 
 
 def verify(
-    pairs: Iterable[tuple[int, int]], paras: dict[int, Para], sets: ShingleSets
+    pairs: Iterable[tuple[int, int]],
+    paras: dict[int, Para],
+    sets: ShingleSets,
+    site_counts: SiteCounts | None = None,
 ) -> list[Link]:
-    """Measure candidate pairs and keep the real links, each with its kind."""
+    """Measure candidate pairs and keep the real links, each with its kind.
+
+    ``site_counts`` gives, for a paragraph text (hash) and a source, how many of that source's
+    stored articles carry it, so a footer is a template from its third article on even when
+    the earlier ones were indexed in other runs.
+    """
     measured: list[tuple[Para, Para, float, float, int]] = []
     for x, y in pairs:
         a, b = paras[min(x, y)], paras[max(x, y)]
@@ -141,30 +154,47 @@ def verify(
         sim, cont, shared = measure(sets.get(a.id), sets.get(b.id))
         if accepted(sim, cont, shared):
             measured.append((a, b, sim, cont, shared))
-    return classify(measured, sets)
+    return classify(measured, sets, site_counts or {})
 
 
 def classify(
-    measured: Sequence[tuple[Para, Para, float, float, int]], sets: ShingleSets
+    measured: Sequence[tuple[Para, Para, float, float, int]],
+    sets: ShingleSets,
+    site_counts: SiteCounts | None = None,
 ) -> list[Link]:
     """Give each verified pair its kind, looking at the whole batch for template evidence."""
     # How many articles each paragraph (by exact text) was found in, and how many paragraphs
     # each article pair shares: a paragraph shared by many articles that share nothing else
     # is boilerplate, not syndication.
     articles_by_text: dict[str, set[int]] = defaultdict(set)
+    sources_by_text: dict[str, set[int]] = defaultdict(set)
     site_articles_by_text: dict[tuple[str, int], set[int]] = defaultdict(set)
     pair_shared: dict[tuple[int, int], int] = defaultdict(int)
     for a, b, *_ in measured:
         for p, q in ((a, b), (b, a)):
             articles_by_text[p.norm_hash].update((p.article_id, q.article_id))
+            sources_by_text[p.norm_hash].update((p.source_id, q.source_id))
             if p.source_id == q.source_id:
                 site_articles_by_text[(p.norm_hash, p.source_id)].update(
                     (p.article_id, q.article_id)
                 )
         pair_shared[(a.article_id, b.article_id)] += 1
+    for (norm_hash, source_id), count in (site_counts or {}).items():
+        seen = site_articles_by_text[(norm_hash, source_id)]
+        # Stand-ins for stored articles not met in this batch (negative, never real ids).
+        seen.update(range(-count, 0))
     links = []
     for a, b, sim, cont, shared in measured:
-        kind = _kind(a, b, sim, shared, sets, articles_by_text, site_articles_by_text, pair_shared)
+        kind = _kind(
+            a,
+            b,
+            sim,
+            shared,
+            sets,
+            (articles_by_text, sources_by_text),
+            site_articles_by_text,
+            pair_shared,
+        )
         links.append(
             Link(
                 a.id, b.id, a.article_id, b.article_id, round(sim, 4), round(cont, 4), shared, kind
@@ -174,9 +204,13 @@ def classify(
 
 
 def _different_figures(a: str, b: str) -> bool:
-    """Both texts state figures, and mostly different ones: a formula filled in twice."""
+    """Both texts state figures, and mostly different ones: a formula filled in twice.
+
+    A copy that keeps the figures and adds a sentence with more of its own is not a formula:
+    one side's figures all standing in the other means the same facts.
+    """
     figures_a, figures_b = set(_FIGURE.findall(a)), set(_FIGURE.findall(b))
-    if not figures_a or not figures_b:
+    if not figures_a or not figures_b or figures_a <= figures_b or figures_b <= figures_a:
         return False
     return len(figures_a & figures_b) < 0.5 * len(figures_a | figures_b)
 
@@ -187,7 +221,7 @@ def _kind(
     similarity: float,
     shared: int,
     sets: ShingleSets,
-    articles_by_text: dict[str, set[int]],
+    by_text: tuple[dict[str, set[int]], dict[str, set[int]]],
     site_articles_by_text: dict[tuple[str, int], set[int]],
     pair_shared: dict[tuple[int, int], int],
 ) -> str:
@@ -198,9 +232,11 @@ def _kind(
         seen = site_articles_by_text.get((a.norm_hash, a.source_id), set())
         if len(seen) >= SITE_TEMPLATE_MIN_ARTICLES:
             return "template"
+    articles_by_text, sources_by_text = by_text
     if only_link and len(a.norm.split()) <= TEMPLATE_MAX_WORDS:
         seen = articles_by_text.get(a.norm_hash, set()) | articles_by_text.get(b.norm_hash, set())
-        if len(seen) >= TEMPLATE_MIN_ARTICLES:
+        sites = sources_by_text.get(a.norm_hash, set()) | sources_by_text.get(b.norm_hash, set())
+        if len(seen) >= TEMPLATE_MIN_ARTICLES and len(sites) >= TEMPLATE_MIN_SITES:
             return "template"
     if similarity < FORMULA_MAX_SIMILARITY and _different_figures(a.text, b.text):
         return "template"

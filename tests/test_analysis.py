@@ -183,3 +183,23 @@ def test_identical_reuters_bodies_are_all_linked(store: Store) -> None:
                     seen.add(other)
                     todo.append(other)
         assert seen == members, f"identical bodies not all linked: {sorted(ids)}"
+
+
+def test_a_site_footer_met_across_runs_is_a_template(store: Store) -> None:
+    footer = "Example Daily has been reporting from the field since the year of its founding."
+    leads = [
+        "The harbour authority approved a new ferry terminal after years of delay and protest.",
+        "A local baker won the national bread prize with a sourdough recipe from her grandmother.",
+        "Heavy rain closed three mountain roads overnight and stranded hikers near the pass.",
+        "The city council voted to extend library opening hours on weekends through the summer.",
+    ]
+    stories = [f"{lead}\n\n{footer}" for lead in leads]
+    for i, story in enumerate(stories):
+        with store.session() as session:
+            save_articles(session, [_record(f"s{i}", "example-daily", story)])
+        analysis.index_new_paragraphs(store, NullProgress())
+    kinds = [row[0] for row in _links(store)]
+    # The second article's footer meets only one other: not yet a template; from the third on
+    # the stored articles count too.
+    assert len(kinds) == 6
+    assert kinds.count("template") == 5
