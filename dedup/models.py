@@ -390,7 +390,7 @@ class StoryEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
-    event: Mapped[str] = mapped_column(String(10), doc="created | grew | merged | split | gone")
+    event: Mapped[str] = mapped_column(String(10), doc="created | grew | shrank | merged | split | gone")
     other_story_id: Mapped[int | None] = mapped_column(
         Integer, doc="the other story of a merge or split"
     )
