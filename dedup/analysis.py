@@ -126,20 +126,18 @@ def reset_index(
 
 
 _PARA_COLUMNS = (
-    "SELECT p.id, p.article_id, a.source_id, p.text, p.norm_text, p.norm_hash "
+    "SELECT p.id, p.article_id, a.source_id, p.text, p.norm_text, p.norm_hash, p.position "
     "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
 )
 
 
 def _new_paragraphs(session: Session) -> list[Para]:
+    # Sorted here, not in SQL: an ORDER BY lets SQLite walk every paragraph in article order
+    # instead of reaching the few unindexed ones through their index.
     rows = session.execute(
-        text(
-            _PARA_COLUMNS + "WHERE p.indexed = :no AND p.kind = 'body' "
-            "ORDER BY p.article_id, p.position"
-        ),
-        {"no": False},
+        text(_PARA_COLUMNS + "WHERE p.indexed = :no AND p.kind = 'body'"), {"no": False}
     ).all()
-    return [Para(*row) for row in rows]
+    return [Para(*row[:6]) for row in sorted(rows, key=lambda r: (r[1], r[6]))]
 
 
 def _article_batches(paras: list[Para], size: int) -> Iterable[list[Para]]:
@@ -265,7 +263,7 @@ def _load_paragraphs(session: Session, ids: set[int]) -> dict[int, Para]:
             {f"p{i}": pid for i, pid in enumerate(chunk)},
         )
         for row in rows:
-            found[row[0]] = Para(*row)
+            found[row[0]] = Para(*row[:6])
     return found
 
 

@@ -148,6 +148,7 @@ class Article(Base):
     """A story as one publisher ran it, identified by canonical URL, feed GUID or import id."""
 
     __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_current_version", "current_version_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(Text, unique=True, doc="identity: canonical URL, GUID or id")
@@ -167,7 +168,7 @@ class Article(Base):
         UTCDateTime, default=utcnow, doc="when dedup last stored a version"
     )
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version")
+        ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version"),
     )
     origin_path: Mapped[str | None] = mapped_column(Text, doc="file it was imported from")
 
