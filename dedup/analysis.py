@@ -41,6 +41,8 @@ BATCH_PARAGRAPHS = 25_000
 # costs a few links per page, not ten thousand, while the copies stay connected.
 BUCKET_CAP = 50
 RECENT = 5
+# Stored candidates verified per new paragraph, most shared band keys first.
+CANDIDATES_PER_PARAGRAPH = 20
 _ID_CHUNK = 900
 
 
@@ -107,9 +109,13 @@ def open_band_index(store: Store, session: Session, index_id: str) -> index.Band
     path = sqlite_path(store.url)
     if path is not None:
         return index.SegmentBandIndex(
-            path.with_name(path.name + ".index"), index_id, BUCKET_CAP, RECENT
+            path.with_name(path.name + ".index"),
+            index_id,
+            BUCKET_CAP,
+            RECENT,
+            CANDIDATES_PER_PARAGRAPH,
         )
-    return index.SqlBandIndex(session, BUCKET_CAP, RECENT)
+    return index.SqlBandIndex(session, BUCKET_CAP, RECENT, CANDIDATES_PER_PARAGRAPH)
 
 
 def reset_index(
@@ -205,9 +211,7 @@ def _index_batch(
 def _mark_indexed(session: Session, ids: list[int]) -> None:
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(
-            "UPDATE paragraphs SET indexed = 1 WHERE id = ?", [(i,) for i in ids]
-        )
+        conn.exec_driver_sql("UPDATE paragraphs SET indexed = 1 WHERE id = ?", [(i,) for i in ids])
         return
     session.execute(
         text("UPDATE paragraphs SET indexed = :yes WHERE id = :id"),

@@ -12,7 +12,9 @@ Two backends give the same answers:
 
 Both cap what one bucket can cost: a bucket of up to ``cap`` paragraphs yields them all; a
 larger one (a common phrase, a footer on every page) yields only its ``recent`` newest
-members, so a repeated text stays connected while its cost stays flat.
+members, so a repeated text stays connected while its cost stays flat. And a new paragraph
+keeps at most ``per_paragraph`` stored candidates, those sharing the most keys with it: what
+a run verifies follows what is new, not how much similar text the store holds.
 
 A segment index and its database must belong together: the database's ``index_settings``
 holds an ``index_id`` that the segment manifest repeats; a mismatch (the database was
@@ -58,31 +60,55 @@ class BandIndex(Protocol):
 
 
 def _pair_up(
-    new_keys: np.ndarray, new_owners: np.ndarray, old_keys: np.ndarray, old_owners: np.ndarray
+    new_keys: np.ndarray,
+    new_owners: np.ndarray,
+    old_keys: np.ndarray,
+    old_owners: np.ndarray,
+    per_paragraph: int,
 ) -> set[tuple[int, int]]:
-    """All (old, new) paragraph pairs with equal keys, both sides given as flat arrays."""
-    pairs: set[tuple[int, int]] = set()
+    """(old, new) paragraph pairs with equal keys, at most ``per_paragraph`` per new paragraph.
+
+    A new paragraph keeps the stored paragraphs it shares the most keys with (the likeliest
+    near-duplicates), so its verification cost is bounded however much similar text is stored.
+    """
     if len(old_keys) == 0 or len(new_keys) == 0:
-        return pairs
+        return set()
     order = np.argsort(new_keys, kind="stable")
     nk, no = new_keys[order], new_owners[order]
     lo = np.searchsorted(nk, old_keys, "left")
     hi = np.searchsorted(nk, old_keys, "right")
-    for old, a, b in zip(old_owners.tolist(), lo.tolist(), hi.tolist(), strict=True):
-        for new in no[a:b].tolist():
-            if old != new:
-                pairs.add((old, new) if old < new else (new, old))
-    return pairs
+    lengths = hi - lo
+    new_side = no[_ranges(lo, lengths)]
+    old_side = np.repeat(old_owners, lengths)
+    keep = new_side != old_side
+    new_side, old_side = new_side[keep], old_side[keep]
+    if len(new_side) == 0:
+        return set()
+    pair_codes, counts = np.unique(new_side * (1 << 32) + old_side, return_counts=True)
+    new_ids, old_ids = pair_codes >> 32, pair_codes & 0xFFFFFFFF
+    # Most shared keys first within each new paragraph; then keep the first `per_paragraph`.
+    order = np.lexsort((-counts, new_ids))
+    new_ids, old_ids = new_ids[order], old_ids[order]
+    first = np.ones(len(new_ids), dtype=bool)
+    first[1:] = new_ids[1:] != new_ids[:-1]
+    starts = np.maximum.accumulate(np.where(first, np.arange(len(new_ids)), 0))
+    chosen = (np.arange(len(new_ids)) - starts) < per_paragraph
+    lows = np.minimum(new_ids[chosen], old_ids[chosen]).tolist()
+    highs = np.maximum(new_ids[chosen], old_ids[chosen]).tolist()
+    return set(zip(lows, highs, strict=True))
 
 
 class SegmentBandIndex:
     """Sorted, memory-mapped key segments beside an SQLite database."""
 
-    def __init__(self, directory: Path, index_id: str, cap: int, recent: int) -> None:
+    def __init__(
+        self, directory: Path, index_id: str, cap: int, recent: int, per_paragraph: int
+    ) -> None:
         self.directory = directory
         self.index_id = index_id
         self.cap = cap
         self.recent = recent
+        self.per_paragraph = per_paragraph
         self._segments = self._open()
 
     # -- manifest ---------------------------------------------------------------------------
@@ -154,7 +180,7 @@ class SegmentBandIndex:
         old_owners = np.concatenate(found_owners)
         # Over-cap buckets give at most `recent` members per segment: bounded, and the
         # newest copies of a repeated text are what links a new copy to the others.
-        return _pair_up(keys, owners, old_keys, old_owners)
+        return _pair_up(keys, owners, old_keys, old_owners, self.per_paragraph)
 
     def add(self, keys: np.ndarray, owners: np.ndarray) -> None:
         if len(keys) == 0:
@@ -210,10 +236,11 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 class SqlBandIndex:
     """Band keys in the ``band_keys`` table, for stores on a database server."""
 
-    def __init__(self, session: Session, cap: int, recent: int) -> None:
+    def __init__(self, session: Session, cap: int, recent: int, per_paragraph: int) -> None:
         self.session = session
         self.cap = cap
         self.recent = recent
+        self.per_paragraph = per_paragraph
 
     def candidates(self, keys: np.ndarray, owners: np.ndarray) -> set[tuple[int, int]]:
         conn = self.session.connection()
@@ -251,7 +278,7 @@ class SqlBandIndex:
             return set()
         old_owners = np.array([r[0] for r in rows], dtype=np.int64)
         old_keys = np.array([r[1] for r in rows], dtype=np.int64)
-        return _pair_up(keys, owners, old_keys, old_owners)
+        return _pair_up(keys, owners, old_keys, old_owners, self.per_paragraph)
 
     def add(self, keys: np.ndarray, owners: np.ndarray) -> None:
         if len(keys) == 0:

@@ -142,7 +142,9 @@ def test_sql_backend_finds_the_same_candidates_as_segments(store: Store, seeds_d
     with store.session() as session:
         index_id = index.check_settings(session, settings)
         segments = analysis.open_band_index(store, session, index_id)
-        table = index.SqlBandIndex(session, analysis.BUCKET_CAP, analysis.RECENT)
+        table = index.SqlBandIndex(
+            session, analysis.BUCKET_CAP, analysis.RECENT, analysis.CANDIDATES_PER_PARAGRAPH
+        )
         stored_ids = {
             pid for (pid,) in session.execute(text("SELECT id FROM paragraphs WHERE indexed = 1"))
         }
