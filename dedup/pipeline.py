@@ -97,6 +97,17 @@ def _run(store: Store, command: str) -> Iterator[RunRecord]:
             done.status, done.finished_at, done.figures = "ok", utcnow(), run.figures
 
 
+@contextmanager
+def _locked_run(settings: Settings, command: str) -> Iterator[tuple[Store, RunRecord]]:
+    """Open and migrate the store, take the writer lock and record the run around a command."""
+    store = open_store(settings.db_url)
+    try:
+        with run_lock(settings.db_url), _run(store, command) as run:
+            yield store, run
+    finally:
+        store.close()
+
+
 def import_paths(
     settings: Settings,
     paths: Sequence[Path],
@@ -106,38 +117,33 @@ def import_paths(
 ) -> ImportSummary:
     """Import archive files and folders, then (unless told not to) analyze what is new."""
     progress = progress or NullProgress()
-    store = open_store(settings.db_url)
-    try:
-        with run_lock(settings.db_url), _run(store, "import") as run:
-            figures = run.figures
-            summary = ImportSummary()
-            files = importer.collect_files(paths)
-            summary.files = len(files)
-            batch: list[ArticleRecord] = []
-            with progress.task("importing", total=len(files)) as task:
-                for item in importer.read_files(files, source=source, on_file_done=task.advance):
-                    if isinstance(item, importer.BadRecord):
-                        summary.bad.append(item)
-                        continue
-                    batch.append(item)
-                    if len(batch) >= IMPORT_BATCH:
-                        _store_batch(store, batch, summary)
-                        batch = []
-                if batch:
+    with _locked_run(settings, "import") as (store, run):
+        summary = ImportSummary()
+        files = importer.collect_files(paths)
+        summary.files = len(files)
+        batch: list[ArticleRecord] = []
+        with progress.task("importing", total=len(files)) as task:
+            for item in importer.read_files(files, source=source, on_file_done=task.advance):
+                if isinstance(item, importer.BadRecord):
+                    summary.bad.append(item)
+                    continue
+                batch.append(item)
+                if len(batch) >= IMPORT_BATCH:
                     _store_batch(store, batch, summary)
-            figures.update(
-                files=summary.files,
-                new=summary.new,
-                changed=summary.changed,
-                unchanged=summary.unchanged,
-                bad=len(summary.bad),
-            )
-            if analyze:
-                summary.analysis = _analyze(store, progress)
-                figures["analysis"] = summary.analysis.as_dict()
-            return summary
-    finally:
-        store.close()
+                    batch = []
+            if batch:
+                _store_batch(store, batch, summary)
+        run.figures.update(
+            files=summary.files,
+            new=summary.new,
+            changed=summary.changed,
+            unchanged=summary.unchanged,
+            bad=len(summary.bad),
+        )
+        if analyze:
+            summary.analysis = _analyze(store, progress)
+            run.figures["analysis"] = summary.analysis.as_dict()
+        return summary
 
 
 def _store_batch(store: Store, batch: list[ArticleRecord], summary: ImportSummary) -> None:
@@ -153,44 +159,31 @@ def poll(
 ) -> poller.PollSummary:
     """Poll every feed that is due, store new entries, then analyze what is new."""
     progress = progress or NullProgress()
-    store = open_store(settings.db_url)
-    try:
-        with run_lock(settings.db_url), _run(store, "poll") as run:
-            figures = run.figures
-            summary = poller.poll_feeds(store, settings, progress=progress, run_id=run.id)
-            figures.update(summary.as_dict())
-            if analyze:
-                summary.analysis = _analyze(store, progress)
-                figures["analysis"] = summary.analysis.as_dict()
-            return summary
-    finally:
-        store.close()
+    with _locked_run(settings, "poll") as (store, run):
+        summary = poller.poll_feeds(store, settings, progress=progress, run_id=run.id)
+        run.figures.update(summary.as_dict())
+        if analyze:
+            summary.analysis = _analyze(store, progress)
+            run.figures["analysis"] = summary.analysis.as_dict()
+        return summary
 
 
 def analyze(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
     """Index new paragraphs, link reused passages and update the stories."""
-    store = open_store(settings.db_url)
-    try:
-        with run_lock(settings.db_url), _run(store, "analyze") as run:
-            summary = _analyze(store, progress or NullProgress())
-            run.figures.update(summary.as_dict())
-            return summary
-    finally:
-        store.close()
+    with _locked_run(settings, "analyze") as (store, run):
+        summary = _analyze(store, progress or NullProgress())
+        run.figures.update(summary.as_dict())
+        return summary
 
 
 def reindex(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
     """Drop the index and passages, adopt the current settings, and analyze everything again."""
-    store = open_store(settings.db_url)
-    try:
-        with run_lock(settings.db_url), _run(store, "reindex") as run:
-            with store.session() as session:
-                analysis.reset_index(store, session)
-            summary = _analyze(store, progress or NullProgress())
-            run.figures.update(summary.as_dict())
-            return summary
-    finally:
-        store.close()
+    with _locked_run(settings, "reindex") as (store, run):
+        with store.session() as session:
+            analysis.reset_index(store, session)
+        summary = _analyze(store, progress or NullProgress())
+        run.figures.update(summary.as_dict())
+        return summary
 
 
 def _analyze(store: Store, progress: Progress) -> analysis.AnalyzeSummary:

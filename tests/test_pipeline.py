@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from click.testing import CliRunner
+from sqlalchemy import select, text
 
 from dedup import pipeline
+from dedup.cli import cli
 from dedup.config import Settings
 from dedup.models import Run, utcnow
 from dedup.store import Store
@@ -31,3 +33,28 @@ def test_runs_are_recorded_with_figures_and_killed_ones_marked(
     assert runs[1].figures["new"] == 5
     assert runs[1].figures["analysis"]["passages"]["reuse"] >= 6
     assert runs[2].finished_at is not None
+
+
+def test_reindex_rebuilds_the_same_passages(
+    store: Store, settings: Settings, seeds_dir: Path
+) -> None:
+    first = pipeline.import_paths(settings, [seeds_dir], analyze=True)
+    rebuilt = pipeline.reindex(settings)
+    assert first.analysis is not None
+    assert rebuilt.passages == first.analysis.passages
+    assert rebuilt.stories is not None
+
+
+def test_cli_changed_settings_exit_6_until_reindex(
+    runner: CliRunner, store: Store, seeds_dir: Path
+) -> None:
+    assert runner.invoke(cli, ["import", str(seeds_dir)]).exit_code == 0
+    with store.session() as s:
+        s.execute(text("UPDATE index_settings SET value = '96' WHERE key = 'num_perm'"))
+    refused = runner.invoke(cli, ["analyze"])
+    assert refused.exit_code == 6
+    assert "num_perm: 96 -> 48" in refused.output and "dedup reindex" in refused.output
+    result = runner.invoke(cli, ["reindex", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "indexed 50" in result.output
+    assert runner.invoke(cli, ["analyze"]).exit_code == 0
