@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from dedup import index
@@ -29,7 +29,16 @@ from dedup.fingerprint import (
     unit_shingles,
 )
 from dedup.models import utcnow
-from dedup.passages import Link, Para, ShingleSets, pairs_from_buckets, verify
+from dedup.passages import (
+    Link,
+    Measured,
+    Para,
+    ShingleSets,
+    classify,
+    measure_pairs,
+    pairs_from_buckets,
+    single_site_links,
+)
 from dedup.progress import Progress
 from dedup.store import Store, sqlite_path
 
@@ -43,7 +52,7 @@ BUCKET_CAP = 50
 RECENT = 5
 # Stored candidates verified per new paragraph, most shared band keys first.
 CANDIDATES_PER_PARAGRAPH = 20
-_ID_CHUNK = 900
+_ID_CHUNK = 5000
 
 
 @dataclass
@@ -137,6 +146,18 @@ _PARA_COLUMNS = (
 )
 
 
+# Expanding IN lists: compiled once, however many ids a batch asks for.
+_PARAS_BY_ID = text(_PARA_COLUMNS + "WHERE p.id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_SITE_COUNTS = text(
+    "SELECT p.norm_hash, a.source_id, count(DISTINCT p.article_id) "
+    "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
+    "WHERE p.norm_hash IN :hashes AND p.indexed = :yes "
+    "GROUP BY p.norm_hash, a.source_id"
+).bindparams(bindparam("hashes", expanding=True))
+
+
 def _new_paragraphs(session: Session) -> list[Para]:
     # Sorted here, not in SQL: an ORDER BY lets SQLite walk every paragraph in article order
     # instead of reaching the few unindexed ones through their index.
@@ -195,8 +216,10 @@ def _index_batch(
 
     sets = ShingleSets(settings, hasher)
     sets.add([paras[x] for x in {x for pair in pairs for x in pair}])
+    measured = measure_pairs(pairs, paras, sets)
     new_articles = {p.article_id for p in batch}
-    links = verify(pairs, paras, sets, _site_counts(session, pairs, paras, new_articles))
+    site_counts = _site_counts(session, single_site_links(measured), new_articles)
+    links = classify(measured, sets, site_counts)
     _store_links(session, links)
     for link in links:
         summary.passages[link.kind] += 1
@@ -220,32 +243,22 @@ def _mark_indexed(session: Session, ids: list[int]) -> None:
 
 
 def _site_counts(
-    session: Session, pairs: set[tuple[int, int]], paras: dict[int, Para], new_articles: set[int]
+    session: Session, suspects: list[Measured], new_articles: set[int]
 ) -> dict[tuple[str, int], int]:
     """Stored articles of a source that carry a text two of its articles share, beyond those
-    the batch's pairs already name (so nothing is counted twice)."""
+    the batch's links already name (so nothing is counted twice)."""
     named: dict[tuple[str, int], set[int]] = defaultdict(set)
-    for x, y in pairs:
-        a, b = paras[x], paras[y]
-        if a.source_id == b.source_id:
-            for p in (a, b):
-                if p.article_id not in new_articles:
-                    named[(p.norm_hash, p.source_id)].add(p.article_id)
-            named.setdefault((a.norm_hash, a.source_id), set())
+    for a, b, *_ in suspects:
+        for p in (a, b):
+            if p.article_id not in new_articles:
+                named[(p.norm_hash, p.source_id)].add(p.article_id)
+        named.setdefault((a.norm_hash, a.source_id), set())
     wanted = set(named)
     counts: dict[tuple[str, int], int] = {}
     hashes = sorted({h for h, _ in wanted})
     for start in range(0, len(hashes), _ID_CHUNK):
-        chunk = hashes[start : start + _ID_CHUNK]
-        marks = ",".join(f":h{i}" for i in range(len(chunk)))
         rows = session.execute(
-            text(
-                "SELECT p.norm_hash, a.source_id, count(DISTINCT p.article_id) "
-                "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
-                f"WHERE p.norm_hash IN ({marks}) AND p.indexed = :yes "
-                "GROUP BY p.norm_hash, a.source_id"
-            ),
-            {**{f"h{i}": h for i, h in enumerate(chunk)}, "yes": True},
+            _SITE_COUNTS, {"hashes": hashes[start : start + _ID_CHUNK], "yes": True}
         )
         for norm_hash, source_id, count in rows:
             if (norm_hash, source_id) in wanted:
@@ -260,12 +273,7 @@ def _load_paragraphs(session: Session, ids: set[int]) -> dict[int, Para]:
     found: dict[int, Para] = {}
     id_list = sorted(ids)
     for start in range(0, len(id_list), _ID_CHUNK):
-        chunk = id_list[start : start + _ID_CHUNK]
-        marks = ",".join(f":p{i}" for i in range(len(chunk)))
-        rows = session.execute(
-            text(_PARA_COLUMNS + f"WHERE p.id IN ({marks})"),
-            {f"p{i}": pid for i, pid in enumerate(chunk)},
-        )
+        rows = session.execute(_PARAS_BY_ID, {"ids": id_list[start : start + _ID_CHUNK]})
         for row in rows:
             found[row[0]] = Para(*row[:6])
     return found

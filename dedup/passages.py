@@ -47,11 +47,11 @@ SITE_TEMPLATE_MIN_ARTICLES = 3
 FORMULA_MAX_SIMILARITY = 0.75
 _FIGURE = re.compile(r"\d[\d,./-]*\d|\d")
 
+# Matched against the normalised text (lower case, no punctuation), which is cheaper.
 _APPEAL = re.compile(
-    r"ad ?block|whitelist|allowlist|newsletter|subscribe|sign up for|all rights reserved|"
+    r"\bad ?block|whitelist|allowlist|newsletter|subscribe|sign up for|all rights reserved|"
     r"copyright|follow (?:us|me) on|share this|click here|terms of (?:use|service)|"
-    r"privacy policy|cookies?\b|support (?:our|us)|donate",
-    re.IGNORECASE,
+    r"privacy policy|\bcookies?\b|support (?:our|us)|donate"
 )
 
 
@@ -134,6 +134,44 @@ def accepted(similarity: float, containment: float, shared: int) -> bool:
     return similarity >= MIN_JACCARD or containment >= MIN_CONTAINMENT or shared >= MIN_SHARED
 
 
+Measured = tuple[Para, Para, float, float, int]
+
+
+def measure_pairs(
+    pairs: Iterable[tuple[int, int]], paras: dict[int, Para], sets: ShingleSets
+) -> list[Measured]:
+    """Candidate pairs of different articles measured on exact shingle sets; real links only."""
+    measured: list[Measured] = []
+    for x, y in pairs:
+        a, b = paras[min(x, y)], paras[max(x, y)]
+        if a.article_id == b.article_id:
+            continue
+        sim, cont, shared = measure(sets.get(a.id), sets.get(b.id))
+        if accepted(sim, cont, shared):
+            measured.append((a, b, sim, cont, shared))
+    return measured
+
+
+def single_site_links(measured: Sequence[Measured]) -> list[Measured]:
+    """Links between two articles of one site that share nothing else: footer suspects.
+
+    Only for these does the site rule need to know how many stored articles carry the text.
+    """
+    shared = _pair_shared(measured)
+    return [
+        m
+        for m in measured
+        if m[0].source_id == m[1].source_id and shared[(m[0].article_id, m[1].article_id)] == 1
+    ]
+
+
+def _pair_shared(measured: Sequence[Measured]) -> dict[tuple[int, int], int]:
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for a, b, *_ in measured:
+        counts[(a.article_id, b.article_id)] += 1
+    return counts
+
+
 def verify(
     pairs: Iterable[tuple[int, int]],
     paras: dict[int, Para],
@@ -143,22 +181,14 @@ def verify(
     """Measure candidate pairs and keep the real links, each with its kind.
 
     ``site_counts`` gives, for a paragraph text (hash) and a source, how many of that source's
-    stored articles carry it, so a footer is a template from its third article on even when
-    the earlier ones were indexed in other runs.
+    stored articles carry it (beyond those in the pairs), so a footer is a template from its
+    third article on even when the earlier ones were indexed in other runs.
     """
-    measured: list[tuple[Para, Para, float, float, int]] = []
-    for x, y in pairs:
-        a, b = paras[min(x, y)], paras[max(x, y)]
-        if a.article_id == b.article_id:
-            continue
-        sim, cont, shared = measure(sets.get(a.id), sets.get(b.id))
-        if accepted(sim, cont, shared):
-            measured.append((a, b, sim, cont, shared))
-    return classify(measured, sets, site_counts or {})
+    return classify(measure_pairs(pairs, paras, sets), sets, site_counts)
 
 
 def classify(
-    measured: Sequence[tuple[Para, Para, float, float, int]],
+    measured: Sequence[Measured],
     sets: ShingleSets,
     site_counts: SiteCounts | None = None,
 ) -> list[Link]:
@@ -169,7 +199,7 @@ def classify(
     articles_by_text: dict[str, set[int]] = defaultdict(set)
     sources_by_text: dict[str, set[int]] = defaultdict(set)
     site_articles_by_text: dict[tuple[str, int], set[int]] = defaultdict(set)
-    pair_shared: dict[tuple[int, int], int] = defaultdict(int)
+    pair_shared = _pair_shared(measured)
     for a, b, *_ in measured:
         for p, q in ((a, b), (b, a)):
             articles_by_text[p.norm_hash].update((p.article_id, q.article_id))
@@ -178,11 +208,11 @@ def classify(
                 site_articles_by_text[(p.norm_hash, p.source_id)].update(
                     (p.article_id, q.article_id)
                 )
-        pair_shared[(a.article_id, b.article_id)] += 1
     for (norm_hash, source_id), count in (site_counts or {}).items():
         seen = site_articles_by_text[(norm_hash, source_id)]
         # Stand-ins for stored articles not met in this batch (negative, never real ids).
         seen.update(range(-count, 0))
+    features = _Features()
     links = []
     for a, b, sim, cont, shared in measured:
         kind = _kind(
@@ -191,6 +221,7 @@ def classify(
             sim,
             shared,
             sets,
+            features,
             (articles_by_text, sources_by_text),
             site_articles_by_text,
             pair_shared,
@@ -203,13 +234,32 @@ def classify(
     return links
 
 
-def _different_figures(a: str, b: str) -> bool:
+class _Features:
+    """Per-paragraph text features, computed once however many links a paragraph has."""
+
+    def __init__(self) -> None:
+        self._appeal: dict[int, bool] = {}
+        self._figures: dict[int, frozenset[str]] = {}
+
+    def appeal(self, p: Para) -> bool:
+        hit = self._appeal.get(p.id)
+        if hit is None:
+            hit = self._appeal[p.id] = _APPEAL.search(p.norm) is not None
+        return hit
+
+    def figures(self, p: Para) -> frozenset[str]:
+        hit = self._figures.get(p.id)
+        if hit is None:
+            hit = self._figures[p.id] = frozenset(_FIGURE.findall(p.text))
+        return hit
+
+
+def _different_figures(figures_a: frozenset[str], figures_b: frozenset[str]) -> bool:
     """Both texts state figures, and mostly different ones: a formula filled in twice.
 
     A copy that keeps the figures and adds a sentence with more of its own is not a formula:
     one side's figures all standing in the other means the same facts.
     """
-    figures_a, figures_b = set(_FIGURE.findall(a)), set(_FIGURE.findall(b))
     if not figures_a or not figures_b or figures_a <= figures_b or figures_b <= figures_a:
         return False
     return len(figures_a & figures_b) < 0.5 * len(figures_a | figures_b)
@@ -221,11 +271,12 @@ def _kind(
     similarity: float,
     shared: int,
     sets: ShingleSets,
+    features: _Features,
     by_text: tuple[dict[str, set[int]], dict[str, set[int]]],
     site_articles_by_text: dict[tuple[str, int], set[int]],
     pair_shared: dict[tuple[int, int], int],
 ) -> str:
-    if _APPEAL.search(a.text) and _APPEAL.search(b.text):
+    if features.appeal(a) and features.appeal(b):
         return "template"
     only_link = pair_shared[(a.article_id, b.article_id)] == 1
     if a.source_id == b.source_id and only_link:
@@ -238,7 +289,9 @@ def _kind(
         sites = sources_by_text.get(a.norm_hash, set()) | sources_by_text.get(b.norm_hash, set())
         if len(seen) >= TEMPLATE_MIN_ARTICLES and len(sites) >= TEMPLATE_MIN_SITES:
             return "template"
-    if similarity < FORMULA_MAX_SIMILARITY and _different_figures(a.text, b.text):
+    if similarity < FORMULA_MAX_SIMILARITY and _different_figures(
+        features.figures(a), features.figures(b)
+    ):
         return "template"
     quoted_a, quoted_b = sets.quoted(a), sets.quoted(b)
     if quoted_a and quoted_b:
