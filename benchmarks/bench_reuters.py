@@ -67,6 +67,7 @@ def step_dedup_full(db: str) -> dict[str, Any]:
         "import_s": t1 - t0,
         "analyze_s": t2 - t1,
         "index_s": analyzed.seconds,
+        "stories_s": analyzed.stories_seconds,
         "articles": imported.new,
         "paragraphs": analyzed.paragraphs,
         "units": analyzed.units,
@@ -137,8 +138,18 @@ def step_incremental(db: str, base: int, new: int) -> dict[str, Any]:
     settings = Settings(db_url=f"sqlite:///{db}")
     pipeline.import_paths(settings, [work / f"base-{base}.jsonl"], analyze=True)
     t0 = time.perf_counter()
-    pipeline.import_paths(settings, [work / f"new-{new}.jsonl"], analyze=True)
-    return {"base": base, "new": new, "seconds": time.perf_counter() - t0, "peak_mb": _peak_mb()}
+    summary = pipeline.import_paths(settings, [work / f"new-{new}.jsonl"], analyze=True)
+    assert summary.analysis is not None
+    return {
+        "base": base,
+        "new": new,
+        "seconds": time.perf_counter() - t0,
+        "index_s": summary.analysis.seconds,
+        "stories_s": summary.analysis.stories_seconds,
+        "candidates": summary.analysis.candidates,
+        "passages": sum(summary.analysis.passages.values()),
+        "peak_mb": _peak_mb(),
+    }
 
 
 def _sub(*args: str) -> dict[str, Any]:
@@ -231,7 +242,7 @@ def main() -> None:
         )
         print(
             f"dedup: import {full['import_s']:.1f} s, analyze {full['analyze_s']:.1f} s "
-            f"(index {full['index_s']:.1f} s), total {total:.1f} s, peak {full['peak_mb']:.0f} MB; "
+            f"(index {full['index_s']:.1f} s, stories {full['stories_s']:.1f} s), total {total:.1f} s, peak {full['peak_mb']:.0f} MB; "
             f"{full['units']} units, {full['candidates']} candidates, passages {full['passages']}"
         )
         ratio = total / base["sketch_s"]
@@ -261,6 +272,13 @@ def main() -> None:
             f"{b['seconds']:.2f} s; ratio {inc:.2f} (target <= {TARGET_INCREMENTAL}) "
             f"{'MET' if inc <= TARGET_INCREMENTAL else 'MISSED'}"
         )
+        for label, step in ((small, a), (large, b)):
+            print(
+                f"  into {label}: index {step['index_s']:.2f} s ({step['candidates']} candidates, "
+                f"{step['passages']} passages), stories {step['stories_s']:.2f} s"
+            )
+        index_ratio = b["index_s"] / a["index_s"]
+        print(f"  index alone: ratio {index_ratio:.2f}")
 
 
 if __name__ == "__main__":

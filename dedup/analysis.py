@@ -66,6 +66,7 @@ class AnalyzeSummary:
     )
     seconds: float = 0.0
     stories: dict[str, Any] | None = None
+    stories_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,6 +8,7 @@ a run killed at any point loses at most the batch under way, which the next run 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -188,6 +189,8 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
 
 def _analyze(store: Store, progress: Progress) -> analysis.AnalyzeSummary:
     summary = analysis.index_new_paragraphs(store, progress=progress)
+    started = time.perf_counter()
     with store.session() as session:
         summary.stories = stories.update_stories(session).as_dict()
+    summary.stories_seconds = round(time.perf_counter() - started, 3)
     return summary
