@@ -242,7 +242,8 @@ def main() -> None:
         )
         print(
             f"dedup: import {full['import_s']:.1f} s, analyze {full['analyze_s']:.1f} s "
-            f"(index {full['index_s']:.1f} s, stories {full['stories_s']:.1f} s), total {total:.1f} s, peak {full['peak_mb']:.0f} MB; "
+            f"(index {full['index_s']:.1f} s, stories {full['stories_s']:.1f} s), "
+            f"total {total:.1f} s, peak {full['peak_mb']:.0f} MB; "
             f"{full['units']} units, {full['candidates']} candidates, passages {full['passages']}"
         )
         ratio = total / base["sketch_s"]
