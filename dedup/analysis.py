@@ -35,6 +35,7 @@ from dedup.passages import (
     Para,
     ShingleSets,
     classify,
+    fold_short_articles,
     measure_pairs,
     pairs_from_buckets,
     single_site_links,
@@ -151,6 +152,9 @@ _PARA_COLUMNS = (
 _PARAS_BY_ID = text(_PARA_COLUMNS + "WHERE p.id IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
+_BODY_BY_ARTICLE = text(
+    _PARA_COLUMNS + "WHERE p.article_id IN :ids AND p.kind = 'body'"
+).bindparams(bindparam("ids", expanding=True))
 _SITE_COUNTS = text(
     "SELECT p.norm_hash, a.source_id, count(DISTINCT p.article_id) "
     "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
@@ -203,6 +207,8 @@ def _index_batch(
     hasher: WordHasher,
     summary: AnalyzeSummary,
 ) -> None:
+    batch_ids = [p.id for p in batch]
+    batch = fold_short_articles(batch, settings.min_unit_words)
     flat_keys, flat_owners = paragraph_keys(batch, settings, hasher)
     summary.units += len(flat_keys) // settings.bands
 
@@ -211,7 +217,7 @@ def _index_batch(
 
     paras = {p.id: p for p in batch}
     missing = {x for pair in pairs for x in pair if x not in paras}
-    paras.update(_load_paragraphs(session, missing))
+    paras.update(_load_paragraphs(session, missing, settings.min_unit_words))
     pairs = {pair for pair in pairs if pair[0] in paras and pair[1] in paras}
     summary.candidates += len(pairs)
 
@@ -229,7 +235,7 @@ def _index_batch(
     # batch next time, and a repeated key is harmless, whereas a lost one would not be.
     band_index.add(flat_keys, flat_owners)
     summary.indexed += len(np.unique(flat_owners))
-    _mark_indexed(session, [p.id for p in batch])
+    _mark_indexed(session, batch_ids)
 
 
 def _mark_indexed(session: Session, ids: list[int]) -> None:
@@ -269,15 +275,34 @@ def _site_counts(
     return counts
 
 
-def _load_paragraphs(session: Session, ids: set[int]) -> dict[int, Para]:
-    """Stored paragraphs still current (a retired version's paragraphs are left out)."""
+def _load_paragraphs(
+    session: Session, ids: set[int], min_words: int | None = None
+) -> dict[int, Para]:
+    """Stored paragraphs still current (a retired version's paragraphs are left out).
+
+    With ``min_words``, a paragraph too short to have been indexed on its own is the owner
+    of its article's folded text (see :func:`fold_short_articles`), and is loaded as such.
+    """
     found: dict[int, Para] = {}
     id_list = sorted(ids)
     for start in range(0, len(id_list), _ID_CHUNK):
         rows = session.execute(_PARAS_BY_ID, {"ids": id_list[start : start + _ID_CHUNK]})
         for row in rows:
             found[row[0]] = Para(*row[:6])
+    if min_words is not None:
+        short = {p.article_id for p in found.values() if len(p.norm.split()) < min_words}
+        if short:
+            for folded in _folded_articles(session, short, min_words):
+                if folded.id in found:
+                    found[folded.id] = folded
     return found
+
+
+def _folded_articles(session: Session, article_ids: set[int], min_words: int) -> list[Para]:
+    rows = sorted(
+        session.execute(_BODY_BY_ARTICLE, {"ids": sorted(article_ids)}), key=lambda r: (r[1], r[6])
+    )
+    return fold_short_articles([Para(*r[:6]) for r in rows], min_words)
 
 
 def _store_links(session: Session, links: list[Link]) -> None:

@@ -26,6 +26,7 @@ from dedup.models import (
     Source,
     utcnow,
 )
+from dedup.normalize import norm_hash
 from dedup.records import ArticleRecord, SaveResult
 from dedup.urls import domain_of
 
@@ -39,11 +40,6 @@ _LINKS = cast(Table, Link.__table__)
 
 def content_hash(title: str | None, text: str) -> str:
     return hashlib.sha256(f"{title or ''}\x00{text}".encode()).hexdigest()
-
-
-def norm_hash(norm_text: str) -> str:
-    """Short stable hash of a normalised paragraph, for exact-duplicate grouping."""
-    return hashlib.blake2b(norm_text.encode(), digest_size=8).hexdigest()
 
 
 def source_ids(session: Session, records: Iterable[ArticleRecord]) -> dict[str, int]:

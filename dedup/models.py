@@ -391,7 +391,9 @@ class StoryEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
-    event: Mapped[str] = mapped_column(String(10), doc="created | grew | shrank | merged | split | gone")
+    event: Mapped[str] = mapped_column(
+        String(10), doc="created | grew | shrank | merged | split | gone"
+    )
     other_story_id: Mapped[int | None] = mapped_column(
         Integer, doc="the other story of a merge or split"
     )

@@ -8,6 +8,7 @@ paragraph on every import, so ASCII input takes a fast path.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -76,3 +77,8 @@ def norm_key(s: str) -> str:
 def word_count(s: str) -> int:
     """Number of whitespace-separated words."""
     return len(s.split())
+
+
+def norm_hash(norm_text: str) -> str:
+    """Short stable hash of a normalised text, for grouping exact repeats."""
+    return hashlib.blake2b(norm_text.encode(), digest_size=8).hexdigest()

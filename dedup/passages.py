@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.fingerprint import QUOTED, FingerprintSettings, WordHasher, unit_shingles
-from dedup.normalize import norm_key
+from dedup.normalize import norm_hash, norm_key
 
 # A link is kept when the paragraphs are alike overall, when most of the smaller one is in
 # the other (a trimmed copy), or when they share a long verbatim run (a copied sentence
@@ -121,6 +121,31 @@ class ShingleSets:
         return hit
 
 
+def fold_short_articles(paras: Sequence[Para], min_words: int) -> list[Para]:
+    """An article all of whose paragraphs are too short to index (a price table, a list of
+    results) stands as one paragraph of all its text, owned by its first paragraph's id, so
+    that two copies of it still meet. ``paras`` holds whole articles in order."""
+    out: list[Para] = []
+    start = 0
+    while start < len(paras):
+        end = start
+        while end < len(paras) and paras[end].article_id == paras[start].article_id:
+            end += 1
+        article = paras[start:end]
+        lengths = [len(p.norm.split()) for p in article]
+        if len(article) > 1 and max(lengths) < min_words <= sum(lengths):
+            first = article[0]
+            norm = " ".join(p.norm for p in article)
+            text = "\n".join(p.text for p in article)
+            out.append(
+                Para(first.id, first.article_id, first.source_id, text, norm, norm_hash(norm))
+            )
+        else:
+            out.extend(article)
+        start = end
+    return out
+
+
 def measure(a: frozenset[int], b: frozenset[int]) -> tuple[float, float, int]:
     """(Jaccard similarity, containment of the smaller set, shared shingles)."""
     shared = len(a & b)
@@ -208,8 +233,8 @@ def classify(
                 site_articles_by_text[(p.norm_hash, p.source_id)].update(
                     (p.article_id, q.article_id)
                 )
-    for (norm_hash, source_id), count in (site_counts or {}).items():
-        seen = site_articles_by_text[(norm_hash, source_id)]
+    for (text_hash, source_id), count in (site_counts or {}).items():
+        seen = site_articles_by_text[(text_hash, source_id)]
         # Stand-ins for stored articles not met in this batch (negative, never real ids).
         seen.update(range(-count, 0))
     features = _Features()

@@ -205,3 +205,17 @@ def test_a_site_footer_met_across_runs_is_a_template(store: Store) -> None:
     # the stored articles count too.
     assert len(kinds) == 6
     assert kinds.count("template") == 5
+
+
+def test_identical_tables_of_short_lines_are_linked_across_runs(store: Store) -> None:
+    table = "MINNEAPOLIS WHEAT\n\nMAY7 285 UP 1 1/2\n\nJUL7 281 1/4 UP 1/2\n\nSEP7 276 1/2 UP 1/2"
+    other = "MINNEAPOLIS WHEAT\n\nMAY7 290 UP 2\n\nJUL7 288 UP 1\n\nSEP7 280 DN 1/4"
+    with store.session() as session:
+        save_articles(session, [_record("t1", "wire", table), _record("t2", "wire", other)])
+    analysis.index_new_paragraphs(store, NullProgress())
+    with store.session() as session:
+        save_articles(session, [_record("t3", "wire", table)])
+    analysis.index_new_paragraphs(store, NullProgress())
+    kinds = sorted(row[0] for row in _links(store))
+    assert "reuse" in kinds  # t3 is t1 again, found although no line is indexable alone
+    assert kinds.count("reuse") == 1

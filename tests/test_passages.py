@@ -4,7 +4,14 @@ import numpy as np
 
 from dedup.fingerprint import FingerprintSettings
 from dedup.normalize import norm_key
-from dedup.passages import Para, ShingleSets, measure, pairs_from_buckets, verify
+from dedup.passages import (
+    Para,
+    ShingleSets,
+    fold_short_articles,
+    measure,
+    pairs_from_buckets,
+    verify,
+)
 
 SETTINGS = FingerprintSettings()
 LEAD = (
@@ -106,3 +113,13 @@ def test_a_formula_filled_in_with_other_figures_is_a_template() -> None:
     edited = LEAD.replace("semi-autonomous", "semi-autonomous, 40-strong") + " In 2017, 40 men."
     [copy] = run(para(1, 10, LEAD + " In 2017, 40 men."), para(2, 20, edited))
     assert copy.kind == "reuse"
+
+
+def test_an_article_of_short_lines_is_folded_into_one_paragraph() -> None:
+    table = ["MINNEAPOLIS WHEAT", "MAY7 285 UP 1 1/2", "JUL7 281 1/4 UP 1/2", "SEP7 276 1/2 UP 1/2"]
+    paras = [para(i, 10, t) for i, t in enumerate(table, 1)] + [para(9, 20, LEAD)]
+    folded = fold_short_articles(paras, SETTINGS.min_unit_words)
+    assert [p.id for p in folded] == [1, 9]
+    assert folded[0].norm.split()[:3] == ["minneapolis", "wheat", "may7"]
+    # An article with one long paragraph is left as it is.
+    assert fold_short_articles(paras[-1:], SETTINGS.min_unit_words) == paras[-1:]
