@@ -32,6 +32,7 @@ PRESENT = 0.5  # share of a sentence that must reappear for the whole sentence t
 PARTIAL_MIN = 6  # a run this long counts for its own words even inside a rewritten sentence
 
 _STRIP = re.compile(r"[\W_]+")
+_DROP = re.compile(r"[^\w\s]|_")  # _STRIP's characters less whitespace
 # A sentence ends after . ! ? … (optionally closed by a quote or bracket), not after an initial.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)\]]))(?<!\b[A-Z]\.)\s+(?=\S)")
 
@@ -77,8 +78,9 @@ def word_key(token: str) -> str:
 
 def words(text: str) -> list[str]:
     """The matching keys of ``text``'s words (punctuation-only tokens dropped)."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return [k for k in (_STRIP.sub("", t) for t in folded.split()) if k]
+    # Same keys as word_key on each whitespace token: what is dropped is never whitespace, so
+    # one pass over the whole text keeps the token boundaries.
+    return _DROP.sub("", unicodedata.normalize("NFKC", text).casefold()).split()
 
 
 def sentences(text: str) -> list[str]:
@@ -106,16 +108,65 @@ def _contains(haystack: _Parsed, needle: Sequence[str]) -> bool:
 
 
 Cover = tuple[int, int]  # words in runs of >= MIN_BLOCK words, words in runs of >= PARTIAL_MIN
+# Per paragraph pair: best cover of each origin sentence, origin words covered, and best cover
+# of each copy sentence.
+_PairCover = tuple[tuple[Cover, ...], int, tuple[Cover, ...]]
 
 
-def _covered(matcher: SequenceMatcher[str], part: Sequence[str], whole: _Parsed) -> Cover:
-    """Words of ``part`` found in ``whole``, in runs of MIN_BLOCK and of PARTIAL_MIN words."""
-    if len(part) < MIN_BLOCK:
-        found = len(part) if _contains(whole, part) else 0
-        return found, 0
-    matcher.set_seq1(list(part))
-    blocks = [b.size for b in matcher.get_matching_blocks()]
-    return (sum(n for n in blocks if n >= MIN_BLOCK), sum(n for n in blocks if n >= PARTIAL_MIN))
+class AlignCache:
+    """Parsed paragraphs and paragraph-pair covers, kept across the alignments of one update.
+
+    A story aligns its origin against every copy, and syndicated copies repeat the same
+    paragraphs, so the same texts and pairs come back many times. Results do not depend on
+    the cache; it only saves work.
+    """
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, _Parsed] = {}
+        self._pairs: dict[tuple[str, str], _PairCover] = {}
+        self._matchers: dict[str, SequenceMatcher[str]] = {}
+
+    def parse(self, text: str) -> _Parsed:
+        parsed = self._parsed.get(text)
+        if parsed is None:
+            parsed = self._parsed[text] = _parse(text)
+        return parsed
+
+    def pair(self, origin: _Parsed, copy: _Parsed) -> _PairCover:
+        key = (origin.text, copy.text)
+        found = self._pairs.get(key)
+        if found is None:
+            found = self._pairs[key] = self._pair(origin, copy)
+        return found
+
+    def _pair(self, origin: _Parsed, copy: _Parsed) -> _PairCover:
+        origin_covers = tuple(self._covered(sent, copy) for sent in origin.sentences)
+        copy_covers = tuple(self._covered(sent, origin) for sent in copy.sentences)
+        return origin_covers, sum(c[0] for c in origin_covers), copy_covers
+
+    def _covered(self, part: tuple[str, ...], whole: _Parsed) -> Cover:
+        """Words of ``part`` found in ``whole``, in runs of MIN_BLOCK and of PARTIAL_MIN words.
+
+        The runs are difflib's matching blocks; two cheap cases need no matcher: a part found
+        whole is one block, and a part sharing no MIN_BLOCK-gram with ``whole`` has no run
+        long enough to count.
+        """
+        size = len(part)
+        if _contains(whole, part):
+            return (size, size if size >= PARTIAL_MIN else 0) if size >= MIN_BLOCK else (size, 0)
+        if size < MIN_BLOCK or not any(
+            part[i : i + MIN_BLOCK] in whole.grams for i in range(size - MIN_BLOCK + 1)
+        ):
+            return 0, 0
+        matcher = self._matchers.get(whole.text)
+        if matcher is None:
+            matcher = self._matchers[whole.text] = SequenceMatcher(None, autojunk=False)
+            matcher.set_seq2(list(whole.keys))
+        matcher.set_seq1(list(part))
+        blocks = [b.size for b in matcher.get_matching_blocks()]
+        return (
+            sum(n for n in blocks if n >= MIN_BLOCK), sum(n for n in blocks if n >= PARTIAL_MIN)
+        )
 
 
 def _better(a: Cover, b: Cover) -> Cover:
@@ -199,7 +250,9 @@ class _Match:
     pair: dict[tuple[int, int], int]  # (i, j) -> origin words of i covered by j
 
 
-def _match(origin: list[_Parsed], copy: list[_Parsed], usable: list[bool]) -> _Match:
+def _match(
+    origin: list[_Parsed], copy: list[_Parsed], usable: list[bool], cache: AlignCache
+) -> _Match:
     found = _Match(
         [[(0, 0)] * len(p.sentences) for p in origin],
         [[(0, 0)] * len(p.sentences) for p in copy],
@@ -210,53 +263,42 @@ def _match(origin: list[_Parsed], copy: list[_Parsed], usable: list[bool]) -> _M
         if usable[j]:
             for gram in para.grams:
                 by_gram.setdefault(gram, set()).add(j)
-    copy_matchers: dict[int, SequenceMatcher[str]] = {}
-    origin_matchers: dict[int, SequenceMatcher[str]] = {}
     for i, opara in enumerate(origin):
         candidates: set[int] = set()
         for gram in opara.grams:
             candidates |= by_gram.get(gram, set())
         if len(opara.keys) < MIN_BLOCK:
             candidates |= {j for j, c in enumerate(copy) if usable[j] and _contains(c, opara.keys)}
+        best_origin = found.origin_sent[i]
         for j in sorted(candidates):
-            cmatcher = copy_matchers.get(j)
-            if cmatcher is None:
-                cmatcher = SequenceMatcher(None, autojunk=False)
-                cmatcher.set_seq2(list(copy[j].keys))
-                copy_matchers[j] = cmatcher
-            total = 0
-            for s, sent in enumerate(opara.sentences):
-                got = _covered(cmatcher, sent, copy[j])
-                total += got[0]
-                found.origin_sent[i][s] = _better(found.origin_sent[i][s], got)
+            origin_covers, total, copy_covers = cache.pair(opara, copy[j])
+            for s, got in enumerate(origin_covers):
+                best_origin[s] = _better(best_origin[s], got)
             if total:
                 found.pair[(i, j)] = total
-            omatcher = origin_matchers.get(i)
-            if omatcher is None:
-                omatcher = SequenceMatcher(None, autojunk=False)
-                omatcher.set_seq2(list(opara.keys))
-                origin_matchers[i] = omatcher
-            for t, sent in enumerate(copy[j].sentences):
-                got = _covered(omatcher, sent, opara)
-                found.copy_sent[j][t] = _better(found.copy_sent[j][t], got)
+            best_copy = found.copy_sent[j]
+            for t, got in enumerate(copy_covers):
+                best_copy[t] = _better(best_copy[t], got)
     return found
 
 
 def align(
-    origin: Sequence[str], copy: Sequence[str], template: Sequence[bool] | None = None
+    origin: Sequence[str], copy: Sequence[str], template: Sequence[bool] | None = None,
+    cache: AlignCache | None = None,
 ) -> Alignment:
     """Align a copy's paragraphs against the origin's; ``template`` flags the copy's boilerplate.
 
     Lines come in origin order (dropped paragraphs included), then the copy's own paragraphs
-    (added and template) in copy order.
+    (added and template) in copy order. ``cache`` carries parsed texts between calls.
     """
-    opars = [_parse(t) for t in origin]
-    cpars = [_parse(t) for t in copy]
+    cache = cache or AlignCache()
+    opars = [cache.parse(t) for t in origin]
+    cpars = [cache.parse(t) for t in copy]
     is_template = list(template) if template is not None else [False] * len(cpars)
     if len(is_template) != len(cpars):
         raise ValueError("template flags must match the copy's paragraphs one to one")
     usable = [not flag for flag in is_template]
-    found = _match(opars, cpars, usable)
+    found = _match(opars, cpars, usable, cache)
 
     origin_total = sum(len(p.keys) for p in opars)
     copy_total = sum(len(p.keys) for j, p in enumerate(cpars) if usable[j])

@@ -164,6 +164,35 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
     ),
 )
 
+# Text each pattern's match must contain, as :func:`_folded` spells it: a paragraph holding
+# none of it is not searched for that pattern (most paragraphs credit no one).
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "dateline": (")-", ") -", ")—", ") —", ")–", ") –"),
+    "told": tuple(
+        f"{verb} " for verb in ("told", "telling", "tells", "explained to", "said to",
+                                "confirmed to", "mail to", "mail with", "statement to",
+                                "statement with", "interview to", "interview with")
+    ),
+    "copyright": ("©", "(c)", "copyright"),
+    "reports_at": ("report",),
+    "reports": ("report", "broke the news", "broke the story", "has learned"),
+    "first_reported": tuple(
+        f"{first} {verb} " for first in ("first", "originally")
+        for verb in ("reported", "published", "appeared")
+    ),
+    "according_to": ("according to ",),
+    "via": ("via ",),
+    "read_more": ("read ", "continue reading", "h/t"),
+}
+# Besides case, a (?i) pattern's i also matches İ and ı, and its s matches ſ.
+_AS_IGNORECASE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def _folded(paragraph: str) -> str:
+    """Lower case as (?i) patterns match ASCII letters, each whitespace run one space."""
+    return " ".join(paragraph.translate(_AS_IGNORECASE).lower().split())
+
+
 _READ_MORE = re.compile(
     r"(?i)\b(?:read\s+(?:the\s+)?(?:full|whole|entire|rest\s+of\s+the)\s+(?:story|article|report)"
     r"|continue\s+reading|read\s+more\s+(?:at|on)|h/t)\b"
@@ -285,9 +314,14 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
     known_keys = _known_keys(known)
     found: list[Credit] = []
     for index, paragraph in enumerate(paragraphs):
+        folded = _folded(paragraph)
+        live = [p for p in _PATTERNS if any(n in folded for n in _NEEDS[p[0]])]
+        read_more = any(n in folded for n in _NEEDS["read_more"])
+        if not live and not read_more:
+            continue
         for sentence in _sentences(paragraph):
             seen: set[tuple[str | None, str]] = set()
-            for pattern, regex, self_ref, strength in _PATTERNS:
+            for pattern, regex, self_ref, strength in live:
                 for match in regex.finditer(sentence):
                     name = _best_known_prefix(_trim_name(match.group("name")), known_keys)
                     key = publisher_key(name)
@@ -302,7 +336,10 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
                         Credit(display_name(key, [name]), key, _clip(sentence), pattern,
                                self_ref, strength, index)
                     )
-            if _READ_MORE.search(sentence) and not any(p == "read_more" for _, p in seen):
+            if (
+                read_more and _READ_MORE.search(sentence)
+                and not any(p == "read_more" for _, p in seen)
+            ):
                 seen.add((None, "read_more"))
                 found.append(Credit(None, None, _clip(sentence), "read_more", False, 0.8, index))
     return found

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dedup.align import align, sentences, similarity, word_diff, words
+from dedup.align import AlignCache, align, sentences, similarity, word_diff, word_key, words
 
 ORIGIN = [
     "The city council voted on Tuesday to close the old bridge over the river for repairs "
@@ -164,3 +164,25 @@ def test_sentences_do_not_break_after_initials() -> None:
     assert sentences("J. Lester Feder reports at Buzzfeed. The U.S. said no.") == [
         "J. Lester Feder reports at Buzzfeed.", "The U.S. said no.",
     ]
+
+
+def test_words_match_word_key_of_each_token() -> None:
+    text = "Don't  stop—the U.S. e-mail, ½ Ŀ x_y … «quoted» ＡＢＣ\u00a0end"
+    expected = [k for k in (word_key(t) for t in text.split()) if k]
+    assert words(text) == expected
+    assert words("said, -- “the” (x) ...") == ["said", "the", "x"]
+
+
+def test_a_shared_cache_changes_no_result() -> None:
+    edited = ORIGIN[1].replace("twenty minutes", "half an hour")
+    copies = [
+        [ORIGIN[0], edited, ORIGIN[3]],
+        [ORIGIN[3], ORIGIN[0] + " " + ORIGIN[1], "A paragraph of the copier's very own words."],
+        [sentences(ORIGIN[2])[1], ORIGIN[0]],
+        list(ORIGIN),
+    ]
+    cache = AlignCache()
+    for _ in range(2):
+        for copy in copies:
+            assert align(ORIGIN, copy, cache=cache) == align(ORIGIN, copy)
+            assert align(copy, ORIGIN, cache=cache) == align(copy, ORIGIN)

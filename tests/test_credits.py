@@ -77,3 +77,19 @@ def test_credit_remembers_its_paragraph_and_line() -> None:
 def test_a_name_run_into_the_next_words_is_cut_at_the_known_publisher() -> None:
     found = _found("according to BuzzFeed News Svetlana Zakharova said")
     assert ("BuzzFeed News", "according_to", False) in found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She TOLD\u00a0BuzzFeed News so.", ("BuzzFeed News", "told", True)),
+        ("He tellſ BuzzFeed News so.", ("BuzzFeed News", "told", True)),
+        ("ACCORDİNG  to\tReuters, it rose.", ("Reuters", "according_to", False)),
+        ("In an E-MAIL WİTH The Post he said", ("The Post", "told", True)),
+        ("LONDON (Reuters)\u2014Shares rose.", ("Reuters", "dateline", True)),
+    ],
+)
+def test_credits_are_found_whatever_the_case_and_spacing(
+    text: str, expected: tuple[str, str, bool]
+) -> None:
+    assert expected in _found(text)
