@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from dedup.align import Alignment, align, similarity, words
+from dedup.align import AlignCache, Alignment, align, similarity, words
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
 
@@ -159,14 +159,19 @@ def build_ledgers(
     origin: OriginText,
     members: Sequence[MemberText],
     credits: Mapping[int, str] | None = None,
+    cache: AlignCache | None = None,
 ) -> list[MemberLedger]:
-    """Every member's ledger, in member order: the origin article's, then each copy's."""
+    """Every member's ledger, in member order: the origin article's, then each copy's.
+
+    ``cache`` carries parsed paragraphs from one alignment to the next.
+    """
     credits = credits or {}
+    cache = cache or AlignCache()
     copies: dict[int, MemberLedger] = {}
     for member in members:
         if member.article_id == origin.article_id:
             continue
-        alignment = align(origin.paragraphs, member.paragraphs, member.template)
+        alignment = align(origin.paragraphs, member.paragraphs, member.template, cache)
         headline = (
             None if origin.title is None else _norm_title(origin.title) != _norm_title(member.title)
         )

@@ -7,8 +7,10 @@ links or shared stories. Within that scope a story whose members and texts did n
 left as it is; the others get their origin and ledgers recomputed, and the membership changes
 are written to ``story_events`` (created, grew, shrank, merged, split, gone).
 
-The pure work is done elsewhere: :mod:`dedup.cluster` (grouping, ids), :mod:`dedup.credits`,
-:mod:`dedup.origin`, :mod:`dedup.ledger` and :mod:`dedup.align`.
+What an update reads is loaded by :mod:`dedup.story_scope` in a few set-based queries, and what
+it writes goes out in a few bulk statements at the end. The pure work is done elsewhere:
+:mod:`dedup.cluster` (grouping, ids), :mod:`dedup.credits`, :mod:`dedup.origin`,
+:mod:`dedup.ledger` and :mod:`dedup.align`.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from dedup import cluster
-from dedup.align import align, words
+from dedup import cluster, story_scope
+from dedup.align import AlignCache, align, words
 from dedup.credits import Credit, display_name, find_credits, publisher_key
 from dedup.ledger import (
     MemberLedger,
@@ -35,30 +37,22 @@ from dedup.ledger import (
     origin_from_member,
     reconstruct_origin,
 )
-from dedup.models import (
-    Article,
-    ArticleVersion,
-    LedgerEntry,
-    Link,
-    Paragraph,
-    Passage,
-    Source,
-    Story,
-    StoryEvent,
-    StoryMember,
-    utcnow,
-)
+from dedup.models import LedgerEntry, Story, StoryEvent, StoryMember, utcnow
 from dedup.origin import CreditUse, MemberFacts, OriginDecision, decide_origin
+from dedup.story_scope import Edge, Scope, Texts, chunks
 from dedup.urls import canonical_url, domain_of
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 900
 BOILERPLATE_MAX_WORDS = 40  # longer text shared across sites is no footer or credit line
 PROMOTE_MIN_WORDS = 12  # shorter shared lines stay boilerplate (a stock "via Reuters")
 HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
 DETACHED_FACTOR = 0.8  # confidence kept when some member shares nothing with the origin
 
+_STORIES: Table = Story.__table__  # type: ignore[assignment]
+_MEMBERS: Table = StoryMember.__table__  # type: ignore[assignment]
+_LEDGER: Table = LedgerEntry.__table__  # type: ignore[assignment]
+_EVENTS: Table = StoryEvent.__table__  # type: ignore[assignment]
 
 @dataclass
 class StoriesSummary:
@@ -113,252 +107,118 @@ class _ArticleInfo:
 
 @dataclass
 class _Graph:
-    """Reuse links between current paragraphs, as loaded from ``passages``."""
+    """Reuse links between the scope's paragraphs, in passage order."""
 
-    edges: list[tuple[int, int, int, int, float, int, int]] = field(default_factory=list)
-    # (article_a, article_b, paragraph_a, paragraph_b, containment, words_a, words_b)
+    edges: list[Edge] = field(default_factory=list)
 
-    def by_article(self) -> dict[int, list[tuple[int, int, int, int, float, int, int]]]:
-        out: dict[int, list[tuple[int, int, int, int, float, int, int]]] = defaultdict(list)
+    def by_article(self) -> dict[int, list[Edge]]:
+        out: dict[int, list[Edge]] = defaultdict(list)
         for edge in self.edges:
             out[edge[0]].append(edge)
         return out
-
-    def neighbours(self) -> dict[int, set[int]]:
-        adj: dict[int, set[int]] = defaultdict(set)
-        for a, b, *_ in self.edges:
-            adj[a].add(b)
-            adj[b].add(a)
-        return adj
 
 
 def update_stories(session: Session) -> StoriesSummary:
     """Bring ``stories`` and their members, ledgers and events up to date with the passages."""
     now = utcnow()
     summary = StoriesSummary()
-    mark = session.scalar(select(func.max(Story.updated_at)))
-    dirty, thin = _dirty(session, mark)
+    mark = session.scalar(select(func.max(_STORIES.c.updated_at)))
+    dirty, thin = story_scope.dirty_articles(session, mark)
     summary.dirty_articles = len(dirty)
     if dirty or thin:
         _recompute(session, dirty, thin, now, summary)
+        # The writes went out as bulk statements: objects loaded earlier are stale.
+        session.expire_all()
     summary.active = session.scalar(
-        select(func.count()).select_from(Story).where(Story.status == "active")
+        select(func.count()).select_from(_STORIES).where(_STORIES.c.status == "active")
     ) or 0
     return summary
-
-
-def _dirty(session: Session, mark: datetime | None) -> tuple[set[int], set[int]]:
-    """Articles whose links or text changed since ``mark``, and stories that lost members.
-
-    Without a mark (no story yet) every linked article is dirty.
-    """
-    if mark is None:
-        rows = session.execute(select(Passage.article_a, Passage.article_b))
-        return {x for row in rows for x in row}, set()
-    dirty: set[int] = set()
-    for a, b in session.execute(
-        select(Passage.article_a, Passage.article_b).where(Passage.created_at > mark)
-    ):
-        dirty.update((a, b))
-    changed = session.execute(
-        select(StoryMember.article_id)
-        .join(Article, Article.id == StoryMember.article_id)
-        .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
-        .where(ArticleVersion.fetched_at > mark)
-    ).scalars()
-    dirty.update(changed)
-    # Deleted articles leave stories too small, or without their origin article.
-    thin = set(
-        session.execute(
-            select(Story.id)
-            .join(StoryMember, StoryMember.story_id == Story.id, isouter=True)
-            .where(Story.status == "active")
-            .group_by(Story.id)
-            .having(func.count(StoryMember.article_id) < 2)
-        ).scalars()
-    )
-    thin.update(
-        session.execute(
-            select(Story.id).where(
-                Story.status == "active", Story.origin_article_id.is_(None),
-                Story.origin_external.is_(False),
-            )
-        ).scalars()
-    )
-    return dirty, thin
-
-
-def _load_graph(session: Session) -> _Graph:
-    pa = Paragraph.__table__.alias("pa")
-    pb = Paragraph.__table__.alias("pb")
-    rows = session.execute(
-        select(Passage.article_a, Passage.article_b, Passage.paragraph_a, Passage.paragraph_b,
-               Passage.containment, pa.c.words, pb.c.words)
-        .join(pa, pa.c.id == Passage.paragraph_a)
-        .join(pb, pb.c.id == Passage.paragraph_b)
-        .where(Passage.kind == "reuse")
-    )
-    return _Graph([(a, b, p, q, float(c), int(wa), int(wb)) for a, b, p, q, c, wa, wb in rows])
-
-
-def _active_memberships(session: Session) -> dict[int, frozenset[int]]:
-    members: dict[int, set[int]] = defaultdict(set)
-    for story_id, article_id in session.execute(
-        select(StoryMember.story_id, StoryMember.article_id)
-        .join(Story, Story.id == StoryMember.story_id)
-        .where(Story.status == "active")
-    ):
-        members[story_id].add(article_id)
-    empty = session.execute(select(Story.id).where(Story.status == "active")).scalars()
-    for story_id in empty:
-        members.setdefault(story_id, set())
-    return {k: frozenset(v) for k, v in members.items()}
-
-
-def _scope(
-    dirty: set[int], thin: set[int], graph: _Graph, memberships: dict[int, frozenset[int]]
-) -> tuple[set[int], dict[int, frozenset[int]]]:
-    """Dirty articles closed under reuse links and shared stories, and the stories touched."""
-    adj = graph.neighbours()
-    story_of: dict[int, list[int]] = defaultdict(list)
-    for story_id, members in memberships.items():
-        for article_id in members:
-            story_of[article_id].append(story_id)
-    scope: set[int] = set()
-    touched: set[int] = {s for s in thin if s in memberships}
-    frontier = list(dirty)
-    for story_id in touched:
-        frontier.extend(memberships[story_id])
-    while frontier:
-        article_id = frontier.pop()
-        if article_id in scope:
-            continue
-        scope.add(article_id)
-        frontier.extend(n for n in adj.get(article_id, ()) if n not in scope)
-        for story_id in story_of.get(article_id, ()):
-            if story_id not in touched:
-                touched.add(story_id)
-                frontier.extend(a for a in memberships[story_id] if a not in scope)
-    return scope, {s: memberships[s] for s in touched}
 
 
 def _recompute(
     session: Session, dirty: set[int], thin: set[int], now: datetime, summary: StoriesSummary
 ) -> None:
-    graph = _load_graph(session)
-    memberships = _active_memberships(session)
-    scope, previous = _scope(dirty, thin, graph, memberships)
-    summary.scope_articles = len(scope)
-    sizes = _article_words(session, scope)
-    template = _boilerplate(session, graph, scope)
-    edges = _edges(graph, scope, template)
+    scope = story_scope.load_scope(session, dirty, thin)
+    summary.scope_articles = len(scope.articles)
+    graph = _Graph(list(scope.reuse))
+    template = _boilerplate(graph, scope)
+    edges = _edges(graph, scope.articles, template)
     linked = {n for e in edges for n in (e.a, e.b)}
-    clusters = cluster.cluster_articles(sizes, edges,
-                                        vocab=_vocabulary(session, linked, template))
-    plan = cluster.assign_ids(previous, clusters)
+    texts = story_scope.load_texts(session, linked)
+    clusters = cluster.cluster_articles(scope.sizes, edges,
+                                        vocab=_vocabulary(texts, linked, template))
+    plan = cluster.assign_ids(scope.previous, clusters)
+    previous = scope.previous
 
+    writes = _Writes(now)
     # Stories that end first: their members and ledgers go, the row stays for the record.
-    for story_id in [*plan.merged, *plan.gone]:
-        _close(session, story_id, "merged" if story_id in plan.merged else "gone", now)
+    for story_id in plan.merged:
+        writes.close(story_id, "merged")
+    for story_id in plan.gone:
+        writes.close(story_id, "gone")
     for story_id in plan.gone:
         summary.gone += 1
-        _event(session, story_id, "gone", None, {"members": sorted(previous[story_id])}, now)
+        writes.event(story_id, "gone", None, {"members": sorted(previous[story_id])})
 
-    member_ids = sorted({a for c in clusters for a in c})
+    todo = [
+        lineage for lineage in plan.lineages
+        if not (
+            lineage.story_id is not None and not lineage.added and not lineage.removed
+            and not lineage.merged_from and not (clusters[lineage.cluster] & dirty)
+        )
+    ]
+    summary.unchanged = len(plan.lineages) - len(todo)
+    member_ids = sorted({a for lineage in todo for a in clusters[lineage.cluster]})
     infos = _article_infos(session, member_ids)
-    for article_id, count in sizes.items():
+    for article_id, count in scope.sizes.items():
         if article_id in infos:
             infos[article_id].words = count
     data = _Loaded(
-        graph.by_article(), infos, _member_texts(session, member_ids, template),
-        _boilerplate_texts(session, member_ids), _links(session, member_ids),
+        graph.by_article(), infos, _member_texts(texts, member_ids, template),
+        {m: texts.boilerplate[m] for m in member_ids if m in texts.boilerplate},
+        story_scope.load_links(session, member_ids), scope.quotes, AlignCache(),
     )
-    for lineage in plan.lineages:
-        members = clusters[lineage.cluster]
-        unchanged = (
-            lineage.story_id is not None and not lineage.added and not lineage.removed
-            and not lineage.merged_from and not (members & dirty)
-        )
-        if unchanged:
-            summary.unchanged += 1
-            continue
-        story_id = _write_story(session, lineage, sorted(members), data, now)
+    for lineage in todo:
+        story_id = writes.story(lineage.story_id, _compute_story(sorted(clusters[lineage.cluster]),
+                                                                 data))
         summary.recomputed += 1
-        _record_lineage(session, lineage, story_id, clusters, now, summary)
+        _record_lineage(writes, lineage, story_id, clusters, summary)
+    writes.flush(session)
     summary.external_origins = session.scalar(
-        select(func.count()).select_from(Story)
-        .where(Story.status == "active", Story.origin_external.is_(True))
+        select(func.count()).select_from(_STORIES)
+        .where(_STORIES.c.status == "active", _STORIES.c.origin_external.is_(True))
     ) or 0
 
 
 def _record_lineage(
-    session: Session, lineage: cluster.Lineage, story_id: int,
-    clusters: Sequence[frozenset[int]], now: datetime, summary: StoriesSummary,
+    writes: _Writes, lineage: cluster.Lineage, story_id: int,
+    clusters: Sequence[frozenset[int]], summary: StoriesSummary,
 ) -> None:
     if lineage.story_id is None and lineage.split_from is not None:
         summary.split += 1
-        _event(session, story_id, "split", lineage.split_from,
-               {"members": sorted(clusters[lineage.cluster])}, now)
-        _event(session, lineage.split_from, "split", story_id,
-               {"split_off": sorted(clusters[lineage.cluster])}, now)
+        writes.event(story_id, "split", lineage.split_from,
+                     {"members": sorted(clusters[lineage.cluster])})
+        writes.event(lineage.split_from, "split", story_id,
+                     {"split_off": sorted(clusters[lineage.cluster])})
     elif lineage.story_id is None:
         summary.created += 1
-        _event(session, story_id, "created", None,
-               {"members": sorted(clusters[lineage.cluster])}, now)
+        writes.event(story_id, "created", None, {"members": sorted(clusters[lineage.cluster])})
     else:
         if lineage.added:
             summary.grew += 1
-            _event(session, story_id, "grew", None,
-                   {"added": sorted(lineage.added), "removed": sorted(lineage.removed)}, now)
+            writes.event(story_id, "grew", None,
+                         {"added": sorted(lineage.added), "removed": sorted(lineage.removed)})
         elif lineage.removed:
             summary.shrank += 1
-            _event(session, story_id, "shrank", None, {"removed": sorted(lineage.removed)}, now)
+            writes.event(story_id, "shrank", None, {"removed": sorted(lineage.removed)})
     for old in lineage.merged_from:
         summary.merged += 1
-        _event(session, story_id, "merged", old, {"absorbed": old}, now)
-        _event(session, old, "merged", story_id, {"into": story_id}, now)
-        story = session.get(Story, old)
-        if story is not None:
-            story.merged_into = story_id
+        writes.event(story_id, "merged", old, {"absorbed": old})
+        writes.event(old, "merged", story_id, {"into": story_id})
+        writes.merged_into.append((old, story_id))
 
 
-def _close(session: Session, story_id: int, status: str, now: datetime) -> None:
-    session.execute(delete(LedgerEntry).where(LedgerEntry.story_id == story_id))
-    session.execute(delete(StoryMember).where(StoryMember.story_id == story_id))
-    story = session.get(Story, story_id)
-    if story is not None:
-        story.status = status
-        story.updated_at = now
-
-
-def _event(
-    session: Session, story_id: int, event: str, other: int | None,
-    detail: dict[str, Any] | None, now: datetime,
-) -> None:
-    session.add(StoryEvent(story_id=story_id, event=event, other_story_id=other, detail=detail,
-                           at=now))
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
-
-
-def _article_words(session: Session, articles: set[int]) -> dict[int, int]:
-    """Body words of each article's current version."""
-    out: dict[int, int] = {}
-    for chunk in _chunks(sorted(articles)):
-        rows = session.execute(
-            select(Paragraph.article_id, func.sum(Paragraph.words))
-            .join(Article, Article.current_version_id == Paragraph.version_id)
-            .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
-            .group_by(Paragraph.article_id)
-        )
-        out.update({a: int(w or 0) for a, w in rows})
-    return out
-
-
-def _boilerplate(session: Session, graph: _Graph, scope: set[int]) -> set[int]:
+def _boilerplate(graph: _Graph, scope: Scope) -> set[int]:
     """Boilerplate among the scope's paragraphs (never story text, never a story link).
 
     Template passages are weighed in their neighbourhood, because the same short text is a
@@ -375,52 +235,16 @@ def _boilerplate(session: Session, graph: _Graph, scope: set[int]) -> set[int]:
       and a long one neither (a formula filled in with other figures);
     - a paragraph reused from a marked one is marked too.
     """
-    ids = sorted(scope)
-    source_of: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        source_of.update(
-            session.execute(select(Article.id, Article.source_id).where(Article.id.in_(chunk)))
-            .all()
-        )
-    paragraph_ids: list[int] = []
-    for chunk in _chunks(ids):
-        paragraph_ids.extend(
-            session.execute(
-                select(Paragraph.id)
-                .join(Article, Article.current_version_id == Paragraph.version_id)
-                .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
-            ).scalars()
-        )
-    rows: set[tuple[int, int, int, int, float, int, int]] = set()
-    pa_, pb_ = Paragraph.__table__.alias("pa"), Paragraph.__table__.alias("pb")
-    for chunk in _chunks(paragraph_ids):
-        for column in (Passage.paragraph_a, Passage.paragraph_b):
-            rows.update(
-                (a, b, pa, pb, float(c), int(wa), int(wb))
-                for a, b, pa, pb, c, wa, wb in session.execute(
-                    select(Passage.article_a, Passage.article_b, Passage.paragraph_a,
-                           Passage.paragraph_b, Passage.containment, pa_.c.words, pb_.c.words)
-                    .join(pa_, pa_.c.id == Passage.paragraph_a)
-                    .join(pb_, pb_.c.id == Passage.paragraph_b)
-                    .where(Passage.kind == "template", column.in_(chunk))
-                )
-            )
-    for a, b, *_ in rows:
-        for article_id in (a, b):
-            if article_id not in source_of:
-                source_of[article_id] = session.scalar(
-                    select(Article.source_id).where(Article.id == article_id)
-                ) or -article_id
-
+    source_of, articles = scope.source_of, scope.articles
     template: set[int] = set()
     same_site: dict[int, set[int]] = defaultdict(set)
     for a, b, pa, pb, *_ in graph.edges:
-        if a in scope and b in scope and source_of.get(a) == source_of.get(b):
+        if a in articles and b in articles and source_of.get(a) == source_of.get(b):
             same_site[pa].add(b)
             same_site[pb].add(a)
     template |= {p for p, others in same_site.items() if len(others) >= 2}
     cross = []
-    for row in sorted(rows):
+    for row in sorted(scope.template):
         a, b, pa, pb = row[:4]
         if source_of[a] == source_of[b]:
             template.update((pa, pb))
@@ -442,7 +266,7 @@ def _boilerplate(session: Session, graph: _Graph, scope: set[int]) -> set[int]:
         elif min(wa, wb) <= BOILERPLATE_MAX_WORDS:
             template.update((pa, pb))
     spread = {
-        other for a, b, pa, pb, *_ in graph.edges if a in scope and b in scope
+        other for a, b, pa, pb, *_ in graph.edges if a in articles and b in articles
         for p, other in ((pa, pb), (pb, pa)) if p in template
     }
     return template | spread
@@ -471,17 +295,12 @@ def _edges(graph: _Graph, scope: set[int], template: set[int]) -> list[cluster.E
     return edges
 
 
-def _vocabulary(session: Session, articles: Iterable[int], template: set[int]
+def _vocabulary(texts: Texts, articles: Iterable[int], template: set[int]
                 ) -> dict[int, frozenset[str]]:
     """Content words (five letters or more) of each article's story text, for topic checks."""
     out: dict[int, set[str]] = defaultdict(set)
-    for chunk in _chunks(sorted(articles)):
-        rows = session.execute(
-            select(Paragraph.article_id, Paragraph.id, Paragraph.text)
-            .join(Article, Article.current_version_id == Paragraph.version_id)
-            .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
-        )
-        for aid, pid, text in rows:
+    for aid in sorted(articles):
+        for pid, text in texts.body.get(aid, ()):
             if pid not in template:
                 out[aid].update(w for w in words(text) if len(w) >= 5 and w.isalpha())
     return {aid: frozenset(v) for aid, v in out.items()}
@@ -489,64 +308,32 @@ def _vocabulary(session: Session, articles: Iterable[int], template: set[int]
 
 def _article_infos(session: Session, ids: Sequence[int]) -> dict[int, _ArticleInfo]:
     infos: dict[int, _ArticleInfo] = {}
-    for chunk in _chunks(list(ids)):
-        rows = session.execute(
-            select(Article.id, Source.name, Source.display_name, Source.domain, Article.url,
-                   Article.title, Article.published, Article.first_seen)
-            .join(Source, Source.id == Article.source_id)
-            .where(Article.id.in_(chunk))
-        )
-        for aid, name, display, domain, url, title, published, first_seen in rows:
-            keys = {publisher_key(n) for n in (name, display, domain) if n}
-            if url and domain_of(url):
-                keys.add(publisher_key(domain_of(url) or ""))
-            infos[aid] = _ArticleInfo(aid, name, display or name, frozenset(k for k in keys if k),
-                                      url, title, published, first_seen)
+    for aid, name, display, domain, url, title, published, first_seen in (
+        story_scope.load_articles(session, ids)
+    ):
+        keys = {publisher_key(n) for n in (name, display, domain) if n}
+        if url and domain_of(url):
+            keys.add(publisher_key(domain_of(url) or ""))
+        infos[aid] = _ArticleInfo(aid, name, display or name, frozenset(k for k in keys if k),
+                                  url, title, published, first_seen)
     return infos
 
 
 def _member_texts(
-    session: Session, ids: Sequence[int], template: set[int]
+    texts: Texts, ids: Sequence[int], template: set[int]
 ) -> dict[int, MemberText]:
     """Body paragraphs of the current versions, boilerplate flagged."""
-    paras: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    titles: dict[int, str | None] = {}
-    for chunk in _chunks(list(ids)):
-        rows = session.execute(
-            select(Paragraph.article_id, Paragraph.id, Paragraph.text, ArticleVersion.title)
-            .join(Article, Article.current_version_id == Paragraph.version_id)
-            .join(ArticleVersion, ArticleVersion.id == Paragraph.version_id)
-            .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "body")
-            .order_by(Paragraph.article_id, Paragraph.position)
-        )
-        for aid, pid, text, title in rows:
-            paras[aid].append((pid, text))
-            titles[aid] = title
     return {
         aid: MemberText(
-            aid, titles.get(aid), tuple(pid for pid, _ in rows), tuple(t for _, t in rows),
-            tuple(pid in template for pid, _ in rows),
+            aid, texts.titles.get(aid), tuple(pid for pid, _ in rows),
+            tuple(t for _, t in rows), tuple(pid in template for pid, _ in rows),
         )
-        for aid, rows in paras.items()
+        for aid in ids if (rows := texts.body.get(aid))
     }
 
 
-def _links(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[str, str | None]]]:
-    out: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-    for chunk in _chunks(list(ids)):
-        rows = session.execute(
-            select(Link.article_id, Link.url, Link.anchor)
-            .join(Article, Article.current_version_id == Link.version_id)
-            .where(Link.article_id.in_(chunk))
-        )
-        for aid, url, anchor in rows:
-            out[aid].append((url, anchor))
-    return out
-
-
 def _story_links(
-    edges_of: dict[int, list[tuple[int, int, int, int, float, int, int]]], members: set[int],
-    texts: dict[int, MemberText],
+    edges_of: dict[int, list[Edge]], members: set[int], texts: dict[int, MemberText],
 ) -> list[tuple[Ref, Ref]]:
     """Reuse links among members' story text as (article, paragraph index) pairs."""
     index = _story_text_index(members, texts)
@@ -569,7 +356,8 @@ def _story_text_index(members: set[int], texts: dict[int, MemberText]) -> dict[i
 
 
 def _coverage(
-    members: Sequence[int], texts: dict[int, MemberText], pairs: Sequence[tuple[Ref, Ref]]
+    members: Sequence[int], texts: dict[int, MemberText], pairs: Sequence[tuple[Ref, Ref]],
+    cache: AlignCache,
 ) -> tuple[dict[int, float], set[Ref]]:
     """Each member's share of the story's shared text, and the shared paragraphs.
 
@@ -608,7 +396,7 @@ def _coverage(
         if text is None or not lacking:
             continue
         own = [p for p, flag in zip(text.paragraphs, text.template, strict=True) if not flag]
-        reused = align([variants[k] for k in lacking], own).origin_reused
+        reused = align([variants[k] for k in lacking], own, cache=cache).origin_reused
         for k, share in zip(lacking, reused, strict=True):
             if share >= HOLDS:
                 holders[roots[k]].add(m)
@@ -674,22 +462,34 @@ def _resolve_read_more(
 class _Loaded:
     """What the members' stories are computed from, loaded once per update."""
 
-    edges_of: dict[int, list[tuple[int, int, int, int, float, int, int]]]  # by article_a
+    edges_of: dict[int, list[Edge]]  # by article_a
     infos: dict[int, _ArticleInfo]
     texts: dict[int, MemberText]
     extra: dict[int, list[str]]  # boilerplate paragraphs, for credit lines
     links: dict[int, list[tuple[str, str | None]]]
+    quotes: dict[int, list[int]]  # quote passages: paragraph_a -> paragraph_b's
+    cache: AlignCache
 
 
-def _write_story(
-    session: Session, lineage: cluster.Lineage, members: list[int], data: _Loaded,
-    now: datetime,
-) -> int:
+@dataclass
+class _Computed:
+    """A story's origin and ledgers, ready to be written."""
+
+    decision: OriginDecision
+    confidence: float
+    evidence: list[str]
+    first_seen: datetime
+    ledgers: list[MemberLedger]
+    origin: OriginText
+    texts: dict[int, MemberText]
+
+
+def _compute_story(members: list[int], data: _Loaded) -> _Computed:
     infos, texts = data.infos, data.texts
     member_set = set(members)
     pairs = _story_links(data.edges_of, member_set, texts)
-    pairs += _quote_pairs(session, member_set, texts)
-    coverage, shared = _coverage(members, texts, pairs)
+    pairs += _quote_pairs(data.quotes, member_set, texts)
+    coverage, shared = _coverage(members, texts, pairs, data.cache)
     facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared)
     decision = decide_origin(facts)
     empty = MemberText(0, None, (), (), ())
@@ -699,7 +499,7 @@ def _write_story(
     else:
         origin = reconstruct_origin(member_texts, pairs)
     credit_lines = _credit_lines(decision, facts)
-    ledgers = build_ledgers(origin, member_texts, credit_lines)
+    ledgers = build_ledgers(origin, member_texts, credit_lines, cache=data.cache)
     confidence, evidence = decision.confidence, list(decision.evidence)
     detached = [
         led.article_id for led in ledgers if led.role == "copy" and not led.shared_paragraphs
@@ -712,41 +512,21 @@ def _write_story(
             "chain: article(s) " + ", ".join(map(str, detached)) + " share no paragraph with "
             "the origin; they are linked to the story through other members"
         )
-
-    story = session.get(Story, lineage.story_id) if lineage.story_id is not None else None
-    if story is None:
-        story = Story(created_at=now)
-        session.add(story)
-    story.status = "active"
-    story.merged_into = None
-    story.origin_article_id = decision.article_id
-    story.origin_name = decision.name
-    story.origin_external = decision.external
-    story.confidence = confidence
-    story.evidence = evidence
-    story.first_seen = min(infos[m].first_seen for m in members)
-    story.updated_at = now
-    session.flush()
-    session.execute(delete(LedgerEntry).where(LedgerEntry.story_id == story.id))
-    session.execute(delete(StoryMember).where(StoryMember.story_id == story.id))
-    _write_members(session, story.id, ledgers, origin, {t.article_id: t for t in member_texts})
-    return story.id
+    return _Computed(
+        decision, confidence, evidence, min(infos[m].first_seen for m in members), ledgers,
+        origin, {t.article_id: t for t in member_texts},
+    )
 
 
 def _quote_pairs(
-    session: Session, members: set[int], texts: dict[int, MemberText]
+    quotes: dict[int, list[int]], members: set[int], texts: dict[int, MemberText]
 ) -> list[tuple[Ref, Ref]]:
     """Quote links among members: copies of one story share its quoted passages too."""
     index = _story_text_index(members, texts)
-    ids = sorted(index)
-    pairs: list[tuple[Ref, Ref]] = []
-    for chunk in _chunks(ids):
-        rows = session.execute(
-            select(Passage.paragraph_a, Passage.paragraph_b)
-            .where(Passage.kind == "quote", Passage.paragraph_a.in_(chunk))
-        )
-        pairs.extend((index[a], index[b]) for a, b in rows if a in index and b in index)
-    return pairs
+    return [
+        (index[a], index[b])
+        for a in sorted(index) for b in quotes.get(a, ()) if b in index
+    ]
 
 
 def _credit_lines(decision: OriginDecision, facts: Sequence[MemberFacts]) -> dict[int, str]:
@@ -766,38 +546,110 @@ def _credit_lines(decision: OriginDecision, facts: Sequence[MemberFacts]) -> dic
     return out
 
 
-def _boilerplate_texts(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
-    """The current versions' boilerplate paragraphs, where credit lines often sit."""
-    out: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(list(ids)):
-        rows = session.execute(
-            select(Paragraph.article_id, Paragraph.text)
-            .join(Article, Article.current_version_id == Paragraph.version_id)
-            .where(Paragraph.article_id.in_(chunk), Paragraph.kind == "boilerplate")
-            .order_by(Paragraph.article_id, Paragraph.position)
-        )
-        for aid, text in rows:
-            out[aid].append(text)
-    return out
+@dataclass
+class _Writes:
+    """The rows an update writes, sent in a few bulk statements by :meth:`flush`.
+
+    New stories get a provisional negative id until they are inserted; their rows are
+    inserted in the order they were made, so ids come out as if written one by one.
+    """
+
+    now: datetime
+    closed: list[tuple[int, str]] = field(default_factory=list)
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    members: list[dict[str, Any]] = field(default_factory=list)
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    merged_into: list[tuple[int, int]] = field(default_factory=list)
+
+    def close(self, story_id: int, status: str) -> None:
+        self.closed.append((story_id, status))
+
+    def event(
+        self, story_id: int, event: str, other: int | None, detail: dict[str, Any] | None
+    ) -> None:
+        self.events.append({"story_id": story_id, "event": event, "other_story_id": other,
+                            "detail": detail, "at": self.now})
+
+    def story(self, story_id: int | None, computed: _Computed) -> int:
+        decision = computed.decision
+        row = {
+            "status": "active", "merged_into": None,
+            "origin_article_id": decision.article_id, "origin_name": decision.name,
+            "origin_external": decision.external, "confidence": computed.confidence,
+            "evidence": computed.evidence, "first_seen": computed.first_seen,
+            "updated_at": self.now,
+        }
+        if story_id is None:
+            story_id = -1 - len(self.created)
+            self.created.append({**row, "created_at": self.now})
+        else:
+            self.updated.append({**row, "b_id": story_id})
+        self.members.extend(_member_rows(story_id, computed.ledgers))
+        self.ledger.extend(_ledger_rows(story_id, computed.ledgers, computed.origin,
+                                        computed.texts))
+        return story_id
+
+    def flush(self, session: Session) -> None:
+        recomputed = [row["b_id"] for row in self.updated]
+        for chunk in chunks([s for s, _ in self.closed] + recomputed):
+            session.execute(delete(_LEDGER).where(_LEDGER.c.story_id.in_(chunk)))
+            session.execute(delete(_MEMBERS).where(_MEMBERS.c.story_id.in_(chunk)))
+        if self.closed:
+            session.execute(
+                update(_STORIES).where(_STORIES.c.id == bindparam("b_id"))
+                .values(status=bindparam("b_status"), updated_at=self.now),
+                [{"b_id": s, "b_status": status} for s, status in self.closed],
+            )
+        ids: dict[int, int] = {}
+        if self.created:
+            inserted = session.execute(
+                insert(_STORIES).returning(_STORIES.c.id, sort_by_parameter_order=True),
+                self.created,
+            )
+            ids = {-1 - k: story_id for k, (story_id,) in enumerate(inserted)}
+        if self.updated:
+            session.execute(
+                update(_STORIES).where(_STORIES.c.id == bindparam("b_id")),
+                self.updated,
+            )
+        if self.merged_into:
+            session.execute(
+                update(_STORIES).where(_STORIES.c.id == bindparam("b_id"))
+                .values(merged_into=bindparam("b_into")),
+                [{"b_id": old, "b_into": ids.get(into, into)} for old, into in self.merged_into],
+            )
+        for table, rows, keys in (
+            (_MEMBERS, self.members, ("story_id",)),
+            (_LEDGER, self.ledger, ("story_id",)),
+            (_EVENTS, self.events, ("story_id", "other_story_id")),
+        ):
+            for row in rows:
+                for key in keys:
+                    if row[key] is not None and row[key] < 0:
+                        row[key] = ids[row[key]]
+            if rows:
+                session.execute(insert(table), rows)
 
 
-def _write_members(
-    session: Session, story_id: int, ledgers: Sequence[MemberLedger], origin: OriginText,
+def _member_rows(story_id: int, ledgers: Sequence[MemberLedger]) -> list[dict[str, Any]]:
+    return [
+        {
+            "story_id": story_id, "article_id": led.article_id, "role": led.role,
+            "shared_paragraphs": led.shared_paragraphs, "kept": led.kept,
+            "edited": led.edited, "dropped": led.dropped, "added": led.added,
+            "moved": led.moved, "headline_changed": bool(led.headline_changed),
+            "credit": led.credit,
+        }
+        for led in ledgers
+    ]
+
+
+def _ledger_rows(
+    story_id: int, ledgers: Sequence[MemberLedger], origin: OriginText,
     texts: dict[int, MemberText],
-) -> None:
-    session.execute(
-        insert(StoryMember),
-        [
-            {
-                "story_id": story_id, "article_id": led.article_id, "role": led.role,
-                "shared_paragraphs": led.shared_paragraphs, "kept": led.kept,
-                "edited": led.edited, "dropped": led.dropped, "added": led.added,
-                "moved": led.moved, "headline_changed": bool(led.headline_changed),
-                "credit": led.credit,
-            }
-            for led in ledgers
-        ],
-    )
+) -> list[dict[str, Any]]:
     rows = []
     for led in ledgers:
         if led.alignment is None:
@@ -817,5 +669,4 @@ def _write_members(
                 "similarity": line.similarity, "weight": line.weight,
                 "diff": [list(part) for part in line.diff] if line.diff is not None else None,
             })
-    if rows:
-        session.execute(insert(LedgerEntry), rows)
+    return rows

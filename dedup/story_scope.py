@@ -1,0 +1,298 @@
+"""What a stories update reads, loaded in a few set-based queries per wave of articles.
+
+:mod:`dedup.stories` recomputes the articles reachable from the dirty ones through reuse links
+and shared stories. :func:`load_scope` finds that scope wave by wave: each wave reads the
+passages of its articles (through the passages' paragraph and article indexes) and the active
+stories they belong to, at most ``CHUNK`` ids per query, so the cost follows the scope and
+not the size of the store. Rows come back as plain tuples; nothing here builds ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Table, and_, func, select
+from sqlalchemy.orm import Session
+
+from dedup.models import (
+    Article,
+    ArticleVersion,
+    Link,
+    Paragraph,
+    Passage,
+    Source,
+    Story,
+    StoryMember,
+)
+
+CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
+
+Edge = tuple[int, int, int, int, float, int, int]
+# (article_a, article_b, paragraph_a, paragraph_b, containment, words_a, words_b)
+
+_PASSAGES: Table = Passage.__table__  # type: ignore[assignment]
+_PARAGRAPHS: Table = Paragraph.__table__  # type: ignore[assignment]
+_ARTICLES: Table = Article.__table__  # type: ignore[assignment]
+_MEMBERS: Table = StoryMember.__table__  # type: ignore[assignment]
+_STORIES: Table = Story.__table__  # type: ignore[assignment]
+_VERSIONS: Table = ArticleVersion.__table__  # type: ignore[assignment]
+# A paragraph of its article's current version.
+_CURRENT = and_(
+    _ARTICLES.c.id == _PARAGRAPHS.c.article_id,
+    _ARTICLES.c.current_version_id == _PARAGRAPHS.c.version_id,
+)
+
+
+@dataclass
+class Scope:
+    """The dirty articles closed under reuse links and shared stories, with their passages."""
+
+    articles: set[int] = field(default_factory=set)
+    previous: dict[int, frozenset[int]] = field(default_factory=dict)  # touched stories
+    reuse: list[Edge] = field(default_factory=list)  # within the scope, in passage id order
+    template: set[Edge] = field(default_factory=set)  # touching the scope's body paragraphs
+    quotes: dict[int, list[int]] = field(default_factory=dict)  # paragraph_a -> paragraph_b's
+    sizes: dict[int, int] = field(default_factory=dict)  # body words of the current versions
+    source_of: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class Texts:
+    """Current-version paragraphs of some articles, in order."""
+
+    titles: dict[int, str | None] = field(default_factory=dict)
+    body: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # (paragraph id, text)
+    boilerplate: dict[int, list[str]] = field(default_factory=dict)
+
+
+def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    """Sorted ids in slices of at most ``CHUNK``."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def dirty_articles(session: Session, mark: datetime | None) -> tuple[set[int], set[int]]:
+    """Articles whose links or text changed since ``mark``, and stories that lost members.
+
+    Without a mark (no story yet) every linked article is dirty.
+    """
+    if mark is None:
+        rows = session.execute(select(_PASSAGES.c.article_a, _PASSAGES.c.article_b))
+        return {x for row in rows for x in row}, set()
+    dirty: set[int] = set()
+    for a, b in session.execute(
+        select(_PASSAGES.c.article_a, _PASSAGES.c.article_b)
+        .where(_PASSAGES.c.created_at > mark)
+    ):
+        dirty.update((a, b))
+    dirty.update(
+        session.execute(
+            select(_MEMBERS.c.article_id)
+            .join(_ARTICLES, _ARTICLES.c.id == _MEMBERS.c.article_id)
+            .join(_VERSIONS, _VERSIONS.c.id == _ARTICLES.c.current_version_id)
+            .where(_VERSIONS.c.fetched_at > mark)
+        ).scalars()
+    )
+    # Deleted articles leave stories too small, or without their origin article.
+    thin = set(
+        session.execute(
+            select(_STORIES.c.id)
+            .join(_MEMBERS, _MEMBERS.c.story_id == _STORIES.c.id, isouter=True)
+            .where(_STORIES.c.status == "active")
+            .group_by(_STORIES.c.id)
+            .having(func.count(_MEMBERS.c.article_id) < 2)
+        ).scalars()
+    )
+    thin.update(
+        session.execute(
+            select(_STORIES.c.id).where(
+                _STORIES.c.status == "active", _STORIES.c.origin_article_id.is_(None),
+                _STORIES.c.origin_external.is_(False),
+            )
+        ).scalars()
+    )
+    return dirty, thin
+
+
+def load_scope(session: Session, dirty: set[int], thin: set[int]) -> Scope:
+    """The scope of an update: ``dirty`` articles and ``thin`` stories' members, closed."""
+    scope = Scope()
+    scope.previous = _members_of(session, thin)
+    passages: dict[int, tuple[int, Edge]] = {}  # passage id -> (kind code, edge)
+    frontier = set(dirty).union(*scope.previous.values())
+    while frontier:
+        wave = frontier - scope.articles
+        scope.articles |= wave
+        found = _passages_of(session, wave)
+        passages.update(found)
+        frontier = {
+            x for kind, edge in found.values() if kind == _REUSE for x in edge[:2]
+        } - scope.articles
+        stories = _stories_of(session, wave) - scope.previous.keys()
+        joined = _members_of(session, stories)
+        scope.previous.update(joined)
+        frontier |= set().union(*joined.values()) - scope.articles
+
+    body = _body_paragraphs(session, scope)
+    quotes: dict[int, list[int]] = defaultdict(list)
+    for pid in sorted(passages):
+        kind, edge = passages[pid]
+        if kind == _REUSE:
+            scope.reuse.append(edge)
+        elif kind == _TEMPLATE and (edge[2] in body or edge[3] in body):
+            scope.template.add(edge)
+        elif kind == _QUOTE:
+            quotes[edge[2]].append(edge[3])
+    scope.quotes = {pa: sorted(pbs) for pa, pbs in quotes.items()}
+    for chunk in chunks(scope.articles):
+        scope.source_of.update(
+            session.execute(
+                select(_ARTICLES.c.id, _ARTICLES.c.source_id).where(_ARTICLES.c.id.in_(chunk))
+            ).all()
+        )
+    outside = {x for edge in scope.template for x in edge[:2]} - scope.source_of.keys()
+    known: dict[int, int] = {}
+    for chunk in chunks(outside):
+        known.update(
+            session.execute(
+                select(_ARTICLES.c.id, _ARTICLES.c.source_id).where(_ARTICLES.c.id.in_(chunk))
+            ).all()
+        )
+    scope.source_of.update({a: known.get(a) or -a for a in outside})
+    return scope
+
+
+_REUSE, _TEMPLATE, _QUOTE, _OTHER = range(4)
+_KINDS = {"reuse": _REUSE, "template": _TEMPLATE, "quote": _QUOTE}
+
+
+def _passages_of(session: Session, articles: set[int]) -> dict[int, tuple[int, Edge]]:
+    """Every passage with a paragraph in ``articles``, by id: (kind code, edge)."""
+    pa, pb = _PARAGRAPHS.alias("pa"), _PARAGRAPHS.alias("pb")
+    columns = (
+        _PASSAGES.c.id, _PASSAGES.c.kind, _PASSAGES.c.article_a, _PASSAGES.c.article_b,
+        _PASSAGES.c.paragraph_a, _PASSAGES.c.paragraph_b, _PASSAGES.c.containment, pa.c.words,
+        pb.c.words,
+    )
+    base = (
+        select(*columns)
+        .join(pa, pa.c.id == _PASSAGES.c.paragraph_a)
+        .join(pb, pb.c.id == _PASSAGES.c.paragraph_b)
+    )
+    out: dict[int, tuple[int, Edge]] = {}
+    for chunk in chunks(articles):
+        # article_a has an index of its own; article_b is reached through its paragraphs.
+        own = select(_PARAGRAPHS.c.id).where(_PARAGRAPHS.c.article_id.in_(chunk))
+        for query in (
+            base.where(_PASSAGES.c.article_a.in_(chunk)),
+            base.where(_PASSAGES.c.paragraph_b.in_(own)),
+        ):
+            for pid, kind, a, b, p, q, c, wa, wb in session.execute(query):
+                out[pid] = (_KINDS.get(kind, _OTHER), (a, b, p, q, float(c), int(wa), int(wb)))
+    return out
+
+
+def _stories_of(session: Session, articles: set[int]) -> set[int]:
+    """Active stories with a member among ``articles``."""
+    out: set[int] = set()
+    for chunk in chunks(articles):
+        out.update(
+            session.execute(
+                select(_MEMBERS.c.story_id)
+                .join(_STORIES, _STORIES.c.id == _MEMBERS.c.story_id)
+                .where(_MEMBERS.c.article_id.in_(chunk), _STORIES.c.status == "active")
+            ).scalars()
+        )
+    return out
+
+
+def _members_of(session: Session, stories: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Members of each story (a story without members maps to an empty set)."""
+    members: dict[int, set[int]] = {s: set() for s in stories}
+    for chunk in chunks(members):
+        for story_id, article_id in session.execute(
+            select(_MEMBERS.c.story_id, _MEMBERS.c.article_id)
+            .where(_MEMBERS.c.story_id.in_(chunk))
+        ):
+            members[story_id].add(article_id)
+    return {s: frozenset(m) for s, m in members.items()}
+
+
+def _body_paragraphs(session: Session, scope: Scope) -> set[int]:
+    """The scope's current body paragraph ids; fills ``scope.sizes``."""
+    body: set[int] = set()
+    p = _PARAGRAPHS.c
+    for chunk in chunks(scope.articles):
+        rows = session.execute(
+            select(p.article_id, p.id, p.words)
+            .join(_ARTICLES, _CURRENT)
+            .where(p.article_id.in_(chunk), p.kind == "body")
+        )
+        for article_id, pid, words in rows:
+            body.add(pid)
+            scope.sizes[article_id] = scope.sizes.get(article_id, 0) + int(words or 0)
+    return body
+
+
+def load_texts(session: Session, articles: Iterable[int]) -> Texts:
+    """Body and boilerplate paragraphs of the current versions, with the versions' titles."""
+    texts = Texts()
+    p = _PARAGRAPHS.c
+    for chunk in chunks(articles):
+        rows = session.execute(
+            select(p.article_id, p.id, p.kind, p.text, _VERSIONS.c.title)
+            .join(_ARTICLES, _CURRENT)
+            .join(_VERSIONS, _VERSIONS.c.id == p.version_id)
+            .where(p.article_id.in_(chunk), p.kind.in_(("body", "boilerplate")))
+            .order_by(p.article_id, p.position)
+        )
+        for article_id, pid, kind, text, title in rows:
+            if kind == "body":
+                texts.body.setdefault(article_id, []).append((pid, text))
+                texts.titles[article_id] = title
+            else:
+                texts.boilerplate.setdefault(article_id, []).append(text)
+    return texts
+
+
+ArticleRow = tuple[int, str, str | None, str | None, str | None, str | None, datetime | None,
+                   datetime]
+
+
+def load_articles(session: Session, articles: Iterable[int]) -> list[ArticleRow]:
+    """(id, source name, display name, domain, url, title, published, first_seen) rows."""
+    sources: Table = Source.__table__  # type: ignore[assignment]
+    a = _ARTICLES.c
+    rows: list[ArticleRow] = []
+    for chunk in chunks(articles):
+        rows.extend(
+            session.execute(
+                select(a.id, sources.c.name, sources.c.display_name, sources.c.domain, a.url,
+                       a.title, a.published, a.first_seen)
+                .join(sources, sources.c.id == a.source_id)
+                .where(a.id.in_(chunk))
+            ).all()
+        )
+    return rows
+
+
+def load_links(
+    session: Session, articles: Iterable[int]
+) -> dict[int, list[tuple[str, str | None]]]:
+    """Links of the current versions, (url, anchor) by article in stored order."""
+    links: Table = Link.__table__  # type: ignore[assignment]
+    out: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    for chunk in chunks(articles):
+        rows = session.execute(
+            select(links.c.article_id, links.c.url, links.c.anchor)
+            .join(_ARTICLES, _ARTICLES.c.current_version_id == links.c.version_id)
+            .where(links.c.article_id.in_(chunk))
+            .order_by(links.c.article_id, links.c.id)
+        )
+        for aid, url, anchor in rows:
+            out[aid].append((url, anchor))
+    return out
