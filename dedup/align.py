@@ -93,14 +93,17 @@ class _Parsed:
     sentences: tuple[tuple[str, ...], ...]
     keys: tuple[str, ...]
     joined: str  # " key key key " for contiguous containment tests
-    grams: frozenset[tuple[str, ...]]
+    grams: frozenset[int]  # hashes of the MIN_BLOCK-word runs (a collision only costs time)
+
+
+def _grams(keys: Sequence[str]) -> frozenset[int]:
+    return frozenset(map(hash, zip(*(keys[i:] for i in range(MIN_BLOCK)), strict=False)))
 
 
 def _parse(text: str) -> _Parsed:
     sents = tuple(t for t in (tuple(words(s)) for s in sentences(text)) if t)
     keys = tuple(k for s in sents for k in s)
-    grams = frozenset(tuple(keys[i : i + MIN_BLOCK]) for i in range(len(keys) - MIN_BLOCK + 1))
-    return _Parsed(text, sents, keys, " " + " ".join(keys) + " ", grams)
+    return _Parsed(text, sents, keys, " " + " ".join(keys) + " ", _grams(keys))
 
 
 def _contains(haystack: _Parsed, needle: Sequence[str]) -> bool:
@@ -124,7 +127,7 @@ class AlignCache:
     def __init__(self) -> None:
         self._parsed: dict[str, _Parsed] = {}
         self._pairs: dict[tuple[str, str], _PairCover] = {}
-        self._matchers: dict[str, SequenceMatcher[str]] = {}
+        self._positions: dict[str, dict[str, list[int]]] = {}
 
     def parse(self, text: str) -> _Parsed:
         parsed = self._parsed.get(text)
@@ -147,30 +150,59 @@ class AlignCache:
     def _covered(self, part: tuple[str, ...], whole: _Parsed) -> Cover:
         """Words of ``part`` found in ``whole``, in runs of MIN_BLOCK and of PARTIAL_MIN words.
 
-        The runs are difflib's matching blocks; two cheap cases need no matcher: a part found
-        whole is one block, and a part sharing no MIN_BLOCK-gram with ``whole`` has no run
-        long enough to count.
+        The runs are difflib's matching blocks (:func:`_runs`); two cheap cases need no
+        search: a part found whole is one block, and a part sharing no MIN_BLOCK-word run
+        with ``whole`` has no block long enough to count.
         """
         size = len(part)
         if _contains(whole, part):
             return (size, size if size >= PARTIAL_MIN else 0) if size >= MIN_BLOCK else (size, 0)
-        if size < MIN_BLOCK or not any(
-            part[i : i + MIN_BLOCK] in whole.grams for i in range(size - MIN_BLOCK + 1)
-        ):
+        if size < MIN_BLOCK or whole.grams.isdisjoint(_grams(part)):
             return 0, 0
-        matcher = self._matchers.get(whole.text)
-        if matcher is None:
-            matcher = self._matchers[whole.text] = SequenceMatcher(None, autojunk=False)
-            matcher.set_seq2(list(whole.keys))
-        matcher.set_seq1(list(part))
-        blocks = [b.size for b in matcher.get_matching_blocks()]
-        return (
-            sum(n for n in blocks if n >= MIN_BLOCK), sum(n for n in blocks if n >= PARTIAL_MIN)
-        )
+        positions = self._positions.get(whole.text)
+        if positions is None:
+            positions = self._positions[whole.text] = {}
+            for j, key in enumerate(whole.keys):
+                positions.setdefault(key, []).append(j)
+        return _runs(part, positions, len(whole.keys))
 
 
-def _better(a: Cover, b: Cover) -> Cover:
-    return max(a, b)
+def _runs(a: Sequence[str], positions: dict[str, list[int]], length: int) -> Cover:
+    """Words of ``a`` in matching blocks of MIN_BLOCK and of PARTIAL_MIN words against ``b``.
+
+    ``b`` is given by the positions of each of its words and its length. The blocks are
+    difflib's (``SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()``): the
+    longest match in the region, earliest in ``a`` then in ``b``, then the same again on
+    each side of it. Without junk no two blocks touch, so a region whose longest match is
+    shorter than MIN_BLOCK holds no block that counts and is not searched further.
+    """
+    found = partial = 0
+    regions = [(0, len(a), 0, length)]
+    while regions:
+        alo, ahi, blo, bhi = regions.pop()
+        if ahi - alo < MIN_BLOCK or bhi - blo < MIN_BLOCK:
+            continue
+        besti = bestj = size = 0
+        ends: dict[int, int] = {}  # j -> length of the match ending at a[i - 1], b[j]
+        for i in range(alo, ahi):
+            previous = ends.get
+            ends = {}
+            for j in positions.get(a[i], ()):
+                if j < blo:
+                    continue
+                if j >= bhi:
+                    break
+                k = ends[j] = previous(j - 1, 0) + 1
+                if k > size:
+                    besti, bestj, size = i - k + 1, j - k + 1, k
+        if size < MIN_BLOCK:
+            continue
+        found += size
+        if size >= PARTIAL_MIN:
+            partial += size
+        regions.append((alo, besti, blo, bestj))
+        regions.append((besti + size, ahi, bestj + size, bhi))
+    return found, partial
 
 
 def _credit(length: int, cover: Cover) -> int:
@@ -247,7 +279,8 @@ class _Match:
 
     origin_sent: list[list[Cover]]  # [i][s] best cover of origin sentence s
     copy_sent: list[list[Cover]]  # [j][t] best cover of copy sentence t
-    pair: dict[tuple[int, int], int]  # (i, j) -> origin words of i covered by j
+    by_origin: list[dict[int, int]]  # [i] copy paragraph j -> origin words of i covered by j
+    by_copy: list[dict[int, int]]  # [j] origin paragraph i -> the same words
 
 
 def _match(
@@ -256,29 +289,30 @@ def _match(
     found = _Match(
         [[(0, 0)] * len(p.sentences) for p in origin],
         [[(0, 0)] * len(p.sentences) for p in copy],
-        {},
+        [{} for _ in origin],
+        [{} for _ in copy],
     )
-    by_gram: dict[tuple[str, ...], set[int]] = {}
+    by_gram: dict[int, list[int]] = {}
     for j, para in enumerate(copy):
         if usable[j]:
             for gram in para.grams:
-                by_gram.setdefault(gram, set()).add(j)
+                by_gram.setdefault(gram, []).append(j)
     for i, opara in enumerate(origin):
-        candidates: set[int] = set()
-        for gram in opara.grams:
-            candidates |= by_gram.get(gram, set())
+        candidates = {j for gram in opara.grams & by_gram.keys() for j in by_gram[gram]}
         if len(opara.keys) < MIN_BLOCK:
             candidates |= {j for j, c in enumerate(copy) if usable[j] and _contains(c, opara.keys)}
         best_origin = found.origin_sent[i]
         for j in sorted(candidates):
             origin_covers, total, copy_covers = cache.pair(opara, copy[j])
             for s, got in enumerate(origin_covers):
-                best_origin[s] = _better(best_origin[s], got)
+                if got > best_origin[s]:
+                    best_origin[s] = got
             if total:
-                found.pair[(i, j)] = total
+                found.by_origin[i][j] = found.by_copy[j][i] = total
             best_copy = found.copy_sent[j]
             for t, got in enumerate(copy_covers):
-                best_copy[t] = _better(best_copy[t], got)
+                if got > best_copy[t]:
+                    best_copy[t] = got
     return found
 
 
@@ -325,7 +359,7 @@ def align(
     reused_words: list[int] = []
     primary: list[int | None] = []
     for i, opara in enumerate(opars):
-        pairs = {j: n for (oi, j), n in found.pair.items() if oi == i}
+        pairs = found.by_origin[i]
         # Kept: unbroken in a copy paragraph that adds nothing of the copier's own (it may
         # hold other origin text too, when the copier merged paragraphs).
         kept_in = [
@@ -360,7 +394,7 @@ def align(
     secondary: dict[int, list[int]] = {}
     for j in range(len(cpars)):
         if carries[j] and j not in primary:
-            homes = {i: n for (i, cj), n in found.pair.items() if cj == j}
+            homes = found.by_copy[j]
             if homes:
                 secondary.setdefault(max(sorted(homes), key=lambda i: homes[i]), []).append(j)
             else:

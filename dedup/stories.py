@@ -176,7 +176,7 @@ def _recompute(
     data = _Loaded(
         graph.by_article(), infos, _member_texts(texts, member_ids, template),
         {m: texts.boilerplate[m] for m in member_ids if m in texts.boilerplate},
-        story_scope.load_links(session, member_ids), scope.quotes, AlignCache(),
+        story_scope.load_links(session, member_ids), scope.quotes,
     )
     for lineage in todo:
         story_id = writes.story(lineage.story_id, _compute_story(sorted(clusters[lineage.cluster]),
@@ -468,7 +468,6 @@ class _Loaded:
     extra: dict[int, list[str]]  # boilerplate paragraphs, for credit lines
     links: dict[int, list[tuple[str, str | None]]]
     quotes: dict[int, list[int]]  # quote passages: paragraph_a -> paragraph_b's
-    cache: AlignCache
 
 
 @dataclass
@@ -489,7 +488,8 @@ def _compute_story(members: list[int], data: _Loaded) -> _Computed:
     member_set = set(members)
     pairs = _story_links(data.edges_of, member_set, texts)
     pairs += _quote_pairs(data.quotes, member_set, texts)
-    coverage, shared = _coverage(members, texts, pairs, data.cache)
+    cache = AlignCache()  # one story's: the texts it parses are rarely another story's
+    coverage, shared = _coverage(members, texts, pairs, cache)
     facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared)
     decision = decide_origin(facts)
     empty = MemberText(0, None, (), (), ())
@@ -499,7 +499,7 @@ def _compute_story(members: list[int], data: _Loaded) -> _Computed:
     else:
         origin = reconstruct_origin(member_texts, pairs)
     credit_lines = _credit_lines(decision, facts)
-    ledgers = build_ledgers(origin, member_texts, credit_lines, cache=data.cache)
+    ledgers = build_ledgers(origin, member_texts, credit_lines, cache=cache)
     confidence, evidence = decision.confidence, list(decision.evidence)
     detached = [
         led.article_id for led in ledgers if led.role == "copy" and not led.shared_paragraphs

@@ -1,8 +1,22 @@
 from __future__ import annotations
 
+import random
+from difflib import SequenceMatcher
+
 import pytest
 
-from dedup.align import AlignCache, align, sentences, similarity, word_diff, word_key, words
+from dedup.align import (
+    MIN_BLOCK,
+    PARTIAL_MIN,
+    AlignCache,
+    _runs,
+    align,
+    sentences,
+    similarity,
+    word_diff,
+    word_key,
+    words,
+)
 
 ORIGIN = [
     "The city council voted on Tuesday to close the old bridge over the river for repairs "
@@ -186,3 +200,22 @@ def test_a_shared_cache_changes_no_result() -> None:
         for copy in copies:
             assert align(ORIGIN, copy, cache=cache) == align(ORIGIN, copy)
             assert align(copy, ORIGIN, cache=cache) == align(copy, ORIGIN)
+
+
+def test_matching_runs_are_difflibs_blocks() -> None:
+    rng = random.Random(11)
+    for _ in range(3000):
+        alphabet = rng.randint(1, 5)
+        a = [str(rng.randrange(alphabet)) for _ in range(rng.randint(0, 20))]
+        b = [str(rng.randrange(alphabet)) for _ in range(rng.randint(0, 30))]
+        if b and rng.random() < 0.5:
+            start = rng.randrange(len(b))
+            a[3:3] = b[start : start + rng.randint(1, 10)]
+        sizes = [m.size for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()]
+        expected = (
+            sum(n for n in sizes if n >= MIN_BLOCK), sum(n for n in sizes if n >= PARTIAL_MIN)
+        )
+        positions: dict[str, list[int]] = {}
+        for j, word in enumerate(b):
+            positions.setdefault(word, []).append(j)
+        assert _runs(a, positions, len(b)) == expected, (a, b)
