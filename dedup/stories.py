@@ -15,9 +15,11 @@ it writes goes out in a few bulk statements at the end. The pure work is done el
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -126,13 +128,31 @@ def update_stories(session: Session) -> StoriesSummary:
     dirty, thin = story_scope.dirty_articles(session, mark)
     summary.dirty_articles = len(dirty)
     if dirty or thin:
-        _recompute(session, dirty, thin, now, summary)
+        with _collector_paused():
+            _recompute(session, dirty, thin, now, summary)
         # The writes went out as bulk statements: objects loaded earlier are stale.
         session.expire_all()
     summary.active = session.scalar(
         select(func.count()).select_from(_STORIES).where(_STORIES.c.status == "active")
     ) or 0
     return summary
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration of an update.
+
+    An update makes a few hundred thousand small tuples, lists and dicts that live until it
+    ends and hold no reference cycles; the collector would walk them (and every other object
+    of the process) several times over and free nothing, a fifth of the update's time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _recompute(

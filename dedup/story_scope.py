@@ -81,13 +81,13 @@ def dirty_articles(session: Session, mark: datetime | None) -> tuple[set[int], s
     Without a mark (no story yet) every linked article is dirty.
     """
     if mark is None:
-        rows = session.execute(select(_PASSAGES.c.article_a, _PASSAGES.c.article_b))
+        rows = session.execute(select(_PASSAGES.c.article_a, _PASSAGES.c.article_b)).all()
         return {x for row in rows for x in row}, set()
     dirty: set[int] = set()
     for a, b in session.execute(
         select(_PASSAGES.c.article_a, _PASSAGES.c.article_b)
         .where(_PASSAGES.c.created_at > mark)
-    ):
+    ).all():
         dirty.update((a, b))
     dirty.update(
         session.execute(
@@ -95,7 +95,7 @@ def dirty_articles(session: Session, mark: datetime | None) -> tuple[set[int], s
             .join(_ARTICLES, _ARTICLES.c.id == _MEMBERS.c.article_id)
             .join(_VERSIONS, _VERSIONS.c.id == _ARTICLES.c.current_version_id)
             .where(_VERSIONS.c.fetched_at > mark)
-        ).scalars()
+        ).scalars().all()
     )
     # Deleted articles leave stories too small, or without their origin article.
     thin = set(
@@ -105,7 +105,7 @@ def dirty_articles(session: Session, mark: datetime | None) -> tuple[set[int], s
             .where(_STORIES.c.status == "active")
             .group_by(_STORIES.c.id)
             .having(func.count(_MEMBERS.c.article_id) < 2)
-        ).scalars()
+        ).scalars().all()
     )
     thin.update(
         session.execute(
@@ -113,7 +113,7 @@ def dirty_articles(session: Session, mark: datetime | None) -> tuple[set[int], s
                 _STORIES.c.status == "active", _STORIES.c.origin_article_id.is_(None),
                 _STORIES.c.origin_external.is_(False),
             )
-        ).scalars()
+        ).scalars().all()
     )
     return dirty, thin
 
@@ -122,7 +122,7 @@ def load_scope(session: Session, dirty: set[int], thin: set[int]) -> Scope:
     """The scope of an update: ``dirty`` articles and ``thin`` stories' members, closed."""
     scope = Scope()
     scope.previous = _members_of(session, thin)
-    passages: dict[int, tuple[int, Edge]] = {}  # passage id -> (kind code, edge)
+    passages: dict[int, _Row] = {}
     frontier = set(dirty).union(*scope.previous.values())
     while frontier:
         wave = frontier - scope.articles
@@ -130,7 +130,7 @@ def load_scope(session: Session, dirty: set[int], thin: set[int]) -> Scope:
         found = _passages_of(session, wave)
         passages.update(found)
         frontier = {
-            x for kind, edge in found.values() if kind == _REUSE for x in edge[:2]
+            x for kind, a, b, *_ in found.values() if kind == "reuse" for x in (a, b)
         } - scope.articles
         stories = _stories_of(session, wave) - scope.previous.keys()
         joined = _members_of(session, stories)
@@ -138,61 +138,64 @@ def load_scope(session: Session, dirty: set[int], thin: set[int]) -> Scope:
         frontier |= set().union(*joined.values()) - scope.articles
 
     body = _body_paragraphs(session, scope)
+    rows = [passages[pid] for pid in sorted(passages)]
+    reuse = [row for row in rows if row[0] == "reuse"]
+    template = [row for row in rows if row[0] == "template" and (row[3] in body or row[4] in body)]
+    words = dict(body)
+    words.update(
+        _words_of(session, {p for row in reuse + template for p in row[3:5]} - body.keys())
+    )
+    scope.reuse = [(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in reuse]
+    scope.template = {(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in template}
     quotes: dict[int, list[int]] = defaultdict(list)
-    for pid in sorted(passages):
-        kind, edge = passages[pid]
-        if kind == _REUSE:
-            scope.reuse.append(edge)
-        elif kind == _TEMPLATE and (edge[2] in body or edge[3] in body):
-            scope.template.add(edge)
-        elif kind == _QUOTE:
-            quotes[edge[2]].append(edge[3])
-    scope.quotes = {pa: sorted(pbs) for pa, pbs in quotes.items()}
-    for chunk in chunks(scope.articles):
-        scope.source_of.update(
-            session.execute(
-                select(_ARTICLES.c.id, _ARTICLES.c.source_id).where(_ARTICLES.c.id.in_(chunk))
-            ).all()
-        )
+    for kind, _a, _b, p, q, _c in rows:
+        if kind == "quote":
+            quotes[p].append(q)
+    scope.quotes = {p: sorted(qs) for p, qs in quotes.items()}
+    scope.source_of.update(_sources_of(session, scope.articles))
     outside = {x for edge in scope.template for x in edge[:2]} - scope.source_of.keys()
-    known: dict[int, int] = {}
-    for chunk in chunks(outside):
-        known.update(
-            session.execute(
-                select(_ARTICLES.c.id, _ARTICLES.c.source_id).where(_ARTICLES.c.id.in_(chunk))
-            ).all()
-        )
+    known = _sources_of(session, outside)
     scope.source_of.update({a: known.get(a) or -a for a in outside})
     return scope
 
 
-_REUSE, _TEMPLATE, _QUOTE, _OTHER = range(4)
-_KINDS = {"reuse": _REUSE, "template": _TEMPLATE, "quote": _QUOTE}
+# kind, article_a, article_b, paragraph_a, paragraph_b, containment
+_Row = tuple[str, int, int, int, int, float]
 
 
-def _passages_of(session: Session, articles: set[int]) -> dict[int, tuple[int, Edge]]:
-    """Every passage with a paragraph in ``articles``, by id: (kind code, edge)."""
-    pa, pb = _PARAGRAPHS.alias("pa"), _PARAGRAPHS.alias("pb")
-    columns = (
-        _PASSAGES.c.id, _PASSAGES.c.kind, _PASSAGES.c.article_a, _PASSAGES.c.article_b,
-        _PASSAGES.c.paragraph_a, _PASSAGES.c.paragraph_b, _PASSAGES.c.containment, pa.c.words,
-        pb.c.words,
-    )
-    base = (
-        select(*columns)
-        .join(pa, pa.c.id == _PASSAGES.c.paragraph_a)
-        .join(pb, pb.c.id == _PASSAGES.c.paragraph_b)
-    )
-    out: dict[int, tuple[int, Edge]] = {}
+def _passages_of(session: Session, articles: set[int]) -> dict[int, _Row]:
+    """Every passage with a paragraph in ``articles``, by id."""
+    s = _PASSAGES.c
+    base = select(s.id, s.kind, s.article_a, s.article_b, s.paragraph_a, s.paragraph_b,
+                  s.containment)
+    out: dict[int, _Row] = {}
     for chunk in chunks(articles):
         # article_a has an index of its own; article_b is reached through its paragraphs.
         own = select(_PARAGRAPHS.c.id).where(_PARAGRAPHS.c.article_id.in_(chunk))
-        for query in (
-            base.where(_PASSAGES.c.article_a.in_(chunk)),
-            base.where(_PASSAGES.c.paragraph_b.in_(own)),
-        ):
-            for pid, kind, a, b, p, q, c, wa, wb in session.execute(query):
-                out[pid] = (_KINDS.get(kind, _OTHER), (a, b, p, q, float(c), int(wa), int(wb)))
+        for query in (base.where(s.article_a.in_(chunk)), base.where(s.paragraph_b.in_(own))):
+            for pid, kind, a, b, p, q, c in session.execute(query).all():
+                out[pid] = (kind, a, b, p, q, float(c))
+    return out
+
+
+def _words_of(session: Session, paragraphs: set[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for chunk in chunks(paragraphs):
+        rows = session.execute(
+            select(_PARAGRAPHS.c.id, _PARAGRAPHS.c.words).where(_PARAGRAPHS.c.id.in_(chunk))
+        ).all()
+        out.update((pid, int(n)) for pid, n in rows)
+    return out
+
+
+def _sources_of(session: Session, articles: set[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for chunk in chunks(articles):
+        out.update(
+            session.execute(
+                select(_ARTICLES.c.id, _ARTICLES.c.source_id).where(_ARTICLES.c.id.in_(chunk))
+            ).all()
+        )
     return out
 
 
@@ -205,7 +208,7 @@ def _stories_of(session: Session, articles: set[int]) -> set[int]:
                 select(_MEMBERS.c.story_id)
                 .join(_STORIES, _STORIES.c.id == _MEMBERS.c.story_id)
                 .where(_MEMBERS.c.article_id.in_(chunk), _STORIES.c.status == "active")
-            ).scalars()
+            ).scalars().all()
         )
     return out
 
@@ -217,23 +220,23 @@ def _members_of(session: Session, stories: Iterable[int]) -> dict[int, frozenset
         for story_id, article_id in session.execute(
             select(_MEMBERS.c.story_id, _MEMBERS.c.article_id)
             .where(_MEMBERS.c.story_id.in_(chunk))
-        ):
+        ).all():
             members[story_id].add(article_id)
     return {s: frozenset(m) for s, m in members.items()}
 
 
-def _body_paragraphs(session: Session, scope: Scope) -> set[int]:
-    """The scope's current body paragraph ids; fills ``scope.sizes``."""
-    body: set[int] = set()
+def _body_paragraphs(session: Session, scope: Scope) -> dict[int, int]:
+    """Words of the scope's current body paragraphs, by id; fills ``scope.sizes``."""
+    body: dict[int, int] = {}
     p = _PARAGRAPHS.c
     for chunk in chunks(scope.articles):
         rows = session.execute(
             select(p.article_id, p.id, p.words)
             .join(_ARTICLES, _CURRENT)
             .where(p.article_id.in_(chunk), p.kind == "body")
-        )
+        ).all()
         for article_id, pid, words in rows:
-            body.add(pid)
+            body[pid] = int(words)
             scope.sizes[article_id] = scope.sizes.get(article_id, 0) + int(words or 0)
     return body
 
@@ -249,7 +252,7 @@ def load_texts(session: Session, articles: Iterable[int]) -> Texts:
             .join(_VERSIONS, _VERSIONS.c.id == p.version_id)
             .where(p.article_id.in_(chunk), p.kind.in_(("body", "boilerplate")))
             .order_by(p.article_id, p.position)
-        )
+        ).all()
         for article_id, pid, kind, text, title in rows:
             if kind == "body":
                 texts.body.setdefault(article_id, []).append((pid, text))
@@ -292,7 +295,7 @@ def load_links(
             .join(_ARTICLES, _ARTICLES.c.current_version_id == links.c.version_id)
             .where(links.c.article_id.in_(chunk))
             .order_by(links.c.article_id, links.c.id)
-        )
+        ).all()
         for aid, url, anchor in rows:
             out[aid].append((url, anchor))
     return out
