@@ -8,7 +8,8 @@ Kinds:
 
 - ``template``: boilerplate — text a site repeats across its own articles (footers, bylines,
   newsletter boxes), short text many unrelated articles share, text that reads as a site
-  appeal (ad blockers, subscriptions, sharing), or a formula filled in with other figures;
+  appeal (ad blockers, subscriptions, sharing), or a formula filled in with other figures
+  or about other subjects (no name in common);
 - ``quote``: the shared text lies inside quotation marks in both paragraphs: independent
   reports share a statement, which does not make one a copy of the other;
 - ``reuse``: everything else: text taken from another article.
@@ -46,6 +47,11 @@ SITE_TEMPLATE_MIN_ARTICLES = 3
 # make a link a template, not a copy (an edited copy that changes one figure stays above it).
 FORMULA_MAX_SIMILARITY = 0.75
 _FIGURE = re.compile(r"\d[\d,./-]*\d|\d")
+# A capitalised word that does not open the text or a sentence: a name, roughly.
+_NAME = re.compile(r"(?<![.!?:\"]\s)(?<!^)\b([A-Z][A-Za-z]+)")
+_NOT_NAMES = frozenset(
+    ["The", "A", "An", "In", "On", "At", "It", "Its", "He", "She", "They", "We", "I", "But", "And", "Or", "Of", "For", "To", "By", "As", "With", "From", "This", "That", "These", "Those", "There", "Their", "His", "Her", "Our", "Mr", "Mrs", "Ms", "Dr", "Inc", "Corp", "Co", "Ltd"]
+)
 
 # Matched against the normalised text (lower case, no punctuation), which is cheaper.
 _APPEAL = re.compile(
@@ -265,6 +271,7 @@ class _Features:
     def __init__(self) -> None:
         self._appeal: dict[int, bool] = {}
         self._figures: dict[int, frozenset[str]] = {}
+        self._names: dict[int, frozenset[str]] = {}
 
     def appeal(self, p: Para) -> bool:
         hit = self._appeal.get(p.id)
@@ -272,11 +279,26 @@ class _Features:
             hit = self._appeal[p.id] = _APPEAL.search(p.norm) is not None
         return hit
 
+    def names(self, p: Para) -> frozenset[str]:
+        hit = self._names.get(p.id)
+        if hit is None:
+            hit = self._names[p.id] = frozenset(
+                m.group(1) for m in _NAME.finditer(p.text) if m.group(1) not in _NOT_NAMES
+            )
+        return hit
+
     def figures(self, p: Para) -> frozenset[str]:
         hit = self._figures.get(p.id)
         if hit is None:
             hit = self._figures[p.id] = frozenset(_FIGURE.findall(p.text))
         return hit
+
+
+def _different_names(names_a: frozenset[str], names_b: frozenset[str]) -> bool:
+    """Both texts name someone or something, and not one name in common: the same phrasing
+    about other subjects ("X Corp said it completed the previously announced acquisition
+    of Y"), which a copy, keeping its story's subjects, never is."""
+    return bool(names_a) and bool(names_b) and not names_a & names_b
 
 
 def _different_figures(figures_a: frozenset[str], figures_b: frozenset[str]) -> bool:
@@ -314,8 +336,9 @@ def _kind(
         sites = sources_by_text.get(a.norm_hash, set()) | sources_by_text.get(b.norm_hash, set())
         if len(seen) >= TEMPLATE_MIN_ARTICLES and len(sites) >= TEMPLATE_MIN_SITES:
             return "template"
-    if similarity < FORMULA_MAX_SIMILARITY and _different_figures(
-        features.figures(a), features.figures(b)
+    if similarity < FORMULA_MAX_SIMILARITY and (
+        _different_figures(features.figures(a), features.figures(b))
+        or _different_names(features.names(a), features.names(b))
     ):
         return "template"
     quoted_a, quoted_b = sets.quoted(a), sets.quoted(b)

@@ -123,3 +123,19 @@ def test_an_article_of_short_lines_is_folded_into_one_paragraph() -> None:
     assert folded[0].norm.split()[:3] == ["minneapolis", "wheat", "may7"]
     # An article with one long paragraph is left as it is.
     assert fold_short_articles(paras[-1:], SETTINGS.min_unit_words) == paras[-1:]
+
+
+def test_the_same_phrasing_about_other_subjects_is_a_template() -> None:
+    a = (
+        "Shares rose after Chubb Corp said it completed the previously announced acquisition "
+        "of Sovereign Corp."
+    )
+    b = (
+        "Shares rose after Primerica Corp said it completed the previously announced acquisition "
+        "of Smith Barney Inc for cash."
+    )
+    [link] = run(para(1, 10, a), para(2, 20, b))
+    assert link.kind == "template"
+    copy = a.replace("Shares rose after", "Stock in the insurer climbed after")
+    [kept] = run(para(1, 10, a), para(2, 20, copy))
+    assert kept.kind == "reuse"
