@@ -50,7 +50,48 @@ _FIGURE = re.compile(r"\d[\d,./-]*\d|\d")
 # A capitalised word that does not open the text or a sentence: a name, roughly.
 _NAME = re.compile(r"(?<![.!?:\"]\s)(?<!^)\b([A-Z][A-Za-z]+)")
 _NOT_NAMES = frozenset(
-    ["The", "A", "An", "In", "On", "At", "It", "Its", "He", "She", "They", "We", "I", "But", "And", "Or", "Of", "For", "To", "By", "As", "With", "From", "This", "That", "These", "Those", "There", "Their", "His", "Her", "Our", "Mr", "Mrs", "Ms", "Dr", "Inc", "Corp", "Co", "Ltd"]
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "It",
+        "Its",
+        "He",
+        "She",
+        "They",
+        "We",
+        "I",
+        "But",
+        "And",
+        "Or",
+        "Of",
+        "For",
+        "To",
+        "By",
+        "As",
+        "With",
+        "From",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "There",
+        "Their",
+        "His",
+        "Her",
+        "Our",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Inc",
+        "Corp",
+        "Co",
+        "Ltd",
+    ]
 )
 
 # Matched against the normalised text (lower case, no punctuation), which is cheaper.
