@@ -129,7 +129,7 @@ def update_stories(session: Session) -> StoriesSummary:
     summary.dirty_articles = len(dirty)
     if dirty or thin:
         with _collector_paused():
-            _recompute(session, dirty, thin, now, summary)
+            _recompute(session, dirty, thin, mark is None, now, summary)
         # The writes went out as bulk statements: objects loaded earlier are stale.
         session.expire_all()
     summary.active = session.scalar(
@@ -156,9 +156,10 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _recompute(
-    session: Session, dirty: set[int], thin: set[int], now: datetime, summary: StoriesSummary
+    session: Session, dirty: set[int], thin: set[int], first: bool, now: datetime,
+    summary: StoriesSummary,
 ) -> None:
-    scope = story_scope.load_scope(session, dirty, thin)
+    scope = story_scope.load_scope(session, dirty, thin, every_passage=first)
     summary.scope_articles = len(scope.articles)
     graph = _Graph(list(scope.reuse))
     template = _boilerplate(graph, scope)
@@ -318,12 +319,14 @@ def _edges(graph: _Graph, scope: set[int], template: set[int]) -> list[cluster.E
 def _vocabulary(texts: Texts, articles: Iterable[int], template: set[int]
                 ) -> dict[int, frozenset[str]]:
     """Content words (five letters or more) of each article's story text, for topic checks."""
-    out: dict[int, set[str]] = defaultdict(set)
+    out: dict[int, frozenset[str]] = {}
     for aid in sorted(articles):
-        for pid, text in texts.body.get(aid, ()):
-            if pid not in template:
-                out[aid].update(w for w in words(text) if len(w) >= 5 and w.isalpha())
-    return {aid: frozenset(v) for aid, v in out.items()}
+        own = [text for pid, text in texts.body.get(aid, ()) if pid not in template]
+        if own:
+            # One pass over the article: a line break joins no words and splits none.
+            found = set(words("\n".join(own)))
+            out[aid] = frozenset(w for w in found if len(w) >= 5 and w.isalpha())
+    return out
 
 
 def _article_infos(session: Session, ids: Sequence[int]) -> dict[int, _ArticleInfo]:

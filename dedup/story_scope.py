@@ -118,24 +118,37 @@ def dirty_articles(session: Session, mark: datetime | None) -> tuple[set[int], s
     return dirty, thin
 
 
-def load_scope(session: Session, dirty: set[int], thin: set[int]) -> Scope:
-    """The scope of an update: ``dirty`` articles and ``thin`` stories' members, closed."""
+def load_scope(
+    session: Session, dirty: set[int], thin: set[int], every_passage: bool = False
+) -> Scope:
+    """The scope of an update: ``dirty`` articles and ``thin`` stories' members, closed.
+
+    ``every_passage`` says that ``dirty`` holds every linked article (a first update), so the
+    passages are read in one pass instead of article by article.
+    """
     scope = Scope()
     scope.previous = _members_of(session, thin)
-    passages: dict[int, _Row] = {}
+    passages = _passages_of(session, None) if every_passage else {}
     frontier = set(dirty).union(*scope.previous.values())
     while frontier:
         wave = frontier - scope.articles
         scope.articles |= wave
-        found = _passages_of(session, wave)
-        passages.update(found)
-        frontier = {
-            x for kind, a, b, *_ in found.values() if kind == "reuse" for x in (a, b)
-        } - scope.articles
+        if every_passage:
+            found = {k: r for k, r in passages.items() if r[1] in wave or r[2] in wave}
+        else:
+            found = _passages_of(session, wave)
+            passages.update(found)
+        frontier = {x for r in found.values() if r[0] == "reuse" for x in r[1:3]}
+        frontier -= scope.articles
         stories = _stories_of(session, wave) - scope.previous.keys()
         joined = _members_of(session, stories)
         scope.previous.update(joined)
         frontier |= set().union(*joined.values()) - scope.articles
+    if every_passage:
+        passages = {
+            k: r for k, r in passages.items()
+            if r[1] in scope.articles or r[2] in scope.articles
+        }
 
     body = _body_paragraphs(session, scope)
     rows = [passages[pid] for pid in sorted(passages)]
@@ -163,18 +176,29 @@ def load_scope(session: Session, dirty: set[int], thin: set[int]) -> Scope:
 _Row = tuple[str, int, int, int, int, float]
 
 
-def _passages_of(session: Session, articles: set[int]) -> dict[int, _Row]:
-    """Every passage with a paragraph in ``articles``, by id."""
+def _passages_of(session: Session, articles: set[int] | None) -> dict[int, _Row]:
+    """Every passage with a paragraph in ``articles`` (None: every passage), by id."""
     s = _PASSAGES.c
     base = select(s.id, s.kind, s.article_a, s.article_b, s.paragraph_a, s.paragraph_b,
                   s.containment)
-    out: dict[int, _Row] = {}
-    for chunk in chunks(articles):
+    if articles is None:
+        queries = [base]
+    else:
         # article_a has an index of its own; article_b is reached through its paragraphs.
-        own = select(_PARAGRAPHS.c.id).where(_PARAGRAPHS.c.article_id.in_(chunk))
-        for query in (base.where(s.article_a.in_(chunk)), base.where(s.paragraph_b.in_(own))):
-            for pid, kind, a, b, p, q, c in session.execute(query).all():
-                out[pid] = (kind, a, b, p, q, float(c))
+        queries = [
+            query
+            for chunk in chunks(articles)
+            for query in (
+                base.where(s.article_a.in_(chunk)),
+                base.where(s.paragraph_b.in_(
+                    select(_PARAGRAPHS.c.id).where(_PARAGRAPHS.c.article_id.in_(chunk))
+                )),
+            )
+        ]
+    out: dict[int, _Row] = {}
+    for query in queries:
+        for pid, kind, a, b, p, q, c in session.execute(query).all():
+            out[pid] = (kind, a, b, p, q, float(c))
     return out
 
 
