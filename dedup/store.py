@@ -24,7 +24,7 @@ from alembic.script import ScriptDirectory
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dedup.errors import LockedError, StoreError
@@ -114,7 +114,12 @@ def make_engine(url: str) -> Engine:
             raise StoreError(f"cannot create the folder for {path}: {exc.strerror}") from exc
     try:
         engine = create_engine(parsed, future=True)
-    except (ArgumentError, ImportError) as exc:
+    except ImportError as exc:
+        raise StoreError(
+            f"cannot use database {parsed.render_as_string()}: its driver is not installed "
+            f"({_first_line(exc)}); for PostgreSQL: pip install 'dedup[postgres]'"
+        ) from exc
+    except ArgumentError as exc:
         raise StoreError(f"cannot use database {url!r}: {_first_line(exc)}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -145,7 +150,7 @@ def migrate(engine: Engine) -> None:
             cfg = alembic_config(engine)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
-    except OperationalError as exc:
+    except DatabaseError as exc:
         raise StoreError(
             f"cannot open or migrate the database {engine.url.render_as_string()}: "
             f"{_first_line(exc)}; check the path and that it is a dedup database"

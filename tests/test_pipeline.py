@@ -58,3 +58,14 @@ def test_cli_changed_settings_exit_6_until_reindex(
     assert result.exit_code == 0, result.output
     assert "indexed 50" in result.output
     assert runner.invoke(cli, ["analyze"]).exit_code == 0
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    bogus = tmp_path / "notes.sqlite"
+    bogus.write_text("these are my notes, not a database")
+    result = runner.invoke(cli, ["--db", str(bogus), "status"])
+    assert result.exit_code == 5
+    assert "is a dedup database" in result.output and "Traceback" not in result.output
+    assert bogus.read_text() == "these are my notes, not a database"
