@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -128,6 +128,13 @@ class AlignCache:
         self._parsed: dict[str, _Parsed] = {}
         self._pairs: dict[tuple[str, str], _PairCover] = {}
         self._positions: dict[str, dict[str, list[int]]] = {}
+        self._keys: dict[str, str] = {}  # word_key of each token
+
+    def word_key(self, token: str) -> str:
+        key = self._keys.get(token)
+        if key is None:
+            key = self._keys[token] = word_key(token)
+        return key
 
     def parse(self, text: str) -> _Parsed:
         parsed = self._parsed.get(text)
@@ -214,7 +221,10 @@ def _credit(length: int, cover: Cover) -> int:
 
 def similarity(a: str, b: str) -> float:
     """Word-level similarity of two texts in [0, 1] (difflib's ratio on word keys)."""
-    ka, kb = words(a), words(b)
+    return _ratio(words(a), words(b))
+
+
+def _ratio(ka: Sequence[str], kb: Sequence[str]) -> float:
     if not ka and not kb:
         return 1.0
     return round(SequenceMatcher(None, ka, kb, autojunk=False).ratio(), 3)
@@ -222,9 +232,13 @@ def similarity(a: str, b: str) -> float:
 
 def word_diff(old: str, new: str) -> Diff:
     """Word diff of ``old`` -> ``new``: ("=", words), ("-", removed), ("+", inserted) runs."""
+    return _word_diff(old, new, word_key)
+
+
+def _word_diff(old: str, new: str, key: Callable[[str], str]) -> Diff:
     old_tokens, new_tokens = old.split(), new.split()
-    old_keys = [word_key(t) or t for t in old_tokens]
-    new_keys = [word_key(t) or t for t in new_tokens]
+    old_keys = [key(t) or t for t in old_tokens]
+    new_keys = [key(t) or t for t in new_tokens]
     out: list[tuple[str, str]] = []
 
     def push(op: str, tokens: list[str]) -> None:
@@ -409,16 +423,16 @@ def align(
         else:
             ctext = cpars[target].text
             exact = opara.keys == cpars[target].keys
-            sim = 1.0 if exact else similarity(opara.text, ctext)
-            diff = None if exact else word_diff(opara.text, ctext)
+            sim = 1.0 if exact else _ratio(opara.keys, cpars[target].keys)
+            diff = None if exact else _word_diff(opara.text, ctext, cache.word_key)
             weight = _share(reused_words[i], origin_total)
             lines.append(LedgerLine(op_of[i], i, target, opara.text, ctext, sim, i in moved_set,
                                     weight, diff))
         for sj in secondary.get(i, []):
             ctext = cpars[sj].text
             lines.append(LedgerLine("edited", i, sj, opara.text, ctext,
-                                    similarity(opara.text, ctext), False, 0.0,
-                                    word_diff(opara.text, ctext)))
+                                    _ratio(opara.keys, cpars[sj].keys), False, 0.0,
+                                    _word_diff(opara.text, ctext, cache.word_key)))
     for j, cpara in enumerate(cpars):
         if is_template[j]:
             lines.append(LedgerLine("template", None, j, None, cpara.text, None, False, 0.0, None))

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 # Outlets whose names carry no media word; the key -> display name of well-known publishers.
 _DISPLAY: dict[str, str] = {
@@ -305,6 +307,28 @@ def _best_known_prefix(name: str, known: frozenset[str]) -> str:
     return name
 
 
+def _needs_met(paragraphs: Sequence[str]) -> list[set[str]]:
+    """For each paragraph, the patterns whose needed text it holds (see ``_NEEDS``).
+
+    The folded paragraphs are searched as one text, a NUL between two: no needle holds one,
+    so no needle is found across two paragraphs.
+    """
+    folded = [_folded(p) for p in paragraphs]
+    text = "\0".join(folded)
+    starts = list(accumulate((len(f) + 1 for f in folded[:-1]), initial=0))
+    needed: list[set[str]] = [set() for _ in paragraphs]
+    for name, needles in _NEEDS.items():
+        for needle in needles:
+            at = text.find(needle)
+            while at != -1:
+                index = bisect_right(starts, at) - 1
+                needed[index].add(name)
+                if index + 1 == len(starts):
+                    break
+                at = text.find(needle, starts[index + 1])
+    return needed
+
+
 def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[Credit]:
     """Every credit line in ``paragraphs``, in text order.
 
@@ -313,10 +337,10 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
     """
     known_keys = _known_keys(known)
     found: list[Credit] = []
-    for index, paragraph in enumerate(paragraphs):
-        folded = _folded(paragraph)
-        live = [p for p in _PATTERNS if any(n in folded for n in _NEEDS[p[0]])]
-        read_more = any(n in folded for n in _NEEDS["read_more"])
+    for index, (paragraph, needed) in enumerate(zip(paragraphs, _needs_met(paragraphs),
+                                                    strict=True)):
+        live = [p for p in _PATTERNS if p[0] in needed]
+        read_more = "read_more" in needed
         if not live and not read_more:
             continue
         for sentence in _sentences(paragraph):
