@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -167,7 +167,7 @@ def _recompute(
     linked = {n for e in edges for n in (e.a, e.b)}
     texts = story_scope.load_texts(session, linked)
     clusters = cluster.cluster_articles(scope.sizes, edges,
-                                        vocab=_vocabulary(texts, linked, template))
+                                        vocab=_Vocabulary(texts, linked, template))
     plan = cluster.assign_ids(scope.previous, clusters)
     previous = scope.previous
 
@@ -316,17 +316,32 @@ def _edges(graph: _Graph, scope: set[int], template: set[int]) -> list[cluster.E
     return edges
 
 
-def _vocabulary(texts: Texts, articles: Iterable[int], template: set[int]
-                ) -> dict[int, frozenset[str]]:
-    """Content words (five letters or more) of each article's story text, for topic checks."""
-    out: dict[int, frozenset[str]] = {}
-    for aid in sorted(articles):
-        own = [text for pid, text in texts.body.get(aid, ()) if pid not in template]
-        if own:
+class _Vocabulary(Mapping[int, frozenset[str]]):
+    """Content words (five letters or more) of each article's story text, for topic checks.
+
+    Worked out when asked for: clustering asks only about the parts of possible roundups.
+    """
+
+    def __init__(self, texts: Texts, articles: Iterable[int], template: set[int]) -> None:
+        self._own = {
+            aid: own for aid in articles
+            if (own := [text for pid, text in texts.body.get(aid, ()) if pid not in template])
+        }
+        self._words: dict[int, frozenset[str]] = {}
+
+    def __getitem__(self, aid: int) -> frozenset[str]:
+        found = self._words.get(aid)
+        if found is None:
             # One pass over the article: a line break joins no words and splits none.
-            found = set(words("\n".join(own)))
-            out[aid] = frozenset(w for w in found if len(w) >= 5 and w.isalpha())
-    return out
+            unique = set(words("\n".join(self._own[aid])))
+            found = self._words[aid] = frozenset(w for w in unique if len(w) >= 5 and w.isalpha())
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._own)
+
+    def __len__(self) -> int:
+        return len(self._own)
 
 
 def _article_infos(session: Session, ids: Sequence[int]) -> dict[int, _ArticleInfo]:
