@@ -125,11 +125,11 @@ def update_stories(session: Session) -> StoriesSummary:
     now = utcnow()
     summary = StoriesSummary()
     mark = session.scalar(select(func.max(_STORIES.c.updated_at)))
-    dirty, thin = story_scope.dirty_articles(session, mark)
-    summary.dirty_articles = len(dirty)
-    if dirty or thin:
+    dirty = story_scope.dirty_articles(session, mark)
+    summary.dirty_articles = len(dirty.articles)
+    if dirty.articles or dirty.thin:
         with _collector_paused():
-            _recompute(session, dirty, thin, mark is None, now, summary)
+            _recompute(session, dirty, now, summary)
         # The writes went out as bulk statements: objects loaded earlier are stale.
         session.expire_all()
     summary.active = session.scalar(
@@ -156,10 +156,9 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _recompute(
-    session: Session, dirty: set[int], thin: set[int], first: bool, now: datetime,
-    summary: StoriesSummary,
+    session: Session, dirty: story_scope.Dirty, now: datetime, summary: StoriesSummary
 ) -> None:
-    scope = story_scope.load_scope(session, dirty, thin, every_passage=first)
+    scope = story_scope.load_scope(session, dirty)
     summary.scope_articles = len(scope.articles)
     graph = _Graph(list(scope.reuse))
     template = _boilerplate(graph, scope)
@@ -185,7 +184,7 @@ def _recompute(
         lineage for lineage in plan.lineages
         if not (
             lineage.story_id is not None and not lineage.added and not lineage.removed
-            and not lineage.merged_from and not (clusters[lineage.cluster] & dirty)
+            and not lineage.merged_from and not (clusters[lineage.cluster] & dirty.articles)
         )
     ]
     summary.unchanged = len(plan.lineages) - len(todo)

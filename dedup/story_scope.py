@@ -46,6 +46,10 @@ _CURRENT = and_(
 )
 
 
+# kind, article_a, article_b, paragraph_a, paragraph_b, containment
+_Row = tuple[str, int, int, int, int, float]
+
+
 @dataclass
 class Scope:
     """The dirty articles closed under reuse links and shared stories, with their passages."""
@@ -75,14 +79,23 @@ def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
         yield ordered[start : start + CHUNK]
 
 
-def dirty_articles(session: Session, mark: datetime | None) -> tuple[set[int], set[int]]:
+@dataclass
+class Dirty:
+    """What changed since the last update."""
+
+    articles: set[int]  # new passages or a new text version
+    thin: set[int]  # active stories that lost members or their origin article
+    passages: dict[int, _Row] | None = None  # every passage, read whole on a first update
+
+
+def dirty_articles(session: Session, mark: datetime | None) -> Dirty:
     """Articles whose links or text changed since ``mark``, and stories that lost members.
 
     Without a mark (no story yet) every linked article is dirty.
     """
     if mark is None:
-        rows = session.execute(select(_PASSAGES.c.article_a, _PASSAGES.c.article_b)).all()
-        return {x for row in rows for x in row}, set()
+        passages = _passages_of(session, None)
+        return Dirty({x for row in passages.values() for x in row[1:3]}, set(), passages)
     dirty: set[int] = set()
     for a, b in session.execute(
         select(_PASSAGES.c.article_a, _PASSAGES.c.article_b)
@@ -115,21 +128,16 @@ def dirty_articles(session: Session, mark: datetime | None) -> tuple[set[int], s
             )
         ).scalars().all()
     )
-    return dirty, thin
+    return Dirty(dirty, thin)
 
 
-def load_scope(
-    session: Session, dirty: set[int], thin: set[int], every_passage: bool = False
-) -> Scope:
-    """The scope of an update: ``dirty`` articles and ``thin`` stories' members, closed.
-
-    ``every_passage`` says that ``dirty`` holds every linked article (a first update), so the
-    passages are read in one pass instead of article by article.
-    """
+def load_scope(session: Session, dirty: Dirty) -> Scope:
+    """The scope of an update: the dirty articles and thin stories' members, closed."""
     scope = Scope()
-    scope.previous = _members_of(session, thin)
-    passages = _passages_of(session, None) if every_passage else {}
-    frontier = set(dirty).union(*scope.previous.values())
+    scope.previous = _members_of(session, dirty.thin)
+    every_passage = dirty.passages is not None
+    passages = dirty.passages if dirty.passages is not None else {}
+    frontier = set(dirty.articles).union(*scope.previous.values())
     while frontier:
         wave = frontier - scope.articles
         scope.articles |= wave
@@ -172,8 +180,6 @@ def load_scope(
     return scope
 
 
-# kind, article_a, article_b, paragraph_a, paragraph_b, containment
-_Row = tuple[str, int, int, int, int, float]
 
 
 def _passages_of(session: Session, articles: set[int] | None) -> dict[int, _Row]:
