@@ -196,15 +196,17 @@ def _passages_of(session: Session, articles: set[int] | None) -> dict[int, _Row]
             for chunk in chunks(articles)
             for query in (
                 base.where(s.article_a.in_(chunk)),
-                base.where(s.paragraph_b.in_(
-                    select(_PARAGRAPHS.c.id).where(_PARAGRAPHS.c.article_id.in_(chunk))
-                )),
+                base.where(
+                    s.paragraph_b.in_(
+                        select(_PARAGRAPHS.c.id).where(_PARAGRAPHS.c.article_id.in_(chunk))
+                    ),
+                    s.article_a.not_in(chunk),
+                ),
             )
         ]
     out: dict[int, _Row] = {}
     for query in queries:
-        for pid, kind, a, b, p, q, c in session.execute(query).all():
-            out[pid] = (kind, a, b, p, q, float(c))
+        out.update((row[0], row[1:]) for row in session.execute(query).all())
     return out
 
 
