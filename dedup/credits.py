@@ -190,9 +190,18 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 _AS_IGNORECASE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
 
+# Each needle once, with the patterns that need it.
+_NEEDLES: tuple[tuple[str, frozenset[str]], ...] = tuple(
+    (needle, frozenset(name for name, needles in _NEEDS.items() if needle in needles))
+    for needle in dict.fromkeys(n for needles in _NEEDS.values() for n in needles)
+)
+
+
 def _folded(paragraph: str) -> str:
     """Lower case as (?i) patterns match ASCII letters, each whitespace run one space."""
-    return " ".join(paragraph.translate(_AS_IGNORECASE).lower().split())
+    if not paragraph.isascii():
+        paragraph = paragraph.translate(_AS_IGNORECASE)
+    return " ".join(paragraph.lower().split())
 
 
 _READ_MORE = re.compile(
@@ -317,15 +326,14 @@ def _needs_met(paragraphs: Sequence[str]) -> list[set[str]]:
     text = "\0".join(folded)
     starts = list(accumulate((len(f) + 1 for f in folded[:-1]), initial=0))
     needed: list[set[str]] = [set() for _ in paragraphs]
-    for name, needles in _NEEDS.items():
-        for needle in needles:
-            at = text.find(needle)
-            while at != -1:
-                index = bisect_right(starts, at) - 1
-                needed[index].add(name)
-                if index + 1 == len(starts):
-                    break
-                at = text.find(needle, starts[index + 1])
+    for needle, names in _NEEDLES:
+        at = text.find(needle)
+        while at != -1:
+            index = bisect_right(starts, at) - 1
+            needed[index] |= names
+            if index + 1 == len(starts):
+                break
+            at = text.find(needle, starts[index + 1])
     return needed
 
 
