@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import accumulate
 
 MIN_BLOCK = 3  # words in a run before it counts as reused (shorter runs are coincidence)
 PRESENT = 0.5  # share of a sentence that must reappear for the whole sentence to count
@@ -93,17 +94,17 @@ class _Parsed:
     sentences: tuple[tuple[str, ...], ...]
     keys: tuple[str, ...]
     joined: str  # " key key key " for contiguous containment tests
-    grams: frozenset[int]  # hashes of the MIN_BLOCK-word runs (a collision only costs time)
-
-
-def _grams(keys: Sequence[str]) -> frozenset[int]:
-    return frozenset(map(hash, zip(*(keys[i:] for i in range(MIN_BLOCK)), strict=False)))
+    runs: tuple[int, ...]  # hash of the MIN_BLOCK-word run starting at each word
+    grams: frozenset[int]  # the same hashes as a set (a collision only costs time)
+    starts: tuple[int, ...]  # where each sentence starts in ``keys``
 
 
 def _parse(text: str) -> _Parsed:
     sents = tuple(t for t in (tuple(words(s)) for s in sentences(text)) if t)
     keys = tuple(k for s in sents for k in s)
-    return _Parsed(text, sents, keys, " " + " ".join(keys) + " ", _grams(keys))
+    runs = tuple(map(hash, zip(*(keys[i:] for i in range(MIN_BLOCK)), strict=False)))
+    starts = tuple(accumulate((len(s) for s in sents[:-1]), initial=0)) if sents else ()
+    return _Parsed(text, sents, keys, " " + " ".join(keys) + " ", runs, frozenset(runs), starts)
 
 
 def _contains(haystack: _Parsed, needle: Sequence[str]) -> bool:
@@ -114,6 +115,7 @@ Cover = tuple[int, int]  # words in runs of >= MIN_BLOCK words, words in runs of
 # Per paragraph pair: best cover of each origin sentence, origin words covered, and best cover
 # of each copy sentence.
 _PairCover = tuple[tuple[Cover, ...], int, tuple[Cover, ...]]
+Run = tuple[int, int, int]  # a common run of words: start in one text, start in the other, length
 
 
 class AlignCache:
@@ -127,7 +129,6 @@ class AlignCache:
     def __init__(self) -> None:
         self._parsed: dict[str, _Parsed] = {}
         self._pairs: dict[tuple[str, str], _PairCover] = {}
-        self._positions: dict[str, dict[str, list[int]]] = {}
         self._keys: dict[str, str] = {}  # word_key of each token
 
     def word_key(self, token: str) -> str:
@@ -150,66 +151,86 @@ class AlignCache:
         return found
 
     def _pair(self, origin: _Parsed, copy: _Parsed) -> _PairCover:
-        origin_covers = tuple(self._covered(sent, copy) for sent in origin.sentences)
-        copy_covers = tuple(self._covered(sent, origin) for sent in copy.sentences)
+        """Each sentence's words found in the other paragraph, in runs of MIN_BLOCK and of
+        PARTIAL_MIN words: difflib's matching blocks of the sentence against the paragraph.
+
+        A sentence is a stretch of its paragraph, so its blocks come from the common runs of
+        the two paragraphs, found once (:func:`_cover`). A sentence shorter than MIN_BLOCK
+        counts when the other paragraph holds it whole.
+        """
+        runs = _common_runs(origin, copy)
+        flipped = sorted((j, i, size) for i, j, size in runs)
+        origin_covers = tuple(
+            _cover(runs, start, start + len(sent), len(copy.keys)) if len(sent) >= MIN_BLOCK
+            else ((len(sent), 0) if _contains(copy, sent) else (0, 0))
+            for sent, start in zip(origin.sentences, origin.starts, strict=True)
+        )
+        copy_covers = tuple(
+            _cover(flipped, start, start + len(sent), len(origin.keys))
+            if len(sent) >= MIN_BLOCK
+            else ((len(sent), 0) if _contains(origin, sent) else (0, 0))
+            for sent, start in zip(copy.sentences, copy.starts, strict=True)
+        )
         return origin_covers, sum(c[0] for c in origin_covers), copy_covers
 
-    def _covered(self, part: tuple[str, ...], whole: _Parsed) -> Cover:
-        """Words of ``part`` found in ``whole``, in runs of MIN_BLOCK and of PARTIAL_MIN words.
 
-        The runs are difflib's matching blocks (:func:`_runs`); two cheap cases need no
-        search: a part found whole is one block, and a part sharing no MIN_BLOCK-word run
-        with ``whole`` has no block long enough to count.
-        """
-        size = len(part)
-        if _contains(whole, part):
-            return (size, size if size >= PARTIAL_MIN else 0) if size >= MIN_BLOCK else (size, 0)
-        if size < MIN_BLOCK or whole.grams.isdisjoint(_grams(part)):
-            return 0, 0
-        positions = self._positions.get(whole.text)
-        if positions is None:
-            positions = self._positions[whole.text] = {}
-            for j, key in enumerate(whole.keys):
-                positions.setdefault(key, []).append(j)
-        return _runs(part, positions, len(whole.keys))
+def _common_runs(a: _Parsed, b: _Parsed) -> list[Run]:
+    """The longest common runs of MIN_BLOCK words or more of two texts, by start in ``a``."""
+    common = a.grams & b.grams
+    if not common:
+        return []
+    where: dict[int, list[int]] = {}
+    for j, gram in enumerate(b.runs):
+        if gram in common:
+            where.setdefault(gram, []).append(j)
+    found = sorted(
+        (j - i, i) for i, gram in enumerate(a.runs) if gram in common for j in where[gram]
+        if a.keys[i : i + MIN_BLOCK] == b.keys[j : j + MIN_BLOCK]
+    )
+    runs: list[Run] = []
+    for diagonal, i in found:
+        if runs and runs[-1][1] - runs[-1][0] == diagonal and (
+            runs[-1][0] + runs[-1][2] - MIN_BLOCK + 1 == i
+        ):
+            start_a, start_b, size = runs[-1]
+            runs[-1] = (start_a, start_b, size + 1)
+        else:
+            runs.append((i, i + diagonal, MIN_BLOCK))
+    runs.sort()
+    return runs
 
 
-def _runs(a: Sequence[str], positions: dict[str, list[int]], length: int) -> Cover:
-    """Words of ``a`` in matching blocks of MIN_BLOCK and of PARTIAL_MIN words against ``b``.
+def _cover(runs: Sequence[Run], lo: int, hi: int, length: int) -> Cover:
+    """Words of ``a[lo:hi]`` in matching blocks of MIN_BLOCK and of PARTIAL_MIN words against
+    ``b`` (of ``length`` words), given the longest common runs of ``a`` and ``b``.
 
-    ``b`` is given by the positions of each of its words and its length. The blocks are
-    difflib's (``SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()``): the
-    longest match in the region, earliest in ``a`` then in ``b``, then the same again on
-    each side of it. Without junk no two blocks touch, so a region whose longest match is
-    shorter than MIN_BLOCK holds no block that counts and is not searched further.
+    The blocks are difflib's (``SequenceMatcher(None, a[lo:hi], b, autojunk=False)
+    .get_matching_blocks()``): the longest match in the region, earliest in ``a`` then in
+    ``b``, then the same again on each side of it. Without junk no two blocks touch, so only
+    blocks of MIN_BLOCK words or more matter, and the longest match in a region is then the
+    longest common run cut to the region.
     """
-    found = partial = 0
-    regions = [(0, len(a), 0, length)]
+    covered = partial = 0
+    regions = [(lo, hi, 0, length)]
     while regions:
         alo, ahi, blo, bhi = regions.pop()
-        if ahi - alo < MIN_BLOCK or bhi - blo < MIN_BLOCK:
-            continue
-        besti = bestj = size = 0
-        ends: dict[int, int] = {}  # j -> length of the match ending at a[i - 1], b[j]
-        for i in range(alo, ahi):
-            previous = ends.get
-            ends = {}
-            for j in positions.get(a[i], ()):
-                if j < blo:
-                    continue
-                if j >= bhi:
-                    break
-                k = ends[j] = previous(j - 1, 0) + 1
-                if k > size:
-                    besti, bestj, size = i - k + 1, j - k + 1, k
+        best = (0, 0, 0)
+        for i, j, size in runs:
+            if i >= ahi:
+                break
+            cut = max(alo - i, blo - j, 0)
+            size = min(ahi - i, bhi - j, size) - cut
+            if size > best[2] or (size == best[2] and size > 0 and (i + cut, j + cut) < best[:2]):
+                best = (i + cut, j + cut, size)
+        besti, bestj, size = best
         if size < MIN_BLOCK:
             continue
-        found += size
+        covered += size
         if size >= PARTIAL_MIN:
             partial += size
         regions.append((alo, besti, blo, bestj))
         regions.append((besti + size, ahi, bestj + size, bhi))
-    return found, partial
+    return covered, partial
 
 
 def _credit(length: int, cover: Cover) -> int:

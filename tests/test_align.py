@@ -9,7 +9,7 @@ from dedup.align import (
     MIN_BLOCK,
     PARTIAL_MIN,
     AlignCache,
-    _runs,
+    _parse,
     align,
     sentences,
     similarity,
@@ -202,20 +202,30 @@ def test_a_shared_cache_changes_no_result() -> None:
             assert align(copy, ORIGIN, cache=cache) == align(copy, ORIGIN)
 
 
-def test_matching_runs_are_difflibs_blocks() -> None:
+def _difflib_cover(part: tuple[str, ...], whole: tuple[str, ...]) -> tuple[int, int]:
+    if len(part) < MIN_BLOCK:
+        text, found = " " + " ".join(whole) + " ", " " + " ".join(part) + " "
+        return (len(part), 0) if found in text else (0, 0)
+    sizes = [m.size for m in SequenceMatcher(None, part, whole, autojunk=False)
+             .get_matching_blocks()]
+    return sum(n for n in sizes if n >= MIN_BLOCK), sum(n for n in sizes if n >= PARTIAL_MIN)
+
+
+def test_sentence_covers_are_difflibs_matching_blocks() -> None:
     rng = random.Random(11)
-    for _ in range(3000):
+
+    def text() -> str:
         alphabet = rng.randint(1, 5)
-        a = [str(rng.randrange(alphabet)) for _ in range(rng.randint(0, 20))]
-        b = [str(rng.randrange(alphabet)) for _ in range(rng.randint(0, 30))]
-        if b and rng.random() < 0.5:
-            start = rng.randrange(len(b))
-            a[3:3] = b[start : start + rng.randint(1, 10)]
-        sizes = [m.size for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()]
-        expected = (
-            sum(n for n in sizes if n >= MIN_BLOCK), sum(n for n in sizes if n >= PARTIAL_MIN)
+        return " ".join(
+            " ".join(f"w{rng.randrange(alphabet)}" for _ in range(rng.randint(1, 9))) + "."
+            for _ in range(rng.randint(1, 4))
         )
-        positions: dict[str, list[int]] = {}
-        for j, word in enumerate(b):
-            positions.setdefault(word, []).append(j)
-        assert _runs(a, positions, len(b)) == expected, (a, b)
+
+    for _ in range(2000):
+        origin, copy = _parse(text()), _parse(text())
+        if rng.random() < 0.5:
+            copy = _parse(copy.text + " " + " ".join(origin.text.split()[2:9]))
+        origin_covers, total, copy_covers = AlignCache().pair(origin, copy)
+        assert origin_covers == tuple(_difflib_cover(s, copy.keys) for s in origin.sentences)
+        assert copy_covers == tuple(_difflib_cover(s, origin.keys) for s in copy.sentences)
+        assert total == sum(c[0] for c in origin_covers)
