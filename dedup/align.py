@@ -34,8 +34,11 @@ PARTIAL_MIN = 6  # a run this long counts for its own words even inside a rewrit
 
 _STRIP = re.compile(r"[\W_]+")
 _DROP = re.compile(r"[^\w\s]|_")  # _STRIP's characters less whitespace
-# A sentence ends after . ! ? … (optionally closed by a quote or bracket), not after an initial.
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)\]]))(?<!\b[A-Z]\.)\s+(?=\S)")
+# A sentence ends after . ! ? … (optionally closed by a quote or bracket): group 1 is the space.
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]?(\s+)(?=\S)")
+# A word character that no normalisation makes from another: sentences joined around it are
+# split into words in one pass and cut apart again at it.
+_MARK = "\u3007"
 
 Diff = tuple[tuple[str, str], ...]
 
@@ -85,7 +88,37 @@ def words(text: str) -> list[str]:
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    """The sentences of ``text``: split after . ! ? … (or one closing mark after them)
+    followed by space, but not after a capital initial ("J. Lester Feder", "U.S. said")."""
+    text = text.strip()
+    found: list[str] = []
+    last = 0
+    for end in _SENTENCE_END.finditer(text):
+        at = end.start(1)
+        # no break after a capital initial: a capital letter starting a word, then a period
+        if text[at - 1] == "." and at >= 2 and "A" <= text[at - 2] <= "Z" and (
+            at == 2 or not (text[at - 3].isalnum() or text[at - 3] == "_")
+        ):
+            continue
+        found.append(text[last:at])
+        last = end.end(1)
+    found.append(text[last:])
+    return [s for s in found if s.strip()]
+
+
+def _sentence_words(parts: list[str]) -> list[tuple[str, ...]]:
+    """``words`` of each sentence, in one pass when the text lacks the marker."""
+    if len(parts) < 2 or any(_MARK in part for part in parts):
+        return [tuple(words(part)) for part in parts]
+    flat = words(f" {_MARK} ".join(parts))
+    out: list[tuple[str, ...]] = []
+    start = 0
+    for _ in range(len(parts) - 1):
+        end = flat.index(_MARK, start)
+        out.append(tuple(flat[start:end]))
+        start = end + 1
+    out.append(tuple(flat[start:]))
+    return out
 
 
 @dataclass(frozen=True)
@@ -100,7 +133,7 @@ class _Parsed:
 
 
 def _parse(text: str) -> _Parsed:
-    sents = tuple(t for t in (tuple(words(s)) for s in sentences(text)) if t)
+    sents = tuple(t for t in _sentence_words(sentences(text)) if t)
     keys = tuple(k for s in sents for k in s)
     runs = tuple(map(hash, zip(*(keys[i:] for i in range(MIN_BLOCK)), strict=False)))
     starts = tuple(accumulate((len(s) for s in sents[:-1]), initial=0)) if sents else ()

@@ -229,3 +229,18 @@ def test_sentence_covers_are_difflibs_matching_blocks() -> None:
         assert origin_covers == tuple(_difflib_cover(s, copy.keys) for s in origin.sentences)
         assert copy_covers == tuple(_difflib_cover(s, origin.keys) for s in copy.sentences)
         assert total == sum(c[0] for c in origin_covers)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "One two three. Four five! Six? “Seven eight.” Nine",
+        "A sentence with the marker \u3007 in it. And another one.",
+        "Ends with an initial J. Lester Feder. Then U.S. officials said... Done",
+        "--- . Punctuation only; then words.",
+    ],
+)
+def test_sentence_words_are_each_sentences_words(text: str) -> None:
+    expected = tuple(t for t in (tuple(words(s)) for s in sentences(text)) if t)
+    assert _parse(text).sentences == expected
+    assert _parse(text).keys == tuple(words(text))
