@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 
 from sqlalchemy import Table, and_, func, select
 from sqlalchemy.orm import Session
@@ -146,7 +147,8 @@ def load_scope(session: Session, dirty: Dirty) -> Scope:
         else:
             found = _passages_of(session, wave)
             passages.update(found)
-        frontier = {x for r in found.values() if r[0] == "reuse" for x in r[1:3]}
+        linking = [r for r in found.values() if r[0] == "reuse"]
+        frontier = set(map(itemgetter(1), linking)).union(map(itemgetter(2), linking))
         frontier -= scope.articles
         stories = _stories_of(session, wave) - scope.previous.keys()
         joined = _members_of(session, stories)
@@ -163,9 +165,9 @@ def load_scope(session: Session, dirty: Dirty) -> Scope:
     reuse = [row for row in rows if row[0] == "reuse"]
     template = [row for row in rows if row[0] == "template" and (row[3] in body or row[4] in body)]
     words = dict(body)
-    words.update(
-        _words_of(session, {p for row in reuse + template for p in row[3:5]} - body.keys())
-    )
+    ends = [*reuse, *template]
+    needed = set(map(itemgetter(3), ends)).union(map(itemgetter(4), ends))
+    words.update(_words_of(session, needed - body.keys()))
     scope.reuse = [(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in reuse]
     scope.template = {(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in template}
     quotes: dict[int, list[int]] = defaultdict(list)
@@ -174,7 +176,8 @@ def load_scope(session: Session, dirty: Dirty) -> Scope:
             quotes[p].append(q)
     scope.quotes = {p: sorted(qs) for p, qs in quotes.items()}
     scope.source_of.update(_sources_of(session, scope.articles))
-    outside = {x for edge in scope.template for x in edge[:2]} - scope.source_of.keys()
+    outside = set(map(itemgetter(0), scope.template)).union(map(itemgetter(1), scope.template))
+    outside -= scope.source_of.keys()
     known = _sources_of(session, outside)
     scope.source_of.update({a: known.get(a) or -a for a in outside})
     return scope
