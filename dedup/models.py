@@ -278,6 +278,7 @@ class Passage(Base):
         UniqueConstraint("paragraph_a", "paragraph_b"),
         Index("ix_passages_b", "paragraph_b"),
         Index("ix_passages_articles", "article_a", "article_b"),
+        Index("ix_passages_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
