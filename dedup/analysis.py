@@ -342,4 +342,4 @@ def _store_links(session: Session, links: list[Link]) -> None:
 
 def _utc_text() -> str:
     """Now, in the naive-UTC text form the ``UTCDateTime`` columns store in SQLite."""
-    return utcnow().replace(tzinfo=None).isoformat(sep=" ")
+    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
