@@ -34,6 +34,7 @@ from dedup.passages import (
     Measured,
     Para,
     ShingleSets,
+    cap_templates,
     classify,
     fold_short_articles,
     measure_pairs,
@@ -53,6 +54,8 @@ BUCKET_CAP = 50
 RECENT = 5
 # Stored candidates verified per new paragraph, most shared band keys first.
 CANDIDATES_PER_PARAGRAPH = 20
+# Template links stored per paragraph: enough to show a text is boilerplate.
+TEMPLATE_LINKS_PER_PARAGRAPH = 3
 _ID_CHUNK = 5000
 
 
@@ -226,7 +229,7 @@ def _index_batch(
     measured = measure_pairs(pairs, paras, sets)
     new_articles = {p.article_id for p in batch}
     site_counts = _site_counts(session, single_site_links(measured), new_articles)
-    links = classify(measured, sets, site_counts)
+    links = cap_templates(classify(measured, sets, site_counts), TEMPLATE_LINKS_PER_PARAGRAPH)
     _store_links(session, links)
     for link in links:
         summary.passages[link.kind] += 1

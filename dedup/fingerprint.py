@@ -153,12 +153,16 @@ def shingle_hash(shingle: str) -> int:
 
 
 def permutations(settings: FingerprintSettings) -> tuple[U32, U32]:
-    """datasketch's affine32 permutation parameters for ``(num_perm, seed)``."""
-    # Imported here: datasketch pulls in scipy, which every `dedup` start would pay for.
-    from datasketch import MinHash
+    """datasketch's affine32 permutation parameters for ``(num_perm, seed)``.
 
-    a, b = MinHash(num_perm=settings.num_perm, seed=settings.seed).permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    Drawn exactly as ``datasketch.MinHash(scheme="affine32")`` draws them (a test compares
+    the signatures with datasketch's), without importing datasketch, which loads scipy: a
+    cost every `dedup` run would pay.
+    """
+    gen = np.random.RandomState(settings.seed)
+    a = gen.randint(0, 1 << 31, settings.num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, settings.num_perm, dtype=np.uint32)
+    return a, b
 
 
 def signatures(shingles: U32, offsets: npt.NDArray[np.int64], settings: FingerprintSettings) -> U32:

@@ -391,6 +391,26 @@ def _kind(
     return "reuse"
 
 
+def cap_templates(links: Sequence[Link], per_paragraph: int) -> list[Link]:
+    """Keep at most ``per_paragraph`` template links for each newer paragraph, the most alike.
+
+    A template link is evidence that a text is boilerplate, not a reuse to follow; a few per
+    paragraph carry that evidence, and storing every one of a footer's hundreds would make
+    each later run pay for them.
+    """
+    kept: list[Link] = []
+    templates: dict[int, list[Link]] = defaultdict(list)
+    for link in links:
+        if link.kind == "template":
+            templates[link.paragraph_b].append(link)
+        else:
+            kept.append(link)
+    for group in templates.values():
+        group.sort(key=lambda k: (-k.similarity, -k.paragraph_a))
+        kept.extend(group[:per_paragraph])
+    return kept
+
+
 def pairs_from_buckets(
     keys: np.ndarray, owners: np.ndarray, cap: int, recent: int
 ) -> set[tuple[int, int]]:
