@@ -30,6 +30,7 @@ from dedup.fingerprint import (
 )
 from dedup.models import utcnow
 from dedup.passages import (
+    SHORT_ARTICLE_WORDS,
     Link,
     Measured,
     Para,
@@ -283,8 +284,8 @@ def _load_paragraphs(
 ) -> dict[int, Para]:
     """Stored paragraphs still current (a retired version's paragraphs are left out).
 
-    With ``min_words``, a paragraph too short to have been indexed on its own is the owner
-    of its article's folded text (see :func:`fold_short_articles`), and is loaded as such.
+    With ``min_words``, the first paragraph of a short article owns its article's folded text
+    (see :func:`fold_short_articles`), and is loaded as such.
     """
     found: dict[int, Para] = {}
     id_list = sorted(ids)
@@ -293,7 +294,8 @@ def _load_paragraphs(
         for row in rows:
             found[row[0]] = Para(*row[:6])
     if min_words is not None:
-        short = {p.article_id for p in found.values() if len(p.norm.split()) < min_words}
+        # Only a paragraph of a short article can own a folded text.
+        short = {p.article_id for p in found.values() if len(p.norm.split()) < SHORT_ARTICLE_WORDS}
         if short:
             for folded in _folded_articles(session, short, min_words):
                 if folded.id in found:

@@ -168,10 +168,16 @@ class ShingleSets:
         return hit
 
 
+# An article of one indexable paragraph and some short lines, fewer words than this in all (a
+# dividend notice with its dates), is indexed whole, as one folded paragraph.
+SHORT_ARTICLE_WORDS = 30
+
+
 def fold_short_articles(paras: Sequence[Para], min_words: int) -> list[Para]:
-    """An article all of whose paragraphs are too short to index (a price table, a list of
-    results) stands as one paragraph of all its text, owned by its first paragraph's id, so
-    that two copies of it still meet. ``paras`` holds whole articles in order."""
+    """A short article of short lines stands as one paragraph of all its text, owned by its
+    first paragraph's id: a price table whose lines are each too short to index, or a notice
+    whose one full line many notices share ("Qtly div five cts vs five cts prior") but whose
+    whole text only its copies share. ``paras`` holds whole articles in order."""
     out: list[Para] = []
     start = 0
     while start < len(paras):
@@ -180,7 +186,13 @@ def fold_short_articles(paras: Sequence[Para], min_words: int) -> list[Para]:
             end += 1
         article = paras[start:end]
         lengths = [len(p.norm.split()) for p in article]
-        if len(article) > 1 and max(lengths) < min_words <= sum(lengths):
+        total = sum(lengths)
+        indexable = sum(n >= min_words for n in lengths)
+        if (
+            len(article) > 1
+            and min_words <= total
+            and (indexable == 0 or (indexable == 1 and total < SHORT_ARTICLE_WORDS))
+        ):
             first = article[0]
             norm = " ".join(p.norm for p in article)
             text = "\n".join(p.text for p in article)

@@ -139,3 +139,17 @@ def test_the_same_phrasing_about_other_subjects_is_a_template() -> None:
     copy = a.replace("Shares rose after", "Stock in the insurer climbed after")
     [kept] = run(para(1, 10, a), para(2, 20, copy))
     assert kept.kind == "reuse"
+
+
+def test_a_short_notice_is_folded_but_an_article_of_two_full_paragraphs_is_not() -> None:
+    notice = ["Qtly div five cts vs five cts prior", "Pay July 15", "Record June 30"]
+    folded = fold_short_articles(
+        [para(i, 10, t) for i, t in enumerate(notice, 1)], SETTINGS.min_unit_words
+    )
+    assert len(folded) == 1 and folded[0].norm.endswith("record june 30")
+    story = [
+        "The harbour authority approved a new ferry terminal after years of delay.",
+        "Example Daily has been reporting from the field since its founding.",
+    ]
+    paras = [para(i, 20, t) for i, t in enumerate(story, 1)]
+    assert fold_short_articles(paras, SETTINGS.min_unit_words) == paras
