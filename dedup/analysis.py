@@ -212,7 +212,9 @@ def _index_batch(
     summary: AnalyzeSummary,
 ) -> None:
     batch_ids = [p.id for p in batch]
+    unfolded = {p.id: p for p in batch}
     batch = fold_short_articles(batch, settings.min_unit_words)
+    folded = {p.id for p in batch if p is not unfolded[p.id]}
     flat_keys, flat_owners = paragraph_keys(batch, settings, hasher)
     summary.units += len(flat_keys) // settings.bands
 
@@ -221,7 +223,9 @@ def _index_batch(
 
     paras = {p.id: p for p in batch}
     missing = {x for pair in pairs for x in pair if x not in paras}
-    paras.update(_load_paragraphs(session, missing, settings.min_unit_words))
+    # A stored paragraph met by a new folded text may own a folded text of its own.
+    met_by_folded = {x for pair in pairs if folded & set(pair) for x in pair} & missing
+    paras.update(_load_paragraphs(session, missing, settings.min_unit_words, met_by_folded))
     pairs = {pair for pair in pairs if pair[0] in paras and pair[1] in paras}
     summary.candidates += len(pairs)
 
@@ -280,12 +284,16 @@ def _site_counts(
 
 
 def _load_paragraphs(
-    session: Session, ids: set[int], min_words: int | None = None
+    session: Session,
+    ids: set[int],
+    min_words: int | None = None,
+    maybe_folded: set[int] | None = None,
 ) -> dict[int, Para]:
     """Stored paragraphs still current (a retired version's paragraphs are left out).
 
-    With ``min_words``, the first paragraph of a short article owns its article's folded text
-    (see :func:`fold_short_articles`), and is loaded as such.
+    With ``min_words``, a paragraph that owns its article's folded text (see
+    :func:`fold_short_articles`) is loaded as that text: every paragraph too short to be
+    indexed alone is checked, and those in ``maybe_folded`` (met by a new folded text).
     """
     found: dict[int, Para] = {}
     id_list = sorted(ids)
@@ -294,8 +302,13 @@ def _load_paragraphs(
         for row in rows:
             found[row[0]] = Para(*row[:6])
     if min_words is not None:
-        # Only a paragraph of a short article can own a folded text.
-        short = {p.article_id for p in found.values() if len(p.norm.split()) < SHORT_ARTICLE_WORDS}
+        maybe = maybe_folded or set()
+        short = {
+            p.article_id
+            for p in found.values()
+            if len(p.norm.split()) < min_words
+            or (p.id in maybe and len(p.norm.split()) < SHORT_ARTICLE_WORDS)
+        }
         if short:
             for folded in _folded_articles(session, short, min_words):
                 if folded.id in found:
