@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from dedup.config import Settings
 from dedup.store import Store, open_store
@@ -53,6 +54,19 @@ def store(db_url: str) -> Iterator[Store]:
 @pytest.fixture
 def seeds_dir() -> Path:
     return SEEDS
+
+
+@pytest.fixture(scope="module")
+def running_server() -> Iterator[HTTPServer]:
+    """A local HTTP server on 127.0.0.1 (no live network in tests), one per test module."""
+    with HTTPServer(host="127.0.0.1", threaded=True) as srv:
+        yield srv
+
+
+@pytest.fixture
+def server(running_server: HTTPServer) -> Iterator[HTTPServer]:
+    yield running_server
+    running_server.clear()
 
 
 @pytest.fixture

@@ -28,18 +28,6 @@ FEED = b"<rss><channel><title>t</title></channel></rss>"
 SETTINGS = FetchSettings(timeout=5.0, max_bytes=10_000, per_host_delay=0.0)
 
 
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[HTTPServer]:
-    with HTTPServer(host="127.0.0.1", threaded=True) as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(running_server: HTTPServer) -> Iterator[HTTPServer]:
-    yield running_server
-    running_server.clear()
-
-
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
     with make_client(SETTINGS) as c:

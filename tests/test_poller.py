@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -44,18 +43,6 @@ TWO = rss(
     ("https://site.example/a/1", "First", "The first article body text."),
     ("https://site.example/a/2", "Second", "The second article body text."),
 )
-
-
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[HTTPServer]:
-    with HTTPServer(host="127.0.0.1", threaded=True) as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(running_server: HTTPServer) -> Iterator[HTTPServer]:
-    yield running_server
-    running_server.clear()
 
 
 def settings_for(
