@@ -324,7 +324,7 @@ def _poll_one(
         if job.settings.full_text and outcome.parsed.summary_only:
             _fill_full_text(outcome, client, scheduler, known)
     except Exception as exc:  # one feed's bad bytes must not end the poll for all feeds
-        log.debug("polling %s failed", job.name, exc_info=True)
+        log.info("polling %s failed", job.name, exc_info=True)  # shown with --verbose
         outcome.parsed = None
         outcome.parse_error = f"internal error: {type(exc).__name__}: {exc}"
     return outcome
