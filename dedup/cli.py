@@ -56,6 +56,8 @@ def _run(func: Callable[[], T], verbose: bool) -> T:
     except KeyboardInterrupt:
         click.echo("dedup: interrupted; committed work is kept, rerun to continue", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        raise  # the reader went away (`dedup export | head`): click exits quietly
     except Exception as exc:
         if verbose:
             raise

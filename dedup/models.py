@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -264,7 +265,11 @@ class BandKey(Base):
         {"sqlite_with_rowid": False},
     )
 
-    key: Mapped[int] = mapped_column(Integer, primary_key=True, doc="signed 64-bit band hash")
+    key: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        doc="signed 64-bit band hash",
+    )
     paragraph_id: Mapped[int] = mapped_column(
         ForeignKey("paragraphs.id", ondelete="CASCADE"), primary_key=True
     )
