@@ -252,11 +252,13 @@ class IndexSetting(Base):
 
 
 class BandKey(Base):
-    """The persistent LSH index: one row per (band key, paragraph). Candidates share a key.
+    """The persistent LSH index on a database server: one row per (band key, paragraph).
 
     A paragraph's units (the whole paragraph, or each sentence of a longer one) are MinHashed
-    and cut into bands; each band hashes to a 64-bit key. Only keys are stored, not signatures:
-    verification re-reads the paragraphs' text, so the index stays small.
+    and cut into bands; each band hashes to a 64-bit key; candidates share a key. Only keys
+    are stored, not signatures: verification re-reads the paragraphs' text. Beside an SQLite
+    file the same keys live in memory-mapped segment files (``<database>.index/``) and this
+    table stays empty.
     """
 
     __tablename__ = "band_keys"
