@@ -19,21 +19,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dedup.fingerprint import (  # noqa: E402
-    FingerprintSettings,
-    WordHasher,
-    band_keys,
-    paragraph_units,
-    signatures,
-    unit_shingles,
-)
+from dedup.analysis import paragraph_keys  # noqa: E402
+from dedup.fingerprint import FingerprintSettings, WordHasher  # noqa: E402
 from dedup.importer import BadRecord, read_files  # noqa: E402
 from dedup.normalize import norm_key  # noqa: E402
+from dedup.passages import Para  # noqa: E402
 
 REUTERS = ROOT.parent / "shared" / "data" / "reuters21578"
 CONFIGS = [
@@ -77,14 +70,12 @@ def _variants(texts: list[str], rng: random.Random) -> dict[str, list[tuple[int,
 
 
 def _keys(texts: list[str], owners: list[int], settings: FingerprintSettings) -> tuple:
-    units, unit_owner = [], []
-    for text, owner in zip(texts, owners, strict=True):
-        for unit in paragraph_units(text, norm_key(text), settings):
-            units.append(unit)
-            unit_owner.append(owner)
-    sh, off = unit_shingles(units, WordHasher(), settings)
-    keys = band_keys(signatures(sh, off, settings), settings)
-    return keys.reshape(-1), np.repeat(np.asarray(unit_owner), settings.bands)
+    """Band keys through dedup's own units, as the analysis computes them."""
+    paras = [
+        Para(owner, owner, 0, text, norm_key(text), "")
+        for text, owner in zip(texts, owners, strict=True)
+    ]
+    return paragraph_keys(paras, settings, WordHasher())
 
 
 def measure(texts: list[str], variants: dict, settings: FingerprintSettings) -> dict[str, float]:

@@ -43,7 +43,7 @@ from dedup.passages import (
     single_site_links,
 )
 from dedup.progress import Progress
-from dedup.store import Store, sqlite_path
+from dedup.store import Store, insert_many, sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -323,9 +323,19 @@ def _folded_articles(session: Session, article_ids: set[int], min_words: int) ->
     return fold_short_articles([Para(*r[:6]) for r in rows], min_words)
 
 
+_PASSAGE_COLUMNS = (
+    "paragraph_a",
+    "paragraph_b",
+    "article_a",
+    "article_b",
+    "similarity",
+    "containment",
+    "kind",
+    "created_at",
+)
+
+
 def _store_links(session: Session, links: list[Link]) -> None:
-    if not links:
-        return
     now = _utc_text()
     rows = [
         (
@@ -340,22 +350,7 @@ def _store_links(session: Session, links: list[Link]) -> None:
         )
         for k in links
     ]
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO passages (paragraph_a, paragraph_b, article_a, article_b, "
-            "similarity, containment, kind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        return
-    session.execute(
-        text(
-            "INSERT INTO passages (paragraph_a, paragraph_b, article_a, article_b, similarity, "
-            "containment, kind, created_at) VALUES (:a, :b, :aa, :ab, :s, :c, :k, :t) "
-            "ON CONFLICT DO NOTHING"
-        ),
-        [dict(zip(("a", "b", "aa", "ab", "s", "c", "k", "t"), r, strict=True)) for r in rows],
-    )
+    insert_many(session.connection(), "passages", _PASSAGE_COLUMNS, rows, ignore_conflicts=True)
 
 
 def _utc_text() -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from dedup.models import (
@@ -28,6 +28,7 @@ from dedup.models import (
 )
 from dedup.normalize import norm_hash
 from dedup.records import ArticleRecord, SaveResult
+from dedup.store import insert_many
 from dedup.urls import domain_of
 
 _CHUNK = 500
@@ -292,21 +293,12 @@ def _insert_versions(
                 }
             )
     if paragraph_rows:
-        _bulk_insert(conn, _PARAGRAPHS, paragraph_rows)
+        columns = list(paragraph_rows[0])
+        insert_many(
+            conn, _PARAGRAPHS.name, columns, [[r[c] for c in columns] for r in paragraph_rows]
+        )
     if link_rows:
         conn.execute(insert(_LINKS), link_rows)
-
-
-def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many plain rows (no type conversions needed); SQLite takes them straight."""
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-    conn.exec_driver_sql(sql, [tuple(r[c] for c in columns) for r in rows])
 
 
 def _retire_current_versions(session: Session, article_ids: list[int]) -> None:

@@ -131,18 +131,26 @@ class WordHasher:
         return self._table[index]
 
 
-def shingle_hashes(word_hashes: U64, k: int) -> U32:
-    """32-bit hashes of the k-word shingles of one run of words (one value if it is shorter)."""
-    n = len(word_hashes)
-    if n == 0:
-        return np.empty(0, dtype=np.uint32)
-    if n < k:
-        k = n
-    count = n - k + 1
+def _window_sums(word_hashes: U64, k: int) -> U64:
+    """Position-weighted sums of every run of ``k`` consecutive word hashes."""
+    count = max(len(word_hashes) - k + 1, 0)
     acc = np.zeros(count, dtype=np.uint64)
     for j in range(k):
         acc += word_hashes[j : j + count] * _POSITION_MULTIPLIERS[j]
-    return (_fmix64(acc + np.uint64(k)) >> np.uint64(32)).astype(np.uint32)
+    return acc
+
+
+def _finish(sums: U64, k: int) -> U32:
+    """Window sums -> well-mixed 32-bit shingle hashes."""
+    return (_fmix64(sums + np.uint64(k)) >> np.uint64(32)).astype(np.uint32)
+
+
+def shingle_hashes(word_hashes: U64, k: int) -> U32:
+    """32-bit hashes of the k-word shingles of one run of words (one value if it is shorter)."""
+    if len(word_hashes) == 0:
+        return np.empty(0, dtype=np.uint32)
+    k = min(k, len(word_hashes))
+    return _finish(_window_sums(word_hashes, k), k)
 
 
 def shingle_hash(shingle: str) -> int:
@@ -291,13 +299,10 @@ def unit_shingles(
     wh = hasher.hashes(flat)
     k = settings.shingle_size
     unit_of = np.repeat(np.arange(len(units), dtype=np.int64), lengths)
-    total = len(flat)
-    count = max(total - k + 1, 0)
-    acc = np.zeros(count, dtype=np.uint64)
-    for j in range(k):
-        acc += wh[j : j + count] * _POSITION_MULTIPLIERS[j]
+    sums = _window_sums(wh, k)
+    count = len(sums)
     valid = unit_of[:count] == unit_of[k - 1 : k - 1 + count]
-    hashes = (_fmix64(acc[valid] + np.uint64(k)) >> np.uint64(32)).astype(np.uint32)
+    hashes = _finish(sums[valid], k)
     owners = unit_of[:count][valid]
     short = np.flatnonzero(lengths < k)
     if len(short):

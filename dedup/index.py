@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from dedup.errors import IndexSettingsChanged, StoreError
 from dedup.fingerprint import FingerprintSettings
 from dedup.models import IndexSetting
+from dedup.store import insert_many
 
 _INSERT_CHUNK = 50_000
 MAX_SEGMENTS = 8
@@ -248,7 +249,7 @@ class SqlBandIndex:
             "CREATE TEMP TABLE IF NOT EXISTS new_band_keys (key BIGINT, paragraph_id BIGINT)"
         )
         conn.exec_driver_sql("DELETE FROM new_band_keys")
-        _insert_many(conn, "new_band_keys", keys, owners, ignore_duplicates=False)
+        _insert_keys(conn, "new_band_keys", keys, owners, ignore_conflicts=False)
         # Each probed key yields at most `cap` stored members, or its `recent` newest when the
         # bucket is larger (a server reads a large bucket's index range once to rank it).
         rows = conn.execute(
@@ -284,33 +285,31 @@ class SqlBandIndex:
         if len(keys) == 0:
             return
         order = np.lexsort((owners, keys))
-        _insert_many(
+        _insert_keys(
             self.session.connection(),
             "band_keys",
             keys[order],
             owners[order],
-            ignore_duplicates=True,
+            ignore_conflicts=True,
         )
 
     def clear(self) -> None:
         self.session.execute(text("DELETE FROM band_keys"))
 
 
-def _insert_many(
-    conn: Connection, table: str, keys: np.ndarray, owners: np.ndarray, ignore_duplicates: bool
+def _insert_keys(
+    conn: Connection, table: str, keys: np.ndarray, owners: np.ndarray, ignore_conflicts: bool
 ) -> None:
-    """Bulk insert (key, paragraph_id) rows; SQLite gets the driver's executemany directly."""
+    """(key, paragraph_id) rows, in chunks that keep one executemany's memory small."""
     rows = list(zip(keys.tolist(), owners.tolist(), strict=True))
-    if conn.dialect.name == "sqlite":
-        verb = "INSERT OR IGNORE" if ignore_duplicates else "INSERT"
-        sql = f"{verb} INTO {table} (key, paragraph_id) VALUES (?, ?)"
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            conn.exec_driver_sql(sql, rows[start : start + _INSERT_CHUNK])
-        return
-    suffix = " ON CONFLICT DO NOTHING" if ignore_duplicates else ""
-    statement = text(f"INSERT INTO {table} (key, paragraph_id) VALUES (:k, :p){suffix}")
     for start in range(0, len(rows), _INSERT_CHUNK):
-        conn.execute(statement, [{"k": k, "p": p} for k, p in rows[start : start + _INSERT_CHUNK]])
+        insert_many(
+            conn,
+            table,
+            ("key", "paragraph_id"),
+            rows[start : start + _INSERT_CHUNK],
+            ignore_conflicts=ignore_conflicts,
+        )
 
 
 # -- settings -----------------------------------------------------------------------------------

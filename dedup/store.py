@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from filelock import FileLock, Timeout
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -162,6 +162,34 @@ def open_store(url: str) -> Store:
     engine = make_engine(url)
     migrate(engine)
     return Store(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+def insert_many(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    ignore_conflicts: bool = False,
+) -> None:
+    """Insert many plain rows (values needing no type conversion) in one executemany.
+
+    SQLite gets the driver's executemany directly: SQLAlchemy's per-row parameter handling
+    costs more than the insert itself when a whole archive is stored. Other databases go
+    through SQLAlchemy with ``ON CONFLICT DO NOTHING`` standing for ``OR IGNORE``.
+    """
+    if not rows:
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "sqlite":
+        verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
+        marks = ", ".join("?" for _ in columns)
+        sql = f"{verb} INTO {table} ({names}) VALUES ({marks})"
+        conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+        return
+    params = ", ".join(f":p{i}" for i in range(len(columns)))
+    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    statement = text(f"INSERT INTO {table} ({names}) VALUES ({params}){suffix}")
+    conn.execute(statement, [{f"p{i}": v for i, v in enumerate(row)} for row in rows])
 
 
 def lock_path(url: str) -> Path:

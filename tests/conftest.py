@@ -7,15 +7,22 @@ fail instead when ``CI=true``: there the data is always beside the clone and mus
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
+from dedup import analysis
+from dedup.article_store import save_articles
 from dedup.config import Settings
+from dedup.progress import NullProgress
+from dedup.records import ArticleRecord
+from dedup.report import list_stories
 from dedup.store import Store, open_store
+from dedup.stories import update_stories
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "seeds"
@@ -32,6 +39,16 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"{reason}, but CI=true requires them")
         pytest.skip(reason)
     return path
+
+
+def store_and_report(store: Store, records: Sequence[ArticleRecord]) -> dict[str, Any]:
+    """Store ``records``, index them, update the stories and return the stories' report."""
+    with store.session() as session:
+        save_articles(session, records)
+    analysis.index_new_paragraphs(store, NullProgress())
+    with store.session() as session:
+        update_stories(session)
+        return list_stories(session)
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from conftest import store_and_report
+
 from dedup import analysis
 from dedup.article_store import save_articles
 from dedup.extract import extract_text
@@ -54,8 +56,13 @@ REPORTS = {
 
 def _record(source: str, paragraphs: Sequence[str]) -> ArticleRecord:
     extracted = extract_text("\n\n".join(paragraphs), f"Port strike ({source})")
-    return ArticleRecord(source=source, key=f"{source}:strike", title=f"Port strike ({source})",
-                         text=extracted.text, paragraphs=extracted.paragraphs)
+    return ArticleRecord(
+        source=source,
+        key=f"{source}:strike",
+        title=f"Port strike ({source})",
+        text=extracted.text,
+        paragraphs=extracted.paragraphs,
+    )
 
 
 def test_reports_sharing_only_quotes_are_not_copies(store: Store) -> None:
@@ -75,12 +82,7 @@ def test_a_copy_among_them_is_still_found(store: Store) -> None:
     copier = [*REPORTS["coastal-herald"][:3], "(via The Coastal Herald)"]
     # stored first, so no tie-break by article id could pick the herald
     records = [_record("aggregator", copier)] + [_record(s, p) for s, p in REPORTS.items()]
-    with store.session() as session:
-        save_articles(session, records)
-    analysis.index_new_paragraphs(store, NullProgress())
-    with store.session() as session:
-        update_stories(session)
-        report = list_stories(session)
+    report = store_and_report(store, records)
     (story,) = report["stories"]
     assert {a["source"] for a in story["articles"]} == {"coastal-herald", "aggregator"}
     assert story["origin"]["article_id"] is not None

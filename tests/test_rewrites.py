@@ -13,16 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import store_and_report
 
-from dedup import analysis
 from dedup.align import sentences
-from dedup.article_store import save_articles
 from dedup.extract import extract_text
-from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
-from dedup.report import list_stories
 from dedup.store import Store
-from dedup.stories import update_stories
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 T0 = datetime(2017, 5, 17, 12, tzinfo=UTC)
@@ -78,11 +74,18 @@ UNRELATED_SAME_TOPIC = [
 ]
 
 
-def _record(source: str, key: str, title: str, paragraphs: Sequence[str],
-            published: datetime) -> ArticleRecord:
+def _record(
+    source: str, key: str, title: str, paragraphs: Sequence[str], published: datetime
+) -> ArticleRecord:
     extracted = extract_text("\n\n".join(paragraphs), title)
-    return ArticleRecord(source=source, key=key, title=title, text=extracted.text,
-                         paragraphs=extracted.paragraphs, published=published)
+    return ArticleRecord(
+        source=source,
+        key=key,
+        title=title,
+        text=extracted.text,
+        paragraphs=extracted.paragraphs,
+        published=published,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -94,30 +97,47 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, floa
     records = [_record("americannewsx", "base", title, base, T0)]
     footer = "Copyright 2017 {}. All rights reserved. Subscribe to our daily newsletter."
     for n in range(2):
-        records.append(_record(f"verbatim{n}", f"verbatim{n}", title,
-                               [*base, footer.format(f"Verbatim {n}")],
-                               T0 + timedelta(hours=2 + n)))
+        records.append(
+            _record(
+                f"verbatim{n}",
+                f"verbatim{n}",
+                title,
+                [*base, footer.format(f"Verbatim {n}")],
+                T0 + timedelta(hours=2 + n),
+            )
+        )
     for n in range(3):
-        records.append(_record(f"light{n}", f"light{n}", title, light_edit(base, n),
-                               T0 + timedelta(hours=4 + n)))
+        records.append(
+            _record(
+                f"light{n}", f"light{n}", title, light_edit(base, n), T0 + timedelta(hours=4 + n)
+            )
+        )
     for n in range(3):
-        records.append(_record(f"heavy{n}", f"heavy{n}", title, heavy_rewrite(base, n),
-                               T0 + timedelta(hours=8 + n)))
+        records.append(
+            _record(
+                f"heavy{n}", f"heavy{n}", title, heavy_rewrite(base, n), T0 + timedelta(hours=8 + n)
+            )
+        )
     for prefix in ("001", "004"):
         other_title, paragraphs = _seed(prefix)
-        records.append(_record(f"topic{prefix}", f"topic{prefix}", other_title, paragraphs,
-                               T0 + timedelta(hours=1)))
-    records.append(_record("topicnew", "topicnew", "Escape from Chechnya",
-                           UNRELATED_SAME_TOPIC, T0 + timedelta(hours=1)))
+        records.append(
+            _record(
+                f"topic{prefix}", f"topic{prefix}", other_title, paragraphs, T0 + timedelta(hours=1)
+            )
+        )
+    records.append(
+        _record(
+            "topicnew",
+            "topicnew",
+            "Escape from Chechnya",
+            UNRELATED_SAME_TOPIC,
+            T0 + timedelta(hours=1),
+        )
+    )
 
     store: Store = open_store(f"sqlite:///{tmp_path_factory.mktemp('graded') / 'd.sqlite'}")
     try:
-        with store.session() as session:
-            save_articles(session, records)
-        analysis.index_new_paragraphs(store, NullProgress())
-        with store.session() as session:
-            update_stories(session)
-            report = list_stories(session)
+        report = store_and_report(store, records)
     finally:
         store.close()
     keys = {r.source: r.key for r in records}
@@ -125,8 +145,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, floa
     for story in report["stories"]:
         for article in story["articles"]:
             found[keys[article["source"]]] = {
-                "reuse": article["kept"] + article["edited"], "kept": article["kept"],
-                "origin": float(article["role"] == "origin"), "story": float(story["id"]),
+                "reuse": article["kept"] + article["edited"],
+                "kept": article["kept"],
+                "origin": float(article["role"] == "origin"),
+                "story": float(story["id"]),
             }
     return found
 
@@ -134,8 +156,16 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, floa
 def test_every_rewrite_is_in_the_base_story(graded: dict[str, dict[str, float] | None]) -> None:
     base = graded["base"]
     assert base is not None and base["origin"] == 1.0
-    for key in ("verbatim0", "verbatim1", "light0", "light1", "light2", "heavy0", "heavy1",
-                "heavy2"):
+    for key in (
+        "verbatim0",
+        "verbatim1",
+        "light0",
+        "light1",
+        "light2",
+        "heavy0",
+        "heavy1",
+        "heavy2",
+    ):
         figures = graded[key]
         assert figures is not None, key
         assert figures["story"] == base["story"]
