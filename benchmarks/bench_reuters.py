@@ -46,7 +46,7 @@ def _reuters_files() -> list[Path]:
 
 
 def _records() -> list[Any]:
-    from dedup.importer import BadRecord, read_files
+    from dedup.ingest.importer import BadRecord, read_files
 
     return [r for r in read_files(_reuters_files()) if not isinstance(r, BadRecord)]
 
@@ -81,7 +81,7 @@ def step_dedup_full(db: str) -> dict[str, Any]:
 def step_baseline() -> dict[str, Any]:
     from datasketch import MinHash, MinHashLSH
 
-    from dedup.fingerprint import FingerprintSettings
+    from dedup.index.fingerprint import FingerprintSettings
 
     settings = FingerprintSettings()
     k = settings.shingle_size

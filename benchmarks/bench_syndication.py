@@ -41,10 +41,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dedup.align import sentences, words  # noqa: E402
-from dedup.article_store import save_articles  # noqa: E402
-from dedup.extract import extract_text  # noqa: E402
-from dedup.models import Article  # noqa: E402
+from dedup.stories.align import sentences, words  # noqa: E402
+from dedup.store.articles import save_articles  # noqa: E402
+from dedup.text.extract import extract_text  # noqa: E402
+from dedup.store.models import Article  # noqa: E402
 from dedup.progress import NullProgress  # noqa: E402
 from dedup.records import ArticleRecord  # noqa: E402
 
@@ -100,8 +100,8 @@ class Plan:
 
 
 def _reuters() -> list[tuple[str, list[str], datetime]]:
-    from dedup import reuters
-    from dedup.paragraphs import build_paragraphs
+    from dedup.ingest import reuters
+    from dedup.text.paragraphs import build_paragraphs
 
     files = sorted(REUTERS.glob("reut2-*.sgm"))
     if not files:
@@ -321,10 +321,10 @@ def run(plan: Plan, archive: bool) -> dict[str, float]:
     from sklearn.metrics import adjusted_rand_score
     from sqlalchemy import select
 
-    from dedup import analysis
-    from dedup.report import list_stories
-    from dedup.store import open_store
-    from dedup.stories import update_stories
+    from dedup.index import analysis
+    from dedup.report.queries import list_stories
+    from dedup.store.engine import open_store
+    from dedup.stories.update import update_stories
 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{tmp}/bench.sqlite")

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from dedup import export as export_mod
+from dedup.report import export as export_mod
 from dedup import pipeline
-from dedup import report as report_mod
-from dedup import status as status_mod
+from dedup.report import queries as report_mod
+from dedup.report import status as status_mod
 from dedup.config import Settings, load_settings
 from dedup.errors import EXIT_CODES, DedupError
 from dedup.progress import NullProgress, Progress, RichProgress, configure_logging

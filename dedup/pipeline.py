@@ -17,13 +17,19 @@ from typing import Any
 
 from sqlalchemy import update
 
-from dedup import analysis, importer, poller, stories
-from dedup.article_store import save_articles
+from dedup.index import analysis
+
+from dedup.ingest import importer
+
+from dedup.ingest import poller
+
+from dedup.stories import update as stories
+from dedup.store.articles import save_articles
 from dedup.config import Settings
-from dedup.models import Run, utcnow
+from dedup.store.models import Run, utcnow
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
-from dedup.store import Store, open_store, run_lock
+from dedup.store.engine import Store, open_store, run_lock
 
 log = logging.getLogger(__name__)
 

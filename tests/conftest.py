@@ -15,14 +15,14 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from dedup import analysis
-from dedup.article_store import save_articles
+from dedup.index import analysis
+from dedup.store.articles import save_articles
 from dedup.config import Settings
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
-from dedup.report import list_stories
-from dedup.store import Store, open_store
-from dedup.stories import update_stories
+from dedup.report.queries import list_stories
+from dedup.store.engine import Store, open_store
+from dedup.stories.update import update_stories
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "seeds"

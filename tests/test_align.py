@@ -5,7 +5,7 @@ from difflib import SequenceMatcher
 
 import pytest
 
-from dedup.align import (
+from dedup.stories.align import (
     MIN_BLOCK,
     PARTIAL_MIN,
     AlignCache,

@@ -10,15 +10,17 @@ import pytest
 from conftest import shared_path
 from sqlalchemy import text
 
-from dedup import analysis, index
-from dedup.article_store import save_articles
+from dedup.index import analysis
+
+from dedup.index import bands as index
+from dedup.store.articles import save_articles
 from dedup.errors import IndexSettingsChanged
-from dedup.extract import extract_text
-from dedup.fingerprint import FingerprintSettings, WordHasher
-from dedup.importer import BadRecord, read_files
+from dedup.text.extract import extract_text
+from dedup.index.fingerprint import FingerprintSettings, WordHasher
+from dedup.ingest.importer import BadRecord, read_files
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
-from dedup.store import Store, sqlite_path
+from dedup.store.engine import Store, sqlite_path
 
 
 def _import(store: Store, paths: list[Path]) -> None:

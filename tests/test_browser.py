@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from dedup.html_report import render_html
+from dedup.report.html import render_html
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dedup.cluster import ClusterParams, Edge, assign_ids, cluster_articles
+from dedup.stories.cluster import ClusterParams, Edge, assign_ids, cluster_articles
 
 
 def _words(*ids: int, size: int = 400) -> dict[int, int]:

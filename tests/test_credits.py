@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dedup.credits import display_name, find_credits, publisher_key
+from dedup.stories.credits import display_name, find_credits, publisher_key
 
 
 def _found(text: str, known: tuple[str, ...] = ()) -> list[tuple[str | None, str, bool]]:

@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 
 from dedup.config import Settings
 from dedup.errors import InputError
-from dedup.export import EXPORTS, ExportSpec, export, iter_rows, write_rows
-from dedup.models import (
+from dedup.report.export import EXPORTS, ExportSpec, export, iter_rows, write_rows
+from dedup.store.models import (
     Article,
     ArticleVersion,
     LedgerEntry,
@@ -28,7 +28,7 @@ from dedup.models import (
     Story,
     StoryMember,
 )
-from dedup.store import Store, sqlite_path
+from dedup.store.engine import Store, sqlite_path
 
 T0 = datetime(2017, 5, 17, 10, 0, tzinfo=UTC)
 AWKWARD = 'He said, "no" —\nthen left; \u00e9t\u00e9 <b>&amp;</b>'
@@ -277,7 +277,7 @@ def test_cli_export_bad_format_is_a_usage_error(filled: Store) -> None:
 
 def test_seeds_export_round_trips_through_the_cli(tmp_path: Path) -> None:
     from dedup import pipeline
-    from dedup.store import open_store
+    from dedup.store.engine import open_store
 
     url = f"sqlite:///{tmp_path / 'seeds.sqlite'}"
     pipeline.import_paths(Settings(db_url=url), [Path(__file__).parent.parent / "examples"

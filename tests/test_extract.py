@@ -7,14 +7,14 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from dedup.extract import (
+from dedup.text.extract import (
     Extracted,
     decode_bytes,
     extract_fragment,
     extract_page,
     extract_text,
 )
-from dedup.paragraph_kinds import BODY, BOILERPLATE, COMMENT
+from dedup.text.paragraph_kinds import BODY, BOILERPLATE, COMMENT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 EXAMPLE_FEEDS = Path(__file__).resolve().parent.parent / "examples" / "feeds"

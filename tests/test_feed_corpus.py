@@ -4,7 +4,7 @@ feedparser's own well-formed, ill-formed, encoding and entity cases plus real ca
 (2,100+ files) are listed in one generated feeds.yml and served by one local HTTP server,
 with the headers feedparser's test files declare for themselves. One poll must record every
 feed without a crash, record bozo feeds with their error, and store exactly the entries
-feedparser itself finds, by the rule below, applied here independently of dedup.feeds.
+feedparser itself finds, by the rule below, applied here independently of dedup.ingest.feeds.
 
 feedparser cannot read JSON Feed, so the ``.json`` files (a few JSON Feeds, and other JSON
 that is no feed at all) are compared with the JSON read here by the json module instead:
@@ -30,12 +30,12 @@ from sqlalchemy import select, update
 from werkzeug import Request, Response
 
 from dedup.config import load_settings
-from dedup.feeds import entry_key
-from dedup.fetch import FetchResult
-from dedup.models import Article, Feed, FetchAttempt
-from dedup.poller import feed_headers, poll_feeds
-from dedup.status import gather_status
-from dedup.store import Store
+from dedup.ingest.feeds import entry_key
+from dedup.ingest.fetch import FetchResult
+from dedup.store.models import Article, Feed, FetchAttempt
+from dedup.ingest.poller import feed_headers, poll_feeds
+from dedup.report.status import gather_status
+from dedup.store.engine import Store
 from tests.conftest import shared_path
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dedup.feeds import ParsedFeed, entry_is_usable, is_json, parse_feed, parse_rfc3339
+from dedup.ingest.feeds import ParsedFeed, entry_is_usable, is_json, parse_feed, parse_rfc3339
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"

@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from dedup.config import FetchSettings
-from dedup.fetch import (
+from dedup.ingest.fetch import (
     FetchResult,
     HostScheduler,
     fetch,

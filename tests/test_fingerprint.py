@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from dedup.fingerprint import (
+from dedup.index.fingerprint import (
     FingerprintSettings,
     WordHasher,
     band_keys,
@@ -14,7 +14,7 @@ from dedup.fingerprint import (
     signatures,
     unit_shingles,
 )
-from dedup.normalize import norm_key
+from dedup.text.normalize import norm_key
 
 SETTINGS = FingerprintSettings()
 KNOWN = (

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dedup.html_report import render_html, safe_url
+from dedup.report.html import render_html, safe_url
 
 HOSTILE_TITLE = 'Breaking <script>window.__pwned = "title"</script>'
 HOSTILE_IMG = '<img src=x onerror="window.__pwned = 1">'

@@ -11,8 +11,8 @@ from conftest import shared_path
 from sqlalchemy import func, select
 
 from dedup.cli import cli
-from dedup.models import Article, ArticleVersion, Paragraph
-from dedup.store import open_store
+from dedup.store.models import Article, ArticleVersion, Paragraph
+from dedup.store.engine import open_store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 

@@ -7,8 +7,8 @@ import pytest
 from conftest import shared_path
 
 from dedup.errors import InputError
-from dedup.importer import BadRecord, collect_files, read_files
-from dedup.paragraph_kinds import BODY, COMMENT
+from dedup.ingest.importer import BadRecord, collect_files, read_files
+from dedup.text.paragraph_kinds import BODY, COMMENT
 from dedup.records import ArticleRecord
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dedup.ledger import MemberText, build_ledgers, origin_from_member, reconstruct_origin
+from dedup.stories.ledger import MemberText, build_ledgers, origin_from_member, reconstruct_origin
 
 A = "The minister resigned on Friday after a week of pressure over the housing scandal."
 B = "Opposition leaders had demanded her departure since the leaked emails were published."

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dedup.normalize import clean_chars, norm_key, normalize_text, word_count
+from dedup.text.normalize import clean_chars, norm_key, normalize_text, word_count
 
 
 @pytest.mark.parametrize(

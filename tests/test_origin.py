@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dedup.credits import find_credits, publisher_key
-from dedup.origin import CreditUse, MemberFacts, decide_origin
+from dedup.stories.credits import find_credits, publisher_key
+from dedup.stories.origin import CreditUse, MemberFacts, decide_origin
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

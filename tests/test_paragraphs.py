@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dedup.paragraph_kinds import (
+from dedup.text.paragraph_kinds import (
     BODY,
     BOILERPLATE,
     COMMENT,
@@ -12,7 +12,7 @@ from dedup.paragraph_kinds import (
     HINT_END,
     HINT_FURNITURE,
 )
-from dedup.paragraphs import (
+from dedup.text.paragraphs import (
     Block,
     build_paragraphs,
     join_paragraphs,

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedup.fingerprint import FingerprintSettings
-from dedup.normalize import norm_key
-from dedup.passages import (
+from dedup.index.fingerprint import FingerprintSettings
+from dedup.text.normalize import norm_key
+from dedup.index.passages import (
     Para,
     ShingleSets,
     fold_short_articles,

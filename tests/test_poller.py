@@ -14,10 +14,10 @@ from werkzeug import Request, Response
 
 from dedup.config import FeedConfig, FetchSettings, Settings
 from dedup.errors import ConfigError
-from dedup.fetch import HostScheduler
-from dedup.models import Article, ArticleVersion, Feed, FetchAttempt, Source, utcnow
-from dedup.poller import BACKOFF_BASE, PollSummary, backoff_delay, poll_feeds
-from dedup.store import Store
+from dedup.ingest.fetch import HostScheduler
+from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, Source, utcnow
+from dedup.ingest.poller import BACKOFF_BASE, PollSummary, backoff_delay, poll_feeds
+from dedup.store.engine import Store
 
 FAST = FetchSettings(timeout=2.0, max_bytes=50_000, per_host_delay=0.0, concurrency=4)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dedup.config import Settings
-from dedup.store import sqlite_path
+from dedup.store.engine import sqlite_path
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "docs" / "queries.md"

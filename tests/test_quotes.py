@@ -6,14 +6,14 @@ from collections.abc import Sequence
 
 from conftest import store_and_report
 
-from dedup import analysis
-from dedup.article_store import save_articles
-from dedup.extract import extract_text
+from dedup.index import analysis
+from dedup.store.articles import save_articles
+from dedup.text.extract import extract_text
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
-from dedup.report import list_stories
-from dedup.store import Store
-from dedup.stories import update_stories
+from dedup.report.queries import list_stories
+from dedup.store.engine import Store
+from dedup.stories.update import update_stories
 
 STATEMENT = (
     "We will not allow the port to become a bottleneck for the whole region, and we have "

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from dedup.cli import cli
 from dedup.errors import NotFoundError
-from dedup.report import list_stories, parse_since, render, story_detail
-from dedup.store import open_store
+from dedup.report.queries import list_stories, parse_since, render, story_detail
+from dedup.store.engine import open_store
 
 STORY_KEYS = {"id", "origin", "articles"}
 ORIGIN_KEYS = {"name", "external", "article_id", "confidence", "evidence"}

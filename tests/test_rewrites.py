@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import store_and_report
 
-from dedup.align import sentences
-from dedup.extract import extract_text
+from dedup.stories.align import sentences
+from dedup.text.extract import extract_text
 from dedup.records import ArticleRecord
-from dedup.store import Store
+from dedup.store.engine import Store
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 T0 = datetime(2017, 5, 17, 12, tzinfo=UTC)
@@ -91,7 +91,7 @@ def _record(
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, float] | None]:
     """Each built article's key -> its kept/edited figures in its story, or None if in none."""
-    from dedup.store import open_store
+    from dedup.store.engine import open_store
 
     title, base = _seed("000")
     records = [_record("americannewsx", "base", title, base, T0)]

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from dedup.models import Base
-from dedup.schema_doc import render_schema_doc
-from dedup.store import Store
-from dedup.views import VIEW_NAMES, load_view, view_definitions
+from dedup.store.models import Base
+from dedup.store.schema_doc import render_schema_doc
+from dedup.store.engine import Store
+from dedup.store.views import VIEW_NAMES, load_view, view_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_committed_schema_doc_is_current() -> None:
     committed = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
     assert committed == render_schema_doc(), (
-        "docs/schema.md is stale: run `.venv/bin/python -m dedup.schema_doc > docs/schema.md`"
+        "docs/schema.md is stale: run `.venv/bin/python -m dedup.store.schema_doc > docs/schema.md`"
     )
 
 
@@ -42,7 +42,7 @@ def test_view_docs_name_exactly_the_view_columns(store: Store) -> None:
 
 
 def test_every_view_file_is_created() -> None:
-    files = {p.stem for p in (ROOT / "db" / "views").glob("*.sql")}
+    files = {p.stem for p in (ROOT / "dedup" / "store" / "sql_views").glob("*.sql")}
     assert files == set(VIEW_NAMES)
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import update
 
 from dedup.cli import cli
 from dedup.config import load_settings
-from dedup.models import Feed, utcnow
-from dedup.poller import poll_feeds
-from dedup.status import gather_status
-from dedup.store import Store
+from dedup.store.models import Feed, utcnow
+from dedup.ingest.poller import poll_feeds
+from dedup.report.status import gather_status
+from dedup.store.engine import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FEED_KEYS = {

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from dedup import analysis
-from dedup.article_store import save_articles
-from dedup.extract import extract_text
-from dedup.models import Article, LedgerEntry, Story, StoryEvent, StoryMember
+from dedup.index import analysis
+from dedup.store.articles import save_articles
+from dedup.text.extract import extract_text
+from dedup.store.models import Article, LedgerEntry, Story, StoryEvent, StoryMember
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
-from dedup.store import Store
-from dedup.stories import StoriesSummary, update_stories
+from dedup.store.engine import Store
+from dedup.stories.update import StoriesSummary, update_stories
 
 _WORDS = (
     "river council budget harbour school winter market farmer doctor station village bridge "

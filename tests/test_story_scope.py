@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dedup.article_store import save_articles
-from dedup.extract import extract_text
-from dedup.models import Article, ArticleVersion, Paragraph, Passage, Story, StoryMember
+from dedup.store.articles import save_articles
+from dedup.text.extract import extract_text
+from dedup.store.models import Article, ArticleVersion, Paragraph, Passage, Story, StoryMember
 from dedup.records import ArticleRecord
-from dedup.store import Store
-from dedup.story_scope import Dirty, dirty_articles, load_scope, load_texts
+from dedup.store.engine import Store
+from dedup.stories.scope import Dirty, dirty_articles, load_scope, load_texts
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 

@@ -1,0 +1,358 @@
+"""Analyze what is new: fingerprint unindexed paragraphs, find their reuse, store the links.
+
+Runs in batches of whole articles, one transaction each: a batch's band keys, its passages
+and its ``indexed`` flags commit together, so a killed run redoes at most one batch. Only
+body paragraphs of articles' current versions are indexed; a run with nothing new does no
+work beyond one indexed lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from dedup.index import bands as index
+from dedup.index.fingerprint import (
+    FingerprintSettings,
+    WordHasher,
+    band_keys,
+    paragraph_units,
+    signatures,
+    unit_shingles,
+)
+from dedup.store.models import utcnow
+from dedup.index.passages import (
+    SHORT_ARTICLE_WORDS,
+    Link,
+    Measured,
+    Para,
+    ShingleSets,
+    cap_templates,
+    classify,
+    fold_short_articles,
+    measure_pairs,
+    pairs_from_buckets,
+    single_site_links,
+)
+from dedup.progress import Progress
+from dedup.store.engine import Store, insert_many, sqlite_path
+
+log = logging.getLogger(__name__)
+
+BATCH_PARAGRAPHS = 25_000
+# A band bucket holding more paragraphs than this is a common phrase, a template or a much
+# repeated text: it yields only its RECENT newest members, so a footer on ten thousand pages
+# costs a few links per page, not ten thousand, while the copies stay connected.
+BUCKET_CAP = 50
+RECENT = 5
+# Stored candidates verified per new paragraph, most shared band keys first.
+CANDIDATES_PER_PARAGRAPH = 20
+# Template links stored per paragraph: enough to show a text is boilerplate.
+TEMPLATE_LINKS_PER_PARAGRAPH = 3
+_ID_CHUNK = 5000
+
+
+@dataclass
+class AnalyzeSummary:
+    paragraphs: int = 0
+    indexed: int = 0
+    units: int = 0
+    candidates: int = 0
+    passages: dict[str, int] = field(
+        default_factory=lambda: {"reuse": 0, "quote": 0, "template": 0}
+    )
+    seconds: float = 0.0
+    stories: dict[str, Any] | None = None
+    stories_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        if self.paragraphs == 0:
+            line = "analyze: nothing new to index"
+        else:
+            kinds = ", ".join(f"{n} {k}" for k, n in self.passages.items())
+            line = (
+                f"analyze: indexed {self.indexed} of {self.paragraphs} new paragraph(s) "
+                f"({self.units} units), {self.candidates} candidate pair(s), "
+                f"{sum(self.passages.values())} passage(s): {kinds} in {self.seconds:.1f}s"
+            )
+        if self.stories:
+            line += "\n" + str(self.stories.get("summary") or self.stories)
+        return line
+
+
+def index_new_paragraphs(
+    store: Store,
+    progress: Progress,
+    settings: FingerprintSettings | None = None,
+) -> AnalyzeSummary:
+    """Index every body paragraph not yet indexed and store the reuse links it takes part in."""
+    settings = settings or FingerprintSettings()
+    started = time.perf_counter()
+    summary = AnalyzeSummary()
+    with store.session() as session:
+        index_id = index.check_settings(session, settings)
+        new = _new_paragraphs(session)
+    summary.paragraphs = len(new)
+    if not new:
+        summary.seconds = time.perf_counter() - started
+        return summary
+    hasher = WordHasher()
+    with progress.task("indexing paragraphs", total=len(new)) as task:
+        for batch in _article_batches(new, BATCH_PARAGRAPHS):
+            with store.session() as session:
+                band_index = open_band_index(store, session, index_id)
+                _index_batch(session, band_index, batch, settings, hasher, summary)
+            task.advance(len(batch))
+    summary.seconds = round(time.perf_counter() - started, 3)
+    log.info("analyze: %s", summary.describe())
+    return summary
+
+
+def open_band_index(store: Store, session: Session, index_id: str) -> index.BandIndex:
+    """Segment files beside an SQLite file; the ``band_keys`` table on a database server."""
+    path = sqlite_path(store.url)
+    if path is not None:
+        return index.SegmentBandIndex(
+            path.with_name(path.name + ".index"),
+            index_id,
+            BUCKET_CAP,
+            RECENT,
+            CANDIDATES_PER_PARAGRAPH,
+        )
+    return index.SqlBandIndex(session, BUCKET_CAP, RECENT, CANDIDATES_PER_PARAGRAPH)
+
+
+def reset_index(
+    store: Store, session: Session, settings: FingerprintSettings | None = None
+) -> None:
+    """Forget the index and every passage, and adopt ``settings`` (for ``dedup reindex``)."""
+    session.execute(text("DELETE FROM band_keys"))
+    session.execute(text("DELETE FROM passages"))
+    session.execute(
+        text("UPDATE paragraphs SET indexed = :no WHERE indexed = :yes"), {"no": False, "yes": True}
+    )
+    new_id = index.reset_settings(session, settings or FingerprintSettings())
+    open_band_index(store, session, new_id).clear()
+
+
+_PARA_COLUMNS = (
+    "SELECT p.id, p.article_id, a.source_id, p.text, p.norm_text, p.norm_hash, p.position "
+    "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
+)
+
+
+# Expanding IN lists: compiled once, however many ids a batch asks for.
+_PARAS_BY_ID = text(_PARA_COLUMNS + "WHERE p.id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_BODY_BY_ARTICLE = text(
+    _PARA_COLUMNS + "WHERE p.article_id IN :ids AND p.kind = 'body'"
+).bindparams(bindparam("ids", expanding=True))
+_SITE_COUNTS = text(
+    "SELECT p.norm_hash, a.source_id, count(DISTINCT p.article_id) "
+    "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
+    "WHERE p.norm_hash IN :hashes AND p.indexed = :yes "
+    "GROUP BY p.norm_hash, a.source_id"
+).bindparams(bindparam("hashes", expanding=True))
+
+
+def _new_paragraphs(session: Session) -> list[Para]:
+    # Sorted here, not in SQL: an ORDER BY lets SQLite walk every paragraph in article order
+    # instead of reaching the few unindexed ones through their index.
+    rows = session.execute(
+        text(_PARA_COLUMNS + "WHERE p.indexed = :no AND p.kind = 'body'"), {"no": False}
+    ).all()
+    return [Para(*row[:6]) for row in sorted(rows, key=lambda r: (r[1], r[6]))]
+
+
+def _article_batches(paras: list[Para], size: int) -> Iterable[list[Para]]:
+    """Batches of about ``size`` paragraphs that never split an article."""
+    batch: list[Para] = []
+    for p in paras:
+        if len(batch) >= size and batch[-1].article_id != p.article_id:
+            yield batch
+            batch = []
+        batch.append(p)
+    if batch:
+        yield batch
+
+
+def paragraph_keys(
+    paras: Iterable[Para], settings: FingerprintSettings, hasher: WordHasher
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flat arrays of the band keys of every unit of ``paras`` and the paragraph owning each."""
+    units: list[list[str]] = []
+    owners: list[int] = []
+    for p in paras:
+        for unit in paragraph_units(p.text, p.norm, settings):
+            units.append(unit)
+            owners.append(p.id)
+    shingles, offsets = unit_shingles(units, hasher, settings)
+    keys = band_keys(signatures(shingles, offsets, settings), settings)
+    return keys.reshape(-1), np.repeat(np.asarray(owners, dtype=np.int64), settings.bands)
+
+
+def _index_batch(
+    session: Session,
+    band_index: index.BandIndex,
+    batch: list[Para],
+    settings: FingerprintSettings,
+    hasher: WordHasher,
+    summary: AnalyzeSummary,
+) -> None:
+    batch_ids = [p.id for p in batch]
+    unfolded = {p.id: p for p in batch}
+    batch = fold_short_articles(batch, settings.min_unit_words)
+    folded = {p.id for p in batch if p is not unfolded[p.id]}
+    flat_keys, flat_owners = paragraph_keys(batch, settings, hasher)
+    summary.units += len(flat_keys) // settings.bands
+
+    pairs = pairs_from_buckets(flat_keys, flat_owners, BUCKET_CAP, RECENT)
+    pairs |= band_index.candidates(flat_keys, flat_owners)
+
+    paras = {p.id: p for p in batch}
+    missing = {x for pair in pairs for x in pair if x not in paras}
+    # A stored paragraph met by a new folded text may own a folded text of its own.
+    met_by_folded = {x for pair in pairs if folded & set(pair) for x in pair} & missing
+    paras.update(_load_paragraphs(session, missing, settings.min_unit_words, met_by_folded))
+    pairs = {pair for pair in pairs if pair[0] in paras and pair[1] in paras}
+    summary.candidates += len(pairs)
+
+    sets = ShingleSets(settings, hasher)
+    sets.add([paras[x] for x in {x for pair in pairs for x in pair}])
+    measured = measure_pairs(pairs, paras, sets)
+    new_articles = {p.article_id for p in batch}
+    site_counts = _site_counts(session, single_site_links(measured), new_articles)
+    links = cap_templates(classify(measured, sets, site_counts), TEMPLATE_LINKS_PER_PARAGRAPH)
+    _store_links(session, links)
+    for link in links:
+        summary.passages[link.kind] += 1
+
+    # Keys go in before the transaction commits: a run killed in between re-indexes the
+    # batch next time, and a repeated key is harmless, whereas a lost one would not be.
+    band_index.add(flat_keys, flat_owners)
+    summary.indexed += len(np.unique(flat_owners))
+    _mark_indexed(session, batch_ids)
+
+
+def _mark_indexed(session: Session, ids: list[int]) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("UPDATE paragraphs SET indexed = 1 WHERE id = ?", [(i,) for i in ids])
+        return
+    session.execute(
+        text("UPDATE paragraphs SET indexed = :yes WHERE id = :id"),
+        [{"id": i, "yes": True} for i in ids],
+    )
+
+
+def _site_counts(
+    session: Session, suspects: list[Measured], new_articles: set[int]
+) -> dict[tuple[str, int], int]:
+    """Stored articles of a source that carry a text two of its articles share, beyond those
+    the batch's links already name (so nothing is counted twice)."""
+    named: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for a, b, *_ in suspects:
+        for p in (a, b):
+            if p.article_id not in new_articles:
+                named[(p.norm_hash, p.source_id)].add(p.article_id)
+        named.setdefault((a.norm_hash, a.source_id), set())
+    wanted = set(named)
+    counts: dict[tuple[str, int], int] = {}
+    hashes = sorted({h for h, _ in wanted})
+    for start in range(0, len(hashes), _ID_CHUNK):
+        rows = session.execute(
+            _SITE_COUNTS, {"hashes": hashes[start : start + _ID_CHUNK], "yes": True}
+        )
+        for norm_hash, source_id, count in rows:
+            if (norm_hash, source_id) in wanted:
+                unnamed = int(count) - len(named[(norm_hash, source_id)])
+                if unnamed > 0:
+                    counts[(norm_hash, source_id)] = unnamed
+    return counts
+
+
+def _load_paragraphs(
+    session: Session,
+    ids: set[int],
+    min_words: int | None = None,
+    maybe_folded: set[int] | None = None,
+) -> dict[int, Para]:
+    """Stored paragraphs still current (a retired version's paragraphs are left out).
+
+    With ``min_words``, a paragraph that owns its article's folded text (see
+    :func:`fold_short_articles`) is loaded as that text: every paragraph too short to be
+    indexed alone is checked, and those in ``maybe_folded`` (met by a new folded text).
+    """
+    found: dict[int, Para] = {}
+    id_list = sorted(ids)
+    for start in range(0, len(id_list), _ID_CHUNK):
+        rows = session.execute(_PARAS_BY_ID, {"ids": id_list[start : start + _ID_CHUNK]})
+        for row in rows:
+            found[row[0]] = Para(*row[:6])
+    if min_words is not None:
+        maybe = maybe_folded or set()
+        short = {
+            p.article_id
+            for p in found.values()
+            if len(p.norm.split()) < min_words
+            or (p.id in maybe and len(p.norm.split()) < SHORT_ARTICLE_WORDS)
+        }
+        if short:
+            for folded in _folded_articles(session, short, min_words):
+                if folded.id in found:
+                    found[folded.id] = folded
+    return found
+
+
+def _folded_articles(session: Session, article_ids: set[int], min_words: int) -> list[Para]:
+    rows = sorted(
+        session.execute(_BODY_BY_ARTICLE, {"ids": sorted(article_ids)}), key=lambda r: (r[1], r[6])
+    )
+    return fold_short_articles([Para(*r[:6]) for r in rows], min_words)
+
+
+_PASSAGE_COLUMNS = (
+    "paragraph_a",
+    "paragraph_b",
+    "article_a",
+    "article_b",
+    "similarity",
+    "containment",
+    "kind",
+    "created_at",
+)
+
+
+def _store_links(session: Session, links: list[Link]) -> None:
+    now = _utc_text()
+    rows = [
+        (
+            k.paragraph_a,
+            k.paragraph_b,
+            k.article_a,
+            k.article_b,
+            k.similarity,
+            k.containment,
+            k.kind,
+            now,
+        )
+        for k in links
+    ]
+    insert_many(session.connection(), "passages", _PASSAGE_COLUMNS, rows, ignore_conflicts=True)
+
+
+def _utc_text() -> str:
+    """Now, in the naive-UTC text form the ``UTCDateTime`` columns store in SQLite."""
+    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")

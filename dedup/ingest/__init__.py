@@ -1,0 +1,3 @@
+"""Ingest: the network seam and the readers of feeds and archives.
+
+Fetching with deadlines, size caps and a fetch policy; feed parsing; the poller; archive importers."""

@@ -1,0 +1,320 @@
+"""The one network seam: HTTP GET with conditional requests, timeouts, a size cap and politeness.
+
+Everything dedup downloads (feeds and, with ``full_text``, article pages) goes through
+:func:`fetch`. It never raises for a network or HTTP problem: the outcome, including the error
+in one line, comes back in a :class:`FetchResult` so the poller can record it on the feed.
+Local paths and ``file://`` URLs are read from disk with the same size cap (status ``None``),
+so archived feeds and the bundled example poll like any other feed.
+
+Redirects are followed by hand (up to :data:`MAX_REDIRECTS`) so a permanent move (301/308)
+is reported and the feed's URL can be updated, and so a remote server can never redirect a
+fetch to a local file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from dedup.config import FetchSettings
+from dedup.store.models import utcnow
+
+MAX_REDIRECTS = 10
+_PERMANENT = frozenset({301, 308})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_HTTP_SCHEMES = frozenset({"http", "https"})
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one fetch returned. ``error`` is set when no usable content came back.
+
+    ``status`` is the final HTTP status (``None`` for a local file or when no response came);
+    ``permanent_redirect_url`` is the target of a 301/308 chain, the URL to use from now on.
+    ``etag`` and ``last_modified`` are the validators to send next time.
+    """
+
+    url: str
+    status: int | None = None
+    final_url: str | None = None
+    permanent_redirect_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    retry_after_seconds: float | None = None
+    error: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304 and self.error is None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.content is not None
+
+    @property
+    def is_file(self) -> bool:
+        return not is_http_url(self.url)
+
+
+class HostScheduler:
+    """Spaces the starts of requests to one host by a delay; shared by concurrent workers.
+
+    Each call reserves the host's next free slot under a lock, then sleeps until it outside
+    the lock, so workers fetching different hosts never wait for each other.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_slot: dict[str, float] = {}
+
+    def wait(self, url: str, delay: float) -> None:
+        if delay <= 0:
+            return
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = slot + delay
+        if slot > now:
+            self._sleep(slot - now)
+
+
+def is_http_url(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in _HTTP_SCHEMES
+
+
+def is_local(url: str) -> bool:
+    """True for ``file://`` URLs and plain paths (a one-letter scheme is a Windows drive)."""
+    scheme = urlsplit(url).scheme.lower()
+    return scheme == "file" or scheme == "" or len(scheme) == 1
+
+
+def local_path(url: str) -> Path:
+    """The path behind a ``file://`` URL or a plain path."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "file":
+        return Path(url2pathname(parts.path))
+    return Path(url).expanduser()
+
+
+def resolve_location(url: str, base_dir: Path | None) -> str:
+    """A feed URL as given, with a relative local path made absolute against ``base_dir``.
+
+    Relative paths in ``feeds.yml`` mean "next to feeds.yml", wherever dedup is started from.
+    """
+    if not is_local(url) or urlsplit(url).scheme.lower() == "file":
+        return url
+    path = Path(url).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return str(path)
+
+
+def make_client(
+    settings: FetchSettings, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """An HTTP client for :func:`fetch`; redirects are handled by :func:`fetch` itself."""
+    return httpx.Client(
+        headers={"User-Agent": settings.user_agent},
+        timeout=settings.timeout,
+        follow_redirects=False,
+        transport=transport,
+    )
+
+
+def fetch(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    settings: FetchSettings,
+    client: httpx.Client,
+    scheduler: HostScheduler | None = None,
+    accept: str = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8",
+) -> FetchResult:
+    """GET ``url`` (or read a local file), sending the validators back for a cheap 304."""
+    if is_local(url):
+        return _read_file(url, settings.max_bytes)
+    if not is_http_url(url):
+        scheme = urlsplit(url).scheme
+        return FetchResult(
+            url=url, error=f"unsupported URL scheme {scheme!r}; use http(s), file:// or a path"
+        )
+    headers = {"User-Agent": settings.user_agent, "Accept": accept}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    deadline = time.monotonic() + settings.timeout
+    current = url
+    permanent: str | None = None
+    only_permanent = True
+    for _ in range(MAX_REDIRECTS + 1):
+        if scheduler is not None:
+            scheduler.wait(current, settings.per_host_delay)
+        try:
+            with client.stream("GET", current, headers=headers, timeout=settings.timeout) as resp:
+                if resp.status_code in _REDIRECTS and "location" in resp.headers:
+                    target = urljoin(str(resp.url), resp.headers["location"])
+                    if not is_http_url(target):
+                        return FetchResult(
+                            url=url, status=resp.status_code, final_url=current,
+                            error=f"redirected to a non-HTTP URL {target!r}; refused",
+                        )
+                    only_permanent = only_permanent and resp.status_code in _PERMANENT
+                    if only_permanent:
+                        permanent = target
+                    current = target
+                    continue
+                return _response_result(
+                    url, current, permanent, resp, settings, deadline, etag, last_modified
+                )
+        except httpx.TimeoutException:
+            return FetchResult(
+                url=url, final_url=current, permanent_redirect_url=permanent,
+                error=f"timed out after {settings.timeout:g}s",
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            return FetchResult(
+                url=url, final_url=current, permanent_redirect_url=permanent,
+                error=f"{_describe_http_error(exc)}",
+            )
+    return FetchResult(
+        url=url, final_url=current, error=f"more than {MAX_REDIRECTS} redirects; giving up"
+    )
+
+
+def _describe_http_error(exc: httpx.HTTPError | httpx.InvalidURL) -> str:
+    kind = {
+        httpx.ConnectError: "cannot connect",
+        httpx.RemoteProtocolError: "bad HTTP response",
+        httpx.UnsupportedProtocol: "unsupported URL",
+        httpx.DecodingError: "cannot decode the response",
+        httpx.InvalidURL: "invalid URL",
+    }
+    for cls, label in kind.items():
+        if isinstance(exc, cls):
+            return f"{label}: {_one_line(exc)}"
+    return f"{type(exc).__name__}: {_one_line(exc)}"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _response_result(
+    url: str,
+    final_url: str,
+    permanent: str | None,
+    resp: httpx.Response,
+    settings: FetchSettings,
+    deadline: float,
+    sent_etag: str | None,
+    sent_last_modified: str | None,
+) -> FetchResult:
+    status = resp.status_code
+    headers = {k.lower(): v for k, v in resp.headers.items()}
+    base = FetchResult(
+        url=url, status=status, final_url=final_url, permanent_redirect_url=permanent,
+        headers=headers,
+    )
+    if status == 304:
+        return replace(
+            base,
+            etag=headers.get("etag") or sent_etag,
+            last_modified=headers.get("last-modified") or sent_last_modified,
+        )
+    if not 200 <= status < 300:
+        retry = headers.get("retry-after")
+        return replace(
+            base,
+            retry_after_seconds=parse_retry_after(retry) if retry else None,
+            error=f"HTTP {status} {_phrase(status, resp.reason_phrase)}".strip(),
+        )
+    too_big = (
+        f"response larger than {settings.max_bytes} bytes; cut off "
+        "(raise max_bytes in feeds.yml to accept it)"
+    )
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.max_bytes:
+        return replace(base, error=too_big)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in resp.iter_bytes():
+        size += len(chunk)
+        if size > settings.max_bytes:
+            return replace(base, error=too_big)
+        if time.monotonic() > deadline:
+            return replace(
+                base,
+                error=f"timed out after {settings.timeout:g}s while downloading",
+            )
+        chunks.append(chunk)
+    return replace(
+        base,
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+        content=b"".join(chunks),
+    )
+
+
+def _phrase(status: int, sent: str) -> str:
+    """The standard reason phrase (servers vary in case and wording), else what was sent."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return sent
+
+
+def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    value = value.strip()
+    if value.isdigit():
+        return float(int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or utcnow())).total_seconds())
+
+
+def _read_file(url: str, max_bytes: int) -> FetchResult:
+    path = local_path(url)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return FetchResult(
+                url=url, final_url=url,
+                error=f"{path} is larger than {max_bytes} bytes; raise max_bytes to read it",
+            )
+        content = path.read_bytes()
+    except FileNotFoundError:
+        return FetchResult(url=url, final_url=url, error=f"no such file: {path}")
+    except IsADirectoryError:
+        return FetchResult(url=url, final_url=url, error=f"{path} is a folder, not a feed file")
+    except OSError as exc:
+        return FetchResult(
+            url=url, final_url=url, error=f"cannot read {path}: {exc.strerror or exc}"
+        )
+    return FetchResult(url=url, final_url=url, content=content[:max_bytes])

@@ -1,0 +1,300 @@
+"""Archive files -> article records: ``.txt``, ``.html``/``.htm``, ``.jsonl`` and Reuters ``.sgm``.
+
+Pure reading: no database. A record that cannot be read becomes a :class:`BadRecord` naming the
+file and line, and reading goes on, so one broken line never costs the rest of an archive.
+
+Identity keys make re-imports idempotent (the store adds nothing for an unchanged key and text):
+
+* a JSONL ``id``: ``import:<source>:<id>``; else its ``url``, canonicalised;
+  else ``import:<source>:sha256-<hash of source, title and text>``;
+* a Reuters article: ``import:<source>:<NEWID>`` (source ``reuters``);
+* a ``.txt`` or ``.html`` file: ``file:<source>:<file name>``, so a changed file becomes a new
+  version of the same article.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dedup.ingest import reuters
+from dedup.errors import InputError
+from dedup.text.extract import Extracted, decode_bytes, extract_fragment, extract_page, extract_text
+from dedup.text.normalize import normalize_text
+from dedup.text.paragraphs import build_paragraphs, join_paragraphs
+from dedup.records import ArticleRecord
+from dedup.text.urls import canonical_url
+
+SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".sgm")
+REUTERS_SOURCE = "reuters"
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A file or record that was skipped, and why."""
+
+    path: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+
+Item = ArticleRecord | BadRecord
+
+
+def collect_files(paths: Sequence[Path]) -> list[Path]:
+    """The files to import: named files as given, folders walked in sorted order.
+
+    Inside folders only supported files are taken (hidden ones skipped); a named file of
+    another type, a path that does not exist, or nothing to import at all is an InputError.
+    """
+    files: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        resolved = path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            files.append(path)
+
+    for path in paths:
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                relative = found.relative_to(path).parts
+                if (
+                    found.suffix.lower() in SUFFIXES
+                    and found.is_file()
+                    and not any(part.startswith(".") for part in relative)
+                ):
+                    add(found)
+        elif path.is_file():
+            if path.suffix.lower() not in SUFFIXES:
+                raise InputError(
+                    f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
+                    f"import {', '.join(SUFFIXES)} files or folders holding them"
+                )
+            add(path)
+        else:
+            raise InputError(f"{path}: no such file or folder; check the path")
+    if not files:
+        names = ", ".join(str(p) for p in paths)
+        raise InputError(f"nothing to import in {names}: no {', '.join(SUFFIXES)} files found")
+    return files
+
+
+def read_files(
+    files: Sequence[Path],
+    source: str | None = None,
+    on_file_done: Callable[[int], None] | None = None,
+) -> Iterator[ArticleRecord | BadRecord]:
+    """Articles (and bad records) of each file in turn; ``source`` overrides every source."""
+    readers: dict[str, Callable[[Path, str | None], Iterator[Item]]] = {
+        ".txt": _read_txt,
+        ".html": _read_html,
+        ".htm": _read_html,
+        ".jsonl": _read_jsonl,
+        ".sgm": _read_sgm,
+    }
+    for path in files:
+        reader = readers.get(path.suffix.lower())
+        if reader is None:
+            yield BadRecord(str(path), None, f"unsupported file type {path.suffix!r}")
+        else:
+            try:
+                yield from reader(path, source)
+            except OSError as exc:
+                yield BadRecord(str(path), None, f"cannot read: {exc.strerror or exc}")
+        if on_file_done is not None:
+            on_file_done(1)
+
+
+def _record(
+    *,
+    source: str,
+    key: str,
+    extracted: Extracted,
+    path: Path,
+    title: str | None = None,
+    url: str | None = None,
+    published: datetime | None = None,
+) -> ArticleRecord:
+    return ArticleRecord(
+        source=source,
+        key=key,
+        title=title if title is not None else extracted.title,
+        text=extracted.text,
+        paragraphs=extracted.paragraphs,
+        url=url,
+        published=published,
+        links=extracted.links,
+        full_text=True,
+        origin_path=str(path),
+    )
+
+
+def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
+    text = decode_bytes(path.read_bytes())
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        yield BadRecord(str(path), None, "empty file: expected a title line and then the text")
+        return
+    title = normalize_text(lines[first])
+    extracted = extract_text("\n".join(lines[first + 1 :]), title)
+    if not extracted.paragraphs:
+        yield BadRecord(str(path), first + 1, "no text after the title line")
+        return
+    name = source or path.stem
+    yield _record(source=name, key=f"file:{name}:{path.name}", extracted=extracted, path=path)
+
+
+def _read_html(path: Path, source: str | None) -> Iterator[Item]:
+    extracted = extract_page(path.read_bytes())
+    if not extracted.paragraphs:
+        yield BadRecord(str(path), None, "no article text found in the page")
+        return
+    name = source or path.stem
+    yield _record(
+        source=name,
+        key=f"file:{name}:{path.name}",
+        extracted=extracted,
+        path=path,
+        url=extracted.url,
+    )
+
+
+def _read_sgm(path: Path, source: str | None) -> Iterator[Item]:
+    # Reuters-21578 is ASCII save for a few stray Latin-1 bytes (reut2-017.sgm).
+    text = path.read_bytes().decode("latin-1")
+    name = source or REUTERS_SOURCE
+    for entry in reuters.read_entries(text):
+        if entry.newid is None:
+            yield BadRecord(str(path), entry.line, "<REUTERS> without a NEWID attribute")
+            continue
+        paragraphs = build_paragraphs(entry.blocks, entry.title)
+        if not paragraphs:
+            yield BadRecord(str(path), entry.line, f"NEWID {entry.newid}: empty <BODY>")
+            continue
+        title = normalize_text(entry.title) if entry.title else None
+        extracted = Extracted(title, join_paragraphs(paragraphs), paragraphs, ())
+        yield _record(
+            source=name,
+            key=f"import:{name}:{entry.newid}",
+            extracted=extracted,
+            path=path,
+            published=entry.published,
+        )
+
+
+# ---------------------------------------------------------------- JSON Lines
+
+
+class _Bad(Exception):
+    """A JSONL record that cannot be imported; its message is the reason."""
+
+
+def _read_jsonl(path: Path, source: str | None) -> Iterator[Item]:
+    # Streamed line by line: archives can be large. JSON Lines is UTF-8; a line that is not
+    # goes through charset detection rather than failing.
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            if not raw.strip():
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = decode_bytes(raw)
+            try:
+                yield _jsonl_record(line, path, source)
+            except _Bad as exc:
+                yield BadRecord(str(path), number, str(exc))
+
+
+def _string(data: dict[str, Any], field: str) -> str | None:
+    value = data.get(field)
+    if value is None:
+        return None
+    if field == "id" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise _Bad(f"`{field}` must be a string, not {type(value).__name__}")
+    return value.strip() or None
+
+
+def _parse_published(value: str) -> datetime:
+    """ISO 8601 -> aware UTC datetime; a time without a zone is taken as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise _Bad(
+            f"bad `published` date {value!r}: use ISO 8601, e.g. 2017-05-26T14:03:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _jsonl_record(line: str, path: Path, source_option: str | None) -> ArticleRecord:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _Bad(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise _Bad(f"expected a JSON object, got {type(data).__name__}")
+    source = source_option or _string(data, "source")
+    if not source:
+        raise _Bad("missing `source`: every record needs the publisher's name (or use --source)")
+    text, html = _string(data, "text"), _string(data, "html")
+    title, url = _string(data, "title"), _string(data, "url")
+    article_id, published_raw = _string(data, "id"), _string(data, "published")
+    if url is not None and not url.lower().startswith(("http://", "https://")):
+        raise _Bad(f"`url` must be an absolute http(s) URL, not {url!r}")
+    published = _parse_published(published_raw) if published_raw else None
+    url = canonical_url(url) if url else None
+    from_html = None
+    if html:
+        if "<html" in html[:2000].lower() or "<body" in html[:4000].lower():
+            from_html = extract_page(html, url)
+        else:
+            from_html = extract_fragment(html, base_url=url)
+    if text:
+        extracted = extract_text(text, title)
+        if from_html is not None:
+            # The given text is the article; the HTML beside it still holds its links.
+            extracted = replace(extracted, links=from_html.links)
+    elif from_html is not None:
+        extracted = from_html
+    else:
+        raise _Bad("missing `text` (or `html`): nothing to import")
+    if not extracted.paragraphs:
+        raise _Bad("no article text in `text`/`html`")
+    title = normalize_text(title) if title else extracted.title
+    if article_id:
+        key = f"import:{source}:{article_id}"
+    elif url:
+        key = url
+    else:
+        digest = hashlib.sha256(
+            f"{source}\x00{title or ''}\x00{extracted.text}".encode()
+        ).hexdigest()
+        key = f"import:{source}:sha256-{digest[:32]}"
+    return _record(
+        source=source,
+        key=key,
+        extracted=extracted,
+        path=path,
+        title=title,
+        url=url,
+        published=published,
+    )

@@ -1,0 +1,249 @@
+"""What ``dedup status`` shows: every feed's health, the store's counts and the last runs.
+
+``last_run`` is the newest run of any command with its figures; ``last_runs`` holds the newest
+run of each command. A run shown as ``running`` while no dedup process is alive was killed.
+
+:func:`gather_status` returns plain data (the ``--format json`` output); :func:`render_status`
+draws it as rich tables for a person. Reading needs no lock: SQLite's WAL lets status run
+beside a poll.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dedup.config import Settings
+from dedup.store.models import (
+    Article,
+    ArticleVersion,
+    Feed,
+    FetchAttempt,
+    Link,
+    Paragraph,
+    Passage,
+    Run,
+    Source,
+    Story,
+)
+from dedup.store.engine import Store, open_store
+
+COUNTED = {
+    "sources": Source,
+    "articles": Article,
+    "versions": ArticleVersion,
+    "paragraphs": Paragraph,
+    "links": Link,
+    "passages": Passage,
+    "stories": Story,
+}
+
+
+def load_status(settings: Settings) -> dict[str, Any]:
+    """Open the store named by ``settings`` and gather its status."""
+    store = open_store(settings.db_url)
+    try:
+        return gather_status(store)
+    finally:
+        store.close()
+
+
+def gather_status(store: Store) -> dict[str, Any]:
+    """Feeds with their health, the store's counts and the last run of each command."""
+    with store.session() as session:
+        data: dict[str, Any] = {"database": store.display_url, "feeds": _feeds(session)}
+        for name, model in COUNTED.items():
+            data[name] = session.scalar(select(func.count()).select_from(model)) or 0
+        data["stories"] = session.scalar(
+            select(func.count()).select_from(Story).where(Story.status == "active")
+        ) or 0
+        # What the next `dedup analyze` would index: current body paragraphs not yet indexed.
+        data["awaiting_analysis"] = session.scalar(
+            select(func.count())
+            .select_from(Paragraph)
+            .join(Article, Article.current_version_id == Paragraph.version_id)
+            .where(Paragraph.indexed.is_(False), Paragraph.kind == "body")
+        ) or 0
+        data["last_run"] = _run_dict(
+            session.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
+        )
+        latest = select(func.max(Run.id)).group_by(Run.command)
+        data["last_runs"] = {
+            run.command: _run_dict(run)
+            for run in session.scalars(select(Run).where(Run.id.in_(latest)).order_by(Run.id))
+        }
+    return data
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _feeds(session: Session) -> list[dict[str, Any]]:
+    articles = dict(
+        session.execute(
+            select(Article.feed_id, func.count()).group_by(Article.feed_id)
+        ).all()
+    )
+    last_attempt = (
+        select(FetchAttempt.feed_id, func.max(FetchAttempt.id).label("id"))
+        .group_by(FetchAttempt.feed_id)
+        .subquery()
+    )
+    outcomes = dict(
+        session.execute(
+            select(FetchAttempt.feed_id, FetchAttempt.outcome).join(
+                last_attempt, last_attempt.c.id == FetchAttempt.id
+            )
+        ).all()
+    )
+    rows = session.execute(
+        select(Feed, Source.display_name).join(Source, Source.id == Feed.source_id).order_by(
+            Feed.name
+        )
+    )
+    return [
+        {
+            "name": feed.name,
+            "site": site,
+            "url": feed.url,
+            "current_url": feed.current_url,
+            "enabled": feed.enabled,
+            "disabled_reason": feed.disabled_reason,
+            "last_status": feed.last_status,
+            "last_outcome": outcomes.get(feed.id),
+            "last_error": feed.last_error,
+            "bozo": feed.bozo,
+            "failures": feed.failures,
+            "last_attempt": _iso(feed.last_attempt_at),
+            "last_success": _iso(feed.last_success_at),
+            "next_poll": _iso(feed.next_poll_at),
+            "articles": articles.get(feed.id, 0),
+        }
+        for feed, site in rows
+    ]
+
+
+def _run_dict(run: Run | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "id": run.id,
+        "command": run.command,
+        "status": run.status,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "error": run.error,
+        "figures": run.figures or {},
+    }
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _when(value: str | None) -> str:
+    return value[:16].replace("T", " ") if value else "-"
+
+
+def _health(feed: dict[str, Any]) -> Text:
+    if not feed["enabled"]:
+        return Text("disabled", style="red")
+    if feed["failures"]:
+        return Text(f"failing x{feed['failures']}", style="yellow")
+    if feed["last_attempt"] is None:
+        return Text("new", style="cyan")
+    if feed["bozo"]:
+        return Text("ok (bozo)", style="yellow")
+    return Text("ok", style="green")
+
+
+def feeds_table(feeds: list[dict[str, Any]]) -> Table:
+    table = Table(title="Feeds", title_justify="left", expand=False)
+    for column in ("feed", "health", "status", "articles", "last success", "next poll"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("note", overflow="fold", min_width=20)
+    for feed in feeds:
+        note = feed["disabled_reason"] or feed["last_error"] or ""
+        if feed["current_url"]:
+            note = f"moved to {feed['current_url']}" + (f"; {note}" if note else "")
+        table.add_row(
+            feed["name"],
+            _health(feed),
+            str(feed["last_status"] or ("file" if feed["last_success"] else "-")),
+            str(feed["articles"]),
+            _when(feed["last_success"]),
+            _when(feed["next_poll"]) if feed["next_poll"] else "due",
+            note,
+        )
+    return table
+
+
+def counts_table(data: dict[str, Any]) -> Table:
+    table = Table(title="Store", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name in (*COUNTED, "awaiting_analysis"):
+        table.add_row(name.replace("_", " "), str(data[name]))
+    return table
+
+
+def run_table(run: dict[str, Any]) -> Table:
+    table = Table(
+        title=f"Last run: {run['command']} ({run['status']})", title_justify="left",
+        show_header=False,
+    )
+    table.add_column("what")
+    table.add_column("value", overflow="fold")
+    table.add_row("started", _when(run["started_at"]))
+    table.add_row("finished", _when(run["finished_at"]))
+    if run["error"]:
+        table.add_row("error", run["error"])
+    for key, value in _flat(run["figures"]):
+        table.add_row(key, value)
+    return table
+
+
+def runs_table(runs: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title="Last run of each command", title_justify="left")
+    for column in ("command", "status", "started", "finished", "error"):
+        table.add_column(column, overflow="fold")
+    for command, run in runs.items():
+        table.add_row(
+            command, run["status"], _when(run["started_at"]), _when(run["finished_at"]),
+            run["error"] or "",
+        )
+    return table
+
+
+def _flat(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Scalar figures as (label, value) rows; one nested level (e.g. analysis) prefixed."""
+    rows: list[tuple[str, str]] = []
+    for key, value in figures.items():
+        label = f"{prefix}{key.replace('_', ' ')}"
+        if isinstance(value, dict) and not prefix:
+            rows.extend(_flat(value, prefix=f"{label}: "))
+        elif isinstance(value, float):
+            rows.append((label, f"{value:.3g}"))
+        elif isinstance(value, int | str) and not isinstance(value, bool):
+            rows.append((label, str(value)))
+    return rows
+
+
+def render_status(data: dict[str, Any], console: Console) -> None:
+    parts: list[Any] = [Text(f"database: {data['database']}")]
+    if data["feeds"]:
+        parts.append(feeds_table(data["feeds"]))
+    else:
+        parts.append(Text("no feeds polled yet: list them in feeds.yml and run `dedup poll`"))
+    parts.append(counts_table(data))
+    if data["last_run"] is not None:
+        parts.append(run_table(data["last_run"]))
+    if len(data["last_runs"]) > 1:
+        parts.append(runs_table(data["last_runs"]))
+    console.print(Group(*parts))

@@ -1,0 +1,317 @@
+"""Storing articles: identity, versions, paragraphs and links, in bulk.
+
+An article is identified by its key (canonical URL, feed GUID or import id), so re-polling or
+re-importing adds nothing, and the same article reached through two feeds is stored once. A
+changed text becomes a new version; the old version and its paragraphs stay, but leave the
+index: their units and passages are removed so analysis only ever sees current text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from dedup.store.models import (
+    Article,
+    ArticleVersion,
+    BandKey,
+    Link,
+    Paragraph,
+    Passage,
+    Source,
+    utcnow,
+)
+from dedup.text.normalize import norm_hash
+from dedup.records import ArticleRecord, SaveResult
+from dedup.store.engine import insert_many
+from dedup.text.urls import domain_of
+
+_CHUNK = 500
+# Core tables for the bulk paths (the UTC-aware type decorators still apply).
+_ARTICLES = cast(Table, Article.__table__)
+_VERSIONS = cast(Table, ArticleVersion.__table__)
+_PARAGRAPHS = cast(Table, Paragraph.__table__)
+_LINKS = cast(Table, Link.__table__)
+
+
+def content_hash(title: str | None, text: str) -> str:
+    return hashlib.sha256(f"{title or ''}\x00{text}".encode()).hexdigest()
+
+
+def source_ids(session: Session, records: Iterable[ArticleRecord]) -> dict[str, int]:
+    """Ids of the records' sources, creating missing ones (display name and domain kept)."""
+    wanted: dict[str, ArticleRecord] = {}
+    for rec in records:
+        wanted.setdefault(rec.source, rec)
+    found: dict[str, int] = {
+        name: source_id
+        for name, source_id in session.execute(
+            select(Source.name, Source.id).where(Source.name.in_(wanted))
+        )
+    }
+    for name, rec in wanted.items():
+        if name in found:
+            continue
+        domain = rec.domain or (domain_of(rec.url) if rec.url else None)
+        source = Source(name=name, display_name=rec.site, domain=domain)
+        session.add(source)
+        session.flush()
+        found[name] = source.id
+    return found
+
+
+def ensure_source(
+    session: Session, name: str, display_name: str | None = None, domain: str | None = None
+) -> int:
+    """Id of the source ``name``, created if missing; fills a missing display name or domain."""
+    source = session.execute(select(Source).where(Source.name == name)).scalar_one_or_none()
+    if source is None:
+        source = Source(name=name, display_name=display_name, domain=domain)
+        session.add(source)
+        session.flush()
+    else:
+        if display_name and not source.display_name:
+            source.display_name = display_name
+        if domain and not source.domain:
+            source.domain = domain
+    return source.id
+
+
+def save_articles(
+    session: Session,
+    records: Sequence[ArticleRecord],
+    feed_id: int | None = None,
+    now: datetime | None = None,
+) -> SaveResult:
+    """Store new articles and new versions of changed ones; unchanged ones cost one lookup.
+
+    Works in the caller's transaction, so a feed's entries and its new HTTP validators commit
+    together: a run killed half-way leaves nothing that makes the next run skip an entry.
+    """
+    result = SaveResult()
+    now = now or utcnow()
+    # Later records win inside one batch (a feed can list an entry twice).
+    unique: dict[str, ArticleRecord] = {}
+    for rec in records:
+        unique[rec.key] = rec
+    batch = list(unique.values())
+    for start in range(0, len(batch), _CHUNK):
+        result.add(_save_chunk(session, batch[start : start + _CHUNK], feed_id, now))
+    return result
+
+
+def _save_chunk(
+    session: Session, records: list[ArticleRecord], feed_id: int | None, now: datetime
+) -> SaveResult:
+    result = SaveResult()
+    sources = source_ids(session, records)
+    keys = [r.key for r in records]
+    existing = {
+        key: (article_id, chash, number)
+        for key, article_id, chash, number in session.execute(
+            select(Article.key, Article.id, ArticleVersion.content_hash, ArticleVersion.number)
+            .join(ArticleVersion, ArticleVersion.id == Article.current_version_id, isouter=True)
+            .where(Article.key.in_(keys))
+        )
+    }
+    new_records: list[ArticleRecord] = []
+    changed: list[tuple[ArticleRecord, int, int]] = []
+    candidates = []
+    for rec in records:
+        hit = existing.get(rec.key)
+        if hit is None:
+            new_records.append(rec)
+        elif hit[1] != content_hash(rec.title, rec.text):
+            candidates.append((rec, hit[0], (hit[2] or 0) + 1))
+        else:
+            result.unchanged += 1
+            result.article_ids.append(hit[0])
+    # A text can go back to an earlier version (an edit undone): that version becomes current
+    # again instead of being stored twice.
+    earlier = _earlier_versions(session, candidates)
+    reverted: list[tuple[ArticleRecord, int, int]] = []
+    for rec, article_id, number in candidates:
+        version_id = earlier.get((article_id, content_hash(rec.title, rec.text)))
+        if version_id is None:
+            changed.append((rec, article_id, number))
+        else:
+            reverted.append((rec, article_id, version_id))
+    if reverted:
+        _retire_current_versions(session, [article_id for _, article_id, _ in reverted])
+        session.connection().execute(
+            update(_ARTICLES)
+            .where(_ARTICLES.c.id == bindparam("aid"))
+            .values(current_version_id=bindparam("vid"), title=bindparam("t"), updated_at=now),
+            [{"aid": a, "vid": v, "t": rec.title} for rec, a, v in reverted],
+        )
+        result.changed += len(reverted)
+        result.article_ids.extend(article_id for _, article_id, _ in reverted)
+
+    if new_records:
+        rows = [
+            {
+                "key": r.key,
+                "source_id": sources[r.source],
+                "feed_id": feed_id,
+                "url": r.url,
+                "guid": r.guid,
+                "title": r.title,
+                "author": r.author,
+                "published": r.published,
+                "first_seen": now,
+                "updated_at": now,
+                "origin_path": r.origin_path,
+            }
+            for r in new_records
+        ]
+        conn = session.connection()
+        # Core executemany, then one lookup by key: far cheaper than ORM inserts with
+        # RETURNING when a whole archive is imported.
+        conn.execute(insert(_ARTICLES), rows)
+        by_key = dict(
+            conn.execute(
+                select(_ARTICLES.c.key, _ARTICLES.c.id).where(
+                    _ARTICLES.c.key.in_([r.key for r in new_records])
+                )
+            ).all()
+        )
+        ids = [by_key[r.key] for r in new_records]
+        targets = [(rec, article_id, 1) for rec, article_id in zip(new_records, ids, strict=True)]
+        _insert_versions(session, targets, now)
+        result.new += len(new_records)
+        result.article_ids.extend(ids)
+
+    if changed:
+        _retire_current_versions(session, [article_id for _, article_id, _ in changed])
+        _insert_versions(session, changed, now)
+        session.connection().execute(
+            update(_ARTICLES)
+            .where(_ARTICLES.c.id == bindparam("aid"))
+            .values(
+                title=bindparam("t"),
+                updated_at=now,
+                published=bindparam("p"),
+                author=bindparam("a"),
+            ),
+            [
+                {"aid": article_id, "t": rec.title, "p": rec.published, "a": rec.author}
+                for rec, article_id, _ in changed
+            ],
+        )
+        result.changed += len(changed)
+        result.article_ids.extend(article_id for _, article_id, _ in changed)
+    return result
+
+
+def _earlier_versions(
+    session: Session, candidates: list[tuple[ArticleRecord, int, int]]
+) -> dict[tuple[int, str], int]:
+    """Stored versions of these articles by (article id, content hash)."""
+    if not candidates:
+        return {}
+    rows = session.connection().execute(
+        select(_VERSIONS.c.article_id, _VERSIONS.c.content_hash, _VERSIONS.c.id).where(
+            _VERSIONS.c.article_id.in_([article_id for _, article_id, _ in candidates])
+        )
+    )
+    return {(article_id, chash): version_id for article_id, chash, version_id in rows}
+
+
+def _insert_versions(
+    session: Session, targets: list[tuple[ArticleRecord, int, int]], now: datetime
+) -> None:
+    version_rows = [
+        {
+            "article_id": article_id,
+            "number": number,
+            "title": rec.title,
+            "text": rec.text,
+            "content_hash": content_hash(rec.title, rec.text),
+            "fetched_at": now,
+            "full_text": rec.full_text,
+        }
+        for rec, article_id, number in targets
+    ]
+    conn = session.connection()
+    conn.execute(insert(_VERSIONS), version_rows)
+    wanted = {(article_id, number) for _, article_id, number in targets}
+    found = {
+        (article_id, number): version_id
+        for version_id, article_id, number in conn.execute(
+            select(_VERSIONS.c.id, _VERSIONS.c.article_id, _VERSIONS.c.number).where(
+                _VERSIONS.c.article_id.in_([a for a, _ in wanted])
+            )
+        )
+        if (article_id, number) in wanted
+    }
+    version_ids = [found[(article_id, number)] for _, article_id, number in targets]
+    conn.execute(
+        update(_ARTICLES)
+        .where(_ARTICLES.c.id == bindparam("aid"))
+        .values(current_version_id=bindparam("vid")),
+        [
+            {"aid": article_id, "vid": version_id}
+            for (_, article_id, _), version_id in zip(targets, version_ids, strict=True)
+        ],
+    )
+    paragraph_rows = []
+    link_rows = []
+    for (rec, article_id, _), version_id in zip(targets, version_ids, strict=True):
+        for p in rec.paragraphs:
+            paragraph_rows.append(
+                {
+                    "version_id": version_id,
+                    "article_id": article_id,
+                    "position": p.position,
+                    "kind": p.kind,
+                    "text": p.text,
+                    "norm_text": p.norm_text,
+                    "norm_hash": norm_hash(p.norm_text),
+                    "start": p.start,
+                    "end": p.end,
+                    "words": p.words,
+                    "indexed": False,
+                }
+            )
+        seen_urls: set[str] = set()
+        for url, anchor in rec.links:
+            if url in seen_urls:
+                continue
+            seen_urls.add(url)
+            link_rows.append(
+                {
+                    "version_id": version_id,
+                    "article_id": article_id,
+                    "url": url,
+                    "domain": domain_of(url),
+                    "anchor": anchor,
+                }
+            )
+    if paragraph_rows:
+        columns = list(paragraph_rows[0])
+        insert_many(
+            conn, _PARAGRAPHS.name, columns, [[r[c] for c in columns] for r in paragraph_rows]
+        )
+    if link_rows:
+        conn.execute(insert(_LINKS), link_rows)
+
+
+def _retire_current_versions(session: Session, article_ids: list[int]) -> None:
+    """Take the current versions' paragraphs out of the index before a new version lands."""
+    old_paragraphs = (
+        select(Paragraph.id)
+        .join(Article, Article.current_version_id == Paragraph.version_id)
+        .where(Article.id.in_(article_ids))
+    )
+    session.execute(delete(BandKey).where(BandKey.paragraph_id.in_(old_paragraphs)))
+    session.execute(
+        delete(Passage).where(
+            or_(Passage.paragraph_a.in_(old_paragraphs), Passage.paragraph_b.in_(old_paragraphs))
+        )
+    )
+    session.execute(update(Paragraph).where(Paragraph.id.in_(old_paragraphs)).values(indexed=False))

@@ -1,0 +1,222 @@
+"""The store layer: engine, sessions, migrations applied on open, and the run lock.
+
+Every command opens the store through :func:`open_store`, which migrates the database to
+head first, so a user never runs a migration by hand. SQLite connections get foreign keys,
+WAL and a busy timeout, so a reader (``dedup status`` or a researcher's notebook) never
+blocks a poll.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from filelock import FileLock, Timeout
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dedup.errors import LockedError, StoreError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+@dataclass
+class Store:
+    """An open, migrated database."""
+
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error."""
+        with self.sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except SQLAlchemyError as exc:
+                session.rollback()
+                raise StoreError(
+                    f"database error on {self.display_url}: {_first_line(exc)}"
+                ) from exc
+            except BaseException:
+                session.rollback()
+                raise
+
+    @property
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except Exception:  # noqa: BLE001 - an in-memory db or read-only file has no WAL; fine
+        log.debug("WAL not available for this SQLite database")
+    cursor.close()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind an SQLite URL, or None for other databases and ``:memory:``."""
+    parsed = make_url(url)
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"{url!r} is not a database path or URL; give a file path or e.g. postgresql://host/db"
+        ) from exc
+    path = sqlite_path(url)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for {path}: {exc.strerror}") from exc
+    try:
+        engine = create_engine(parsed, future=True)
+    except ImportError as exc:
+        raise StoreError(
+            f"cannot use database {parsed.render_as_string()}: its driver is not installed "
+            f"({_first_line(exc)}); for PostgreSQL: pip install 'dedup[postgres]'"
+        ) from exc
+    except ArgumentError as exc:
+        raise StoreError(f"cannot use database {url!r}: {_first_line(exc)}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema; cheap when it is already there."""
+    head = head_revision()
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
+            return
+        with engine.begin() as conn:
+            cfg = alembic_config(engine)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except DatabaseError as exc:
+        raise StoreError(
+            f"cannot open or migrate the database {engine.url.render_as_string()}: "
+            f"{_first_line(exc)}; check the path and that it is a dedup database"
+        ) from exc
+
+
+def open_store(url: str) -> Store:
+    """Open (creating if needed) and migrate the database at ``url``."""
+    engine = make_engine(url)
+    migrate(engine)
+    return Store(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+def insert_many(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    ignore_conflicts: bool = False,
+) -> None:
+    """Insert many plain rows (values needing no type conversion) in one executemany.
+
+    SQLite gets the driver's executemany directly: SQLAlchemy's per-row parameter handling
+    costs more than the insert itself when a whole archive is stored. Other databases go
+    through SQLAlchemy with ``ON CONFLICT DO NOTHING`` standing for ``OR IGNORE``.
+    """
+    if not rows:
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "sqlite":
+        verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
+        marks = ", ".join("?" for _ in columns)
+        sql = f"{verb} INTO {table} ({names}) VALUES ({marks})"
+        conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+        return
+    params = ", ".join(f":p{i}" for i in range(len(columns)))
+    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    statement = text(f"INSERT INTO {table} ({names}) VALUES ({params}){suffix}")
+    conn.execute(statement, [{f"p{i}": v for i, v in enumerate(row)} for row in rows])
+
+
+def lock_path(url: str) -> Path:
+    path = sqlite_path(url)
+    if path is not None:
+        return path.with_name(path.name + ".lock")
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"dedup-{digest}.lock"
+
+
+@contextmanager
+def run_lock(url: str) -> Iterator[None]:
+    """Hold the store's writer lock, or raise :class:`LockedError` at once.
+
+    The lock is an OS file lock (flock): the kernel releases it when the holder dies, even by
+    SIGKILL, so a killed cron run never blocks the next one.
+    """
+    path = lock_path(url)
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise LockedError(
+            f"another dedup run is writing to this store (lock {path}); "
+            "this run exits without doing anything, the next one will catch up"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

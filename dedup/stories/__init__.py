@@ -1,0 +1,3 @@
+"""Stories: from reused passages to stories, origins and ledgers.
+
+Scope, clustering, credits, origin, alignment and ledger are pure decisions; ``update`` is the one writer."""

@@ -1,0 +1,194 @@
+"""Each member's ledger against the story's origin, and the text of an origin not in the store.
+
+Pure: member texts in, :class:`MemberLedger` records out.
+
+When the origin is external (credited by the copies but not stored), its text is rebuilt from
+what the copies share (:func:`reconstruct_origin`): paragraphs linked across two or more
+members form a group; each group is represented by one variant: one that other members repeat word
+for word if any (two copiers rarely make the same edit); else the variant of the member whose
+other shared paragraphs most often match another member's verbatim (the most faithful copy);
+then the variant closest to all the others (medoid), the fullest member's, the longer text.
+The groups are ordered by where they first appear in the copies, fullest copy first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from dedup.stories.align import AlignCache, Alignment, align, similarity, words
+
+Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
+
+
+@dataclass(frozen=True)
+class MemberText:
+    """A member's body paragraphs (template paragraphs flagged), in order."""
+
+    article_id: int
+    title: str | None
+    paragraph_ids: tuple[int | None, ...]
+    paragraphs: tuple[str, ...]
+    template: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class OriginText:
+    article_id: int | None  # None for a reconstructed external origin
+    title: str | None
+    paragraph_ids: tuple[int | None, ...]  # the origin's paragraphs; None when reconstructed
+    paragraphs: tuple[str, ...]
+    taken_from: tuple[Ref, ...] = ()  # for a reconstruction: whose paragraph stands in
+
+
+@dataclass(frozen=True)
+class MemberLedger:
+    article_id: int
+    role: str  # origin | copy
+    alignment: Alignment | None  # None for the origin itself
+    kept: float
+    edited: float
+    dropped: float
+    added: float
+    moved: int
+    shared_paragraphs: int
+    headline_changed: bool | None  # None when the origin's headline is unknown
+    credit: str | None
+
+
+def origin_from_member(member: MemberText) -> OriginText:
+    """A stored origin's text: its body paragraphs without template boilerplate."""
+    keep = [i for i, flag in enumerate(member.template) if not flag]
+    return OriginText(
+        member.article_id,
+        member.title,
+        tuple(member.paragraph_ids[i] for i in keep),
+        tuple(member.paragraphs[i] for i in keep),
+    )
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[Ref, Ref] = {}
+
+    def find(self, ref: Ref) -> Ref:
+        self.parent.setdefault(ref, ref)
+        root = ref
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[ref] != root:
+            self.parent[ref], ref = root, self.parent[ref]
+        return root
+
+    def union(self, a: Ref, b: Ref) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def reconstruct_origin(
+    members: Sequence[MemberText], links: Iterable[tuple[Ref, Ref]]
+) -> OriginText:
+    """The external origin's text: the paragraphs two or more members share, in story order."""
+    by_id = {m.article_id: m for m in members}
+    uf = _UnionFind()
+    for a, b in links:
+        if a[0] == b[0] or a[0] not in by_id or b[0] not in by_id:
+            continue
+        if by_id[a[0]].template[a[1]] or by_id[b[0]].template[b[1]]:
+            continue
+        uf.union(a, b)
+    groups: dict[Ref, list[Ref]] = {}
+    for ref in list(uf.parent):
+        groups.setdefault(uf.find(ref), []).append(ref)
+    shared = {root: sorted(refs) for root, refs in groups.items() if len({r[0] for r in refs}) > 1}
+    if not shared:
+        return OriginText(None, None, (), ())
+    group_of = {ref: root for root, refs in shared.items() for ref in refs}
+    held = {m.article_id: len({group_of[(m.article_id, i)] for i in range(len(m.paragraphs))
+                               if (m.article_id, i) in group_of}) for m in members}
+
+    def text(ref: Ref) -> str:
+        return by_id[ref[0]].paragraphs[ref[1]]
+
+    # How often a member's shared paragraphs are word for word another member's: copies that
+    # agree verbatim elsewhere are the likeliest to carry the original wording here too.
+    keys = {ref: tuple(words(text(ref))) for ref in group_of}
+    twins = {
+        ref: len({o[0] for o in shared[group_of[ref]] if o[0] != ref[0] and keys[o] == keys[ref]})
+        for ref in group_of
+    }
+    faithful = {
+        m.article_id: (
+            sum(1 for ref in group_of if ref[0] == m.article_id and twins[ref])
+            / max(1, sum(1 for ref in group_of if ref[0] == m.article_id))
+        )
+        for m in members
+    }
+    representative: dict[Ref, Ref] = {}
+    for root, refs in shared.items():
+        def rank(ref: Ref, refs: list[Ref] = refs) -> tuple[float, ...]:
+            closeness = sum(similarity(text(ref), text(o)) for o in refs if o != ref)
+            return (-twins[ref], -faithful[ref[0]], -round(closeness, 6), -held[ref[0]],
+                    -len(keys[ref]), ref[0], ref[1])
+
+        representative[root] = min(refs, key=rank)
+
+    # Story order: the fullest member's order, others' groups slotted after their predecessor.
+    order: list[Ref] = []
+    for member in sorted(members, key=lambda m: (-held[m.article_id], m.article_id)):
+        previous: Ref | None = None
+        for i in range(len(member.paragraphs)):
+            found = group_of.get((member.article_id, i))
+            if found is None:
+                continue
+            root = found
+            if root not in order:
+                order.insert(order.index(previous) + 1 if previous is not None else 0, root)
+            previous = root
+    chosen = tuple(representative[root] for root in order)
+    return OriginText(None, None, tuple(None for _ in chosen), tuple(text(r) for r in chosen),
+                      chosen)
+
+
+def _norm_title(title: str | None) -> tuple[str, ...]:
+    return tuple(words(title or ""))
+
+
+def build_ledgers(
+    origin: OriginText,
+    members: Sequence[MemberText],
+    credits: Mapping[int, str] | None = None,
+    cache: AlignCache | None = None,
+) -> list[MemberLedger]:
+    """Every member's ledger, in member order: the origin article's, then each copy's.
+
+    ``cache`` carries parsed paragraphs from one alignment to the next.
+    """
+    credits = credits or {}
+    cache = cache or AlignCache()
+    copies: dict[int, MemberLedger] = {}
+    for member in members:
+        if member.article_id == origin.article_id:
+            continue
+        alignment = align(origin.paragraphs, member.paragraphs, member.template, cache)
+        headline = (
+            None if origin.title is None else _norm_title(origin.title) != _norm_title(member.title)
+        )
+        copies[member.article_id] = MemberLedger(
+            member.article_id, "copy", alignment, alignment.kept, alignment.edited,
+            alignment.dropped, alignment.added, alignment.moved, alignment.shared_paragraphs,
+            headline, credits.get(member.article_id),
+        )
+    # The origin's shared paragraphs are those at least one copy kept or edited.
+    reused = {
+        line.origin_index
+        for ledger in copies.values() if ledger.alignment is not None
+        for line in ledger.alignment.lines if line.op in ("kept", "edited") and line.weight > 0
+    }
+    return [
+        copies[m.article_id] if m.article_id in copies else
+        MemberLedger(m.article_id, "origin", None, 1.0, 0.0, 0.0, 0.0, 0, len(reused), None,
+                     credits.get(m.article_id))
+        for m in members
+    ]

@@ -1,0 +1,3 @@
+"""Text: from raw markup to clean, classified paragraphs.
+
+Normalisation, URL identity, the one sentence splitter, extraction, paragraphs and their kinds."""
