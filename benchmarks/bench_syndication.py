@@ -41,12 +41,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dedup.stories.align import sentences, words  # noqa: E402
-from dedup.store.articles import save_articles  # noqa: E402
-from dedup.text.extract import extract_text  # noqa: E402
-from dedup.store.models import Article  # noqa: E402
 from dedup.progress import NullProgress  # noqa: E402
 from dedup.records import ArticleRecord  # noqa: E402
+from dedup.store.articles import save_articles  # noqa: E402
+from dedup.store.models import Article  # noqa: E402
+from dedup.stories.align import sentences, words  # noqa: E402
+from dedup.text.extract import extract_text  # noqa: E402
 
 REUTERS = ROOT.parent / "shared" / "data" / "reuters21578"
 TARGET_ORIGIN = 0.95
@@ -55,8 +55,11 @@ TARGET_ARI = 0.95
 
 _SUBSTITUTES = ("reportedly", "notably", "also", "still", "however", "meanwhile", "indeed")
 _CREDITS = (
-    "{} reports:", "According to {}, the details are as follows.", "(via {})",
-    "This story first appeared on {}.", "Read the full story at {}.",
+    "{} reports:",
+    "According to {}, the details are as follows.",
+    "(via {})",
+    "This story first appeared on {}.",
+    "Read the full story at {}.",
     "{} first reported the news on its wire service.",
 )
 
@@ -112,8 +115,9 @@ def _reuters() -> list[tuple[str, list[str], datetime]]:
         for entry in reuters.read_entries(text):
             if not entry.title or entry.published is None:
                 continue
-            paragraphs = [p.text for p in build_paragraphs(entry.blocks, entry.title)
-                          if p.kind == "body"]
+            paragraphs = [
+                p.text for p in build_paragraphs(entry.blocks, entry.title) if p.kind == "body"
+            ]
             out.append((entry.title, paragraphs, entry.published))
     return out
 
@@ -128,9 +132,9 @@ def _wordy(paragraph: str) -> bool:
     return len(keys) >= 12 and sum(k.isalpha() for k in keys) / len(keys) > 0.8
 
 
-def _select(corpus: list[tuple[str, list[str], datetime]], stories: int, unrelated: int,
-            rng: random.Random) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]],
-                                         list[str]]:
+def _select(
+    corpus: list[tuple[str, list[str], datetime]], stories: int, unrelated: int, rng: random.Random
+) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]], list[str]]:
     """Origins, unrelated articles and a pool of own paragraphs, sharing no 8-word run."""
     seen: set[int] = set()
     origins, others, pool = [], [], []
@@ -163,25 +167,40 @@ def _select(corpus: list[tuple[str, list[str], datetime]], stories: int, unrelat
 
 
 def _sites(rng: random.Random) -> list[Site]:
-    names = ("Daily Ledger", "Market Pulse", "Capital Notes", "Trade Wire Digest",
-             "Harbor Business", "Prairie Commodities", "Metro Money", "Global Brief",
-             "Finance Desk", "The Exchange Post", "Northern Investor", "Sunbelt Markets")
+    names = (
+        "Daily Ledger",
+        "Market Pulse",
+        "Capital Notes",
+        "Trade Wire Digest",
+        "Harbor Business",
+        "Prairie Commodities",
+        "Metro Money",
+        "Global Brief",
+        "Finance Desk",
+        "The Exchange Post",
+        "Northern Investor",
+        "Sunbelt Markets",
+    )
     sites = []
     for n, display in enumerate(names):
         slug = re.sub(r"\W", "", display.lower())
-        sites.append(Site(
-            name=slug, display=display, domain=f"{slug}.example",
-            drop=rng.choice((0.05, 0.15, 0.3, 0.45)),
-            edit=rng.choice((0.0, 0.15, 0.3, 0.5)),
-            reorder=rng.choice((0.0, 0.0, 0.3)),
-            own=rng.choice((0, 1, 2, 3)),
-            credit=rng.choice((0.0, 0.3, 0.7, 1.0)),
-            strip_dateline=rng.choice((0.0, 0.5, 1.0)),
-            footer=f"{display} is an independent publication serving readers since {1980 + n}. "
-                   f"Tips and corrections go to the newsroom at {slug}.example.",
-            promo=f"Sign up for the {display} morning briefing: the day's markets in five "
-                  f"minutes, free, every weekday.",
-        ))
+        sites.append(
+            Site(
+                name=slug,
+                display=display,
+                domain=f"{slug}.example",
+                drop=rng.choice((0.05, 0.15, 0.3, 0.45)),
+                edit=rng.choice((0.0, 0.15, 0.3, 0.5)),
+                reorder=rng.choice((0.0, 0.0, 0.3)),
+                own=rng.choice((0, 1, 2, 3)),
+                credit=rng.choice((0.0, 0.3, 0.7, 1.0)),
+                strip_dateline=rng.choice((0.0, 0.5, 1.0)),
+                footer=f"{display} is an independent publication serving readers since {1980 + n}. "
+                f"Tips and corrections go to the newsroom at {slug}.example.",
+                promo=f"Sign up for the {display} morning briefing: the day's markets in five "
+                f"minutes, free, every weekday.",
+            )
+        )
     return sites
 
 
@@ -199,8 +218,9 @@ def _edit(paragraph: str, rng: random.Random, pool: list[str]) -> tuple[str, int
     """(new text, origin words edited, origin words dropped, own words added)."""
     total = len(words(paragraph))
     parts = sentences(paragraph)
-    kind = rng.choice(("swap", "cut", "append")) if len(parts) > 1 else rng.choice(
-        ("swap", "append"))
+    kind = (
+        rng.choice(("swap", "cut", "append")) if len(parts) > 1 else rng.choice(("swap", "append"))
+    )
     if kind == "swap":
         return _swap_words(paragraph, rng), total, 0, 0
     if kind == "cut":
@@ -212,8 +232,15 @@ def _edit(paragraph: str, rng: random.Random, pool: list[str]) -> tuple[str, int
     return paragraph + " " + extra, total, 0, len(words(extra))
 
 
-def _copy(story: int, origin: list[str], site: Site, stored: bool, rng: random.Random,
-          pool: list[str], credit: bool = False) -> tuple[list[str], Truth]:
+def _copy(
+    story: int,
+    origin: list[str],
+    site: Site,
+    stored: bool,
+    rng: random.Random,
+    pool: list[str],
+    credit: bool = False,
+) -> tuple[list[str], Truth]:
     total = sum(len(words(p)) for p in origin)
     kept_words = edited_words = 0
     own_words = 0
@@ -250,21 +277,36 @@ def _copy(story: int, origin: list[str], site: Site, stored: bool, rng: random.R
     body.append(site.footer)
     copy_words = own_words + kept_words + edited_words
     truth = Truth(
-        key="", story=story,
-        kept=kept_words / total, edited=edited_words / total,
+        key="",
+        story=story,
+        kept=kept_words / total,
+        edited=edited_words / total,
         dropped=1.0 - (kept_words + edited_words) / total,
         added=own_words / copy_words if copy_words else 0.0,
     )
     return body, truth
 
 
-def _record(source: str, display: str, domain: str, key: str, title: str,
-            paragraphs: list[str], published: datetime) -> ArticleRecord:
+def _record(
+    source: str,
+    display: str,
+    domain: str,
+    key: str,
+    title: str,
+    paragraphs: list[str],
+    published: datetime,
+) -> ArticleRecord:
     extracted = extract_text("\n\n".join(paragraphs), title)
     return ArticleRecord(
-        source=source, key=key, title=title, text=extracted.text,
-        paragraphs=extracted.paragraphs, url=f"https://{domain}/{key.split(':')[-1]}",
-        published=published, site=display, domain=domain,
+        source=source,
+        key=key,
+        title=title,
+        text=extracted.text,
+        paragraphs=extracted.paragraphs,
+        url=f"https://{domain}/{key.split(':')[-1]}",
+        published=published,
+        site=display,
+        domain=domain,
     )
 
 
@@ -285,8 +327,9 @@ def plan_run(stories: int, unrelated: int, seed: int, dateline: bool = True) -> 
         plan.origin_key[n] = key if stored else None
         if stored:
             seen = published + timedelta(minutes=rng.randint(5, 90))
-            plan.records.append((seen, _record("reuters", "Reuters", "reuters.com", key, title,
-                                               origin, published)))
+            plan.records.append(
+                (seen, _record("reuters", "Reuters", "reuters.com", key, title, origin, published))
+            )
             plan.story_of[key] = n
         copiers = rng.sample(sites, rng.randint(2, 6))
         # a left-out origin is named by its copies' credit lines: at least one carries one
@@ -302,15 +345,32 @@ def plan_run(stories: int, unrelated: int, seed: int, dateline: bool = True) -> 
             truth.key = copy_key
             headline = title if rng.random() < 0.5 else f"{title.title()} - {site.display}"
             seen = true_time + timedelta(minutes=rng.randint(5, 90))
-            plan.records.append((seen, _record(site.name, site.display, site.domain, copy_key,
-                                               headline, body_copy, claimed)))
+            plan.records.append(
+                (
+                    seen,
+                    _record(
+                        site.name, site.display, site.domain, copy_key, headline, body_copy, claimed
+                    ),
+                )
+            )
             plan.story_of[copy_key] = n
             plan.truths.append(truth)
     for m, (title, body) in enumerate(others):
         published = base + timedelta(minutes=41 * m + 7)
-        plan.records.append((published + timedelta(minutes=30),
-                             _record("reuters", "Reuters", "reuters.com", f"reuters:other-{m}",
-                                     title, body, published)))
+        plan.records.append(
+            (
+                published + timedelta(minutes=30),
+                _record(
+                    "reuters",
+                    "Reuters",
+                    "reuters.com",
+                    f"reuters:other-{m}",
+                    title,
+                    body,
+                    published,
+                ),
+            )
+        )
     return plan
 
 
@@ -391,8 +451,11 @@ def run(plan: Plan, archive: bool) -> dict[str, float]:
     for truth in plan.truths:
         got = figures.get(truth.key)
         for name in errors:
-            value = float(got[name]) if got is not None else (
-                0.0 if name in ("kept", "edited") else 1.0)
+            value = (
+                float(got[name])
+                if got is not None
+                else (0.0 if name in ("kept", "edited") else 1.0)
+            )
             err = abs(value - getattr(truth, name))
             errors[name].append(err)
             if plan.origin_key[truth.story] is not None:
@@ -408,14 +471,19 @@ def run(plan: Plan, archive: bool) -> dict[str, float]:
         return sum(values) / len(values) if values else 0.0
 
     return {
-        "articles": len(all_keys), "stories": n, "seconds": seconds,
-        "origin": right / n, "origin_stored": right_stored / max(1, stored_n),
+        "articles": len(all_keys),
+        "stories": n,
+        "seconds": seconds,
+        "origin": right / n,
+        "origin_stored": right_stored / max(1, stored_n),
         "origin_external": right_external / max(1, external_n),
-        "stored_n": stored_n, "external_n": external_n,
+        "stored_n": stored_n,
+        "external_n": external_n,
         **{f"mae_{k}": mean(v) for k, v in errors.items()},
         **{f"mae_stored_{k}": mean(v) for k, v in errors_stored.items()},
         "ari": ari,
-        "conf_right": mean(conf_right), "conf_wrong": mean(conf_wrong),
+        "conf_right": mean(conf_right),
+        "conf_wrong": mean(conf_wrong),
         "wrong": len(conf_wrong),
     }
 
@@ -429,19 +497,31 @@ def _print(mode: str, r: dict[str, float]) -> bool:
     def mark(ok: bool) -> str:
         return "PASS" if ok else "FAIL"
 
-    print(f"\n[{mode}] {r['articles']:.0f} articles, {r['stories']:.0f} stories "
-          f"({r['stored_n']:.0f} with the origin stored, {r['external_n']:.0f} left out), "
-          f"pipeline {r['seconds']:.1f} s")
-    print(f"  origin right        {r['origin']:.3f}  (target >= {TARGET_ORIGIN})  "
-          f"{mark(ok_origin)}   stored {r['origin_stored']:.3f}, external "
-          f"{r['origin_external']:.3f}")
-    print(f"  mean confidence     right {r['conf_right']:.2f}, wrong {r['conf_wrong']:.2f} "
-          f"({r['wrong']:.0f} wrong)")
-    print("  MAE                 " + ", ".join(
-        f"{k} {r[f'mae_{k}']:.3f}" for k in ("kept", "edited", "dropped", "added"))
-        + f"  (target <= {TARGET_MAE} each)  {mark(ok_mae)}")
-    print("  MAE, origin stored  " + ", ".join(
-        f"{k} {r[f'mae_stored_{k}']:.3f}" for k in ("kept", "edited", "dropped", "added")))
+    print(
+        f"\n[{mode}] {r['articles']:.0f} articles, {r['stories']:.0f} stories "
+        f"({r['stored_n']:.0f} with the origin stored, {r['external_n']:.0f} left out), "
+        f"pipeline {r['seconds']:.1f} s"
+    )
+    print(
+        f"  origin right        {r['origin']:.3f}  (target >= {TARGET_ORIGIN})  "
+        f"{mark(ok_origin)}   stored {r['origin_stored']:.3f}, external "
+        f"{r['origin_external']:.3f}"
+    )
+    print(
+        f"  mean confidence     right {r['conf_right']:.2f}, wrong {r['conf_wrong']:.2f} "
+        f"({r['wrong']:.0f} wrong)"
+    )
+    print(
+        "  MAE                 "
+        + ", ".join(f"{k} {r[f'mae_{k}']:.3f}" for k in ("kept", "edited", "dropped", "added"))
+        + f"  (target <= {TARGET_MAE} each)  {mark(ok_mae)}"
+    )
+    print(
+        "  MAE, origin stored  "
+        + ", ".join(
+            f"{k} {r[f'mae_stored_{k}']:.3f}" for k in ("kept", "edited", "dropped", "added")
+        )
+    )
     print(f"  story ARI           {r['ari']:.3f}  (target >= {TARGET_ARI})  {mark(ok_ari)}")
     return ok_origin and ok_mae and ok_ari
 
@@ -452,12 +532,17 @@ def main() -> None:
     parser.add_argument("--unrelated", type=int, default=150)
     parser.add_argument("--seed", type=int, default=20240304)
     parser.add_argument("--mode", choices=("both", "polled", "archive"), default="both")
-    parser.add_argument("--no-dateline", action="store_true",
-                        help="origins without their '(Reuters) -' dateline: a harder case")
+    parser.add_argument(
+        "--no-dateline",
+        action="store_true",
+        help="origins without their '(Reuters) -' dateline: a harder case",
+    )
     args = parser.parse_args()
     plan = plan_run(args.stories, args.unrelated, args.seed, dateline=not args.no_dateline)
-    print(f"bench_syndication: {len(plan.records)} articles from Reuters-21578, "
-          f"{args.stories} stories, {len(plan.truths)} copies, seed {args.seed}")
+    print(
+        f"bench_syndication: {len(plan.records)} articles from Reuters-21578, "
+        f"{args.stories} stories, {len(plan.truths)} copies, seed {args.seed}"
+    )
     modes = ("polled", "archive") if args.mode == "both" else (args.mode,)
     ok = all([_print(mode, run(plan, mode == "archive")) for mode in modes])
     sys.exit(0 if ok else 1)

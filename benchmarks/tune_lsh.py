@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 from dedup.index.analysis import paragraph_keys  # noqa: E402
 from dedup.index.fingerprint import FingerprintSettings, WordHasher  # noqa: E402
+from dedup.index.passages import Para  # noqa: E402
 from dedup.ingest.importer import BadRecord, read_files  # noqa: E402
 from dedup.text.normalize import norm_key  # noqa: E402
-from dedup.index.passages import Para  # noqa: E402
 
 REUTERS = ROOT.parent / "shared" / "data" / "reuters21578"
 CONFIGS = [

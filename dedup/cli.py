@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from dedup.report import export as export_mod
 from dedup import pipeline
-from dedup.report import queries as report_mod
-from dedup.report import status as status_mod
 from dedup.config import Settings, load_settings
 from dedup.errors import EXIT_CODES, DedupError
 from dedup.progress import NullProgress, Progress, RichProgress, configure_logging
+from dedup.report import export as export_mod
+from dedup.report import queries as report_mod
+from dedup.report import status as status_mod
 
 T = TypeVar("T")
 
@@ -211,11 +211,18 @@ def reindex(obj: Context, yes: bool) -> None:
 @cli.command("export")
 @click.argument("what", type=click.Choice(list(export_mod.EXPORTS)))
 @click.option(
-    "-f", "--format", "fmt", type=click.Choice(list(export_mod.FORMATS)), default="csv",
-    show_default=True, help="parquet needs pyarrow (pip install pyarrow).",
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(list(export_mod.FORMATS)),
+    default="csv",
+    show_default=True,
+    help="parquet needs pyarrow (pip install pyarrow).",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: standard output); written whole or not at all.",
 )
 @click.pass_obj
@@ -237,22 +244,44 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
 
 
 @cli.command("report")
-@click.option("--story", "story_id", type=int, metavar="ID",
-              help="One story with every member's ledger and word diffs.")
-@click.option("--since", metavar="DATE",
-              help="Stories with a member published on or after DATE (YYYY-MM-DD, ISO time, "
-                   "or 7d / 12h ago).")
-@click.option("--source", metavar="NAME",
-              help="Stories with a member from this source, or credited to it.")
 @click.option(
-    "-f", "--format", "fmt", type=click.Choice(list(report_mod.RENDERERS)), default="table",
-    show_default=True, help="json is the stable interface (see docs); html is one page.",
+    "--story",
+    "story_id",
+    type=int,
+    metavar="ID",
+    help="One story with every member's ledger and word diffs.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (default: standard output).")
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Stories with a member published on or after DATE (YYYY-MM-DD, ISO time, "
+    "or 7d / 12h ago).",
+)
+@click.option(
+    "--source", metavar="NAME", help="Stories with a member from this source, or credited to it."
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(list(report_mod.RENDERERS)),
+    default="table",
+    show_default=True,
+    help="json is the stable interface (see docs); html is one page.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output).",
+)
 @click.pass_obj
 def report_cmd(
-    obj: Context, story_id: int | None, since: str | None, source: str | None, fmt: str,
+    obj: Context,
+    story_id: int | None,
+    since: str | None,
+    source: str | None,
+    fmt: str,
     output: Path | None,
 ) -> None:
     """Stories: who published first, and what each copier kept, edited, dropped and added.
@@ -269,8 +298,9 @@ def report_cmd(
             raise click.BadParameter(str(exc), param_hint="--since") from None
     # the HTML page sets every copier beside its origin, so it needs each story's ledgers
     data = _run(
-        lambda: report_mod.load_report(obj.settings().db_url, story_id, since_at, source,
-                                       ledgers=fmt == "html"),
+        lambda: report_mod.load_report(
+            obj.settings().db_url, story_id, since_at, source, ledgers=fmt == "html"
+        ),
         obj.verbose,
     )
     to_terminal = output is None and sys.stdout.isatty()

@@ -17,19 +17,15 @@ from typing import Any
 
 from sqlalchemy import update
 
-from dedup.index import analysis
-
-from dedup.ingest import importer
-
-from dedup.ingest import poller
-
-from dedup.stories import update as stories
-from dedup.store.articles import save_articles
 from dedup.config import Settings
-from dedup.store.models import Run, utcnow
+from dedup.index import analysis
+from dedup.ingest import importer, poller
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
+from dedup.store.articles import save_articles
 from dedup.store.engine import Store, open_store, run_lock
+from dedup.store.models import Run, utcnow
+from dedup.stories import update as stories
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from dedup.index import analysis
-from dedup.store.articles import save_articles
 from dedup.config import Settings
+from dedup.index import analysis
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
 from dedup.report.queries import list_stories
+from dedup.store.articles import save_articles
 from dedup.store.engine import Store, open_store
 from dedup.stories.update import update_stories
 

@@ -89,8 +89,10 @@ def test_reordered_paragraphs_are_marked_moved() -> None:
 
 def test_one_sentence_kept_inside_new_text_splits_the_paragraph_weight() -> None:
     kept_sentence = sentences(ORIGIN[2])[1]
-    copy_para = "In a radio interview on Wednesday morning the mayor was asked about the timing. " \
+    copy_para = (
+        "In a radio interview on Wednesday morning the mayor was asked about the timing. "
         + kept_sentence
+    )
     result = align(ORIGIN, [ORIGIN[0], copy_para])
     line = result.lines[2]
     assert line.op == "edited"
@@ -151,8 +153,9 @@ def test_fractions_always_sum_to_one() -> None:
     for copy in cases:
         result = align(ORIGIN, copy)
         assert result.kept + result.edited + result.dropped == pytest.approx(1.0)
-        assert all(0.0 <= x <= 1.0 for x in (result.kept, result.edited, result.dropped,
-                                               result.added))
+        assert all(
+            0.0 <= x <= 1.0 for x in (result.kept, result.edited, result.dropped, result.added)
+        )
 
 
 def test_template_flags_must_match_the_copy() -> None:
@@ -162,7 +165,11 @@ def test_template_flags_must_match_the_copy() -> None:
 
 def test_word_diff_shape_is_pinned() -> None:
     assert word_diff("the quick brown fox jumps", "the slow brown fox leaps high") == (
-        ("=", "the"), ("-", "quick"), ("+", "slow"), ("=", "brown fox"), ("-", "jumps"),
+        ("=", "the"),
+        ("-", "quick"),
+        ("+", "slow"),
+        ("=", "brown fox"),
+        ("-", "jumps"),
         ("+", "leaps high"),
     )
     assert word_diff("same words", "Same words.") == (("=", "Same words."),)
@@ -176,7 +183,8 @@ def test_similarity_bounds() -> None:
 
 def test_sentences_do_not_break_after_initials() -> None:
     assert sentences("J. Lester Feder reports at Buzzfeed. The U.S. said no.") == [
-        "J. Lester Feder reports at Buzzfeed.", "The U.S. said no.",
+        "J. Lester Feder reports at Buzzfeed.",
+        "The U.S. said no.",
     ]
 
 
@@ -206,8 +214,9 @@ def _difflib_cover(part: tuple[str, ...], whole: tuple[str, ...]) -> tuple[int, 
     if len(part) < MIN_BLOCK:
         text, found = " " + " ".join(whole) + " ", " " + " ".join(part) + " "
         return (len(part), 0) if found in text else (0, 0)
-    sizes = [m.size for m in SequenceMatcher(None, part, whole, autojunk=False)
-             .get_matching_blocks()]
+    sizes = [
+        m.size for m in SequenceMatcher(None, part, whole, autojunk=False).get_matching_blocks()
+    ]
     return sum(n for n in sizes if n >= MIN_BLOCK), sum(n for n in sizes if n >= PARTIAL_MIN)
 
 

@@ -10,17 +10,16 @@ import pytest
 from conftest import shared_path
 from sqlalchemy import text
 
-from dedup.index import analysis
-
-from dedup.index import bands as index
-from dedup.store.articles import save_articles
 from dedup.errors import IndexSettingsChanged
-from dedup.text.extract import extract_text
+from dedup.index import analysis
+from dedup.index import bands as index
 from dedup.index.fingerprint import FingerprintSettings, WordHasher
 from dedup.ingest.importer import BadRecord, read_files
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
+from dedup.store.articles import save_articles
 from dedup.store.engine import Store, sqlite_path
+from dedup.text.extract import extract_text
 
 
 def _import(store: Store, paths: list[Path]) -> None:

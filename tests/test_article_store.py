@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from dedup.store.articles import save_articles
-from dedup.text.extract import extract_text
-from dedup.store.models import Article, ArticleVersion, Link, Paragraph
 from dedup.records import ArticleRecord
+from dedup.store.articles import save_articles
 from dedup.store.engine import Store
+from dedup.store.models import Article, ArticleVersion, Link, Paragraph
+from dedup.text.extract import extract_text
 
 
 def record(text: str, key: str = "https://example.org/a", source: str = "alpha") -> ArticleRecord:

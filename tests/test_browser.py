@@ -26,12 +26,18 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACT = ROOT / "artifacts" / "report.png"
 LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PLANTED = (
     "<script>window.__pwned = 'script'; document.title = 'pwned'</script>"
-    '<img src=x onerror="window.__pwned = \'img\'">'
+    "<img src=x onerror=\"window.__pwned = 'img'\">"
 )
 
 
@@ -48,8 +54,15 @@ def _install_chromium() -> str | None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for args in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
         try:
-            proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=1200,
-                                  check=False, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(
+                args,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=1200,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"{' '.join(args)} failed: {exc}"
         if proc.returncode != 0:
@@ -116,24 +129,58 @@ def _assert_side_by_side(opened: Opened) -> None:
 
 def _planted_report() -> dict[str, Any]:
     ledger = [
-        {"op": "kept", "origin_text": "Shared words.", "copy_text": "Shared words.",
-         "similarity": 1.0, "moved": False, "diff": None},
-        {"op": "added", "origin_text": None, "copy_text": f"Comment {PLANTED}",
-         "similarity": None, "moved": False, "diff": None},
+        {
+            "op": "kept",
+            "origin_text": "Shared words.",
+            "copy_text": "Shared words.",
+            "similarity": 1.0,
+            "moved": False,
+            "diff": None,
+        },
+        {
+            "op": "added",
+            "origin_text": None,
+            "copy_text": f"Comment {PLANTED}",
+            "similarity": None,
+            "moved": False,
+            "diff": None,
+        },
     ]
-    return {"stories": [{
-        "id": 1,
-        "origin": {"name": "origin-site", "external": False, "article_id": 1, "confidence": 0.8,
-                   "evidence": [f"evidence {PLANTED}"]},
-        "articles": [
-            {"article_id": 1, "source": "origin-site", "title": "The story", "role": "origin",
-             "url": "https://origin.example/story", "published": "2017-05-17T10:00:00+00:00",
-             "ledger": []},
-            {"article_id": 2, "source": f"copier {PLANTED}", "title": f"Copy {PLANTED}",
-             "role": "copy", "url": "javascript:window.__pwned='link'",
-             "published": "2017-05-17T12:00:00+00:00", "kept": 0.5, "ledger": ledger},
-        ],
-    }]}
+    return {
+        "stories": [
+            {
+                "id": 1,
+                "origin": {
+                    "name": "origin-site",
+                    "external": False,
+                    "article_id": 1,
+                    "confidence": 0.8,
+                    "evidence": [f"evidence {PLANTED}"],
+                },
+                "articles": [
+                    {
+                        "article_id": 1,
+                        "source": "origin-site",
+                        "title": "The story",
+                        "role": "origin",
+                        "url": "https://origin.example/story",
+                        "published": "2017-05-17T10:00:00+00:00",
+                        "ledger": [],
+                    },
+                    {
+                        "article_id": 2,
+                        "source": f"copier {PLANTED}",
+                        "title": f"Copy {PLANTED}",
+                        "role": "copy",
+                        "url": "javascript:window.__pwned='link'",
+                        "published": "2017-05-17T12:00:00+00:00",
+                        "kept": 0.5,
+                        "ledger": ledger,
+                    },
+                ],
+            }
+        ]
+    }
 
 
 def test_planted_script_in_a_report_never_runs(browser: Any, tmp_path: Path) -> None:
@@ -156,12 +203,14 @@ def _planted_copy(seeds: Path, target: Path) -> Path:
     """An article that copies a seed's paragraphs and adds a script, as a hostile feed might."""
     seed = (seeds / "002_9d80eb7e5257ff50.txt").read_text(encoding="utf-8")
     paragraphs = [p for p in seed.split("\n\n") if p.strip()]
-    text = "\n\n".join([
-        f"Visas denied {PLANTED}",
-        *paragraphs[1:4],
-        f"Our own take on this. {PLANTED}",
-        *paragraphs[4:8],
-    ])
+    text = "\n\n".join(
+        [
+            f"Visas denied {PLANTED}",
+            *paragraphs[1:4],
+            f"Our own take on this. {PLANTED}",
+            *paragraphs[4:8],
+        ]
+    )
     path = target / "planted.txt"
     path.write_text(text + "\n", encoding="utf-8")
     return path

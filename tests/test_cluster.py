@@ -62,8 +62,7 @@ def test_ids_stay_when_a_story_grows() -> None:
 
 
 def test_merge_keeps_the_larger_overlap_and_records_the_other() -> None:
-    plan = assign_ids({7: frozenset({1, 2, 3}), 9: frozenset({4, 5})},
-                      [frozenset({1, 2, 3, 4, 5})])
+    plan = assign_ids({7: frozenset({1, 2, 3}), 9: frozenset({4, 5})}, [frozenset({1, 2, 3, 4, 5})])
     (lineage,) = plan.lineages
     assert lineage.story_id == 7 and lineage.merged_from == (9,)
     assert plan.merged == {9: 0}
@@ -90,12 +89,21 @@ def _para_edge(a: int, b: int, shared: float, a_paras: set[int], b_paras: set[in
 def test_a_roundup_of_unrelated_briefs_makes_one_story_per_brief() -> None:
     # article 9 reprints briefs 1, 2 and 3 whole, each in its own paragraphs
     words = {9: 400, 1: 100, 2: 120, 3: 90}
-    edges = [_para_edge(9, 1, 95, {90}, {10}), _para_edge(9, 2, 110, {91, 92}, {20, 21}),
-             _para_edge(9, 3, 85, {93}, {30})]
-    vocab = {1: frozenset({"wheat", "harvest", "farmers"}), 2: frozenset({"bonds", "yield"}),
-             3: frozenset({"airline", "strike", "pilots"}), 9: frozenset({"digest"})}
+    edges = [
+        _para_edge(9, 1, 95, {90}, {10}),
+        _para_edge(9, 2, 110, {91, 92}, {20, 21}),
+        _para_edge(9, 3, 85, {93}, {30}),
+    ]
+    vocab = {
+        1: frozenset({"wheat", "harvest", "farmers"}),
+        2: frozenset({"bonds", "yield"}),
+        3: frozenset({"airline", "strike", "pilots"}),
+        9: frozenset({"digest"}),
+    }
     assert cluster_articles(words, edges, vocab=vocab) == [
-        frozenset({1, 9}), frozenset({2, 9}), frozenset({3, 9})
+        frozenset({1, 9}),
+        frozenset({2, 9}),
+        frozenset({3, 9}),
     ]
     # without vocabularies nothing is split
     assert cluster_articles(words, edges) == [frozenset({1, 2, 3, 9})]
@@ -104,14 +112,15 @@ def test_a_roundup_of_unrelated_briefs_makes_one_story_per_brief() -> None:
 def test_partial_copies_of_one_story_are_no_roundup() -> None:
     # the seeds' shape: 001 keeps one paragraph of 003 amid its own text, on the same topic
     words = {1: 330, 3: 220, 2: 550, 4: 320}
-    edges = [_para_edge(1, 3, 30, {10}, {30}), _para_edge(3, 2, 150, {31, 32, 33}, {20, 21, 22}),
-             _para_edge(2, 4, 75, {23}, {40})]
+    edges = [
+        _para_edge(1, 3, 30, {10}, {30}),
+        _para_edge(3, 2, 150, {31, 32, 33}, {20, 21, 22}),
+        _para_edge(2, 4, 75, {23}, {40}),
+    ]
     topic = frozenset({"chechnya", "visas", "russia", "network", "zakharova"})
     vocab = {n: topic | {f"own{n}"} for n in words}
     assert cluster_articles(words, edges, vocab=vocab) == [frozenset({1, 2, 3, 4})]
     # briefs on one topic reprinted side by side stay one story too
     words = {9: 400, 1: 100, 2: 120}
     edges = [_para_edge(9, 1, 95, {90}, {10}), _para_edge(9, 2, 110, {91}, {20})]
-    assert cluster_articles(words, edges, vocab={n: topic for n in words}) == [
-        frozenset({1, 2, 9})
-    ]
+    assert cluster_articles(words, edges, vocab={n: topic for n in words}) == [frozenset({1, 2, 9})]

@@ -18,12 +18,16 @@ def _found(text: str, known: tuple[str, ...] = ()) -> list[tuple[str | None, str
         ("The plant will close, according to Reuters.", ("Reuters", "according_to", False)),
         ("WASHINGTON (AP) — The Senate voted.", ("Associated Press", "dateline", True)),
         ("LONDON, March 3 (Reuters) - Shares rose.", ("Reuters", "dateline", True)),
-        ("The abuse was first reported by Novaya Gazeta.",
-         ("Novaya Gazeta", "first_reported", False)),
+        (
+            "The abuse was first reported by Novaya Gazeta.",
+            ("Novaya Gazeta", "first_reported", False),
+        ),
         ("(via The Guardian)", ("The Guardian", "via", False)),
         ("she said in an email to BuzzFeed News on Tuesday", ("BuzzFeed News", "told", True)),
-        ("Copyright 2017 The Associated Press. All rights reserved.",
-         ("Associated Press", "copyright", True)),
+        (
+            "Copyright 2017 The Associated Press. All rights reserved.",
+            ("Associated Press", "copyright", True),
+        ),
         ("This article first appeared on Raw Story.", ("Raw Story", "first_reported", False)),
     ],
 )
@@ -58,12 +62,21 @@ def test_known_sources_count_without_a_media_word() -> None:
 
 
 def test_spellings_meet_under_one_publisher() -> None:
-    keys = {publisher_key(n) for n in
-            ("Buzzfeed", "BuzzFeed News", "Buzzfeed News", "buzzfeednews.com", "www.buzzfeed.com")}
+    keys = {
+        publisher_key(n)
+        for n in (
+            "Buzzfeed",
+            "BuzzFeed News",
+            "Buzzfeed News",
+            "buzzfeednews.com",
+            "www.buzzfeed.com",
+        )
+    }
     assert keys == {"buzzfeed"}
     assert display_name("buzzfeed") == "BuzzFeed News"
-    assert publisher_key("AP") == publisher_key("The Associated Press") == publisher_key(
-        "apnews.com")
+    assert (
+        publisher_key("AP") == publisher_key("The Associated Press") == publisher_key("apnews.com")
+    )
     assert publisher_key("The Hill") == publisher_key("thehill.com")
     assert publisher_key("The Independent") == publisher_key("www.independent.co.uk")
     assert display_name("examplepost", ["Example Post", "example post"]) == "Example Post"

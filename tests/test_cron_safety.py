@@ -83,7 +83,11 @@ def start_poll(folder: Path, db: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "DEDUP_DB": str(db)}
     return subprocess.Popen(
         [str(DEDUP), "--config", str(folder / "feeds.yml"), "poll", "--no-analyze", *extra],
-        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -100,22 +104,28 @@ def snapshot(db: Path) -> dict[str, Any]:
     with sqlite3.connect(db) as conn:
         q = conn.execute
         return {
-            "articles": sorted(q(
-                "SELECT a.key, a.title, a.url, s.name, f.name FROM articles a "
-                "JOIN sources s ON s.id = a.source_id LEFT JOIN feeds f ON f.id = a.feed_id"
-            ).fetchall()),
-            "versions": sorted(q(
-                "SELECT a.key, v.number, v.content_hash, v.id = a.current_version_id "
-                "FROM article_versions v JOIN articles a ON a.id = v.article_id"
-            ).fetchall()),
-            "paragraphs": sorted(q(
-                "SELECT a.key, p.position, p.text FROM paragraphs p "
-                "JOIN articles a ON a.id = p.article_id"
-            ).fetchall()),
+            "articles": sorted(
+                q(
+                    "SELECT a.key, a.title, a.url, s.name, f.name FROM articles a "
+                    "JOIN sources s ON s.id = a.source_id LEFT JOIN feeds f ON f.id = a.feed_id"
+                ).fetchall()
+            ),
+            "versions": sorted(
+                q(
+                    "SELECT a.key, v.number, v.content_hash, v.id = a.current_version_id "
+                    "FROM article_versions v JOIN articles a ON a.id = v.article_id"
+                ).fetchall()
+            ),
+            "paragraphs": sorted(
+                q(
+                    "SELECT a.key, p.position, p.text FROM paragraphs p "
+                    "JOIN articles a ON a.id = p.article_id"
+                ).fetchall()
+            ),
             # Not last_status: a feed stored before the kill answers 304 to the rerun.
-            "feeds": sorted(q(
-                "SELECT name, url, etag, enabled, failures, last_error FROM feeds"
-            ).fetchall()),
+            "feeds": sorted(
+                q("SELECT name, url, etag, enabled, failures, last_error FROM feeds").fetchall()
+            ),
             "sources": sorted(q("SELECT name, domain FROM sources").fetchall()),
         }
 

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from dedup.config import Settings
 from dedup.errors import InputError
 from dedup.report.export import EXPORTS, ExportSpec, export, iter_rows, write_rows
+from dedup.store.engine import Store, sqlite_path
 from dedup.store.models import (
     Article,
     ArticleVersion,
@@ -28,7 +29,6 @@ from dedup.store.models import (
     Story,
     StoryMember,
 )
-from dedup.store.engine import Store, sqlite_path
 
 T0 = datetime(2017, 5, 17, 10, 0, tzinfo=UTC)
 AWKWARD = 'He said, "no" —\nthen left; \u00e9t\u00e9 <b>&amp;</b>'
@@ -37,53 +37,120 @@ AWKWARD = 'He said, "no" —\nthen left; \u00e9t\u00e9 <b>&amp;</b>'
 def fill_store(store: Store) -> None:
     """A tiny store by hand: one story, an origin and two copies, passages and a ledger."""
     with store.session() as session:
-        sources = [Source(name=n, display_name=n.title(), domain=f"{n}.example")
-                   for n in ("buzz", "blog", "news")]
+        sources = [
+            Source(name=n, display_name=n.title(), domain=f"{n}.example")
+            for n in ("buzz", "blog", "news")
+        ]
         session.add_all(sources)
         session.flush()
         articles = []
         for i, source in enumerate(sources):
-            article = Article(key=f"https://{source.domain}/a", source_id=source.id,
-                              url=f"https://{source.domain}/a", title=f"Title {i} {AWKWARD}",
-                              published=T0 + timedelta(hours=i), first_seen=T0 + timedelta(days=1))
+            article = Article(
+                key=f"https://{source.domain}/a",
+                source_id=source.id,
+                url=f"https://{source.domain}/a",
+                title=f"Title {i} {AWKWARD}",
+                published=T0 + timedelta(hours=i),
+                first_seen=T0 + timedelta(days=1),
+            )
             session.add(article)
             session.flush()
             texts = ["Shared paragraph one, kept.", f"Own words of {source.name}, {AWKWARD}"]
-            version = ArticleVersion(article_id=article.id, number=1, title=article.title,
-                                     text="\n\n".join(texts), content_hash=f"h{i}",
-                                     full_text=i != 2)
+            version = ArticleVersion(
+                article_id=article.id,
+                number=1,
+                title=article.title,
+                text="\n\n".join(texts),
+                content_hash=f"h{i}",
+                full_text=i != 2,
+            )
             session.add(version)
             session.flush()
             article.current_version_id = version.id
             for pos, body in enumerate(texts):
-                session.add(Paragraph(version_id=version.id, article_id=article.id, position=pos,
-                                      kind="body", text=body, norm_text=body.lower(),
-                                      norm_hash=f"{i}{pos}", start=0, end=len(body),
-                                      words=len(body.split())))
+                session.add(
+                    Paragraph(
+                        version_id=version.id,
+                        article_id=article.id,
+                        position=pos,
+                        kind="body",
+                        text=body,
+                        norm_text=body.lower(),
+                        norm_hash=f"{i}{pos}",
+                        start=0,
+                        end=len(body),
+                        words=len(body.split()),
+                    )
+                )
             articles.append(article)
         session.flush()
         paras = {(p.article_id, p.position): p.id for p in session.query(Paragraph)}
         origin, *copies = articles
         for copy in copies:
-            session.add(Passage(paragraph_a=paras[(origin.id, 0)], paragraph_b=paras[(copy.id, 0)],
-                                article_a=origin.id, article_b=copy.id, similarity=0.875,
-                                containment=1.0, kind="reuse", created_at=T0))
-        story = Story(origin_article_id=origin.id, origin_name="buzz", confidence=0.9,
-                      evidence=["first published"], first_seen=T0)
+            session.add(
+                Passage(
+                    paragraph_a=paras[(origin.id, 0)],
+                    paragraph_b=paras[(copy.id, 0)],
+                    article_a=origin.id,
+                    article_b=copy.id,
+                    similarity=0.875,
+                    containment=1.0,
+                    kind="reuse",
+                    created_at=T0,
+                )
+            )
+        story = Story(
+            origin_article_id=origin.id,
+            origin_name="buzz",
+            confidence=0.9,
+            evidence=["first published"],
+            first_seen=T0,
+        )
         session.add(story)
         session.flush()
-        session.add(StoryMember(story_id=story.id, article_id=origin.id, role="origin",
-                                shared_paragraphs=1, kept=1.0))
+        session.add(
+            StoryMember(
+                story_id=story.id,
+                article_id=origin.id,
+                role="origin",
+                shared_paragraphs=1,
+                kept=1.0,
+            )
+        )
         for copy in copies:
-            session.add(StoryMember(story_id=story.id, article_id=copy.id, role="copy",
-                                    shared_paragraphs=1, kept=0.5, dropped=0.5, added=0.5,
-                                    credit="via Buzz" if copy is copies[0] else None))
-            session.add(LedgerEntry(story_id=story.id, article_id=copy.id, op="kept",
-                                    origin_paragraph_id=paras[(origin.id, 0)],
-                                    copy_paragraph_id=paras[(copy.id, 0)], similarity=1.0,
-                                    weight=0.5, diff=[["=", "Shared paragraph one, kept."]]))
-            session.add(LedgerEntry(story_id=story.id, article_id=copy.id, op="dropped",
-                                    origin_paragraph_id=paras[(origin.id, 1)], weight=0.5))
+            session.add(
+                StoryMember(
+                    story_id=story.id,
+                    article_id=copy.id,
+                    role="copy",
+                    shared_paragraphs=1,
+                    kept=0.5,
+                    dropped=0.5,
+                    added=0.5,
+                    credit="via Buzz" if copy is copies[0] else None,
+                )
+            )
+            session.add(
+                LedgerEntry(
+                    story_id=story.id,
+                    article_id=copy.id,
+                    op="kept",
+                    origin_paragraph_id=paras[(origin.id, 0)],
+                    copy_paragraph_id=paras[(copy.id, 0)],
+                    similarity=1.0,
+                    weight=0.5,
+                    diff=[["=", "Shared paragraph one, kept."]],
+                )
+            )
+            session.add(
+                LedgerEntry(
+                    story_id=story.id,
+                    article_id=copy.id,
+                    op="dropped",
+                    origin_paragraph_id=paras[(origin.id, 1)],
+                    weight=0.5,
+                )
+            )
         # a merged story must not show in the views
         session.add(Story(status="merged", merged_into=story.id, origin_name="x"))
 
@@ -124,8 +191,14 @@ def test_rows_are_the_views_rows_typed(filled: Store, what: str) -> None:
             value = row[name]
             if value is None:
                 continue
-            expected = {"int": int, "float": float, "str": str, "bool": bool,
-                        "datetime": datetime, "json": list}[kind]
+            expected = {
+                "int": int,
+                "float": float,
+                "str": str,
+                "bool": bool,
+                "datetime": datetime,
+                "json": list,
+            }[kind]
             assert isinstance(value, expected), (what, name, value)
             if kind == "datetime":
                 assert value.tzinfo is not None
@@ -143,8 +216,12 @@ def _parse_text(value: str, kind: str) -> Any:
     if value == "":
         return None
     return {
-        "int": int, "float": float, "str": str, "bool": lambda v: v == "true",
-        "datetime": datetime.fromisoformat, "json": json.loads,
+        "int": int,
+        "float": float,
+        "str": str,
+        "bool": lambda v: v == "true",
+        "datetime": datetime.fromisoformat,
+        "json": json.loads,
     }[kind](value)
 
 
@@ -160,8 +237,7 @@ def test_csv_round_trip(filled: Store, what: str) -> None:
     data = _export(filled, what, "csv").decode("utf-8")
     reader = csv.DictReader(io.StringIO(data, newline=""))
     assert reader.fieldnames == spec.names()
-    back = [{name: _parse_text(row[name], kind) for name, kind in spec.columns}
-            for row in reader]
+    back = [{name: _parse_text(row[name], kind) for name, kind in spec.columns} for row in reader]
     original = list(iter_rows(filled, what))
     # CSV cannot tell an empty string from NULL; no exported text here is empty
     assert back == original
@@ -203,8 +279,9 @@ def test_parquet_without_pyarrow_says_how_to_install(
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     with pytest.raises(InputError, match="pip install pyarrow"):
-        export(Settings(db_url=filled.url), "stories", "parquet", tmp_path / "x.parquet",
-               io.BytesIO())
+        export(
+            Settings(db_url=filled.url), "stories", "parquet", tmp_path / "x.parquet", io.BytesIO()
+        )
     assert not (tmp_path / "x.parquet").exists()
 
 
@@ -223,8 +300,10 @@ def test_writers_stream_rows(filled: Store) -> None:
         yield {"article_id": 2}
         raise RuntimeError("source failed")
 
-    for fmt, expected in (("csv", "article_id\n1\n2\n"), ("jsonl", '{"article_id": 1}\n'
-                                                                 '{"article_id": 2}\n')):
+    for fmt, expected in (
+        ("csv", "article_id\n1\n2\n"),
+        ("jsonl", '{"article_id": 1}\n{"article_id": 2}\n'),
+    ):
         out = io.BytesIO()
         with pytest.raises(RuntimeError):
             write_rows(spec, rows(), fmt, out)
@@ -280,8 +359,9 @@ def test_seeds_export_round_trips_through_the_cli(tmp_path: Path) -> None:
     from dedup.store.engine import open_store
 
     url = f"sqlite:///{tmp_path / 'seeds.sqlite'}"
-    pipeline.import_paths(Settings(db_url=url), [Path(__file__).parent.parent / "examples"
-                                                  / "seeds"])
+    pipeline.import_paths(
+        Settings(db_url=url), [Path(__file__).parent.parent / "examples" / "seeds"]
+    )
     store = open_store(url)
     try:
         for what in ("stories", "passages", "ledger"):
@@ -290,8 +370,10 @@ def test_seeds_export_round_trips_through_the_cli(tmp_path: Path) -> None:
             assert result.exit_code == 0, result.output
             spec = EXPORTS[what]
             with open(target, encoding="utf-8", newline="") as handle:
-                back = [{name: _parse_text(row[name], kind) for name, kind in spec.columns}
-                        for row in csv.DictReader(handle)]
+                back = [
+                    {name: _parse_text(row[name], kind) for name, kind in spec.columns}
+                    for row in csv.DictReader(handle)
+                ]
             assert back and back == list(iter_rows(store, what)), what
     finally:
         store.close()

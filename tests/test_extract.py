@@ -53,8 +53,15 @@ def test_fragment_splits_on_block_tags_br_and_list_items() -> None:
     )
     extracted = extract_fragment(html)
     assert _texts(extracted) == [
-        "First paragraph here.", "Loose text after it.", "item one", "item two",
-        "Line one.", "Line two.", "After a double break.", "A heading", "A quote.",
+        "First paragraph here.",
+        "Loose text after it.",
+        "item one",
+        "item two",
+        "Line one.",
+        "Line two.",
+        "After a double break.",
+        "A heading",
+        "A quote.",
     ]
     _check_offsets(extracted)
 
@@ -162,8 +169,10 @@ def test_fragment_nested_comment_list() -> None:
     )
     extracted = extract_fragment(html)
     assert _kinds(extracted) == [BODY, BODY] + [COMMENT] * 6
-    assert _texts(extracted)[2:4] == ["Anna K.", "Finally, and about time too, I have waited ten "
-                                      "years for this."]
+    assert _texts(extracted)[2:4] == [
+        "Anna K.",
+        "Finally, and about time too, I have waited ten years for this.",
+    ]
 
 
 def test_fragment_list_of_headed_points_is_body() -> None:
@@ -178,7 +187,7 @@ def test_fragment_list_of_headed_points_is_body() -> None:
 
 _WORDPRESS = (
     '<div id="comments" class="comments-area"><h2 class="comments-title">2 thoughts on '
-    "&ldquo;Trams&rdquo;</h2><ol class=\"comment-list\"><li class=\"comment\">"
+    '&ldquo;Trams&rdquo;</h2><ol class="comment-list"><li class="comment">'
     '<article class="comment-body"><footer class="comment-meta">'
     '<div class="comment-author vcard"><b class="fn">Jo</b> <span class="says">says:</span>'
     '</div><div class="comment-metadata"><time>May 5, 2017 at 3:14 pm</time></div></footer>'
@@ -196,9 +205,7 @@ def test_fragment_wordpress_comments_with_and_without_their_classes() -> None:
     assert _kinds(extract_fragment(_P1 + _P2 + bare)) == [*expected, COMMENT]
     # Without the heading, "Jo says:" over the date still opens the comments.
     headless = re.sub(r"<h2>.*?</h2>", "", bare)
-    assert _kinds(extract_fragment(_P1 + _P2 + headless)) == expected[:2] + expected[3:] + [
-        COMMENT
-    ]
+    assert _kinds(extract_fragment(_P1 + _P2 + headless)) == expected[:2] + expected[3:] + [COMMENT]
 
 
 def test_fragment_flat_thread_of_bulleted_names() -> None:
@@ -227,8 +234,15 @@ def test_fragment_share_related_and_author_boxes_by_class() -> None:
         "</p></div><p>Sam Reader</p><p>Great piece, thanks for covering it.</p>"
     )
     assert _kinds(extract_fragment(html)) == [
-        BODY, BOILERPLATE, BOILERPLATE, BOILERPLATE, BOILERPLATE, BODY, BOILERPLATE,
-        COMMENT, COMMENT,
+        BODY,
+        BOILERPLATE,
+        BOILERPLATE,
+        BOILERPLATE,
+        BOILERPLATE,
+        BODY,
+        BOILERPLATE,
+        COMMENT,
+        COMMENT,
     ]
     credit = f'{_P1}{_P2}<div class="author-box"><p>This article first appeared on City Times.'
     assert _kinds(extract_fragment(credit + "</p></div>")) == [BODY, BODY, BODY]
@@ -253,8 +267,13 @@ def test_page_main_text_title_and_links() -> None:
     assert texts[0].startswith("The harbour reopened to ships on Monday morning")
     assert any(t.startswith("The storm also cut power") for t in texts)
     joined = " ".join(texts)
-    for left_out in ("rusting for years", "ferry was two hours late", "Politics", "tracking",
-                     "All rights reserved"):
+    for left_out in (
+        "rusting for years",
+        "ferry was two hours late",
+        "Politics",
+        "tracking",
+        "All rights reserved",
+    ):
         assert left_out not in joined
     assert extracted.links == (
         ("https://port.example.net/statement", "a statement from the port authority"),

@@ -32,17 +32,20 @@ from werkzeug import Request, Response
 from dedup.config import load_settings
 from dedup.ingest.feeds import entry_key
 from dedup.ingest.fetch import FetchResult
-from dedup.store.models import Article, Feed, FetchAttempt
 from dedup.ingest.poller import feed_headers, poll_feeds
 from dedup.report.status import gather_status
 from dedup.store.engine import Store
+from dedup.store.models import Article, Feed, FetchAttempt
 from tests.conftest import shared_path
 
 pytestmark = pytest.mark.slow
 
 _HEADER = re.compile(r"^Header:\s*([A-Za-z-]+):\s*(.*?)\s*$", re.MULTILINE)
-_TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml",
-          ".json": "application/json"}
+_TYPES = {
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".json": "application/json",
+}
 
 
 def served_headers(path: Path, data: bytes) -> dict[str, str]:
@@ -174,8 +177,9 @@ def test_every_captured_feed_polls_and_matches_feedparser(
     for name, url_path in names.items():
         url = server.url_for(url_path)
         data, headers = served[url_path]
-        result = FetchResult(url=url, status=200, final_url=url,
-                             headers={k.lower(): v for k, v in headers.items()})
+        result = FetchResult(
+            url=url, status=200, final_url=url, headers={k.lower(): v for k, v in headers.items()}
+        )
         if url_path.endswith(".json"):
             reference_bozo, found = json_reference(data, url)
             scope, error_name = url, "JSONFeedError"

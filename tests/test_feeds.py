@@ -126,8 +126,10 @@ def test_relative_links_resolve_against_content_location() -> None:
     rss = b"<rss><channel><item><title>t</title><link>/story/1</link></item></channel></rss>"
     feed = parse(
         rss,
-        headers={"content-type": "application/xml",
-                 "content-location": "https://d.example/feeds/main.xml"},
+        headers={
+            "content-type": "application/xml",
+            "content-location": "https://d.example/feeds/main.xml",
+        },
     )
     assert feed.entries[0].key == "https://d.example/story/1"
     # Without a base a relative link is no identity: the title is, then the link itself,
@@ -166,7 +168,10 @@ JSON_FEED = {
             "summary": "A teaser.",
             "date_published": "2021-10-29T10:26:00-04:00",
             "date_modified": "2021-10-29T11:59:00-04:00",
-            "authors": [{"name": "Ann Writer"}, {"name": "Bo Reporter", "url": "https://b.example"}],
+            "authors": [
+                {"name": "Ann Writer"},
+                {"name": "Bo Reporter", "url": "https://b.example"},
+            ],
         },
         {
             "id": 42,
@@ -191,8 +196,10 @@ def parse_json(doc: object, headers: dict[str, str] | None = None) -> ParsedFeed
 def test_json_feed_items_become_records() -> None:
     feed = parse_json(
         JSON_FEED,
-        headers={"content-type": "application/feed+json",
-                 "content-location": "https://json.example/feed.json"},
+        headers={
+            "content-type": "application/feed+json",
+            "content-location": "https://json.example/feed.json",
+        },
     )
     assert not feed.bozo and feed.bozo_error is None
     assert (feed.title, feed.link, feed.feed_id) == ("Example JSON", "https://json.example/", None)
@@ -222,8 +229,15 @@ def test_json_feed_version_1_without_a_content_type() -> None:
         "version": "https://jsonfeed.org/version/1",
         "title": "One",
         "author": {"name": "Old Style"},
-        "items": [{"id": "1", "url": "https://one.example/1", "title": "A",
-                   "content_html": "<img src='x.png'>", "content_text": "Text wins."}],
+        "items": [
+            {
+                "id": "1",
+                "url": "https://one.example/1",
+                "title": "A",
+                "content_html": "<img src='x.png'>",
+                "content_text": "Text wins.",
+            }
+        ],
     }
     data = b"\xef\xbb\xbf  " + json.dumps(doc, indent=2).encode()
     assert is_json(data, None)
@@ -240,13 +254,19 @@ def test_json_feed_version_1_without_a_content_type() -> None:
         (b'{"version": "https://jsonfeed.org/version/1", "items": [', "not valid JSON"),
         (b"", "not valid JSON"),
         (b'["https://jsonfeed.org/version/1"]', "the document is a JSON list"),
-        (b'{"feed": {"items": [{"title": "x", "link": "https://x.example/"}]}}',
-         'no "version" naming https://jsonfeed.org/version/1 or 1.1'),
+        (
+            b'{"feed": {"items": [{"title": "x", "link": "https://x.example/"}]}}',
+            'no "version" naming https://jsonfeed.org/version/1 or 1.1',
+        ),
         (b'{"version": "2.0", "items": []}', '"version" is "2.0"'),
-        (b'{"version": "https://jsonfeed.org/version/1.1", "title": "No items"}',
-         'without an "items" list'),
-        (b'{"version": "https://jsonfeed.org/version/1", "items": [' + b"[" * 100_000,
-         "not valid JSON"),
+        (
+            b'{"version": "https://jsonfeed.org/version/1.1", "title": "No items"}',
+            'without an "items" list',
+        ),
+        (
+            b'{"version": "https://jsonfeed.org/version/1", "items": [' + b"[" * 100_000,
+            "not valid JSON",
+        ),
     ],
 )
 def test_malformed_json_is_a_bozo_feed_with_the_reason(body: bytes, error: str) -> None:
@@ -258,8 +278,10 @@ def test_malformed_json_is_a_bozo_feed_with_the_reason(body: bytes, error: str) 
 
 
 def test_json_feed_in_a_legacy_charset_is_read_but_bozo() -> None:
-    doc = {"version": "https://jsonfeed.org/version/1.1",
-           "items": [{"id": "1", "url": "https://c.example/1", "title": "Caf\u00e9 cr\u00e8me"}]}
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [{"id": "1", "url": "https://c.example/1", "title": "Caf\u00e9 cr\u00e8me"}],
+    }
     data = json.dumps(doc, ensure_ascii=False).encode("iso-8859-1")
     feed = parse(data, headers={"content-type": "application/feed+json; charset=iso-8859-1"})
     assert feed.bozo and "not UTF-8" in (feed.bozo_error or "")

@@ -41,9 +41,7 @@ def get(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> FetchResult:
-    return fetch(
-        url, settings=settings, client=client, etag=etag, last_modified=last_modified
-    )
+    return fetch(url, settings=settings, client=client, etag=etag, last_modified=last_modified)
 
 
 def test_conditional_get_round_trip(server: HTTPServer, client: httpx.Client) -> None:
@@ -71,9 +69,7 @@ def test_conditional_get_round_trip(server: HTTPServer, client: httpx.Client) ->
 
 
 def test_permanent_redirect_is_reported(server: HTTPServer, client: httpx.Client) -> None:
-    server.expect_request("/old").respond_with_data(
-        "", status=301, headers={"Location": "/new"}
-    )
+    server.expect_request("/old").respond_with_data("", status=301, headers={"Location": "/new"})
     server.expect_request("/new").respond_with_data(FEED)
     result = get(server.url_for("/old"), client)
     assert result.ok and result.content == FEED
@@ -81,9 +77,7 @@ def test_permanent_redirect_is_reported(server: HTTPServer, client: httpx.Client
     assert result.final_url == server.url_for("/new")
 
 
-def test_temporary_hop_breaks_the_permanent_chain(
-    server: HTTPServer, client: httpx.Client
-) -> None:
+def test_temporary_hop_breaks_the_permanent_chain(server: HTTPServer, client: httpx.Client) -> None:
     server.expect_request("/a").respond_with_data("", status=302, headers={"Location": "/b"})
     server.expect_request("/b").respond_with_data("", status=308, headers={"Location": "/c"})
     server.expect_request("/c").respond_with_data(FEED)
@@ -236,7 +230,5 @@ def test_politeness_applies_to_real_fetches(server: HTTPServer, client: httpx.Cl
     scheduler = HostScheduler(sleep=slept.append)
     polite = FetchSettings(per_host_delay=30.0)
     for _ in range(2):
-        assert fetch(
-            server.url_for("/p"), settings=polite, client=client, scheduler=scheduler
-        ).ok
+        assert fetch(server.url_for("/p"), settings=polite, client=client, scheduler=scheduler).ok
     assert len(slept) == 1 and slept[0] > 29

@@ -18,40 +18,81 @@ HOSTILE_IMG = '<img src=x onerror="window.__pwned = 1">'
 
 
 def _line(op: str, origin: str | None, copy: str | None, **extra: Any) -> dict[str, Any]:
-    return {"op": op, "origin_text": origin, "copy_text": copy, "similarity": extra.get("sim"),
-            "moved": extra.get("moved", False), "diff": extra.get("diff")}
+    return {
+        "op": op,
+        "origin_text": origin,
+        "copy_text": copy,
+        "similarity": extra.get("sim"),
+        "moved": extra.get("moved", False),
+        "diff": extra.get("diff"),
+    }
 
 
 def sample_report() -> dict[str, Any]:
     origin = {
-        "article_id": 1, "source": "buzzfeed", "title": "Visas denied", "role": "origin",
-        "url": "https://www.buzzfeed.com/visas", "published": "2017-05-17T10:00:00+00:00",
-        "shared_paragraphs": 3, "kept": 1.0, "edited": 0.0, "dropped": 0.0, "added": 0.0,
+        "article_id": 1,
+        "source": "buzzfeed",
+        "title": "Visas denied",
+        "role": "origin",
+        "url": "https://www.buzzfeed.com/visas",
+        "published": "2017-05-17T10:00:00+00:00",
+        "shared_paragraphs": 3,
+        "kept": 1.0,
+        "edited": 0.0,
+        "dropped": 0.0,
+        "added": 0.0,
         "ledger": [],
     }
     copy = {
-        "article_id": 2, "source": "copier", "title": HOSTILE_TITLE, "role": "copy",
-        "url": "javascript:alert(1)", "published": "2017-05-17T13:30:00Z",
+        "article_id": 2,
+        "source": "copier",
+        "title": HOSTILE_TITLE,
+        "role": "copy",
+        "url": "javascript:alert(1)",
+        "published": "2017-05-17T13:30:00Z",
         "first_seen": "2017-05-18T09:00:00+00:00",
-        "shared_paragraphs": 2, "kept": 0.5, "edited": 0.25, "dropped": 0.25, "added": 0.1,
+        "shared_paragraphs": 2,
+        "kept": 0.5,
+        "edited": 0.25,
+        "dropped": 0.25,
+        "added": 0.1,
         "ledger": [
             _line("kept", "The first paragraph stays.", "The first paragraph stays.", sim=1.0),
-            _line("edited", "Officials denied the visas on Monday.",
-                  "Officials refused the visas on Monday.", sim=0.7,
-                  diff=[["=", "Officials"], ["-", "denied"], ["+", "refused"],
-                        ["=", "the visas on Monday."]]),
+            _line(
+                "edited",
+                "Officials denied the visas on Monday.",
+                "Officials refused the visas on Monday.",
+                sim=0.7,
+                diff=[
+                    ["=", "Officials"],
+                    ["-", "denied"],
+                    ["+", "refused"],
+                    ["=", "the visas on Monday."],
+                ],
+            ),
             _line("dropped", "A paragraph the copier left out.", None),
             _line("added", None, f"Our own comment {HOSTILE_IMG} here.", moved=False),
             _line("kept", "Moved along.", "Moved along.", sim=1.0, moved=True),
         ],
     }
-    return {"stories": [{
-        "id": 7,
-        "origin": {"name": "buzzfeed", "external": False, "article_id": 1, "confidence": 0.83,
-                   "evidence": ["published 3 h 30 min before the next copy",
-                                "credited by copier: <b>via BuzzFeed</b>"]},
-        "articles": [copy, origin],
-    }]}
+    return {
+        "stories": [
+            {
+                "id": 7,
+                "origin": {
+                    "name": "buzzfeed",
+                    "external": False,
+                    "article_id": 1,
+                    "confidence": 0.83,
+                    "evidence": [
+                        "published 3 h 30 min before the next copy",
+                        "credited by copier: <b>via BuzzFeed</b>",
+                    ],
+                },
+                "articles": [copy, origin],
+            }
+        ]
+    }
 
 
 class _Collector(HTMLParser):
@@ -80,8 +121,11 @@ def test_page_is_self_contained_with_strict_csp() -> None:
     tags = [t for t, _ in parsed.tags]
     assert "script" not in tags
     assert "link" not in tags and "iframe" not in tags and "img" not in tags
-    csp = [a["content"] for t, a in parsed.tags
-           if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    csp = [
+        a["content"]
+        for t, a in parsed.tags
+        if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    ]
     assert len(csp) == 1 and csp[0] is not None
     assert "default-src 'none'" in csp[0]
     assert "'unsafe-inline'" not in csp[0]
@@ -133,7 +177,7 @@ def test_only_http_urls_become_links() -> None:
         ("https:alert", None),
         ("", None),
         (None, None),
-        ("https://example.com/\" onmouseover=\"x", None),
+        ('https://example.com/" onmouseover="x', None),
     ],
 )
 def test_safe_url(url: str | None, expected: str | None) -> None:
@@ -161,20 +205,37 @@ def test_story_list_origin_evidence_and_timeline() -> None:
     assert "+3 h 30 min" in page  # the copy's delay after the origin
     assert "2017-05-18 09:00 UTC" in page  # when dedup first saw the copy
     # the origin comes first in the timeline, the copy after it
-    timeline = page[page.index('class="timeline"'):]
+    timeline = page[page.index('class="timeline"') :]
     assert timeline.index("buzzfeed") < timeline.index("copier")
     assert "<svg" in page and "<circle" in page
 
 
 def test_external_origin_and_missing_fields() -> None:
-    report = {"stories": [{
-        "id": 3,
-        "origin": {"name": "Reuters", "external": True, "article_id": None, "confidence": None,
-                   "evidence": []},
-        "articles": [{"article_id": 5, "source": "blog", "title": None, "url": None,
-                      "published": "not a date", "role": "copy", "ledger": [
-                          _line("dropped", "Reconstructed origin text.", None)]}],
-    }]}
+    report = {
+        "stories": [
+            {
+                "id": 3,
+                "origin": {
+                    "name": "Reuters",
+                    "external": True,
+                    "article_id": None,
+                    "confidence": None,
+                    "evidence": [],
+                },
+                "articles": [
+                    {
+                        "article_id": 5,
+                        "source": "blog",
+                        "title": None,
+                        "url": None,
+                        "published": "not a date",
+                        "role": "copy",
+                        "ledger": [_line("dropped", "Reconstructed origin text.", None)],
+                    }
+                ],
+            }
+        ]
+    }
     page = render_html(report)
     assert "not in the store" in page
     assert "Reconstructed origin text." in page

@@ -11,8 +11,8 @@ from conftest import shared_path
 from sqlalchemy import func, select
 
 from dedup.cli import cli
-from dedup.store.models import Article, ArticleVersion, Paragraph
 from dedup.store.engine import open_store
+from dedup.store.models import Article, ArticleVersion, Paragraph
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 
@@ -68,9 +68,7 @@ def test_import_text_output(runner: CliRunner, seeds_dir: Path) -> None:
     assert "imported 5 new, 0 changed, 0 unchanged article(s) from 5 file(s)" in result.stdout
 
 
-def test_changed_file_becomes_a_new_version(
-    runner: CliRunner, tmp_path: Path, db_url: str
-) -> None:
+def test_changed_file_becomes_a_new_version(runner: CliRunner, tmp_path: Path, db_url: str) -> None:
     path = tmp_path / "story.txt"
     path.write_text("A title\n\nThe first text of the story, long enough to be body.\n")
     assert _import(runner, "--no-analyze", str(path))[1]["new"] == 1
@@ -79,9 +77,7 @@ def test_changed_file_becomes_a_new_version(
     assert _counts(db_url)[:2] == (1, 2)
 
 
-def test_bad_jsonl_lines_are_named_and_the_rest_stored(
-    runner: CliRunner, db_url: str
-) -> None:
+def test_bad_jsonl_lines_are_named_and_the_rest_stored(runner: CliRunner, db_url: str) -> None:
     path = FIXTURES / "articles.jsonl"
     result, summary = _import(runner, "--no-analyze", str(path))
     assert result.exit_code == 0, result.output
@@ -89,8 +85,12 @@ def test_bad_jsonl_lines_are_named_and_the_rest_stored(
     assert [line.split(": ", 1)[0] for line in summary["bad"]] == [
         f"{path}:{n}" for n in (4, 5, 6, 7, 9)
     ]
-    for n, reason in [(4, "not valid JSON"), (5, "missing `source`"), (6, "missing `text`"),
-                      (7, "bad `published` date")]:
+    for n, reason in [
+        (4, "not valid JSON"),
+        (5, "missing `source`"),
+        (6, "missing `text`"),
+        (7, "bad `published` date"),
+    ]:
         assert f"dedup: skipped {path}:{n}: {reason}" in result.stderr
     assert _counts(db_url)[0] == 4
 

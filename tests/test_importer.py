@@ -8,8 +8,8 @@ from conftest import shared_path
 
 from dedup.errors import InputError
 from dedup.ingest.importer import BadRecord, collect_files, read_files
-from dedup.text.paragraph_kinds import BODY, COMMENT
 from dedup.records import ArticleRecord
+from dedup.text.paragraph_kinds import BODY, COMMENT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 
@@ -31,8 +31,11 @@ def _read(*files: Path, source: str | None = None) -> tuple[list[ArticleRecord],
 def test_collect_files_walks_folders_sorted_and_filters() -> None:
     archive = FIXTURES / "archive"
     files = collect_files([archive, archive / "first.txt", FIXTURES / "sample.sgm"])
-    assert files == [archive / "first.txt", archive / "nested" / "more.jsonl",
-                     FIXTURES / "sample.sgm"]
+    assert files == [
+        archive / "first.txt",
+        archive / "nested" / "more.jsonl",
+        FIXTURES / "sample.sgm",
+    ]
 
 
 def test_collect_files_errors(tmp_path: Path) -> None:

@@ -12,17 +12,23 @@ OWN_1 = "We have covered the scandal since it broke; here is what happened."
 OWN_2 = "Readers can follow our live blog for more updates throughout the day."
 
 
-def _member(article_id: int, paragraphs: list[str], title: str | None = None,
-            template: list[bool] | None = None) -> MemberText:
+def _member(
+    article_id: int,
+    paragraphs: list[str],
+    title: str | None = None,
+    template: list[bool] | None = None,
+) -> MemberText:
     return MemberText(
-        article_id, title, tuple(range(article_id * 100, article_id * 100 + len(paragraphs))),
-        tuple(paragraphs), tuple(template or [False] * len(paragraphs)),
+        article_id,
+        title,
+        tuple(range(article_id * 100, article_id * 100 + len(paragraphs))),
+        tuple(paragraphs),
+        tuple(template or [False] * len(paragraphs)),
     )
 
 
 def test_a_stored_origin_leaves_its_templates_out() -> None:
-    origin = origin_from_member(_member(1, [A, B, "Subscribe now."], "T",
-                                        [False, False, True]))
+    origin = origin_from_member(_member(1, [A, B, "Subscribe now."], "T", [False, False, True]))
     assert origin.paragraphs == (A, B)
     assert origin.paragraph_ids == (100, 101)
     assert origin.article_id == 1
@@ -32,8 +38,13 @@ def test_reconstruction_takes_what_copies_share_in_story_order() -> None:
     one = _member(1, [OWN_1, A, B])
     two = _member(2, [A, B_EDIT, C])
     three = _member(3, [B, C, OWN_2])
-    links = [((1, 1), (2, 0)), ((1, 2), (2, 1)), ((2, 1), (3, 0)), ((1, 2), (3, 0)),
-             ((2, 2), (3, 1))]
+    links = [
+        ((1, 1), (2, 0)),
+        ((1, 2), (2, 1)),
+        ((2, 1), (3, 0)),
+        ((1, 2), (3, 0)),
+        ((2, 2), (3, 1)),
+    ]
     origin = reconstruct_origin([one, two, three], links)
     assert origin.article_id is None
     # B appears verbatim in two copies, so B (not the edit) stands for the origin
@@ -45,8 +56,7 @@ def test_reconstruction_takes_what_copies_share_in_story_order() -> None:
 def test_reconstruction_ignores_templates_and_same_article_links() -> None:
     one = _member(1, [A, "Share this story"], template=[False, True])
     two = _member(2, [A, "Share this story"], template=[False, True])
-    origin = reconstruct_origin([one, two], [((1, 0), (2, 0)), ((1, 1), (2, 1)),
-                                             ((1, 0), (1, 1))])
+    origin = reconstruct_origin([one, two], [((1, 0), (2, 0)), ((1, 1), (2, 1)), ((1, 0), (1, 1))])
     assert origin.paragraphs == (A,)
     assert reconstruct_origin([one, two], []).paragraphs == ()
 
@@ -55,8 +65,9 @@ def test_ledgers_for_origin_and_copies() -> None:
     source = _member(1, [A, B, C], "Minister resigns")
     copy = _member(2, [OWN_1, A, B_EDIT], "Minister quits")
     same_title = _member(3, [A, B, C], "Minister Resigns!")
-    ledgers = build_ledgers(origin_from_member(source), [source, copy, same_title],
-                            {2: "via Example"})
+    ledgers = build_ledgers(
+        origin_from_member(source), [source, copy, same_title], {2: "via Example"}
+    )
     by_id = {led.article_id: led for led in ledgers}
     assert by_id[1].role == "origin" and by_id[1].kept == 1.0 and by_id[1].alignment is None
     assert by_id[1].shared_paragraphs == 3

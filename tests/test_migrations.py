@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from dedup.store.models import Base
 from dedup.store.engine import alembic_config, head_revision, make_engine, migrate, open_store
+from dedup.store.models import Base
 from dedup.store.views import VIEW_NAMES
 
 

@@ -11,36 +11,54 @@ T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def _member(
-    article_id: int, source: str, coverage: float, *, own: tuple[str, ...] = (),
-    shared: tuple[str, ...] = (), published: datetime | None = None,
-    first_seen: datetime | None = None, url: str | None = None,
+    article_id: int,
+    source: str,
+    coverage: float,
+    *,
+    own: tuple[str, ...] = (),
+    shared: tuple[str, ...] = (),
+    published: datetime | None = None,
+    first_seen: datetime | None = None,
+    url: str | None = None,
     links: tuple[str, ...] = (),
 ) -> MemberFacts:
     uses = [CreditUse(c, False) for c in find_credits(list(own))]
     uses += [CreditUse(c, True) for c in find_credits(list(shared))]
     return MemberFacts(
-        article_id=article_id, source=source, source_keys=frozenset({publisher_key(source)}),
-        url=url, published=published, first_seen=first_seen or T0, coverage=coverage,
-        credits=tuple(uses), link_urls=frozenset(links),
+        article_id=article_id,
+        source=source,
+        source_keys=frozenset({publisher_key(source)}),
+        url=url,
+        published=published,
+        first_seen=first_seen or T0,
+        coverage=coverage,
+        credits=tuple(uses),
+        link_urls=frozenset(links),
         link_keys=frozenset(),
     )
 
 
 def test_containment_names_the_member_holding_all_shared_text() -> None:
-    decision = decide_origin([
-        _member(1, "Copier One", 0.6), _member(2, "Wire", 1.0), _member(3, "Copier Two", 0.5),
-    ])
+    decision = decide_origin(
+        [
+            _member(1, "Copier One", 0.6),
+            _member(2, "Wire", 1.0),
+            _member(3, "Copier Two", 0.5),
+        ]
+    )
     assert decision.article_id == 2 and not decision.external
     assert decision.confidence > 0.8
     assert any(e.startswith("containment:") for e in decision.evidence)
 
 
 def test_credits_to_an_absent_publisher_make_an_external_origin() -> None:
-    decision = decide_origin([
-        _member(1, "Blog A", 0.9, own=("Buzzfeed News reports:",)),
-        _member(2, "Blog B", 0.8, own=("J. Lester Feder reports at Buzzfeed:",)),
-        _member(3, "Blog C", 0.4, shared=("Zakharova told BuzzFeed News that it was hard.",)),
-    ])
+    decision = decide_origin(
+        [
+            _member(1, "Blog A", 0.9, own=("Buzzfeed News reports:",)),
+            _member(2, "Blog B", 0.8, own=("J. Lester Feder reports at Buzzfeed:",)),
+            _member(3, "Blog C", 0.4, shared=("Zakharova told BuzzFeed News that it was hard.",)),
+        ]
+    )
     assert decision.external and decision.article_id is None
     assert decision.name == "BuzzFeed News"
     assert decision.confidence > 0.8
@@ -48,39 +66,52 @@ def test_credits_to_an_absent_publisher_make_an_external_origin() -> None:
 
 
 def test_a_credit_to_a_member_source_names_that_member() -> None:
-    decision = decide_origin([
-        _member(1, "Reuters", 1.0, shared=("LONDON (Reuters) - Shares rose.",)),
-        _member(2, "Copier", 1.0, own=("according to Reuters",),
+    decision = decide_origin(
+        [
+            _member(1, "Reuters", 1.0, shared=("LONDON (Reuters) - Shares rose.",)),
+            _member(
+                2,
+                "Copier",
+                1.0,
+                own=("according to Reuters",),
                 shared=("LONDON (Reuters) - Shares rose.",),
-                published=T0 - timedelta(hours=3)),  # a lying clock
-    ])
+                published=T0 - timedelta(hours=3),
+            ),  # a lying clock
+        ]
+    )
     assert decision.article_id == 1
     assert not decision.external
 
 
 def test_sourcing_inside_shared_text_is_not_a_credit() -> None:
     # the origin's own "according to the ministry" was copied along: it names nobody's copy
-    decision = decide_origin([
-        _member(1, "Paper", 1.0, shared=("Prices rose, according to The Financial Times.",)),
-        _member(2, "Copier", 0.5, shared=("Prices rose, according to The Financial Times.",)),
-    ])
+    decision = decide_origin(
+        [
+            _member(1, "Paper", 1.0, shared=("Prices rose, according to The Financial Times.",)),
+            _member(2, "Copier", 0.5, shared=("Prices rose, according to The Financial Times.",)),
+        ]
+    )
     assert decision.article_id == 1 and not decision.external
 
 
 def test_time_decides_a_pair_without_other_evidence() -> None:
-    decision = decide_origin([
-        _member(1, "Late", 1.0, published=T0 + timedelta(days=2)),
-        _member(2, "Early", 1.0, published=T0),
-    ])
+    decision = decide_origin(
+        [
+            _member(1, "Late", 1.0, published=T0 + timedelta(days=2)),
+            _member(2, "Early", 1.0, published=T0),
+        ]
+    )
     assert decision.article_id == 2
     assert any(e.startswith("time:") for e in decision.evidence)
 
 
 def test_links_to_a_member_url_point_at_it() -> None:
-    decision = decide_origin([
-        _member(1, "Origin Site", 1.0, url="https://origin.example/story"),
-        _member(2, "Copier", 1.0, links=("https://origin.example/story",)),
-    ])
+    decision = decide_origin(
+        [
+            _member(1, "Origin Site", 1.0, url="https://origin.example/story"),
+            _member(2, "Copier", 1.0, links=("https://origin.example/story",)),
+        ]
+    )
     assert decision.article_id == 1
     assert any(e.startswith("links:") for e in decision.evidence)
 
@@ -93,16 +124,20 @@ def test_no_evidence_is_a_low_confidence_tie_said_as_such() -> None:
 
 
 def test_conflicting_evidence_lowers_confidence_and_is_reported() -> None:
-    clear = decide_origin([
-        _member(1, "Wire", 1.0, published=T0),
-        _member(2, "Copier", 0.5, published=T0 + timedelta(hours=5)),
-        _member(3, "Copier Two", 0.6, published=T0 + timedelta(hours=6)),
-    ])
-    muddled = decide_origin([
-        _member(1, "Wire", 1.0, published=T0 + timedelta(days=3)),
-        _member(2, "Copier", 0.5, published=T0),
-        _member(3, "Copier Two", 0.6, published=T0 + timedelta(days=1)),
-    ])
+    clear = decide_origin(
+        [
+            _member(1, "Wire", 1.0, published=T0),
+            _member(2, "Copier", 0.5, published=T0 + timedelta(hours=5)),
+            _member(3, "Copier Two", 0.6, published=T0 + timedelta(hours=6)),
+        ]
+    )
+    muddled = decide_origin(
+        [
+            _member(1, "Wire", 1.0, published=T0 + timedelta(days=3)),
+            _member(2, "Copier", 0.5, published=T0),
+            _member(3, "Copier Two", 0.6, published=T0 + timedelta(days=1)),
+        ]
+    )
     assert clear.article_id == muddled.article_id == 1
     assert muddled.confidence < clear.confidence
     assert any(e.startswith("conflict:") for e in muddled.evidence)
@@ -115,16 +150,20 @@ def test_a_story_has_members() -> None:
 
 def test_a_credit_copied_along_with_the_text_is_one_witness() -> None:
     quoted = ('"Policy is adequate," Baker said in an interview with The New York Times.',)
-    decision = decide_origin([
-        _member(1, "Reuters", 1.0, shared=quoted),
-        _member(2, "Copier", 1.0, shared=quoted),
-        _member(3, "Copier Two", 1.0, shared=quoted),
-    ])
+    decision = decide_origin(
+        [
+            _member(1, "Reuters", 1.0, shared=quoted),
+            _member(2, "Copier", 1.0, shared=quoted),
+            _member(3, "Copier Two", 1.0, shared=quoted),
+        ]
+    )
     # three copies of one sentence are not three witnesses for The New York Times
     assert decision.external is False or decision.confidence < 0.6
-    own = decide_origin([
-        _member(1, "Copier Three", 1.0, own=("The New York Times reports:",), shared=quoted),
-        _member(2, "Copier", 1.0, own=("(via The New York Times)",), shared=quoted),
-        _member(3, "Copier Two", 1.0, own=("According to The New York Times, it is so.",)),
-    ])
+    own = decide_origin(
+        [
+            _member(1, "Copier Three", 1.0, own=("The New York Times reports:",), shared=quoted),
+            _member(2, "Copier", 1.0, own=("(via The New York Times)",), shared=quoted),
+            _member(3, "Copier Two", 1.0, own=("According to The New York Times, it is so.",)),
+        ]
+    )
     assert own.external and own.name == "The New York Times" and own.confidence > 0.8

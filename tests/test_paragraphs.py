@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from dedup.records import ParagraphRecord
 from dedup.text.paragraph_kinds import (
     BODY,
     BOILERPLATE,
@@ -19,7 +20,6 @@ from dedup.text.paragraphs import (
     split_paragraphs,
     strip_bullet,
 )
-from dedup.records import ParagraphRecord
 
 
 def _seed(seeds_dir: Path, prefix: str) -> tuple[ParagraphRecord, ...]:
@@ -63,7 +63,11 @@ def test_hard_wrapped_lines_are_joined_and_indented_lines_start_paragraphs() -> 
 def test_bullets_start_items_and_are_stripped() -> None:
     text = "Shopping list:\n\u2022 apples\n\u2022 pears\n- plums and\n  more plums\n* figs"
     assert [p.text for p in split_paragraphs(text)] == [
-        "Shopping list:", "apples", "pears", "plums and more plums", "figs",
+        "Shopping list:",
+        "apples",
+        "pears",
+        "plums and more plums",
+        "figs",
     ]
 
 
@@ -97,7 +101,7 @@ def test_seed_000_promo_tail_is_boilerplate(seeds_dir: Path) -> None:
     ):
         assert _kind_of(paragraphs, start) == BOILERPLATE, start
     assert _kind_of(paragraphs, "Update: Buzzfeed updated") == BODY
-    assert _kind_of(paragraphs, "\"In Canada and around the world") == BODY
+    assert _kind_of(paragraphs, '"In Canada and around the world') == BODY
     assert not [p for p in paragraphs if p.kind == COMMENT]
 
 
@@ -160,33 +164,58 @@ _BODY2 = (
 
 
 def test_wordpress_comment_section() -> None:
-    text = "\n\n".join([
-        _BODY, _BODY2, "12 Comments",
-        "Anna K.", "I have waited for this tram for years, finally some good news for us here.",
-        "Reply", "Tom", "Buses would have been cheaper and quicker to build, as everyone knows.",
-    ])
+    text = "\n\n".join(
+        [
+            _BODY,
+            _BODY2,
+            "12 Comments",
+            "Anna K.",
+            "I have waited for this tram for years, finally some good news for us here.",
+            "Reply",
+            "Tom",
+            "Buses would have been cheaper and quicker to build, as everyone knows.",
+        ]
+    )
     kinds = [k for k, _ in _kinds(text)]
     assert kinds == [BODY, BODY, BOILERPLATE] + [COMMENT] * 5
 
 
 def test_leave_a_reply_and_share_box_after_the_article() -> None:
-    text = "\n\n".join([
-        _BODY, "Share this:", "Twitter", "Facebook", "Like this:", "Like Loading...", _BODY2,
-        "Leave a Reply", "Your email address will not be published. Required fields are marked.",
-    ])
+    text = "\n\n".join(
+        [
+            _BODY,
+            "Share this:",
+            "Twitter",
+            "Facebook",
+            "Like this:",
+            "Like Loading...",
+            _BODY2,
+            "Leave a Reply",
+            "Your email address will not be published. Required fields are marked.",
+        ]
+    )
     assert _kinds(text) == [
-        (BODY, _BODY), (BOILERPLATE, "Share this:"), (BOILERPLATE, "Twitter"),
-        (BOILERPLATE, "Facebook"), (BOILERPLATE, "Like this:"),
-        (BOILERPLATE, "Like Loading..."), (BODY, _BODY2), (BOILERPLATE, "Leave a Reply"),
+        (BODY, _BODY),
+        (BOILERPLATE, "Share this:"),
+        (BOILERPLATE, "Twitter"),
+        (BOILERPLATE, "Facebook"),
+        (BOILERPLATE, "Like this:"),
+        (BOILERPLATE, "Like Loading..."),
+        (BODY, _BODY2),
+        (BOILERPLATE, "Leave a Reply"),
         (COMMENT, "Your email address will not be published. Required fields are marked."),
     ]
 
 
 def test_feed_footer_and_author_bio_end_the_article() -> None:
-    text = "\n\n".join([
-        _BODY, _BODY2, "The post Tram line approved appeared first on City Times.",
-        "Other headlines of the day are listed below for our readers to browse at leisure.",
-    ])
+    text = "\n\n".join(
+        [
+            _BODY,
+            _BODY2,
+            "The post Tram line approved appeared first on City Times.",
+            "Other headlines of the day are listed below for our readers to browse at leisure.",
+        ]
+    )
     assert [k for k, _ in _kinds(text)] == [BODY, BODY, BOILERPLATE, BOILERPLATE]
     bio = "Jo Writer is a staff reporter covering transport. Follow her on Twitter @jowriter"
     text = "\n\n".join([_BODY, _BODY2, bio, "Sam Reader", "Great piece, thanks for covering it."])
@@ -195,12 +224,25 @@ def test_feed_footer_and_author_bio_end_the_article() -> None:
 
 def test_markers_before_the_article_do_not_end_it() -> None:
     """A byline with a social handle or a share box at the top leaves the article body."""
-    text = "\n\n".join([
-        "Senior writer, follow me on Twitter @someone", "Share This Story", _BODY,
-        "Photo by Jo Camera", _BODY2, "RELATED: Buses get new colours", _BODY,
-    ])
+    text = "\n\n".join(
+        [
+            "Senior writer, follow me on Twitter @someone",
+            "Share This Story",
+            _BODY,
+            "Photo by Jo Camera",
+            _BODY2,
+            "RELATED: Buses get new colours",
+            _BODY,
+        ]
+    )
     assert [k for k, _ in _kinds(text)] == [
-        BOILERPLATE, BOILERPLATE, BODY, BOILERPLATE, BODY, BOILERPLATE, BODY,
+        BOILERPLATE,
+        BOILERPLATE,
+        BODY,
+        BOILERPLATE,
+        BODY,
+        BOILERPLATE,
+        BODY,
     ]
 
 
@@ -224,21 +266,31 @@ def test_a_list_in_the_body_is_not_a_comment_thread() -> None:
 
 
 def test_comment_headers_open_a_thread() -> None:
-    wordpress = "\n\n".join([
-        _BODY, _BODY2, "Jo Bloggs says: May 5, 2017 at 3:14 pm",
-        "I live on the northern line and this is welcome news.",
-    ])
-    assert [k for k, _ in _kinds(wordpress)] == [BODY, BODY, COMMENT, COMMENT]
-    disqus = "\n\n".join(
-        [_BODY, _BODY2, "tramfan", "3 years ago", "Finally, and about time too."]
+    wordpress = "\n\n".join(
+        [
+            _BODY,
+            _BODY2,
+            "Jo Bloggs says: May 5, 2017 at 3:14 pm",
+            "I live on the northern line and this is welcome news.",
+        ]
     )
+    assert [k for k, _ in _kinds(wordpress)] == [BODY, BODY, COMMENT, COMMENT]
+    disqus = "\n\n".join([_BODY, _BODY2, "tramfan", "3 years ago", "Finally, and about time too."])
     assert [k for k, _ in _kinds(disqus)] == [BODY, BODY, COMMENT, COMMENT, COMMENT]
 
 
 def test_a_dated_line_in_the_body_does_not_open_comments() -> None:
-    text = "\n\n".join([
-        _BODY, _BODY2, "Updated", "May 5, 2017 at 3:14 pm", _BODY2, "Two years ago", _BODY,
-    ])
+    text = "\n\n".join(
+        [
+            _BODY,
+            _BODY2,
+            "Updated",
+            "May 5, 2017 at 3:14 pm",
+            _BODY2,
+            "Two years ago",
+            _BODY,
+        ]
+    )
     assert {k for k, _ in _kinds(text)} == {BODY}
 
 
@@ -305,9 +357,14 @@ def test_a_nested_list_item_over_text_needs_a_reply_to_be_a_thread() -> None:
     assert {k for k, _ in _kinds(f"{_BODY}\n\n{items}")} == {BODY}
     nested_list = f"{_BODY}\n\n\u2022 Fruits\n\n    \u2022 apples, pears and plums from the market"
     assert {k for k, _ in _kinds(nested_list)} == {BODY}
-    thread = "\n\n".join([
-        "\u2022 Anna", "    " + _THREAD_TEXT[0], "    \u2022 Tom", "      " + _THREAD_TEXT[1],
-    ])
+    thread = "\n\n".join(
+        [
+            "\u2022 Anna",
+            "    " + _THREAD_TEXT[0],
+            "    \u2022 Tom",
+            "      " + _THREAD_TEXT[1],
+        ]
+    )
     assert [k for k, _ in _kinds(f"{_BODY}\n\n{thread}")] == [BODY] + [COMMENT] * 4
 
 
@@ -320,26 +377,37 @@ def _hinted(*blocks: tuple[str, str | None]) -> list[str]:
 
 def test_a_comment_hint_after_the_article_opens_the_comments() -> None:
     assert _hinted(
-        (_BODY, None), (_BODY2, None), ("Anna", HINT_COMMENT), (_THREAD_TEXT[0], HINT_COMMENT),
-        ("Share this:", HINT_COMMENT), ("A last line after the comment list.", None),
+        (_BODY, None),
+        (_BODY2, None),
+        ("Anna", HINT_COMMENT),
+        (_THREAD_TEXT[0], HINT_COMMENT),
+        ("Share this:", HINT_COMMENT),
+        ("A last line after the comment list.", None),
     ) == [BODY, BODY, COMMENT, COMMENT, BOILERPLATE, COMMENT]
 
 
 def test_a_comment_hint_before_the_article_is_boilerplate() -> None:
     assert _hinted(("Be the first to respond", HINT_COMMENT), (_BODY, None), (_BODY2, None)) == [
-        BOILERPLATE, BODY, BODY,
+        BOILERPLATE,
+        BODY,
+        BODY,
     ]
 
 
 def test_furniture_and_author_box_hints() -> None:
     assert _hinted(
-        (_BODY, None), ("Tram line opens in May", HINT_FURNITURE), (_BODY2, None),
+        (_BODY, None),
+        ("Tram line opens in May", HINT_FURNITURE),
+        (_BODY2, None),
         ("Jo covers transport for the paper and lives in the north.", HINT_END),
-        ("Sam Reader", None), ("Great piece, thanks for covering it.", None),
+        ("Sam Reader", None),
+        ("Great piece, thanks for covering it.", None),
     ) == [BODY, BOILERPLATE, BODY, BOILERPLATE, COMMENT, COMMENT]
     # A credit line stays body whatever box it is in; a furniture box ends nothing.
     assert _hinted(
-        (_BODY, None), (_BODY2, None),
+        (_BODY, None),
+        (_BODY2, None),
         ("This article originally appeared on City Times.", HINT_END),
-        ("Popular this week", HINT_FURNITURE), (_BODY, None),
+        ("Popular this week", HINT_FURNITURE),
+        (_BODY, None),
     ) == [BODY, BODY, BODY, BOILERPLATE, BODY]

@@ -3,7 +3,6 @@ from __future__ import annotations
 import numpy as np
 
 from dedup.index.fingerprint import FingerprintSettings
-from dedup.text.normalize import norm_key
 from dedup.index.passages import (
     Para,
     ShingleSets,
@@ -12,6 +11,7 @@ from dedup.index.passages import (
     pairs_from_buckets,
     verify,
 )
+from dedup.text.normalize import norm_key
 
 SETTINGS = FingerprintSettings()
 LEAD = (

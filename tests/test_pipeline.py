@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from dedup import pipeline
 from dedup.cli import cli
 from dedup.config import Settings
-from dedup.store.models import Run, utcnow
 from dedup.store.engine import Store
+from dedup.store.models import Run, utcnow
 
 
 def test_runs_are_recorded_with_figures_and_killed_ones_marked(

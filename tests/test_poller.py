@@ -15,9 +15,9 @@ from werkzeug import Request, Response
 from dedup.config import FeedConfig, FetchSettings, Settings
 from dedup.errors import ConfigError
 from dedup.ingest.fetch import HostScheduler
-from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, Source, utcnow
 from dedup.ingest.poller import BACKOFF_BASE, PollSummary, backoff_delay, poll_feeds
 from dedup.store.engine import Store
+from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, Source, utcnow
 
 FAST = FetchSettings(timeout=2.0, max_bytes=50_000, per_host_delay=0.0, concurrency=4)
 
@@ -81,8 +81,9 @@ def test_etag_and_last_modified_round_trip_then_304(
     def handler(request: Request) -> Response:
         if request.headers.get("If-None-Match") == '"v1"':
             return Response(status=304, headers={"ETag": '"v1"'})
-        return Response(ONE, headers={"ETag": '"v1"', "Last-Modified": lm},
-                        content_type="application/rss+xml")
+        return Response(
+            ONE, headers={"ETag": '"v1"', "Last-Modified": lm}, content_type="application/rss+xml"
+        )
 
     server.expect_request("/feed").respond_with_handler(handler)
     settings = settings_for(db_url, server.url_for("/feed"))
@@ -118,9 +119,7 @@ def test_permanent_redirect_is_recorded_and_used(
     assert [entry[0].path for entry in server.log] == ["/old", "/new", "/new"]
 
 
-def test_gone_disables_until_the_url_changes(
-    store: Store, server: HTTPServer, db_url: str
-) -> None:
+def test_gone_disables_until_the_url_changes(store: Store, server: HTTPServer, db_url: str) -> None:
     server.expect_request("/gone").respond_with_data("", status=410)
     server.expect_request("/back").respond_with_data(ONE, content_type="application/rss+xml")
     summary = poll_feeds(store, settings_for(db_url, server.url_for("/gone")))
@@ -236,8 +235,10 @@ def test_repoll_adds_nothing_and_a_changed_entry_is_a_new_version(
     assert (count(store, Article), count(store, ArticleVersion)) == (2, 3)
     with store.session() as session:
         texts = session.scalars(
-            select(ArticleVersion.text).join(Article, Article.id == ArticleVersion.article_id)
-            .where(Article.key == "https://site.example/a/2").order_by(ArticleVersion.number)
+            select(ArticleVersion.text)
+            .join(Article, Article.id == ArticleVersion.article_id)
+            .where(Article.key == "https://site.example/a/2")
+            .order_by(ArticleVersion.number)
         ).all()
     assert texts == ["The second article body text.", "The second article, corrected."]
 
@@ -318,9 +319,7 @@ def test_full_text_is_fetched_once_for_summary_only_entries(
     assert [entry[0].path for entry in server.log].count("/story/1") == 1
 
 
-def test_summary_is_kept_when_the_page_fails(
-    store: Store, server: HTTPServer, db_url: str
-) -> None:
+def test_summary_is_kept_when_the_page_fails(store: Store, server: HTTPServer, db_url: str) -> None:
     feed = rss((server.url_for("/missing"), "Story", "A teaser."), summary_only=True)
     server.expect_request("/feed").respond_with_data(feed, content_type="application/rss+xml")
     server.expect_request("/missing").respond_with_data("", status=404)

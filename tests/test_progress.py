@@ -28,8 +28,9 @@ DEDUP = Path(sys.executable).with_name("dedup")
 
 def _terminal() -> tuple[Console, io.StringIO]:
     out = io.StringIO()
-    console = Console(file=out, force_terminal=True, force_interactive=True, width=100,
-                      color_system=None)
+    console = Console(
+        file=out, force_terminal=True, force_interactive=True, width=100, color_system=None
+    )
     return console, out
 
 
@@ -114,8 +115,14 @@ def _run_on_pty(args: list[str], cwd: Path) -> tuple[int, str, str]:
     """Run dedup with stderr on a pseudo-terminal and stdout on a pipe."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    rich_overrides = ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS",
-                      "LINES")
+    rich_overrides = (
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "TTY_COMPATIBLE",
+        "TTY_INTERACTIVE",
+        "COLUMNS",
+        "LINES",
+    )
     env = {k: v for k, v in os.environ.items() if k not in rich_overrides}
     env["TERM"] = "xterm-256color"
     chunks: list[bytes] = []
@@ -134,8 +141,14 @@ def _run_on_pty(args: list[str], cwd: Path) -> tuple[int, str, str]:
     reader.start()
     try:
         proc = subprocess.run(
-            [str(DEDUP), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=slave, cwd=cwd, env=env, timeout=120, check=False,
+            [str(DEDUP), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            cwd=cwd,
+            env=env,
+            timeout=120,
+            check=False,
         )
     finally:
         os.close(slave)
@@ -159,8 +172,8 @@ def test_terminal_shows_progress_pipe_gets_results_only(tmp_path: Path) -> None:
 def test_quiet_terminal_shows_no_progress(tmp_path: Path) -> None:
     db = tmp_path / "quiet.sqlite"
     code, out, err = _run_on_pty(
-        ["--db", str(db), "--quiet", "import", "--no-analyze",
-         str(ROOT / "examples" / "seeds")], tmp_path,
+        ["--db", str(db), "--quiet", "import", "--no-analyze", str(ROOT / "examples" / "seeds")],
+        tmp_path,
     )
     assert code == 0, err
     assert err == ""
@@ -179,9 +192,19 @@ def test_verbose_on_terminal_logs(tmp_path: Path) -> None:
 
 def test_not_a_terminal_gets_results_only(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [str(DEDUP), "--db", str(tmp_path / "pipe.sqlite"), "import", "--no-analyze",
-         str(ROOT / "examples" / "seeds")],
-        stdin=subprocess.DEVNULL, capture_output=True, cwd=tmp_path, timeout=120, check=False,
+        [
+            str(DEDUP),
+            "--db",
+            str(tmp_path / "pipe.sqlite"),
+            "import",
+            "--no-analyze",
+            str(ROOT / "examples" / "seeds"),
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == b""

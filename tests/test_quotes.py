@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from conftest import store_and_report
 
 from dedup.index import analysis
-from dedup.store.articles import save_articles
-from dedup.text.extract import extract_text
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
 from dedup.report.queries import list_stories
+from dedup.store.articles import save_articles
 from dedup.store.engine import Store
 from dedup.stories.update import update_stories
+from dedup.text.extract import extract_text
 
 STATEMENT = (
     "We will not allow the port to become a bottleneck for the whole region, and we have "

@@ -17,8 +17,19 @@ from dedup.store.engine import open_store
 
 STORY_KEYS = {"id", "origin", "articles"}
 ORIGIN_KEYS = {"name", "external", "article_id", "confidence", "evidence"}
-ARTICLE_KEYS = {"article_id", "source", "title", "url", "published", "role", "shared_paragraphs",
-                "kept", "edited", "dropped", "added"}
+ARTICLE_KEYS = {
+    "article_id",
+    "source",
+    "title",
+    "url",
+    "published",
+    "role",
+    "shared_paragraphs",
+    "kept",
+    "edited",
+    "dropped",
+    "added",
+}
 LEDGER_KEYS = {"op", "origin_text", "copy_text", "similarity", "moved", "diff"}
 
 
@@ -97,8 +108,9 @@ def test_csv_rows_per_member_and_per_ledger_line(seeded_db: str) -> None:
     assert len(rows) == 4
     assert {r["origin"] for r in rows} == {"BuzzFeed News"}
     assert all(0 <= float(r["kept"]) <= 1 for r in rows)
-    ledger = list(csv.DictReader(io.StringIO(
-        _invoke(seeded_db, "--story", "1", "--format", "csv").output)))
+    ledger = list(
+        csv.DictReader(io.StringIO(_invoke(seeded_db, "--story", "1", "--format", "csv").output))
+    )
     assert {r["op"] for r in ledger} >= {"kept", "edited", "dropped", "added"}
 
 

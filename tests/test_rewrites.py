@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import store_and_report
 
-from dedup.stories.align import sentences
-from dedup.text.extract import extract_text
 from dedup.records import ArticleRecord
 from dedup.store.engine import Store
+from dedup.stories.align import sentences
+from dedup.text.extract import extract_text
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 T0 = datetime(2017, 5, 17, 12, tzinfo=UTC)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from dedup.store.engine import Store
 from dedup.store.models import Base
 from dedup.store.schema_doc import render_schema_doc
-from dedup.store.engine import Store
 from dedup.store.views import VIEW_NAMES, load_view, view_definitions
 
 ROOT = Path(__file__).resolve().parent.parent

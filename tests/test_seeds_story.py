@@ -47,7 +47,8 @@ def test_one_story_holds_the_four_buzzfeed_copies(seeds_report: tuple[str, Any])
         for name in ("kept", "edited", "dropped", "added"):
             assert 0.0 <= article[name] <= 1.0
         assert article["kept"] + article["edited"] + article["dropped"] == pytest.approx(
-            1.0, abs=1e-3)
+            1.0, abs=1e-3
+        )
 
 
 def test_the_origin_is_buzzfeed_news_external_with_credit_lines(
@@ -77,13 +78,17 @@ def test_fullest_copies_and_the_ones_sharing_a_paragraph(seeds_report: tuple[str
 def test_the_reworded_state_department_paragraph_is_edited(seeds_report: tuple[str, Any]) -> None:
     db, report = seeds_report
     story_id = _buzzfeed_story(report)["id"]
-    result = CliRunner().invoke(cli, ["--db", db, "report", "--story", str(story_id),
-                                      "--format", "json"])
+    result = CliRunner().invoke(
+        cli, ["--db", db, "report", "--story", str(story_id), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     (story,) = json.loads(result.output)["stories"]
     ledger = _by_file(story)["002"]["ledger"]
-    (line,) = [x for x in ledger if (x["copy_text"] or "").startswith(
-        "A US State Department spokesperson told Buzzfeed")]
+    (line,) = [
+        x
+        for x in ledger
+        if (x["copy_text"] or "").startswith("A US State Department spokesperson told Buzzfeed")
+    ]
     assert line["op"] == "edited"
     assert 0.0 < line["similarity"] < 1.0
     assert ["-", "said in a statement provided on background"] in line["diff"]

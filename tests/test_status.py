@@ -11,16 +11,28 @@ from sqlalchemy import update
 
 from dedup.cli import cli
 from dedup.config import load_settings
-from dedup.store.models import Feed, utcnow
 from dedup.ingest.poller import poll_feeds
 from dedup.report.status import gather_status
 from dedup.store.engine import Store
+from dedup.store.models import Feed, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 FEED_KEYS = {
-    "name", "site", "url", "current_url", "enabled", "disabled_reason", "last_status",
-    "last_outcome", "last_error", "bozo", "failures", "last_attempt", "last_success",
-    "next_poll", "articles",
+    "name",
+    "site",
+    "url",
+    "current_url",
+    "enabled",
+    "disabled_reason",
+    "last_status",
+    "last_outcome",
+    "last_error",
+    "bozo",
+    "failures",
+    "last_attempt",
+    "last_success",
+    "next_poll",
+    "articles",
 }
 
 
@@ -38,9 +50,7 @@ BROKEN = """
 """
 
 
-def test_gather_status_reports_health_and_counts(
-    store: Store, tmp_path: Path, db_url: str
-) -> None:
+def test_gather_status_reports_health_and_counts(store: Store, tmp_path: Path, db_url: str) -> None:
     settings = load_settings(bundled_config(tmp_path, BROKEN), db_url)
     poll_feeds(store, settings)
     data = gather_status(store)
@@ -63,7 +73,10 @@ def test_status_of_an_empty_store(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert (data["feeds"], data["articles"], data["paragraphs"], data["last_run"]) == (
-        [], 0, 0, None,
+        [],
+        0,
+        0,
+        None,
     )
     table = runner.invoke(cli, ["status"])
     assert table.exit_code == 0 and "no feeds polled yet" in table.output
@@ -87,8 +100,15 @@ def test_poll_then_status_on_the_command_line(runner: CliRunner, tmp_path: Path)
 
     table = runner.invoke(cli, ["status"])
     assert table.exit_code == 0, table.output
-    for text in ("Feeds", "joemygod", "americannewsx", "failing x1", "no such file",
-                 "Last run: poll (ok)", "articles"):
+    for text in (
+        "Feeds",
+        "joemygod",
+        "americannewsx",
+        "failing x1",
+        "no such file",
+        "Last run: poll (ok)",
+        "articles",
+    ):
         assert text in table.output
 
     text = runner.invoke(cli, ["poll", "--no-analyze"])
@@ -96,18 +116,18 @@ def test_poll_then_status_on_the_command_line(runner: CliRunner, tmp_path: Path)
     assert "polled 5 of 6 feed(s): 0 new" in text.output and "1 skipped" in text.output
 
 
-def test_disabled_and_moved_feeds_are_explained(
-    store: Store, tmp_path: Path, db_url: str
-) -> None:
+def test_disabled_and_moved_feeds_are_explained(store: Store, tmp_path: Path, db_url: str) -> None:
     settings = load_settings(bundled_config(tmp_path), db_url)
     poll_feeds(store, settings)
     with store.session() as session:
         session.execute(
-            update(Feed).where(Feed.name == "joemygod")
+            update(Feed)
+            .where(Feed.name == "joemygod")
             .values(enabled=False, disabled_reason="410 Gone on 2030-01-01: removed")
         )
         session.execute(
-            update(Feed).where(Feed.name == "americannewsx")
+            update(Feed)
+            .where(Feed.name == "americannewsx")
             .values(current_url="https://americannewsx.example/feed", next_poll_at=utcnow())
         )
     runner = CliRunner()

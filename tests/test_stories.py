@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from dedup.index import analysis
-from dedup.store.articles import save_articles
-from dedup.text.extract import extract_text
-from dedup.store.models import Article, LedgerEntry, Story, StoryEvent, StoryMember
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
+from dedup.store.articles import save_articles
 from dedup.store.engine import Store
+from dedup.store.models import Article, LedgerEntry, Story, StoryEvent, StoryMember
 from dedup.stories.update import StoriesSummary, update_stories
+from dedup.text.extract import extract_text
 
 _WORDS = (
     "river council budget harbour school winter market farmer doctor station village bridge "
@@ -38,13 +38,23 @@ def paragraph(seed: int, length: int = 48) -> str:
 
 
 def record(
-    source: str, key: str, paragraphs: Sequence[str], *, title: str = "A headline",
-    published: datetime | None = None, url: str | None = None,
+    source: str,
+    key: str,
+    paragraphs: Sequence[str],
+    *,
+    title: str = "A headline",
+    published: datetime | None = None,
+    url: str | None = None,
 ) -> ArticleRecord:
     extracted = extract_text("\n\n".join(paragraphs), title)
     return ArticleRecord(
-        source=source, key=key, title=title, text=extracted.text,
-        paragraphs=extracted.paragraphs, url=url, published=published,
+        source=source,
+        key=key,
+        title=title,
+        text=extracted.text,
+        paragraphs=extracted.paragraphs,
+        url=url,
+        published=published,
     )
 
 
@@ -60,8 +70,9 @@ def run(store: Store, records: Sequence[ArticleRecord] = ()) -> StoriesSummary:
 def members(store: Store) -> dict[int, set[str]]:
     with store.session() as session:
         rows = session.execute(
-            select(StoryMember.story_id, StoryMember.article_id, Story.status)
-            .join(Story, Story.id == StoryMember.story_id)
+            select(StoryMember.story_id, StoryMember.article_id, Story.status).join(
+                Story, Story.id == StoryMember.story_id
+            )
         )
         keys = dict(session.execute(select(Article.id, Article.key)).all())
         out: dict[int, set[str]] = {}
@@ -77,8 +88,9 @@ ORIGIN_B = [paragraph(i) for i in range(101, 107)]
 
 def test_a_copy_and_its_origin_become_one_story_with_ledgers(store: Store) -> None:
     origin = record("wire", "wire:a", ORIGIN_A, published=T0, url="https://wire.example/a")
-    copy = record("blog", "blog:a", [paragraph(900), *ORIGIN_A[:4]],
-                  published=T0 + timedelta(hours=3))
+    copy = record(
+        "blog", "blog:a", [paragraph(900), *ORIGIN_A[:4]], published=T0 + timedelta(hours=3)
+    )
     other = record("blog", "blog:b", [paragraph(901), paragraph(902)])
     summary = run(store, [origin, copy, other])
     assert summary.created == 1 and summary.active == 1
@@ -109,10 +121,14 @@ def test_nothing_new_recomputes_nothing(store: Store) -> None:
 
 def test_a_growing_story_keeps_its_id_and_new_stories_leave_others_alone(store: Store) -> None:
     run(store, [record("wire", "w", ORIGIN_A), record("blog", "b", ORIGIN_A[:3])])
-    summary = run(store, [
-        record("paper", "p", ORIGIN_A[2:]),
-        record("wire", "w2", ORIGIN_B), record("blog", "b2", ORIGIN_B[1:4]),
-    ])
+    summary = run(
+        store,
+        [
+            record("paper", "p", ORIGIN_A[2:]),
+            record("wire", "w2", ORIGIN_B),
+            record("blog", "b2", ORIGIN_B[1:4]),
+        ],
+    )
     assert summary.grew == 1 and summary.created == 1
     assert members(store) == {1: {"w", "b", "p"}, 2: {"w2", "b2"}}
     third = run(store, [record("site", "s", ORIGIN_B[:2])])
@@ -125,10 +141,15 @@ def test_a_growing_story_keeps_its_id_and_new_stories_leave_others_alone(store: 
 
 
 def test_an_article_joining_two_stories_merges_them_and_says_so(store: Store) -> None:
-    run(store, [
-        record("wire", "wa", ORIGIN_A), record("blog", "ba", ORIGIN_A[:4]),
-        record("wire", "wb", ORIGIN_B), record("blog", "bb", ORIGIN_B[:4]),
-    ])
+    run(
+        store,
+        [
+            record("wire", "wa", ORIGIN_A),
+            record("blog", "ba", ORIGIN_A[:4]),
+            record("wire", "wb", ORIGIN_B),
+            record("blog", "bb", ORIGIN_B[:4]),
+        ],
+    )
     assert len(members(store)) == 2
     summary = run(store, [record("digest", "both", [*ORIGIN_A, *ORIGIN_B])])
     assert summary.merged == 1
@@ -152,8 +173,16 @@ def test_a_changed_text_that_no_longer_shares_ends_the_story(store: Store) -> No
 
 def test_a_story_losing_its_link_splits(store: Store) -> None:
     hub = record("digest", "hub", [*ORIGIN_A, *ORIGIN_B])
-    run(store, [record("wire", "wa", ORIGIN_A), record("wire", "wb", ORIGIN_B), hub,
-                record("blog", "ba", ORIGIN_A[:3]), record("blog", "bb", ORIGIN_B[:3])])
+    run(
+        store,
+        [
+            record("wire", "wa", ORIGIN_A),
+            record("wire", "wb", ORIGIN_B),
+            hub,
+            record("blog", "ba", ORIGIN_A[:3]),
+            record("blog", "bb", ORIGIN_B[:3]),
+        ],
+    )
     assert len(members(store)) == 1
     summary = run(store, [record("digest", "hub", [paragraph(777), *ORIGIN_A[:2]])])
     assert summary.split == 1
@@ -162,8 +191,10 @@ def test_a_story_losing_its_link_splits(store: Store) -> None:
 
 
 def test_shared_site_boilerplate_makes_no_story(store: Store) -> None:
-    footer = ("Copyright 2024 The Example Daily. All rights reserved. Subscribe to our "
-              "newsletter for the best of the week, every Friday morning in your inbox.")
+    footer = (
+        "Copyright 2024 The Example Daily. All rights reserved. Subscribe to our "
+        "newsletter for the best of the week, every Friday morning in your inbox."
+    )
     records = [
         record("daily", f"d{i}", [paragraph(300 + 3 * i), paragraph(301 + 3 * i), footer])
         for i in range(5)
@@ -174,18 +205,23 @@ def test_shared_site_boilerplate_makes_no_story(store: Store) -> None:
 
 def test_the_copy_credited_external_origin_is_named(store: Store) -> None:
     shared = ORIGIN_A[:3]
-    run(store, [
-        record("blog", "b1", ["Buzzfeed News reports:", *shared, paragraph(50)]),
-        record("site", "s1", [paragraph(51), *shared[:2], "Read more at BuzzFeed News."]),
-    ])
+    run(
+        store,
+        [
+            record("blog", "b1", ["Buzzfeed News reports:", *shared, paragraph(50)]),
+            record("site", "s1", [paragraph(51), *shared[:2], "Read more at BuzzFeed News."]),
+        ],
+    )
     with store.session() as session:
         story = session.get(Story, 1)
         assert story is not None
         assert story.origin_external and story.origin_name == "BuzzFeed News"
         assert story.origin_article_id is None
-        texts = list(session.execute(
-            select(LedgerEntry.origin_text).where(LedgerEntry.op != "added")
-        ).scalars())
+        texts = list(
+            session.execute(
+                select(LedgerEntry.origin_text).where(LedgerEntry.op != "added")
+            ).scalars()
+        )
         assert set(texts) == set(shared[:2])  # what both copies share stands in for it
 
 
@@ -204,25 +240,41 @@ def test_a_digest_of_unrelated_briefs_joins_each_brief_story(store: Store) -> No
     run(store, records)
     stories = members(store)
     assert sorted(map(sorted, stories.values())) == [
-        ["brief-bonds", "digest"], ["brief-pilots", "digest"], ["brief-wheat", "digest"],
+        ["brief-bonds", "digest"],
+        ["brief-pilots", "digest"],
+        ["brief-wheat", "digest"],
     ]
 
 
 def test_a_member_linked_only_through_another_is_reported_as_a_chain(store: Store) -> None:
     background = paragraph(4242)
-    run(store, [
-        record("wire", "w", ORIGIN_A, published=T0),
-        record("paper", "p", [*ORIGIN_A[:3], background, "(via Wire)"],
-               published=T0 + timedelta(hours=2)),
-        record("blog", "b", [paragraph(31), background, paragraph(32)],
-               published=T0 + timedelta(hours=5)),
-    ])
+    run(
+        store,
+        [
+            record("wire", "w", ORIGIN_A, published=T0),
+            record(
+                "paper",
+                "p",
+                [*ORIGIN_A[:3], background, "(via Wire)"],
+                published=T0 + timedelta(hours=2),
+            ),
+            record(
+                "blog",
+                "b",
+                [paragraph(31), background, paragraph(32)],
+                published=T0 + timedelta(hours=5),
+            ),
+        ],
+    )
     with store.session() as session:
         story = session.get(Story, 1)
         assert story is not None and story.origin_name == "wire"
         assert any(e.startswith("chain:") for e in story.evidence)
-        shared = dict(session.execute(
-            select(Article.key, StoryMember.shared_paragraphs)
-            .join(Article, Article.id == StoryMember.article_id)
-        ).all())
+        shared = dict(
+            session.execute(
+                select(Article.key, StoryMember.shared_paragraphs).join(
+                    Article, Article.id == StoryMember.article_id
+                )
+            ).all()
+        )
         assert shared["b"] == 0 and shared["p"] == 3

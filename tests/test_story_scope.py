@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dedup.store.articles import save_articles
-from dedup.text.extract import extract_text
-from dedup.store.models import Article, ArticleVersion, Paragraph, Passage, Story, StoryMember
 from dedup.records import ArticleRecord
+from dedup.store.articles import save_articles
 from dedup.store.engine import Store
+from dedup.store.models import Article, ArticleVersion, Paragraph, Passage, Story, StoryMember
 from dedup.stories.scope import Dirty, dirty_articles, load_scope, load_texts
+from dedup.text.extract import extract_text
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -21,15 +21,21 @@ def _articles(store: Store, count: int) -> dict[int, list[int]]:
     for n in range(count):
         text = f"Article {n} opens with its own words here.\n\nArticle {n} then closes the story."
         extracted = extract_text(text, f"Title {n}")
-        records.append(ArticleRecord(
-            source=f"site{n % 2}", key=f"k{n}", title=f"Title {n}", text=extracted.text,
-            paragraphs=extracted.paragraphs,
-        ))
+        records.append(
+            ArticleRecord(
+                source=f"site{n % 2}",
+                key=f"k{n}",
+                title=f"Title {n}",
+                text=extracted.text,
+                paragraphs=extracted.paragraphs,
+            )
+        )
     with store.session() as session:
         save_articles(session, records, now=T0)
         rows = session.execute(
-            select(Paragraph.article_id, Paragraph.id).order_by(Paragraph.article_id,
-                                                                Paragraph.position)
+            select(Paragraph.article_id, Paragraph.id).order_by(
+                Paragraph.article_id, Paragraph.position
+            )
         ).all()
     out: dict[int, list[int]] = {}
     for article_id, pid in rows:
@@ -37,22 +43,40 @@ def _articles(store: Store, count: int) -> dict[int, list[int]]:
     return out
 
 
-def _link(session: Session, paras: dict[int, list[int]], a: int, b: int, kind: str,
-          at: datetime = T0) -> None:
-    session.add(Passage(
-        paragraph_a=paras[a][0], paragraph_b=paras[b][0], article_a=a, article_b=b,
-        similarity=0.9, containment=0.8, kind=kind, created_at=at,
-    ))
+def _link(
+    session: Session, paras: dict[int, list[int]], a: int, b: int, kind: str, at: datetime = T0
+) -> None:
+    session.add(
+        Passage(
+            paragraph_a=paras[a][0],
+            paragraph_b=paras[b][0],
+            article_a=a,
+            article_b=b,
+            similarity=0.9,
+            containment=0.8,
+            kind=kind,
+            created_at=at,
+        )
+    )
 
 
 def _story(session: Session, members: list[int], origin: int | None) -> int:
-    story = Story(status="active", origin_article_id=origin, origin_name="x",
-                  updated_at=T0 + timedelta(hours=1))
+    story = Story(
+        status="active",
+        origin_article_id=origin,
+        origin_name="x",
+        updated_at=T0 + timedelta(hours=1),
+    )
     session.add(story)
     session.flush()
     for article_id in members:
-        session.add(StoryMember(story_id=story.id, article_id=article_id,
-                                role="origin" if article_id == origin else "copy"))
+        session.add(
+            StoryMember(
+                story_id=story.id,
+                article_id=article_id,
+                role="origin" if article_id == origin else "copy",
+            )
+        )
     return story.id
 
 
@@ -115,8 +139,10 @@ def test_dirty_articles_are_those_linked_since_the_mark_and_thin_stories(store: 
         # a member with a new text version since the mark
         session.execute(
             update(ArticleVersion)
-            .where(ArticleVersion.id == select(Article.current_version_id)
-                   .where(Article.id == a[5]).scalar_subquery())
+            .where(
+                ArticleVersion.id
+                == select(Article.current_version_id).where(Article.id == a[5]).scalar_subquery()
+            )
             .values(fetched_at=mark + timedelta(minutes=1))
         )
     with store.session() as session:

@@ -1,3 +1,4 @@
-"""Index: fingerprints and the persistent paragraph index.
+"""Index: MinHash fingerprints and the persistent paragraph index.
 
-MinHash signatures, the band index backends behind one interface, verified passages, the incremental analysis."""
+Band index backends behind one interface, verified passages, and the incremental analysis.
+"""

@@ -28,7 +28,6 @@ from dedup.index.fingerprint import (
     signatures,
     unit_shingles,
 )
-from dedup.store.models import utcnow
 from dedup.index.passages import (
     SHORT_ARTICLE_WORDS,
     Link,
@@ -44,6 +43,7 @@ from dedup.index.passages import (
 )
 from dedup.progress import Progress
 from dedup.store.engine import Store, insert_many, sqlite_path
+from dedup.store.models import utcnow
 
 log = logging.getLogger(__name__)
 

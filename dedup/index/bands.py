@@ -36,8 +36,8 @@ from sqlalchemy.orm import Session
 
 from dedup.errors import IndexSettingsChanged, StoreError
 from dedup.index.fingerprint import FingerprintSettings
-from dedup.store.models import IndexSetting
 from dedup.store.engine import insert_many
+from dedup.store.models import IndexSetting
 
 _INSERT_CHUNK = 50_000
 MAX_SEGMENTS = 8

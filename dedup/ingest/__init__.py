@@ -1,3 +1,4 @@
-"""Ingest: the network seam and the readers of feeds and archives.
+"""Ingest: the network seam (HTTP with deadlines, size caps, fetch policy) and feed parsing.
 
-Fetching with deadlines, size caps and a fetch policy; feed parsing; the poller; archive importers."""
+The poller that reads ``feeds.yml``; importers of archives (text, HTML, JSON lines, Reuters).
+"""

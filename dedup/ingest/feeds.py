@@ -39,8 +39,8 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from dedup.text.extract import Extracted, decode_bytes, extract_fragment, extract_text
 from dedup.records import ArticleRecord
+from dedup.text.extract import Extracted, decode_bytes, extract_fragment, extract_text
 from dedup.text.urls import canonical_url, domain_of
 
 _TAG = re.compile(r"<[^>]*>")
@@ -273,13 +273,13 @@ def parse_json_feed(data: bytes, headers: Mapping[str, str] | None = None) -> di
     version = doc.get("version")
     if not (isinstance(version, str) and "jsonfeed.org" in version):
         error = (
-            f"not a JSON Feed: no \"version\" naming {JSON_FEED_VERSION}1 or 1.1"
+            f'not a JSON Feed: no "version" naming {JSON_FEED_VERSION}1 or 1.1'
             if version is None
-            else f"not a JSON Feed: \"version\" is {json.dumps(version)[:80]}"
+            else f'not a JSON Feed: "version" is {json.dumps(version)[:80]}'
         )
     items = doc.get("items")
     if not isinstance(items, list):
-        error = error or "JSON Feed without an \"items\" list"
+        error = error or 'JSON Feed without an "items" list'
     feed_authors = _json_authors(doc)
     base = _header(headers, "content-location") or None
     entries = [
@@ -352,7 +352,8 @@ def _json_entry(
     if authors:
         entry["author"] = ", ".join(authors)
     for field, name in (
-        ("date_published", "published_parsed"), ("date_modified", "updated_parsed")
+        ("date_published", "published_parsed"),
+        ("date_modified", "updated_parsed"),
     ):
         when = parse_rfc3339(item.get(field))
         if when is not None:

@@ -176,7 +176,9 @@ def fetch(
                     target = urljoin(str(resp.url), resp.headers["location"])
                     if not is_http_url(target):
                         return FetchResult(
-                            url=url, status=resp.status_code, final_url=current,
+                            url=url,
+                            status=resp.status_code,
+                            final_url=current,
                             error=f"redirected to a non-HTTP URL {target!r}; refused",
                         )
                     only_permanent = only_permanent and resp.status_code in _PERMANENT
@@ -189,12 +191,16 @@ def fetch(
                 )
         except httpx.TimeoutException:
             return FetchResult(
-                url=url, final_url=current, permanent_redirect_url=permanent,
+                url=url,
+                final_url=current,
+                permanent_redirect_url=permanent,
                 error=f"timed out after {settings.timeout:g}s",
             )
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             return FetchResult(
-                url=url, final_url=current, permanent_redirect_url=permanent,
+                url=url,
+                final_url=current,
+                permanent_redirect_url=permanent,
                 error=f"{_describe_http_error(exc)}",
             )
     return FetchResult(
@@ -234,7 +240,10 @@ def _response_result(
     status = resp.status_code
     headers = {k.lower(): v for k, v in resp.headers.items()}
     base = FetchResult(
-        url=url, status=status, final_url=final_url, permanent_redirect_url=permanent,
+        url=url,
+        status=status,
+        final_url=final_url,
+        permanent_redirect_url=permanent,
         headers=headers,
     )
     if status == 304:
@@ -305,7 +314,8 @@ def _read_file(url: str, max_bytes: int) -> FetchResult:
         size = path.stat().st_size
         if size > max_bytes:
             return FetchResult(
-                url=url, final_url=url,
+                url=url,
+                final_url=url,
                 error=f"{path} is larger than {max_bytes} bytes; raise max_bytes to read it",
             )
         content = path.read_bytes()

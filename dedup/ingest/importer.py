@@ -23,12 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dedup.ingest import reuters
 from dedup.errors import InputError
+from dedup.ingest import reuters
+from dedup.records import ArticleRecord
 from dedup.text.extract import Extracted, decode_bytes, extract_fragment, extract_page, extract_text
 from dedup.text.normalize import normalize_text
 from dedup.text.paragraphs import build_paragraphs, join_paragraphs
-from dedup.records import ArticleRecord
 from dedup.text.urls import canonical_url
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".sgm")

@@ -29,10 +29,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dedup.store.articles import content_hash, ensure_source, save_articles
 from dedup.config import FetchSettings, Settings
 from dedup.errors import ConfigError
-from dedup.text.extract import decode_bytes, extract_page
 from dedup.ingest.feeds import ParsedFeed, parse_feed
 from dedup.ingest.fetch import (
     FetchResult,
@@ -42,10 +40,12 @@ from dedup.ingest.fetch import (
     make_client,
     resolve_location,
 )
-from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, utcnow
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
+from dedup.store.articles import content_hash, ensure_source, save_articles
 from dedup.store.engine import Store
+from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, utcnow
+from dedup.text.extract import decode_bytes, extract_page
 from dedup.text.urls import domain_of
 
 log = logging.getLogger(__name__)
@@ -99,13 +99,28 @@ class PollSummary:
         counts = {
             name: getattr(self, name)
             for name in (
-                "feeds", "polled", "skipped_disabled", "skipped_backoff", "not_modified",
-                "failed", "bozo", "new", "changed", "unchanged", "pages_fetched", "pages_failed",
+                "feeds",
+                "polled",
+                "skipped_disabled",
+                "skipped_backoff",
+                "not_modified",
+                "failed",
+                "bozo",
+                "new",
+                "changed",
+                "unchanged",
+                "pages_fetched",
+                "pages_failed",
             )
         }
         counts["problems"] = [
-            {"feed": r.name, "outcome": r.outcome, "status": r.status, "error": r.error,
-             "next_poll_at": r.next_poll_at.isoformat() if r.next_poll_at else None}
+            {
+                "feed": r.name,
+                "outcome": r.outcome,
+                "status": r.status,
+                "error": r.error,
+                "next_poll_at": r.next_poll_at.isoformat() if r.next_poll_at else None,
+            }
             for r in self.reports
             if r.error
         ]
@@ -180,9 +195,7 @@ def poll_feeds(
     """
     if not settings.feeds:
         where = settings.config_path or "./feeds.yml"
-        raise ConfigError(
-            f"no feeds configured in {where}; list feeds there or pass --config PATH"
-        )
+        raise ConfigError(f"no feeds configured in {where}; list feeds there or pass --config PATH")
     progress = progress or NullProgress()
     summary = PollSummary(feeds=len(settings.feeds))
     now = utcnow()
@@ -263,8 +276,13 @@ def sync_feeds(session: Session, settings: Settings) -> list[Feed]:
         if feed is None:
             source_id = ensure_source(session, config.name, config.site, domain)
             feed = Feed(
-                name=config.name, url=config.url, source_id=source_id, enabled=True,
-                failures=0, bozo=False, created_at=utcnow(),
+                name=config.name,
+                url=config.url,
+                source_id=source_id,
+                enabled=True,
+                failures=0,
+                bozo=False,
+                created_at=utcnow(),
             )
             session.add(feed)
         elif feed.url != config.url:
@@ -312,14 +330,21 @@ def _poll_one(
     outcome = _Outcome(job=job, started_at=utcnow(), result=FetchResult(url=job.location))
     try:
         outcome.result = fetch(
-            job.location, etag=job.etag, last_modified=job.last_modified,
-            settings=job.settings, client=client, scheduler=scheduler,
+            job.location,
+            etag=job.etag,
+            last_modified=job.last_modified,
+            settings=job.settings,
+            client=client,
+            scheduler=scheduler,
         )
         if not outcome.result.ok or outcome.result.content is None:
             return outcome
         outcome.parsed = parse_feed(
-            outcome.result.content, source=job.name, site=job.site,
-            feed_url=job.configured_url, headers=feed_headers(outcome.result),
+            outcome.result.content,
+            source=job.name,
+            site=job.site,
+            feed_url=job.configured_url,
+            headers=feed_headers(outcome.result),
         )
         if job.settings.full_text and outcome.parsed.summary_only:
             _fill_full_text(outcome, client, scheduler, known)
@@ -347,7 +372,10 @@ def _fill_full_text(
             records.append(record)
             continue
         page = fetch(
-            record.url, settings=outcome.job.settings, client=client, scheduler=scheduler,
+            record.url,
+            settings=outcome.job.settings,
+            client=client,
+            scheduler=scheduler,
             accept=_PAGE_ACCEPT,
         )
         full = _page_record(record, page)
@@ -392,10 +420,15 @@ def record_outcome(
     if feed is None:  # removed by hand while we fetched; nothing to record against
         return FeedReport(name=job.name, outcome="error", error="feed row vanished")
     attempt = FetchAttempt(
-        feed_id=feed.id, run_id=run_id, url=job.location, started_at=outcome.started_at,
+        feed_id=feed.id,
+        run_id=run_id,
+        url=job.location,
+        started_at=outcome.started_at,
         finished_at=now,
-        status=result.status, bytes=len(result.content) if result.content is not None else None,
-        outcome="error", bozo=False,
+        status=result.status,
+        bytes=len(result.content) if result.content is not None else None,
+        outcome="error",
+        bozo=False,
     )
     report = FeedReport(name=feed.name, outcome="error", status=result.status)
     feed.last_attempt_at = now
@@ -420,8 +453,9 @@ def record_outcome(
     elif parsed is not None:
         report.seen = attempt.entries_seen = len(parsed.entries)
         attempt.bozo = feed.bozo = parsed.bozo
-        saved = save_articles(session, worth_saving(session, parsed.entries),
-                              feed_id=feed.id, now=now)
+        saved = save_articles(
+            session, worth_saving(session, parsed.entries), feed_id=feed.id, now=now
+        )
         attempt.entries_new, attempt.entries_changed = saved.new, saved.changed
         report.new, report.changed = saved.new, saved.changed
         report.unchanged = len(parsed.entries) - saved.new - saved.changed
@@ -455,7 +489,10 @@ def _succeeded(feed: Feed, now: datetime, error: str | None) -> None:
 
 
 def _failed(
-    feed: Feed, now: datetime, settings: FetchSettings, error: str | None,
+    feed: Feed,
+    now: datetime,
+    settings: FetchSettings,
+    error: str | None,
     retry_after: float | None,
 ) -> datetime:
     feed.failures = (feed.failures or 0) + 1
@@ -539,4 +576,3 @@ def _add(summary: PollSummary, report: FeedReport, outcome: _Outcome) -> None:
         summary.bozo += 1
     if report.next_poll_at is not None or report.outcome == "gone":
         summary.failed += 1
-

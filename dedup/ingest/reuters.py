@@ -66,7 +66,13 @@ def parse_date(value: str) -> datetime | None:
     micro = int((fraction or "0").ljust(6, "0"))
     try:
         return datetime(
-            int(year), month_number, int(day), int(hour), int(minute), int(second), micro,
+            int(year),
+            month_number,
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            micro,
             tzinfo=UTC,
         )
     except ValueError:

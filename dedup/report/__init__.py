@@ -1,3 +1,4 @@
 """Report: what users and researchers read.
 
-The typed report model, its queries, table/JSON/CSV/HTML renderers, exports and status; no click here."""
+Report queries and its typed model, table/JSON/CSV/HTML renderers, exports and status; no click.
+"""

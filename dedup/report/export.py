@@ -23,15 +23,19 @@ from sqlalchemy.types import TypeEngine
 
 from dedup.config import Settings
 from dedup.errors import InputError
-from dedup.store.models import UTCDateTime
 from dedup.progress import NullProgress, Progress
 from dedup.store.engine import Store, open_store
+from dedup.store.models import UTCDateTime
 
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH = 1000
 
 _TYPES: dict[str, Callable[[], TypeEngine[Any]]] = {
-    "int": Integer, "float": Float, "str": Text, "bool": Boolean, "datetime": UTCDateTime,
+    "int": Integer,
+    "float": Float,
+    "str": Text,
+    "bool": Boolean,
+    "datetime": UTCDateTime,
     "json": JSON,
 }
 
@@ -114,18 +118,14 @@ def _spec(what: str) -> ExportSpec:
     try:
         return EXPORTS[what]
     except KeyError:
-        raise InputError(
-            f"unknown export {what!r}; choose one of {', '.join(EXPORTS)}"
-        ) from None
+        raise InputError(f"unknown export {what!r}; choose one of {', '.join(EXPORTS)}") from None
 
 
 def iter_rows(store: Store, what: str) -> Iterator[dict[str, Any]]:
     """The export's rows, typed, fetched in batches from a streaming cursor."""
     spec = _spec(what)
     with store.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
-            spec.query()
-        )
+        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(spec.query())
         for row in result.mappings():
             yield dict(row)
 
@@ -163,8 +163,13 @@ def write_csv(spec: ExportSpec, rows: Iterable[dict[str, Any]], out: IO[str]) ->
 def write_jsonl(spec: ExportSpec, rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     count = 0
     for row in rows:
-        out.write(json.dumps({name: row[name] for name in spec.names()}, ensure_ascii=False,
-                             default=_json_default))
+        out.write(
+            json.dumps(
+                {name: row[name] for name in spec.names()},
+                ensure_ascii=False,
+                default=_json_default,
+            )
+        )
         out.write("\n")
         count += 1
     return count
@@ -184,8 +189,12 @@ def _require_pyarrow() -> Any:
 
 def _arrow_schema(pa: Any, spec: ExportSpec) -> Any:
     kinds = {
-        "int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_(),
-        "datetime": pa.timestamp("us", tz="UTC"), "json": pa.string(),
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "str": pa.string(),
+        "bool": pa.bool_(),
+        "datetime": pa.timestamp("us", tz="UTC"),
+        "json": pa.string(),
     }
     return pa.schema([(name, kinds[kind]) for name, kind in spec.columns])
 
@@ -200,8 +209,10 @@ def write_parquet(spec: ExportSpec, rows: Iterable[dict[str, Any]], out: IO[byte
         batch: list[dict[str, Any]] = []
         for row in rows:
             if json_columns:
-                row = {**row, **{c: None if row[c] is None else json.dumps(row[c])
-                                 for c in json_columns}}
+                row = {
+                    **row,
+                    **{c: None if row[c] is None else json.dumps(row[c]) for c in json_columns},
+                }
             batch.append(row)
             if len(batch) >= BATCH:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
@@ -213,9 +224,7 @@ def write_parquet(spec: ExportSpec, rows: Iterable[dict[str, Any]], out: IO[byte
     return count
 
 
-def write_rows(
-    spec: ExportSpec, rows: Iterable[dict[str, Any]], fmt: str, out: IO[bytes]
-) -> int:
+def write_rows(spec: ExportSpec, rows: Iterable[dict[str, Any]], fmt: str, out: IO[bytes]) -> int:
     """Write ``rows`` to the binary stream ``out`` in ``fmt``; the number of rows written."""
     if fmt == "parquet":
         return write_parquet(spec, rows, out)
@@ -300,4 +309,3 @@ def _write_file(spec: ExportSpec, rows: Iterable[dict[str, Any]], fmt: str, path
         partial.unlink(missing_ok=True)
         raise
     return count
-

@@ -106,7 +106,7 @@ def render_html(
         *(_story(story) for story in stories),
         "</main>",
         "<footer>Kept text is highlighted green, edited words are marked (removed "
-        "<del class=\"w\">struck</del>, inserted <ins class=\"w\">bold</ins>), dropped "
+        '<del class="w">struck</del>, inserted <ins class="w">bold</ins>), dropped '
         "paragraphs are struck through and text a copier added is set apart in blue.</footer>",
         "</body>",
         "</html>",
@@ -181,7 +181,7 @@ def _story(story: Mapping[str, Any]) -> str:
     copies = [a for a in articles if a.get("role") != "origin"]
     parts = [
         f'<section class="story" id="story-{sid}">',
-        f"<h2>{_esc(_story_heading(story))} <span class=\"muted\">#{sid}</span></h2>",
+        f'<h2>{_esc(_story_heading(story))} <span class="muted">#{sid}</span></h2>',
         _origin_box(story.get("origin") or {}, origin),
         "<h3>Timeline</h3>",
         _timeline(articles),
@@ -207,7 +207,7 @@ def _origin_box(origin: Mapping[str, Any], article: Mapping[str, Any] | None) ->
         '<div class="origin-box">'
         f"<p><strong>Origin:</strong> {name} "
         f'<span class="muted">(confidence {_esc(conf)})</span></p>'
-        f"<p><strong>Evidence</strong></p><ul class=\"evidence\">{items}</ul></div>"
+        f'<p><strong>Evidence</strong></p><ul class="evidence">{items}</ul></div>'
     )
 
 
@@ -250,8 +250,8 @@ def _timeline(articles: Sequence[Mapping[str, Any]]) -> str:
         seen = _parse_time(article.get("first_seen"))
         seen_text = seen.strftime("%Y-%m-%d %H:%M UTC") if seen else ""
         rows.append(
-            f"<tr><td>{_esc(when_text)}</td><td class=\"muted\">{_esc(delay)}</td>"
-            f"<td class=\"muted\">{_esc(seen_text)}</td>"
+            f'<tr><td>{_esc(when_text)}</td><td class="muted">{_esc(delay)}</td>'
+            f'<td class="muted">{_esc(seen_text)}</td>'
             f"<td>{_esc(article.get('source'))}</td><td>{_esc(article.get('role'))}</td>"
             f"<td>{_link(article.get('title') or '(untitled)', article.get('url'))}</td></tr>"
         )
@@ -296,7 +296,7 @@ def _pct(value: object) -> str:
 
 def _figures(copy: Mapping[str, Any]) -> str:
     cells = "".join(
-        f"<td class=\"{name}\">{name} {_pct(copy.get(name))}</td>"
+        f'<td class="{name}">{name} {_pct(copy.get(name))}</td>'
         for name in ("kept", "edited", "dropped", "added")
     )
     shared = _esc(copy.get("shared_paragraphs", "–"))
@@ -313,8 +313,9 @@ def _figure_bar(copy: Mapping[str, Any]) -> str:
     colours = {"kept": "#5cb85c", "edited": "#e0b000", "dropped": "#d9534f"}
     for name, colour in colours.items():
         value = copy.get(name)
-        width = max(0.0, min(100.0 - x, float(value) * 100)) if isinstance(
-            value, int | float) else 0.0
+        width = (
+            max(0.0, min(100.0 - x, float(value) * 100)) if isinstance(value, int | float) else 0.0
+        )
         if width > 0:
             rects.append(
                 f'<rect x="{x:.2f}%" y="0" width="{width:.2f}%" height="12" fill="{colour}">'
@@ -337,8 +338,7 @@ def _pair(
     head = (
         f'<div class="pair" id="pair-{_esc(copy.get("article_id"))}">'
         f"<h3>{_esc(origin_name)} (origin) ↔ {_esc(copy.get('source'))} (copy): "
-        f"{_link(copy.get('title') or '(untitled)', copy.get('url'))}</h3>"
-        + _figures(copy)
+        f"{_link(copy.get('title') or '(untitled)', copy.get('url'))}</h3>" + _figures(copy)
     )
     cells = [
         f'<div class="colhead">Origin: {_esc(origin_name)}</div>',

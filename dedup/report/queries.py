@@ -40,6 +40,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dedup.errors import InputError, NotFoundError
+from dedup.store.engine import open_store
 from dedup.store.models import (
     Article,
     LedgerEntry,
@@ -49,7 +50,6 @@ from dedup.store.models import (
     StoryEvent,
     StoryMember,
 )
-from dedup.store.engine import open_store
 
 Report = dict[str, Any]
 
@@ -78,8 +78,11 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 
 
 def load_report(
-    db_url: str, story_id: int | None = None, since: datetime | None = None,
-    source: str | None = None, ledgers: bool = False,
+    db_url: str,
+    story_id: int | None = None,
+    since: datetime | None = None,
+    source: str | None = None,
+    ledgers: bool = False,
 ) -> Report:
     """Open the store and build the story list, or one story's detail when ``story_id`` is set.
 
@@ -146,26 +149,34 @@ def _members(session: Session, story_ids: Sequence[int]) -> dict[int, list[dict[
             .where(StoryMember.story_id.in_(chunk))
         )
         for member, article, source in rows:
-            out[member.story_id].append({
-                "article_id": article.id,
-                "source": source.display_name or source.name,
-                "title": article.title or "",
-                "url": article.url,
-                "published": _iso(article.published),
-                "first_seen": _iso(article.first_seen),
-                "role": member.role,
-                "shared_paragraphs": int(member.shared_paragraphs or 0),
-                "kept": _round(member.kept),
-                "edited": _round(member.edited),
-                "dropped": _round(member.dropped),
-                "added": _round(member.added),
-                "moved": int(member.moved or 0),
-                "headline_changed": bool(member.headline_changed),
-                "credit": member.credit,
-            })
+            out[member.story_id].append(
+                {
+                    "article_id": article.id,
+                    "source": source.display_name or source.name,
+                    "title": article.title or "",
+                    "url": article.url,
+                    "published": _iso(article.published),
+                    "first_seen": _iso(article.first_seen),
+                    "role": member.role,
+                    "shared_paragraphs": int(member.shared_paragraphs or 0),
+                    "kept": _round(member.kept),
+                    "edited": _round(member.edited),
+                    "dropped": _round(member.dropped),
+                    "added": _round(member.added),
+                    "moved": int(member.moved or 0),
+                    "headline_changed": bool(member.headline_changed),
+                    "credit": member.credit,
+                }
+            )
     for members in out.values():
-        members.sort(key=lambda m: (m["role"] != "origin", m["published"] or "9999",
-                                    m["first_seen"] or "", m["article_id"]))
+        members.sort(
+            key=lambda m: (
+                m["role"] != "origin",
+                m["published"] or "9999",
+                m["first_seen"] or "",
+                m["article_id"],
+            )
+        )
     return out
 
 
@@ -197,7 +208,9 @@ def _source_filter(session: Session, source: str) -> Any:
 
 
 def list_stories(
-    session: Session, since: datetime | None = None, source: str | None = None,
+    session: Session,
+    since: datetime | None = None,
+    source: str | None = None,
     ledgers: bool = False,
 ) -> Report:
     """Every active story, newest first: origin, members and their fractions.
@@ -222,8 +235,7 @@ def list_stories(
     if ledgers:
         for story, head in zip(stories, heads, strict=True):
             _add_detail(session, story, head)
-    heads.sort(key=lambda h: (h["first_published"] or h["first_seen"] or "", h["id"]),
-               reverse=True)
+    heads.sort(key=lambda h: (h["first_published"] or h["first_seen"] or "", h["id"]), reverse=True)
     return {"stories": heads}
 
 
@@ -261,8 +273,7 @@ def _add_detail(session: Session, story: Story, head: dict[str, Any]) -> None:
             member["ledger"] = ledgers.get(member["article_id"], [])
     head["origin_paragraphs"] = _origin_paragraphs(session, story, ledgers)
     head["events"] = [
-        {"event": e.event, "other_story_id": e.other_story_id, "detail": e.detail,
-         "at": _iso(e.at)}
+        {"event": e.event, "other_story_id": e.other_story_id, "detail": e.detail, "at": _iso(e.at)}
         for e in session.execute(
             select(StoryEvent).where(StoryEvent.story_id == story.id).order_by(StoryEvent.id)
         ).scalars()
@@ -278,15 +289,17 @@ def _ledgers(session: Session, story_id: int) -> dict[int, list[dict[str, Any]]]
         .order_by(LedgerEntry.id)
     )
     for entry, copy_text in rows:
-        out[entry.article_id].append({
-            "op": entry.op,
-            "origin_text": entry.origin_text,
-            "copy_text": copy_text,
-            "similarity": entry.similarity,
-            "moved": bool(entry.moved),
-            "weight": _round(entry.weight),
-            "diff": [list(part) for part in entry.diff] if entry.diff is not None else None,
-        })
+        out[entry.article_id].append(
+            {
+                "op": entry.op,
+                "origin_text": entry.origin_text,
+                "copy_text": copy_text,
+                "similarity": entry.similarity,
+                "moved": bool(entry.moved),
+                "weight": _round(entry.weight),
+                "diff": [list(part) for part in entry.diff] if entry.diff is not None else None,
+            }
+        )
     return out
 
 
@@ -298,8 +311,12 @@ def _origin_paragraphs(
         texts: list[str] = []
         for line in lines:
             if line["op"] in ("kept", "edited", "dropped") and line["weight"] is not None:
-                if line["op"] == "edited" and line["weight"] == 0 and texts and \
-                        texts[-1] == line["origin_text"]:
+                if (
+                    line["op"] == "edited"
+                    and line["weight"] == 0
+                    and texts
+                    and texts[-1] == line["origin_text"]
+                ):
                     continue  # a second copy paragraph holding the same origin paragraph
                 texts.append(str(line["origin_text"]))
         return texts
@@ -329,13 +346,38 @@ def render_json(report: Report, options: RenderOptions) -> str:
 
 
 _STORY_COLUMNS = (
-    "story_id", "origin", "origin_external", "confidence", "article_id", "source", "role",
-    "title", "url", "published", "first_seen", "shared_paragraphs", "kept", "edited", "dropped",
-    "added", "moved", "headline_changed", "credit",
+    "story_id",
+    "origin",
+    "origin_external",
+    "confidence",
+    "article_id",
+    "source",
+    "role",
+    "title",
+    "url",
+    "published",
+    "first_seen",
+    "shared_paragraphs",
+    "kept",
+    "edited",
+    "dropped",
+    "added",
+    "moved",
+    "headline_changed",
+    "credit",
 )
 _LEDGER_COLUMNS = (
-    "story_id", "article_id", "source", "line", "op", "similarity", "moved", "weight",
-    "origin_text", "copy_text", "diff",
+    "story_id",
+    "article_id",
+    "source",
+    "line",
+    "op",
+    "similarity",
+    "moved",
+    "weight",
+    "origin_text",
+    "copy_text",
+    "diff",
 )
 
 
@@ -358,21 +400,45 @@ def render_csv(report: Report, options: RenderOptions) -> str:
         for article in story["articles"]:
             if detail:
                 for number, line in enumerate(article.get("ledger") or [], 1):
-                    writer.writerow([
-                        story["id"], article["article_id"], article["source"], number,
-                        line["op"], line["similarity"], line["moved"], line["weight"],
-                        line["origin_text"] or "", line["copy_text"] or "",
-                        _diff_text(line["diff"]),
-                    ])
+                    writer.writerow(
+                        [
+                            story["id"],
+                            article["article_id"],
+                            article["source"],
+                            number,
+                            line["op"],
+                            line["similarity"],
+                            line["moved"],
+                            line["weight"],
+                            line["origin_text"] or "",
+                            line["copy_text"] or "",
+                            _diff_text(line["diff"]),
+                        ]
+                    )
                 continue
-            writer.writerow([
-                story["id"], origin["name"], origin["external"], origin["confidence"],
-                article["article_id"], article["source"], article["role"], article["title"],
-                article["url"] or "", article["published"] or "", article["first_seen"] or "",
-                article["shared_paragraphs"], article["kept"], article["edited"],
-                article["dropped"], article["added"], article["moved"],
-                article["headline_changed"], article["credit"] or "",
-            ])
+            writer.writerow(
+                [
+                    story["id"],
+                    origin["name"],
+                    origin["external"],
+                    origin["confidence"],
+                    article["article_id"],
+                    article["source"],
+                    article["role"],
+                    article["title"],
+                    article["url"] or "",
+                    article["published"] or "",
+                    article["first_seen"] or "",
+                    article["shared_paragraphs"],
+                    article["kept"],
+                    article["edited"],
+                    article["dropped"],
+                    article["added"],
+                    article["moved"],
+                    article["headline_changed"],
+                    article["credit"] or "",
+                ]
+            )
     return out.getvalue()
 
 
@@ -391,8 +457,13 @@ def render_table(report: Report, options: RenderOptions) -> str:
     from rich.text import Text
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=options.width, force_terminal=options.color,
-                      color_system="standard" if options.color else None, highlight=False)
+    console = Console(
+        file=buffer,
+        width=options.width,
+        force_terminal=options.color,
+        color_system="standard" if options.color else None,
+        highlight=False,
+    )
     stories = report["stories"]
     detail = any("ledger" in a for s in stories for a in s["articles"])
     if not stories:
@@ -406,15 +477,15 @@ def render_table(report: Report, options: RenderOptions) -> str:
             origin = story["origin"]
             copies = [a for a in story["articles"] if a["role"] == "copy"]
             names = ", ".join(a["source"] for a in copies[:3]) + (" …" if len(copies) > 3 else "")
-            reuse = (
-                sum(a["kept"] + a["edited"] for a in copies) / len(copies) if copies else 0.0
-            )
+            reuse = sum(a["kept"] + a["edited"] for a in copies) / len(copies) if copies else 0.0
             table.add_row(
                 str(story["id"]),
                 origin["name"] + (" (external)" if origin["external"] else ""),
-                f"{origin['confidence']:.2f}", f"{len(copies)}: {names}",
+                f"{origin['confidence']:.2f}",
+                f"{len(copies)}: {names}",
                 _day(story["first_published"] or story["first_seen"]),
-                str(story["size"]), _pct(reuse),
+                str(story["size"]),
+                _pct(reuse),
             )
         console.print(table)
         return buffer.getvalue()
@@ -428,19 +499,39 @@ def render_table(report: Report, options: RenderOptions) -> str:
         for line in origin["evidence"]:
             console.print(Text(f"  • {line}"))
         table = Table()
-        for name in ("article", "source", "role", "published", "shared", "kept", "edited",
-                     "dropped", "added", "title"):
+        for name in (
+            "article",
+            "source",
+            "role",
+            "published",
+            "shared",
+            "kept",
+            "edited",
+            "dropped",
+            "added",
+            "title",
+        ):
             table.add_column(name, overflow="fold")
         for a in story["articles"]:
-            table.add_row(str(a["article_id"]), a["source"], a["role"], _day(a["published"]),
-                          str(a["shared_paragraphs"]), _pct(a["kept"]), _pct(a["edited"]),
-                          _pct(a["dropped"]), _pct(a["added"]), a["title"])
+            table.add_row(
+                str(a["article_id"]),
+                a["source"],
+                a["role"],
+                _day(a["published"]),
+                str(a["shared_paragraphs"]),
+                _pct(a["kept"]),
+                _pct(a["edited"]),
+                _pct(a["dropped"]),
+                _pct(a["added"]),
+                a["title"],
+            )
         console.print(table)
         for a in story["articles"]:
             if a["role"] == "origin" or not a.get("ledger"):
                 continue
-            console.print(f"\n[bold]{a['source']}[/bold] (article {a['article_id']}) "
-                          f"against the origin:")
+            console.print(
+                f"\n[bold]{a['source']}[/bold] (article {a['article_id']}) against the origin:"
+            )
             for line in a["ledger"]:
                 console.print(_ledger_text(line))
     return buffer.getvalue()
@@ -482,12 +573,14 @@ def render_html(report: Report, options: RenderOptions) -> str:
 Renderer = Callable[[Report, RenderOptions], str]
 
 # The formats ``dedup report --format`` offers, by name.
-RENDERERS: Mapping[str, Renderer] = MappingProxyType({
-    "table": render_table,
-    "json": render_json,
-    "csv": render_csv,
-    "html": render_html,
-})
+RENDERERS: Mapping[str, Renderer] = MappingProxyType(
+    {
+        "table": render_table,
+        "json": render_json,
+        "csv": render_csv,
+        "html": render_html,
+    }
+)
 
 
 def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:

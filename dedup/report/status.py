@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dedup.config import Settings
+from dedup.store.engine import Store, open_store
 from dedup.store.models import (
     Article,
     ArticleVersion,
@@ -32,7 +33,6 @@ from dedup.store.models import (
     Source,
     Story,
 )
-from dedup.store.engine import Store, open_store
 
 COUNTED = {
     "sources": Source,
@@ -60,16 +60,20 @@ def gather_status(store: Store) -> dict[str, Any]:
         data: dict[str, Any] = {"database": store.display_url, "feeds": _feeds(session)}
         for name, model in COUNTED.items():
             data[name] = session.scalar(select(func.count()).select_from(model)) or 0
-        data["stories"] = session.scalar(
-            select(func.count()).select_from(Story).where(Story.status == "active")
-        ) or 0
+        data["stories"] = (
+            session.scalar(select(func.count()).select_from(Story).where(Story.status == "active"))
+            or 0
+        )
         # What the next `dedup analyze` would index: current body paragraphs not yet indexed.
-        data["awaiting_analysis"] = session.scalar(
-            select(func.count())
-            .select_from(Paragraph)
-            .join(Article, Article.current_version_id == Paragraph.version_id)
-            .where(Paragraph.indexed.is_(False), Paragraph.kind == "body")
-        ) or 0
+        data["awaiting_analysis"] = (
+            session.scalar(
+                select(func.count())
+                .select_from(Paragraph)
+                .join(Article, Article.current_version_id == Paragraph.version_id)
+                .where(Paragraph.indexed.is_(False), Paragraph.kind == "body")
+            )
+            or 0
+        )
         data["last_run"] = _run_dict(
             session.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
         )
@@ -87,9 +91,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def _feeds(session: Session) -> list[dict[str, Any]]:
     articles = dict(
-        session.execute(
-            select(Article.feed_id, func.count()).group_by(Article.feed_id)
-        ).all()
+        session.execute(select(Article.feed_id, func.count()).group_by(Article.feed_id)).all()
     )
     last_attempt = (
         select(FetchAttempt.feed_id, func.max(FetchAttempt.id).label("id"))
@@ -104,9 +106,9 @@ def _feeds(session: Session) -> list[dict[str, Any]]:
         ).all()
     )
     rows = session.execute(
-        select(Feed, Source.display_name).join(Source, Source.id == Feed.source_id).order_by(
-            Feed.name
-        )
+        select(Feed, Source.display_name)
+        .join(Source, Source.id == Feed.source_id)
+        .order_by(Feed.name)
     )
     return [
         {
@@ -195,7 +197,8 @@ def counts_table(data: dict[str, Any]) -> Table:
 
 def run_table(run: dict[str, Any]) -> Table:
     table = Table(
-        title=f"Last run: {run['command']} ({run['status']})", title_justify="left",
+        title=f"Last run: {run['command']} ({run['status']})",
+        title_justify="left",
         show_header=False,
     )
     table.add_column("what")
@@ -215,7 +218,10 @@ def runs_table(runs: dict[str, dict[str, Any]]) -> Table:
         table.add_column(column, overflow="fold")
     for command, run in runs.items():
         table.add_row(
-            command, run["status"], _when(run["started_at"]), _when(run["finished_at"]),
+            command,
+            run["status"],
+            _when(run["started_at"]),
+            _when(run["finished_at"]),
             run["error"] or "",
         )
     return table

@@ -1,3 +1,4 @@
-"""Store: the database and everything that lives in it.
+"""Store: the database and everything in it.
 
-Engine and sessions, models, article storage, migrations and SQL views shipped inside the package."""
+Engine and sessions, models, article storage, and the migrations and SQL views shipped inside.
+"""

@@ -16,6 +16,8 @@ from typing import cast
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from dedup.records import ArticleRecord, SaveResult
+from dedup.store.engine import insert_many
 from dedup.store.models import (
     Article,
     ArticleVersion,
@@ -27,8 +29,6 @@ from dedup.store.models import (
     utcnow,
 )
 from dedup.text.normalize import norm_hash
-from dedup.records import ArticleRecord, SaveResult
-from dedup.store.engine import insert_many
 from dedup.text.urls import domain_of
 
 _CHUNK = 500

@@ -1,6 +1,6 @@
 """SQLAlchemy models: the store's schema, a public interface documented in ``docs/schema.md``.
 
-The schema changes only through the Alembic migrations in ``dedup/store/migrations``; a test checks that
+The schema changes only through the Alembic migrations in ``migrations/``; a test checks that
 a blank database migrated to head matches these models. Every timestamp is stored as UTC.
 """
 

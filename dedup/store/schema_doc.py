@@ -50,7 +50,8 @@ Conventions:
 - JSON columns hold JSON text (`json_extract` in SQLite, `->` in PostgreSQL).
 - Only stories with `status = 'active'` appear in the views; merged or gone stories stay in the
   `stories` table with their history in `story_events`.
-- The schema changes only through the migrations in `dedup/store/migrations`, applied by every `dedup`
+- The schema changes only through the migrations in `dedup/store/migrations`, applied by every
+  `dedup`
   command; `alembic_version` records where a database stands.
 """
 
@@ -118,10 +119,7 @@ def _render_table(table: Table) -> list[str]:
     ]
     if composite:
         lines += ["", "Unique together: " + "; ".join(sorted(composite)) + "."]
-    indexes = sorted(
-        ", ".join(f"`{c.name}`" for c in index.columns)
-        for index in table.indexes
-    )
+    indexes = sorted(", ".join(f"`{c.name}`" for c in index.columns) for index in table.indexes)
     if indexes:
         lines += ["", "Indexed: " + "; ".join(f"({i})" for i in indexes) + "."]
     lines.append("")
@@ -129,8 +127,14 @@ def _render_table(table: Table) -> list[str]:
 
 
 def _render_view(view: ViewDef) -> list[str]:
-    lines = [f"### `{view.name}`", "", view.description, "", "| column | description |",
-             "| --- | --- |"]
+    lines = [
+        f"### `{view.name}`",
+        "",
+        view.description,
+        "",
+        "| column | description |",
+        "| --- | --- |",
+    ]
     lines += [f"| `{name}` | {_cell(doc)} |" for name, doc in view.columns]
     lines.append("")
     return lines

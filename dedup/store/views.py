@@ -1,4 +1,4 @@
-"""The SQL views researchers query, defined in ``dedup/store/sql_views/<name>.sql`` and created by migrations.
+"""The SQL views researchers query, defined in ``sql_views/<name>.sql``, created by migrations.
 
 Each file holds one ``CREATE VIEW`` in plain SQL that SQLite and PostgreSQL both accept,
 preceded by a comment block: a description, a line ``--`` alone, then one line per column
@@ -40,7 +40,7 @@ class ViewDef:
 
 
 def load_view(name: str, views_dir: Path = VIEWS_DIR) -> ViewDef:
-    """Parse ``dedup/store/sql_views/<name>.sql``: the comment block, then the ``CREATE VIEW`` statement."""
+    """Parse ``sql_views/<name>.sql``: the comment block, then the ``CREATE VIEW`` statement."""
     path = views_dir / f"{name}.sql"
     text = path.read_text(encoding="utf-8")
     marker = text.find("CREATE VIEW")
@@ -57,8 +57,12 @@ def load_view(name: str, views_dir: Path = VIEWS_DIR) -> ViewDef:
             continue
         column, _, doc = line.partition(" ")
         columns.append((column, doc.strip()))
-    return ViewDef(name=name, description=description, columns=tuple(columns),
-                   sql=text[marker:].strip().rstrip(";"))
+    return ViewDef(
+        name=name,
+        description=description,
+        columns=tuple(columns),
+        sql=text[marker:].strip().rstrip(";"),
+    )
 
 
 def view_definitions(views_dir: Path = VIEWS_DIR) -> list[ViewDef]:

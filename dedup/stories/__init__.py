@@ -1,3 +1,4 @@
 """Stories: from reused passages to stories, origins and ledgers.
 
-Scope, clustering, credits, origin, alignment and ledger are pure decisions; ``update`` is the one writer."""
+Scope, clustering, credits, origin, alignment and ledger decide; ``update`` is the one writer.
+"""

@@ -96,8 +96,11 @@ def sentences(text: str) -> list[str]:
     for end in _SENTENCE_END.finditer(text):
         at = end.start(1)
         # no break after a capital initial: a capital letter starting a word, then a period
-        if text[at - 1] == "." and at >= 2 and "A" <= text[at - 2] <= "Z" and (
-            at == 2 or not (text[at - 3].isalnum() or text[at - 3] == "_")
+        if (
+            text[at - 1] == "."
+            and at >= 2
+            and "A" <= text[at - 2] <= "Z"
+            and (at == 2 or not (text[at - 3].isalnum() or text[at - 3] == "_"))
         ):
             continue
         found.append(text[last:at])
@@ -194,7 +197,8 @@ class AlignCache:
         runs = _common_runs(origin, copy)
         flipped = sorted((j, i, size) for i, j, size in runs)
         origin_covers = tuple(
-            _cover(runs, start, start + len(sent), len(copy.keys)) if len(sent) >= MIN_BLOCK
+            _cover(runs, start, start + len(sent), len(copy.keys))
+            if len(sent) >= MIN_BLOCK
             else ((len(sent), 0) if _contains(copy, sent) else (0, 0))
             for sent, start in zip(origin.sentences, origin.starts, strict=True)
         )
@@ -217,13 +221,18 @@ def _common_runs(a: _Parsed, b: _Parsed) -> list[Run]:
         if gram in common:
             where.setdefault(gram, []).append(j)
     found = sorted(
-        (j - i, i) for i, gram in enumerate(a.runs) if gram in common for j in where[gram]
+        (j - i, i)
+        for i, gram in enumerate(a.runs)
+        if gram in common
+        for j in where[gram]
         if a.keys[i : i + MIN_BLOCK] == b.keys[j : j + MIN_BLOCK]
     )
     runs: list[Run] = []
     for diagonal, i in found:
-        if runs and runs[-1][1] - runs[-1][0] == diagonal and (
-            runs[-1][0] + runs[-1][2] - MIN_BLOCK + 1 == i
+        if (
+            runs
+            and runs[-1][1] - runs[-1][0] == diagonal
+            and (runs[-1][0] + runs[-1][2] - MIN_BLOCK + 1 == i)
         ):
             start_a, start_b, size = runs[-1]
             runs[-1] = (start_a, start_b, size + 1)
@@ -385,7 +394,9 @@ def _match(
 
 
 def align(
-    origin: Sequence[str], copy: Sequence[str], template: Sequence[bool] | None = None,
+    origin: Sequence[str],
+    copy: Sequence[str],
+    template: Sequence[bool] | None = None,
     cache: AlignCache | None = None,
 ) -> Alignment:
     """Align a copy's paragraphs against the origin's; ``template`` flags the copy's boilerplate.
@@ -480,24 +491,50 @@ def align(
             sim = 1.0 if exact else _ratio(opara.keys, cpars[target].keys)
             diff = None if exact else _word_diff(opara.text, ctext, cache.word_key)
             weight = _share(reused_words[i], origin_total)
-            lines.append(LedgerLine(op_of[i], i, target, opara.text, ctext, sim, i in moved_set,
-                                    weight, diff))
+            lines.append(
+                LedgerLine(
+                    op_of[i], i, target, opara.text, ctext, sim, i in moved_set, weight, diff
+                )
+            )
         for sj in secondary.get(i, []):
             ctext = cpars[sj].text
-            lines.append(LedgerLine("edited", i, sj, opara.text, ctext,
-                                    _ratio(opara.keys, cpars[sj].keys), False, 0.0,
-                                    _word_diff(opara.text, ctext, cache.word_key)))
+            lines.append(
+                LedgerLine(
+                    "edited",
+                    i,
+                    sj,
+                    opara.text,
+                    ctext,
+                    _ratio(opara.keys, cpars[sj].keys),
+                    False,
+                    0.0,
+                    _word_diff(opara.text, ctext, cache.word_key),
+                )
+            )
     for j, cpara in enumerate(cpars):
         if is_template[j]:
             lines.append(LedgerLine("template", None, j, None, cpara.text, None, False, 0.0, None))
         elif not carries[j]:
-            lines.append(LedgerLine("added", None, j, None, cpara.text, None, False,
-                                    _share(added_words[j], copy_total), None))
+            lines.append(
+                LedgerLine(
+                    "added",
+                    None,
+                    j,
+                    None,
+                    cpara.text,
+                    None,
+                    False,
+                    _share(added_words[j], copy_total),
+                    None,
+                )
+            )
 
-    kept = _share(sum(len(opars[i].keys) for i in range(len(opars)) if op_of[i] == "kept"),
-                  origin_total)
-    edited = _share(sum(reused_words[i] for i in range(len(opars)) if op_of[i] == "edited"),
-                    origin_total)
+    kept = _share(
+        sum(len(opars[i].keys) for i in range(len(opars)) if op_of[i] == "kept"), origin_total
+    )
+    edited = _share(
+        sum(reused_words[i] for i in range(len(opars)) if op_of[i] == "edited"), origin_total
+    )
     dropped = max(0.0, round(1.0 - kept - edited, 6)) if origin_total else 0.0
     return Alignment(
         lines=tuple(lines),
@@ -507,9 +544,7 @@ def align(
         added=_share(sum(added_words), copy_total),
         moved=len(moved_set),
         shared_paragraphs=sum(1 for j in range(len(cpars)) if carries[j]),
-        origin_reused=tuple(
-            _share(reused_words[i], len(p.keys)) for i, p in enumerate(opars)
-        ),
+        origin_reused=tuple(_share(reused_words[i], len(p.keys)) for i, p in enumerate(opars)),
     )
 
 

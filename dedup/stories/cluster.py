@@ -144,7 +144,9 @@ def _parts_without(adj: Mapping[int, set[int]], nodes: Sequence[int], cut: int) 
 
 
 def _weak_joints(
-    nodes: list[int], adj: Mapping[int, set[int]], strength: Mapping[frozenset[int], float],
+    nodes: list[int],
+    adj: Mapping[int, set[int]],
+    strength: Mapping[frozenset[int], float],
     joint_share: float,
 ) -> set[frozenset[int]]:
     """Links to drop: those tying an article to a multi-article part only weakly."""
@@ -167,8 +169,11 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _split_roundups(
-    groups: list[frozenset[int]], words: Mapping[int, int], kept: Mapping[frozenset[int], Edge],
-    vocab: Mapping[int, frozenset[str]], params: ClusterParams,
+    groups: list[frozenset[int]],
+    words: Mapping[int, int],
+    kept: Mapping[frozenset[int], Edge],
+    vocab: Mapping[int, frozenset[str]],
+    params: ClusterParams,
 ) -> list[frozenset[int]]:
     """Groups with every roundup hub's parts made stories of their own (hub in each)."""
     done: list[frozenset[int]] = []
@@ -184,8 +189,11 @@ def _split_roundups(
 
 
 def _roundup_parts(
-    group: frozenset[int], words: Mapping[int, int], kept: Mapping[frozenset[int], Edge],
-    vocab: Mapping[int, frozenset[str]], params: ClusterParams,
+    group: frozenset[int],
+    words: Mapping[int, int],
+    kept: Mapping[frozenset[int], Edge],
+    vocab: Mapping[int, frozenset[str]],
+    params: ClusterParams,
 ) -> list[frozenset[int]] | None:
     nodes = sorted(group)
     adj: dict[int, set[int]] = {n: set() for n in nodes}
@@ -238,7 +246,9 @@ def _topic_groups(
 
 
 def cluster_articles(
-    words: Mapping[int, int], edges: Iterable[Edge], params: ClusterParams | None = None,
+    words: Mapping[int, int],
+    edges: Iterable[Edge],
+    params: ClusterParams | None = None,
     vocab: Mapping[int, frozenset[str]] | None = None,
 ) -> list[frozenset[int]]:
     """Stories (two or more articles each) from article sizes and reused-text links.
@@ -343,8 +353,13 @@ def assign_ids(
         if kept is not None:
             old = previous[kept]
             lineages.append(
-                Lineage(k, kept, members - old, old - members,
-                        merged_from=tuple(sorted(s for s, target in merged.items() if target == k)))
+                Lineage(
+                    k,
+                    kept,
+                    members - old,
+                    old - members,
+                    merged_from=tuple(sorted(s for s, target in merged.items() if target == k)),
+                )
             )
             continue
         split_from = next((s for neg, s, ck in overlaps if ck == k), None)

@@ -96,11 +96,43 @@ _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", 
 # A capitalised name without a media word is a publisher only when it is one of these, or
 # the caller knows it (a source in the store); "told Congress" is no credit.
 _MEDIA_WORDS = (
-    "news", "times", "post", "journal", "press", "herald", "tribune", "guardian", "independent",
-    "telegraph", "gazette", "daily", "magazine", "radio", "tv", "television", "wire", "media",
-    "reporter", "observer", "chronicle", "insider", "mail", "mirror", "express", "agency",
-    "bulletin", "dispatch", "examiner", "courier", "sentinel", "inquirer", "register", "standard",
-    "blog", "feed", "review",
+    "news",
+    "times",
+    "post",
+    "journal",
+    "press",
+    "herald",
+    "tribune",
+    "guardian",
+    "independent",
+    "telegraph",
+    "gazette",
+    "daily",
+    "magazine",
+    "radio",
+    "tv",
+    "television",
+    "wire",
+    "media",
+    "reporter",
+    "observer",
+    "chronicle",
+    "insider",
+    "mail",
+    "mirror",
+    "express",
+    "agency",
+    "bulletin",
+    "dispatch",
+    "examiner",
+    "courier",
+    "sentinel",
+    "inquirer",
+    "register",
+    "standard",
+    "blog",
+    "feed",
+    "review",
 )
 
 _NAME_WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]+[A-Z][\w'’.-]*)"
@@ -171,15 +203,28 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
 _NEEDS: dict[str, tuple[str, ...]] = {
     "dateline": (")-", ") -", ")—", ") —", ")–", ") –"),
     "told": tuple(
-        f"{verb} " for verb in ("told", "telling", "tells", "explained to", "said to",
-                                "confirmed to", "mail to", "mail with", "statement to",
-                                "statement with", "interview to", "interview with")
+        f"{verb} "
+        for verb in (
+            "told",
+            "telling",
+            "tells",
+            "explained to",
+            "said to",
+            "confirmed to",
+            "mail to",
+            "mail with",
+            "statement to",
+            "statement with",
+            "interview to",
+            "interview with",
+        )
     ),
     "copyright": ("©", "(c)", "copyright"),
     "reports_at": ("report",),
     "reports": ("report", "broke the news", "broke the story", "has learned"),
     "first_reported": tuple(
-        f"{first} {verb} " for first in ("first", "originally")
+        f"{first} {verb} "
+        for first in ("first", "originally")
         for verb in ("reported", "published", "appeared")
     ),
     "according_to": ("according to ",),
@@ -209,16 +254,71 @@ _READ_MORE = re.compile(
     r"|continue\s+reading|read\s+more\s+(?:at|on)|h/t)\b"
 )
 _PICTURE_WORDS = frozenset(
-    {"image", "images", "photo", "photos", "picture", "pictures", "video", "graphic", "gif",
-     "illustration", "screenshot", "screengrab", "art", "artwork", "map", "chart"}
+    {
+        "image",
+        "images",
+        "photo",
+        "photos",
+        "picture",
+        "pictures",
+        "video",
+        "graphic",
+        "gif",
+        "illustration",
+        "screenshot",
+        "screengrab",
+        "art",
+        "artwork",
+        "map",
+        "chart",
+    }
 )
 # No break after an initial ("J. Lester Feder") or inside "U.S.".
 _SENTENCE_END = re.compile(r"(?<=[.!?:…])(?<!\b[A-Z]\.)\s+")
 _SKIP_NAMES = frozenset(
-    {"the", "a", "an", "he", "she", "they", "it", "we", "i", "you", "his", "her", "their",
-     "this", "that", "these", "those", "monday", "tuesday", "wednesday", "thursday", "friday",
-     "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july",
-     "august", "september", "october", "november", "december", "in", "on", "at", "but", "and"}
+    {
+        "the",
+        "a",
+        "an",
+        "he",
+        "she",
+        "they",
+        "it",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "in",
+        "on",
+        "at",
+        "but",
+        "and",
+    }
 )
 
 
@@ -345,8 +445,9 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
     """
     known_keys = _known_keys(known)
     found: list[Credit] = []
-    for index, (paragraph, needed) in enumerate(zip(paragraphs, _needs_met(paragraphs),
-                                                    strict=True)):
+    for index, (paragraph, needed) in enumerate(
+        zip(paragraphs, _needs_met(paragraphs), strict=True)
+    ):
         live = [p for p in _PATTERNS if p[0] in needed]
         read_more = "read_more" in needed
         if not live and not read_more:
@@ -365,11 +466,19 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
                         continue
                     seen.add((key, pattern))
                     found.append(
-                        Credit(display_name(key, [name]), key, _clip(sentence), pattern,
-                               self_ref, strength, index)
+                        Credit(
+                            display_name(key, [name]),
+                            key,
+                            _clip(sentence),
+                            pattern,
+                            self_ref,
+                            strength,
+                            index,
+                        )
                     )
             if (
-                read_more and _READ_MORE.search(sentence)
+                read_more
+                and _READ_MORE.search(sentence)
                 and not any(p == "read_more" for _, p in seen)
             ):
                 seen.add((None, "read_more"))

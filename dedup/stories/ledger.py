@@ -105,8 +105,16 @@ def reconstruct_origin(
     if not shared:
         return OriginText(None, None, (), ())
     group_of = {ref: root for root, refs in shared.items() for ref in refs}
-    held = {m.article_id: len({group_of[(m.article_id, i)] for i in range(len(m.paragraphs))
-                               if (m.article_id, i) in group_of}) for m in members}
+    held = {
+        m.article_id: len(
+            {
+                group_of[(m.article_id, i)]
+                for i in range(len(m.paragraphs))
+                if (m.article_id, i) in group_of
+            }
+        )
+        for m in members
+    }
 
     def text(ref: Ref) -> str:
         return by_id[ref[0]].paragraphs[ref[1]]
@@ -127,10 +135,18 @@ def reconstruct_origin(
     }
     representative: dict[Ref, Ref] = {}
     for root, refs in shared.items():
+
         def rank(ref: Ref, refs: list[Ref] = refs) -> tuple[float, ...]:
             closeness = sum(similarity(text(ref), text(o)) for o in refs if o != ref)
-            return (-twins[ref], -faithful[ref[0]], -round(closeness, 6), -held[ref[0]],
-                    -len(keys[ref]), ref[0], ref[1])
+            return (
+                -twins[ref],
+                -faithful[ref[0]],
+                -round(closeness, 6),
+                -held[ref[0]],
+                -len(keys[ref]),
+                ref[0],
+                ref[1],
+            )
 
         representative[root] = min(refs, key=rank)
 
@@ -147,8 +163,9 @@ def reconstruct_origin(
                 order.insert(order.index(previous) + 1 if previous is not None else 0, root)
             previous = root
     chosen = tuple(representative[root] for root in order)
-    return OriginText(None, None, tuple(None for _ in chosen), tuple(text(r) for r in chosen),
-                      chosen)
+    return OriginText(
+        None, None, tuple(None for _ in chosen), tuple(text(r) for r in chosen), chosen
+    )
 
 
 def _norm_title(title: str | None) -> tuple[str, ...]:
@@ -176,19 +193,41 @@ def build_ledgers(
             None if origin.title is None else _norm_title(origin.title) != _norm_title(member.title)
         )
         copies[member.article_id] = MemberLedger(
-            member.article_id, "copy", alignment, alignment.kept, alignment.edited,
-            alignment.dropped, alignment.added, alignment.moved, alignment.shared_paragraphs,
-            headline, credits.get(member.article_id),
+            member.article_id,
+            "copy",
+            alignment,
+            alignment.kept,
+            alignment.edited,
+            alignment.dropped,
+            alignment.added,
+            alignment.moved,
+            alignment.shared_paragraphs,
+            headline,
+            credits.get(member.article_id),
         )
     # The origin's shared paragraphs are those at least one copy kept or edited.
     reused = {
         line.origin_index
-        for ledger in copies.values() if ledger.alignment is not None
-        for line in ledger.alignment.lines if line.op in ("kept", "edited") and line.weight > 0
+        for ledger in copies.values()
+        if ledger.alignment is not None
+        for line in ledger.alignment.lines
+        if line.op in ("kept", "edited") and line.weight > 0
     }
     return [
-        copies[m.article_id] if m.article_id in copies else
-        MemberLedger(m.article_id, "origin", None, 1.0, 0.0, 0.0, 0.0, 0, len(reused), None,
-                     credits.get(m.article_id))
+        copies[m.article_id]
+        if m.article_id in copies
+        else MemberLedger(
+            m.article_id,
+            "origin",
+            None,
+            1.0,
+            0.0,
+            0.0,
+            0.0,
+            0,
+            len(reused),
+            None,
+            credits.get(m.article_id),
+        )
         for m in members
     ]

@@ -44,8 +44,13 @@ FIRST_SEEN_MIN_HOURS = 0.5  # closer than this, polling order decides, not publi
 CONFLICT_MARGIN = 0.25
 SHARPNESS = 1.5  # softmax inverse temperature turning scores into a confidence
 
-_WEIGHTS = {"credit": W_CREDIT, "containment": W_CONTAIN, "links": W_LINK,
-            "published": W_TIME, "first_seen": W_TIME}
+_WEIGHTS = {
+    "credit": W_CREDIT,
+    "containment": W_CONTAIN,
+    "links": W_LINK,
+    "published": W_TIME,
+    "first_seen": W_TIME,
+}
 
 # Credits that, in a copier's own text, say "this text comes from there".
 _SYNDICATION = frozenset(
@@ -204,7 +209,9 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
     )
     for key in external_keys:
         variants = [
-            credit.publisher or "" for c in claims.values() for k, (_, credit, _) in c.items()
+            credit.publisher or ""
+            for c in claims.values()
+            for k, (_, credit, _) in c.items()
             if k == key
         ]
         name = display_name(key, variants)
@@ -253,8 +260,11 @@ def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
     for cand in candidates:
         # A member that credits the candidate in its own words is its copy: whatever more it
         # holds is its own addition (which others may have copied from it), no rival claim.
-        rivals = [m for m in members if m is not cand.member
-                  and not _credits_in_own_words(claims[m.article_id], cand.keys)]
+        rivals = [
+            m
+            for m in members
+            if m is not cand.member and not _credits_in_own_words(claims[m.article_id], cand.keys)
+        ]
         if cand.member is not None:
             rest = max((m.coverage for m in rivals), default=0.0)
             lead = (cand.member.coverage - rest) / CONTAIN_LEAD

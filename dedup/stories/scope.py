@@ -1,6 +1,7 @@
 """What a stories update reads, loaded in a few set-based queries per wave of articles.
 
-:mod:`dedup.stories.update` recomputes the articles reachable from the dirty ones through reuse links
+:mod:`dedup.stories.update` recomputes the articles reachable from the dirty ones through reuse
+links
 and shared stories. :func:`load_scope` finds that scope wave by wave: each wave reads the
 passages of its articles (through the passages' paragraph and article indexes) and the active
 stories they belong to, at most ``CHUNK`` ids per query, so the cost follows the scope and
@@ -99,8 +100,7 @@ def dirty_articles(session: Session, mark: datetime | None) -> Dirty:
         return Dirty({x for row in passages.values() for x in row[1:3]}, set(), passages)
     dirty: set[int] = set()
     for a, b in session.execute(
-        select(_PASSAGES.c.article_a, _PASSAGES.c.article_b)
-        .where(_PASSAGES.c.created_at > mark)
+        select(_PASSAGES.c.article_a, _PASSAGES.c.article_b).where(_PASSAGES.c.created_at > mark)
     ).all():
         dirty.update((a, b))
     dirty.update(
@@ -109,7 +109,9 @@ def dirty_articles(session: Session, mark: datetime | None) -> Dirty:
             .join(_ARTICLES, _ARTICLES.c.id == _MEMBERS.c.article_id)
             .join(_VERSIONS, _VERSIONS.c.id == _ARTICLES.c.current_version_id)
             .where(_VERSIONS.c.fetched_at > mark)
-        ).scalars().all()
+        )
+        .scalars()
+        .all()
     )
     # Deleted articles leave stories too small, or without their origin article.
     thin = set(
@@ -119,15 +121,20 @@ def dirty_articles(session: Session, mark: datetime | None) -> Dirty:
             .where(_STORIES.c.status == "active")
             .group_by(_STORIES.c.id)
             .having(func.count(_MEMBERS.c.article_id) < 2)
-        ).scalars().all()
+        )
+        .scalars()
+        .all()
     )
     thin.update(
         session.execute(
             select(_STORIES.c.id).where(
-                _STORIES.c.status == "active", _STORIES.c.origin_article_id.is_(None),
+                _STORIES.c.status == "active",
+                _STORIES.c.origin_article_id.is_(None),
                 _STORIES.c.origin_external.is_(False),
             )
-        ).scalars().all()
+        )
+        .scalars()
+        .all()
     )
     return Dirty(dirty, thin)
 
@@ -156,8 +163,7 @@ def load_scope(session: Session, dirty: Dirty) -> Scope:
         frontier |= set().union(*joined.values()) - scope.articles
     if every_passage:
         passages = {
-            k: r for k, r in passages.items()
-            if r[1] in scope.articles or r[2] in scope.articles
+            k: r for k, r in passages.items() if r[1] in scope.articles or r[2] in scope.articles
         }
 
     body = _body_paragraphs(session, scope)
@@ -183,13 +189,12 @@ def load_scope(session: Session, dirty: Dirty) -> Scope:
     return scope
 
 
-
-
 def _passages_of(session: Session, articles: set[int] | None) -> dict[int, _Row]:
     """Every passage with a paragraph in ``articles`` (None: every passage), by id."""
     s = _PASSAGES.c
-    base = select(s.id, s.kind, s.article_a, s.article_b, s.paragraph_a, s.paragraph_b,
-                  s.containment)
+    base = select(
+        s.id, s.kind, s.article_a, s.article_b, s.paragraph_a, s.paragraph_b, s.containment
+    )
     if articles is None:
         queries = [base]
     else:
@@ -243,7 +248,9 @@ def _stories_of(session: Session, articles: set[int]) -> set[int]:
                 select(_MEMBERS.c.story_id)
                 .join(_STORIES, _STORIES.c.id == _MEMBERS.c.story_id)
                 .where(_MEMBERS.c.article_id.in_(chunk), _STORIES.c.status == "active")
-            ).scalars().all()
+            )
+            .scalars()
+            .all()
         )
     return out
 
@@ -253,8 +260,7 @@ def _members_of(session: Session, stories: Iterable[int]) -> dict[int, frozenset
     members: dict[int, set[int]] = {s: set() for s in stories}
     for chunk in chunks(members):
         for story_id, article_id in session.execute(
-            select(_MEMBERS.c.story_id, _MEMBERS.c.article_id)
-            .where(_MEMBERS.c.story_id.in_(chunk))
+            select(_MEMBERS.c.story_id, _MEMBERS.c.article_id).where(_MEMBERS.c.story_id.in_(chunk))
         ).all():
             members[story_id].add(article_id)
     return {s: frozenset(m) for s, m in members.items()}
@@ -297,8 +303,9 @@ def load_texts(session: Session, articles: Iterable[int]) -> Texts:
     return texts
 
 
-ArticleRow = tuple[int, str, str | None, str | None, str | None, str | None, datetime | None,
-                   datetime]
+ArticleRow = tuple[
+    int, str, str | None, str | None, str | None, str | None, datetime | None, datetime
+]
 
 
 def load_articles(session: Session, articles: Iterable[int]) -> list[ArticleRow]:
@@ -309,8 +316,16 @@ def load_articles(session: Session, articles: Iterable[int]) -> list[ArticleRow]
     for chunk in chunks(articles):
         rows.extend(
             session.execute(
-                select(a.id, sources.c.name, sources.c.display_name, sources.c.domain, a.url,
-                       a.title, a.published, a.first_seen)
+                select(
+                    a.id,
+                    sources.c.name,
+                    sources.c.display_name,
+                    sources.c.domain,
+                    a.url,
+                    a.title,
+                    a.published,
+                    a.first_seen,
+                )
                 .join(sources, sources.c.id == a.source_id)
                 .where(a.id.in_(chunk))
             ).all()

@@ -9,7 +9,8 @@ are written to ``story_events`` (created, grew, shrank, merged, split, gone).
 
 What an update reads is loaded by :mod:`dedup.stories.scope` in a few set-based queries, and what
 it writes goes out in a few bulk statements at the end. The pure work is done elsewhere:
-:mod:`dedup.stories.cluster` (grouping, ids), :mod:`dedup.stories.credits`, :mod:`dedup.stories.origin`,
+:mod:`dedup.stories.cluster` (grouping, ids), :mod:`dedup.stories.credits`,
+:mod:`dedup.stories.origin`,
 :mod:`dedup.stories.ledger` and :mod:`dedup.stories.align`.
 """
 
@@ -27,8 +28,8 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from dedup.store.models import LedgerEntry, Story, StoryEvent, StoryMember, utcnow
 from dedup.stories import cluster
-
 from dedup.stories import scope as story_scope
 from dedup.stories.align import AlignCache, align, words
 from dedup.stories.credits import Credit, display_name, find_credits, publisher_key
@@ -41,7 +42,6 @@ from dedup.stories.ledger import (
     origin_from_member,
     reconstruct_origin,
 )
-from dedup.store.models import LedgerEntry, Story, StoryEvent, StoryMember, utcnow
 from dedup.stories.origin import CreditUse, MemberFacts, OriginDecision, decide_origin
 from dedup.stories.scope import Edge, Scope, Texts, chunks
 from dedup.text.urls import canonical_url, domain_of
@@ -57,6 +57,7 @@ _STORIES: Table = Story.__table__  # type: ignore[assignment]
 _MEMBERS: Table = StoryMember.__table__  # type: ignore[assignment]
 _LEDGER: Table = LedgerEntry.__table__  # type: ignore[assignment]
 _EVENTS: Table = StoryEvent.__table__  # type: ignore[assignment]
+
 
 @dataclass
 class StoriesSummary:
@@ -85,9 +86,14 @@ class StoriesSummary:
             return f"stories: nothing changed ({self.active} active)"
         changes = ", ".join(
             f"{n} {name}"
-            for name, n in (("created", self.created), ("grew", self.grew),
-                            ("shrank", self.shrank), ("merged", self.merged),
-                            ("split", self.split), ("gone", self.gone))
+            for name, n in (
+                ("created", self.created),
+                ("grew", self.grew),
+                ("shrank", self.shrank),
+                ("merged", self.merged),
+                ("split", self.split),
+                ("gone", self.gone),
+            )
             if n
         )
         return (
@@ -134,9 +140,12 @@ def update_stories(session: Session) -> StoriesSummary:
             _recompute(session, dirty, now, summary)
         # The writes went out as bulk statements: objects loaded earlier are stale.
         session.expire_all()
-    summary.active = session.scalar(
-        select(func.count()).select_from(_STORIES).where(_STORIES.c.status == "active")
-    ) or 0
+    summary.active = (
+        session.scalar(
+            select(func.count()).select_from(_STORIES).where(_STORIES.c.status == "active")
+        )
+        or 0
+    )
     return summary
 
 
@@ -167,8 +176,9 @@ def _recompute(
     edges = _edges(graph, scope.articles, template)
     linked = {n for e in edges for n in (e.a, e.b)}
     texts = story_scope.load_texts(session, linked)
-    clusters = cluster.cluster_articles(scope.sizes, edges,
-                                        vocab=_Vocabulary(texts, linked, template))
+    clusters = cluster.cluster_articles(
+        scope.sizes, edges, vocab=_Vocabulary(texts, linked, template)
+    )
     plan = cluster.assign_ids(scope.previous, clusters)
     previous = scope.previous
 
@@ -183,10 +193,14 @@ def _recompute(
         writes.event(story_id, "gone", None, {"members": sorted(previous[story_id])})
 
     todo = [
-        lineage for lineage in plan.lineages
+        lineage
+        for lineage in plan.lineages
         if not (
-            lineage.story_id is not None and not lineage.added and not lineage.removed
-            and not lineage.merged_from and not (clusters[lineage.cluster] & dirty.articles)
+            lineage.story_id is not None
+            and not lineage.added
+            and not lineage.removed
+            and not lineage.merged_from
+            and not (clusters[lineage.cluster] & dirty.articles)
         )
     ]
     summary.unchanged = len(plan.lineages) - len(todo)
@@ -196,40 +210,57 @@ def _recompute(
         if article_id in infos:
             infos[article_id].words = count
     data = _Loaded(
-        graph.by_article(), infos, _member_texts(texts, member_ids, template),
+        graph.by_article(),
+        infos,
+        _member_texts(texts, member_ids, template),
         {m: texts.boilerplate[m] for m in member_ids if m in texts.boilerplate},
-        story_scope.load_links(session, member_ids), scope.quotes,
+        story_scope.load_links(session, member_ids),
+        scope.quotes,
     )
     for lineage in todo:
-        story_id = writes.story(lineage.story_id, _compute_story(sorted(clusters[lineage.cluster]),
-                                                                 data))
+        story_id = writes.story(
+            lineage.story_id, _compute_story(sorted(clusters[lineage.cluster]), data)
+        )
         summary.recomputed += 1
         _record_lineage(writes, lineage, story_id, clusters, summary)
     writes.flush(session)
-    summary.external_origins = session.scalar(
-        select(func.count()).select_from(_STORIES)
-        .where(_STORIES.c.status == "active", _STORIES.c.origin_external.is_(True))
-    ) or 0
+    summary.external_origins = (
+        session.scalar(
+            select(func.count())
+            .select_from(_STORIES)
+            .where(_STORIES.c.status == "active", _STORIES.c.origin_external.is_(True))
+        )
+        or 0
+    )
 
 
 def _record_lineage(
-    writes: _Writes, lineage: cluster.Lineage, story_id: int,
-    clusters: Sequence[frozenset[int]], summary: StoriesSummary,
+    writes: _Writes,
+    lineage: cluster.Lineage,
+    story_id: int,
+    clusters: Sequence[frozenset[int]],
+    summary: StoriesSummary,
 ) -> None:
     if lineage.story_id is None and lineage.split_from is not None:
         summary.split += 1
-        writes.event(story_id, "split", lineage.split_from,
-                     {"members": sorted(clusters[lineage.cluster])})
-        writes.event(lineage.split_from, "split", story_id,
-                     {"split_off": sorted(clusters[lineage.cluster])})
+        writes.event(
+            story_id, "split", lineage.split_from, {"members": sorted(clusters[lineage.cluster])}
+        )
+        writes.event(
+            lineage.split_from, "split", story_id, {"split_off": sorted(clusters[lineage.cluster])}
+        )
     elif lineage.story_id is None:
         summary.created += 1
         writes.event(story_id, "created", None, {"members": sorted(clusters[lineage.cluster])})
     else:
         if lineage.added:
             summary.grew += 1
-            writes.event(story_id, "grew", None,
-                         {"added": sorted(lineage.added), "removed": sorted(lineage.removed)})
+            writes.event(
+                story_id,
+                "grew",
+                None,
+                {"added": sorted(lineage.added), "removed": sorted(lineage.removed)},
+            )
         elif lineage.removed:
             summary.shrank += 1
             writes.event(story_id, "shrank", None, {"removed": sorted(lineage.removed)})
@@ -288,8 +319,11 @@ def _boilerplate(graph: _Graph, scope: Scope) -> set[int]:
         elif min(wa, wb) <= BOILERPLATE_MAX_WORDS:
             template.update((pa, pb))
     spread = {
-        other for a, b, pa, pb, *_ in graph.edges if a in articles and b in articles
-        for p, other in ((pa, pb), (pb, pa)) if p in template
+        other
+        for a, b, pa, pb, *_ in graph.edges
+        if a in articles and b in articles
+        for p, other in ((pa, pb), (pb, pa))
+        if p in template
     }
     return template | spread
 
@@ -312,8 +346,15 @@ def _edges(graph: _Graph, scope: set[int], template: set[int]) -> list[cluster.E
     for key in side_a:
         total_a = sum(min(v, caps[p]) for p, v in side_a[key].items())
         total_b = sum(min(v, caps[p]) for p, v in side_b[key].items())
-        edges.append(cluster.Edge(key[0], key[1], min(total_a, total_b),
-                                  frozenset(side_a[key]), frozenset(side_b[key])))
+        edges.append(
+            cluster.Edge(
+                key[0],
+                key[1],
+                min(total_a, total_b),
+                frozenset(side_a[key]),
+                frozenset(side_b[key]),
+            )
+        )
     return edges
 
 
@@ -325,7 +366,8 @@ class _Vocabulary(Mapping[int, frozenset[str]]):
 
     def __init__(self, texts: Texts, articles: Iterable[int], template: set[int]) -> None:
         self._own = {
-            aid: own for aid in articles
+            aid: own
+            for aid in articles
             if (own := [text for pid, text in texts.body.get(aid, ()) if pid not in template])
         }
         self._words: dict[int, frozenset[str]] = {}
@@ -347,32 +389,44 @@ class _Vocabulary(Mapping[int, frozenset[str]]):
 
 def _article_infos(session: Session, ids: Sequence[int]) -> dict[int, _ArticleInfo]:
     infos: dict[int, _ArticleInfo] = {}
-    for aid, name, display, domain, url, title, published, first_seen in (
-        story_scope.load_articles(session, ids)
+    for aid, name, display, domain, url, title, published, first_seen in story_scope.load_articles(
+        session, ids
     ):
         keys = {publisher_key(n) for n in (name, display, domain) if n}
         if url and domain_of(url):
             keys.add(publisher_key(domain_of(url) or ""))
-        infos[aid] = _ArticleInfo(aid, name, display or name, frozenset(k for k in keys if k),
-                                  url, title, published, first_seen)
+        infos[aid] = _ArticleInfo(
+            aid,
+            name,
+            display or name,
+            frozenset(k for k in keys if k),
+            url,
+            title,
+            published,
+            first_seen,
+        )
     return infos
 
 
-def _member_texts(
-    texts: Texts, ids: Sequence[int], template: set[int]
-) -> dict[int, MemberText]:
+def _member_texts(texts: Texts, ids: Sequence[int], template: set[int]) -> dict[int, MemberText]:
     """Body paragraphs of the current versions, boilerplate flagged."""
     return {
         aid: MemberText(
-            aid, texts.titles.get(aid), tuple(pid for pid, _ in rows),
-            tuple(t for _, t in rows), tuple(pid in template for pid, _ in rows),
+            aid,
+            texts.titles.get(aid),
+            tuple(pid for pid, _ in rows),
+            tuple(t for _, t in rows),
+            tuple(pid in template for pid, _ in rows),
         )
-        for aid in ids if (rows := texts.body.get(aid))
+        for aid in ids
+        if (rows := texts.body.get(aid))
     }
 
 
 def _story_links(
-    edges_of: dict[int, list[Edge]], members: set[int], texts: dict[int, MemberText],
+    edges_of: dict[int, list[Edge]],
+    members: set[int],
+    texts: dict[int, MemberText],
 ) -> list[tuple[Ref, Ref]]:
     """Reuse links among members' story text as (article, paragraph index) pairs."""
     index = _story_text_index(members, texts)
@@ -387,15 +441,20 @@ def _story_links(
 def _story_text_index(members: set[int], texts: dict[int, MemberText]) -> dict[int, Ref]:
     """Paragraph id -> (article, index) for the members' paragraphs that are not boilerplate."""
     return {
-        pid: (aid, i) for aid in members if aid in texts
-        for i, (pid, flag) in enumerate(zip(texts[aid].paragraph_ids, texts[aid].template,
-                                            strict=True))
+        pid: (aid, i)
+        for aid in members
+        if aid in texts
+        for i, (pid, flag) in enumerate(
+            zip(texts[aid].paragraph_ids, texts[aid].template, strict=True)
+        )
         if pid is not None and not flag
     }
 
 
 def _coverage(
-    members: Sequence[int], texts: dict[int, MemberText], pairs: Sequence[tuple[Ref, Ref]],
+    members: Sequence[int],
+    texts: dict[int, MemberText],
+    pairs: Sequence[tuple[Ref, Ref]],
     cache: AlignCache,
 ) -> tuple[dict[int, float], set[Ref]]:
     """Each member's share of the story's shared text, and the shared paragraphs.
@@ -448,9 +507,13 @@ def _coverage(
 
 
 def _facts(
-    members: Sequence[int], infos: dict[int, _ArticleInfo], texts: dict[int, MemberText],
-    extra: dict[int, list[str]], links: dict[int, list[tuple[str, str | None]]],
-    coverage: dict[int, float], shared: set[Ref],
+    members: Sequence[int],
+    infos: dict[int, _ArticleInfo],
+    texts: dict[int, MemberText],
+    extra: dict[int, list[str]],
+    links: dict[int, list[tuple[str, str | None]]],
+    coverage: dict[int, float],
+    shared: set[Ref],
 ) -> list[MemberFacts]:
     known = sorted({n for m in members for n in (infos[m].source_name, infos[m].source_display)})
     facts = []
@@ -471,15 +534,22 @@ def _facts(
                     continue
             uses.append(CreditUse(credit, in_shared))
         link_urls = frozenset(canonical_url(u) for u, _ in member_links)
-        link_keys = frozenset(
-            k for k in (publisher_key(domain_of(u) or "") for u, _ in member_links) if k
-        ) - own_keys
+        link_keys = (
+            frozenset(k for k in (publisher_key(domain_of(u) or "") for u, _ in member_links) if k)
+            - own_keys
+        )
         facts.append(
             MemberFacts(
-                article_id=m, source=info.source_display, source_keys=own_keys,
-                url=canonical_url(info.url) if info.url else None, published=info.published,
-                first_seen=info.first_seen, coverage=coverage.get(m, 0.0), credits=tuple(uses),
-                link_urls=link_urls, link_keys=link_keys,
+                article_id=m,
+                source=info.source_display,
+                source_keys=own_keys,
+                url=canonical_url(info.url) if info.url else None,
+                published=info.published,
+                first_seen=info.first_seen,
+                coverage=coverage.get(m, 0.0),
+                credits=tuple(uses),
+                link_urls=link_urls,
+                link_keys=link_keys,
             )
         )
     return facts
@@ -552,8 +622,13 @@ def _compute_story(members: list[int], data: _Loaded) -> _Computed:
             "the origin; they are linked to the story through other members"
         )
     return _Computed(
-        decision, confidence, evidence, min(infos[m].first_seen for m in members), ledgers,
-        origin, {t.article_id: t for t in member_texts},
+        decision,
+        confidence,
+        evidence,
+        min(infos[m].first_seen for m in members),
+        ledgers,
+        origin,
+        {t.article_id: t for t in member_texts},
     )
 
 
@@ -562,10 +637,7 @@ def _quote_pairs(
 ) -> list[tuple[Ref, Ref]]:
     """Quote links among members: copies of one story share its quoted passages too."""
     index = _story_text_index(members, texts)
-    return [
-        (index[a], index[b])
-        for a in sorted(index) for b in quotes.get(a, ()) if b in index
-    ]
+    return [(index[a], index[b]) for a in sorted(index) for b in quotes.get(a, ()) if b in index]
 
 
 def _credit_lines(decision: OriginDecision, facts: Sequence[MemberFacts]) -> dict[int, str]:
@@ -608,16 +680,27 @@ class _Writes:
     def event(
         self, story_id: int, event: str, other: int | None, detail: dict[str, Any] | None
     ) -> None:
-        self.events.append({"story_id": story_id, "event": event, "other_story_id": other,
-                            "detail": detail, "at": self.now})
+        self.events.append(
+            {
+                "story_id": story_id,
+                "event": event,
+                "other_story_id": other,
+                "detail": detail,
+                "at": self.now,
+            }
+        )
 
     def story(self, story_id: int | None, computed: _Computed) -> int:
         decision = computed.decision
         row = {
-            "status": "active", "merged_into": None,
-            "origin_article_id": decision.article_id, "origin_name": decision.name,
-            "origin_external": decision.external, "confidence": computed.confidence,
-            "evidence": computed.evidence, "first_seen": computed.first_seen,
+            "status": "active",
+            "merged_into": None,
+            "origin_article_id": decision.article_id,
+            "origin_name": decision.name,
+            "origin_external": decision.external,
+            "confidence": computed.confidence,
+            "evidence": computed.evidence,
+            "first_seen": computed.first_seen,
             "updated_at": self.now,
         }
         if story_id is None:
@@ -626,8 +709,9 @@ class _Writes:
         else:
             self.updated.append({**row, "b_id": story_id})
         self.members.extend(_member_rows(story_id, computed.ledgers))
-        self.ledger.extend(_ledger_rows(story_id, computed.ledgers, computed.origin,
-                                        computed.texts))
+        self.ledger.extend(
+            _ledger_rows(story_id, computed.ledgers, computed.origin, computed.texts)
+        )
         return story_id
 
     def flush(self, session: Session) -> None:
@@ -637,7 +721,8 @@ class _Writes:
             session.execute(delete(_MEMBERS).where(_MEMBERS.c.story_id.in_(chunk)))
         if self.closed:
             session.execute(
-                update(_STORIES).where(_STORIES.c.id == bindparam("b_id"))
+                update(_STORIES)
+                .where(_STORIES.c.id == bindparam("b_id"))
                 .values(status=bindparam("b_status"), updated_at=self.now),
                 [{"b_id": s, "b_status": status} for s, status in self.closed],
             )
@@ -655,7 +740,8 @@ class _Writes:
             )
         if self.merged_into:
             session.execute(
-                update(_STORIES).where(_STORIES.c.id == bindparam("b_id"))
+                update(_STORIES)
+                .where(_STORIES.c.id == bindparam("b_id"))
                 .values(merged_into=bindparam("b_into")),
                 [{"b_id": old, "b_into": ids.get(into, into)} for old, into in self.merged_into],
             )
@@ -675,10 +761,16 @@ class _Writes:
 def _member_rows(story_id: int, ledgers: Sequence[MemberLedger]) -> list[dict[str, Any]]:
     return [
         {
-            "story_id": story_id, "article_id": led.article_id, "role": led.role,
-            "shared_paragraphs": led.shared_paragraphs, "kept": led.kept,
-            "edited": led.edited, "dropped": led.dropped, "added": led.added,
-            "moved": led.moved, "headline_changed": bool(led.headline_changed),
+            "story_id": story_id,
+            "article_id": led.article_id,
+            "role": led.role,
+            "shared_paragraphs": led.shared_paragraphs,
+            "kept": led.kept,
+            "edited": led.edited,
+            "dropped": led.dropped,
+            "added": led.added,
+            "moved": led.moved,
+            "headline_changed": bool(led.headline_changed),
             "credit": led.credit,
         }
         for led in ledgers
@@ -686,7 +778,9 @@ def _member_rows(story_id: int, ledgers: Sequence[MemberLedger]) -> list[dict[st
 
 
 def _ledger_rows(
-    story_id: int, ledgers: Sequence[MemberLedger], origin: OriginText,
+    story_id: int,
+    ledgers: Sequence[MemberLedger],
+    origin: OriginText,
     texts: dict[int, MemberText],
 ) -> list[dict[str, Any]]:
     rows = []
@@ -698,14 +792,20 @@ def _ledger_rows(
             origin_pid = (
                 origin.paragraph_ids[line.origin_index] if line.origin_index is not None else None
             )
-            rows.append({
-                "story_id": story_id, "article_id": led.article_id, "op": line.op,
-                "origin_paragraph_id": origin_pid,
-                "copy_paragraph_id": (
-                    copy.paragraph_ids[line.copy_index] if line.copy_index is not None else None
-                ),
-                "origin_text": line.origin_text, "moved": line.moved,
-                "similarity": line.similarity, "weight": line.weight,
-                "diff": [list(part) for part in line.diff] if line.diff is not None else None,
-            })
+            rows.append(
+                {
+                    "story_id": story_id,
+                    "article_id": led.article_id,
+                    "op": line.op,
+                    "origin_paragraph_id": origin_pid,
+                    "copy_paragraph_id": (
+                        copy.paragraph_ids[line.copy_index] if line.copy_index is not None else None
+                    ),
+                    "origin_text": line.origin_text,
+                    "moved": line.moved,
+                    "similarity": line.similarity,
+                    "weight": line.weight,
+                    "diff": [list(part) for part in line.diff] if line.diff is not None else None,
+                }
+            )
     return rows

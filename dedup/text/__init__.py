@@ -1,3 +1,4 @@
 """Text: from raw markup to clean, classified paragraphs.
 
-Normalisation, URL identity, the one sentence splitter, extraction, paragraphs and their kinds."""
+Normalisation, URL identity, the one sentence splitter, extraction, paragraphs and their kinds.
+"""

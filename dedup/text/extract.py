@@ -22,6 +22,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
+from dedup.records import ParagraphRecord
 from dedup.text.normalize import normalize_text
 from dedup.text.paragraph_kinds import HINT_COMMENT, HINT_END, HINT_FURNITURE
 from dedup.text.paragraphs import (
@@ -31,7 +32,6 @@ from dedup.text.paragraphs import (
     split_paragraphs,
     strip_bullet,
 )
-from dedup.records import ParagraphRecord
 from dedup.text.urls import canonical_url
 
 Link = tuple[str, str | None]
@@ -68,18 +68,75 @@ def extract_text(text: str, title: str | None = None) -> Extracted:
 # ---------------------------------------------------------------- HTML fragments
 
 # Elements whose content is never article text.
-_DROP = frozenset({
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button",
-    "select", "textarea", "svg", "canvas", "audio", "video", "source", "track", "head", "title",
-    "meta", "link", "input", "nav",
-})
+_DROP = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "form",
+        "button",
+        "select",
+        "textarea",
+        "svg",
+        "canvas",
+        "audio",
+        "video",
+        "source",
+        "track",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "input",
+        "nav",
+    }
+)
 # Elements that end the paragraph before them and start a new one.
-_BLOCK = frozenset({
-    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
-    "section", "article", "header", "footer", "aside", "main", "figure", "figcaption",
-    "address", "hr", "details", "summary", "center",
-})
+_BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "aside",
+        "main",
+        "figure",
+        "figcaption",
+        "address",
+        "hr",
+        "details",
+        "summary",
+        "center",
+    }
+)
 _LIST_ITEM = frozenset({"li", "dt", "dd"})
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 _BLOCK_OR_BREAK = re.compile(r"<\s*(?:" + "|".join(sorted(_BLOCK)) + r"|br)\b", re.IGNORECASE)
@@ -88,15 +145,46 @@ _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 
 # Words of class and id attributes (split on anything but letters and digits) that say what a
 # box holds: comment-list and share-box markup as blogging software and comment services write it.
-_COMMENT_WORDS = frozenset({
-    "comment", "comments", "commentlist", "commentlists", "disqus", "dsq", "respond", "replies",
-})
-_FURNITURE_WORDS = frozenset({
-    "share", "sharing", "sharedaddy", "sharethis", "addtoany", "social", "related",
-    "relatedposts", "yarpp", "newsletter", "subscribe", "subscription", "signup", "advert",
-    "advertisement", "ad", "ads", "sponsor", "sponsored", "promo", "feedflare", "donate",
-    "outbrain", "taboola",
-})
+_COMMENT_WORDS = frozenset(
+    {
+        "comment",
+        "comments",
+        "commentlist",
+        "commentlists",
+        "disqus",
+        "dsq",
+        "respond",
+        "replies",
+    }
+)
+_FURNITURE_WORDS = frozenset(
+    {
+        "share",
+        "sharing",
+        "sharedaddy",
+        "sharethis",
+        "addtoany",
+        "social",
+        "related",
+        "relatedposts",
+        "yarpp",
+        "newsletter",
+        "subscribe",
+        "subscription",
+        "signup",
+        "advert",
+        "advertisement",
+        "ad",
+        "ads",
+        "sponsor",
+        "sponsored",
+        "promo",
+        "feedflare",
+        "donate",
+        "outbrain",
+        "taboola",
+    }
+)
 _BIO_WORDS = frozenset({"authorbox", "authorbio", "bio", "biography"})
 _AUTHOR_BOX_WORDS = frozenset({"bio", "box", "info", "about", "description", "profile", "card"})
 _ATTR_WORD = re.compile(r"[a-z0-9]+")

@@ -205,18 +205,14 @@ def _is_end_marker(c: Candidate) -> bool:
     if _END.match(c.key) or _END_TEXT.match(c.text) or _is_ad_appeal(c):
         return True
     # "Follow me on Twitter" ends the article only in a bio; alone it is a promo line.
-    return (
-        _has_follow(c)
-        and (_JOB_WORD.search(c.key) is not None or "@" in c.text)
-    )
+    return _has_follow(c) and (_JOB_WORD.search(c.key) is not None or "@" in c.text)
 
 
 def _has_follow(c: Candidate) -> bool:
     key = c.key
-    return (
-        ("follow " in key or "find " in key or "reserved" in key)
-        and _FOLLOW.search(key) is not None
-    )
+    return ("follow " in key or "find " in key or "reserved" in key) and _FOLLOW.search(
+        key
+    ) is not None
 
 
 def _is_furniture(c: Candidate) -> bool:
@@ -246,9 +242,7 @@ _THREAD_TEXTS = 4
 _THREAD_SCAN = 6
 # One token: "@name"; a letter followed somewhere by a digit, "_", "@", "#", a capital after a
 # small letter, or a "." or "-" ("j.martindale"); or any token in lower case first.
-_HANDLE = re.compile(
-    r"(?:@\w+|[^\W\d_]\S*(?:[0-9_@#]|[a-z][A-Z])\S*|[^\W\d_]\S*[.-]\w+|[a-z]\S*)$"
-)
+_HANDLE = re.compile(r"(?:@\w+|[^\W\d_]\S*(?:[0-9_@#]|[a-z][A-Z])\S*|[^\W\d_]\S*[.-]\w+|[a-z]\S*)$")
 
 
 def _looks_like_handle(text: str) -> bool:

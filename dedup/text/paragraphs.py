@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from dedup.records import ParagraphRecord
 from dedup.text.normalize import clean_chars, norm_key, normalize_text
 from dedup.text.paragraph_kinds import Candidate, classify
-from dedup.records import ParagraphRecord
 
 SEPARATOR = "\n\n"
 

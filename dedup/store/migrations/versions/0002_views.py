@@ -1,6 +1,6 @@
 """views for researchers
 
-Creates the SQL views of ``dedup/store/sql_views/*.sql`` (see ``dedup/views.py`` and ``docs/schema.md``):
+Creates the SQL views of ``sql_views/*.sql`` (see ``dedup/store/views.py``, ``docs/schema.md``):
 ``article_texts``, ``story_articles``, ``reused_passages``, ``ledger_lines``, ``site_records``.
 Views hold no data, so dropping and recreating them is always safe.
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from dedup.store.views import create_views, drop_views
 
-revision = '0002'
-down_revision = '0001'
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
