@@ -4,19 +4,8 @@ Every error a user can cause derives from :class:`DedupError`; its message is on
 says what went wrong and how to fix it. The CLI prints that line and exits with the class's
 ``exit_code``; library callers catch ``DedupError`` and never see a traceback for bad input.
 
-Exit codes (also listed by ``dedup --help`` and in the README):
-
-=====  =====================================================================
-0      success
-1      unexpected internal error (a bug: please report it with ``--verbose``)
-2      usage error (bad option or argument; click's own code)
-3      configuration error (``feeds.yml`` or environment)
-4      input error (a file or record that cannot be read)
-5      store error (database cannot be opened, migrated or written)
-6      index settings changed: run ``dedup reindex``
-7      another ``dedup`` run holds the lock (normal under overlapping cron runs)
-8      not found (story, article or feed named on the command line)
-=====  =====================================================================
+The exit codes are :data:`EXIT_CODES`, the one list ``dedup --help`` prints; the README's
+table is checked against it by a test.
 """
 
 from __future__ import annotations
@@ -91,4 +80,5 @@ EXIT_CODES: dict[int, str] = {
     6: "index settings changed: run `dedup reindex`",
     7: "another dedup run holds the lock",
     8: "not found",
+    130: "interrupted (Ctrl-C); committed work is kept, rerun to continue",
 }

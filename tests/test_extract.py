@@ -7,9 +7,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from dedup.text.encoding import decode_bytes
 from dedup.text.extract import (
     Extracted,
-    decode_bytes,
     extract_fragment,
     extract_page,
     extract_text,

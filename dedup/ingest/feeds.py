@@ -40,7 +40,8 @@ from urllib.parse import urljoin
 import feedparser
 
 from dedup.records import ArticleRecord
-from dedup.text.extract import Extracted, decode_bytes, extract_fragment, extract_text
+from dedup.text.encoding import charset_of, decode_bytes
+from dedup.text.extract import Extracted, extract_fragment, extract_text
 from dedup.text.urls import canonical_url, domain_of
 
 _TAG = re.compile(r"<[^>]*>")
@@ -237,7 +238,6 @@ def _plain(value: object) -> str | None:
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 _BOM = b"\xef\xbb\xbf"
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
 def is_json(data: bytes, headers: Mapping[str, str] | None = None) -> bool:
@@ -261,8 +261,7 @@ def parse_json_feed(data: bytes, headers: Mapping[str, str] | None = None) -> di
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         # JSON Feed must be UTF-8; read what a server sent anyway, like feedparser does XML.
-        match = _CHARSET.search(_header(headers, "content-type"))
-        text = decode_bytes(data, match.group(1) if match else None)
+        text = decode_bytes(data, charset_of(_header(headers, "content-type")))
         error = "not UTF-8, as JSON Feed must be; decoded by its declared or guessed charset"
     try:
         doc = json.loads(text)

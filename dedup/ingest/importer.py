@@ -26,7 +26,8 @@ from typing import Any
 from dedup.errors import InputError
 from dedup.ingest import reuters
 from dedup.records import ArticleRecord
-from dedup.text.extract import Extracted, decode_bytes, extract_fragment, extract_page, extract_text
+from dedup.text.encoding import decode_bytes
+from dedup.text.extract import Extracted, extract_fragment, extract_page, extract_text
 from dedup.text.normalize import normalize_text
 from dedup.text.paragraphs import build_paragraphs, join_paragraphs
 from dedup.text.urls import canonical_url

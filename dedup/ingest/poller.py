@@ -16,7 +16,6 @@ disables the feed until its URL in ``feeds.yml`` changes; a 301/308 records the 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -45,14 +44,14 @@ from dedup.records import ArticleRecord
 from dedup.store.articles import content_hash, ensure_source, save_articles
 from dedup.store.engine import Store
 from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, utcnow
-from dedup.text.extract import decode_bytes, extract_page
+from dedup.text.encoding import charset_of, decode_bytes
+from dedup.text.extract import extract_page
 from dedup.text.urls import domain_of
 
 log = logging.getLogger(__name__)
 
 BACKOFF_BASE = timedelta(minutes=5)
 _PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
 class _Summary(Protocol):
@@ -395,8 +394,7 @@ def _page_record(record: ArticleRecord, page: FetchResult) -> ArticleRecord | No
     content_type = page.headers.get("content-type", "text/html")
     if "html" not in content_type.lower():
         return None
-    match = _CHARSET.search(content_type)
-    html = decode_bytes(page.content, declared=match.group(1) if match else None)
+    html = decode_bytes(page.content, declared=charset_of(content_type))
     extracted = extract_page(html, url=page.final_url or record.url)
     if not extracted.text.strip():
         return None

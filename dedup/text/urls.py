@@ -1,11 +1,19 @@
-"""URL identity: canonical form (tracking parameters dropped) and the publisher's domain."""
+"""URL identity: one canonical form per article URL, and the publisher's domain.
+
+courlan (trafilatura's URL library) does the normalisation researchers expect: lower-case scheme
+and host, default ports dropped, percent-encoding made uniform (``/ä`` and ``/%C3%A4`` are one
+URL), query parameters sorted and its list of trackers removed. On top of it the fragment goes
+(it never names another article) and so do a few feed and share parameters courlan keeps.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-# Parameters that identify a campaign or a click, never the article.
-_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "oly_")
+from courlan import normalize_url
+
+# Feed, share and campaign parameters seen on news sites that courlan's tracker list lacks.
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "oly_", "at_")
 _TRACKING_NAMES = {
     "fbclid",
     "gclid",
@@ -28,11 +36,10 @@ _TRACKING_NAMES = {
     "output",
     "spm",
     "xtor",
-    "at_medium",
-    "at_campaign",
     "smid",
     "smtyp",
 }
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 def _is_tracking(name: str) -> bool:
@@ -41,31 +48,42 @@ def _is_tracking(name: str) -> bool:
 
 
 def canonical_url(url: str) -> str:
-    """The article's identity URL: lower-case scheme and host, no fragment, no tracking query.
+    """The article's identity URL: normalised by courlan, no fragment, no tracking query.
 
-    >>> canonical_url("HTTPS://Example.com/a/b/?utm_source=x&id=3#top")
-    'https://example.com/a/b/?id=3'
+    >>> canonical_url("HTTPS://Example.com:443/a/b/?utm_source=x&id=3&b=2#top")
+    'https://example.com/a/b/?b=2&id=3'
+    >>> canonical_url("http://example.com/ä") == canonical_url("http://example.com/%C3%A4")
+    True
     """
     url = url.strip()
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
-    if not parts.scheme or not parts.netloc:
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc:
         return url
-    host = parts.netloc.lower()
-    scheme = parts.scheme.lower()
-    if (scheme == "http" and host.endswith(":80")) or (scheme == "https" and host.endswith(":443")):
-        host = host.rsplit(":", 1)[0]
+    try:
+        parts = urlsplit(normalize_url(url))
+    except (ValueError, AttributeError):
+        return url
+    netloc = parts.netloc
+    default = _DEFAULT_PORTS.get(parts.scheme)
+    if default and netloc.endswith(f":{default}"):
+        netloc = netloc[: -len(default) - 1]
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+        sorted(
+            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+        )
     )
-    path = parts.path or "/"
-    return urlunsplit((scheme, host, path, query, ""))
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
 
 
 def domain_of(url: str | None) -> str | None:
-    """The host of ``url`` without ``www.`` and port, or None when there is none."""
+    """The host of ``url`` without ``www.`` and port, or None when there is none.
+
+    >>> domain_of("https://www.BuzzFeedNews.com:443/article/x")
+    'buzzfeednews.com'
+    """
     if not url:
         return None
     try:
