@@ -60,16 +60,6 @@ class NotFoundError(DedupError):
     exit_code = 8
 
 
-class FetchError(DedupError):
-    """A feed or page could not be fetched; recorded on the feed, never fatal to a poll."""
-
-    exit_code = 4
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected internal error (rerun with --verbose and report it)",
