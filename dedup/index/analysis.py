@@ -103,6 +103,7 @@ def index_new_paragraphs(
     summary = AnalyzeSummary()
     with store.session() as session:
         index_id = index.check_settings(session, settings)
+        open_band_index(store, session, index_id)  # an index that disagrees stops the run here
         new = _new_paragraphs(session)
     summary.paragraphs = len(new)
     if not new:

@@ -205,8 +205,10 @@ def check_settings(session: Session, settings: FingerprintSettings) -> str:
         if session.execute(
             text("SELECT 1 FROM paragraphs WHERE indexed = :yes LIMIT 1"), {"yes": True}
         ).first():
+            where = session.get_bind().engine.url.render_as_string(hide_password=True)
             raise StoreError(
-                f"paragraphs are marked indexed but the index settings are gone; {seg.REINDEX}"
+                f"paragraphs of {where} are marked indexed but the index settings are gone; "
+                f"{seg.REINDEX}"
             )
         return reset_settings(session, settings)
     changed = _differences(stored, wanted)
