@@ -182,6 +182,7 @@ class ArticleVersion(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "number"),
         UniqueConstraint("article_id", "content_hash"),
+        Index("ix_article_versions_fetched_at", "fetched_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

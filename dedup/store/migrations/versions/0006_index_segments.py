@@ -7,6 +7,9 @@ writing a segment and committing its batch left the two disagreeing. They are no
 index is not carried over: a store that had one says so on the next ``dedup analyze`` and
 ``dedup reindex`` rebuilds it.
 
+Also an index on ``article_versions.fetched_at``: the stories step asks which story members
+got a new version since its last run, which otherwise walks every story member.
+
 Revision ID: 0006
 Revises: 0005
 """
@@ -50,9 +53,11 @@ def upgrade() -> None:
     with op.batch_alter_table("band_keys", schema=None) as batch_op:
         batch_op.drop_index("ix_band_keys_paragraph")
     op.drop_table("band_keys")
+    op.create_index("ix_article_versions_fetched_at", "article_versions", ["fetched_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_article_versions_fetched_at", table_name="article_versions")
     key_type = sa.Integer() if op.get_bind().dialect.name == "sqlite" else sa.BigInteger()
     op.create_table(
         "band_keys",
