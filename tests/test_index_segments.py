@@ -49,7 +49,7 @@ def test_streaming_merge_equals_sorting_the_union() -> None:
 def _reference(
     stored: list[tuple[np.ndarray, np.ndarray]], keys: np.ndarray, owners: np.ndarray
 ) -> set[tuple[int, int]]:
-    """The lookup over whole in-memory segments, as the segment files answered it."""
+    """The lookup over whole in-memory segments, bucket by bucket in plain Python."""
     probe = np.unique(keys)
     sizes = np.zeros(len(probe), dtype=np.int64)
     spans = []
@@ -58,11 +58,12 @@ def _reference(
         sizes += hi - lo
         spans.append((k, o, lo, hi))
     old_k, old_o = [], []
-    for k, o, lo, hi in spans:
-        lo = np.where(sizes > CAP, np.maximum(lo, hi - RECENT), lo)
-        for i in range(len(probe)):
-            old_k += k[lo[i] : hi[i]].tolist()
-            old_o += o[lo[i] : hi[i]].tolist()
+    for i, key in enumerate(probe.tolist()):
+        members = sorted(o for k, o_, lo, hi in spans for o in o_[lo[i] : hi[i]].tolist())
+        if sizes[i] > CAP:
+            members = members[-RECENT:]  # the newest in the whole index
+        old_k += [key] * len(members)
+        old_o += members
     return bands._pair_up(keys, owners, np.array(old_k), np.array(old_o), PER)
 
 

@@ -14,7 +14,10 @@ alike below the bucket cap and differed above it.
 
 Lookups cap what one bucket can cost: a bucket of up to ``cap`` paragraphs yields them all; a
 larger one (a common phrase, a footer on every page) yields only its ``recent`` newest
-members per segment, so a repeated text stays connected while its cost stays flat. And a new
+members, so a repeated text stays connected while its cost stays flat. Newest in the whole
+index: the answer does not depend on how the segments happen to be cut or merged (the
+segment files took ``recent`` per segment, so their answers for large buckets moved with the
+merge history, and with where a killed run had stopped). And a new
 paragraph keeps at most ``per_paragraph`` stored candidates, those sharing the most keys with
 it: what a run verifies follows what is new, not how much similar text the store holds.
 
@@ -120,10 +123,9 @@ class SegmentBandIndex:
         if len(probe) == 0 or not self._segments:
             return set()
         sizes = np.zeros(len(probe), dtype=np.int64)
-        hit_seg: list[np.ndarray] = []
         hit_probe: list[np.ndarray] = []
         hit_owner: list[np.ndarray] = []
-        for s, segment in enumerate(self._segments):
+        for segment in self._segments:
             # The probes each chunk's key range covers: a contiguous slice of the sorted probes.
             starts = np.searchsorted(probe, segment.first_keys, "left")
             ends = np.searchsorted(probe, segment.last_keys, "right")
@@ -134,7 +136,8 @@ class SegmentBandIndex:
                 hi = np.searchsorted(ck, probe[a:b], "right")
                 sizes[a:b] += hi - lo
                 # At most `cap` per bucket and chunk: all of a small bucket, and a superset
-                # of the `recent` newest of a large one (ids ascend within a key).
+                # of the `recent` newest of a large one (ids ascend within a key; a pair
+                # is in one segment only, each paragraph being indexed once).
                 lo = np.maximum(lo, hi - self.cap)
                 lengths = hi - lo
                 hit = lengths > 0
@@ -142,19 +145,17 @@ class SegmentBandIndex:
                     continue
                 hit_owner.append(co[_ranges(lo[hit], lengths[hit])])
                 hit_probe.append(np.repeat(np.arange(a, b)[hit], lengths[hit]))
-                hit_seg.append(np.full(int(lengths[hit].sum()), s, dtype=np.int64))
         if not hit_owner:
             return set()
         found_probe = np.concatenate(hit_probe)
         found_owner = np.concatenate(hit_owner)
-        found_seg = np.concatenate(hit_seg)
         big = sizes[found_probe] > self.cap
         if big.any():
             keep = ~big
             idx = np.flatnonzero(big)
-            # Over-cap buckets give only their `recent` newest members in each segment.
-            order = idx[np.lexsort((-found_owner[idx], found_probe[idx], found_seg[idx]))]
-            group = found_seg[order] * len(probe) + found_probe[order]
+            # Over-cap buckets give only their `recent` newest members in the whole index.
+            order = idx[np.lexsort((-found_owner[idx], found_probe[idx]))]
+            group = found_probe[order]
             first = np.ones(len(order), dtype=bool)
             first[1:] = group[1:] != group[:-1]
             starts_at = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
