@@ -232,7 +232,7 @@ def test_a_store_whose_index_was_in_files_says_so_and_reindex_recovers(
     runner = CliRunner()
     result = runner.invoke(cli, ["--db", str(db), "analyze"])
     assert result.exit_code == 5, result.output
-    assert "not in the database (an older dedup kept it in files beside it)" in result.output
+    assert "not in the database (an older dedup kept it in files beside it" in result.output
     assert "dedup reindex" in result.output and len(result.output.strip().splitlines()) == 1
     rebuilt = runner.invoke(cli, ["--db", str(db), "reindex", "--yes"])
     assert rebuilt.exit_code == 0, rebuilt.output

@@ -179,9 +179,9 @@ class SegmentStore:
                 return
             raise StoreError(
                 f"the paragraph index of {self.where} is not in the database (an older dedup "
-                f"kept it in files beside it); {REINDEX}"
+                f"kept it in files beside it, or in band_keys on a server); {REINDEX}"
             )
-        if int(recorded) != found:
+        if not str(recorded).isdigit() or int(recorded) != found:
             raise self.damaged(f"{found} band keys found where {recorded} were written")
 
     def chunks(self, segment: Segment, numbers: Iterable[int]) -> Iterator[tuple[int, Arrays]]:
