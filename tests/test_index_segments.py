@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -265,3 +266,34 @@ def test_segment_store_refuses_to_write_ids_beyond_32_bits(store: Store) -> None
         index = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)
         with pytest.raises(StoreError, match="32-bit"):
             index.add(np.array([1, 2]), np.array([1, 1 << 33]))
+
+
+def test_tiered_merges_bound_write_amplification_and_segments_probed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(segments, "CHUNK_ENTRIES", 64)
+    monkeypatch.setattr(segments, "BASE_ENTRIES", 200)
+    written = {"pairs": 0}
+    original = segments.SegmentStore.write
+
+    def counting(self: segments.SegmentStore, blocks: Any, level: int) -> int:
+        n = original(self, blocks, level)
+        written["pairs"] += n
+        return n
+
+    monkeypatch.setattr(segments.SegmentStore, "write", counting)
+    with store.session() as session:
+        index_id = bands.reset_settings(session, _settings())
+    rng = np.random.default_rng(5)
+    most = 0
+    for batch in range(300):
+        owners = np.arange(batch * 50, batch * 50 + 50).repeat(2)
+        with store.session() as session:
+            index = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)
+            index.add(rng.integers(0, 1 << 40, len(owners)), owners)
+            most = max(most, index.segment_count)
+    total = 300 * 100
+    levels = 1 + np.log(total / 200) / np.log(segments.FANOUT)
+    # Each pair is written once new and once per level it is merged into.
+    assert written["pairs"] <= total * (levels + 1)
+    assert most <= (segments.FANOUT - 1) * np.ceil(levels) + 1

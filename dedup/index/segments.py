@@ -16,7 +16,7 @@ Merging is tiered: segments of one size tier (level) are merged, by a streaming 
 that holds one chunk per input, into one segment of the next level once there are
 :data:`FANOUT` of them. Each pair is rewritten at most once per level, and a level holds at
 most ``FANOUT - 1`` segments between runs, so with ``N`` pairs a lookup probes at most
-``(FANOUT - 1) * (1 + log_FANOUT(N / BASE_ENTRIES))`` segments (6 for Reuters-21578's 2.6
+``(FANOUT - 1) * (1 + log_FANOUT(N / BASE_ENTRIES))`` segments (4 for Reuters-21578's 2
 million pairs, 12 for 100 million).
 """
 
