@@ -145,8 +145,7 @@ def step_incremental(db: str, base: int, new: int) -> dict[str, Any]:
     best: dict[str, Any] | None = None
     for attempt in range(REPEATS):
         copy = work / f"run{attempt}-{Path(db).name}"
-        shutil.copy(db, copy)
-        shutil.copytree(f"{db}.index", f"{copy}.index")
+        shutil.copy(db, copy)  # the index is inside the database file
         settings = Settings(db_url=f"sqlite:///{copy}")
         t0 = time.perf_counter()
         summary = pipeline.import_paths(settings, [work / f"new-{new}.jsonl"], analyze=True)

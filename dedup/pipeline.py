@@ -19,11 +19,12 @@ from sqlalchemy import update
 
 from dedup.config import Settings
 from dedup.index import analysis
+from dedup.index.bands import remove_legacy_files
 from dedup.ingest import importer, poller
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
 from dedup.store.articles import save_articles
-from dedup.store.engine import Store, open_store, run_lock
+from dedup.store.engine import Store, open_store, run_lock, sqlite_path
 from dedup.store.models import Run, utcnow
 from dedup.stories import update as stories
 
@@ -102,13 +103,18 @@ def _run(store: Store, command: str) -> Iterator[RunRecord]:
 
 @contextmanager
 def _locked_run(settings: Settings, command: str) -> Iterator[tuple[Store, RunRecord]]:
-    """Open and migrate the store, take the writer lock and record the run around a command."""
-    store = open_store(settings.db_url)
-    try:
-        with run_lock(settings.db_url), _run(store, command) as run:
-            yield store, run
-    finally:
-        store.close()
+    """Take the writer lock, open and migrate the store, and record the run around a command.
+
+    The lock comes first: two commands started together on a new store never race its
+    first migration.
+    """
+    with run_lock(settings.db_url):
+        store = open_store(settings.db_url, locked=True)
+        try:
+            with _run(store, command) as run:
+                yield store, run
+        finally:
+            store.close()
 
 
 def import_paths(
@@ -143,6 +149,8 @@ def import_paths(
             unchanged=summary.unchanged,
             bad=len(summary.bad),
         )
+        if summary.new or summary.changed:
+            store.optimize()
         if analyze:
             summary.analysis = _analyze(store, progress)
             run.figures["analysis"] = summary.analysis.as_dict()
@@ -184,6 +192,9 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
     with _locked_run(settings, "reindex") as (store, run):
         with store.session() as session:
             analysis.reset_index(store, session)
+        legacy = sqlite_path(store.url)
+        if legacy is not None:
+            remove_legacy_files(legacy)
         summary = _analyze(store, progress or NullProgress())
         run.figures.update(summary.as_dict())
         return summary
@@ -191,6 +202,8 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
 
 def _analyze(store: Store, progress: Progress) -> analysis.AnalyzeSummary:
     summary = analysis.index_new_paragraphs(store, progress=progress)
+    if summary.paragraphs:
+        store.optimize()  # statistics for the next run's plans (see Store.optimize)
     started = time.perf_counter()
     with store.session() as session:
         summary.stories = stories.update_stories(session).as_dict()

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import shared_path
-from sqlalchemy import text
 
 from dedup.errors import IndexSettingsChanged
 from dedup.index import analysis
-from dedup.index import bands as index
-from dedup.index.fingerprint import FingerprintSettings, WordHasher
+from dedup.index.fingerprint import FingerprintSettings
 from dedup.ingest.importer import BadRecord, read_files
 from dedup.progress import NullProgress
 from dedup.records import ArticleRecord
@@ -133,30 +131,6 @@ def test_a_new_version_leaves_the_index(store: Store) -> None:
     assert _links(store) == []
     analysis.index_new_paragraphs(store, NullProgress())
     assert _links(store) == []
-
-
-def test_sql_backend_finds_the_same_candidates_as_segments(store: Store, seeds_dir: Path) -> None:
-    _import(store, sorted(seeds_dir.glob("*.txt"))[:3])
-    analysis.index_new_paragraphs(store, NullProgress())
-    _import(store, sorted(seeds_dir.glob("*.txt"))[3:])
-    settings = FingerprintSettings()
-    with store.session() as session:
-        index_id = index.check_settings(session, settings)
-        segments = analysis.open_band_index(store, session, index_id)
-        table = index.SqlBandIndex(
-            session, analysis.BUCKET_CAP, analysis.RECENT, analysis.CANDIDATES_PER_PARAGRAPH
-        )
-        stored_ids = {
-            pid for (pid,) in session.execute(text("SELECT id FROM paragraphs WHERE indexed = 1"))
-        }
-        stored = analysis._load_paragraphs(session, stored_ids).values()
-        table.add(*analysis.paragraph_keys(stored, settings, WordHasher()))
-        new_keys = analysis.paragraph_keys(
-            analysis._new_paragraphs(session), settings, WordHasher()
-        )
-        from_segments = segments.candidates(*new_keys)
-        from_table = table.candidates(*new_keys)
-    assert from_segments and from_segments == from_table
 
 
 def test_identical_reuters_bodies_are_all_linked(store: Store) -> None:

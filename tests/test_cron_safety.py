@@ -188,3 +188,37 @@ def test_poll_killed_mid_run_then_rerun_matches_a_clean_run(
     with sqlite3.connect(db) as conn:
         not_modified = conn.execute("SELECT count(*) FROM feeds WHERE last_status = 304")
         assert not_modified.fetchone()[0] == validated
+
+
+def start_dedup(folder: Path, db: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(DEDUP), "--db", str(db), *args],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_commands_on_a_new_store_never_race_its_first_migration(tmp_path: Path) -> None:
+    seeds = Path(__file__).resolve().parent.parent / "examples" / "seeds"
+    for attempt in range(6):
+        db = tmp_path / f"new-{attempt}.sqlite"
+        both = [start_dedup(tmp_path, db, "import", "--no-analyze", str(seeds)) for _ in range(2)]
+        results = [(p.wait(WAIT), p.communicate()) for p in both]
+        codes = sorted(code for code, _ in results)
+        errors = " ".join(err for _, (_, err) in results)
+        assert codes in ([0, 0], [0, 7]), errors
+        assert "already exists" not in errors and "Traceback" not in errors
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
+
+
+def test_a_lock_file_that_cannot_be_opened_is_a_store_error(tmp_path: Path) -> None:
+    db = tmp_path / "dedup.sqlite"
+    (tmp_path / "dedup.sqlite.lock").mkdir()  # a directory where the lock file should be
+    proc = start_dedup(tmp_path, db, "analyze")
+    _, err = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 5, err
+    assert f"cannot open the lock file {db}.lock" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

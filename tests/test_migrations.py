@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
 from sqlalchemy import inspect
 
+from dedup.cli import cli
 from dedup.store.engine import alembic_config, head_revision, make_engine, migrate, open_store
 from dedup.store.models import Base
 from dedup.store.views import VIEW_NAMES
@@ -62,3 +66,58 @@ def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert _diff(url) == []
+
+
+def _foreign_database(path: Path) -> None:
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        con.execute("INSERT INTO notes (body) VALUES ('mine, not dedup''s')")
+    con.close()
+
+
+_READING = [["status"], ["report"], ["export", "passages"]]
+_WRITING = [["import", "--no-analyze"], ["analyze"]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "command"),
+    [(k, c) for k in ("foreign", "empty", "text") for c in _READING]
+    + [(k, c) for k in ("foreign", "text") for c in _WRITING],
+)
+def test_a_file_that_is_not_a_dedup_store_is_never_written(
+    tmp_path: Path, seeds_dir: Path, kind: str, command: list[str]
+) -> None:
+    path = tmp_path / "other.sqlite"
+    if kind == "foreign":
+        _foreign_database(path)
+    elif kind == "empty":
+        path.touch()
+    else:
+        path.write_text("not a database")
+    before = path.read_bytes()
+    args = [*command, str(seeds_dir)] if command[0] == "import" else command
+    result = CliRunner().invoke(cli, ["--db", str(path), *args])
+    assert result.exit_code == 5, result.output
+    assert str(path) in result.output and "nothing was written" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "other.sqlite.lock") == [
+        "other.sqlite"
+    ]
+
+
+def test_status_of_a_missing_store_creates_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere" / "dedup.sqlite"
+    result = CliRunner().invoke(cli, ["--db", str(path), "status", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert not path.exists()
+
+
+def test_an_empty_file_becomes_a_store_only_for_a_writing_command(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    path = tmp_path / "new.sqlite"
+    path.touch()
+    result = CliRunner().invoke(cli, ["--db", str(path), "import", str(seeds_dir)])
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(cli, ["--db", str(path), "status"]).exit_code == 0

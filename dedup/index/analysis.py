@@ -41,8 +41,9 @@ from dedup.index.passages import (
     pairs_from_buckets,
     single_site_links,
 )
+from dedup.index.segments import ChunkCache
 from dedup.progress import Progress
-from dedup.store.engine import Store, insert_many, sqlite_path
+from dedup.store.engine import Store, insert_many
 from dedup.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -102,16 +103,18 @@ def index_new_paragraphs(
     summary = AnalyzeSummary()
     with store.session() as session:
         index_id = index.check_settings(session, settings)
+        open_band_index(store, session, index_id)  # an index that disagrees stops the run here
         new = _new_paragraphs(session)
     summary.paragraphs = len(new)
     if not new:
         summary.seconds = time.perf_counter() - started
         return summary
     hasher = WordHasher()
+    cache = ChunkCache()
     with progress.task("indexing paragraphs", total=len(new)) as task:
         for batch in _article_batches(new, BATCH_PARAGRAPHS):
             with store.session() as session:
-                band_index = open_band_index(store, session, index_id)
+                band_index = open_band_index(store, session, index_id, cache)
                 _index_batch(session, band_index, batch, settings, hasher, summary)
             task.advance(len(batch))
     summary.seconds = round(time.perf_counter() - started, 3)
@@ -119,31 +122,33 @@ def index_new_paragraphs(
     return summary
 
 
-def open_band_index(store: Store, session: Session, index_id: str) -> index.BandIndex:
-    """Segment files beside an SQLite file; the ``band_keys`` table on a database server."""
-    path = sqlite_path(store.url)
-    if path is not None:
-        return index.SegmentBandIndex(
-            path.with_name(path.name + ".index"),
-            index_id,
-            BUCKET_CAP,
-            RECENT,
-            CANDIDATES_PER_PARAGRAPH,
-        )
-    return index.SqlBandIndex(session, BUCKET_CAP, RECENT, CANDIDATES_PER_PARAGRAPH)
+def open_band_index(
+    store: Store, session: Session, index_id: str, cache: ChunkCache | None = None
+) -> index.SegmentBandIndex:
+    """The band index in the store, read and written in ``session``'s transaction."""
+    return index.SegmentBandIndex(
+        session,
+        index_id,
+        BUCKET_CAP,
+        RECENT,
+        CANDIDATES_PER_PARAGRAPH,
+        where=store.display_url,
+        cache=cache,
+    )
 
 
 def reset_index(
     store: Store, session: Session, settings: FingerprintSettings | None = None
 ) -> None:
-    """Forget the index and every passage, and adopt ``settings`` (for ``dedup reindex``)."""
-    session.execute(text("DELETE FROM band_keys"))
+    """Forget the index and every passage, and adopt ``settings`` (for ``dedup reindex``).
+
+    One transaction: the marks, the passages and the segments go together.
+    """
     session.execute(text("DELETE FROM passages"))
     session.execute(
         text("UPDATE paragraphs SET indexed = :no WHERE indexed = :yes"), {"no": False, "yes": True}
     )
-    new_id = index.reset_settings(session, settings or FingerprintSettings())
-    open_band_index(store, session, new_id).clear()
+    index.reset_settings(session, settings or FingerprintSettings())
 
 
 _PARA_COLUMNS = (
@@ -239,8 +244,8 @@ def _index_batch(
     for link in links:
         summary.passages[link.kind] += 1
 
-    # Keys go in before the transaction commits: a run killed in between re-indexes the
-    # batch next time, and a repeated key is harmless, whereas a lost one would not be.
+    # The segment is written in this transaction, with the links and the marks: a run
+    # killed at any moment leaves all three or none.
     band_index.add(flat_keys, flat_owners)
     summary.indexed += len(np.unique(flat_owners))
     _mark_indexed(session, batch_ids)

@@ -269,7 +269,7 @@ def export(
         if output is None:
             raise InputError("Parquet is a binary format: give an output file with -o FILE")
     progress = progress or NullProgress()
-    store = open_store(settings.db_url)
+    store = open_store(settings.db_url, create=False)
     try:
         with progress.task(f"exporting {what}") as task:
             rows = _counted(iter_rows(store, what), task.advance)

@@ -90,7 +90,7 @@ def load_report(
     ``--story`` does for one. Reads only: no lock is taken, so a report never waits for (or
     blocks) a poll.
     """
-    store = open_store(db_url)
+    store = open_store(db_url, create=False)
     try:
         with store.session() as session:
             if story_id is not None:

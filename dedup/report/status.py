@@ -47,7 +47,7 @@ COUNTED = {
 
 def load_status(settings: Settings) -> dict[str, Any]:
     """Open the store named by ``settings`` and gather its status."""
-    store = open_store(settings.db_url)
+    store = open_store(settings.db_url, create=False)
     try:
         return gather_status(store)
     finally:

@@ -21,7 +21,6 @@ from dedup.store.engine import insert_many
 from dedup.store.models import (
     Article,
     ArticleVersion,
-    BandKey,
     Link,
     Paragraph,
     Passage,
@@ -302,13 +301,16 @@ def _insert_versions(
 
 
 def _retire_current_versions(session: Session, article_ids: list[int]) -> None:
-    """Take the current versions' paragraphs out of the index before a new version lands."""
+    """Take the current versions' paragraphs out of the index before a new version lands.
+
+    Their band keys stay in the immutable segments: a lookup drops candidates that are no
+    longer current, and a reindex leaves them out.
+    """
     old_paragraphs = (
         select(Paragraph.id)
         .join(Article, Article.current_version_id == Paragraph.version_id)
         .where(Article.id.in_(article_ids))
     )
-    session.execute(delete(BandKey).where(BandKey.paragraph_id.in_(old_paragraphs)))
     session.execute(
         delete(Passage).where(
             or_(Passage.paragraph_a.in_(old_paragraphs), Passage.paragraph_b.in_(old_paragraphs))

@@ -1,15 +1,19 @@
 """The store layer: engine, sessions, migrations applied on open, and the run lock.
 
 Every command opens the store through :func:`open_store`, which migrates the database to
-head first, so a user never runs a migration by hand. SQLite connections get foreign keys,
-WAL and a busy timeout, so a reader (``dedup status`` or a researcher's notebook) never
-blocks a poll.
+head first, so a user never runs a migration by hand. A migration runs only under the
+writer lock (two commands started together on a new store never race it), and only on a
+file that is a dedup store already or a new, empty one: a reading command (``status``,
+``report``, ``export``) never writes to a file dedup did not make. SQLite connections get
+foreign keys, WAL and a busy timeout, so a reader (``dedup status`` or a researcher's
+notebook) never blocks a poll.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +30,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from dedup.errors import LockedError, StoreError
 
@@ -68,6 +73,21 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def optimize(self) -> None:
+        """Refresh the planner's statistics after a large write.
+
+        Without them SQLite plans the footer check's ``norm_hash IN (...) AND indexed``
+        query on the ``indexed`` index and walks every indexed paragraph. ``analysis_limit``
+        samples a bounded number of rows per index, so this costs the same at any size.
+        """
+        with self.engine.begin() as conn:
+            if self.is_sqlite:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+                conn.exec_driver_sql("ANALYZE")
+                conn.exec_driver_sql("PRAGMA optimize")
+            else:
+                conn.exec_driver_sql("ANALYZE")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -138,8 +158,22 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except DatabaseError as exc:
+        raise StoreError(
+            f"cannot open the database {engine.url.render_as_string()}: "
+            f"{_first_line(exc)}; check the path and that it is a dedup database"
+        ) from exc
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the database to the newest schema; cheap when it is already there."""
+    """Bring the database to the newest schema; cheap when it is already there.
+
+    The caller holds the writer lock (or owns the database alone, as a test does).
+    """
     head = head_revision()
     try:
         with engine.connect() as conn:
@@ -157,11 +191,72 @@ def migrate(engine: Engine) -> None:
         ) from exc
 
 
-def open_store(url: str) -> Store:
-    """Open (creating if needed) and migrate the database at ``url``."""
+def open_store(url: str, *, create: bool = True, locked: bool = False) -> Store:
+    """Open and migrate the database at ``url``.
+
+    ``create`` allows a new store where there is none (or an empty file); without it (the
+    reading commands) a missing SQLite file gives an empty in-memory store, so the answer
+    is "nothing yet" and no file appears. ``locked`` says the caller holds the writer lock;
+    otherwise it is taken for the migration, when one is needed.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists() and not create:
+            engine = create_engine("sqlite://", poolclass=StaticPool)
+            migrate(engine)
+            return Store(
+                url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False)
+            )
+        check_sqlite_file(path, create)
     engine = make_engine(url)
-    migrate(engine)
+    try:
+        if current_revision(engine) != head_revision():
+            if locked:
+                migrate(engine)
+            else:
+                with run_lock(url):
+                    migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return Store(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+def check_sqlite_file(path: Path, create: bool) -> None:
+    """Refuse, without writing to it, a file that is not a dedup store.
+
+    A new store may be made in an empty file only when ``create`` is set; a file that is
+    not SQLite, or an SQLite database of another application, is never touched.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot open the store {path}: {exc.strerror}") from exc
+    if size == 0:
+        if create:
+            return
+        raise StoreError(f"{path} is an empty file, not a dedup store; nothing was written to it")
+    try:
+        # Read-only: the file itself is not written, whatever it holds.
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"cannot open {path} ({exc}); nothing was written to it: "
+            "check the path and that it is a dedup database"
+        ) from exc
+    if "alembic_version" not in tables or "articles" not in tables:
+        if not tables and create:
+            return
+        raise StoreError(
+            f"{path} is an SQLite database of another application, not a dedup store; "
+            "nothing was written to it (give dedup a path of its own)"
+        )
 
 
 def insert_many(
@@ -210,11 +305,17 @@ def run_lock(url: str) -> Iterator[None]:
     path = lock_path(url)
     lock = FileLock(str(path), timeout=0)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout as exc:
         raise LockedError(
             f"another dedup run is writing to this store (lock {path}); "
             "this run exits without doing anything, the next one will catch up"
+        ) from exc
+    except OSError as exc:
+        raise StoreError(
+            f"cannot open the lock file {path}: {exc.strerror or exc}; "
+            "it must be a file dedup can create and write beside the store"
         ) from exc
     try:
         yield

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -181,6 +182,7 @@ class ArticleVersion(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "number"),
         UniqueConstraint("article_id", "content_hash"),
+        Index("ix_article_versions_fetched_at", "fetched_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -251,29 +253,47 @@ class IndexSetting(Base):
     value: Mapped[str] = mapped_column(Text, doc="the setting's value")
 
 
-class BandKey(Base):
-    """The persistent LSH index on a database server: one row per (band key, paragraph).
+class IndexSegment(Base):
+    """One immutable sorted run of the LSH band index: (band key, paragraph) pairs in chunks.
 
     A paragraph's units (the whole paragraph, or each sentence of a longer one) are MinHashed
     and cut into bands; each band hashes to a 64-bit key; candidates share a key. Only keys
-    are stored, not signatures: verification re-reads the paragraphs' text. Beside an SQLite
-    file the same keys live in memory-mapped segment files (``<database>.index/``) and this
-    table stays empty.
+    are stored, not signatures: verification re-reads the paragraphs' text. The segments live
+    in the database, written in the same transaction as the ``indexed`` marks they stand for,
+    so a kill at any moment leaves both or neither, and a copy of the database file is a copy
+    of its index. Segments are merged by size tier (see ``dedup.index.segments``).
     """
 
-    __tablename__ = "band_keys"
-    __table_args__ = (
-        Index("ix_band_keys_paragraph", "paragraph_id"),
-        {"sqlite_with_rowid": False},
-    )
+    __tablename__ = "index_segments"
+    __table_args__ = (Index("ix_index_segments_index", "index_id", "level"),)
 
-    key: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"),
-        primary_key=True,
-        doc="signed 64-bit band hash",
+    id: Mapped[int] = mapped_column(primary_key=True)
+    index_id: Mapped[str] = mapped_column(String(32), doc="its index (index_settings.index_id)")
+    level: Mapped[int] = mapped_column(Integer, doc="size tier: merged segments move up a level")
+    entries: Mapped[int] = mapped_column(BigInteger, doc="(key, paragraph) pairs in the segment")
+    chunks: Mapped[int] = mapped_column(Integer, doc="rows of index_chunks holding them")
+
+
+class IndexChunk(Base):
+    """A slice of a segment: sorted keys and their paragraph ids as little-endian arrays.
+
+    ``checksum`` (BLAKE2b-128) covers the index id, segment, chunk number, key range and both
+    arrays, so flipped bytes or a chunk copied from elsewhere are detected when it is read.
+    """
+
+    __tablename__ = "index_chunks"
+
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("index_segments.id", ondelete="CASCADE"), primary_key=True
     )
-    paragraph_id: Mapped[int] = mapped_column(
-        ForeignKey("paragraphs.id", ondelete="CASCADE"), primary_key=True
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, doc="0-based, in key order")
+    first_key: Mapped[int] = mapped_column(BigInteger, doc="smallest key in the chunk")
+    last_key: Mapped[int] = mapped_column(BigInteger, doc="largest key in the chunk")
+    entries: Mapped[int] = mapped_column(Integer, doc="pairs in the chunk")
+    checksum: Mapped[str] = mapped_column(String(32), doc="hex BLAKE2b-128 of the chunk")
+    keys: Mapped[bytes] = mapped_column(LargeBinary, doc="int64 little-endian band keys, sorted")
+    owners: Mapped[bytes] = mapped_column(
+        LargeBinary, doc="uint32 little-endian paragraph ids, sorted within equal keys"
     )
 
 

@@ -1,0 +1,299 @@
+"""The band index in the database: merges, lookups against a reference, and damage reported.
+
+Every damage the old segment files let through (issue 10, item 8) is tried on a real store:
+each gives a one-line store error naming the store, and ``dedup reindex`` recovers the clean
+run's passages.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from dedup.cli import cli
+from dedup.errors import StoreError
+from dedup.index import bands, segments
+from dedup.index.fingerprint import FingerprintSettings
+from dedup.store.engine import Store
+
+CAP, RECENT, PER = 6, 2, 4
+
+
+def _blocks(k: np.ndarray, o: np.ndarray, rng: np.random.Generator) -> list:
+    cuts = sorted(rng.choice(np.arange(1, len(k)), size=min(4, len(k) - 1), replace=False))
+    return list(zip(np.split(k, cuts), np.split(o, cuts), strict=True))
+
+
+def test_streaming_merge_equals_sorting_the_union() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        runs, all_k, all_o = [], [], []
+        for _ in range(rng.integers(1, 5)):
+            k, o = segments.sort_pairs(rng.integers(0, 30, 40), rng.integers(0, 9, 40))
+            runs.append(iter(_blocks(k, o, rng)))
+            all_k.append(k)
+            all_o.append(o)
+        merged = list(segments.merge_runs(runs))
+        got_k = np.concatenate([b[0] for b in merged])
+        got_o = np.concatenate([b[1] for b in merged])
+        want_k, want_o = segments.sort_pairs(np.concatenate(all_k), np.concatenate(all_o))
+        assert got_k.tolist() == want_k.tolist() and got_o.tolist() == want_o.tolist()
+
+
+def _reference(
+    stored: list[tuple[np.ndarray, np.ndarray]], keys: np.ndarray, owners: np.ndarray
+) -> set[tuple[int, int]]:
+    """The lookup over whole in-memory segments, bucket by bucket in plain Python."""
+    probe = np.unique(keys)
+    sizes = np.zeros(len(probe), dtype=np.int64)
+    spans = []
+    for k, o in stored:
+        lo, hi = np.searchsorted(k, probe, "left"), np.searchsorted(k, probe, "right")
+        sizes += hi - lo
+        spans.append((k, o, lo, hi))
+    old_k, old_o = [], []
+    for i, key in enumerate(probe.tolist()):
+        members = sorted(o for k, o_, lo, hi in spans for o in o_[lo[i] : hi[i]].tolist())
+        if sizes[i] > CAP:
+            members = members[-RECENT:]  # the newest in the whole index
+        old_k += [key] * len(members)
+        old_o += members
+    return bands._pair_up(keys, owners, np.array(old_k), np.array(old_o), PER)
+
+
+def test_lookups_match_the_whole_segment_reference(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny chunks and tiers: buckets straddle chunks, and merges happen every few adds.
+    monkeypatch.setattr(segments, "CHUNK_ENTRIES", 16)
+    monkeypatch.setattr(segments, "BASE_ENTRIES", 40)
+    monkeypatch.setattr(segments, "FANOUT", 3)
+    rng = np.random.default_rng(11)
+    next_id = 1
+    with store.session() as session:
+        index_id = bands.reset_settings(session, _settings())
+    for _ in range(12):
+        n = int(rng.integers(5, 30))
+        owners = np.repeat(np.arange(next_id, next_id + n), 4)
+        keys = rng.integers(0, 25, len(owners))  # few keys: over-cap buckets are common
+        next_id += n
+        with store.session() as session:
+            index = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)
+            stored = [
+                (np.concatenate([a[0] for a in parts]), np.concatenate([a[1] for a in parts]))
+                for parts in (list(index.store.runs(s)) for s in index._segments)
+            ]
+            assert index.candidates(keys, owners) == _reference(stored, keys, owners)
+            index.add(keys, owners)
+            assert index.segment_count <= 2 * (segments.FANOUT - 1) + 1
+    with store.session() as session:
+        levels = session.connection().exec_driver_sql("SELECT level FROM index_segments").all()
+    assert max(level for (level,) in levels) >= 1  # merges went up the tiers
+
+
+def _settings() -> FingerprintSettings:
+    return FingerprintSettings()
+
+
+# -- damage on a real store, through the command line -------------------------------------------
+
+
+@pytest.fixture
+def analysed(tmp_path: Path, seeds_dir: Path) -> tuple[Path, list[tuple]]:
+    db = tmp_path / "clean.sqlite"
+    result = CliRunner().invoke(cli, ["--db", str(db), "import", str(seeds_dir)])
+    assert result.exit_code == 0, result.output
+    return db, _passages(db)
+
+
+def _passages(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as con:
+        return sorted(
+            con.execute(
+                "SELECT aa.key, pa.position, ab.key, pb.position, s.kind, round(s.similarity, 6) "
+                "FROM passages s JOIN paragraphs pa ON pa.id = s.paragraph_a "
+                "JOIN paragraphs pb ON pb.id = s.paragraph_b "
+                "JOIN articles aa ON aa.id = s.article_a JOIN articles ab ON ab.id = s.article_b"
+            ).fetchall()
+        )
+
+
+def _flip(con: sqlite3.Connection) -> None:
+    (blob,) = con.execute("SELECT keys FROM index_chunks LIMIT 1").fetchone()
+    flipped = bytes(b ^ 0xFF for b in blob[:64]) + blob[64:]
+    con.execute(
+        "UPDATE index_chunks SET keys = ? WHERE rowid = (SELECT min(rowid) FROM index_chunks)",
+        (flipped,),
+    )
+
+
+def _swap(con: sqlite3.Connection) -> None:
+    # A valid chunk (right checksum for where it came from) put in another chunk's place.
+    rows = con.execute(
+        "SELECT segment_id, number, keys, owners, checksum FROM index_chunks"
+    ).fetchall()
+    assert len(rows) >= 2, "the seeds index has a single chunk: nothing to swap"
+    (s1, n1, *_), (_, _, k2, o2, c2) = rows[0], rows[1]
+    con.execute(
+        "UPDATE index_chunks SET keys = ?, owners = ?, checksum = ? "
+        "WHERE segment_id = ? AND number = ?",
+        (k2, o2, c2, s1, n1),
+    )
+
+
+def _drop_segment(con: sqlite3.Connection) -> None:
+    con.execute("DELETE FROM index_chunks")
+    con.execute("DELETE FROM index_segments")
+
+
+def _drop_chunk(con: sqlite3.Connection) -> None:
+    con.execute("DELETE FROM index_chunks WHERE rowid = (SELECT max(rowid) FROM index_chunks)")
+
+
+def _drop_settings(con: sqlite3.Connection) -> None:
+    con.execute("DELETE FROM index_settings")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_flip, "fails its checksum"),
+        (_swap, "fails its checksum"),
+        (_drop_segment, "band keys found where"),
+        (_drop_chunk, "of its"),
+        (_drop_settings, "index settings are gone"),
+    ],
+)
+def test_damage_is_reported_in_one_line_and_reindex_recovers(
+    analysed: tuple[Path, list[tuple]],
+    tmp_path: Path,
+    seeds_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: Callable[[sqlite3.Connection], None],
+    message: str,
+) -> None:
+    clean_db, clean = analysed
+    db = tmp_path / "damaged.sqlite"
+    if damage is _swap:
+        # Small chunks so that the seeds' index has several to swap.
+        monkeypatch.setattr(segments, "CHUNK_ENTRIES", 256)
+        result = CliRunner().invoke(cli, ["--db", str(db), "import", str(seeds_dir)])
+        assert result.exit_code == 0, result.output
+    else:
+        shutil.copy(clean_db, db)
+    with sqlite3.connect(db) as con:
+        damage(con)
+    # New text that meets every stored paragraph's keys makes analyze read the whole index.
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for seed in sorted(seeds_dir.glob("*.txt")):
+        (extra / f"again-{seed.name}").write_text(seed.read_text() + "\n\nOne more line of ours.")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(db), "import", str(extra)])
+    assert result.exit_code == 5, result.output
+    assert message in result.output and "dedup reindex" in result.output
+    assert str(db) in result.output and len(result.output.strip().splitlines()) == 1
+    rebuilt = runner.invoke(cli, ["--db", str(db), "reindex", "--yes"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    reference = tmp_path / "reference.sqlite"
+    shutil.copy(clean_db, reference)
+    for target in (reference,):
+        assert runner.invoke(cli, ["--db", str(target), "import", str(extra)]).exit_code == 0
+    assert _passages(db) == _passages(reference)
+    assert len(clean) >= 6
+
+
+def test_a_store_whose_index_was_in_files_says_so_and_reindex_recovers(
+    analysed: tuple[Path, list[tuple]], tmp_path: Path
+) -> None:
+    """A store of the segment-file era, migrated: marks without an index in the database."""
+    clean_db, clean = analysed
+    db = tmp_path / "old.sqlite"
+    shutil.copy(clean_db, db)
+    from alembic import command
+
+    from dedup.store.engine import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    engine.dispose()
+    folder = tmp_path / "old.sqlite.index"
+    folder.mkdir()
+    (folder / "manifest.json").write_text("{not json")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(db), "analyze"])
+    assert result.exit_code == 5, result.output
+    assert "not in the database (an older dedup kept it in files beside it" in result.output
+    assert "dedup reindex" in result.output and len(result.output.strip().splitlines()) == 1
+    rebuilt = runner.invoke(cli, ["--db", str(db), "reindex", "--yes"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert not folder.exists()
+    assert _passages(db) == clean
+
+
+def test_a_copy_of_the_database_file_is_a_copy_of_its_index(
+    analysed: tuple[Path, list[tuple]], tmp_path: Path, seeds_dir: Path
+) -> None:
+    clean_db, clean = analysed
+    backup = tmp_path / "elsewhere" / "backup.sqlite"
+    backup.parent.mkdir()
+    with sqlite3.connect(clean_db) as src, sqlite3.connect(backup) as dst:
+        src.backup(dst)
+    assert not list(tmp_path.glob("*.index"))
+    late = tmp_path / "late"
+    late.mkdir()
+    seed = sorted(seeds_dir.glob("*.txt"))[3]
+    (late / "copy.txt").write_text(seed.read_text())
+    for db in (clean_db, backup):
+        result = CliRunner().invoke(cli, ["--db", str(db), "import", str(late)])
+        assert result.exit_code == 0, result.output
+    assert _passages(backup) == _passages(clean_db) != clean
+
+
+def test_segment_store_refuses_to_write_ids_beyond_32_bits(store: Store) -> None:
+    with store.session() as session:
+        index_id = bands.reset_settings(session, _settings())
+        index = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)
+        with pytest.raises(StoreError, match="32-bit"):
+            index.add(np.array([1, 2]), np.array([1, 1 << 33]))
+
+
+def test_tiered_merges_bound_write_amplification_and_segments_probed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(segments, "CHUNK_ENTRIES", 64)
+    monkeypatch.setattr(segments, "BASE_ENTRIES", 200)
+    written = {"pairs": 0}
+    original = segments.SegmentStore.write
+
+    def counting(self: segments.SegmentStore, blocks: Any, level: int) -> int:
+        n = original(self, blocks, level)
+        written["pairs"] += n
+        return n
+
+    monkeypatch.setattr(segments.SegmentStore, "write", counting)
+    with store.session() as session:
+        index_id = bands.reset_settings(session, _settings())
+    rng = np.random.default_rng(5)
+    most = 0
+    for batch in range(300):
+        owners = np.arange(batch * 50, batch * 50 + 50).repeat(2)
+        with store.session() as session:
+            index = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)
+            index.add(rng.integers(0, 1 << 40, len(owners)), owners)
+            most = max(most, index.segment_count)
+    total = 300 * 100
+    levels = 1 + np.log(total / 200) / np.log(segments.FANOUT)
+    # Each pair is written once new and once per level it is merged into.
+    assert written["pairs"] <= total * (levels + 1)
+    assert most <= (segments.FANOUT - 1) * np.ceil(levels) + 1
