@@ -28,7 +28,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-REUTERS = ROOT.parent / "shared" / "data" / "reuters21578"
+# ../shared beside a clone; a worktree one level deeper finds it beside its parent.
+REUTERS = next(
+    (
+        d / "shared" / "data" / "reuters21578"
+        for d in (ROOT.parent, ROOT.parent.parent)
+        if (d / "shared" / "data" / "reuters21578").is_dir()
+    ),
+    ROOT.parent / "shared" / "data" / "reuters21578",
+)
 TARGET_SPEED = 0.30
 TARGET_MEMORY_MB = 1024
 TARGET_INCREMENTAL = 1.5
