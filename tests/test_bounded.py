@@ -14,6 +14,7 @@ import pytest
 
 from dedup import pipeline, workers
 from dedup.config import Settings
+from dedup.index import analysis
 from dedup.store.engine import sqlite_path
 from dedup.stories import scope
 from tests.conftest import SEEDS, shared_path
@@ -70,3 +71,27 @@ def test_parts_split_the_dirty_articles_and_keep_thin_stories_once() -> None:
     assert [p.thin for p in parts] == [{7}, set(), set()]
     assert all(p.passages is None for p in parts)
     assert list(scope.parts(dirty, 10)) == [dirty]
+
+
+def _plan(db: Path, sql: str, params: dict[str, object]) -> str:
+    with sqlite3.connect(db) as con:
+        rows = con.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+def test_analysis_pages_use_their_indexes(tmp_path: Path) -> None:
+    """A page costs its own rows: never a walk of the indexed paragraphs or of every
+    unindexed one after it (with and without ANALYZE statistics)."""
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'plan.sqlite'}")
+    pipeline.import_paths(settings, [SEEDS], analyze=True)
+    db = sqlite_path(settings.db_url)
+    assert db is not None
+    page = str(analysis._NEW_PAGE).replace(":no", "0")
+    rest = str(analysis._REST_OF_ARTICLE)
+    for _ in range(2):
+        assert "ix_paragraphs_unindexed (indexed=? AND kind=? AND rowid>?)" in _plan(
+            db, page, {"after": 0, "limit": 10}
+        )
+        assert "ix_paragraphs_article (article_id=?)" in _plan(db, rest, {"article": 1})
+        with sqlite3.connect(db) as con:
+            con.execute("ANALYZE")

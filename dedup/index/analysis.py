@@ -205,8 +205,11 @@ _COUNT_NEW = text(
 # Keyset pages in id order: the unindexed index holds (indexed, kind, id), so a page costs
 # its own rows whatever the size of the store, with no sort.
 _NEW_PAGE = text(_PARA_COLUMNS + _NEW_WHERE + "AND p.id > :after ORDER BY p.id LIMIT :limit")
+# One article's paragraphs, through its own index: a condition on ``indexed`` or ``id`` here
+# could let the planner walk every paragraph after the page instead (filtered in Python).
 _REST_OF_ARTICLE = text(
-    _PARA_COLUMNS + _NEW_WHERE + "AND p.article_id = :article AND p.id > :after"
+    _PARA_COLUMNS.replace(" FROM", ", p.indexed FROM", 1)
+    + "WHERE p.article_id = :article AND p.kind = 'body'"
 )
 
 
@@ -220,9 +223,8 @@ def _new_page(session: Session, after: int, size: int) -> list[Para]:
     rows = list(session.execute(_NEW_PAGE, {"no": False, "after": after, "limit": size}))
     if len(rows) == size:
         last = rows[-1]
-        rows.extend(
-            session.execute(_REST_OF_ARTICLE, {"no": False, "article": last[1], "after": last[0]})
-        )
+        rest = session.execute(_REST_OF_ARTICLE, {"article": last[1]})
+        rows.extend(row for row in rest if row[0] > last[0] and not row[7])
     rows.sort(key=lambda r: (r[1], r[6]))
     return [Para(*row[:6]) for row in rows]
 
