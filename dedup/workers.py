@@ -12,11 +12,13 @@ a machine of one core), otherwise one less than the usable cores, at most :data:
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 from dedup.errors import ConfigError
@@ -76,3 +78,21 @@ def ordered_map(
         finally:
             for future in pending:
                 future.cancel()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a burst of allocation.
+
+    Parsing and analysing make hundreds of thousands of small strings, tuples and sets with
+    no reference cycles; each burst would start collections that walk every object of the
+    process and free nothing (a fifth to a third of the time). Reference counting frees
+    them as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

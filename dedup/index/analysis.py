@@ -44,7 +44,7 @@ from dedup.index.sketch import Sketch, SketchTask, make_task, sketch
 from dedup.progress import Progress
 from dedup.store.engine import Store, insert_many, sqlite_path
 from dedup.store.models import utcnow
-from dedup.workers import ordered_map
+from dedup.workers import gc_paused, ordered_map
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def index_new_paragraphs(
     # One batch leaves nothing to overlap: a worker would only add its start-up.
     if summary.paragraphs <= BATCH_PARAGRAPHS:
         workers = 0
-    with progress.task("indexing paragraphs", total=summary.paragraphs) as task:
+    with progress.task("indexing paragraphs", total=summary.paragraphs) as task, gc_paused():
         for sketched in ordered_map(sketch, tasks(), workers):
             batch_ids, batch, folded = batches.popleft()
             with store.session() as session:

@@ -26,6 +26,7 @@ from dedup.index.fingerprint import (
     unit_shingles,
 )
 from dedup.index.passages import pairs_from_buckets
+from dedup.workers import gc_paused
 
 I64 = npt.NDArray[np.int64]
 U32 = npt.NDArray[np.uint32]
@@ -96,6 +97,11 @@ def make_task(
 
 def sketch(task: SketchTask) -> Sketch:
     """Units -> shingles -> MinHash -> band keys, in-batch pairs and exact shingle sets."""
+    with gc_paused():
+        return _sketch(task)
+
+
+def _sketch(task: SketchTask) -> Sketch:
     settings = FingerprintSettings(*task.settings)
     hasher = WordHasher()
     ids = task.ids.tolist()

@@ -32,7 +32,7 @@ from dedup.text.extract import Extracted, decode_bytes, extract_fragment, extrac
 from dedup.text.normalize import normalize_text
 from dedup.text.paragraphs import build_paragraphs, join_paragraphs
 from dedup.text.urls import canonical_url
-from dedup.workers import ordered_map
+from dedup.workers import gc_paused, ordered_map
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".sgm")
 REUTERS_SOURCE = "reuters"
@@ -111,7 +111,9 @@ def read_files(
     if len(tasks) <= 1:
         workers = 0  # nothing to overlap: a worker would only add its start-up
     for task, packed in zip(tasks, ordered_map(parse_task, tasks, workers), strict=True):
-        yield from unpack_items(packed)
+        with gc_paused():
+            items = list(unpack_items(packed))
+        yield from items
         if task.last and on_file_done is not None:
             on_file_done(1)
 
@@ -161,8 +163,7 @@ def _tasks(path: Path, source: str | None) -> list[ParseTask]:
     return tasks
 
 
-def parse_task(task: ParseTask) -> bytes:
-    """Parse one task into packed items (run in a worker process)."""
+def _parse_task(task: ParseTask) -> bytes:
     readers: dict[str, Callable[[Path, str | None], Iterator[Item]]] = {
         ".txt": _read_txt,
         ".html": _read_html,
@@ -182,6 +183,12 @@ def parse_task(task: ParseTask) -> bytes:
     except OSError as exc:
         items = [BadRecord(str(path), None, f"cannot read: {exc.strerror or exc}")]
     return pack_items(items)
+
+
+def parse_task(task: ParseTask) -> bytes:
+    """Parse one task into packed items (run in a worker process)."""
+    with gc_paused():
+        return _parse_task(task)
 
 
 def pack_items(items: Sequence[Item]) -> bytes:
