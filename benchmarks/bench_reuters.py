@@ -6,10 +6,11 @@ Run from the repository root (reads ../shared/data/reuters21578, never copies it
     .venv/bin/python benchmarks/bench_reuters.py --quick    # incremental on smaller stores
 
 Each measured step runs in its own subprocess so its peak memory is its own (the larger of
-the main process and its worker processes; ``DEDUP_WORKERS=0`` runs dedup in one process). The baseline is
-datasketch used as its README shows — one ``MinHash`` per paragraph, ``update`` per shingle,
-``MinHashLSH.query`` and ``insert`` in memory — over the same paragraphs and shingles that
-dedup indexes. Figures are printed as ratios against that baseline, measured in the same run.
+the main process and its worker processes; ``DEDUP_WORKERS=0`` runs dedup in one process).
+The baseline is datasketch used as its README shows — one ``MinHash`` per paragraph,
+``update`` per shingle, ``MinHashLSH.query`` and ``insert`` in memory — over the same
+paragraphs and shingles that dedup indexes. Figures are printed as ratios against that
+baseline, measured in the same run.
 """
 
 from __future__ import annotations
