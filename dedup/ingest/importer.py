@@ -23,16 +23,21 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dedup.errors import InputError
 from dedup.ingest import reuters
 from dedup.records import ArticleRecord, ParagraphRecord
-from dedup.text.extract import Extracted, decode_bytes, extract_fragment, extract_page, extract_text
 from dedup.text.normalize import normalize_text
 from dedup.text.paragraphs import build_paragraphs, join_paragraphs
 from dedup.text.urls import canonical_url
 from dedup.workers import gc_paused, ordered_map
+
+if TYPE_CHECKING:
+    from dedup.text.extract import Extracted
+
+# dedup.text.extract (trafilatura, lxml) is imported by the readers that need it: a worker
+# parsing Reuters or plain-text JSON Lines starts without it.
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".sgm")
 REUTERS_SOURCE = "reuters"
@@ -257,6 +262,8 @@ def _record(
 
 
 def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
+    from dedup.text.extract import decode_bytes, extract_text
+
     text = decode_bytes(path.read_bytes())
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
@@ -273,6 +280,8 @@ def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
 
 
 def _read_html(path: Path, source: str | None) -> Iterator[Item]:
+    from dedup.text.extract import extract_page
+
     extracted = extract_page(path.read_bytes())
     if not extracted.paragraphs:
         yield BadRecord(str(path), None, "no article text found in the page")
@@ -299,14 +308,15 @@ def _read_sgm(path: Path, source: str | None) -> Iterator[Item]:
         if not paragraphs:
             yield BadRecord(str(path), entry.line, f"NEWID {entry.newid}: empty <BODY>")
             continue
-        title = normalize_text(entry.title) if entry.title else None
-        extracted = Extracted(title, join_paragraphs(paragraphs), paragraphs, ())
-        yield _record(
+        yield ArticleRecord(
             source=name,
             key=f"import:{name}:{entry.newid}",
-            extracted=extracted,
-            path=path,
+            title=normalize_text(entry.title) if entry.title else None,
+            text=join_paragraphs(paragraphs),
+            paragraphs=paragraphs,
             published=entry.published,
+            full_text=True,
+            origin_path=str(path),
         )
 
 
@@ -335,6 +345,8 @@ def _read_jsonl(
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
+                from dedup.text.extract import decode_bytes
+
                 line = decode_bytes(raw)
             try:
                 yield _jsonl_record(line, path, source)
@@ -383,6 +395,8 @@ def _jsonl_record(line: str, path: Path, source_option: str | None) -> ArticleRe
         raise _Bad(f"`url` must be an absolute http(s) URL, not {url!r}")
     published = _parse_published(published_raw) if published_raw else None
     url = canonical_url(url) if url else None
+    from dedup.text.extract import extract_fragment, extract_page, extract_text
+
     from_html = None
     if html:
         if "<html" in html[:2000].lower() or "<body" in html[:4000].lower():
