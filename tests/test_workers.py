@@ -7,6 +7,7 @@ bounded batches.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -137,3 +138,29 @@ def test_records_parsed_in_workers_equal_those_read_here(
     monkeypatch.setenv(workers.ENV, "1")
     shared = list(importer.read_files(files))
     assert shared == alone and len(alone) == 5
+
+
+def test_a_large_jsonl_file_is_parsed_in_slices_with_its_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.jsonl"
+    lines = []
+    for i in range(60):
+        if i % 17 == 5:
+            lines.append("{not json")
+        elif i % 23 == 7:
+            lines.append("")
+        else:
+            text = f"Story number {i} says the harbour reopened after the storm. " * (1 + i % 4)
+            lines.append(json.dumps({"source": "wire", "id": i, "text": text}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv(workers.ENV, "0")
+    whole = list(importer.read_files([path]))
+    monkeypatch.setattr(importer, "JSONL_SLICE", 300)
+    assert len(importer._tasks(path, None)) > 5
+    sliced = list(importer.read_files([path]))
+    monkeypatch.setenv(workers.ENV, "1")
+    in_workers = list(importer.read_files([path]))
+    bad = [b for b in whole if isinstance(b, importer.BadRecord)]
+    assert [b.line for b in bad] == [6, 23, 40, 57]
+    assert sliced == whole and in_workers == whole

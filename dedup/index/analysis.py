@@ -248,8 +248,10 @@ def _new_batches(store: Store, size: int) -> Iterator[list[Para]]:
 def _new_paragraphs(session: Session) -> list[Para]:
     """Every unindexed body paragraph at once (small stores only; analysis reads pages)."""
     out: list[Para] = []
-    while page := _new_page(session, max((p.id for p in out), default=0), BATCH_PARAGRAPHS):
+    after = 0
+    while page := _new_page(session, after, BATCH_PARAGRAPHS):
         out.extend(page)
+        after = max(p.id for p in page)
     return out
 
 
