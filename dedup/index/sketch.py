@@ -68,7 +68,7 @@ class Sketch:
     units: int
     indexed: int  # paragraphs with at least one unit
     pairs: I64  # (n, 2) paragraph pairs sharing a band key within the batch
-    shingle_ids: I64  # the batch's paragraphs, whose exact shingle sets follow
+    shingle_ids: I64  # paragraphs an in-batch pair names, whose exact shingle sets follow
     shingles: U32  # their shingle hashes back to back
     shingle_offsets: I64
 
@@ -118,10 +118,13 @@ def _sketch(task: SketchTask) -> Sketch:
     flat_owners = np.repeat(np.asarray(owners, dtype=np.int64), settings.bands)
     pairs = pairs_from_buckets(keys, flat_owners, task.bucket_cap, task.recent)
     pair_array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-    # Exact sets for verification (an empty text gets one placeholder shingle, as in
-    # ShingleSets), so the main process only hashes the stored paragraphs a batch meets.
+    # Exact sets of the paragraphs an in-batch pair names, for verification (an empty text
+    # gets one placeholder shingle, as in ShingleSets); the main process hashes the others a
+    # stored candidate meets.
+    named = set(pair_array.reshape(-1).tolist())
+    keep = [i for i, pid in enumerate(ids) if pid in named]
     set_hashes, set_offsets = unit_shingles(
-        [n.split() or ["\x00"] for n in norms], hasher, settings
+        [norms[i].split() or ["\x00"] for i in keep], hasher, settings
     )
     return Sketch(
         keys=keys,
@@ -129,7 +132,7 @@ def _sketch(task: SketchTask) -> Sketch:
         units=len(units),
         indexed=len(set(owners)),
         pairs=pair_array,
-        shingle_ids=task.ids,
+        shingle_ids=task.ids[keep],
         shingles=set_hashes,
         shingle_offsets=set_offsets,
     )
