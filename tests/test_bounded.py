@@ -95,3 +95,18 @@ def test_analysis_pages_use_their_indexes(tmp_path: Path) -> None:
         assert "ix_paragraphs_article (article_id=?)" in _plan(db, rest, {"article": 1})
         with sqlite3.connect(db) as con:
             con.execute("ANALYZE")
+
+
+def test_site_counts_are_planned_on_the_text_hash(tmp_path: Path) -> None:
+    """The footer check's count asks for thousands of texts at once: it must reach them
+    through their hash, not walk every indexed paragraph."""
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'sites.sqlite'}")
+    pipeline.import_paths(settings, [SEEDS], analyze=True)
+    db = sqlite_path(settings.db_url)
+    assert db is not None
+    hashes = [f"h{i}" for i in range(analysis._ID_CHUNK)]
+    marks = ", ".join("?" for _ in hashes)
+    sql = str(analysis._SITE_COUNTS).replace("__[POSTCOMPILE_hashes]", marks)
+    with sqlite3.connect(db) as con:
+        plan = " | ".join(r[-1] for r in con.execute(f"EXPLAIN QUERY PLAN {sql}", hashes))
+    assert "ix_paragraphs_norm_hash (norm_hash=?)" in plan, plan

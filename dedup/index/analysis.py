@@ -189,10 +189,12 @@ _PARAS_BY_ID = text(_PARA_COLUMNS + "WHERE p.id IN :ids").bindparams(
 _BODY_BY_ARTICLE = text(
     _PARA_COLUMNS + "WHERE p.article_id IN :ids AND p.kind = 'body'"
 ).bindparams(bindparam("ids", expanding=True))
+# ``indexed`` is tested in the count, not in WHERE: there, with thousands of hashes, SQLite
+# plans the query on the unindexed index and walks every indexed paragraph of the store.
 _SITE_COUNTS = text(
-    "SELECT p.norm_hash, a.source_id, count(DISTINCT p.article_id) "
+    "SELECT p.norm_hash, a.source_id, count(DISTINCT CASE WHEN p.indexed THEN p.article_id END) "
     "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
-    "WHERE p.norm_hash IN :hashes AND p.indexed = :yes "
+    "WHERE p.norm_hash IN :hashes "
     "GROUP BY p.norm_hash, a.source_id"
 ).bindparams(bindparam("hashes", expanding=True))
 
@@ -340,9 +342,7 @@ def _site_counts(
     counts: dict[tuple[str, int], int] = {}
     hashes = sorted({h for h, _ in wanted})
     for start in range(0, len(hashes), _ID_CHUNK):
-        rows = session.execute(
-            _SITE_COUNTS, {"hashes": hashes[start : start + _ID_CHUNK], "yes": True}
-        )
+        rows = session.execute(_SITE_COUNTS, {"hashes": hashes[start : start + _ID_CHUNK]})
         for norm_hash, source_id, count in rows:
             if (norm_hash, source_id) in wanted:
                 unnamed = int(count) - len(named[(norm_hash, source_id)])
