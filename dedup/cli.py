@@ -2,6 +2,10 @@
 
 Every :class:`~dedup.errors.DedupError` becomes one line on stderr and its exit code; no
 traceback reaches a user unless ``--verbose`` is given for an internal error.
+
+The library is imported inside each command, not here: ``dedup --help`` and ``dedup status``
+would otherwise pay for SQLAlchemy, httpx, trafilatura, numpy and scikit-learn on every run
+(tests/test_startup.py keeps them out; benchmarks/bench_startup.py times it).
 """
 
 from __future__ import annotations
@@ -12,20 +16,23 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
-from dedup import pipeline
-from dedup.config import Settings, load_settings
 from dedup.errors import EXIT_CODES, DedupError
 from dedup.progress import NullProgress, Progress, RichProgress, configure_logging
-from dedup.report import export as export_mod
-from dedup.report import queries as report_mod
-from dedup.report import status as status_mod
+
+if TYPE_CHECKING:
+    from dedup.config import Settings
 
 T = TypeVar("T")
+
+# The choices of `export` and `report`, named here so that building the command line needs
+# no library import (a test checks them against dedup.report.export and dedup.report.queries).
+EXPORT_NAMES = ("stories", "articles", "passages", "ledger", "sites")
+EXPORT_FORMATS = ("csv", "jsonl", "parquet")
+REPORT_FORMATS = ("table", "json", "csv", "html")
 
 _EXIT_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
 
@@ -38,6 +45,8 @@ class Context:
     quiet: bool
 
     def settings(self) -> Settings:
+        from dedup.config import load_settings
+
         return load_settings(self.config, self.db)
 
     def progress(self) -> Progress:
@@ -126,6 +135,8 @@ def import_cmd(
     skipped; the rest is stored. Importing the same file twice adds nothing; a changed file
     becomes a new version of its article.
     """
+    from dedup import pipeline
+
     summary = _run(
         lambda: pipeline.import_paths(
             obj.settings(),
@@ -155,6 +166,8 @@ def poll(obj: Context, no_analyze: bool, fmt: str) -> None:
     records each feed's health (see `dedup status`). Safe under cron: a second poll started
     while one runs exits at once with code 7, and a killed poll loses nothing.
     """
+    from dedup import pipeline
+
     summary = _run(
         lambda: pipeline.poll(obj.settings(), analyze=not no_analyze, progress=obj.progress()),
         obj.verbose,
@@ -170,6 +183,10 @@ def poll(obj: Context, no_analyze: bool, fmt: str) -> None:
 @click.pass_obj
 def status(obj: Context, fmt: str) -> None:
     """Show each feed's health, the store's counts and the last run's figures."""
+    from rich.console import Console
+
+    from dedup.report import status as status_mod
+
     data = _run(lambda: status_mod.load_status(obj.settings()), obj.verbose)
     if fmt == "json":
         _echo_json(data)
@@ -186,6 +203,8 @@ def analyze(obj: Context, fmt: str) -> None:
 
     Costs what is new since the last run; with nothing new it does nothing.
     """
+    from dedup import pipeline
+
     summary = _run(lambda: pipeline.analyze(obj.settings(), progress=obj.progress()), obj.verbose)
     if fmt == "json":
         _echo_json(summary.as_dict())
@@ -204,17 +223,19 @@ def reindex(obj: Context, yes: bool) -> None:
     """
     if not yes and sys.stdin.isatty():
         click.confirm("Drop the index and all reuse links and rebuild them?", abort=True)
+    from dedup import pipeline
+
     summary = _run(lambda: pipeline.reindex(obj.settings(), progress=obj.progress()), obj.verbose)
     click.echo(summary.describe())
 
 
 @cli.command("export")
-@click.argument("what", type=click.Choice(list(export_mod.EXPORTS)))
+@click.argument("what", type=click.Choice(EXPORT_NAMES))
 @click.option(
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(list(export_mod.FORMATS)),
+    type=click.Choice(EXPORT_FORMATS),
     default="csv",
     show_default=True,
     help="parquet needs pyarrow (pip install pyarrow).",
@@ -234,6 +255,8 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     site_records), streaming, so the store need not fit in memory. Reads only: safe to run
     beside a poll.
     """
+    from dedup.report import export as export_mod
+
     stdout = sys.stdout.buffer
     summary = _run(
         lambda: export_mod.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
@@ -264,7 +287,7 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(list(report_mod.RENDERERS)),
+    type=click.Choice(REPORT_FORMATS),
     default="table",
     show_default=True,
     help="json is the stable interface (see docs); html is one page.",
@@ -290,6 +313,8 @@ def report_cmd(
     --story ID, the origin's evidence and each copier's ledger: paragraph by paragraph kept,
     edited (with a word diff), dropped, moved and added. Reads only: safe beside a poll.
     """
+    from dedup.report import queries as report_mod
+
     since_at = None
     if since is not None:
         try:

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dedup"
 # Lowest first. Stages of one rank are siblings and must not import each other.
 LAYERS: list[set[str]] = [
     {"records", "errors"},
-    {"progress", "config"},
+    {"progress", "config", "workers"},
     {"text"},
     {"store"},
     {"ingest", "index"},

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -38,13 +38,14 @@ from dedup.index.passages import (
     classify,
     fold_short_articles,
     measure_pairs,
-    pairs_from_buckets,
     single_site_links,
 )
 from dedup.index.segments import ChunkCache
+from dedup.index.sketch import Sketch, SketchTask, make_task, sketch
 from dedup.progress import Progress
 from dedup.store.engine import Store, insert_many
 from dedup.store.models import utcnow
+from dedup.workers import gc_paused, ordered_map
 
 log = logging.getLogger(__name__)
 
@@ -96,27 +97,56 @@ def index_new_paragraphs(
     store: Store,
     progress: Progress,
     settings: FingerprintSettings | None = None,
+    workers: int | None = None,
 ) -> AnalyzeSummary:
-    """Index every body paragraph not yet indexed and store the reuse links it takes part in."""
+    """Index every body paragraph not yet indexed and store the reuse links it takes part in.
+
+    Paragraphs are read a batch at a time (by id, never all at once), so memory follows the
+    batch size, not the store. Sketching a batch (units, shingles, MinHash, band keys) runs in
+    ``workers`` worker processes (default: :func:`dedup.workers.default_workers`) a batch or
+    two ahead, while this process looks up, verifies and stores the batch before; the results
+    are the same as with ``workers=0``, which does everything here.
+    """
     settings = settings or FingerprintSettings()
     started = time.perf_counter()
     summary = AnalyzeSummary()
     with store.session() as session:
         index_id = index.check_settings(session, settings)
         open_band_index(store, session, index_id)  # an index that disagrees stops the run here
-        new = _new_paragraphs(session)
-    summary.paragraphs = len(new)
-    if not new:
+        summary.paragraphs = _count_new(session)
+    if not summary.paragraphs:
         summary.seconds = time.perf_counter() - started
         return summary
     hasher = WordHasher()
     cache = ChunkCache()
-    with progress.task("indexing paragraphs", total=len(new)) as task:
-        for batch in _article_batches(new, BATCH_PARAGRAPHS):
+    batches: deque[tuple[list[int], list[Para], set[int]]] = deque()
+
+    def tasks() -> Iterator[SketchTask]:
+        for batch in _new_batches(store, BATCH_PARAGRAPHS):
+            unfolded = {p.id: p for p in batch}
+            folded_batch = fold_short_articles(batch, settings.min_unit_words)
+            folded = {p.id for p in folded_batch if p is not unfolded[p.id]}
+            batches.append(([p.id for p in batch], folded_batch, folded))
+            yield make_task(
+                settings,
+                [p.id for p in folded_batch],
+                [p.text for p in folded_batch],
+                [p.norm for p in folded_batch],
+                BUCKET_CAP,
+                RECENT,
+            )
+
+    # One batch leaves nothing to overlap: a worker would only add its start-up.
+    if summary.paragraphs <= BATCH_PARAGRAPHS:
+        workers = 0
+    with progress.task("indexing paragraphs", total=summary.paragraphs) as task, gc_paused():
+        for sketched in ordered_map(sketch, tasks(), workers):
+            batch_ids, batch, folded = batches.popleft()
             with store.session() as session:
                 band_index = open_band_index(store, session, index_id, cache)
-                _index_batch(session, band_index, batch, settings, hasher, summary)
-            task.advance(len(batch))
+                read = (batch_ids, batch, folded)
+                _index_batch(session, band_index, read, sketched, settings, hasher, summary)
+            task.advance(len(batch_ids))
     summary.seconds = round(time.perf_counter() - started, 3)
     log.info("analyze: %s", summary.describe())
     return summary
@@ -164,33 +194,72 @@ _PARAS_BY_ID = text(_PARA_COLUMNS + "WHERE p.id IN :ids").bindparams(
 _BODY_BY_ARTICLE = text(
     _PARA_COLUMNS + "WHERE p.article_id IN :ids AND p.kind = 'body'"
 ).bindparams(bindparam("ids", expanding=True))
+# ``indexed`` is tested in the count, not in WHERE: there, with thousands of hashes, SQLite
+# plans the query on the unindexed index and walks every indexed paragraph of the store.
 _SITE_COUNTS = text(
-    "SELECT p.norm_hash, a.source_id, count(DISTINCT p.article_id) "
+    "SELECT p.norm_hash, a.source_id, count(DISTINCT CASE WHEN p.indexed THEN p.article_id END) "
     "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
-    "WHERE p.norm_hash IN :hashes AND p.indexed = :yes "
+    "WHERE p.norm_hash IN :hashes "
     "GROUP BY p.norm_hash, a.source_id"
 ).bindparams(bindparam("hashes", expanding=True))
 
 
-def _new_paragraphs(session: Session) -> list[Para]:
-    # Sorted here, not in SQL: an ORDER BY lets SQLite walk every paragraph in article order
-    # instead of reaching the few unindexed ones through their index.
-    rows = session.execute(
-        text(_PARA_COLUMNS + "WHERE p.indexed = :no AND p.kind = 'body'"), {"no": False}
-    ).all()
-    return [Para(*row[:6]) for row in sorted(rows, key=lambda r: (r[1], r[6]))]
+_NEW_WHERE = "WHERE p.indexed = :no AND p.kind = 'body' "
+_COUNT_NEW = text(
+    "SELECT count(*) FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
+    + _NEW_WHERE
+)
+# Keyset pages in id order: the unindexed index holds (indexed, kind, id), so a page costs
+# its own rows whatever the size of the store, with no sort.
+_NEW_PAGE = text(_PARA_COLUMNS + _NEW_WHERE + "AND p.id > :after ORDER BY p.id LIMIT :limit")
+# One article's paragraphs, through its own index: a condition on ``indexed`` or ``id`` here
+# could let the planner walk every paragraph after the page instead (filtered in Python).
+_REST_OF_ARTICLE = text(
+    _PARA_COLUMNS.replace(" FROM", ", p.indexed FROM", 1)
+    + "WHERE p.article_id = :article AND p.kind = 'body'"
+)
 
 
-def _article_batches(paras: list[Para], size: int) -> Iterable[list[Para]]:
-    """Batches of about ``size`` paragraphs that never split an article."""
-    batch: list[Para] = []
-    for p in paras:
-        if len(batch) >= size and batch[-1].article_id != p.article_id:
-            yield batch
-            batch = []
-        batch.append(p)
-    if batch:
+def _count_new(session: Session) -> int:
+    return int(session.scalar(_COUNT_NEW, {"no": False}) or 0)
+
+
+def _new_page(session: Session, after: int, size: int) -> list[Para]:
+    """About ``size`` unindexed body paragraphs with ids above ``after``, whole articles, in
+    article order (an article the page ends inside is read to its end)."""
+    rows = list(session.execute(_NEW_PAGE, {"no": False, "after": after, "limit": size}))
+    if len(rows) == size:
+        last = rows[-1]
+        rest = session.execute(_REST_OF_ARTICLE, {"article": last[1]})
+        rows.extend(row for row in rest if row[0] > last[0] and not row[7])
+    rows.sort(key=lambda r: (r[1], r[6]))
+    return [Para(*row[:6]) for row in rows]
+
+
+def _new_batches(store: Store, size: int) -> Iterator[list[Para]]:
+    """Batches of about ``size`` unindexed body paragraphs, whole articles, by id.
+
+    Each page is read in a short session of its own, so a batch being written never waits
+    on one being read (SQLite's WAL lets a reader run beside the writer).
+    """
+    after = 0
+    while True:
+        with store.session() as session:
+            batch = _new_page(session, after, size)
+        if not batch:
+            return
+        after = max(p.id for p in batch)
         yield batch
+
+
+def _new_paragraphs(session: Session) -> list[Para]:
+    """Every unindexed body paragraph at once (small stores only; analysis reads pages)."""
+    out: list[Para] = []
+    after = 0
+    while page := _new_page(session, after, BATCH_PARAGRAPHS):
+        out.extend(page)
+        after = max(p.id for p in page)
+    return out
 
 
 def paragraph_keys(
@@ -211,19 +280,19 @@ def paragraph_keys(
 def _index_batch(
     session: Session,
     band_index: index.BandIndex,
-    batch: list[Para],
+    read: tuple[list[int], list[Para], set[int]],
+    sketched: Sketch,
     settings: FingerprintSettings,
     hasher: WordHasher,
     summary: AnalyzeSummary,
 ) -> None:
-    batch_ids = [p.id for p in batch]
-    unfolded = {p.id: p for p in batch}
-    batch = fold_short_articles(batch, settings.min_unit_words)
-    folded = {p.id for p in batch if p is not unfolded[p.id]}
-    flat_keys, flat_owners = paragraph_keys(batch, settings, hasher)
-    summary.units += len(flat_keys) // settings.bands
+    """Look up, verify and store one sketched batch: ``read`` holds the ids read, the batch
+    with short articles folded, and the ids that own a folded text."""
+    batch_ids, batch, folded = read
+    flat_keys, flat_owners = sketched.keys, sketched.owners
+    summary.units += sketched.units
 
-    pairs = pairs_from_buckets(flat_keys, flat_owners, BUCKET_CAP, RECENT)
+    pairs = set(map(tuple, sketched.pairs.tolist()))
     pairs |= band_index.candidates(flat_keys, flat_owners)
 
     paras = {p.id: p for p in batch}
@@ -235,6 +304,7 @@ def _index_batch(
     summary.candidates += len(pairs)
 
     sets = ShingleSets(settings, hasher)
+    sets.put(sketched.shingle_ids, sketched.shingles, sketched.shingle_offsets)
     sets.add([paras[x] for x in {x for pair in pairs for x in pair}])
     measured = measure_pairs(pairs, paras, sets)
     new_articles = {p.article_id for p in batch}
@@ -247,7 +317,7 @@ def _index_batch(
     # The segment is written in this transaction, with the links and the marks: a run
     # killed at any moment leaves all three or none.
     band_index.add(flat_keys, flat_owners)
-    summary.indexed += len(np.unique(flat_owners))
+    summary.indexed += sketched.indexed
     _mark_indexed(session, batch_ids)
 
 
@@ -277,9 +347,7 @@ def _site_counts(
     counts: dict[tuple[str, int], int] = {}
     hashes = sorted({h for h, _ in wanted})
     for start in range(0, len(hashes), _ID_CHUNK):
-        rows = session.execute(
-            _SITE_COUNTS, {"hashes": hashes[start : start + _ID_CHUNK], "yes": True}
-        )
+        rows = session.execute(_SITE_COUNTS, {"hashes": hashes[start : start + _ID_CHUNK]})
         for norm_hash, source_id, count in rows:
             if (norm_hash, source_id) in wanted:
                 unnamed = int(count) - len(named[(norm_hash, source_id)])

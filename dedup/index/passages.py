@@ -139,8 +139,22 @@ class ShingleSets:
         self.hasher = hasher or WordHasher()
         self._sets: dict[int, frozenset[int]] = {}
         self._quoted: dict[int, frozenset[int]] = {}
+        self._given: dict[int, tuple[np.ndarray, int, int]] = {}
+
+    def put(self, ids: np.ndarray, hashes: np.ndarray, offsets: np.ndarray) -> None:
+        """Take sets computed elsewhere (a worker): paragraph ``ids[i]`` owns
+        ``hashes[offsets[i]:offsets[i+1]]``; turned into sets only when asked for."""
+        starts, ends = offsets[:-1].tolist(), offsets[1:].tolist()
+        self._given.update(
+            (pid, (hashes, s, e)) for pid, s, e in zip(ids.tolist(), starts, ends, strict=True)
+        )
 
     def add(self, paras: Sequence[Para]) -> None:
+        given = self._given
+        for p in paras:
+            if p.id not in self._sets and p.id in given:
+                hashes, start, end = given.pop(p.id)
+                self._sets[p.id] = frozenset(hashes[start:end].tolist())
         todo = [p for p in paras if p.id not in self._sets]
         if not todo:
             return

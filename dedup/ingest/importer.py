@@ -16,21 +16,28 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import json
+import marshal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dedup.errors import InputError
 from dedup.ingest import reuters
-from dedup.records import ArticleRecord
-from dedup.text.encoding import decode_bytes
-from dedup.text.extract import Extracted, extract_fragment, extract_page, extract_text
+from dedup.records import ArticleRecord, ParagraphRecord
 from dedup.text.normalize import normalize_text
 from dedup.text.paragraphs import build_paragraphs, join_paragraphs
 from dedup.text.urls import canonical_url
+from dedup.workers import gc_paused, ordered_map
+
+if TYPE_CHECKING:
+    from dedup.text.extract import Extracted
+
+# dedup.text.extract (trafilatura, lxml) is imported by the readers that need it: a worker
+# parsing Reuters or plain-text JSON Lines starts without it.
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".sgm")
 REUTERS_SOURCE = "reuters"
@@ -96,26 +103,138 @@ def read_files(
     files: Sequence[Path],
     source: str | None = None,
     on_file_done: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> Iterator[ArticleRecord | BadRecord]:
-    """Articles (and bad records) of each file in turn; ``source`` overrides every source."""
+    """Articles (and bad records) of each file in turn; ``source`` overrides every source.
+
+    Parsing runs in ``workers`` worker processes (default: :func:`dedup.workers.default_workers`)
+    a few files ahead of the caller, who stores what came before; a large JSON Lines file is
+    parsed in slices of about :data:`JSONL_SLICE` bytes. What comes out, and its order, is the
+    same with workers and without.
+    """
+    tasks = [task for path in files for task in _tasks(path, source)]
+    if len(tasks) <= 1:
+        workers = 0  # nothing to overlap: a worker would only add its start-up
+    for task, packed in zip(tasks, ordered_map(parse_task, tasks, workers), strict=True):
+        with gc_paused():
+            items = list(unpack_items(packed))
+        yield from items
+        if task.last and on_file_done is not None:
+            on_file_done(1)
+
+
+@dataclass(frozen=True)
+class ParseTask:
+    """A file, or a byte range of a JSON Lines file, to parse (plain values: it crosses to a
+    worker process)."""
+
+    path: str
+    source: str | None
+    start: int = 0
+    end: int | None = None  # None: to the end of the file
+    first_line: int = 1
+    last: bool = True  # the file's last task
+
+
+JSONL_SLICE = 4 << 20
+
+
+def _tasks(path: Path, source: str | None) -> list[ParseTask]:
+    if path.suffix.lower() != ".jsonl":
+        return [ParseTask(str(path), source)]
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return [ParseTask(str(path), source)]  # the reader reports it
+    if size <= JSONL_SLICE:
+        return [ParseTask(str(path), source)]
+    tasks = []
+    with path.open("rb") as handle:
+        start, line = 0, 1
+        while start < size:
+            handle.seek(start)
+            chunk = handle.read(JSONL_SLICE)
+            cut = len(chunk)
+            if start + cut < size:
+                cut = chunk.rfind(b"\n") + 1
+                if cut == 0:  # one line longer than a slice: take it whole
+                    chunk += handle.readline()
+                    cut = len(chunk)
+            tasks.append(ParseTask(str(path), source, start, start + cut, line, False))
+            line += chunk.count(b"\n", 0, cut)
+            start += cut
+    last = tasks[-1]
+    tasks[-1] = replace(last, last=True)
+    return tasks
+
+
+def _parse_task(task: ParseTask) -> bytes:
     readers: dict[str, Callable[[Path, str | None], Iterator[Item]]] = {
         ".txt": _read_txt,
         ".html": _read_html,
         ".htm": _read_html,
-        ".jsonl": _read_jsonl,
         ".sgm": _read_sgm,
     }
-    for path in files:
-        reader = readers.get(path.suffix.lower())
-        if reader is None:
-            yield BadRecord(str(path), None, f"unsupported file type {path.suffix!r}")
+    path = Path(task.path)
+    suffix = path.suffix.lower()
+    items: list[Item]
+    try:
+        if suffix == ".jsonl":
+            items = list(_read_jsonl(path, task.source, (task.start, task.end, task.first_line)))
+        elif suffix in readers:
+            items = list(readers[suffix](path, task.source))
         else:
-            try:
-                yield from reader(path, source)
-            except OSError as exc:
-                yield BadRecord(str(path), None, f"cannot read: {exc.strerror or exc}")
-        if on_file_done is not None:
-            on_file_done(1)
+            items = [BadRecord(str(path), None, f"unsupported file type {path.suffix!r}")]
+    except OSError as exc:
+        items = [BadRecord(str(path), None, f"cannot read: {exc.strerror or exc}")]
+    return pack_items(items)
+
+
+def parse_task(task: ParseTask) -> bytes:
+    """Parse one task into packed items (run in a worker process)."""
+    with gc_paused():
+        return _parse_task(task)
+
+
+def pack_items(items: Sequence[Item]) -> bytes:
+    """Records -> compact bytes (marshal of plain tuples: no objects cross processes)."""
+    rows: list[tuple[Any, ...]] = []
+    for item in items:
+        if isinstance(item, BadRecord):
+            rows.append(("bad", item.path, item.line, item.reason))
+            continue
+        rows.append(
+            (
+                "article",
+                item.source,
+                item.key,
+                item.title,
+                item.text,
+                tuple(astuple(p) for p in item.paragraphs),
+                item.url,
+                item.guid,
+                item.published.isoformat() if item.published else None,
+                item.author,
+                item.links,
+                item.full_text,
+                item.origin_path,
+                item.site,
+                item.domain,
+            )
+        )
+    return marshal.dumps(rows)
+
+
+def unpack_items(packed: bytes) -> Iterator[Item]:
+    for row in marshal.loads(packed):
+        if row[0] == "bad":
+            yield BadRecord(*row[1:])
+            continue
+        fields = list(row[1:])
+        fields[4] = tuple(ParagraphRecord(*p) for p in fields[4])
+        fields[7] = datetime.fromisoformat(fields[7]) if fields[7] else None
+        fields[9] = tuple(tuple(link) for link in fields[9])
+        yield ArticleRecord(*fields)
 
 
 def _record(
@@ -143,6 +262,9 @@ def _record(
 
 
 def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
+    from dedup.text.encoding import decode_bytes
+    from dedup.text.extract import extract_text
+
     text = decode_bytes(path.read_bytes())
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
@@ -159,6 +281,8 @@ def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
 
 
 def _read_html(path: Path, source: str | None) -> Iterator[Item]:
+    from dedup.text.extract import extract_page
+
     extracted = extract_page(path.read_bytes())
     if not extracted.paragraphs:
         yield BadRecord(str(path), None, "no article text found in the page")
@@ -185,14 +309,15 @@ def _read_sgm(path: Path, source: str | None) -> Iterator[Item]:
         if not paragraphs:
             yield BadRecord(str(path), entry.line, f"NEWID {entry.newid}: empty <BODY>")
             continue
-        title = normalize_text(entry.title) if entry.title else None
-        extracted = Extracted(title, join_paragraphs(paragraphs), paragraphs, ())
-        yield _record(
+        yield ArticleRecord(
             source=name,
             key=f"import:{name}:{entry.newid}",
-            extracted=extracted,
-            path=path,
+            title=normalize_text(entry.title) if entry.title else None,
+            text=join_paragraphs(paragraphs),
+            paragraphs=paragraphs,
             published=entry.published,
+            full_text=True,
+            origin_path=str(path),
         )
 
 
@@ -203,11 +328,17 @@ class _Bad(Exception):
     """A JSONL record that cannot be imported; its message is the reason."""
 
 
-def _read_jsonl(path: Path, source: str | None) -> Iterator[Item]:
+def _read_jsonl(
+    path: Path, source: str | None, span: tuple[int, int | None, int] = (0, None, 1)
+) -> Iterator[Item]:
     # Streamed line by line: archives can be large. JSON Lines is UTF-8; a line that is not
-    # goes through charset detection rather than failing.
+    # goes through charset detection rather than failing. ``span`` is the (start, end, first
+    # line number) of a slice of the file, for a worker.
+    start, end, first_line = span
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, 1):
+        handle.seek(start)
+        lines = handle if end is None else io.BytesIO(handle.read(end - start))
+        for number, raw in enumerate(lines, first_line):
             if number == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
             if not raw.strip():
@@ -215,6 +346,8 @@ def _read_jsonl(path: Path, source: str | None) -> Iterator[Item]:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
+                from dedup.text.encoding import decode_bytes
+
                 line = decode_bytes(raw)
             try:
                 yield _jsonl_record(line, path, source)
@@ -263,6 +396,8 @@ def _jsonl_record(line: str, path: Path, source_option: str | None) -> ArticleRe
         raise _Bad(f"`url` must be an absolute http(s) URL, not {url!r}")
     published = _parse_published(published_raw) if published_raw else None
     url = canonical_url(url) if url else None
+    from dedup.text.extract import extract_fragment, extract_page, extract_text
+
     from_html = None
     if html:
         if "<html" in html[:2000].lower() or "<body" in html[:4000].lower():

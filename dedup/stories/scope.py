@@ -90,6 +90,32 @@ class Dirty:
     passages: dict[int, _Row] | None = None  # every passage, read whole on a first update
 
 
+# Dirty articles per part of an update: a part's scope (its stories, texts and passages) is
+# held in memory at once, so a large import is brought up to date in parts of this size.
+PART_ARTICLES = 20_000
+
+
+def parts(dirty: Dirty, size: int | None = None) -> Iterator[Dirty]:
+    """``dirty`` in parts of at most ``size`` dirty articles (by id), thin stories in the first.
+
+    A single part is ``dirty`` itself; more parts read their passages wave by wave rather than
+    holding every passage of a first update at once.
+    """
+    size = size or PART_ARTICLES
+    if len(dirty.articles) <= size:
+        yield dirty
+        return
+    thin = dirty.thin
+    for chunk in _slices(sorted(dirty.articles), size):
+        yield Dirty(set(chunk), thin)
+        thin = set()
+
+
+def _slices(ordered: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
 def dirty_articles(session: Session, mark: datetime | None) -> Dirty:
     """Articles whose links or text changed since ``mark``, and stories that lost members.
 

@@ -136,8 +136,14 @@ def update_stories(session: Session) -> StoriesSummary:
     dirty = story_scope.dirty_articles(session, mark)
     summary.dirty_articles = len(dirty.articles)
     if dirty.articles or dirty.thin:
+        done: set[int] = set()
         with _collector_paused():
-            _recompute(session, dirty, now, summary)
+            # In parts of bounded size (a part's scope is closed, so no story is cut); an
+            # article a part's scope already covered is up to date for the parts after it.
+            for part in story_scope.parts(dirty):
+                part.articles -= done
+                if part.articles or part.thin:
+                    done |= _recompute(session, part, now, summary)
         # The writes went out as bulk statements: objects loaded earlier are stale.
         session.expire_all()
     summary.active = (
@@ -168,9 +174,10 @@ def _collector_paused() -> Iterator[None]:
 
 def _recompute(
     session: Session, dirty: story_scope.Dirty, now: datetime, summary: StoriesSummary
-) -> None:
+) -> set[int]:
+    """Recompute the stories of ``dirty``'s scope; returns the scope's articles."""
     scope = story_scope.load_scope(session, dirty)
-    summary.scope_articles = len(scope.articles)
+    summary.scope_articles += len(scope.articles)
     graph = _Graph(list(scope.reuse))
     template = _boilerplate(graph, scope)
     edges = _edges(graph, scope.articles, template)
@@ -203,7 +210,7 @@ def _recompute(
             and not (clusters[lineage.cluster] & dirty.articles)
         )
     ]
-    summary.unchanged = len(plan.lineages) - len(todo)
+    summary.unchanged += len(plan.lineages) - len(todo)
     member_ids = sorted({a for lineage in todo for a in clusters[lineage.cluster]})
     infos = _article_infos(session, member_ids)
     for article_id, count in scope.sizes.items():
@@ -232,6 +239,7 @@ def _recompute(
         )
         or 0
     )
+    return scope.articles
 
 
 def _record_lineage(

@@ -1,0 +1,166 @@
+"""Worker processes change where the pure stages run, never what they find.
+
+The same archive imported and analysed with worker processes and without must give the same
+articles, paragraphs, passages and stories, row for row; and analysis reads the store in
+bounded batches.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedup import pipeline, workers
+from dedup.config import Settings
+from dedup.errors import ConfigError
+from dedup.index import analysis, sketch
+from dedup.index.fingerprint import FingerprintSettings, WordHasher
+from dedup.ingest import importer
+from dedup.store.engine import open_store, sqlite_path
+from tests.conftest import SEEDS, shared_path
+
+_TABLES = {
+    "articles": "SELECT id, source_id, key, title FROM articles ORDER BY id",
+    "paragraphs": "SELECT id, article_id, position, kind, norm_hash, indexed FROM paragraphs "
+    "ORDER BY id",
+    "passages": "SELECT paragraph_a, paragraph_b, article_a, article_b, kind, "
+    "round(similarity, 9), round(containment, 9) FROM passages ORDER BY paragraph_a, paragraph_b",
+    "stories": "SELECT s.id, s.origin_article_id, s.status, group_concat(m.article_id) "
+    "FROM stories s LEFT JOIN story_members m ON m.story_id = s.id GROUP BY s.id ORDER BY s.id",
+    "ledger": "SELECT story_id, article_id, count(*) FROM ledger_entries "
+    "GROUP BY story_id, article_id ORDER BY story_id, article_id",
+}
+
+
+def _dump(db_url: str) -> dict[str, list[tuple[object, ...]]]:
+    path = sqlite_path(db_url)
+    assert path is not None
+    with sqlite3.connect(path) as con:
+        return {name: con.execute(sql).fetchall() for name, sql in _TABLES.items()}
+
+
+def _build(
+    tmp_path: Path, name: str, paths: list[Path], count: int, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, list[tuple[object, ...]]]:
+    monkeypatch.setenv(workers.ENV, str(count))
+    settings = Settings(db_url=f"sqlite:///{tmp_path / name}")
+    summary = pipeline.import_paths(settings, paths, analyze=True)
+    assert summary.analysis is not None and summary.analysis.paragraphs > 0
+    return _dump(settings.db_url)
+
+
+@pytest.mark.slow
+def test_workers_give_the_same_passages_and_stories_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two files of Reuters in many small batches: worker results are used out of step with
+    the reading, so any mix-up of batches would show as different rows."""
+    first = shared_path("reuters21578", "reut2-000.sgm")
+    paths = [first, first.with_name("reut2-001.sgm"), SEEDS]
+    monkeypatch.setattr(analysis, "BATCH_PARAGRAPHS", 700)
+    alone = _build(tmp_path, "alone.sqlite", paths, 0, monkeypatch)
+    shared = _build(tmp_path, "workers.sqlite", paths, 2, monkeypatch)
+    assert len(alone["passages"]) > 500 and len(alone["stories"]) > 50
+    for table, rows in alone.items():
+        assert shared[table] == rows, table
+
+
+def test_seeds_with_a_worker_match_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(analysis, "BATCH_PARAGRAPHS", 6)
+    alone = _build(tmp_path, "alone.sqlite", [SEEDS], 0, monkeypatch)
+    shared = _build(tmp_path, "worker.sqlite", [SEEDS], 1, monkeypatch)
+    assert alone["passages"] and alone["stories"]
+    assert shared == alone
+
+
+def test_analysis_reads_whole_articles_in_bounded_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(workers.ENV, "0")
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'pages.sqlite'}")
+    pipeline.import_paths(settings, [SEEDS], analyze=False)
+    store = open_store(settings.db_url)
+    try:
+        batches = list(analysis._new_batches(store, 4))
+        with store.session() as session:
+            every = analysis._new_paragraphs(session)
+    finally:
+        store.close()
+    assert len(batches) > 2
+    assert [p.id for b in batches for p in b] == [p.id for p in every]
+    # Each article lies wholly inside one batch, and a batch passes the size only to end one.
+    owner = {p.article_id: i for i, b in enumerate(batches) for p in b}
+    assert all(owner[p.article_id] == i for i, b in enumerate(batches) for p in b)
+    for batch in batches:
+        head = [p for p in batch if p.article_id != batch[-1].article_id]
+        assert len(head) < 4
+
+
+def test_a_sketch_equals_the_in_process_fingerprints() -> None:
+    settings = FingerprintSettings()
+    texts = [
+        "The central bank raised its key rate by half a point on Tuesday, citing inflation.",
+        'He said: "We will keep buying the company\'s shares as long as the price is right."',
+        "short line",
+        "",
+    ]
+    norms = [t.lower().replace(",", "").replace(".", "") for t in texts]
+    pairs = enumerate(zip(texts, norms, strict=True))
+    paras = [analysis.Para(i + 1, 1, 1, t, n, str(i)) for i, (t, n) in pairs]
+    task = sketch.make_task(settings, [1, 2, 3, 4], texts, norms, 50, 5)
+    out = sketch.sketch(task)
+    keys, owners = analysis.paragraph_keys(paras, settings, WordHasher())
+    assert np.array_equal(out.keys, keys) and np.array_equal(out.owners, owners)
+    assert out.indexed == 2 and out.units == len(keys) // settings.bands
+    assert sketch.unpack_texts(task.texts, task.text_offsets) == texts
+
+
+def test_bad_worker_setting_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(workers.ENV, "two")
+    with pytest.raises(ConfigError, match="DEDUP_WORKERS"):
+        workers.default_workers()
+    monkeypatch.setenv(workers.ENV, "0")
+    assert list(workers.ordered_map(abs, [-1, 2, -3])) == [1, 2, 3]
+
+
+def test_records_parsed_in_workers_equal_those_read_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = importer.collect_files([SEEDS])
+    monkeypatch.setenv(workers.ENV, "0")
+    alone = list(importer.read_files(files))
+    monkeypatch.setenv(workers.ENV, "1")
+    shared = list(importer.read_files(files))
+    assert shared == alone and len(alone) == 5
+
+
+def test_a_large_jsonl_file_is_parsed_in_slices_with_its_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.jsonl"
+    lines = []
+    for i in range(60):
+        if i % 17 == 5:
+            lines.append("{not json")
+        elif i % 23 == 7:
+            lines.append("")
+        else:
+            text = f"Story number {i} says the harbour reopened after the storm. " * (1 + i % 4)
+            lines.append(json.dumps({"source": "wire", "id": i, "text": text}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv(workers.ENV, "0")
+    whole = list(importer.read_files([path]))
+    monkeypatch.setattr(importer, "JSONL_SLICE", 300)
+    assert len(importer._tasks(path, None)) > 5
+    sliced = list(importer.read_files([path]))
+    monkeypatch.setenv(workers.ENV, "1")
+    in_workers = list(importer.read_files([path]))
+    bad = [b for b in whole if isinstance(b, importer.BadRecord)]
+    assert [b.line for b in bad] == [6, 23, 40, 57]
+    assert sliced == whole and in_workers == whole
