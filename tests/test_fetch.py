@@ -25,7 +25,9 @@ from dedup.ingest.fetch import (
 )
 
 FEED = b"<rss><channel><title>t</title></channel></rss>"
-SETTINGS = FetchSettings(timeout=5.0, max_bytes=10_000, per_host_delay=0.0)
+# These tests are about HTTP behaviour against loopback servers; the fetch policy that
+# refuses loopback by default is tested in test_hostile.py.
+SETTINGS = FetchSettings(timeout=5.0, max_bytes=10_000, per_host_delay=0.0, allow_private=True)
 
 
 @pytest.fixture
@@ -41,7 +43,14 @@ def get(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> FetchResult:
-    return fetch(url, settings=settings, client=client, etag=etag, last_modified=last_modified)
+    return fetch(
+        url,
+        settings=settings,
+        client=client,
+        etag=etag,
+        last_modified=last_modified,
+        user_url=True,
+    )
 
 
 def test_conditional_get_round_trip(server: HTTPServer, client: httpx.Client) -> None:
@@ -230,5 +239,6 @@ def test_politeness_applies_to_real_fetches(server: HTTPServer, client: httpx.Cl
     scheduler = HostScheduler(sleep=slept.append)
     polite = FetchSettings(per_host_delay=30.0)
     for _ in range(2):
-        assert fetch(server.url_for("/p"), settings=polite, client=client, scheduler=scheduler).ok
+        url = server.url_for("/p")
+        assert fetch(url, settings=polite, client=client, scheduler=scheduler, user_url=True).ok
     assert len(slept) == 1 and slept[0] > 29
