@@ -42,7 +42,7 @@ from dedup.ingest.policy import (
     host_refusal,
     request_deadline,
 )
-from dedup.ingest.redact import mask_url, mask_urls_in
+from dedup.ingest.redact import mask_logger, mask_url, mask_urls_in
 from dedup.store.models import utcnow
 
 MAX_REDIRECTS = 10
@@ -155,6 +155,7 @@ def make_client(
     checks then apply. Proxy settings from the environment are not used: a proxy would be
     the address connected to, and the policy could not judge the real one.
     """
+    mask_logger("httpx")  # httpx logs each request's full URL, password included
     return httpx.Client(
         headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=settings.timeout,

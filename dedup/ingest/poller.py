@@ -380,7 +380,7 @@ def record_outcome(
             report.outcome = (
                 "moved" if result.permanent_redirect_url else "bozo" if parsed.bozo else "ok"
             )
-            if not parsed.entries and not parsed.bozo:
+            if not parsed.entries:
                 report.outcome = "empty"
                 report.warning = "empty response: no entries" + (
                     f" ({parsed.skipped} unusable)" if parsed.skipped else ""
@@ -394,7 +394,7 @@ def record_outcome(
         report.error = error
         if result.refused is not None:
             report.outcome = "refused"
-        elif error.startswith("timed out: still running"):
+        elif error.startswith(("timed out: still running", "stopped: the poll's run deadline")):
             report.outcome = "timed_out"
         report.next_poll_at = failed(feed, now, job.settings, error, result.retry_after_seconds)
     report.error = mask_urls_in(report.error) if report.error else None

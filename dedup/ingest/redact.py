@@ -8,6 +8,7 @@ cannot forge a line in a cron log.
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -57,3 +58,21 @@ def one_line(name: str) -> str:
     if name.isprintable():
         return name
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
+class MaskingFilter(logging.Filter):
+    """Masks credentials in URLs of every record a logger passes on (httpx logs whole URLs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_urls_in(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def mask_logger(name: str) -> None:
+    """Install :class:`MaskingFilter` on the logger ``name`` (once)."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+        logger.addFilter(MaskingFilter())
