@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import httpx
 
 from dedup.config import FetchSettings
+from dedup.ingest.bounds import bound_record
 from dedup.ingest.feeds import ParsedFeed
 from dedup.ingest.fetch import FetchResult, HostScheduler, fetch
 from dedup.ingest.redact import mask_url
@@ -98,11 +99,13 @@ def _page_record(record: ArticleRecord, page: FetchResult) -> ArticleRecord | No
     extracted = extract_page(html, url=page.final_url or record.url)
     if not extracted.text.strip():
         return None
-    return replace(
-        record,
-        title=record.title or extracted.title,
-        text=extracted.text,
-        paragraphs=tuple(extracted.paragraphs),
-        links=tuple(extracted.links),
-        full_text=True,
+    return bound_record(
+        replace(
+            record,
+            title=record.title or extracted.title,
+            text=extracted.text,
+            paragraphs=tuple(extracted.paragraphs),
+            links=tuple(extracted.links),
+            full_text=True,
+        )
     )

@@ -10,6 +10,7 @@ unchanged). Numbers such as ``-0.25`` are left alone: they are data, not formula
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from typing import IO, Any
@@ -32,13 +33,24 @@ def safe_cell(value: Any) -> Any:
 
 
 class SafeWriter:
-    """``csv.writer`` whose every cell goes through :func:`safe_cell`."""
+    """``csv.writer`` whose every cell goes through :func:`safe_cell`, rows ending in ``\n``.
+
+    The csv module quotes a field only for the characters of its own line terminator, so
+    with ``\n`` a bare carriage return inside a cell went out unquoted and split the row
+    for every reader. Rows are written with ``\r\n`` (both quoted) and end in ``\n``.
+    """
 
     def __init__(self, out: IO[str]) -> None:
-        self._writer = csv.writer(out, lineterminator="\n")
+        self._out = out
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
 
-    def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([safe_cell(value) for value in row])
+    def writerow(self, row: Iterable[Any]) -> int:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow([safe_cell(value) for value in row])
+        line = self._buffer.getvalue()[:-2] + "\n"
+        return self._out.write(line)
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
