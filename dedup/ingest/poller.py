@@ -450,7 +450,7 @@ def worth_saving(session: Session, records: Sequence[ArticleRecord]) -> list[Art
 
 
 def _add(summary: PollSummary, report: FeedReport, outcome: _Outcome) -> None:
-    summary.polled += 1
+    summary.polled += not (report.error or "").startswith("not polled:")
     summary.reports.append(report)
     summary.new += report.new
     summary.changed += report.changed
