@@ -42,7 +42,7 @@ from dedup.ingest.policy import (
     host_refusal,
     request_deadline,
 )
-from dedup.ingest.redact import mask_logger, mask_url, mask_urls_in
+from dedup.ingest.redact import mask_logger, mask_url, mask_urls_in, one_line
 from dedup.store.models import utcnow
 
 MAX_REDIRECTS = 10
@@ -391,21 +391,22 @@ def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
 
 def _read_file(url: str, max_bytes: int) -> FetchResult:
     path = local_path(url)
+    shown = one_line(str(path))
     try:
         size = path.stat().st_size
         if size > max_bytes:
             return FetchResult(
                 url=url,
                 final_url=url,
-                error=f"{path} is larger than {max_bytes} bytes; raise max_bytes to read it",
+                error=f"{shown} is larger than {max_bytes} bytes; raise max_bytes to read it",
             )
         content = path.read_bytes()
     except FileNotFoundError:
-        return FetchResult(url=url, final_url=url, error=f"no such file: {path}")
+        return FetchResult(url=url, final_url=url, error=f"no such file: {shown}")
     except IsADirectoryError:
-        return FetchResult(url=url, final_url=url, error=f"{path} is a folder, not a feed file")
+        return FetchResult(url=url, final_url=url, error=f"{shown} is a folder, not a feed file")
     except OSError as exc:
         return FetchResult(
-            url=url, final_url=url, error=f"cannot read {path}: {exc.strerror or exc}"
+            url=url, final_url=url, error=f"cannot read {shown}: {exc.strerror or exc}"
         )
     return FetchResult(url=url, final_url=url, content=content[:max_bytes])
