@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -242,3 +243,21 @@ def test_politeness_applies_to_real_fetches(server: HTTPServer, client: httpx.Cl
         url = server.url_for("/p")
         assert fetch(url, settings=polite, client=client, scheduler=scheduler, user_url=True).ok
     assert len(slept) == 1 and slept[0] > 29
+
+
+def test_the_politeness_wait_does_not_use_up_the_request_deadline(server: HTTPServer) -> None:
+    server.expect_request("/p").respond_with_handler(lambda _req: Response(FEED))
+    settings = replace(SETTINGS, timeout=1.0, per_host_delay=1.5)
+    scheduler = HostScheduler()
+    with make_client(settings) as client:
+        results = [
+            fetch(
+                server.url_for("/p"),
+                settings=settings,
+                client=client,
+                scheduler=scheduler,
+                user_url=True,
+            )
+            for _ in range(2)
+        ]
+    assert [r.ok for r in results] == [True, True]  # the second waited 1.5s for its slot first

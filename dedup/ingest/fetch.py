@@ -197,15 +197,9 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    deadline = time.monotonic() + settings.timeout
-    cut_by_run = run_deadline is not None and run_deadline < deadline
-    if run_deadline is not None:
-        deadline = min(deadline, run_deadline)
-    timed_out = (
-        "stopped: the poll's run deadline passed"
-        if cut_by_run
-        else f"timed out after {settings.timeout:g}s"
-    )
+    # The request's own deadline; time spent waiting for politeness is not the server's.
+    own_deadline = time.monotonic() + settings.timeout
+    deadline = own_deadline
     current = url
     permanent: str | None = None
     only_permanent = True
@@ -215,7 +209,10 @@ def fetch(
         if refusal is not None:
             return _refused(url, current, permanent, refusal)
         if scheduler is not None:
+            waiting = time.monotonic()
             scheduler.wait(current, settings.per_host_delay)
+            own_deadline += time.monotonic() - waiting
+        deadline = own_deadline if run_deadline is None else min(own_deadline, run_deadline)
         try:
             with (
                 request_deadline(deadline),
@@ -245,6 +242,11 @@ def fetch(
                     url, current, permanent, resp, settings, deadline, etag, last_modified
                 )
         except httpx.TimeoutException:
+            timed_out = (
+                "stopped: the poll's run deadline passed"
+                if deadline != own_deadline
+                else f"timed out after {settings.timeout:g}s"
+            )
             return FetchResult(
                 url=url, final_url=current, permanent_redirect_url=permanent, error=timed_out
             )
