@@ -33,6 +33,9 @@ class FetchSettings:
     per_host_delay: float = 1.0
     full_text: bool = False
     max_backoff_hours: float = 24.0
+    allow_private: bool = False
+    stale_after_days: float = 14.0
+    poll_deadline: float = 600.0  # global only: seconds one whole `dedup poll` may take
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,14 @@ _FETCH_TYPES: dict[str, type | tuple[type, ...]] = {
     "per_host_delay": (int, float),
     "full_text": bool,
     "max_backoff_hours": (int, float),
+    "allow_private": bool,
+    "stale_after_days": (int, float),
+    "poll_deadline": (int, float),
 }
+# Settings of the whole run, not of one feed.
+_GLOBAL_ONLY = frozenset({"concurrency", "poll_deadline"})
+# feeds.yml is a short hand-written file; anything far larger is a mistake or an attack.
+MAX_CONFIG_BYTES = 1_000_000
 
 
 def _fetch_settings(base: FetchSettings, raw: Any, where: str) -> FetchSettings:
@@ -92,7 +102,8 @@ def _fetch_settings(base: FetchSettings, raw: Any, where: str) -> FetchSettings:
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(f"{where}.{key}: expected {_type_name(expected)}, got {value!r}")
         value = item  # isinstance() against a tuple narrows to object; the checks above hold
-        if key in {"timeout", "max_bytes", "concurrency", "max_backoff_hours"} and value <= 0:
+        positive = {"timeout", "max_bytes", "concurrency", "max_backoff_hours", "poll_deadline"}
+        if key in positive | {"stale_after_days"} and value <= 0:
             raise ConfigError(f"{where}.{key}: must be greater than 0, got {value!r}")
         if key == "per_host_delay" and value < 0:
             raise ConfigError(f"{where}.{key}: must be 0 or more, got {value!r}")
@@ -108,7 +119,7 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
     )
 
 
-_FEED_KEYS = {"name", "url", "site"} | set(_FETCH_TYPES)
+_FEED_KEYS = {"name", "url", "site"} | (set(_FETCH_TYPES) - _GLOBAL_ONLY)
 
 
 def _feed(raw: Any, index: int, defaults: FetchSettings, path: Path) -> FeedConfig:
@@ -119,7 +130,8 @@ def _feed(raw: Any, index: int, defaults: FetchSettings, path: Path) -> FeedConf
     if unknown:
         raise ConfigError(
             f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-            f"a feed takes name, url, site and fetch settings ({', '.join(sorted(_FETCH_TYPES))})"
+            "a feed takes name, url, site and fetch settings "
+            f"({', '.join(sorted(set(_FETCH_TYPES) - _GLOBAL_ONLY))})"
         )
     name, url = raw.get("name"), raw.get("url")
     if not isinstance(name, str) or not _NAME_RE.match(name):
@@ -140,6 +152,24 @@ def _feed(raw: Any, index: int, defaults: FetchSettings, path: Path) -> FeedConf
     )
 
 
+class _AliasRefused(yaml.YAMLError):
+    pass
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """``yaml.safe_load`` without aliases: a few hundred bytes of nested aliases expand to
+    gigabytes (a "billion laughs"), and a feeds list has no need of them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise _AliasRefused(
+                f"YAML aliases (*{event.anchor}, line {event.start_mark.line + 1}) are not "
+                "accepted in feeds.yml; write the value out"
+            )
+        return super().compose_node(parent, index)
+
+
 def load_settings(config_path: str | Path | None = None, db: str | None = None) -> Settings:
     """Read ``feeds.yml`` (if present, or required when named) and the environment."""
     db_url = db_url_from(db)
@@ -150,7 +180,11 @@ def load_settings(config_path: str | Path | None = None, db: str | None = None) 
             raise ConfigError(f"{path}: no such file; give --config the path of your feeds.yml")
         return Settings(db_url=db_url)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; is it feeds.yml?")
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoAliasLoader)  # a SafeLoader
+    except _AliasRefused as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,9 @@ from dedup.ingest.fetch import (
 )
 
 FEED = b"<rss><channel><title>t</title></channel></rss>"
-SETTINGS = FetchSettings(timeout=5.0, max_bytes=10_000, per_host_delay=0.0)
+# These tests are about HTTP behaviour against loopback servers; the fetch policy that
+# refuses loopback by default is tested in test_hostile.py.
+SETTINGS = FetchSettings(timeout=5.0, max_bytes=10_000, per_host_delay=0.0, allow_private=True)
 
 
 @pytest.fixture
@@ -41,7 +44,14 @@ def get(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> FetchResult:
-    return fetch(url, settings=settings, client=client, etag=etag, last_modified=last_modified)
+    return fetch(
+        url,
+        settings=settings,
+        client=client,
+        etag=etag,
+        last_modified=last_modified,
+        user_url=True,
+    )
 
 
 def test_conditional_get_round_trip(server: HTTPServer, client: httpx.Client) -> None:
@@ -230,5 +240,24 @@ def test_politeness_applies_to_real_fetches(server: HTTPServer, client: httpx.Cl
     scheduler = HostScheduler(sleep=slept.append)
     polite = FetchSettings(per_host_delay=30.0)
     for _ in range(2):
-        assert fetch(server.url_for("/p"), settings=polite, client=client, scheduler=scheduler).ok
+        url = server.url_for("/p")
+        assert fetch(url, settings=polite, client=client, scheduler=scheduler, user_url=True).ok
     assert len(slept) == 1 and slept[0] > 29
+
+
+def test_the_politeness_wait_does_not_use_up_the_request_deadline(server: HTTPServer) -> None:
+    server.expect_request("/p").respond_with_handler(lambda _req: Response(FEED))
+    settings = replace(SETTINGS, timeout=1.0, per_host_delay=1.5)
+    scheduler = HostScheduler()
+    with make_client(settings) as client:
+        results = [
+            fetch(
+                server.url_for("/p"),
+                settings=settings,
+                client=client,
+                scheduler=scheduler,
+                user_url=True,
+            )
+            for _ in range(2)
+        ]
+    assert [r.ok for r in results] == [True, True]  # the second waited 1.5s for its slot first

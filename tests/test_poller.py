@@ -19,7 +19,11 @@ from dedup.ingest.poller import BACKOFF_BASE, PollSummary, backoff_delay, poll_f
 from dedup.store.engine import Store
 from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, Source, utcnow
 
-FAST = FetchSettings(timeout=2.0, max_bytes=50_000, per_host_delay=0.0, concurrency=4)
+# The local test server is a loopback address, which the fetch policy refuses for article
+# pages and redirects unless allowed; the policy itself is tested in test_hostile.py.
+FAST = FetchSettings(
+    timeout=2.0, max_bytes=50_000, per_host_delay=0.0, concurrency=4, allow_private=True
+)
 
 
 def rss(*items: tuple[str, str, str], summary_only: bool = False) -> bytes:

@@ -33,6 +33,7 @@ FEED_KEYS = {
     "last_success",
     "next_poll",
     "articles",
+    "warnings",
 }
 
 

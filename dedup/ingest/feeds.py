@@ -14,6 +14,12 @@ The text is the richest the feed carries (content:encoded or Atom content, the l
 several, else the summary). An entry with only a summary is marked ``full_text=False``; the
 poller can then fetch the article page.
 
+Entity tricks are refused before or after parsing: a feed that declares entities in its
+document type (expat refuses to expand them, and feedparser's loose parser then expands them
+anyway: a 106 KB feed became a 200-million-character article), or whose parsed text is more
+than :data:`TEXT_EXPANSION` times its size, comes back with ``refused`` set and no entries.
+Every entry is bounded too (:mod:`dedup.ingest.bounds`).
+
 JSON Feed (https://jsonfeed.org, versions 1 and 1.1), which feedparser cannot read, is read
 here: a body served as JSON (``application/feed+json``, ``application/json``) or opening with
 ``{`` (no XML feed does). Each item becomes the mapping feedparser would have given for it
@@ -39,6 +45,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from dedup.ingest.bounds import bound_record, cut_input
 from dedup.records import ArticleRecord
 from dedup.text.encoding import charset_of, decode_bytes
 from dedup.text.extract import Extracted, extract_fragment, extract_text
@@ -47,6 +54,11 @@ from dedup.text.urls import canonical_url, domain_of
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# Parsed text may exceed the bytes a little (HTML-escaped content unescapes to fewer
+# characters, never more), so a generous multiple plus a constant tells expansion apart.
+TEXT_EXPANSION = 4
+_TEXT_ALLOWANCE = 100_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class ParsedFeed:
     feed_id: str | None
     entries: tuple[ArticleRecord, ...]
     skipped: int  # entries without identity or anything to store
+    refused: str | None = None  # why the feed was refused (entity tricks); no entries then
 
     @property
     def summary_only(self) -> int:
@@ -94,6 +107,11 @@ def parse_feed(
     """Parse feed bytes into records for :func:`dedup.store.articles.save_articles`."""
     if is_json(data, headers):
         parsed = parse_json_feed(data, headers)
+    elif declares_entities(data):
+        return _refused(
+            "refused: the feed declares XML entities (<!ENTITY>), a way to expand a small "
+            "feed into gigabytes; no feed needs them"
+        )
     else:
         parsed = parse_bytes(data, headers)
     feed = parsed.get("feed", {})
@@ -107,6 +125,12 @@ def parse_feed(
             skipped += 1
         else:
             records.append(record)
+    size = sum(len(r.text) + len(r.title or "") for r in records)
+    if size > TEXT_EXPANSION * len(data) + _TEXT_ALLOWANCE:
+        return _refused(
+            f"refused: the parsed text ({size} characters) is more than {TEXT_EXPANSION} times "
+            f"the feed's {len(data)} bytes (entity expansion?)"
+        )
     bozo = bool(parsed.get("bozo"))
     error = parsed.get("bozo_error") or describe_bozo(parsed.get("bozo_exception"))
     return ParsedFeed(
@@ -117,6 +141,42 @@ def parse_feed(
         feed_id=feed_id,
         entries=tuple(records),
         skipped=skipped,
+    )
+
+
+def declares_entities(data: bytes) -> bool:
+    """Whether the XML declares entities (``<!ENTITY``), in UTF-8 or a UTF-16/32 encoding.
+
+    >>> declares_entities(b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>')
+    True
+    >>> declares_entities('<!DOCTYPE r [<!ENTITY a "x">]><r/>'.encode("utf-16"))
+    True
+    >>> declares_entities(b"<rss><channel><title>&amp;</title></channel></rss>")
+    False
+    """
+    if _ENTITY_DECLARATION.search(data):
+        return True
+    if b"\x00" in data[:200]:  # a wide encoding: look again in the decoded text
+        for codec in ("utf-16", "utf-32", "utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if "<!entity" in text.lower():
+                return True
+    return False
+
+
+def _refused(reason: str) -> ParsedFeed:
+    return ParsedFeed(
+        bozo=False,
+        bozo_error=reason,
+        title=None,
+        link=None,
+        feed_id=None,
+        entries=(),
+        skipped=0,
+        refused=reason,
     )
 
 
@@ -157,20 +217,22 @@ def entry_record(
     title = entry_title(entry)
     body, body_type, full = _best_body(entry)
     extracted = _extract(body, body_type, base_url=link)
-    return ArticleRecord(
-        source=source,
-        key=key,
-        title=title or extracted.title,
-        text=extracted.text,
-        paragraphs=tuple(extracted.paragraphs),
-        url=url,
-        guid=_clean(entry.get("id")),
-        published=entry_time(entry),
-        author=_plain(entry.get("author")),
-        links=tuple(extracted.links),
-        full_text=full,
-        site=site,
-        domain=domain_of(url),
+    return bound_record(
+        ArticleRecord(
+            source=source,
+            key=key,
+            title=title or extracted.title,
+            text=extracted.text,
+            paragraphs=tuple(extracted.paragraphs),
+            url=url,
+            guid=_clean(entry.get("id")),
+            published=entry_time(entry),
+            author=_plain(entry.get("author")),
+            links=tuple(extracted.links),
+            full_text=full,
+            site=site,
+            domain=domain_of(url),
+        )
     )
 
 
@@ -213,6 +275,7 @@ def _best_body(entry: Mapping[str, Any]) -> tuple[str, str, bool]:
 def _extract(body: str, body_type: str, base_url: str | None) -> Extracted:
     if not body:
         return extract_text("")
+    body = cut_input(body)
     if body_type.lower() in _HTML_TYPES:
         return extract_fragment(body, base_url=base_url)
     return extract_text(body)

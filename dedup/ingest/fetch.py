@@ -9,12 +9,19 @@ so archived feeds and the bundled example poll like any other feed.
 Redirects are followed by hand (up to :data:`MAX_REDIRECTS`) so a permanent move (301/308)
 is reported and the feed's URL can be updated, and so a remote server can never redirect a
 fetch to a local file.
+
+Every hop is judged by the fetch policy (:mod:`dedup.ingest.policy`): private, loopback and
+other non-global addresses are refused unless ``allow_private`` is set; a feed URL the user
+wrote (``user_url=True``) is exempt for its first hop only. One deadline of ``timeout``
+seconds covers the whole fetch (connect, headers, body, every redirect), and the body is
+decoded under ``max_bytes`` whatever its Content-Encoding claims (:mod:`dedup.ingest.decode`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -27,6 +34,15 @@ from urllib.request import url2pathname
 import httpx
 
 from dedup.config import FetchSettings
+from dedup.ingest.decode import ACCEPT_ENCODING, BoundedDecoder, EncodingRefused, TooLarge
+from dedup.ingest.policy import (
+    GUARD_EXTENSION,
+    AddressRefused,
+    PolicyTransport,
+    host_refusal,
+    request_deadline,
+)
+from dedup.ingest.redact import mask_logger, mask_url, mask_urls_in, one_line
 from dedup.store.models import utcnow
 
 MAX_REDIRECTS = 10
@@ -54,6 +70,7 @@ class FetchResult:
     headers: Mapping[str, str] = field(default_factory=dict)
     retry_after_seconds: float | None = None
     error: str | None = None
+    refused: str | None = None  # the fetch policy's reason, when it refused an address
 
     @property
     def not_modified(self) -> bool:
@@ -131,12 +148,20 @@ def resolve_location(url: str, base_dir: Path | None) -> str:
 def make_client(
     settings: FetchSettings, transport: httpx.BaseTransport | None = None
 ) -> httpx.Client:
-    """An HTTP client for :func:`fetch`; redirects are handled by :func:`fetch` itself."""
+    """An HTTP client for :func:`fetch`; redirects are handled by :func:`fetch` itself.
+
+    The default transport applies the fetch policy at connect time; a ``transport`` given in
+    tests (``httpx.MockTransport``) replaces the network, and only :func:`host_refusal`'s
+    checks then apply. Proxy settings from the environment are not used: a proxy would be
+    the address connected to, and the policy could not judge the real one.
+    """
+    mask_logger("httpx")  # httpx logs each request's full URL, password included
     return httpx.Client(
-        headers={"User-Agent": settings.user_agent},
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=settings.timeout,
         follow_redirects=False,
-        transport=transport,
+        transport=transport or PolicyTransport(),
+        trust_env=False,
     )
 
 
@@ -149,9 +174,18 @@ def fetch(
     client: httpx.Client,
     scheduler: HostScheduler | None = None,
     accept: str = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8",
+    user_url: bool = False,
+    run_deadline: float | None = None,
 ) -> FetchResult:
-    """GET ``url`` (or read a local file), sending the validators back for a cheap 304."""
+    """GET ``url`` (or read a local file), sending the validators back for a cheap 304.
+
+    ``user_url`` says the URL was written by the user (a feed in ``feeds.yml``), so its first
+    hop may be private; ``run_deadline`` (a ``time.monotonic()`` value) ends the fetch early
+    when the poll's own deadline comes first.
+    """
     if is_local(url):
+        if not user_url:
+            return FetchResult(url=url, error="a local path from feed content; refused")
         return _read_file(url, settings.max_bytes)
     if not is_http_url(url):
         scheme = urlsplit(url).scheme
@@ -163,15 +197,33 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    deadline = time.monotonic() + settings.timeout
+    # The request's own deadline; time spent waiting for politeness is not the server's.
+    own_deadline = time.monotonic() + settings.timeout
+    deadline = own_deadline
     current = url
     permanent: str | None = None
     only_permanent = True
-    for _ in range(MAX_REDIRECTS + 1):
+    for hop in range(MAX_REDIRECTS + 1):
+        guard = not settings.allow_private and not (user_url and hop == 0)
+        refusal = host_refusal(urlsplit(current).hostname) if guard else None
+        if refusal is not None:
+            return _refused(url, current, permanent, refusal)
         if scheduler is not None:
+            waiting = time.monotonic()
             scheduler.wait(current, settings.per_host_delay)
+            own_deadline += time.monotonic() - waiting
+        deadline = own_deadline if run_deadline is None else min(own_deadline, run_deadline)
         try:
-            with client.stream("GET", current, headers=headers, timeout=settings.timeout) as resp:
+            with (
+                request_deadline(deadline),
+                client.stream(
+                    "GET",
+                    current,
+                    headers=headers,
+                    timeout=settings.timeout,
+                    extensions={GUARD_EXTENSION: guard},
+                ) as resp,
+            ):
                 if resp.status_code in _REDIRECTS and "location" in resp.headers:
                     target = urljoin(str(resp.url), resp.headers["location"])
                     if not is_http_url(target):
@@ -179,7 +231,7 @@ def fetch(
                             url=url,
                             status=resp.status_code,
                             final_url=current,
-                            error=f"redirected to a non-HTTP URL {target!r}; refused",
+                            error=f"redirected to a non-HTTP URL {mask_url(target)!r}; refused",
                         )
                     only_permanent = only_permanent and resp.status_code in _PERMANENT
                     if only_permanent:
@@ -190,13 +242,17 @@ def fetch(
                     url, current, permanent, resp, settings, deadline, etag, last_modified
                 )
         except httpx.TimeoutException:
+            timed_out = (
+                "stopped: the poll's run deadline passed"
+                if deadline != own_deadline
+                else f"timed out after {settings.timeout:g}s"
+            )
             return FetchResult(
-                url=url,
-                final_url=current,
-                permanent_redirect_url=permanent,
-                error=f"timed out after {settings.timeout:g}s",
+                url=url, final_url=current, permanent_redirect_url=permanent, error=timed_out
             )
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            if isinstance(exc.__cause__, AddressRefused):
+                return _refused(url, current, permanent, str(exc.__cause__))
             return FetchResult(
                 url=url,
                 final_url=current,
@@ -205,6 +261,19 @@ def fetch(
             )
     return FetchResult(
         url=url, final_url=current, error=f"more than {MAX_REDIRECTS} redirects; giving up"
+    )
+
+
+def _refused(url: str, current: str, permanent: str | None, reason: str) -> FetchResult:
+    return FetchResult(
+        url=url,
+        final_url=current,
+        permanent_redirect_url=permanent,
+        refused=reason,
+        error=(
+            f"refused {mask_url(current)}: {reason} "
+            "(set allow_private: true in feeds.yml to fetch private addresses)"
+        ),
     )
 
 
@@ -224,7 +293,7 @@ def _describe_http_error(exc: httpx.HTTPError | httpx.InvalidURL) -> str:
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return mask_urls_in(text.splitlines()[0]) if text else type(exc).__name__
 
 
 def _response_result(
@@ -266,18 +335,32 @@ def _response_result(
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.max_bytes:
         return replace(base, error=too_big)
+    try:
+        decoder = BoundedDecoder(headers.get("content-encoding", ""), settings.max_bytes)
+    except EncodingRefused as exc:
+        return replace(base, error=f"{exc}; refused")
     chunks: list[bytes] = []
-    size = 0
-    for chunk in resp.iter_bytes():
-        size += len(chunk)
-        if size > settings.max_bytes:
-            return replace(base, error=too_big)
-        if time.monotonic() > deadline:
-            return replace(
-                base,
-                error=f"timed out after {settings.timeout:g}s while downloading",
-            )
-        chunks.append(chunk)
+    raw_size = 0
+    # An in-memory response (a test's MockTransport) arrives read and decoded already.
+    raws = [resp.content] if resp.is_stream_consumed else resp.iter_raw()
+    if resp.is_stream_consumed:
+        decoder = BoundedDecoder("", settings.max_bytes)
+    try:
+        for raw in raws:
+            raw_size += len(raw)
+            if raw_size > settings.max_bytes:
+                return replace(base, error=too_big)
+            if time.monotonic() > deadline:
+                return replace(
+                    base,
+                    error=f"timed out after {settings.timeout:g}s while downloading",
+                )
+            chunks.append(decoder.feed(raw))
+        chunks.append(decoder.flush())
+    except TooLarge:
+        return replace(base, error=too_big)
+    except zlib.error as exc:
+        return replace(base, error=f"cannot decode the response: {decoder.encoding}: {exc}")
     return replace(
         base,
         etag=headers.get("etag"),
@@ -310,21 +393,22 @@ def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
 
 def _read_file(url: str, max_bytes: int) -> FetchResult:
     path = local_path(url)
+    shown = one_line(str(path))
     try:
         size = path.stat().st_size
         if size > max_bytes:
             return FetchResult(
                 url=url,
                 final_url=url,
-                error=f"{path} is larger than {max_bytes} bytes; raise max_bytes to read it",
+                error=f"{shown} is larger than {max_bytes} bytes; raise max_bytes to read it",
             )
         content = path.read_bytes()
     except FileNotFoundError:
-        return FetchResult(url=url, final_url=url, error=f"no such file: {path}")
+        return FetchResult(url=url, final_url=url, error=f"no such file: {shown}")
     except IsADirectoryError:
-        return FetchResult(url=url, final_url=url, error=f"{path} is a folder, not a feed file")
+        return FetchResult(url=url, final_url=url, error=f"{shown} is a folder, not a feed file")
     except OSError as exc:
         return FetchResult(
-            url=url, final_url=url, error=f"cannot read {path}: {exc.strerror or exc}"
+            url=url, final_url=url, error=f"cannot read {shown}: {exc.strerror or exc}"
         )
     return FetchResult(url=url, final_url=url, content=content[:max_bytes])

@@ -3,6 +3,11 @@
 Pure reading: no database. A record that cannot be read becomes a :class:`BadRecord` naming the
 file and line, and reading goes on, so one broken line never costs the rest of an archive.
 
+Bounds: a JSONL line longer than :data:`MAX_RECORD_BYTES`, or nested too deeply to parse, is
+that record's error; a text or HTML body longer than the article bound is cut and marked
+before extraction, and so is a huge paragraph (:mod:`dedup.ingest.bounds`). Names from the
+file system are shown escaped on one line; a folder that cannot be read is reported.
+
 Identity keys make re-imports idempotent (the store adds nothing for an unchanged key and text):
 
 * a JSONL ``id``: ``import:<source>:<id>``; else its ``url``, canonicalised;
@@ -16,9 +21,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import io
 import json
 import marshal
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime
@@ -27,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from dedup.errors import InputError
 from dedup.ingest import reuters
+from dedup.ingest.bounds import MAX_ARTICLE_CHARS, bound_record, cut_input
+from dedup.ingest.redact import one_line
 from dedup.records import ArticleRecord, ParagraphRecord
 from dedup.text.normalize import normalize_text
 from dedup.text.paragraphs import build_paragraphs, join_paragraphs
@@ -41,6 +48,9 @@ if TYPE_CHECKING:
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".sgm")
 REUTERS_SOURCE = "reuters"
+MAX_RECORD_BYTES = 20_000_000
+# Bytes read of a .txt/.html file: enough for the article bound in any UTF-8 text.
+_MAX_FILE_BYTES = 4 * MAX_ARTICLE_CHARS
 
 
 @dataclass(frozen=True)
@@ -52,8 +62,9 @@ class BadRecord:
     reason: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.reason}"
+        path = one_line(self.path)
+        where = f"{path}:{self.line}" if self.line is not None else path
+        return f"{where}: {one_line(self.reason)}"
 
 
 Item = ArticleRecord | BadRecord
@@ -64,6 +75,7 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
 
     Inside folders only supported files are taken (hidden ones skipped); a named file of
     another type, a path that does not exist, or nothing to import at all is an InputError.
+    A folder that cannot be read is listed as it is, so :func:`read_files` reports it.
     """
     files: list[Path] = []
     seen: set[Path] = set()
@@ -76,27 +88,52 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
 
     for path in paths:
         if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                relative = found.relative_to(path).parts
-                if (
-                    found.suffix.lower() in SUFFIXES
-                    and found.is_file()
-                    and not any(part.startswith(".") for part in relative)
-                ):
-                    add(found)
+            for found in _walk(path):
+                add(found)
         elif path.is_file():
             if path.suffix.lower() not in SUFFIXES:
                 raise InputError(
-                    f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
+                    f"{one_line(str(path))}: unsupported file type {path.suffix or '(none)'!r}; "
                     f"import {', '.join(SUFFIXES)} files or folders holding them"
                 )
             add(path)
         else:
-            raise InputError(f"{path}: no such file or folder; check the path")
+            raise InputError(f"{one_line(str(path))}: no such file or folder; check the path")
     if not files:
-        names = ", ".join(str(p) for p in paths)
+        names = ", ".join(one_line(str(p)) for p in paths)
         raise InputError(f"nothing to import in {names}: no {', '.join(SUFFIXES)} files found")
     return files
+
+
+def _walk(root: Path) -> list[Path]:
+    """Supported, non-hidden files under ``root`` in sorted order, plus unreadable folders."""
+    found: list[Path] = []
+    unreadable: list[Path] = []
+
+    def failed(exc: OSError) -> None:
+        unreadable.append(Path(exc.filename) if exc.filename else root)
+
+    for folder, dirs, names in os.walk(root, onerror=failed):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            path = Path(folder, name)
+            if not name.startswith(".") and path.suffix.lower() in SUFFIXES and path.is_file():
+                found.append(path)
+    return sorted(found + unreadable)
+
+
+def _unreadable_folder(path: Path) -> str:
+    try:
+        os.listdir(path)
+    except OSError as exc:
+        return f"folder cannot be read ({exc.strerror or exc}); its files were not imported"
+    return "folder cannot be read; its files were not imported"
+
+
+def _read_head(path: Path) -> bytes:
+    """The file's bytes, at most what the article bound can use."""
+    with path.open("rb") as handle:
+        return handle.read(_MAX_FILE_BYTES)
 
 
 def read_files(
@@ -134,12 +171,15 @@ class ParseTask:
     end: int | None = None  # None: to the end of the file
     first_line: int = 1
     last: bool = True  # the file's last task
+    error: str | None = None  # known before parsing (a folder that cannot be read)
 
 
 JSONL_SLICE = 4 << 20
 
 
 def _tasks(path: Path, source: str | None) -> list[ParseTask]:
+    if path.is_dir():  # judged here: a worker process sees the file system the same way
+        return [ParseTask(str(path), source, error=_unreadable_folder(path))]
     if path.suffix.lower() != ".jsonl":
         return [ParseTask(str(path), source)]
     try:
@@ -157,9 +197,11 @@ def _tasks(path: Path, source: str | None) -> list[ParseTask]:
             cut = len(chunk)
             if start + cut < size:
                 cut = chunk.rfind(b"\n") + 1
-                if cut == 0:  # one line longer than a slice: take it whole
-                    chunk += handle.readline()
-                    cut = len(chunk)
+                if cut == 0:  # one line longer than a slice: its task reads it, bounded
+                    while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                        cut += len(rest)
+                    cut += len(chunk) + len(rest)
+                    chunk = b"\n"  # counts the one line
             tasks.append(ParseTask(str(path), source, start, start + cut, line, False))
             line += chunk.count(b"\n", 0, cut)
             start += cut
@@ -179,7 +221,9 @@ def _parse_task(task: ParseTask) -> bytes:
     suffix = path.suffix.lower()
     items: list[Item]
     try:
-        if suffix == ".jsonl":
+        if task.error is not None:
+            items = [BadRecord(str(path), None, task.error)]
+        elif suffix == ".jsonl":
             items = list(_read_jsonl(path, task.source, (task.start, task.end, task.first_line)))
         elif suffix in readers:
             items = list(readers[suffix](path, task.source))
@@ -247,17 +291,19 @@ def _record(
     url: str | None = None,
     published: datetime | None = None,
 ) -> ArticleRecord:
-    return ArticleRecord(
-        source=source,
-        key=key,
-        title=title if title is not None else extracted.title,
-        text=extracted.text,
-        paragraphs=extracted.paragraphs,
-        url=url,
-        published=published,
-        links=extracted.links,
-        full_text=True,
-        origin_path=str(path),
+    return bound_record(
+        ArticleRecord(
+            source=source,
+            key=key,
+            title=title if title is not None else extracted.title,
+            text=extracted.text,
+            paragraphs=extracted.paragraphs,
+            url=url,
+            published=published,
+            links=extracted.links,
+            full_text=True,
+            origin_path=str(path),
+        )
     )
 
 
@@ -265,7 +311,7 @@ def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
     from dedup.text.encoding import decode_bytes
     from dedup.text.extract import extract_text
 
-    text = decode_bytes(path.read_bytes())
+    text = cut_input(decode_bytes(_read_head(path)))
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -281,9 +327,10 @@ def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
 
 
 def _read_html(path: Path, source: str | None) -> Iterator[Item]:
+    from dedup.text.encoding import decode_bytes
     from dedup.text.extract import extract_page
 
-    extracted = extract_page(path.read_bytes())
+    extracted = extract_page(cut_input(decode_bytes(_read_head(path)), 4 * MAX_ARTICLE_CHARS))
     if not extracted.paragraphs:
         yield BadRecord(str(path), None, "no article text found in the page")
         return
@@ -337,8 +384,19 @@ def _read_jsonl(
     start, end, first_line = span
     with path.open("rb") as handle:
         handle.seek(start)
-        lines = handle if end is None else io.BytesIO(handle.read(end - start))
-        for number, raw in enumerate(lines, first_line):
+        position, number = start, first_line - 1
+        while (end is None or position < end) and (raw := handle.readline(MAX_RECORD_BYTES + 1)):
+            position += len(raw)
+            number += 1
+            if len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n"):
+                # Skip the rest of the line without holding it.
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    position += len(rest)
+                position += len(rest)
+                yield BadRecord(
+                    str(path), number, f"record longer than {MAX_RECORD_BYTES} bytes; skipped"
+                )
+                continue
             if number == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
             if not raw.strip():
@@ -384,12 +442,16 @@ def _jsonl_record(line: str, path: Path, source_option: str | None) -> ArticleRe
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise _Bad(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise _Bad("JSON nested too deeply to read; skipped") from None
     if not isinstance(data, dict):
         raise _Bad(f"expected a JSON object, got {type(data).__name__}")
     source = source_option or _string(data, "source")
     if not source:
         raise _Bad("missing `source`: every record needs the publisher's name (or use --source)")
     text, html = _string(data, "text"), _string(data, "html")
+    text = cut_input(text) if text else text
+    html = cut_input(html, 4 * MAX_ARTICLE_CHARS) if html else html
     title, url = _string(data, "title"), _string(data, "url")
     article_id, published_raw = _string(data, "id"), _string(data, "published")
     if url is not None and not url.lower().startswith(("http://", "https://")):

@@ -7,21 +7,24 @@ entries, its new validators (ETag/Last-Modified), its health and a ``fetch_attem
 run killed at any point leaves each feed either fully recorded or untouched, so the next run
 neither loses nor duplicates anything.
 
-Health: a success clears the failure count; a failure increments it and sets
-``next_poll_at`` by exponential backoff (:data:`BACKOFF_BASE` doubled per failure in a row,
-at most ``max_backoff_hours``), or by the server's ``Retry-After`` when it sends one. A 410
+Health (:mod:`dedup.ingest.health`): a failure backs off, a success clears it. A 410
 disables the feed until its URL in ``feeds.yml`` changes; a 301/308 records the new URL.
+
+Bounded work: a failure of any kind in one feed (a parser bug, MemoryError, a database error
+while storing it) is that feed's recorded failure with backoff, never the run's. The whole
+poll ends by ``poll_deadline``: what finished is stored, feeds still running are recorded as
+timed out (and back off), feeds not reached are recorded as not polled and go first next time.
+Article links are fetched under the fetch policy; each refused one is a ``page_refusals`` row.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from itertools import zip_longest
-from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -39,116 +42,21 @@ from dedup.ingest.fetch import (
     make_client,
     resolve_location,
 )
+from dedup.ingest.health import BACKOFF_BASE, backoff_delay, failed, succeeded
+from dedup.ingest.pages import KnownKeys, fill_full_text
+from dedup.ingest.poll_summary import FeedReport, PollSummary
+from dedup.ingest.redact import mask_url, mask_urls_in
+from dedup.ingest.workers import run_until
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
 from dedup.store.articles import content_hash, ensure_source, save_articles
 from dedup.store.engine import Store
-from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, utcnow
-from dedup.text.encoding import charset_of, decode_bytes
-from dedup.text.extract import extract_page
+from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, PageRefusal, utcnow
 from dedup.text.urls import domain_of
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE = timedelta(minutes=5)
-_PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-
-
-class _Summary(Protocol):
-    def as_dict(self) -> dict[str, Any]: ...
-
-    def describe(self) -> str: ...
-
-
-@dataclass
-class FeedReport:
-    """What one feed's poll did, for the summary."""
-
-    name: str
-    outcome: str  # ok | not_modified | bozo | error | gone | moved
-    status: int | None = None
-    error: str | None = None
-    seen: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    next_poll_at: datetime | None = None
-
-
-@dataclass
-class PollSummary:
-    """Figures of one poll; ``analysis`` is filled in by :func:`dedup.pipeline.poll`."""
-
-    feeds: int = 0
-    polled: int = 0
-    skipped_disabled: int = 0
-    skipped_backoff: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    bozo: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    pages_fetched: int = 0
-    pages_failed: int = 0
-    reports: list[FeedReport] = field(default_factory=list)
-    analysis: _Summary | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        counts = {
-            name: getattr(self, name)
-            for name in (
-                "feeds",
-                "polled",
-                "skipped_disabled",
-                "skipped_backoff",
-                "not_modified",
-                "failed",
-                "bozo",
-                "new",
-                "changed",
-                "unchanged",
-                "pages_fetched",
-                "pages_failed",
-            )
-        }
-        counts["problems"] = [
-            {
-                "feed": r.name,
-                "outcome": r.outcome,
-                "status": r.status,
-                "error": r.error,
-                "next_poll_at": r.next_poll_at.isoformat() if r.next_poll_at else None,
-            }
-            for r in self.reports
-            if r.error
-        ]
-        counts["analysis"] = self.analysis.as_dict() if self.analysis is not None else None
-        return counts
-
-    def describe(self) -> str:
-        skipped = self.skipped_backoff + self.skipped_disabled
-        lines = [
-            f"polled {self.polled} of {self.feeds} feed(s): {self.new} new, {self.changed} "
-            f"changed, {self.unchanged} unchanged article(s); {self.not_modified} not modified, "
-            f"{self.failed} failed, {skipped} skipped (backing off or disabled)"
-        ]
-        if self.pages_fetched or self.pages_failed:
-            lines.append(
-                f"fetched {self.pages_fetched} article page(s) for full text; "
-                f"{self.pages_failed} could not be used"
-            )
-        for r in self.reports:
-            if r.error:
-                when = (
-                    f"; next try after {r.next_poll_at:%Y-%m-%d %H:%M} UTC"
-                    if r.next_poll_at
-                    else ""
-                )
-                lines.append(f"  {r.name}: {r.outcome}: {r.error}{when}")
-        if self.analysis is not None:
-            lines.append(self.analysis.describe())
-        return "\n".join(lines)
+__all__ = ["BACKOFF_BASE", "FeedReport", "PollSummary", "backoff_delay", "poll_feeds"]
 
 
 @dataclass(frozen=True)
@@ -161,6 +69,7 @@ class _Job:
     etag: str | None
     last_modified: str | None
     settings: FetchSettings
+    last_attempt_at: datetime | None = None
 
 
 @dataclass
@@ -172,9 +81,7 @@ class _Outcome:
     parse_error: str | None = None
     pages_fetched: int = 0
     pages_failed: int = 0
-
-
-KnownKeys = Callable[[Sequence[str]], set[str]]
+    refusals: list[tuple[str, str, str]] = field(default_factory=list)  # key, url, reason
 
 
 def poll_feeds(
@@ -219,32 +126,63 @@ def poll_feeds(
                         etag=feed.etag,
                         last_modified=feed.last_modified,
                         settings=by_name[feed.name].fetch,
+                        last_attempt_at=feed.last_attempt_at,
                     )
                 )
+    jobs.sort(key=lambda job: job.last_attempt_at or _NEVER)  # unpolled feeds go first
     jobs = interleave_hosts(jobs)
     scheduler = scheduler or HostScheduler()
     known = _stored_keys(store)
-    workers = max(1, min(settings.fetch.concurrency, len(jobs)))
+    limit = settings.fetch.poll_deadline
+    deadline = time.monotonic() + limit
+    # Fetches end by the deadline themselves; the grace covers parsing what they got.
+    grace = min(30.0, max(2.0, limit / 10))
     with (
         make_client(settings.fetch, transport=transport) as client,
         progress.task("polling feeds", total=len(jobs)) as task,
-        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dedup-poll") as pool,
     ):
-        futures: list[Future[_Outcome]] = [
-            pool.submit(_poll_one, job, client, scheduler, known) for job in jobs
-        ]
-        try:
-            for future in as_completed(futures):
-                outcome = future.result()
-                with store.session() as session:
-                    report = record_outcome(session, outcome, run_id=run_id)
-                _add(summary, report, outcome)
-                task.advance()
-        except BaseException:
-            for pending in futures:
-                pending.cancel()
-            raise
+
+        def work(job: _Job) -> _Outcome:
+            return _poll_one(job, client, scheduler, known, deadline)
+
+        for done in run_until(jobs, work, settings.fetch.concurrency, deadline, grace):
+            outcome = done.result
+            if outcome is None:
+                outcome = _unfinished(done.job, limit, started=done.started)
+            report = _record_safely(store, outcome, run_id)
+            _add(summary, report, outcome)
+            task.advance()
     return summary
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _unfinished(job: _Job, limit: float, started: bool) -> _Outcome:
+    if started:
+        error = f"timed out: still running when the poll's deadline ({limit:g}s) passed"
+    else:
+        error = f"not polled: the poll's deadline ({limit:g}s) passed first"
+    return _Outcome(
+        job=job, started_at=utcnow(), result=FetchResult(url=job.location), parse_error=error
+    )
+
+
+def _record_safely(store: Store, outcome: _Outcome, run_id: int | None) -> FeedReport:
+    """Record a feed's outcome; if storing it fails, record that as the feed's failure."""
+    try:
+        with store.session() as session:
+            return record_outcome(session, outcome, run_id=run_id)
+    except Exception as exc:  # one feed's entries must not end the poll for all feeds
+        log.info("storing %s failed", outcome.job.name, exc_info=True)  # shown with --verbose
+        failed_outcome = replace(
+            outcome,
+            parsed=None,
+            refusals=[],
+            parse_error=f"internal error while storing: {type(exc).__name__}: {exc}"[:500],
+        )
+        with store.session() as session:
+            return record_outcome(session, failed_outcome, run_id=run_id)
 
 
 def interleave_hosts(jobs: Iterable[_Job]) -> list[_Job]:
@@ -323,7 +261,11 @@ def feed_headers(result: FetchResult) -> dict[str, str] | None:
 
 
 def _poll_one(
-    job: _Job, client: httpx.Client, scheduler: HostScheduler, known: KnownKeys
+    job: _Job,
+    client: httpx.Client,
+    scheduler: HostScheduler,
+    known: KnownKeys,
+    deadline: float | None = None,
 ) -> _Outcome:
     """Fetch and parse one feed (in a worker thread; no database writes here)."""
     outcome = _Outcome(job=job, started_at=utcnow(), result=FetchResult(url=job.location))
@@ -335,6 +277,8 @@ def _poll_one(
             settings=job.settings,
             client=client,
             scheduler=scheduler,
+            user_url=True,
+            run_deadline=deadline,
         )
         if not outcome.result.ok or outcome.result.content is None:
             return outcome
@@ -345,67 +289,18 @@ def _poll_one(
             feed_url=job.configured_url,
             headers=feed_headers(outcome.result),
         )
-        if job.settings.full_text and outcome.parsed.summary_only:
-            _fill_full_text(outcome, client, scheduler, known)
-    except Exception as exc:  # one feed's bad bytes must not end the poll for all feeds
+        if job.settings.full_text and outcome.parsed.summary_only and not outcome.parsed.refused:
+            parsed, fetched = fill_full_text(
+                outcome.parsed, job.settings, client, scheduler, known, deadline
+            )
+            outcome.parsed = parsed
+            outcome.pages_fetched, outcome.pages_failed = fetched.fetched, fetched.failed
+            outcome.refusals = fetched.refusals
+    except Exception as exc:  # MemoryError too: one feed's bytes must not end the poll
         log.info("polling %s failed", job.name, exc_info=True)  # shown with --verbose
         outcome.parsed = None
-        outcome.parse_error = f"internal error: {type(exc).__name__}: {exc}"
+        outcome.parse_error = f"internal error: {type(exc).__name__}: {exc}"[:500]
     return outcome
-
-
-def _fill_full_text(
-    outcome: _Outcome, client: httpx.Client, scheduler: HostScheduler, known: KnownKeys
-) -> None:
-    """Fetch the article page of each new summary-only entry.
-
-    Only entries not yet stored: an article already stored has its page text (or, when its
-    page could not be used, its summary), and re-fetching pages on every poll is impolite.
-    """
-    assert outcome.parsed is not None
-    wanted = [r.key for r in outcome.parsed.entries if not r.full_text and r.url]
-    done = known(wanted) if wanted else set()
-    records: list[ArticleRecord] = []
-    for record in outcome.parsed.entries:
-        if record.full_text or not record.url or record.key in done:
-            records.append(record)
-            continue
-        page = fetch(
-            record.url,
-            settings=outcome.job.settings,
-            client=client,
-            scheduler=scheduler,
-            accept=_PAGE_ACCEPT,
-        )
-        full = _page_record(record, page)
-        if full is None:
-            outcome.pages_failed += 1
-            log.info("no full text for %s: %s", record.url, page.error or "nothing extracted")
-            records.append(record)
-        else:
-            outcome.pages_fetched += 1
-            records.append(full)
-    outcome.parsed = replace(outcome.parsed, entries=tuple(records))
-
-
-def _page_record(record: ArticleRecord, page: FetchResult) -> ArticleRecord | None:
-    if not page.ok or page.content is None or page.is_file:
-        return None
-    content_type = page.headers.get("content-type", "text/html")
-    if "html" not in content_type.lower():
-        return None
-    html = decode_bytes(page.content, declared=charset_of(content_type))
-    extracted = extract_page(html, url=page.final_url or record.url)
-    if not extracted.text.strip():
-        return None
-    return replace(
-        record,
-        title=record.title or extracted.title,
-        text=extracted.text,
-        paragraphs=tuple(extracted.paragraphs),
-        links=tuple(extracted.links),
-        full_text=True,
-    )
 
 
 def record_outcome(
@@ -420,7 +315,7 @@ def record_outcome(
     attempt = FetchAttempt(
         feed_id=feed.id,
         run_id=run_id,
-        url=job.location,
+        url=mask_url(job.location),
         started_at=outcome.started_at,
         finished_at=now,
         status=result.status,
@@ -429,16 +324,36 @@ def record_outcome(
         bozo=False,
     )
     report = FeedReport(name=feed.name, outcome="error", status=result.status)
+    if outcome.parse_error and outcome.parse_error.startswith("not polled:"):
+        # Health untouched; its old last_attempt_at keeps it first in line next run.
+        report.outcome = attempt.outcome = "timed_out"
+        report.error = attempt.error = outcome.parse_error
+        session.add(attempt)
+        return report
     feed.last_attempt_at = now
     feed.last_status = result.status
     if result.permanent_redirect_url:
         feed.current_url = result.permanent_redirect_url
 
+    for key, url, reason in outcome.refusals:
+        session.add(
+            PageRefusal(
+                feed_id=feed.id,
+                run_id=run_id,
+                article_key=key,
+                url=url,
+                reason=reason,
+                refused_at=now,
+            )
+        )
     if result.not_modified:
         report.outcome = "not_modified"
         feed.etag = result.etag or feed.etag
         feed.last_modified = result.last_modified or feed.last_modified
-        _succeeded(feed, now, error=None)
+        succeeded(feed, now, error=None)
+    elif parsed is not None and parsed.refused is not None:
+        report.outcome, report.error = "refused", parsed.refused
+        report.next_poll_at = failed(feed, now, job.settings, parsed.refused, None)
     elif result.status == 410:
         report.outcome, report.error = "gone", result.error
         feed.enabled = False
@@ -447,7 +362,7 @@ def record_outcome(
             "change its url in feeds.yml to poll it again"
         )
         feed.failures += 1
-        feed.last_error = result.error
+        feed.last_error = mask_urls_in(result.error or "")
     elif parsed is not None:
         report.seen = attempt.entries_seen = len(parsed.entries)
         attempt.bozo = feed.bozo = parsed.bozo
@@ -460,59 +375,33 @@ def record_outcome(
         report.error = parsed.bozo_error
         if parsed.bozo and not parsed.entries and not (parsed.title or parsed.link):
             report.outcome = "bozo"
-            report.next_poll_at = _failed(feed, now, job.settings, parsed.bozo_error, None)
+            report.next_poll_at = failed(feed, now, job.settings, parsed.bozo_error, None)
         else:
             report.outcome = (
                 "moved" if result.permanent_redirect_url else "bozo" if parsed.bozo else "ok"
             )
+            if not parsed.entries:
+                report.outcome = "empty"
+                report.warning = "empty response: no entries" + (
+                    f" ({parsed.skipped} unusable)" if parsed.skipped else ""
+                )
             feed.etag, feed.last_modified = result.etag, result.last_modified
-            _succeeded(feed, now, error=parsed.bozo_error)
+            succeeded(feed, now, error=parsed.bozo_error)
             if parsed.link and is_http_url(parsed.link):
                 ensure_source(session, feed.name, domain=domain_of(parsed.link))
     else:
         error = outcome.parse_error or result.error or "no content"
         report.error = error
-        report.next_poll_at = _failed(feed, now, job.settings, error, result.retry_after_seconds)
+        if result.refused is not None:
+            report.outcome = "refused"
+        elif error.startswith(("timed out: still running", "stopped: the poll's run deadline")):
+            report.outcome = "timed_out"
+        report.next_poll_at = failed(feed, now, job.settings, error, result.retry_after_seconds)
+    report.error = mask_urls_in(report.error) if report.error else None
     attempt.outcome = report.outcome
-    attempt.error = report.error
+    attempt.error = report.error or report.warning
     session.add(attempt)
     return report
-
-
-def _succeeded(feed: Feed, now: datetime, error: str | None) -> None:
-    feed.failures = 0
-    feed.last_success_at = now
-    feed.next_poll_at = None
-    feed.last_error = error
-
-
-def _failed(
-    feed: Feed,
-    now: datetime,
-    settings: FetchSettings,
-    error: str | None,
-    retry_after: float | None,
-) -> datetime:
-    feed.failures = (feed.failures or 0) + 1
-    feed.last_error = error
-    delay = backoff_delay(feed.failures, settings.max_backoff_hours, retry_after)
-    feed.next_poll_at = now + delay
-    return feed.next_poll_at
-
-
-def backoff_delay(
-    failures: int, max_backoff_hours: float, retry_after: float | None = None
-) -> timedelta:
-    """How long a failing feed rests: doubling per failure, or what the server asked for.
-
-    Both are capped by ``max_backoff_hours`` so one odd header never parks a feed for weeks.
-    """
-    cap = timedelta(hours=max_backoff_hours)
-    exponent = min(max(failures - 1, 0), 30)
-    delay = BACKOFF_BASE * (1 << exponent)
-    if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
-    return min(delay, cap)
 
 
 def worth_saving(session: Session, records: Sequence[ArticleRecord]) -> list[ArticleRecord]:
@@ -561,13 +450,17 @@ def worth_saving(session: Session, records: Sequence[ArticleRecord]) -> list[Art
 
 
 def _add(summary: PollSummary, report: FeedReport, outcome: _Outcome) -> None:
-    summary.polled += 1
+    summary.polled += not (report.error or "").startswith("not polled:")
     summary.reports.append(report)
     summary.new += report.new
     summary.changed += report.changed
     summary.unchanged += report.unchanged
     summary.pages_fetched += outcome.pages_fetched
     summary.pages_failed += outcome.pages_failed
+    summary.pages_refused += len(outcome.refusals)
+    summary.refused += report.outcome == "refused"
+    summary.timed_out += report.outcome == "timed_out"
+    summary.empty += report.outcome == "empty"
     if report.outcome == "not_modified":
         summary.not_modified += 1
     if report.outcome == "bozo" or (outcome.parsed is not None and outcome.parsed.bozo):

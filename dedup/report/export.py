@@ -8,7 +8,6 @@ booleans ``true``/``false``, JSON columns JSON text in CSV.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -24,6 +23,7 @@ from sqlalchemy.types import TypeEngine
 from dedup.config import Settings
 from dedup.errors import InputError
 from dedup.progress import NullProgress, Progress
+from dedup.report import csv_safe
 from dedup.store.engine import Store, open_store
 from dedup.store.models import UTCDateTime
 
@@ -151,7 +151,7 @@ def _json_default(value: Any) -> Any:
 
 
 def write_csv(spec: ExportSpec, rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_safe.writer(out)
     writer.writerow(spec.names())
     count = 0
     for row in rows:

@@ -25,7 +25,6 @@ each article a ``ledger``: ``[{"op", "origin_text", "copy_text", "similarity", "
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import defaultdict
@@ -40,6 +39,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dedup.errors import InputError, NotFoundError
+from dedup.report import csv_safe
 from dedup.store.engine import open_store
 from dedup.store.models import (
     Article,
@@ -393,7 +393,7 @@ def render_csv(report: Report, options: RenderOptions) -> str:
     """One row per story member; with ledgers (``--story``), one row per ledger line."""
     out = io.StringIO()
     detail = any("ledger" in a for s in report["stories"] for a in s["articles"])
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_safe.writer(out)
     writer.writerow(_LEDGER_COLUMNS if detail else _STORY_COLUMNS)
     for story in report["stories"]:
         origin = story["origin"]

@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dedup.config import Settings
+from dedup.ingest.health import feed_warnings
+from dedup.ingest.redact import mask_url, mask_urls_in
 from dedup.store.engine import Store, open_store
 from dedup.store.models import (
     Article,
@@ -49,15 +51,18 @@ def load_status(settings: Settings) -> dict[str, Any]:
     """Open the store named by ``settings`` and gather its status."""
     store = open_store(settings.db_url, create=False)
     try:
-        return gather_status(store)
+        return gather_status(store, {f.name: f.fetch.stale_after_days for f in settings.feeds})
     finally:
         store.close()
 
 
-def gather_status(store: Store) -> dict[str, Any]:
-    """Feeds with their health, the store's counts and the last run of each command."""
+def gather_status(store: Store, stale_after_days: dict[str, float] | None = None) -> dict[str, Any]:
+    """Feeds with their health and warnings, the store's counts and each command's last run."""
     with store.session() as session:
-        data: dict[str, Any] = {"database": store.display_url, "feeds": _feeds(session)}
+        data: dict[str, Any] = {
+            "database": store.display_url,
+            "feeds": _feeds(session, feed_warnings(session, stale_after_days=stale_after_days)),
+        }
         for name, model in COUNTED.items():
             data[name] = session.scalar(select(func.count()).select_from(model)) or 0
         data["stories"] = (
@@ -89,7 +94,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _feeds(session: Session) -> list[dict[str, Any]]:
+def _feeds(session: Session, warnings: dict[int, list[str]]) -> list[dict[str, Any]]:
     articles = dict(
         session.execute(select(Article.feed_id, func.count()).group_by(Article.feed_id)).all()
     )
@@ -114,19 +119,20 @@ def _feeds(session: Session) -> list[dict[str, Any]]:
         {
             "name": feed.name,
             "site": site,
-            "url": feed.url,
-            "current_url": feed.current_url,
+            "url": mask_url(feed.url),
+            "current_url": mask_url(feed.current_url) if feed.current_url else None,
             "enabled": feed.enabled,
             "disabled_reason": feed.disabled_reason,
             "last_status": feed.last_status,
             "last_outcome": outcomes.get(feed.id),
-            "last_error": feed.last_error,
+            "last_error": mask_urls_in(feed.last_error) if feed.last_error else None,
             "bozo": feed.bozo,
             "failures": feed.failures,
             "last_attempt": _iso(feed.last_attempt_at),
             "last_success": _iso(feed.last_success_at),
             "next_poll": _iso(feed.next_poll_at),
             "articles": articles.get(feed.id, 0),
+            "warnings": warnings.get(feed.id, []),
         }
         for feed, site in rows
     ]
@@ -162,6 +168,8 @@ def _health(feed: dict[str, Any]) -> Text:
         return Text("new", style="cyan")
     if feed["bozo"]:
         return Text("ok (bozo)", style="yellow")
+    if feed["warnings"]:
+        return Text("ok (warning)", style="yellow")
     return Text("ok", style="green")
 
 
@@ -174,6 +182,7 @@ def feeds_table(feeds: list[dict[str, Any]]) -> Table:
         note = feed["disabled_reason"] or feed["last_error"] or ""
         if feed["current_url"]:
             note = f"moved to {feed['current_url']}" + (f"; {note}" if note else "")
+        note = "; ".join([*(f"warning: {w}" for w in feed["warnings"]), *([note] if note else [])])
         table.add_row(
             feed["name"],
             _health(feed),
@@ -181,7 +190,7 @@ def feeds_table(feeds: list[dict[str, Any]]) -> Table:
             str(feed["articles"]),
             _when(feed["last_success"]),
             _when(feed["next_poll"]) if feed["next_poll"] else "due",
-            note,
+            Text(note),  # plain text: a feed cannot inject rich markup
         )
     return table
 

@@ -4,6 +4,11 @@ An article is identified by its key (canonical URL, feed GUID or import id), so 
 re-importing adds nothing, and the same article reached through two feeds is stored once. A
 changed text becomes a new version; the old version and its paragraphs stay, but leave the
 index: their units and passages are removed so analysis only ever sees current text.
+
+Every version is kept: a new version takes the next free number (the highest stored plus
+one, never the current one plus one, since an undone edit makes an older version current),
+and a key repeated in one batch (an archive of article versions) is stored as successive
+versions in the order given, each counted.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from dedup.records import ArticleRecord, SaveResult
@@ -94,14 +99,32 @@ def save_articles(
     """
     result = SaveResult()
     now = now or utcnow()
-    # Later records win inside one batch (a feed can list an entry twice).
-    unique: dict[str, ArticleRecord] = {}
-    for rec in records:
-        unique[rec.key] = rec
-    batch = list(unique.values())
-    for start in range(0, len(batch), _CHUNK):
-        result.add(_save_chunk(session, batch[start : start + _CHUNK], feed_id, now))
+    for batch in _rounds(records):
+        for start in range(0, len(batch), _CHUNK):
+            result.add(_save_chunk(session, batch[start : start + _CHUNK], feed_id, now))
     return result
+
+
+def _rounds(records: Sequence[ArticleRecord]) -> list[list[ArticleRecord]]:
+    """Records split so no key repeats within a round: the n-th text of a key is in round n.
+
+    Stored round after round, a key's texts become versions in the order given. A record
+    repeating the text just given for its key (a feed listing an entry twice) is dropped.
+    """
+    rounds: list[list[ArticleRecord]] = []
+    seen: dict[str, int] = {}
+    last_text: dict[str, str] = {}
+    for rec in records:
+        chash = content_hash(rec.title, rec.text)
+        if last_text.get(rec.key) == chash:
+            continue
+        last_text[rec.key] = chash
+        n = seen.get(rec.key, 0)
+        seen[rec.key] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(rec)
+    return rounds
 
 
 def _save_chunk(
@@ -111,13 +134,14 @@ def _save_chunk(
     sources = source_ids(session, records)
     keys = [r.key for r in records]
     existing = {
-        key: (article_id, chash, number)
-        for key, article_id, chash, number in session.execute(
-            select(Article.key, Article.id, ArticleVersion.content_hash, ArticleVersion.number)
+        key: (article_id, chash)
+        for key, article_id, chash in session.execute(
+            select(Article.key, Article.id, ArticleVersion.content_hash)
             .join(ArticleVersion, ArticleVersion.id == Article.current_version_id, isouter=True)
             .where(Article.key.in_(keys))
         )
     }
+    highest = _highest_numbers(session, [article_id for article_id, _ in existing.values()])
     new_records: list[ArticleRecord] = []
     changed: list[tuple[ArticleRecord, int, int]] = []
     candidates = []
@@ -126,7 +150,7 @@ def _save_chunk(
         if hit is None:
             new_records.append(rec)
         elif hit[1] != content_hash(rec.title, rec.text):
-            candidates.append((rec, hit[0], (hit[2] or 0) + 1))
+            candidates.append((rec, hit[0], highest.get(hit[0], 0) + 1))
         else:
             result.unchanged += 1
             result.article_ids.append(hit[0])
@@ -205,6 +229,20 @@ def _save_chunk(
         result.changed += len(changed)
         result.article_ids.extend(article_id for _, article_id, _ in changed)
     return result
+
+
+def _highest_numbers(session: Session, article_ids: list[int]) -> dict[int, int]:
+    """The highest version number stored for each article."""
+    found: dict[int, int] = {}
+    for start in range(0, len(article_ids), _CHUNK):
+        chunk = article_ids[start : start + _CHUNK]
+        rows = session.connection().execute(
+            select(_VERSIONS.c.article_id, func.max(_VERSIONS.c.number))
+            .where(_VERSIONS.c.article_id.in_(chunk))
+            .group_by(_VERSIONS.c.article_id)
+        )
+        found.update((article_id, number) for article_id, number in rows)
+    return found
 
 
 def _earlier_versions(

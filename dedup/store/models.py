@@ -128,7 +128,8 @@ class FetchAttempt(Base):
     )
     status: Mapped[int | None] = mapped_column(Integer, doc="HTTP status; null for files/errors")
     outcome: Mapped[str] = mapped_column(
-        String(20), doc="ok | not_modified | bozo | error | gone | moved | skipped"
+        String(20),
+        doc="ok | empty | not_modified | bozo | refused | error | gone | moved | timed_out",
     )
     error: Mapped[str | None] = mapped_column(Text, doc="what went wrong, null when nothing did")
     bozo: Mapped[bool] = mapped_column(
@@ -143,6 +144,25 @@ class FetchAttempt(Base):
     )
     entries_changed: Mapped[int] = mapped_column(
         Integer, default=0, doc="entries stored as new versions"
+    )
+
+
+class PageRefusal(Base):
+    """An article page the fetch policy refused to fetch (private address), and why.
+
+    Nothing of the refused page is stored; this row is what ``dedup status`` warns about.
+    """
+
+    __tablename__ = "page_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    article_key: Mapped[str] = mapped_column(Text, doc="key of the entry whose link was refused")
+    url: Mapped[str] = mapped_column(Text, doc="the refused hop's URL, credentials masked")
+    reason: Mapped[str] = mapped_column(Text, doc="why: e.g. 'loopback address 127.0.0.1'")
+    refused_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, doc="when the fetch was refused"
     )
 
 
