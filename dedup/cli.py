@@ -23,6 +23,7 @@ from dedup.errors import EXIT_CODES, DedupError
 from dedup.progress import NullProgress, Progress, RichProgress, configure_logging
 from dedup.report import export as export_mod
 from dedup.report import queries as report_mod
+from dedup.report import render as render_mod
 from dedup.report import status as status_mod
 
 T = TypeVar("T")
@@ -170,7 +171,7 @@ def poll(obj: Context, no_analyze: bool, fmt: str) -> None:
 @click.pass_obj
 def status(obj: Context, fmt: str) -> None:
     """Show each feed's health, the store's counts and the last run's figures."""
-    data = _run(lambda: status_mod.load_status(obj.settings()), obj.verbose)
+    data = _run(lambda: pipeline.load_status(obj.settings()), obj.verbose)
     if fmt == "json":
         _echo_json(data)
     else:
@@ -236,7 +237,7 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     """
     stdout = sys.stdout.buffer
     summary = _run(
-        lambda: export_mod.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
+        lambda: pipeline.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
         obj.verbose,
     )
     if output is not None and not obj.quiet:
@@ -264,7 +265,7 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(list(report_mod.RENDERERS)),
+    type=click.Choice(list(render_mod.RENDERERS)),
     default="table",
     show_default=True,
     help="json is the stable interface (see docs); html is one page.",
@@ -298,20 +299,20 @@ def report_cmd(
             raise click.BadParameter(str(exc), param_hint="--since") from None
     # the HTML page sets every copier beside its origin, so it needs each story's ledgers
     data = _run(
-        lambda: report_mod.load_report(
-            obj.settings().db_url, story_id, since_at, source, ledgers=fmt == "html"
+        lambda: pipeline.load_report(
+            obj.settings(), story_id, since_at, source, ledgers=fmt == "html"
         ),
         obj.verbose,
     )
     to_terminal = output is None and sys.stdout.isatty()
-    options = report_mod.RenderOptions(
+    options = render_mod.RenderOptions(
         color=to_terminal, width=shutil.get_terminal_size().columns if to_terminal else 120
     )
-    text = report_mod.render(data, fmt, options)
+    text = render_mod.render(data, fmt, options)
     if output is None:
         click.echo(text, nl=False)
     else:
-        _run(lambda: report_mod.write_output(output, text), obj.verbose)
+        _run(lambda: render_mod.write_output(output, text), obj.verbose)
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
 """The only place that strings the stages together: import/poll -> store -> analyze -> stories.
 
-Each public function opens the store (migrating it), takes the writer lock, records a ``runs``
-row with its figures, and returns a summary the CLI renders. Work is committed in batches, so
-a run killed at any point loses at most the batch under way, which the next run redoes.
+Each writing function opens the store (creating and migrating it), takes the writer lock,
+records a ``runs`` row with its figures, and returns a summary the CLI renders. Work is
+committed in batches, so a run killed at any point loses at most the batch under way, which
+the next run redoes. The reading functions (report, status, export) open only a store that
+exists: a typo in ``--db`` is an error naming the path, never a new empty store.
 """
 
 from __future__ import annotations
@@ -12,18 +14,24 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import update
 
 from dedup.config import Settings
+from dedup.errors import StoreError
 from dedup.index import analysis
 from dedup.ingest import importer, poller
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
+from dedup.report import export as export_mod
+from dedup.report import queries
+from dedup.report import status as status_mod
+from dedup.report.model import Report
 from dedup.store.articles import save_articles
-from dedup.store.engine import Store, open_store, run_lock
+from dedup.store.engine import Store, open_store, run_lock, sqlite_path
 from dedup.store.models import Run, utcnow
 from dedup.stories import update as stories
 
@@ -196,3 +204,68 @@ def _analyze(store: Store, progress: Progress) -> analysis.AnalyzeSummary:
         summary.stories = stories.update_stories(session).as_dict()
     summary.stories_seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def missing_store(settings: Settings) -> Path | None:
+    """The SQLite file ``settings`` names when it does not exist yet, else None."""
+    path = sqlite_path(settings.db_url)
+    return path if path is not None and not path.exists() else None
+
+
+@contextmanager
+def _existing_store(settings: Settings) -> Iterator[Store]:
+    """Open a store for reading, refusing one that does not exist (and creating no folder)."""
+    path = missing_store(settings)
+    if path is not None:
+        raise StoreError(
+            f"no dedup store at {path}: check --db (or $DEDUP_DB); "
+            "`dedup import` or `dedup poll` creates one"
+        )
+    store = open_store(settings.db_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def load_report(
+    settings: Settings,
+    story_id: int | None = None,
+    since: datetime | None = None,
+    source: str | None = None,
+    ledgers: bool = False,
+    sort: str = "newest",
+    limit: int | None = None,
+) -> Report:
+    """The story list, or one story's detail when ``story_id`` is set.
+
+    ``ledgers`` gives every listed story its detail (ledgers, origin text, events), as
+    ``--story`` does for one. Reads only: no lock is taken, so a report never waits for (or
+    blocks) a poll.
+    """
+    with _existing_store(settings) as store, store.session() as session:
+        if story_id is not None:
+            return queries.story_detail(session, story_id)
+        return queries.list_stories(
+            session, since=since, source=source, ledgers=ledgers, sort=sort, limit=limit
+        )
+
+
+def load_status(settings: Settings) -> dict[str, Any]:
+    """Each feed's health, the store's counts and the last runs (reads only)."""
+    with _existing_store(settings) as store:
+        return status_mod.gather_status(store, settings)
+
+
+def export(
+    settings: Settings,
+    what: str,
+    fmt: str,
+    output: Path | None,
+    stdout: IO[bytes],
+    progress: Progress | None = None,
+) -> export_mod.ExportSummary:
+    """Export one researcher view to ``output`` or ``stdout`` (reads only, no lock)."""
+    export_mod.check_request(what, fmt, output)
+    with _existing_store(settings) as store:
+        return export_mod.export(store, what, fmt, output, stdout, progress)

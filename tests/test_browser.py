@@ -3,7 +3,8 @@
 Chromium is Debian's package, installed by the session fixture when ``/usr/bin/chromium`` is
 missing (never ``playwright install``, which downloads a browser of its own). Without it the
 tests skip, except under ``CI=true`` where they fail: CI must exercise the browser.
-The seeds' report is saved as ``artifacts/report.png`` for a person to look at.
+The seeds' report is saved as a screenshot for a person to look at: in the test's tmp_path,
+or in the folder ``$DEDUP_ARTIFACTS`` names (never inside the checkout unless asked).
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACT = ROOT / "artifacts" / "report.png"
+
+
+def artifact(tmp_path: Path, name: str) -> Path:
+    """Where a screenshot goes: ``$DEDUP_ARTIFACTS`` when set, else the test's tmp_path."""
+    folder = Path(os.environ.get("DEDUP_ARTIFACTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -254,10 +263,10 @@ def test_seeds_report_in_chromium(
         )
         assert section.locator(".cell.kept, .cell.edited").count() > 0
         assert "<script>window.__pwned" in page.inner_text("body")  # shown, never run
-        ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACT), full_page=True)
+        shot = artifact(tmp_path, "report.png")
+        page.screenshot(path=str(shot), full_page=True)
     finally:
         opened.close()
-    assert ARTIFACT.stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000
     with capsys.disabled():  # shown in every run, not only when the test fails
-        print(f"\nscreenshot of the seeds' report: {ARTIFACT}")
+        print(f"\nscreenshot of the seeds' report: {shot}")
