@@ -13,17 +13,22 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import update
 
+from dedup import feeds_file
 from dedup.config import Settings
-from dedup.errors import StoreError
+from dedup.errors import InputError, NotFoundError, StoreError
 from dedup.index import analysis
 from dedup.ingest import importer, poller
+from dedup.ingest.feeds import parse_feed
+from dedup.ingest.fetch import fetch, make_client, resolve_location
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
 from dedup.report import export as export_mod
@@ -32,7 +37,7 @@ from dedup.report import status as status_mod
 from dedup.report.model import Report
 from dedup.store.articles import save_articles
 from dedup.store.engine import Store, open_store, run_lock, sqlite_path
-from dedup.store.models import Run, utcnow
+from dedup.store.models import Feed, Run, utcnow
 from dedup.stories import update as stories
 
 log = logging.getLogger(__name__)
@@ -119,18 +124,47 @@ def _locked_run(settings: Settings, command: str) -> Iterator[tuple[Store, RunRe
         store.close()
 
 
+def select_files(
+    files: Sequence[Path], include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> list[Path]:
+    """``files`` kept by the globs: any ``include`` matches (when given) and no ``exclude``.
+
+    A glob matches a file's name or its whole path (``*.sgm``, ``*/README*``).
+
+    >>> select_files([Path("r/reut2-000.sgm"), Path("r/README.txt")], exclude=["README*"])
+    [PosixPath('r/reut2-000.sgm')]
+    """
+
+    def hit(path: Path, globs: Sequence[str]) -> bool:
+        return any(fnmatch(path.name, g) or fnmatch(path.as_posix(), g) for g in globs)
+
+    return [
+        f for f in files if (not include or hit(f, include)) and not (exclude and hit(f, exclude))
+    ]
+
+
 def import_paths(
     settings: Settings,
     paths: Sequence[Path],
     source: str | None = None,
     analyze: bool = True,
     progress: Progress | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
 ) -> ImportSummary:
-    """Import archive files and folders, then (unless told not to) analyze what is new."""
+    """Import archive files and folders, then (unless told not to) analyze what is new.
+
+    ``include`` / ``exclude`` are globs choosing which of the files found are read.
+    """
     progress = progress or NullProgress()
+    files = select_files(importer.collect_files(paths), include, exclude)
+    if not files:
+        raise InputError(
+            "no files to import: the paths hold no .txt, .html, .jsonl or .sgm files"
+            + (" that --include/--exclude keep" if include or exclude else "")
+        )
     with _locked_run(settings, "import") as (store, run):
         summary = ImportSummary()
-        files = importer.collect_files(paths)
         summary.files = len(files)
         batch: list[ArticleRecord] = []
         with progress.task("importing", total=len(files)) as task:
@@ -166,11 +200,36 @@ def _store_batch(store: Store, batch: list[ArticleRecord], summary: ImportSummar
 
 
 def poll(
-    settings: Settings, analyze: bool = True, progress: Progress | None = None
+    settings: Settings,
+    analyze: bool = True,
+    progress: Progress | None = None,
+    names: Sequence[str] = (),
+    force: bool = False,
 ) -> poller.PollSummary:
-    """Poll every feed that is due, store new entries, then analyze what is new."""
+    """Poll the feeds that are due (only ``names``, when given), store, then analyze.
+
+    ``force`` polls them even while they back off after failures (a disabled feed stays
+    disabled until its URL changes in ``feeds.yml``).
+    """
     progress = progress or NullProgress()
+    if names:
+        known = {f.name for f in settings.feeds}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) or "none"
+            raise NotFoundError(
+                f"no feed named {', '.join(map(repr, unknown))} in "
+                f"{settings.config_path or 'feeds.yml'}; its feeds: {listed}"
+            )
+        settings = replace(settings, feeds=tuple(f for f in settings.feeds if f.name in names))
     with _locked_run(settings, "poll") as (store, run):
+        if force:
+            with store.session() as session:
+                session.execute(
+                    update(Feed)
+                    .where(Feed.name.in_([f.name for f in settings.feeds]))
+                    .values(next_poll_at=None)
+                )
         summary = poller.poll_feeds(store, settings, progress=progress, run_id=run.id)
         run.figures.update(summary.as_dict())
         if analyze:
@@ -269,3 +328,65 @@ def export(
     export_mod.check_request(what, fmt, output)
     with _existing_store(settings) as store:
         return export_mod.export(store, what, fmt, output, stdout, progress)
+
+
+def list_feeds(settings: Settings) -> list[dict[str, Any]]:
+    """The feeds of ``feeds.yml`` with their health, then stored feeds no longer listed there.
+
+    A feed not polled yet (or no store yet) shows as new; reading creates no store.
+    """
+    stored: dict[str, dict[str, Any]] = {}
+    if missing_store(settings) is None:
+        with _existing_store(settings) as store:
+            stored = {f["name"]: f for f in status_mod.gather_status(store, settings)["feeds"]}
+    rows = []
+    for feed in settings.feeds:
+        row = stored.pop(feed.name, None) or {
+            **dict.fromkeys(status_mod.FEED_FIELDS),
+            "enabled": True,
+            "failures": 0,
+            "articles": 0,
+        }
+        rows.append(
+            {**row, "name": feed.name, "site": feed.site, "url": feed.url, "in_config": True}
+        )
+    return rows + list(stored.values())
+
+
+@dataclass
+class NewFeed:
+    name: str
+    site: str | None
+    url: str
+    entries: int
+    config: Path
+
+
+def add_feed(
+    settings: Settings, config: Path, url: str, name: str | None = None, site: str | None = None
+) -> NewFeed:
+    """Fetch ``url`` once to check it is a feed, then add it to ``config`` (feeds.yml).
+
+    The name defaults to the feed's title made a key (``Example News`` -> ``example-news``),
+    the site to the feed's title. Nothing is stored: the next ``dedup poll`` polls it.
+    """
+    location = resolve_location(url, config.parent)
+    with make_client(settings.fetch) as client:
+        result = fetch(location, settings=settings.fetch, client=client)
+    if not result.ok or result.content is None:
+        raise InputError(f"cannot fetch {url}: {result.error or f'HTTP {result.status}'}")
+    parsed = parse_feed(
+        result.content, source=name or "new", feed_url=url, headers=result.headers or None
+    )
+    if not parsed.entries and (parsed.bozo or not parsed.title):
+        why = f" ({parsed.bozo_error})" if parsed.bozo_error else ""
+        raise InputError(f"{url} is not an RSS, Atom or JSON feed{why}; give the feed's own URL")
+    title = parsed.title or urlsplit(result.final_url or url).hostname or "feed"
+    chosen = name or feeds_file.feed_name(title)
+    feeds_file.add_feed(config, chosen, url, site or parsed.title)
+    return NewFeed(chosen, site or parsed.title, url, len(parsed.entries), config)
+
+
+def remove_feed(config: Path, name: str) -> None:
+    """Take ``name`` out of ``config``; its articles and history stay in the store."""
+    feeds_file.remove_feed(config, name)

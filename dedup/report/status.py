@@ -90,6 +90,25 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+FEED_FIELDS = (
+    "name",
+    "site",
+    "url",
+    "current_url",
+    "enabled",
+    "disabled_reason",
+    "last_status",
+    "last_outcome",
+    "last_error",
+    "bozo",
+    "failures",
+    "last_attempt",
+    "last_success",
+    "next_poll",
+    "articles",
+)
+
+
 def _feeds(session: Session) -> list[dict[str, Any]]:
     articles = dict(
         session.execute(select(Article.feed_id, func.count()).group_by(Article.feed_id)).all()
