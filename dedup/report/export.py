@@ -113,6 +113,16 @@ EXPORTS: dict[str, ExportSpec] = {
 }
 
 
+# What one row of each export is, so "4 rows" of a one-story store reads right.
+_ROW_MEANS = {
+    "stories": "one per story and article",
+    "articles": "one per article",
+    "passages": "one per reused passage",
+    "ledger": "one per ledger line",
+    "sites": "one per source",
+}
+
+
 def _spec(what: str) -> ExportSpec:
     try:
         return EXPORTS[what]
@@ -247,7 +257,9 @@ class ExportSummary:
 
     def describe(self) -> str:
         where = self.path or "standard output"
-        return f"exported {self.rows} {self.what} row(s) as {self.fmt} to {where}"
+        view = EXPORTS[self.what].view
+        rows = f"{self.rows} row{'' if self.rows == 1 else 's'}"
+        return f"exported {rows} of {view} ({_ROW_MEANS[self.what]}) as {self.fmt} to {where}"
 
 
 def check_request(what: str, fmt: str, output: Path | None) -> None:
