@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,9 @@ def _get(db: Path, metadata: dict[str, Any], path: str) -> Any:
         await ds.invoke_startup()
         return await ds.client.get(path)
 
-    return asyncio.run(fetch())
+    # a thread of its own: Playwright's session fixture may hold this thread's event loop
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(fetch())).result()
 
 
 def test_metadata_carries_the_schema_doc_and_the_queries(served: tuple[Path, Any]) -> None:

@@ -1,9 +1,10 @@
 """The story report as one self-contained HTML page: a pure function from the report to text.
 
 Input is the typed :class:`~dedup.report.model.Report` (or its JSON shape, as
-``dedup report --format json`` prints it). The page needs no network and runs no script: the
-CSS is inline and pinned by its hash in a strict Content-Security-Policy, so even a rendering
-bug could not run code. Every piece of article text is written by strangers (feed content)
+``dedup report --format json`` prints it). The page needs no network. Its CSS and its one script
+(the index's search, filters and sorting, :mod:`dedup.report.html_index`) are inline and pinned
+by their hashes in a strict Content-Security-Policy, so no other script can run, even one a
+rendering bug let through. Every piece of article text is written by strangers (feed content)
 and is escaped; only ``http``/``https`` URLs become links.
 """
 
@@ -17,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from dedup.report.html_index import CSS as INDEX_CSS
+from dedup.report.html_index import SCRIPT, SCRIPT_HASH, story_index
 from dedup.report.model import DiffPart, LedgerLine, Origin, Report, ReportArticle, ReportStory
 
 _CSS = """
@@ -79,10 +82,12 @@ def render_html(
     typed = report if isinstance(report, Report) else Report.from_dict(report)
     stories = typed.stories
     when = (generated_at or datetime.now(UTC)).astimezone(UTC)
-    css_hash = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
+    css = _CSS + INDEX_CSS
+    css_hash = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     csp = (
         "default-src 'none'; "
         f"style-src 'sha256-{css_hash}'; "
+        f"script-src 'sha256-{SCRIPT_HASH}'; "
         "img-src 'none'; base-uri 'none'; form-action 'none'"
     )
     articles = sum(s.size for s in stories)
@@ -95,7 +100,7 @@ def render_html(
         '<meta name="referrer" content="no-referrer">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_esc(title)}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{css}</style>",
         "</head>",
         "<body>",
         '<header class="page">',
@@ -105,12 +110,13 @@ def render_html(
         "by dedup.</p>",
         "</header>",
         "<main>",
-        _story_list(typed),
-        *(_story(story) for story in stories),
+        story_index(typed),
+        *(_story(story, alone=len(stories) == 1) for story in stories),
         "</main>",
         "<footer>Kept text is highlighted green, edited words are marked (removed "
         '<del class="w">struck</del>, inserted <ins class="w">bold</ins>), dropped '
         "paragraphs are struck through and text a copier added is set apart in blue.</footer>",
+        f"<script>{SCRIPT}</script>",
         "</body>",
         "</html>",
     ]
@@ -148,22 +154,7 @@ def _story_heading(story: ReportStory) -> str:
     return story.title or f"story {story.id}"
 
 
-def _story_list(report: Report) -> str:
-    if not report.stories:
-        return f'<p class="muted">{_esc(report.empty_message())}</p>'
-    items = []
-    for story in report.stories:
-        copies = len(story.copies)
-        # the list's number is the story id, as everywhere else in dedup
-        items.append(
-            f'<li value="{story.id}"><a href="#story-{story.id}">{_esc(_story_heading(story))}</a> '
-            f'<span class="muted">— origin {_esc(story.origin.name)}, '
-            f"{copies} cop{'y' if copies == 1 else 'ies'}</span></li>"
-        )
-    return '<nav class="stories"><h2>Stories</h2><ol>' + "".join(items) + "</ol></nav>"
-
-
-def _story(story: ReportStory) -> str:
+def _story(story: ReportStory, alone: bool = False) -> str:
     sid = story.id
     articles = sorted(
         story.articles, key=lambda a: (_ROLE_ORDER.get(a.role, 2), str(a.published or ""))
@@ -171,7 +162,9 @@ def _story(story: ReportStory) -> str:
     origin = story.origin_article
     copies = [a for a in articles if a.role != "origin"]
     parts = [
-        f'<section class="story" id="story-{sid}">',
+        # alone: a one-story report shows it at once; otherwise its index link opens it
+        f'<section class="story{" open" if alone else ""}" id="story-{sid}">',
+        "" if alone else '<p><a href="#index">← all stories</a></p>',
         f'<h2>{_esc(_story_heading(story))} <span class="muted">#{sid}</span></h2>',
         _origin_box(story.origin, origin),
         "<h3>Timeline</h3>",
