@@ -503,7 +503,7 @@ def feeds_remove(obj: Context, name: str) -> None:
     "--queries",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Markdown file whose ### headings and ```sql blocks become canned queries "
-    "(default: docs/queries.md of the checkout).",
+    "(default: docs/queries.md, shipped with dedup).",
 )
 @_global_options
 @click.pass_obj

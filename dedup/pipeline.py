@@ -240,6 +240,7 @@ def poll(
 
 def analyze(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
     """Index new paragraphs, link reused passages and update the stories."""
+    _require_store(settings)  # nothing to analyze in a store a typo would create
     with _locked_run(settings, "analyze") as (store, run):
         summary = _analyze(store, progress or NullProgress())
         run.figures.update(summary.as_dict())
@@ -248,6 +249,7 @@ def analyze(settings: Settings, progress: Progress | None = None) -> analysis.An
 
 def reindex(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
     """Drop the index and passages, adopt the current settings, and analyze everything again."""
+    _require_store(settings)
     with _locked_run(settings, "reindex") as (store, run):
         with store.session() as session:
             analysis.reset_index(store, session)
@@ -271,15 +273,19 @@ def missing_store(settings: Settings) -> Path | None:
     return path if path is not None and not path.exists() else None
 
 
-@contextmanager
-def _existing_store(settings: Settings) -> Iterator[Store]:
-    """Open a store for reading, refusing one that does not exist (and creating no folder)."""
+def _require_store(settings: Settings) -> None:
     path = missing_store(settings)
     if path is not None:
         raise StoreError(
             f"no dedup store at {path}: check --db (or $DEDUP_DB); "
             "`dedup import` or `dedup poll` creates one"
         )
+
+
+@contextmanager
+def _existing_store(settings: Settings) -> Iterator[Store]:
+    """Open a store for reading, refusing one that does not exist (and creating no folder)."""
+    _require_store(settings)
     store = open_store(settings.db_url)
     try:
         yield store

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata as md
+import json
 import os
 import re
 import shutil
@@ -129,6 +130,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     assert "dedup/store/migrations/env.py" in names
     assert any(n.startswith("dedup/store/migrations/versions/0001_") for n in names)
     assert "dedup/store/sql_views/story_articles.sql" in names
+    assert "dedup/report/queries.md" in names  # the canned queries of datasette-metadata
 
     requires = _wheel_requires(wheel)
     assert not any(_canonical(r.name) == "datasketch" for r in _runtime_requirements(requires))
@@ -177,6 +179,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     _run([dedup, "-q", "analyze"], work, env)
     report = _run([dedup, "report", "--format", "json"], work, env)
     assert '"stories"' in report and "Joe.My.God." in report
+    metadata = json.loads(_run([dedup, "datasette-metadata"], work, env))
+    assert len(metadata["databases"]["dedup"]["queries"]) >= 15
     assert _git_status() == before  # the checkout is left as it was
 
 

@@ -71,7 +71,7 @@ def test_gather_status_reports_health_and_counts(store: Store, tmp_path: Path, d
 def test_status_of_a_missing_store_is_an_error_naming_it(tmp_path: Path) -> None:
     target = tmp_path / "no" / "such" / "dir" / "dedpu.sqlite"
     runner = CliRunner()
-    for args in (["status"], ["report"], ["export", "stories"]):
+    for args in (["status"], ["report"], ["export", "stories"], ["analyze"], ["reindex", "--yes"]):
         result = runner.invoke(cli, ["--db", str(target), *args])
         assert result.exit_code == 5, (args, result.output)
         assert result.output.strip().splitlines() == [

@@ -19,8 +19,8 @@ from typing import Any
 from dedup.store.models import Base
 from dedup.store.views import view_definitions
 
-# Beside the package in a checkout; a wheel has no docs/, so the queries are then skipped.
-QUERIES_DOC = Path(__file__).resolve().parents[2] / "docs" / "queries.md"
+# docs/queries.md, shipped in the package (a symlink in the checkout, a copy in a wheel).
+QUERIES_DOC = Path(__file__).with_name("queries.md")
 
 _BLOCK = re.compile(
     r"^### (?P<title>.+?)\n(?P<between>(?:(?!^### ).)*?)```sql\n(?P<sql>.*?)```",
