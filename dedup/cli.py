@@ -6,129 +6,32 @@ traceback reaches a user unless ``--verbose`` is given for an internal error.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 
 from dedup import pipeline
-from dedup.config import DEFAULT_CONFIG, Settings, load_settings
-from dedup.errors import EXIT_CODES, DedupError
-from dedup.progress import NullProgress, Progress, RichProgress, configure_logging
-from dedup.report import datasette as datasette_mod
+from dedup.cli_common import FORMATS as FORMATS  # the format vocabulary, re-exported
+from dedup.cli_common import GLOBAL_OPTIONS as GLOBAL_OPTIONS
+from dedup.cli_common import (
+    Context,
+    console,
+    echo_json,
+    format_option,
+    global_options,
+    run,
+)
+from dedup.cli_feeds import datasette_metadata_cmd, feeds
+from dedup.errors import EXIT_CODES
+from dedup.progress import configure_logging
 from dedup.report import export as export_mod
 from dedup.report import queries as report_mod
 from dedup.report import render as render_mod
 from dedup.report import status as status_mod
-from dedup.store.engine import sqlite_path
-
-T = TypeVar("T")
 
 _EXIT_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
-
-
-@dataclass
-class Context:
-    db: str | None
-    config: str | None
-    verbose: bool
-    quiet: bool
-
-    def settings(self) -> Settings:
-        return load_settings(self.config, self.db)
-
-    def progress(self) -> Progress:
-        if self.quiet or not sys.stderr.isatty():
-            return NullProgress()
-        return RichProgress()
-
-
-def _run(func: Callable[[], T], verbose: bool) -> T:
-    """Call the library; map its errors to one line and an exit code."""
-    try:
-        return func()
-    except DedupError as exc:
-        click.echo(f"dedup: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("dedup: interrupted; committed work is kept, rerun to continue", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        raise  # the reader went away (`dedup export | head`): click exits quietly
-    except Exception as exc:
-        if verbose:
-            raise
-        click.echo(
-            f"dedup: internal error: {type(exc).__name__}: {exc} "
-            "(rerun with --verbose for the traceback and please report it)",
-            err=True,
-        )
-        sys.exit(1)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-# One format vocabulary for every command that prints data; each offers the names it can write.
-FORMATS = ("table", "json", "jsonl", "csv", "html", "parquet")
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _format_option(
-    choices: tuple[str, ...], default: str, help: str | None = None
-) -> Callable[[F], F]:
-    assert set(choices) <= set(FORMATS)
-    return click.option(
-        "-f",
-        "--format",
-        "fmt",
-        type=click.Choice(choices),
-        default=default,
-        show_default=True,
-        help=help,
-    )
-
-
-def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-    """A global option given after the subcommand: it overrides the one before it."""
-    if value is None or value is False:
-        return
-    obj = ctx.find_object(Context)
-    if obj is None:  # pragma: no cover - the group always creates it first
-        return
-    setattr(obj, str(param.name), value)
-    if param.name == "verbose":
-        configure_logging(True)
-
-
-def _global_options(func: F) -> F:
-    """--db, --config, -v and -q, accepted after the subcommand as well as before it."""
-    for decl, kwargs in reversed(_GLOBALS):
-        func = click.option(*decl, **kwargs, expose_value=False, callback=_set_global)(func)
-    return func
-
-
-_GLOBALS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-    (
-        ("--db",),
-        {
-            "metavar": "PATH_OR_URL",
-            "help": "Database file or SQLAlchemy URL (default: $DEDUP_DB or db/dedup.sqlite).",
-        },
-    ),
-    (("--config",), {"metavar": "PATH", "help": "Feeds and settings file (default: ./feeds.yml)."}),
-    (("-v", "--verbose"), {"is_flag": True, "help": "Log what happens to stderr."}),
-    (("-q", "--quiet"), {"is_flag": True, "help": "Print results only: no progress bars."}),
-]
 
 
 def _say_created(missing: Path | None) -> None:
@@ -146,10 +49,10 @@ def _say_created(missing: Path | None) -> None:
     epilog=f"Exit codes:\n\n\b\n{_EXIT_HELP}",  # \b: click keeps the lines as they are
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.option("--db", metavar="PATH_OR_URL", help=_GLOBALS[0][1]["help"])
-@click.option("--config", metavar="PATH", help=_GLOBALS[1][1]["help"])
-@click.option("-v", "--verbose", is_flag=True, help=_GLOBALS[2][1]["help"])
-@click.option("-q", "--quiet", is_flag=True, help=_GLOBALS[3][1]["help"])
+@click.option("--db", metavar="PATH_OR_URL", help=GLOBAL_OPTIONS[0][1]["help"])
+@click.option("--config", metavar="PATH", help=GLOBAL_OPTIONS[1][1]["help"])
+@click.option("-v", "--verbose", is_flag=True, help=GLOBAL_OPTIONS[2][1]["help"])
+@click.option("-q", "--quiet", is_flag=True, help=GLOBAL_OPTIONS[3][1]["help"])
 @click.version_option(package_name="dedup")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, quiet: bool) -> None:
@@ -177,8 +80,8 @@ def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, q
     help="Skip files whose name or path matches (repeatable), e.g. --exclude 'README*'.",
 )
 @click.option("--no-analyze", is_flag=True, help="Store only; run `dedup analyze` later.")
-@_format_option(("table", "json"), "table")
-@_global_options
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
 def import_cmd(
     obj: Context,
@@ -202,9 +105,9 @@ def import_cmd(
     skipped; the rest is stored. Importing the same file twice adds nothing; a changed file
     becomes a new version of its article. Creates the store if there is none (and says so).
     """
-    settings = _run(obj.settings, obj.verbose)
+    settings = run(obj.settings, obj.verbose)
     missing = pipeline.missing_store(settings)
-    summary = _run(
+    summary = run(
         lambda: pipeline.import_paths(
             settings,
             list(paths),
@@ -219,7 +122,7 @@ def import_cmd(
     for bad in summary.bad:
         click.echo(f"dedup: skipped {bad}", err=True)
     if fmt == "json":
-        _echo_json(summary.as_dict())
+        echo_json(summary.as_dict())
     else:
         click.echo(summary.describe())
         _say_created(missing)
@@ -229,8 +132,8 @@ def import_cmd(
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--force", is_flag=True, help="Poll even feeds backing off after failures.")
 @click.option("--no-analyze", is_flag=True, help="Store only; run `dedup analyze` later.")
-@_format_option(("table", "json"), "table")
-@_global_options
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
 def poll(obj: Context, names: tuple[str, ...], force: bool, no_analyze: bool, fmt: str) -> None:
     """Poll the feeds in feeds.yml that are due (or only NAME...), store new entries, analyze.
@@ -240,9 +143,9 @@ def poll(obj: Context, names: tuple[str, ...], force: bool, no_analyze: bool, fm
     while one runs exits at once with code 7, and a killed poll loses nothing. Creates the
     store if there is none (and says so).
     """
-    settings = _run(obj.settings, obj.verbose)
+    settings = run(obj.settings, obj.verbose)
     missing = pipeline.missing_store(settings)
-    summary = _run(
+    summary = run(
         lambda: pipeline.poll(
             settings,
             analyze=not no_analyze,
@@ -253,53 +156,49 @@ def poll(obj: Context, names: tuple[str, ...], force: bool, no_analyze: bool, fm
         obj.verbose,
     )
     if fmt == "json":
-        _echo_json(summary.as_dict())
+        echo_json(summary.as_dict())
     else:
         click.echo(summary.describe())
         _say_created(missing)
 
 
 @cli.command()
-@_format_option(("table", "json"), "table")
-@_global_options
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
 def status(obj: Context, fmt: str) -> None:
     """Show each feed's health, the store's counts and the last run's figures.
 
     Feeds no longer in feeds.yml are marked so (their history stays). Reads only.
     """
-    data = _run(lambda: pipeline.load_status(obj.settings()), obj.verbose)
+    data = run(lambda: pipeline.load_status(obj.settings()), obj.verbose)
     if fmt == "json":
-        _echo_json(data)
+        echo_json(data)
     else:
         # Piped (cron mail, a file): wide lines rather than cells wrapped at 80 columns.
-        status_mod.render_status(data, _console())
-
-
-def _console() -> Console:
-    return Console(width=None if sys.stdout.isatty() else 160)
+        status_mod.render_status(data, console())
 
 
 @cli.command()
-@_format_option(("table", "json"), "table")
-@_global_options
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
 def analyze(obj: Context, fmt: str) -> None:
     """Fingerprint new paragraphs, link reused passages and update stories.
 
     Costs what is new since the last run; with nothing new it does nothing.
     """
-    summary = _run(lambda: pipeline.analyze(obj.settings(), progress=obj.progress()), obj.verbose)
+    summary = run(lambda: pipeline.analyze(obj.settings(), progress=obj.progress()), obj.verbose)
     if fmt == "json":
-        _echo_json(summary.as_dict())
+        echo_json(summary.as_dict())
     else:
         click.echo(summary.describe())
 
 
 @cli.command()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@_format_option(("table", "json"), "table")
-@_global_options
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
 def reindex(obj: Context, yes: bool, fmt: str) -> None:
     """Rebuild the paragraph index with the current fingerprint settings.
@@ -309,23 +208,23 @@ def reindex(obj: Context, yes: bool, fmt: str) -> None:
     """
     if not yes and sys.stdin.isatty():
         click.confirm("Drop the index and all reuse links and rebuild them?", abort=True)
-    summary = _run(lambda: pipeline.reindex(obj.settings(), progress=obj.progress()), obj.verbose)
+    summary = run(lambda: pipeline.reindex(obj.settings(), progress=obj.progress()), obj.verbose)
     if fmt == "json":
-        _echo_json(summary.as_dict())
+        echo_json(summary.as_dict())
     else:
         click.echo(summary.describe())
 
 
 @cli.command("export")
 @click.argument("what", type=click.Choice(list(export_mod.EXPORTS)))
-@_format_option(export_mod.FORMATS, "csv", "parquet needs pyarrow (pip install pyarrow).")
+@format_option(export_mod.FORMATS, "csv", "parquet needs pyarrow (pip install pyarrow).")
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: standard output); written whole or not at all.",
 )
-@_global_options
+@global_options
 @click.pass_obj
 def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     """Export a researcher view: stories, articles, passages, ledger or sites.
@@ -336,7 +235,7 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     beside a poll.
     """
     stdout = sys.stdout.buffer
-    summary = _run(
+    summary = run(
         lambda: pipeline.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
         obj.verbose,
     )
@@ -369,7 +268,7 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     help="Order of the list: by first publication, copier count, confidence or id.",
 )
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the first N stories.")
-@_format_option(
+@format_option(
     tuple(render_mod.RENDERERS),
     "table",
     "json is the stable interface (see docs); jsonl is one story per line; html is one page.",
@@ -380,7 +279,7 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: standard output); written whole or not at all.",
 )
-@_global_options
+@global_options
 @click.pass_obj
 def report_cmd(
     obj: Context,
@@ -406,7 +305,7 @@ def report_cmd(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--since") from None
     # the HTML page sets every copier beside its origin, so it needs each story's ledgers
-    data = _run(
+    data = run(
         lambda: pipeline.load_report(
             obj.settings(),
             story_id,
@@ -426,7 +325,7 @@ def report_cmd(
     if output is None:
         click.echo(text, nl=False)
         return
-    _run(lambda: render_mod.write_output(output, text), obj.verbose)
+    run(lambda: render_mod.write_output(output, text), obj.verbose)
     if not obj.quiet:
         count = len(data.stories)
         click.echo(
@@ -434,103 +333,8 @@ def report_cmd(
         )
 
 
-@cli.group()
-def feeds() -> None:
-    """List, add and remove the feeds of feeds.yml (its comments are kept)."""
-
-
-def _config_path(obj: Context) -> Path:
-    return Path(obj.config) if obj.config else Path(DEFAULT_CONFIG)
-
-
-@feeds.command("list")
-@_format_option(("table", "json"), "table")
-@_global_options
-@click.pass_obj
-def feeds_list(obj: Context, fmt: str) -> None:
-    """The feeds of feeds.yml with their health, and stored feeds no longer listed there."""
-    rows = _run(lambda: pipeline.list_feeds(obj.settings()), obj.verbose)
-    if fmt == "json":
-        _echo_json(rows)
-    elif not rows:
-        click.echo(f"no feeds in {_config_path(obj)}: add one with `dedup feeds add URL`")
-    else:
-        _console().print(status_mod.feeds_table(rows))
-
-
-@feeds.command("add")
-@click.argument("url")
-@click.option("--name", help="The feed's key (default: made from the feed's title).")
-@click.option("--site", help="The publisher's display name (default: the feed's title).")
-@_global_options
-@click.pass_obj
-def feeds_add(obj: Context, url: str, name: str | None, site: str | None) -> None:
-    """Fetch URL once to check it is a feed, then add it to feeds.yml.
-
-    The next `dedup poll` (or `dedup poll NAME`) polls it.
-    """
-    config = _config_path(obj)
-    added = _run(
-        lambda: pipeline.add_feed(obj.settings(), config, url, name=name, site=site), obj.verbose
-    )
-    click.echo(
-        f"added feed {added.name!r}"
-        + (f" ({added.site})" if added.site else "")
-        + f" to {added.config}: {added.entries} entr{'y' if added.entries == 1 else 'ies'} now; "
-        f"`dedup poll {added.name}` polls it"
-    )
-
-
-@feeds.command("remove")
-@click.argument("name")
-@_global_options
-@click.pass_obj
-def feeds_remove(obj: Context, name: str) -> None:
-    """Remove the feed NAME from feeds.yml; its articles and history stay in the store."""
-    config = _config_path(obj)
-    _run(lambda: pipeline.remove_feed(config, name), obj.verbose)
-    click.echo(f"removed feed {name!r} from {config}; its stored articles are kept")
-
-
-@cli.command("datasette-metadata")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: standard output).",
-)
-@click.option(
-    "--queries",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Markdown file whose ### headings and ```sql blocks become canned queries "
-    "(default: docs/queries.md, shipped with dedup).",
-)
-@_global_options
-@click.pass_obj
-def datasette_metadata_cmd(obj: Context, output: Path | None, queries: Path | None) -> None:
-    """Datasette metadata for a store: table and column descriptions, and canned queries.
-
-    The database is named after the store's file (db/dedup.sqlite -> dedup), as Datasette
-    names it.
-
-    \b
-    dedup datasette-metadata -o metadata.json
-    datasette db/dedup.sqlite -m metadata.json
-    """
-    settings = _run(obj.settings, obj.verbose)
-    path = sqlite_path(settings.db_url)
-    database = path.stem if path is not None else "dedup"
-    doc = queries or datasette_mod.QUERIES_DOC
-    text = (
-        json.dumps(datasette_mod.datasette_metadata(database, doc), indent=2, ensure_ascii=False)
-        + "\n"
-    )
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    _run(lambda: render_mod.write_output(output, text), obj.verbose)
-    if not obj.quiet:
-        click.echo(f"wrote Datasette metadata to {output}", err=True)
+cli.add_command(feeds)
+cli.add_command(datasette_metadata_cmd)
 
 
 def main() -> None:
