@@ -403,7 +403,7 @@ def run(plan: Plan, archive: bool) -> dict[str, float]:
         seconds = time.perf_counter() - started
         with store.session() as session:
             ids = dict(session.execute(select(Article.key, Article.id)).all())
-            report = list_stories(session)
+            report = list_stories(session).to_dict()
         store.close()
 
     key_of = {v: k for k, v in ids.items()}

@@ -2,106 +2,56 @@
 
 Every :class:`~dedup.errors.DedupError` becomes one line on stderr and its exit code; no
 traceback reaches a user unless ``--verbose`` is given for an internal error.
-
-The library is imported inside each command, not here: ``dedup --help`` and ``dedup status``
-would otherwise pay for SQLAlchemy, httpx, trafilatura, numpy and scikit-learn on every run
-(tests/test_startup.py keeps them out; benchmarks/bench_startup.py times it).
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dedup.errors import EXIT_CODES, DedupError
-from dedup.progress import NullProgress, Progress, RichProgress, configure_logging
-
-if TYPE_CHECKING:
-    from dedup.config import Settings
-
-T = TypeVar("T")
-
-# The choices of `export` and `report`, named here so that building the command line needs
-# no library import (a test checks them against dedup.report.export and dedup.report.queries).
-EXPORT_NAMES = ("stories", "articles", "passages", "ledger", "sites")
-EXPORT_FORMATS = ("csv", "jsonl", "parquet")
-REPORT_FORMATS = ("table", "json", "csv", "html")
+from dedup.cli_common import (
+    EXPORT_FORMATS,
+    EXPORT_NAMES,
+    REPORT_FORMATS,
+    REPORT_SORTS,
+    Context,
+    console,
+    echo_json,
+    format_option,
+    global_options,
+    run,
+)
+from dedup.cli_common import FORMATS as FORMATS  # the format vocabulary, re-exported
+from dedup.cli_common import GLOBAL_OPTIONS as GLOBAL_OPTIONS
+from dedup.cli_feeds import datasette_metadata_cmd, feeds
+from dedup.errors import EXIT_CODES
+from dedup.progress import configure_logging
 
 _EXIT_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
 
 
-@dataclass
-class Context:
-    db: str | None
-    config: str | None
-    verbose: bool
-    quiet: bool
-
-    def settings(self) -> Settings:
-        from dedup.config import load_settings
-
-        return load_settings(self.config, self.db)
-
-    def progress(self) -> Progress:
-        if self.quiet or not sys.stderr.isatty():
-            return NullProgress()
-        return RichProgress()
-
-
-def _run(func: Callable[[], T], verbose: bool) -> T:
-    """Call the library; map its errors to one line and an exit code."""
-    try:
-        return func()
-    except DedupError as exc:
-        click.echo(f"dedup: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("dedup: interrupted; committed work is kept, rerun to continue", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        raise  # the reader went away (`dedup export | head`): click exits quietly
-    except Exception as exc:
-        if verbose:
-            raise
-        click.echo(
-            f"dedup: internal error: {type(exc).__name__}: {exc} "
-            "(rerun with --verbose for the traceback and please report it)",
-            err=True,
-        )
-        sys.exit(1)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+def _say_created(missing: Path | None) -> None:
+    """After the summary (so it still starts the output): the first run made the store."""
+    if missing is not None and missing.exists():
+        click.echo(f"created a new store at {missing}")
 
 
 @click.group(
     help="Duplicate and syndication detector for news feeds.\n\n"
     "Polls feeds (or imports archives) into a SQLite store, finds paragraphs reused across "
     "articles, groups articles into stories and names who published first and what each "
-    "copier kept, changed, dropped and added.",
+    "copier kept, changed, dropped and added.\n\n"
+    "--db, --config, -v and -q may be given before or after the command.",
     epilog=f"Exit codes:\n\n\b\n{_EXIT_HELP}",  # \b: click keeps the lines as they are
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.option(
-    "--db",
-    metavar="PATH_OR_URL",
-    help="Database file or SQLAlchemy URL (default: $DEDUP_DB or db/dedup.sqlite).",
-)
-@click.option(
-    "--config",
-    metavar="PATH",
-    help="Feeds and settings file (default: ./feeds.yml).",
-)
-@click.option("-v", "--verbose", is_flag=True, help="Log what happens to stderr.")
-@click.option("-q", "--quiet", is_flag=True, help="Print results only: no progress bars.")
+@click.option("--db", metavar="PATH_OR_URL", help=GLOBAL_OPTIONS[0][1]["help"])
+@click.option("--config", metavar="PATH", help=GLOBAL_OPTIONS[1][1]["help"])
+@click.option("-v", "--verbose", is_flag=True, help=GLOBAL_OPTIONS[2][1]["help"])
+@click.option("-q", "--quiet", is_flag=True, help=GLOBAL_OPTIONS[3][1]["help"])
 @click.version_option(package_name="dedup")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, quiet: bool) -> None:
@@ -116,11 +66,30 @@ def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, q
     help="Source name for every article, overriding the file's (default: the .txt/.html "
     "file stem, the JSONL `source` field, 'reuters' for .sgm).",
 )
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="GLOB",
+    help="Read only files whose name or path matches (repeatable), e.g. --include '*.sgm'.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Skip files whose name or path matches (repeatable), e.g. --exclude 'README*'.",
+)
 @click.option("--no-analyze", is_flag=True, help="Store only; run `dedup analyze` later.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
 def import_cmd(
-    obj: Context, paths: tuple[Path, ...], source: str | None, no_analyze: bool, fmt: str
+    obj: Context,
+    paths: tuple[Path, ...],
+    source: str | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    no_analyze: bool,
+    fmt: str,
 ) -> None:
     """Import archived articles: .txt, .html, .jsonl and Reuters .sgm files or folders.
 
@@ -133,70 +102,92 @@ def import_cmd(
 
     Folders are walked in sorted order. Bad records are named on stderr as file:line and
     skipped; the rest is stored. Importing the same file twice adds nothing; a changed file
-    becomes a new version of its article.
+    becomes a new version of its article. Creates the store if there is none (and says so).
     """
     from dedup import pipeline
 
-    summary = _run(
+    settings = run(obj.settings, obj.verbose)
+    missing = pipeline.missing_store(settings)
+    summary = run(
         lambda: pipeline.import_paths(
-            obj.settings(),
+            settings,
             list(paths),
             source=source,
             analyze=not no_analyze,
             progress=obj.progress(),
+            include=include,
+            exclude=exclude,
         ),
         obj.verbose,
     )
     for bad in summary.bad:
         click.echo(f"dedup: skipped {bad}", err=True)
     if fmt == "json":
-        _echo_json(summary.as_dict())
+        echo_json(summary.as_dict())
     else:
         click.echo(summary.describe())
+        _say_created(missing)
 
 
 @cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--force", is_flag=True, help="Poll even feeds backing off after failures.")
 @click.option("--no-analyze", is_flag=True, help="Store only; run `dedup analyze` later.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
-def poll(obj: Context, no_analyze: bool, fmt: str) -> None:
-    """Poll the feeds in feeds.yml that are due, store new entries, then analyze them.
+def poll(obj: Context, names: tuple[str, ...], force: bool, no_analyze: bool, fmt: str) -> None:
+    """Poll the feeds in feeds.yml that are due (or only NAME...), store new entries, analyze.
 
     Sends ETag/Last-Modified back (a 304 costs nothing), backs off from failing feeds and
     records each feed's health (see `dedup status`). Safe under cron: a second poll started
-    while one runs exits at once with code 7, and a killed poll loses nothing.
+    while one runs exits at once with code 7, and a killed poll loses nothing. Creates the
+    store if there is none (and says so).
     """
     from dedup import pipeline
 
-    summary = _run(
-        lambda: pipeline.poll(obj.settings(), analyze=not no_analyze, progress=obj.progress()),
+    settings = run(obj.settings, obj.verbose)
+    missing = pipeline.missing_store(settings)
+    summary = run(
+        lambda: pipeline.poll(
+            settings,
+            analyze=not no_analyze,
+            progress=obj.progress(),
+            names=names,
+            force=force,
+        ),
         obj.verbose,
     )
     if fmt == "json":
-        _echo_json(summary.as_dict())
+        echo_json(summary.as_dict())
     else:
         click.echo(summary.describe())
+        _say_created(missing)
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
 def status(obj: Context, fmt: str) -> None:
-    """Show each feed's health, the store's counts and the last run's figures."""
-    from rich.console import Console
+    """Show each feed's health, the store's counts and the last run's figures.
 
+    Feeds no longer in feeds.yml are marked so (their history stays). Reads only.
+    """
+    from dedup import pipeline
     from dedup.report import status as status_mod
 
-    data = _run(lambda: status_mod.load_status(obj.settings()), obj.verbose)
+    data = run(lambda: pipeline.load_status(obj.settings()), obj.verbose)
     if fmt == "json":
-        _echo_json(data)
+        echo_json(data)
     else:
         # Piped (cron mail, a file): wide lines rather than cells wrapped at 80 columns.
-        status_mod.render_status(data, Console(width=None if sys.stdout.isatty() else 160))
+        status_mod.render_status(data, console())
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
 def analyze(obj: Context, fmt: str) -> None:
     """Fingerprint new paragraphs, link reused passages and update stories.
@@ -205,47 +196,45 @@ def analyze(obj: Context, fmt: str) -> None:
     """
     from dedup import pipeline
 
-    summary = _run(lambda: pipeline.analyze(obj.settings(), progress=obj.progress()), obj.verbose)
+    summary = run(lambda: pipeline.analyze(obj.settings(), progress=obj.progress()), obj.verbose)
     if fmt == "json":
-        _echo_json(summary.as_dict())
+        echo_json(summary.as_dict())
     else:
         click.echo(summary.describe())
 
 
 @cli.command()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@format_option(("table", "json"), "table")
+@global_options
 @click.pass_obj
-def reindex(obj: Context, yes: bool) -> None:
+def reindex(obj: Context, yes: bool, fmt: str) -> None:
     """Rebuild the paragraph index with the current fingerprint settings.
 
     Needed after the shingle size, number of permutations or bands change: signatures made
     with different settings are never mixed.
     """
-    if not yes and sys.stdin.isatty():
-        click.confirm("Drop the index and all reuse links and rebuild them?", abort=True)
     from dedup import pipeline
 
-    summary = _run(lambda: pipeline.reindex(obj.settings(), progress=obj.progress()), obj.verbose)
-    click.echo(summary.describe())
+    if not yes and sys.stdin.isatty():
+        click.confirm("Drop the index and all reuse links and rebuild them?", abort=True)
+    summary = run(lambda: pipeline.reindex(obj.settings(), progress=obj.progress()), obj.verbose)
+    if fmt == "json":
+        echo_json(summary.as_dict())
+    else:
+        click.echo(summary.describe())
 
 
 @cli.command("export")
 @click.argument("what", type=click.Choice(EXPORT_NAMES))
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(EXPORT_FORMATS),
-    default="csv",
-    show_default=True,
-    help="parquet needs pyarrow (pip install pyarrow).",
-)
+@format_option(EXPORT_FORMATS, "csv", "parquet needs pyarrow (pip install pyarrow).")
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: standard output); written whole or not at all.",
 )
+@global_options
 @click.pass_obj
 def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     """Export a researcher view: stories, articles, passages, ledger or sites.
@@ -255,11 +244,11 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     site_records), streaming, so the store need not fit in memory. Reads only: safe to run
     beside a poll.
     """
-    from dedup.report import export as export_mod
+    from dedup import pipeline
 
     stdout = sys.stdout.buffer
-    summary = _run(
-        lambda: export_mod.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
+    summary = run(
+        lambda: pipeline.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
         obj.verbose,
     )
     if output is not None and not obj.quiet:
@@ -284,36 +273,46 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     "--source", metavar="NAME", help="Stories with a member from this source, or credited to it."
 )
 @click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(REPORT_FORMATS),
-    default="table",
+    "--sort",
+    type=click.Choice(REPORT_SORTS),
+    default="newest",
     show_default=True,
-    help="json is the stable interface (see docs); html is one page.",
+    help="Order of the list: by first publication, copier count, confidence or id.",
+)
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the first N stories.")
+@format_option(
+    REPORT_FORMATS,
+    "table",
+    "json is the stable interface (see docs); jsonl is one story per line; html is one page.",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: standard output).",
+    help="File to write (default: standard output); written whole or not at all.",
 )
+@global_options
 @click.pass_obj
 def report_cmd(
     obj: Context,
     story_id: int | None,
     since: str | None,
     source: str | None,
+    sort: str,
+    limit: int | None,
     fmt: str,
     output: Path | None,
 ) -> None:
     """Stories: who published first, and what each copier kept, edited, dropped and added.
 
-    Without --story, one line per story (origin, confidence, copiers, first seen, size). With
-    --story ID, the origin's evidence and each copier's ledger: paragraph by paragraph kept,
-    edited (with a word diff), dropped, moved and added. Reads only: safe beside a poll.
+    Without --story, one line per story (title, origin, confidence, copiers, first
+    publication, size). With --story ID, the origin's evidence and each copier's ledger:
+    paragraph by paragraph kept, edited (with a word diff), dropped, moved and added. Reads
+    only: safe beside a poll.
     """
+    from dedup import pipeline
     from dedup.report import queries as report_mod
+    from dedup.report import render as render_mod
 
     since_at = None
     if since is not None:
@@ -322,21 +321,36 @@ def report_cmd(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--since") from None
     # the HTML page sets every copier beside its origin, so it needs each story's ledgers
-    data = _run(
-        lambda: report_mod.load_report(
-            obj.settings().db_url, story_id, since_at, source, ledgers=fmt == "html"
+    data = run(
+        lambda: pipeline.load_report(
+            obj.settings(),
+            story_id,
+            since_at,
+            source,
+            ledgers=fmt == "html",
+            sort=sort,
+            limit=limit,
         ),
         obj.verbose,
     )
     to_terminal = output is None and sys.stdout.isatty()
-    options = report_mod.RenderOptions(
+    options = render_mod.RenderOptions(
         color=to_terminal, width=shutil.get_terminal_size().columns if to_terminal else 120
     )
-    text = report_mod.render(data, fmt, options)
+    text = render_mod.render(data, fmt, options)
     if output is None:
         click.echo(text, nl=False)
-    else:
-        _run(lambda: report_mod.write_output(output, text), obj.verbose)
+        return
+    run(lambda: render_mod.write_output(output, text), obj.verbose)
+    if not obj.quiet:
+        count = len(data.stories)
+        click.echo(
+            f"wrote {count} stor{'y' if count == 1 else 'ies'} as {fmt} to {output}", err=True
+        )
+
+
+cli.add_command(feeds)
+cli.add_command(datasette_metadata_cmd)
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
 """The only place that strings the stages together: import/poll -> store -> analyze -> stories.
 
-Each public function opens the store (migrating it), takes the writer lock, records a ``runs``
-row with its figures, and returns a summary the CLI renders. Work is committed in batches, so
-a run killed at any point loses at most the batch under way, which the next run redoes.
+Each writing function opens the store (creating and migrating it), takes the writer lock,
+records a ``runs`` row with its figures, and returns a summary the CLI renders. Work is
+committed in batches, so a run killed at any point loses at most the batch under way, which
+the next run redoes. The reading functions (report, status, export) open only a store that
+exists: a typo in ``--db`` is an error naming the path, never a new empty store.
 """
 
 from __future__ import annotations
@@ -11,22 +13,32 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import update
 
+from dedup import feeds_file
 from dedup.config import Settings
-from dedup.index import analysis
-from dedup.index.bands import remove_legacy_files
-from dedup.ingest import importer, poller
+from dedup.errors import InputError, NotFoundError, StoreError
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
-from dedup.store.articles import save_articles
+from dedup.report import status as status_mod
+from dedup.report.model import Report
 from dedup.store.engine import Store, open_store, run_lock, sqlite_path
-from dedup.store.models import Run, utcnow
-from dedup.stories import update as stories
+from dedup.store.models import Feed, Run, utcnow
+
+if TYPE_CHECKING:
+    from dedup.index import analysis
+    from dedup.ingest import importer, poller
+    from dedup.report import export as export_mod
+
+# The stages are imported by the functions that run them: `dedup status` and `dedup --help`
+# should not pay for numpy, httpx, feedparser and trafilatura (issue 12's fast start).
 
 log = logging.getLogger(__name__)
 
@@ -117,18 +129,49 @@ def _locked_run(settings: Settings, command: str) -> Iterator[tuple[Store, RunRe
             store.close()
 
 
+def select_files(
+    files: Sequence[Path], include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> list[Path]:
+    """``files`` kept by the globs: any ``include`` matches (when given) and no ``exclude``.
+
+    A glob matches a file's name or its whole path (``*.sgm``, ``*/README*``).
+
+    >>> select_files([Path("r/reut2-000.sgm"), Path("r/README.txt")], exclude=["README*"])
+    [PosixPath('r/reut2-000.sgm')]
+    """
+
+    def hit(path: Path, globs: Sequence[str]) -> bool:
+        return any(fnmatch(path.name, g) or fnmatch(path.as_posix(), g) for g in globs)
+
+    return [
+        f for f in files if (not include or hit(f, include)) and not (exclude and hit(f, exclude))
+    ]
+
+
 def import_paths(
     settings: Settings,
     paths: Sequence[Path],
     source: str | None = None,
     analyze: bool = True,
     progress: Progress | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
 ) -> ImportSummary:
-    """Import archive files and folders, then (unless told not to) analyze what is new."""
+    """Import archive files and folders, then (unless told not to) analyze what is new.
+
+    ``include`` / ``exclude`` are globs choosing which of the files found are read.
+    """
+    from dedup.ingest import importer
+
     progress = progress or NullProgress()
+    files = select_files(importer.collect_files(paths), include, exclude)
+    if not files:
+        raise InputError(
+            "no files to import: the paths hold no .txt, .html, .jsonl or .sgm files"
+            + (" that --include/--exclude keep" if include or exclude else "")
+        )
     with _locked_run(settings, "import") as (store, run):
         summary = ImportSummary()
-        files = importer.collect_files(paths)
         summary.files = len(files)
         batch: list[ArticleRecord] = []
         with progress.task("importing", total=len(files)) as task:
@@ -158,6 +201,8 @@ def import_paths(
 
 
 def _store_batch(store: Store, batch: list[ArticleRecord], summary: ImportSummary) -> None:
+    from dedup.store.articles import save_articles
+
     with store.session() as session:
         result = save_articles(session, batch)
     summary.new += result.new
@@ -166,11 +211,38 @@ def _store_batch(store: Store, batch: list[ArticleRecord], summary: ImportSummar
 
 
 def poll(
-    settings: Settings, analyze: bool = True, progress: Progress | None = None
+    settings: Settings,
+    analyze: bool = True,
+    progress: Progress | None = None,
+    names: Sequence[str] = (),
+    force: bool = False,
 ) -> poller.PollSummary:
-    """Poll every feed that is due, store new entries, then analyze what is new."""
+    """Poll the feeds that are due (only ``names``, when given), store, then analyze.
+
+    ``force`` polls them even while they back off after failures (a disabled feed stays
+    disabled until its URL changes in ``feeds.yml``).
+    """
+    from dedup.ingest import poller
+
     progress = progress or NullProgress()
+    if names:
+        known = {f.name for f in settings.feeds}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)) or "none"
+            raise NotFoundError(
+                f"no feed named {', '.join(map(repr, unknown))} in "
+                f"{settings.config_path or 'feeds.yml'}; its feeds: {listed}"
+            )
+        settings = replace(settings, feeds=tuple(f for f in settings.feeds if f.name in names))
     with _locked_run(settings, "poll") as (store, run):
+        if force:
+            with store.session() as session:
+                session.execute(
+                    update(Feed)
+                    .where(Feed.name.in_([f.name for f in settings.feeds]))
+                    .values(next_poll_at=None)
+                )
         summary = poller.poll_feeds(store, settings, progress=progress, run_id=run.id)
         run.figures.update(summary.as_dict())
         if analyze:
@@ -181,6 +253,7 @@ def poll(
 
 def analyze(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
     """Index new paragraphs, link reused passages and update the stories."""
+    _require_store(settings)  # nothing to analyze in a store a typo would create
     with _locked_run(settings, "analyze") as (store, run):
         summary = _analyze(store, progress or NullProgress())
         run.figures.update(summary.as_dict())
@@ -189,6 +262,10 @@ def analyze(settings: Settings, progress: Progress | None = None) -> analysis.An
 
 def reindex(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
     """Drop the index and passages, adopt the current settings, and analyze everything again."""
+    from dedup.index import analysis
+    from dedup.index.bands import remove_legacy_files
+
+    _require_store(settings)
     with _locked_run(settings, "reindex") as (store, run):
         with store.session() as session:
             analysis.reset_index(store, session)
@@ -201,6 +278,9 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
 
 
 def _analyze(store: Store, progress: Progress) -> analysis.AnalyzeSummary:
+    from dedup.index import analysis
+    from dedup.stories import update as stories
+
     summary = analysis.index_new_paragraphs(store, progress=progress)
     if summary.paragraphs:
         store.optimize()  # statistics for the next run's plans (see Store.optimize)
@@ -209,3 +289,144 @@ def _analyze(store: Store, progress: Progress) -> analysis.AnalyzeSummary:
         summary.stories = stories.update_stories(session).as_dict()
     summary.stories_seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def missing_store(settings: Settings) -> Path | None:
+    """The SQLite file ``settings`` names when it does not exist yet, else None."""
+    path = sqlite_path(settings.db_url)
+    return path if path is not None and not path.exists() else None
+
+
+def _require_store(settings: Settings) -> None:
+    path = missing_store(settings)
+    if path is not None:
+        raise StoreError(
+            f"no dedup store at {path}: check --db (or $DEDUP_DB); "
+            "`dedup import` or `dedup poll` creates one"
+        )
+
+
+@contextmanager
+def _existing_store(settings: Settings) -> Iterator[Store]:
+    """Open a store for reading, refusing one that does not exist (and creating no folder)."""
+    _require_store(settings)
+    store = open_store(settings.db_url, create=False)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def load_report(
+    settings: Settings,
+    story_id: int | None = None,
+    since: datetime | None = None,
+    source: str | None = None,
+    ledgers: bool = False,
+    sort: str = "newest",
+    limit: int | None = None,
+) -> Report:
+    """The story list, or one story's detail when ``story_id`` is set.
+
+    ``ledgers`` gives every listed story its detail (ledgers, origin text, events), as
+    ``--story`` does for one. Reads only: no lock is taken, so a report never waits for (or
+    blocks) a poll.
+    """
+    from dedup.report import queries
+
+    with _existing_store(settings) as store, store.session() as session:
+        if story_id is not None:
+            return queries.story_detail(session, story_id)
+        return queries.list_stories(
+            session, since=since, source=source, ledgers=ledgers, sort=sort, limit=limit
+        )
+
+
+def load_status(settings: Settings) -> dict[str, Any]:
+    """Each feed's health, the store's counts and the last runs (reads only)."""
+    with _existing_store(settings) as store:
+        return status_mod.gather_status(store, settings)
+
+
+def export(
+    settings: Settings,
+    what: str,
+    fmt: str,
+    output: Path | None,
+    stdout: IO[bytes],
+    progress: Progress | None = None,
+) -> export_mod.ExportSummary:
+    """Export one researcher view to ``output`` or ``stdout`` (reads only, no lock)."""
+    from dedup.report import export as export_mod
+
+    export_mod.check_request(what, fmt, output)
+    with _existing_store(settings) as store:
+        return export_mod.export(store, what, fmt, output, stdout, progress)
+
+
+def list_feeds(settings: Settings) -> list[dict[str, Any]]:
+    """The feeds of ``feeds.yml`` with their health, then stored feeds no longer listed there.
+
+    A feed not polled yet (or no store yet) shows as new; reading creates no store.
+    """
+    stored: dict[str, dict[str, Any]] = {}
+    if missing_store(settings) is None:
+        with _existing_store(settings) as store:
+            stored = {f["name"]: f for f in status_mod.gather_status(store, settings)["feeds"]}
+    rows = []
+    for feed in settings.feeds:
+        row = stored.pop(feed.name, None) or {
+            **dict.fromkeys(status_mod.FEED_FIELDS),
+            "enabled": True,
+            "failures": 0,
+            "articles": 0,
+            "warnings": [],
+        }
+        rows.append(
+            {**row, "name": feed.name, "site": feed.site, "url": feed.url, "in_config": True}
+        )
+    return rows + list(stored.values())
+
+
+@dataclass
+class NewFeed:
+    name: str
+    site: str | None
+    url: str
+    entries: int
+    config: Path
+
+
+def add_feed(
+    settings: Settings, config: Path, url: str, name: str | None = None, site: str | None = None
+) -> NewFeed:
+    """Fetch ``url`` once to check it is a feed, then add it to ``config`` (feeds.yml).
+
+    The name defaults to the feed's title made a key (``Example News`` -> ``example-news``),
+    the site to the feed's title. Nothing is stored: the next ``dedup poll`` polls it.
+    """
+    from dedup.ingest.feeds import parse_feed
+    from dedup.ingest.fetch import fetch, make_client, resolve_location
+
+    location = resolve_location(url, config.parent)
+    with make_client(settings.fetch) as client:
+        # The user typed this URL, as they would write it in feeds.yml: its first hop may be
+        # private (an intranet feed); its redirects follow the fetch policy.
+        result = fetch(location, settings=settings.fetch, client=client, user_url=True)
+    if not result.ok or result.content is None:
+        raise InputError(f"cannot fetch {url}: {result.error or f'HTTP {result.status}'}")
+    parsed = parse_feed(
+        result.content, source=name or "new", feed_url=url, headers=result.headers or None
+    )
+    if not parsed.entries and (parsed.bozo or not parsed.title):
+        why = f" ({parsed.bozo_error})" if parsed.bozo_error else ""
+        raise InputError(f"{url} is not an RSS, Atom or JSON feed{why}; give the feed's own URL")
+    title = parsed.title or urlsplit(result.final_url or url).hostname or "feed"
+    chosen = name or feeds_file.feed_name(title)
+    feeds_file.add_feed(config, chosen, url, site or parsed.title)
+    return NewFeed(chosen, site or parsed.title, url, len(parsed.entries), config)
+
+
+def remove_feed(config: Path, name: str) -> None:
+    """Take ``name`` out of ``config``; its articles and history stay in the store."""
+    feeds_file.remove_feed(config, name)

@@ -48,7 +48,7 @@ def store_and_report(store: Store, records: Sequence[ArticleRecord]) -> dict[str
     analysis.index_new_paragraphs(store, NullProgress())
     with store.session() as session:
         update_stories(session)
-        return list_stories(session)
+        return list_stories(session).to_dict()
 
 
 @pytest.fixture

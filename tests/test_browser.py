@@ -3,7 +3,8 @@
 Chromium is Debian's package, installed by the session fixture when ``/usr/bin/chromium`` is
 missing (never ``playwright install``, which downloads a browser of its own). Without it the
 tests skip, except under ``CI=true`` where they fail: CI must exercise the browser.
-The seeds' report is saved as ``artifacts/report.png`` for a person to look at.
+The seeds' report is saved as a screenshot for a person to look at: in the test's tmp_path,
+or in the folder ``$DEDUP_ARTIFACTS`` names (never inside the checkout unless asked).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,15 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACT = ROOT / "artifacts" / "report.png"
+
+
+def artifact(tmp_path: Path, name: str) -> Path:
+    """Where a screenshot goes: ``$DEDUP_ARTIFACTS`` when set, else the test's tmp_path."""
+    folder = Path(os.environ.get("DEDUP_ARTIFACTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -112,7 +122,9 @@ def _assert_safe(opened: Opened) -> None:
     page = opened.page
     assert page.evaluate("window.__pwned") is None, "a planted script ran"
     assert page.title() != "pwned"
-    assert page.locator("script").count() == 0
+    # only the page's own script (the index's filters), which the CSP allows by its hash
+    assert page.locator("script").count() == 1
+    assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("img").count() == 0
     assert page.locator("[onerror]").count() == 0
     assert opened.errors == []  # also: a CSP violation would have logged an error
@@ -254,10 +266,109 @@ def test_seeds_report_in_chromium(
         )
         assert section.locator(".cell.kept, .cell.edited").count() > 0
         assert "<script>window.__pwned" in page.inner_text("body")  # shown, never run
-        ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACT), full_page=True)
+        shot = artifact(tmp_path, "report.png")
+        page.screenshot(path=str(shot), full_page=True)
     finally:
         opened.close()
-    assert ARTIFACT.stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000
     with capsys.disabled():  # shown in every run, not only when the test fails
-        print(f"\nscreenshot of the seeds' report: {ARTIFACT}")
+        print(f"\nscreenshot of the seeds' report: {shot}")
+
+
+@pytest.fixture(scope="module")
+def reuters_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
+    """The HTML report of a store built from all of Reuters-21578 (1,000+ stories)."""
+    from click.testing import CliRunner
+    from conftest import shared_path
+
+    from dedup.cli import cli
+
+    reuters = shared_path("reuters21578")
+    folder = tmp_path_factory.mktemp("reuters-html")
+    db = str(folder / "reuters.sqlite")
+    runner = CliRunner()
+    imported = runner.invoke(cli, ["--db", db, "-q", "import", "--include", "*.sgm", str(reuters)])
+    assert imported.exit_code == 0, imported.output
+    page = folder / "report.html"
+    made = runner.invoke(cli, ["--db", db, "report", "-f", "html", "-o", str(page)])
+    assert made.exit_code == 0, made.output
+    stories = json.loads(runner.invoke(cli, ["--db", db, "report", "-f", "json"]).stdout)
+    return page, stories["stories"]
+
+
+def _visible_rows(page: Any) -> Any:
+    return page.locator("#story-index tbody tr:not([hidden])")
+
+
+@pytest.mark.slow
+def test_reuters_index_searches_filters_sorts_and_opens_a_story(
+    browser: Any, reuters_report: tuple[Path, list[Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, stories = reuters_report
+    assert len(stories) >= 1000
+    started = time.perf_counter()
+    opened = Opened(browser, path)
+    wall = time.perf_counter() - started
+    try:
+        page = opened.page
+        load_ms = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+        with capsys.disabled():
+            print(
+                f"\nReuters HTML report: {len(stories)} stories, "
+                f"{path.stat().st_size / 1e6:.1f} MB; Chromium load event at {load_ms:.0f} ms "
+                f"(goto returned after {wall:.2f} s)"
+            )
+        _assert_safe(opened)
+        rows = page.locator("#story-index tbody tr")
+        assert rows.count() == len(stories) == _visible_rows(page).count()
+        # the index is numbered by story id: the first row is the first story listed
+        assert rows.first.get_attribute("data-id") == str(stories[0]["id"])
+        assert rows.first.locator("td").first.inner_text() == str(stories[0]["id"])
+        # no story section is laid out until it is opened
+        assert page.locator("section.story:visible").count() == 0
+
+        word = "coffee"
+        expected = [
+            s["id"]
+            for s in stories
+            if any(word in (a["title"] or "").lower() for a in s["articles"])
+        ]
+        assert expected, "pick a search word that some titles hold"
+        page.fill("#q", word)
+        shown = [
+            int(x) for x in _visible_rows(page).evaluate_all("rs => rs.map(r => r.dataset.id)")
+        ]
+        assert set(expected) <= set(shown) and len(shown) < len(stories)
+        assert page.inner_text("#shown") == f"{len(shown)} of {len(stories)} stories shown"
+        page.fill("#q", "")
+
+        page.select_option("#src", "reuters")  # one publisher: every story has it
+        assert _visible_rows(page).count() == len(stories)
+        day = "1987-03-20"
+        page.fill("#from", day)
+        later = sum(1 for s in stories if (s["first_published"] or "")[:10] >= day)
+        assert 0 < _visible_rows(page).count() == later < len(stories)
+        page.fill("#from", "")
+        page.select_option("#src", "")
+
+        page.click("#story-index th button[data-key=copies]")
+        copies = _visible_rows(page).first.get_attribute("data-copies")
+        most = max(sum(1 for a in s["articles"] if a["role"] != "origin") for s in stories)
+        assert copies == str(most)
+
+        target = _visible_rows(page).first.get_attribute("data-id")
+        started = time.perf_counter()
+        _visible_rows(page).first.locator("a").click()
+        section = page.locator(f"#story-{target}")
+        section.wait_for(state="visible")
+        opened_in = time.perf_counter() - started
+        assert not page.locator("#index").is_visible()  # the story shows alone
+        assert section.locator(".pair").count() == most
+        with capsys.disabled():
+            print(f"story {target} ({most} copies) shown {opened_in * 1000:.0f} ms after the click")
+        page.click(f"#story-{target} a[href='#index']")
+        assert page.locator("#index").is_visible() and not section.is_visible()
+        assert opened.errors == []
+        assert opened.requests == [opened.url]
+    finally:
+        opened.close()

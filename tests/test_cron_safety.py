@@ -217,7 +217,8 @@ def test_two_commands_on_a_new_store_never_race_its_first_migration(tmp_path: Pa
 def test_a_lock_file_that_cannot_be_opened_is_a_store_error(tmp_path: Path) -> None:
     db = tmp_path / "dedup.sqlite"
     (tmp_path / "dedup.sqlite.lock").mkdir()  # a directory where the lock file should be
-    proc = start_dedup(tmp_path, db, "analyze")
+    seeds = Path(__file__).resolve().parent.parent / "examples" / "seeds"
+    proc = start_dedup(tmp_path, db, "import", str(seeds))
     _, err = proc.communicate(timeout=WAIT)
     assert proc.returncode == 5, err
     assert f"cannot open the lock file {db}.lock" in err

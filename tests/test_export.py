@@ -17,7 +17,8 @@ from click.testing import CliRunner, Result
 
 from dedup.config import Settings
 from dedup.errors import InputError
-from dedup.report.export import EXPORTS, ExportSpec, export, iter_rows, write_rows
+from dedup.pipeline import export
+from dedup.report.export import EXPORTS, ExportSpec, iter_rows, write_rows
 from dedup.store.engine import Store, sqlite_path
 from dedup.store.models import (
     Article,
@@ -336,7 +337,10 @@ def test_cli_export_to_stdout_and_file(filled: Store, tmp_path: Path) -> None:
     target = tmp_path / "articles.csv"
     result = _invoke(["--db", filled.url, "export", "articles", "-o", str(target)])
     assert result.exit_code == 0, result.output
-    assert "exported 3 articles row(s) as csv" in result.stderr
+    assert "exported 3 rows of article_texts (one per article) as csv" in result.stderr
+    stories = _invoke(["--db", filled.url, "export", "stories", "-o", str(tmp_path / "s.csv")])
+    # three rows for one story: the count says what a row is
+    assert "exported 3 rows of story_articles (one per story and article)" in stories.stderr
     assert result.stdout == ""
     assert target.read_text(encoding="utf-8").startswith("article_id,key,source")
 

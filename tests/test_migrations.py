@@ -109,8 +109,8 @@ def test_a_file_that_is_not_a_dedup_store_is_never_written(
 def test_status_of_a_missing_store_creates_no_file(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "dedup.sqlite"
     result = CliRunner().invoke(cli, ["--db", str(path), "status", "--format", "json"])
-    assert result.exit_code == 0, result.output
-    assert not path.exists()
+    assert result.exit_code == 5 and str(path) in result.output, result.output
+    assert not path.parent.exists()
 
 
 def test_an_empty_file_becomes_a_store_only_for_a_writing_command(

@@ -75,7 +75,7 @@ def test_reports_sharing_only_quotes_are_not_copies(store: Store) -> None:
         summary = update_stories(session)
         report = list_stories(session)
     assert summary.active == 0
-    assert report == {"stories": []}
+    assert report.to_dict() == {"stories": []}
 
 
 def test_a_copy_among_them_is_still_found(store: Store) -> None:

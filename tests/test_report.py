@@ -12,8 +12,10 @@ from click.testing import CliRunner
 
 from dedup.cli import cli
 from dedup.errors import NotFoundError
-from dedup.report.queries import list_stories, parse_since, render, story_detail
-from dedup.store.engine import open_store
+from dedup.report.model import Report
+from dedup.report.queries import list_stories, parse_since, story_detail
+from dedup.report.render import render
+from dedup.store.engine import Store, open_store
 
 STORY_KEYS = {"id", "origin", "articles"}
 ORIGIN_KEYS = {"name", "external", "article_id", "confidence", "evidence"}
@@ -150,9 +152,9 @@ def test_library_functions(seeded_db: str) -> None:
     try:
         with store.session() as session:
             listing = list_stories(session)
-            assert listing["stories"][0]["size"] == 4
-            full = list_stories(session, ledgers=True)["stories"][0]
-            assert full["origin_paragraphs"] and all("ledger" in a for a in full["articles"])
+            assert listing.stories[0].size == 4
+            full = list_stories(session, ledgers=True).stories[0]
+            assert full.origin_paragraphs and all(a.ledger is not None for a in full.articles)
             with pytest.raises(NotFoundError):
                 story_detail(session, 12345)
             text = render(story_detail(session, 1), "json")
@@ -161,10 +163,47 @@ def test_library_functions(seeded_db: str) -> None:
         store.close()
 
 
-def test_empty_store_says_what_to_do(db_url: str) -> None:
-    result = CliRunner().invoke(cli, ["--db", db_url.removeprefix("sqlite:///"), "report"])
+def test_empty_store_says_what_to_do(store: Store) -> None:
+    result = CliRunner().invoke(cli, ["--db", store.url, "report"])
     assert result.exit_code == 0
     assert "No stories yet" in result.output
+
+
+def test_a_filter_matching_nothing_says_so(seeded_db: str) -> None:
+    result = _invoke(seeded_db, "--since", "2999-01-01")
+    assert result.exit_code == 0, result.output
+    assert "No stories match --since 2999-01-01T00:00+00:00." in result.output
+    assert "No stories yet" not in result.output
+
+
+def test_table_has_titles_and_a_published_column(seeded_db: str) -> None:
+    listing = _invoke(seeded_db)
+    assert "title" in listing.output and "published" in listing.output
+    assert "first seen" not in listing.output  # the column shows publication times
+    assert "US Denies Visas" in listing.output
+
+
+def test_model_round_trips_through_json(seeded_db: str) -> None:
+    store = open_store(f"sqlite:///{seeded_db}")
+    try:
+        with store.session() as session:
+            detail = story_detail(session, 1)
+    finally:
+        store.close()
+    data = detail.to_dict()
+    assert Report.from_dict(json.loads(json.dumps(data))).to_dict() == data
+    article = data["stories"][0]["articles"][0]
+    assert list(article)[:4] == ["article_id", "source", "site", "title"]
+
+
+def test_source_is_the_key_and_site_the_display_name(seeded_db: str) -> None:
+    stories = json.loads(_invoke(seeded_db, "--format", "json").output)["stories"]
+    sources = {a["source"] for a in stories[0]["articles"]}
+    assert "002_9d80eb7e5257ff50" in sources  # the key `--source` and the views use
+    rows = list(csv.DictReader(io.StringIO(_invoke(seeded_db, "--format", "csv").output)))
+    assert {r["source"] for r in rows} == sources
+    assert {r["headline_changed"] for r in rows} <= {"true", "false"}  # not True/False
+    assert {r["origin_external"] for r in rows} == {"true"}
 
 
 def test_parse_since() -> None:

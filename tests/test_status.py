@@ -69,7 +69,20 @@ def test_gather_status_reports_health_and_counts(store: Store, tmp_path: Path, d
     assert data["last_run"] is None  # poll_feeds alone records no run; pipeline.poll does
 
 
-def test_status_of_an_empty_store(runner: CliRunner) -> None:
+def test_status_of_a_missing_store_is_an_error_naming_it(tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "dir" / "dedpu.sqlite"
+    runner = CliRunner()
+    for args in (["status"], ["report"], ["export", "stories"], ["analyze"], ["reindex", "--yes"]):
+        result = runner.invoke(cli, ["--db", str(target), *args])
+        assert result.exit_code == 5, (args, result.output)
+        assert result.output.strip().splitlines() == [
+            f"dedup: no dedup store at {target}: check --db (or $DEDUP_DB); "
+            "`dedup import` or `dedup poll` creates one"
+        ]
+    assert not (tmp_path / "no").exists()  # no folder created either
+
+
+def test_status_of_an_empty_store(runner: CliRunner, store: Store) -> None:
     result = runner.invoke(cli, ["status", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -81,6 +94,7 @@ def test_status_of_an_empty_store(runner: CliRunner) -> None:
     )
     table = runner.invoke(cli, ["status"])
     assert table.exit_code == 0 and "no feeds polled yet" in table.output
+    assert "hyperlinks" in table.output  # links found in articles, not reuse links
 
 
 def test_poll_then_status_on_the_command_line(runner: CliRunner, tmp_path: Path) -> None:
@@ -144,3 +158,21 @@ def test_poll_without_feeds_says_how_to_fix_it(runner: CliRunner) -> None:
     assert "no feeds configured" in result.output and "--config" in result.output
     missing = runner.invoke(cli, ["--config", "nope.yml", "poll"])
     assert missing.exit_code == 3 and "no such file" in missing.output
+
+
+def test_a_feed_removed_from_feeds_yml_is_marked(runner: CliRunner, tmp_path: Path) -> None:
+    config = bundled_config(tmp_path)
+    assert runner.invoke(cli, ["poll", "--no-analyze"]).exit_code == 0
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            "  - name: joemygod\n    site: Joe.My.God.\n    url: examples/feeds/joemygod.xml\n", ""
+        ),
+        encoding="utf-8",
+    )
+    data = json.loads(runner.invoke(cli, ["status", "--format", "json"]).output)
+    marks = {f["name"]: f["in_config"] for f in data["feeds"]}
+    assert marks["joemygod"] is False and marks["americannewsx"] is True
+    table = runner.invoke(cli, ["status"]).output
+    row = next(line for line in table.splitlines() if "joemygod" in line)
+    assert "not in feeds.yml" in row and "never (removed)" in row and "due" not in row

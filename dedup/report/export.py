@@ -20,11 +20,10 @@ from typing import IO, Any
 from sqlalchemy import JSON, Boolean, Float, Integer, Text, text
 from sqlalchemy.types import TypeEngine
 
-from dedup.config import Settings
 from dedup.errors import InputError
 from dedup.progress import NullProgress, Progress
 from dedup.report import csv_safe
-from dedup.store.engine import Store, open_store
+from dedup.store.engine import Store
 from dedup.store.models import UTCDateTime
 
 FORMATS = ("csv", "jsonl", "parquet")
@@ -111,6 +110,16 @@ EXPORTS: dict[str, ExportSpec] = {
         ),
         "source_id",
     ),
+}
+
+
+# What one row of each export is, so "4 rows" of a one-story store reads right.
+_ROW_MEANS = {
+    "stories": "one per story and article",
+    "articles": "one per article",
+    "passages": "one per reused passage",
+    "ledger": "one per ledger line",
+    "sites": "one per source",
 }
 
 
@@ -248,37 +257,41 @@ class ExportSummary:
 
     def describe(self) -> str:
         where = self.path or "standard output"
-        return f"exported {self.rows} {self.what} row(s) as {self.fmt} to {where}"
+        view = EXPORTS[self.what].view
+        rows = f"{self.rows} row{'' if self.rows == 1 else 's'}"
+        return f"exported {rows} of {view} ({_ROW_MEANS[self.what]}) as {self.fmt} to {where}"
+
+
+def check_request(what: str, fmt: str, output: Path | None) -> None:
+    """Refuse an export that cannot be written, before any store is opened."""
+    _spec(what)
+    if fmt == "parquet":
+        _require_pyarrow()
+        if output is None:
+            raise InputError("Parquet is a binary format: give an output file with -o FILE")
 
 
 def export(
-    settings: Settings,
+    store: Store,
     what: str,
     fmt: str,
     output: Path | None,
     stdout: IO[bytes],
     progress: Progress | None = None,
 ) -> ExportSummary:
-    """Export one view to ``output`` (written whole or not at all) or to ``stdout``.
+    """Export one view of ``store`` to ``output`` (written whole or not at all) or ``stdout``.
 
     Reads only: it takes no writer lock, so it runs beside a poll.
     """
+    check_request(what, fmt, output)
     spec = _spec(what)
-    if fmt == "parquet":
-        _require_pyarrow()
-        if output is None:
-            raise InputError("Parquet is a binary format: give an output file with -o FILE")
     progress = progress or NullProgress()
-    store = open_store(settings.db_url, create=False)
-    try:
-        with progress.task(f"exporting {what}") as task:
-            rows = _counted(iter_rows(store, what), task.advance)
-            if output is None:
-                count = write_rows(spec, rows, fmt, stdout)
-                return ExportSummary(what, fmt, count, None)
-            return ExportSummary(what, fmt, _write_file(spec, rows, fmt, output), str(output))
-    finally:
-        store.close()
+    with progress.task(f"exporting {what}") as task:
+        rows = _counted(iter_rows(store, what), task.advance)
+        if output is None:
+            count = write_rows(spec, rows, fmt, stdout)
+            return ExportSummary(what, fmt, count, None)
+        return ExportSummary(what, fmt, _write_file(spec, rows, fmt, output), str(output))
 
 
 def _counted(

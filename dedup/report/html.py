@@ -1,10 +1,11 @@
-"""The story report as one self-contained HTML page: a pure function from the report dict to text.
+"""The story report as one self-contained HTML page: a pure function from the report to text.
 
-Input is the structure ``dedup report --format json`` prints (``{"stories": [...]}``, see
-:mod:`dedup.report.queries`). The page needs no network and runs no script: the CSS is inline and
-pinned by its hash in a strict Content-Security-Policy, so even a rendering bug could not run
-code. Every piece of article text is written by strangers (feed content) and is escaped; only
-``http``/``https`` URLs become links.
+Input is the typed :class:`~dedup.report.model.Report` (or its JSON shape, as
+``dedup report --format json`` prints it). The page needs no network. Its CSS and its one script
+(the index's search, filters and sorting, :mod:`dedup.report.html_index`) are inline and pinned
+by their hashes in a strict Content-Security-Policy, so no other script can run, even one a
+rendering bug let through. Every piece of article text is written by strangers (feed content)
+and is escaped; only ``http``/``https`` URLs become links.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
+
+from dedup.report.html_index import CSS as INDEX_CSS
+from dedup.report.html_index import SCRIPT, SCRIPT_HASH, story_index
+from dedup.report.model import DiffPart, LedgerLine, Origin, Report, ReportArticle, ReportStory
 
 _CSS = """
 :root { --kept: #d9f2d9; --edit: #fff2c2; --drop: #f8d7da; --add: #dbe9ff; --muted: #666; }
@@ -69,20 +74,23 @@ _ROLE_ORDER = {"origin": 0, "copy": 1}
 
 
 def render_html(
-    report: Mapping[str, Any],
+    report: Report | Mapping[str, Any],
     title: str = "dedup story report",
     generated_at: datetime | None = None,
 ) -> str:
-    """The whole page for ``report`` (``{"stories": [...]}``), every string escaped."""
-    stories = list(report.get("stories") or [])
+    """The whole page for ``report`` (typed, or its JSON shape), every string escaped."""
+    typed = report if isinstance(report, Report) else Report.from_dict(report)
+    stories = typed.stories
     when = (generated_at or datetime.now(UTC)).astimezone(UTC)
-    css_hash = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
+    css = _CSS + INDEX_CSS
+    css_hash = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     csp = (
         "default-src 'none'; "
         f"style-src 'sha256-{css_hash}'; "
+        f"script-src 'sha256-{SCRIPT_HASH}'; "
         "img-src 'none'; base-uri 'none'; form-action 'none'"
     )
-    articles = sum(len(s.get("articles") or []) for s in stories)
+    articles = sum(s.size for s in stories)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -92,7 +100,7 @@ def render_html(
         '<meta name="referrer" content="no-referrer">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_esc(title)}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{css}</style>",
         "</head>",
         "<body>",
         '<header class="page">',
@@ -102,12 +110,13 @@ def render_html(
         "by dedup.</p>",
         "</header>",
         "<main>",
-        _story_list(stories),
-        *(_story(story) for story in stories),
+        story_index(typed),
+        *(_story(story, alone=len(stories) == 1) for story in stories),
         "</main>",
         "<footer>Kept text is highlighted green, edited words are marked (removed "
         '<del class="w">struck</del>, inserted <ins class="w">bold</ins>), dropped '
         "paragraphs are struck through and text a copier added is set apart in blue.</footer>",
+        f"<script>{SCRIPT}</script>",
         "</body>",
         "</html>",
     ]
@@ -141,67 +150,42 @@ def _link(text: object, url: object) -> str:
     return f'<a href="{_esc(href)}" rel="noopener noreferrer nofollow">{_esc(text)}</a>'
 
 
-def _origin_article(story: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    for article in story.get("articles") or []:
-        if article.get("role") == "origin":
-            return article  # type: ignore[no-any-return]
-    return None
+def _story_heading(story: ReportStory) -> str:
+    return story.title or f"story {story.id}"
 
 
-def _story_heading(story: Mapping[str, Any]) -> str:
-    origin = _origin_article(story)
-    for article in [origin, *(story.get("articles") or [])]:
-        if article and article.get("title"):
-            return str(article["title"])
-    return f"story {story.get('id')}"
-
-
-def _story_list(stories: Sequence[Mapping[str, Any]]) -> str:
-    if not stories:
-        return '<p class="muted">No stories yet: import or poll articles, then analyze.</p>'
-    items = []
-    for story in stories:
-        origin = story.get("origin") or {}
-        copies = sum(1 for a in story.get("articles") or [] if a.get("role") != "origin")
-        items.append(
-            f'<li><a href="#story-{_esc(story.get("id"))}">{_esc(_story_heading(story))}</a> '
-            f'<span class="muted">— origin {_esc(origin.get("name") or "unknown")}, '
-            f"{copies} cop{'y' if copies == 1 else 'ies'}</span></li>"
-        )
-    return '<nav class="stories"><h2>Stories</h2><ol>' + "".join(items) + "</ol></nav>"
-
-
-def _story(story: Mapping[str, Any]) -> str:
-    sid = _esc(story.get("id"))
+def _story(story: ReportStory, alone: bool = False) -> str:
+    sid = story.id
     articles = sorted(
-        story.get("articles") or [],
-        key=lambda a: (_ROLE_ORDER.get(a.get("role"), 2), str(a.get("published") or "")),
+        story.articles, key=lambda a: (_ROLE_ORDER.get(a.role, 2), str(a.published or ""))
     )
-    origin = _origin_article(story)
-    copies = [a for a in articles if a.get("role") != "origin"]
+    origin = story.origin_article
+    copies = [a for a in articles if a.role != "origin"]
     parts = [
-        f'<section class="story" id="story-{sid}">',
+        # alone: a one-story report shows it at once; otherwise its index link opens it
+        f'<section class="story{" open" if alone else ""}" id="story-{sid}">',
+        "" if alone else '<p><a href="#index">← all stories</a></p>',
         f'<h2>{_esc(_story_heading(story))} <span class="muted">#{sid}</span></h2>',
-        _origin_box(story.get("origin") or {}, origin),
+        _origin_box(story.origin, origin),
         "<h3>Timeline</h3>",
         _timeline(articles),
     ]
     if not copies:
         parts.append('<p class="muted">No copies recorded for this story.</p>')
-    parts.extend(_pair(story.get("origin") or {}, origin, copy) for copy in copies)
+    parts.extend(_pair(story.origin, origin, copy) for copy in copies)
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _origin_box(origin: Mapping[str, Any], article: Mapping[str, Any] | None) -> str:
-    confidence = origin.get("confidence")
-    conf = f"{float(confidence):.0%}" if isinstance(confidence, int | float) else "n/a"
-    name = _esc(origin.get("name") or "unknown")
-    if origin.get("external"):
+def _origin_box(origin: Origin, article: ReportArticle | None) -> str:
+    confidence = origin.confidence
+    conf = f"{confidence:.0%}" if confidence is not None else "n/a"
+    name = _esc(origin.name)
+    if origin.external:
         name += ' <span class="badge">not in the store: credited by the copies</span>'
     elif article is not None:
-        name += f" — {_link(article.get('title') or 'the article', article.get('url'))}"
-    evidence = origin.get("evidence") or []
+        name += f" — {_link(article.title or 'the article', article.url)}"
+    evidence = origin.evidence
     items = "".join(f"<li>{_esc(e)}</li>" for e in evidence) or "<li>none recorded</li>"
     return (
         '<div class="origin-box">'
@@ -238,8 +222,8 @@ def _delay(delta_seconds: float) -> str:
     return f"{sign}{mins} min"
 
 
-def _timeline(articles: Sequence[Mapping[str, Any]]) -> str:
-    timed = [(a, _parse_time(a.get("published"))) for a in articles]
+def _timeline(articles: Sequence[ReportArticle]) -> str:
+    timed = [(a, _parse_time(a.published)) for a in articles]
     known = sorted(((t, a) for a, t in timed if t is not None), key=lambda p: p[0])
     start = known[0][0] if known else None
     rows = []
@@ -247,13 +231,13 @@ def _timeline(articles: Sequence[Mapping[str, Any]]) -> str:
     for article, when in [(a, t) for t, a in known] + undated:
         when_text = when.strftime("%Y-%m-%d %H:%M UTC") if when else "unknown"
         delay = _delay((when - start).total_seconds()) if when and start else ""
-        seen = _parse_time(article.get("first_seen"))
+        seen = _parse_time(article.first_seen)
         seen_text = seen.strftime("%Y-%m-%d %H:%M UTC") if seen else ""
         rows.append(
             f'<tr><td>{_esc(when_text)}</td><td class="muted">{_esc(delay)}</td>'
             f'<td class="muted">{_esc(seen_text)}</td>'
-            f"<td>{_esc(article.get('source'))}</td><td>{_esc(article.get('role'))}</td>"
-            f"<td>{_link(article.get('title') or '(untitled)', article.get('url'))}</td></tr>"
+            f"<td>{_esc(_publisher(article))}</td><td>{_esc(article.role)}</td>"
+            f"<td>{_link(article.title or '(untitled)', article.url)}</td></tr>"
         )
     table = (
         '<table class="timeline"><thead><tr><th>published</th><th>after first</th>'
@@ -264,7 +248,7 @@ def _timeline(articles: Sequence[Mapping[str, Any]]) -> str:
     return _timeline_svg(known) + table
 
 
-def _timeline_svg(known: Sequence[tuple[datetime, Mapping[str, Any]]]) -> str:
+def _timeline_svg(known: Sequence[tuple[datetime, ReportArticle]]) -> str:
     """Marks on a line, positioned by SVG attributes (no inline style, so the CSP holds)."""
     if not known:
         return ""
@@ -273,13 +257,13 @@ def _timeline_svg(known: Sequence[tuple[datetime, Mapping[str, Any]]]) -> str:
     marks = []
     for i, (when, article) in enumerate(known):
         x = 6 + 88 * (when - first).total_seconds() / span
-        cls = "origin" if article.get("role") == "origin" else "copy"
+        cls = "origin" if article.role == "origin" else "copy"
         label_y = 14 if i % 2 == 0 else 60
         marks.append(
             f'<circle class="{cls}" cx="{x:.2f}%" cy="37" r="6">'
-            f"<title>{_esc(article.get('source'))}: {_esc(when.isoformat())}</title></circle>"
+            f"<title>{_esc(article.publisher)}: {_esc(when.isoformat())}</title></circle>"
             f'<text x="{x:.2f}%" y="{label_y}" text-anchor="middle">'
-            f"{_esc(article.get('source'))}</text>"
+            f"{_esc(article.publisher)}</text>"
         )
     return (
         '<svg class="timeline" role="img" aria-label="who published when" '
@@ -294,25 +278,25 @@ def _pct(value: object) -> str:
     return f"{float(value):.0%}" if isinstance(value, int | float) else "–"
 
 
-def _figures(copy: Mapping[str, Any]) -> str:
+def _figures(copy: ReportArticle) -> str:
     cells = "".join(
-        f'<td class="{name}">{name} {_pct(copy.get(name))}</td>'
+        f'<td class="{name}">{name} {_pct(getattr(copy, name))}</td>'
         for name in ("kept", "edited", "dropped", "added")
     )
-    shared = _esc(copy.get("shared_paragraphs", "–"))
+    shared = _esc(copy.shared_paragraphs)
     return (
         f'<table class="figures"><tr>{cells}<td>{shared} shared paragraph(s)</td></tr></table>'
         + _figure_bar(copy)
     )
 
 
-def _figure_bar(copy: Mapping[str, Any]) -> str:
+def _figure_bar(copy: ReportArticle) -> str:
     """Kept / edited / dropped share of the origin as a stacked bar (SVG, no inline style)."""
     x = 0.0
     rects = []
     colours = {"kept": "#5cb85c", "edited": "#e0b000", "dropped": "#d9534f"}
     for name, colour in colours.items():
-        value = copy.get(name)
+        value = getattr(copy, name)
         width = (
             max(0.0, min(100.0 - x, float(value) * 100)) if isinstance(value, int | float) else 0.0
         )
@@ -329,22 +313,25 @@ def _figure_bar(copy: Mapping[str, Any]) -> str:
     )
 
 
-def _pair(
-    origin_info: Mapping[str, Any],
-    origin: Mapping[str, Any] | None,
-    copy: Mapping[str, Any],
-) -> str:
-    origin_name = (origin or {}).get("source") or origin_info.get("name") or "origin"
+def _publisher(article: ReportArticle) -> str:
+    """The display name, with the source key when it differs (the key is what filters use)."""
+    if article.site and article.site != article.source:
+        return f"{article.site} ({article.source})"
+    return article.source
+
+
+def _pair(origin_info: Origin, origin: ReportArticle | None, copy: ReportArticle) -> str:
+    origin_name = (_publisher(origin) if origin else "") or origin_info.name or "origin"
     head = (
-        f'<div class="pair" id="pair-{_esc(copy.get("article_id"))}">'
-        f"<h3>{_esc(origin_name)} (origin) ↔ {_esc(copy.get('source'))} (copy): "
-        f"{_link(copy.get('title') or '(untitled)', copy.get('url'))}</h3>" + _figures(copy)
+        f'<div class="pair" id="pair-{_esc(copy.article_id)}">'
+        f"<h3>{_esc(origin_name)} (origin) ↔ {_esc(_publisher(copy))} (copy): "
+        f"{_link(copy.title or '(untitled)', copy.url)}</h3>" + _figures(copy)
     )
     cells = [
         f'<div class="colhead">Origin: {_esc(origin_name)}</div>',
-        f'<div class="colhead">Copy: {_esc(copy.get("source"))}</div>',
+        f'<div class="colhead">Copy: {_esc(_publisher(copy))}</div>',
     ]
-    ledger = copy.get("ledger")
+    ledger = copy.ledger
     for line in ledger or []:
         cells.extend(_ledger_line(line))
     if not ledger:
@@ -354,14 +341,11 @@ def _pair(
     return head + '<div class="ledger">' + "".join(cells) + "</div></div>"
 
 
-def _diff_side(diff: Iterable[Any], keep: str) -> str:
+def _diff_side(diff: Iterable[DiffPart], keep: str) -> str:
     """One side of a word diff: common words plain, this side's changes marked."""
     tag = "del" if keep == "-" else "ins"
     out = []
-    for item in diff:
-        if not isinstance(item, list | tuple) or len(item) != 2:
-            continue
-        op, words = item
+    for op, words in diff:
         if op == "=":
             out.append(_esc(words))
         elif op == keep:
@@ -369,17 +353,17 @@ def _diff_side(diff: Iterable[Any], keep: str) -> str:
     return " ".join(out)
 
 
-def _ledger_line(line: Mapping[str, Any]) -> list[str]:
-    op = str(line.get("op") or "")
+def _ledger_line(line: LedgerLine) -> list[str]:
+    op = line.op
     badges = ""
-    if line.get("moved"):
+    if line.moved:
         badges += '<span class="badge">moved</span>'
-    similarity = line.get("similarity")
-    if isinstance(similarity, int | float) and op in ("kept", "edited"):
+    similarity = line.similarity
+    if similarity is not None and op in ("kept", "edited"):
         badges += f'<span class="badge">similarity {similarity:.2f}</span>'
     label = f'<span class="op">{_esc(op)}{badges}</span>'
-    origin_text, copy_text = line.get("origin_text"), line.get("copy_text")
-    diff = line.get("diff")
+    origin_text, copy_text = line.origin_text, line.copy_text
+    diff = line.diff
     if op == "dropped":
         return [
             f'<div class="cell dropped"><span class="op">dropped</span>{_esc(origin_text)}</div>',
@@ -391,7 +375,7 @@ def _ledger_line(line: Mapping[str, Any]) -> list[str]:
             f'<div class="cell added"><span class="op">added</span>{_esc(copy_text)}</div>',
         ]
     cls = op if op in ("kept", "edited", "template") else "edited"
-    if op == "edited" and isinstance(diff, list) and diff:
+    if op == "edited" and diff:
         left, right = _diff_side(diff, "-"), _diff_side(diff, "+")
     else:
         left, right = _esc(origin_text), _esc(copy_text)

@@ -3,7 +3,8 @@
 ``last_run`` is the newest run of any command with its figures; ``last_runs`` holds the newest
 run of each command. A run shown as ``running`` while no dedup process is alive was killed.
 
-:func:`gather_status` returns plain data (the ``--format json`` output); :func:`render_status`
+:func:`gather_status` takes an open store (:func:`dedup.pipeline.load_status` opens it) and
+returns plain data (the ``--format json`` output); :func:`render_status`
 draws it as rich tables for a person. Reading needs no lock: SQLite's WAL lets status run
 beside a poll.
 """
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from dedup.config import Settings
 from dedup.ingest.health import feed_warnings
 from dedup.ingest.redact import mask_url, mask_urls_in
-from dedup.store.engine import Store, open_store
+from dedup.store.engine import Store
 from dedup.store.models import (
     Article,
     ArticleVersion,
@@ -47,22 +48,21 @@ COUNTED = {
 }
 
 
-def load_status(settings: Settings) -> dict[str, Any]:
-    """Open the store named by ``settings`` and gather its status."""
-    store = open_store(settings.db_url, create=False)
-    try:
-        return gather_status(store, {f.name: f.fetch.stale_after_days for f in settings.feeds})
-    finally:
-        store.close()
+def gather_status(store: Store, settings: Settings | None = None) -> dict[str, Any]:
+    """Feeds with their health and warnings, the store's counts and each command's last run.
 
-
-def gather_status(store: Store, stale_after_days: dict[str, float] | None = None) -> dict[str, Any]:
-    """Feeds with their health and warnings, the store's counts and each command's last run."""
+    With ``settings``, each feed says whether ``feeds.yml`` still lists it (``in_config``):
+    a feed removed from the file keeps its history here but is no longer polled; and each
+    feed's own ``stale_after_days`` decides when no new entry becomes a warning.
+    """
+    stale = {f.name: f.fetch.stale_after_days for f in settings.feeds} if settings else None
     with store.session() as session:
-        data: dict[str, Any] = {
-            "database": store.display_url,
-            "feeds": _feeds(session, feed_warnings(session, stale_after_days=stale_after_days)),
-        }
+        feeds = _feeds(session, feed_warnings(session, stale_after_days=stale))
+        if settings is not None:
+            configured = {feed.name for feed in settings.feeds}
+            for feed in feeds:
+                feed["in_config"] = feed["name"] in configured
+        data: dict[str, Any] = {"database": store.display_url, "feeds": feeds}
         for name, model in COUNTED.items():
             data[name] = session.scalar(select(func.count()).select_from(model)) or 0
         data["stories"] = (
@@ -92,6 +92,26 @@ def gather_status(store: Store, stale_after_days: dict[str, float] | None = None
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+FEED_FIELDS = (
+    "name",
+    "site",
+    "url",
+    "current_url",
+    "enabled",
+    "disabled_reason",
+    "last_status",
+    "last_outcome",
+    "last_error",
+    "bozo",
+    "failures",
+    "last_attempt",
+    "last_success",
+    "next_poll",
+    "articles",
+    "warnings",
+)
 
 
 def _feeds(session: Session, warnings: dict[int, list[str]]) -> list[dict[str, Any]]:
@@ -160,6 +180,8 @@ def _when(value: str | None) -> str:
 
 
 def _health(feed: dict[str, Any]) -> Text:
+    if feed.get("in_config") is False:
+        return Text("not in feeds.yml", style="dim")
     if not feed["enabled"]:
         return Text("disabled", style="red")
     if feed["failures"]:
@@ -189,10 +211,20 @@ def feeds_table(feeds: list[dict[str, Any]]) -> Table:
             str(feed["last_status"] or ("file" if feed["last_success"] else "-")),
             str(feed["articles"]),
             _when(feed["last_success"]),
-            _when(feed["next_poll"]) if feed["next_poll"] else "due",
+            _next_poll(feed),
             Text(note),  # plain text: a feed cannot inject rich markup
         )
     return table
+
+
+def _next_poll(feed: dict[str, Any]) -> str:
+    if feed.get("in_config") is False:
+        return "never (removed)"
+    return _when(feed["next_poll"]) if feed["next_poll"] else "due"
+
+
+# Labels a person reads: `links` are the hyperlinks found in articles, not reuse links.
+_LABELS = {"links": "hyperlinks", "awaiting_analysis": "awaiting analysis"}
 
 
 def counts_table(data: dict[str, Any]) -> Table:
@@ -200,7 +232,7 @@ def counts_table(data: dict[str, Any]) -> Table:
     table.add_column("what")
     table.add_column("count", justify="right")
     for name in (*COUNTED, "awaiting_analysis"):
-        table.add_row(name.replace("_", " "), str(data[name]))
+        table.add_row(_LABELS.get(name, name), str(data[name]))
     return table
 
 

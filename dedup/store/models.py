@@ -429,7 +429,10 @@ class LedgerEntry(Base):
         Float, doc="similarity of the copy paragraph to the origin's"
     )
     weight: Mapped[float] = mapped_column(Float, default=0.0, doc="share this line contributes")
-    diff: Mapped[list[Any] | None] = mapped_column(JSON, doc="word diff: [[op, text], ...]")
+    # none_as_null: a line without a diff is SQL NULL (`diff IS NULL`), not the JSON text null
+    diff: Mapped[list[Any] | None] = mapped_column(
+        JSON(none_as_null=True), doc="word diff: [[op, text], ...]"
+    )
 
 
 class StoryEvent(Base):
@@ -445,7 +448,9 @@ class StoryEvent(Base):
     other_story_id: Mapped[int | None] = mapped_column(
         Integer, doc="the other story of a merge or split"
     )
-    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, doc="JSON detail of the event")
+    detail: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), doc="JSON detail of the event"
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, doc="when it happened")
 
 

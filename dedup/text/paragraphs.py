@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dedup.records import ParagraphRecord
+from dedup.text import ocr
 from dedup.text.normalize import clean_chars, norm_key, normalize_text
 from dedup.text.paragraph_kinds import Candidate, classify
 
@@ -46,8 +47,9 @@ def strip_bullet(text: str) -> tuple[str, bool]:
 def text_blocks(text: str) -> list[Block]:
     """Blocks of plain text: blank lines, bullets and a deeper-indented line start a block.
 
-    Lines inside a block are hard wraps: they are joined with spaces. A line repeated right
-    after itself (an image caption scraped twice) is kept once.
+    Lines inside a block are hard wraps: they are joined with spaces, and a word hyphenated
+    at a line end is made whole again (:mod:`dedup.text.ocr`). A line repeated right after
+    itself (an image caption scraped twice) is kept once.
     """
     blocks: list[Block] = []
     lines: list[str] = []
@@ -55,9 +57,16 @@ def text_blocks(text: str) -> list[Block]:
     prev_indent = 0
     bullet = False
 
+    words: frozenset[str] | None = None
+
     def flush() -> None:
+        nonlocal words
         if lines:
-            blocks.append(Block(" ".join(lines), indent, bullet))
+            if ocr.has_breaks(lines):  # a word broken at a line end (OCR, typeset columns)
+                words = words if words is not None else ocr.vocabulary(text)
+                blocks.append(Block(ocr.join_lines(lines, words), indent, bullet))
+            else:
+                blocks.append(Block(" ".join(lines), indent, bullet))
             lines.clear()
 
     for raw in clean_chars(text).splitlines():

@@ -1,0 +1,137 @@
+"""The story report as rich tables for a person: the story list, or one story with its ledgers."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from dedup.report.model import LedgerLine, Report, ReportStory
+
+
+def _pct(value: float) -> str:
+    return f"{round(100 * value)}%"
+
+
+def _day(value: str | None) -> str:
+    return value[:16].replace("T", " ") if value else "–"
+
+
+def _clip(value: object, limit: int = 300) -> str:
+    text = " ".join(str(value or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_table(report: Report, color: bool = False, width: int = 120) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        highlight=False,
+    )
+    if not report.stories:
+        console.print(report.empty_message())
+    elif report.has_detail:
+        for story in report.stories:
+            _detail(console, story)
+    else:
+        console.print(_listing(report))
+    return buffer.getvalue()
+
+
+def _listing(report: Report) -> Table:
+    stories = report.stories
+    title = f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}"
+    if report.total is not None and report.total > len(stories):
+        title += f" of {report.total} (--limit)"
+    table = Table(title=title)
+    # Title and copiers fold; the short columns stay whole, so a name is never cut in two.
+    for name in ("story", "title", "origin", "conf.", "copies", "published", "articles", "reuse"):
+        folds = name in ("title", "copies")
+        table.add_column(name, overflow="fold", no_wrap=not folds, ratio=2 if folds else None)
+    for story in stories:
+        origin = story.origin
+        copies = story.copies
+        names = ", ".join(a.publisher for a in copies[:3]) + (" …" if len(copies) > 3 else "")
+        reuse = sum(a.kept + a.edited for a in copies) / len(copies) if copies else 0.0
+        table.add_row(
+            str(story.id),
+            _clip(story.title, 120),
+            origin.name + (" (external)" if origin.external else ""),
+            f"{origin.confidence or 0.0:.2f}",
+            f"{len(copies)}: {names}",
+            # the first publication a member claims; the dedup-stored time when none does
+            _day(story.first_published) if story.first_published else "–",
+            str(story.size),
+            _pct(reuse),
+        )
+    return table
+
+
+def _detail(console: Console, story: ReportStory) -> None:
+    origin = story.origin
+    console.print(
+        f"[bold]Story {story.id}[/bold]: origin {origin.name}"
+        + (" (external, not in the store)" if origin.external else "")
+        + f", confidence {origin.confidence or 0.0:.2f}"
+    )
+    for evidence in origin.evidence:
+        console.print(Text(f"  • {evidence}"))
+    table = Table()
+    for name in (
+        "article",
+        "source",
+        "role",
+        "published",
+        "shared",
+        "kept",
+        "edited",
+        "dropped",
+        "added",
+        "title",
+    ):
+        table.add_column(name, overflow="fold")
+    for a in story.articles:
+        table.add_row(
+            str(a.article_id),
+            a.publisher,
+            a.role,
+            _day(a.published),
+            str(a.shared_paragraphs),
+            _pct(a.kept),
+            _pct(a.edited),
+            _pct(a.dropped),
+            _pct(a.added),
+            a.title,
+        )
+    console.print(table)
+    for a in story.articles:
+        if a.role == "origin" or not a.ledger:
+            continue
+        console.print(f"\n[bold]{a.publisher}[/bold] (article {a.article_id}) against the origin:")
+        for line in a.ledger:
+            console.print(_ledger_text(line))
+
+
+def _ledger_text(line: LedgerLine) -> Text:
+    op = line.op
+    label = op + (" (moved)" if line.moved else "")
+    if line.similarity is not None and op == "edited":
+        label += f" {line.similarity:.2f}"
+    text = Text(f"  [{label}] ", style="bold")
+    if op == "edited" and line.diff:
+        for part_op, words in line.diff:
+            style = {"-": "red strike", "+": "green"}.get(part_op, "")
+            marked = {"-": f"[-{words}-]", "+": f"{{+{words}+}}"}.get(part_op, words)
+            text.append(marked + " ", style=style)
+    elif op == "dropped":
+        text.append(_clip(line.origin_text), style="red")
+    elif op in ("added", "template"):
+        text.append(_clip(line.copy_text), style="blue" if op == "added" else "dim")
+    else:
+        text.append(_clip(line.copy_text or line.origin_text))
+    return text
