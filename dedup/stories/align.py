@@ -21,26 +21,42 @@ So ``kept + edited + dropped == 1`` for every copy, and ``added`` is a share of 
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from itertools import accumulate
 
-MIN_BLOCK = 3  # words in a run before it counts as reused (shorter runs are coincidence)
-PRESENT = 0.5  # share of a sentence that must reappear for the whole sentence to count
-PARTIAL_MIN = 6  # a run this long counts for its own words even inside a rewritten sentence
+from dedup.stories.runs import (
+    MIN_BLOCK,
+    PARTIAL_MIN,
+    PRESENT,
+    AlignCache,
+    Cover,
+    Diff,
+    Parsed,
+    contains,
+    keyed_word_diff,
+    ratio,
+    sentence_credit,
+    similarity,
+    word_diff,
+    word_key,
+    words,
+)
+from dedup.text.sentences import sentences
 
-_STRIP = re.compile(r"[\W_]+")
-_DROP = re.compile(r"[^\w\s]|_")  # _STRIP's characters less whitespace
-# A sentence ends after . ! ? … (optionally closed by a quote or bracket): group 1 is the space.
-_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]?(\s+)(?=\S)")
-# A word character that no normalisation makes from another: sentences joined around it are
-# split into words in one pass and cut apart again at it.
-_MARK = "\u3007"
-
-Diff = tuple[tuple[str, str], ...]
+__all__ = [
+    "MIN_BLOCK",
+    "PARTIAL_MIN",
+    "PRESENT",
+    "AlignCache",
+    "Alignment",
+    "LedgerLine",
+    "align",
+    "sentences",
+    "similarity",
+    "word_diff",
+    "word_key",
+    "words",
+]
 
 
 @dataclass(frozen=True)
@@ -73,254 +89,6 @@ class Alignment:
     moved: int
     shared_paragraphs: int  # copy paragraphs that hold kept or edited origin text
     origin_reused: tuple[float, ...] = ()  # per origin paragraph: share of it kept or edited
-
-
-def word_key(token: str) -> str:
-    """A word as matching sees it: Unicode-normalised, case-folded, punctuation dropped."""
-    return _STRIP.sub("", unicodedata.normalize("NFKC", token).casefold())
-
-
-def words(text: str) -> list[str]:
-    """The matching keys of ``text``'s words (punctuation-only tokens dropped)."""
-    # Same keys as word_key on each whitespace token: what is dropped is never whitespace, so
-    # one pass over the whole text keeps the token boundaries.
-    return _DROP.sub("", unicodedata.normalize("NFKC", text).casefold()).split()
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of ``text``: split after . ! ? … (or one closing mark after them)
-    followed by space, but not after a capital initial ("J. Lester Feder", "U.S. said")."""
-    text = text.strip()
-    found: list[str] = []
-    last = 0
-    for end in _SENTENCE_END.finditer(text):
-        at = end.start(1)
-        # no break after a capital initial: a capital letter starting a word, then a period
-        if (
-            text[at - 1] == "."
-            and at >= 2
-            and "A" <= text[at - 2] <= "Z"
-            and (at == 2 or not (text[at - 3].isalnum() or text[at - 3] == "_"))
-        ):
-            continue
-        found.append(text[last:at])
-        last = end.end(1)
-    found.append(text[last:])
-    return [s for s in found if s.strip()]
-
-
-def _sentence_words(parts: list[str]) -> list[tuple[str, ...]]:
-    """``words`` of each sentence, in one pass when the text lacks the marker."""
-    if len(parts) < 2 or any(_MARK in part for part in parts):
-        return [tuple(words(part)) for part in parts]
-    flat = words(f" {_MARK} ".join(parts))
-    out: list[tuple[str, ...]] = []
-    start = 0
-    for _ in range(len(parts) - 1):
-        end = flat.index(_MARK, start)
-        out.append(tuple(flat[start:end]))
-        start = end + 1
-    out.append(tuple(flat[start:]))
-    return out
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    text: str
-    sentences: tuple[tuple[str, ...], ...]
-    keys: tuple[str, ...]
-    joined: str  # " key key key " for contiguous containment tests
-    runs: tuple[int, ...]  # hash of the MIN_BLOCK-word run starting at each word
-    grams: frozenset[int]  # the same hashes as a set (a collision only costs time)
-    starts: tuple[int, ...]  # where each sentence starts in ``keys``
-
-
-def _parse(text: str) -> _Parsed:
-    sents = tuple(t for t in _sentence_words(sentences(text)) if t)
-    keys = tuple(k for s in sents for k in s)
-    runs = tuple(map(hash, zip(*(keys[i:] for i in range(MIN_BLOCK)), strict=False)))
-    starts = tuple(accumulate((len(s) for s in sents[:-1]), initial=0)) if sents else ()
-    return _Parsed(text, sents, keys, " " + " ".join(keys) + " ", runs, frozenset(runs), starts)
-
-
-def _contains(haystack: _Parsed, needle: Sequence[str]) -> bool:
-    return bool(needle) and (" " + " ".join(needle) + " ") in haystack.joined
-
-
-Cover = tuple[int, int]  # words in runs of >= MIN_BLOCK words, words in runs of >= PARTIAL_MIN
-# Per paragraph pair: best cover of each origin sentence, origin words covered, and best cover
-# of each copy sentence.
-_PairCover = tuple[tuple[Cover, ...], int, tuple[Cover, ...]]
-Run = tuple[int, int, int]  # a common run of words: start in one text, start in the other, length
-
-
-class AlignCache:
-    """Parsed paragraphs and paragraph-pair covers, kept across the alignments of one update.
-
-    A story aligns its origin against every copy, and syndicated copies repeat the same
-    paragraphs, so the same texts and pairs come back many times. Results do not depend on
-    the cache; it only saves work.
-    """
-
-    def __init__(self) -> None:
-        self._parsed: dict[str, _Parsed] = {}
-        self._pairs: dict[tuple[str, str], _PairCover] = {}
-        self._keys: dict[str, str] = {}  # word_key of each token
-
-    def word_key(self, token: str) -> str:
-        key = self._keys.get(token)
-        if key is None:
-            key = self._keys[token] = word_key(token)
-        return key
-
-    def parse(self, text: str) -> _Parsed:
-        parsed = self._parsed.get(text)
-        if parsed is None:
-            parsed = self._parsed[text] = _parse(text)
-        return parsed
-
-    def pair(self, origin: _Parsed, copy: _Parsed) -> _PairCover:
-        key = (origin.text, copy.text)
-        found = self._pairs.get(key)
-        if found is None:
-            found = self._pairs[key] = self._pair(origin, copy)
-        return found
-
-    def _pair(self, origin: _Parsed, copy: _Parsed) -> _PairCover:
-        """Each sentence's words found in the other paragraph, in runs of MIN_BLOCK and of
-        PARTIAL_MIN words: difflib's matching blocks of the sentence against the paragraph.
-
-        A sentence is a stretch of its paragraph, so its blocks come from the common runs of
-        the two paragraphs, found once (:func:`_cover`). A sentence shorter than MIN_BLOCK
-        counts when the other paragraph holds it whole.
-        """
-        runs = _common_runs(origin, copy)
-        flipped = sorted((j, i, size) for i, j, size in runs)
-        origin_covers = tuple(
-            _cover(runs, start, start + len(sent), len(copy.keys))
-            if len(sent) >= MIN_BLOCK
-            else ((len(sent), 0) if _contains(copy, sent) else (0, 0))
-            for sent, start in zip(origin.sentences, origin.starts, strict=True)
-        )
-        copy_covers = tuple(
-            _cover(flipped, start, start + len(sent), len(origin.keys))
-            if len(sent) >= MIN_BLOCK
-            else ((len(sent), 0) if _contains(origin, sent) else (0, 0))
-            for sent, start in zip(copy.sentences, copy.starts, strict=True)
-        )
-        return origin_covers, sum(c[0] for c in origin_covers), copy_covers
-
-
-def _common_runs(a: _Parsed, b: _Parsed) -> list[Run]:
-    """The longest common runs of MIN_BLOCK words or more of two texts, by start in ``a``."""
-    common = a.grams & b.grams
-    if not common:
-        return []
-    where: dict[int, list[int]] = {}
-    for j, gram in enumerate(b.runs):
-        if gram in common:
-            where.setdefault(gram, []).append(j)
-    found = sorted(
-        (j - i, i)
-        for i, gram in enumerate(a.runs)
-        if gram in common
-        for j in where[gram]
-        if a.keys[i : i + MIN_BLOCK] == b.keys[j : j + MIN_BLOCK]
-    )
-    runs: list[Run] = []
-    for diagonal, i in found:
-        if (
-            runs
-            and runs[-1][1] - runs[-1][0] == diagonal
-            and (runs[-1][0] + runs[-1][2] - MIN_BLOCK + 1 == i)
-        ):
-            start_a, start_b, size = runs[-1]
-            runs[-1] = (start_a, start_b, size + 1)
-        else:
-            runs.append((i, i + diagonal, MIN_BLOCK))
-    runs.sort()
-    return runs
-
-
-def _cover(runs: Sequence[Run], lo: int, hi: int, length: int) -> Cover:
-    """Words of ``a[lo:hi]`` in matching blocks of MIN_BLOCK and of PARTIAL_MIN words against
-    ``b`` (of ``length`` words), given the longest common runs of ``a`` and ``b``.
-
-    The blocks are difflib's (``SequenceMatcher(None, a[lo:hi], b, autojunk=False)
-    .get_matching_blocks()``): the longest match in the region, earliest in ``a`` then in
-    ``b``, then the same again on each side of it. Without junk no two blocks touch, so only
-    blocks of MIN_BLOCK words or more matter, and the longest match in a region is then the
-    longest common run cut to the region.
-    """
-    covered = partial = 0
-    regions = [(lo, hi, 0, length)]
-    while regions:
-        alo, ahi, blo, bhi = regions.pop()
-        best = (0, 0, 0)
-        for i, j, size in runs:
-            if i >= ahi:
-                break
-            cut = max(alo - i, blo - j, 0)
-            size = min(ahi - i, bhi - j, size) - cut
-            if size > best[2] or (size == best[2] and size > 0 and (i + cut, j + cut) < best[:2]):
-                best = (i + cut, j + cut, size)
-        besti, bestj, size = best
-        if size < MIN_BLOCK:
-            continue
-        covered += size
-        if size >= PARTIAL_MIN:
-            partial += size
-        regions.append((alo, besti, blo, bestj))
-        regions.append((besti + size, ahi, bestj + size, bhi))
-    return covered, partial
-
-
-def _credit(length: int, cover: Cover) -> int:
-    """Words of a sentence that count as reused, given how many reappear and in what runs."""
-    if length and cover[0] / length >= PRESENT:
-        return length
-    return cover[1]
-
-
-def similarity(a: str, b: str) -> float:
-    """Word-level similarity of two texts in [0, 1] (difflib's ratio on word keys)."""
-    return _ratio(words(a), words(b))
-
-
-def _ratio(ka: Sequence[str], kb: Sequence[str]) -> float:
-    if not ka and not kb:
-        return 1.0
-    return round(SequenceMatcher(None, ka, kb, autojunk=False).ratio(), 3)
-
-
-def word_diff(old: str, new: str) -> Diff:
-    """Word diff of ``old`` -> ``new``: ("=", words), ("-", removed), ("+", inserted) runs."""
-    return _word_diff(old, new, word_key)
-
-
-def _word_diff(old: str, new: str, key: Callable[[str], str]) -> Diff:
-    old_tokens, new_tokens = old.split(), new.split()
-    old_keys = [key(t) or t for t in old_tokens]
-    new_keys = [key(t) or t for t in new_tokens]
-    out: list[tuple[str, str]] = []
-
-    def push(op: str, tokens: list[str]) -> None:
-        if not tokens:
-            return
-        text = " ".join(tokens)
-        if out and out[-1][0] == op:
-            out[-1] = (op, out[-1][1] + " " + text)
-        else:
-            out.append((op, text))
-
-    matcher = SequenceMatcher(None, old_keys, new_keys, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            push("=", new_tokens[j1:j2])
-        else:
-            push("-", old_tokens[i1:i2])
-            push("+", new_tokens[j1:j2])
-    return tuple(out)
 
 
 def _stable_positions(seq: Sequence[int]) -> set[int]:
@@ -361,7 +129,7 @@ class _Match:
 
 
 def _match(
-    origin: list[_Parsed], copy: list[_Parsed], usable: list[bool], cache: AlignCache
+    origin: list[Parsed], copy: list[Parsed], usable: list[bool], cache: AlignCache
 ) -> _Match:
     found = _Match(
         [[(0, 0)] * len(p.sentences) for p in origin],
@@ -377,7 +145,7 @@ def _match(
     for i, opara in enumerate(origin):
         candidates = {j for gram in opara.grams & by_gram.keys() for j in by_gram[gram]}
         if len(opara.keys) < MIN_BLOCK:
-            candidates |= {j for j, c in enumerate(copy) if usable[j] and _contains(c, opara.keys)}
+            candidates |= {j for j, c in enumerate(copy) if usable[j] and contains(c, opara.keys)}
         best_origin = found.origin_sent[i]
         for j in sorted(candidates):
             origin_covers, total, copy_covers = cache.pair(opara, copy[j])
@@ -427,7 +195,7 @@ def align(
         own = 0
         reused_any = False
         for t, sent in enumerate(cpara.sentences):
-            credit = _credit(len(sent), found.copy_sent[j][t])
+            credit = sentence_credit(len(sent), found.copy_sent[j][t])
             reused_any = reused_any or credit > 0
             own += len(sent) - credit
         added_words.append(own)
@@ -442,10 +210,11 @@ def align(
         # Kept: unbroken in a copy paragraph that adds nothing of the copier's own (it may
         # hold other origin text too, when the copier merged paragraphs).
         kept_in = [
-            j for j in sorted(pairs) if _contains(cpars[j], opara.keys) and not added_words[j]
+            j for j in sorted(pairs) if contains(cpars[j], opara.keys) and not added_words[j]
         ]
         reused = sum(
-            _credit(len(sent), found.origin_sent[i][s]) for s, sent in enumerate(opara.sentences)
+            sentence_credit(len(sent), found.origin_sent[i][s])
+            for s, sent in enumerate(opara.sentences)
         )
         if kept_in:
             op_of.append("kept")
@@ -484,48 +253,80 @@ def align(
         target = primary[i]
         share = _share(len(opara.keys), origin_total)
         if target is None:
-            lines.append(LedgerLine("dropped", i, None, opara.text, None, None, False, share, None))
+            lines.append(
+                LedgerLine(
+                    op="dropped",
+                    origin_index=i,
+                    copy_index=None,
+                    origin_text=opara.text,
+                    copy_text=None,
+                    similarity=None,
+                    moved=False,
+                    weight=share,
+                    diff=None,
+                )
+            )
         else:
             ctext = cpars[target].text
             exact = opara.keys == cpars[target].keys
-            sim = 1.0 if exact else _ratio(opara.keys, cpars[target].keys)
-            diff = None if exact else _word_diff(opara.text, ctext, cache.word_key)
+            sim = 1.0 if exact else ratio(opara.keys, cpars[target].keys)
+            diff = None if exact else keyed_word_diff(opara.text, ctext, cache.word_key)
             weight = _share(reused_words[i], origin_total)
             lines.append(
                 LedgerLine(
-                    op_of[i], i, target, opara.text, ctext, sim, i in moved_set, weight, diff
+                    op=op_of[i],
+                    origin_index=i,
+                    copy_index=target,
+                    origin_text=opara.text,
+                    copy_text=ctext,
+                    similarity=sim,
+                    moved=i in moved_set,
+                    weight=weight,
+                    diff=diff,
                 )
             )
         for sj in secondary.get(i, []):
             ctext = cpars[sj].text
             lines.append(
                 LedgerLine(
-                    "edited",
-                    i,
-                    sj,
-                    opara.text,
-                    ctext,
-                    _ratio(opara.keys, cpars[sj].keys),
-                    False,
-                    0.0,
-                    _word_diff(opara.text, ctext, cache.word_key),
+                    op="edited",
+                    origin_index=i,
+                    copy_index=sj,
+                    origin_text=opara.text,
+                    copy_text=ctext,
+                    similarity=ratio(opara.keys, cpars[sj].keys),
+                    moved=False,
+                    weight=0.0,
+                    diff=keyed_word_diff(opara.text, ctext, cache.word_key),
                 )
             )
     for j, cpara in enumerate(cpars):
         if is_template[j]:
-            lines.append(LedgerLine("template", None, j, None, cpara.text, None, False, 0.0, None))
+            lines.append(
+                LedgerLine(
+                    op="template",
+                    origin_index=None,
+                    copy_index=j,
+                    origin_text=None,
+                    copy_text=cpara.text,
+                    similarity=None,
+                    moved=False,
+                    weight=0.0,
+                    diff=None,
+                )
+            )
         elif not carries[j]:
             lines.append(
                 LedgerLine(
-                    "added",
-                    None,
-                    j,
-                    None,
-                    cpara.text,
-                    None,
-                    False,
-                    _share(added_words[j], copy_total),
-                    None,
+                    op="added",
+                    origin_index=None,
+                    copy_index=j,
+                    origin_text=None,
+                    copy_text=cpara.text,
+                    similarity=None,
+                    moved=False,
+                    weight=_share(added_words[j], copy_total),
+                    diff=None,
                 )
             )
 

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+from dedup.text.sentences import sentences
+
 # Outlets whose names carry no media word; the key -> display name of well-known publishers.
 _DISPLAY: dict[str, str] = {
     "buzzfeed": "BuzzFeed News",
@@ -273,8 +275,6 @@ _PICTURE_WORDS = frozenset(
         "chart",
     }
 )
-# No break after an initial ("J. Lester Feder") or inside "U.S.".
-_SENTENCE_END = re.compile(r"(?<=[.!?:…])(?<!\b[A-Z]\.)\s+")
 _SKIP_NAMES = frozenset(
     {
         "the",
@@ -394,10 +394,6 @@ def _is_picture_credit(sentence: str, start: int) -> bool:
     return bool(before) and before[-1].casefold().strip(",;:") in _PICTURE_WORDS
 
 
-def _sentences(paragraph: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(paragraph) if s.strip()]
-
-
 def _known_keys(known: Iterable[str]) -> frozenset[str]:
     return frozenset(k for k in (publisher_key(n) for n in known if n) if k)
 
@@ -452,7 +448,7 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
         read_more = "read_more" in needed
         if not live and not read_more:
             continue
-        for sentence in _sentences(paragraph):
+        for sentence in sentences(paragraph):
             seen: set[tuple[str | None, str]] = set()
             for pattern, regex, self_ref, strength in live:
                 for match in regex.finditer(sentence):

@@ -29,11 +29,9 @@ from dedup.store.models import (
     Story,
     StoryMember,
 )
+from dedup.stories.graph import PassageLink
 
 CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
-
-Edge = tuple[int, int, int, int, float, int, int]
-# (article_a, article_b, paragraph_a, paragraph_b, containment, words_a, words_b)
 
 _PASSAGES: Table = Passage.__table__  # type: ignore[assignment]
 _PARAGRAPHS: Table = Paragraph.__table__  # type: ignore[assignment]
@@ -58,8 +56,8 @@ class Scope:
 
     articles: set[int] = field(default_factory=set)
     previous: dict[int, frozenset[int]] = field(default_factory=dict)  # touched stories
-    reuse: list[Edge] = field(default_factory=list)  # within the scope, in passage id order
-    template: set[Edge] = field(default_factory=set)  # touching the scope's body paragraphs
+    reuse: list[PassageLink] = field(default_factory=list)  # within the scope, in passage id order
+    template: set[PassageLink] = field(default_factory=set)  # touching the scope's body paragraphs
     quotes: dict[int, list[int]] = field(default_factory=dict)  # paragraph_a -> paragraph_b's
     sizes: dict[int, int] = field(default_factory=dict)  # body words of the current versions
     source_of: dict[int, int] = field(default_factory=dict)
@@ -174,15 +172,19 @@ def load_scope(session: Session, dirty: Dirty) -> Scope:
     ends = [*reuse, *template]
     needed = set(map(itemgetter(3), ends)).union(map(itemgetter(4), ends))
     words.update(_words_of(session, needed - body.keys()))
-    scope.reuse = [(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in reuse]
-    scope.template = {(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in template}
+    scope.reuse = [PassageLink(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in reuse]
+    scope.template = {
+        PassageLink(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in template
+    }
     quotes: dict[int, list[int]] = defaultdict(list)
     for kind, _a, _b, p, q, _c in rows:
         if kind == "quote":
             quotes[p].append(q)
     scope.quotes = {p: sorted(qs) for p, qs in quotes.items()}
     scope.source_of.update(_sources_of(session, scope.articles))
-    outside = set(map(itemgetter(0), scope.template)).union(map(itemgetter(1), scope.template))
+    outside = {link.article_a for link in scope.template} | {
+        link.article_b for link in scope.template
+    }
     outside -= scope.source_of.keys()
     known = _sources_of(session, outside)
     scope.source_of.update({a: known.get(a) or -a for a in outside})
