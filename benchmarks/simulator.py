@@ -1,0 +1,643 @@
+"""Syndication simulated over Reuters text, as families of habits kept apart for development and
+for reporting.
+
+A *family* is one way of doing one thing: a copier habit, a credit wording, an edit, a clock, a
+distractor. :data:`DEV` lists the families the code was written and fitted against;
+:data:`HELD_OUT` lists families that nothing was tuned on: every reported figure says which it
+was measured on. The Reuters stories are split too (by a hash of the title, about a third held
+out), so a held-out run also uses base text never seen in development.
+
+What each copy did to its origin is recorded sentence by sentence, as shares of the origin's
+words: **kept** (the sentence reappears verbatim), **edited** (it reappears with words changed:
+a swap, a stripped dateline), **rewritten** (said again in other words: same names, numbers and
+content words), **dropped**; **added** is the share of the copy's own words that are its own.
+Boilerplate (footer, promo box, a stock credit line) is neither.
+
+Distractors are articles that must not be called copies of each other: independent reports
+sharing one quoted statement, outlets quoting one public document, market templates filled in
+with other figures. Each is its own story in the truth.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from dedup.records import ArticleRecord  # noqa: E402
+from dedup.stories.runs import words  # noqa: E402
+from dedup.text.extract import extract_text  # noqa: E402
+from dedup.text.sentences import sentences  # noqa: E402
+
+REUTERS = ROOT.parent / "shared" / "data" / "reuters21578"
+WIRE = "Reuters"
+
+
+@dataclass(frozen=True)
+class Families:
+    name: str
+    habits: tuple[str, ...]
+    credits: tuple[str, ...]
+    edits: tuple[str, ...]
+    clocks: tuple[str, ...]
+    distractors: tuple[str, ...]
+    text_split: str  # which Reuters stories: "dev" or "test"
+
+
+DEV = Families(
+    name="dev",
+    habits=("faithful", "trimmer", "swapper"),
+    credits=("reports_colon", "according", "via_paren", "first_appeared", "read_full_link"),
+    edits=("swap", "cut", "append", "synonyms"),
+    clocks=("honest", "liar"),
+    distractors=("unrelated", "shared_quote"),
+    text_split="dev",
+)
+HELD_OUT = Families(
+    name="held-out",
+    habits=("shuffler", "cutpaster", "heavy"),
+    credits=(
+        "originally_published",
+        "source_colon",
+        "courtesy",
+        "republished",
+        "copyright_line",
+        "link_only",
+    ),
+    edits=("merge", "split", "clauses", "cut"),
+    clocks=("same_stamp", "missing", "zone_shift"),
+    distractors=("unrelated", "public_document", "market_template", "shared_quote_told"),
+    text_split="test",
+)
+
+_CREDIT_LINES = {
+    "reports_colon": "{} reports:",
+    "according": "According to {}, the details are as follows.",
+    "via_paren": "(via {})",
+    "first_appeared": "This story first appeared on {}.",
+    "read_full_link": "Read the full story here.",
+    "originally_published": "This article was originally published by {}.",
+    "source_colon": "Source: {}",
+    "courtesy": "Story courtesy of {}.",
+    "republished": "Republished with permission from {}.",
+    "copyright_line": "Copyright 2024 {}. All rights reserved.",
+    "link_only": "",
+}
+_LINK_CREDITS = frozenset({"read_full_link", "link_only"})
+
+_SUBSTITUTES = ("reportedly", "notably", "also", "still", "however", "meanwhile", "indeed")
+# Rewrites keep the names, numbers and content words and change the wording around them.
+_SYNONYMS = {
+    "said": "stated",
+    "says": "states",
+    "company": "firm",
+    "companies": "firms",
+    "increase": "rise",
+    "increased": "rose",
+    "rose": "climbed",
+    "fell": "dropped",
+    "will": "is set to",
+    "would": "was expected to",
+    "expected": "forecast",
+    "year": "twelve months",
+    "also": "in addition",
+    "about": "around",
+    "but": "however",
+    "and": "as well as",
+    "the": "this",
+    "a": "one",
+    "of": "from",
+    "to": "towards",
+    "in": "within",
+    "for": "on behalf of",
+    "on": "upon",
+    "it": "the group",
+    "its": "the group's",
+    "from": "out of",
+    "by": "through",
+    "with": "alongside",
+    "that": "which",
+    "has": "had",
+    "have": "had",
+    "is": "was",
+    "was": "had been",
+    "were": "had been",
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    display: str
+    domain: str
+    habit: str
+    drop: float
+    edit: float
+    reorder: float
+    own: int
+    credit: float
+    strip_dateline: float
+    footer: str
+    promo: str
+
+
+@dataclass
+class Truth:
+    """What the simulation did to one copy (shares of the origin's words; added of the copy's)."""
+
+    key: str
+    story: int
+    kept: float
+    edited: float
+    rewritten: float
+    dropped: float
+    added: float
+
+
+@dataclass
+class Plan:
+    families: Families
+    records: list[tuple[datetime, ArticleRecord]] = field(default_factory=list)
+    story_of: dict[str, int] = field(default_factory=dict)  # copy/origin key -> story number
+    origin_key: dict[int, str | None] = field(default_factory=dict)  # None: left out
+    truths: list[Truth] = field(default_factory=list)
+    distractors: set[str] = field(default_factory=set)  # keys that are no one's copy
+    families_used: dict[str, set[str]] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- corpus
+
+
+def _split_of(title: str) -> str:
+    return "test" if zlib.crc32(title.encode()) % 3 == 0 else "dev"
+
+
+def reuters_stories(split: str, limit_files: int = 8) -> list[tuple[str, list[str]]]:
+    """(title, body paragraphs) of Reuters stories in one text split, without datelines."""
+    from dedup.ingest import reuters
+    from dedup.text.paragraphs import build_paragraphs
+
+    files = sorted(REUTERS.glob("reut2-*.sgm"))
+    if not files:
+        sys.exit(f"simulator: no reut2-*.sgm under {REUTERS}; put ../shared beside the checkout")
+    out = []
+    for path in files[:limit_files]:
+        for entry in reuters.read_entries(path.read_bytes().decode("latin-1")):
+            if not entry.title or _split_of(entry.title) != split:
+                continue
+            paragraphs = [
+                p.text for p in build_paragraphs(entry.blocks, entry.title) if p.kind == "body"
+            ]
+            out.append((entry.title, paragraphs))
+    return out
+
+
+def _shingles(text: str, n: int = 8) -> set[int]:
+    keys = words(text)
+    return {hash(tuple(keys[i : i + n])) for i in range(len(keys) - n + 1)}
+
+
+def _wordy(paragraph: str) -> bool:
+    keys = words(paragraph)
+    return len(keys) >= 12 and sum(k.isalpha() for k in keys) / len(keys) > 0.8
+
+
+def _select(
+    corpus: list[tuple[str, list[str]]], stories: int, unrelated: int, rng: random.Random
+) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]], list[str]]:
+    """Origins, unrelated articles and a pool of own paragraphs, sharing no 8-word run."""
+    seen: set[int] = set()
+    origins, others, pool = [], [], []
+    order = list(range(len(corpus)))
+    rng.shuffle(order)
+
+    def fresh(texts: list[str]) -> bool:
+        got = set().union(*(_shingles(t) for t in texts)) if texts else set()
+        if got & seen:
+            return False
+        seen.update(got)
+        return True
+
+    for i in order:
+        title, paragraphs = corpus[i]
+        body = [p for p in paragraphs if _wordy(p)]
+        if len(origins) < stories and 5 <= len(body) <= 14 and len(body) == len(paragraphs):
+            if fresh(body):
+                origins.append((title, body))
+        elif len(others) < unrelated and 3 <= len(body) <= 14 and len(body) == len(paragraphs):
+            if fresh(body):
+                others.append((title, body))
+        elif len(pool) < stories * 16:
+            pool.extend(p for p in body if fresh([p]))
+        if len(origins) >= stories and len(others) >= unrelated and len(pool) >= stories * 16:
+            break
+    if len(origins) < stories:
+        sys.exit(f"simulator: only {len(origins)} usable origin stories")
+    return origins, others, pool
+
+
+_NAMES = {
+    "dev": (
+        "Daily Ledger",
+        "Market Pulse",
+        "Capital Notes",
+        "Trade Wire Digest",
+        "Harbor Business",
+        "Prairie Commodities",
+        "Metro Money",
+        "Global Brief",
+    ),
+    "held-out": (
+        "Finance Desk",
+        "The Exchange Post",
+        "Northern Investor",
+        "Sunbelt Markets",
+        "Riverside Courier",
+        "Bay Area Economist",
+        "Lakeshore Observer",
+        "Highland Bulletin",
+    ),
+}
+
+_HABITS = {
+    # habit: (drop, edit, reorder, own paragraphs)
+    "faithful": ((0.0, 0.1), (0.0, 0.15), (0.0,), (0, 1)),
+    "trimmer": ((0.3, 0.45), (0.0, 0.15), (0.0,), (0, 1)),
+    "swapper": ((0.05, 0.15), (0.3, 0.5), (0.0, 0.3), (1, 2)),
+    "shuffler": ((0.05, 0.2), (0.2, 0.4), (0.5,), (0, 2)),
+    "cutpaster": ((0.1, 0.3), (0.0,), (0.0,), (0, 1)),
+    "heavy": ((0.2, 0.35), (0.5, 0.6), (0.3,), (2, 3)),
+}
+
+
+def _sites(families: Families, rng: random.Random) -> list[Site]:
+    sites = []
+    for n, display in enumerate(_NAMES[families.name]):
+        slug = re.sub(r"\W", "", display.lower())
+        habit = families.habits[n % len(families.habits)]
+        drop, edit, reorder, own = _HABITS[habit]
+        sites.append(
+            Site(
+                name=slug,
+                display=display,
+                domain=f"{slug}.example",
+                habit=habit,
+                drop=rng.choice(drop),
+                edit=rng.choice(edit),
+                reorder=rng.choice(reorder),
+                own=rng.choice(own),
+                credit=rng.choice((0.3, 0.7, 1.0)),
+                strip_dateline=rng.choice((0.0, 0.5, 1.0)),
+                footer=f"{display} is an independent publication serving readers since {1980 + n}. "
+                f"Tips and corrections go to the newsroom at {slug}.example.",
+                promo=f"Sign up for the {display} morning briefing: the day's markets in five "
+                f"minutes, free, every weekday.",
+            )
+        )
+    return sites
+
+
+# ----------------------------------------------------------------------------- edits
+
+
+@dataclass
+class _Tally:
+    """Origin words by fate, and the copy's own words."""
+
+    kept: int = 0
+    edited: int = 0
+    rewritten: int = 0
+    own: int = 0
+
+
+def _swap_words(text: str, rng: random.Random) -> str:
+    tokens = text.split()
+    for i in range(rng.randrange(4), len(tokens), 8):
+        tokens[i] = rng.choice(_SUBSTITUTES)
+    return " ".join(tokens)
+
+
+def _synonyms(sentence: str) -> str:
+    """Dev rewrite: function words and common verbs replaced, names and numbers kept."""
+    out = []
+    for token in sentence.split():
+        core = token.rstrip(".,;:")
+        tail = token[len(core) :]
+        swap = _SYNONYMS.get(core.lower())
+        out.append((swap if swap else core) + tail)
+    return " ".join(out)
+
+
+def _clauses(sentence: str, rng: random.Random) -> str:
+    """Held-out rewrite: clause order turned round, links reworded, content words kept."""
+    body = sentence.rstrip(".")
+    parts = [p.strip() for p in re.split(r",\s+|\s+(?:and|but|which|that)\s+", body) if p.strip()]
+    if len(parts) < 2:
+        half = len(body.split()) // 2
+        tokens = body.split()
+        parts = [" ".join(tokens[:half]), " ".join(tokens[half:])]
+    rng.shuffle(parts)
+    joiners = ("; in addition,", "- while", "; moreover", "; separately,")
+    text = parts[0]
+    for part in parts[1:]:
+        text += f" {rng.choice(joiners)} {part}"
+    text = _synonyms(text)
+    return "Put another way, " + text[0].lower() + text[1:] + "."
+
+
+def _edit_paragraph(
+    paragraph: str, kind: str, rng: random.Random, pool: list[str], tally: _Tally
+) -> str:
+    parts = sentences(paragraph)
+    lengths = [len(words(p)) for p in parts]
+    if kind == "swap":
+        tally.edited += sum(lengths)
+        return _swap_words(paragraph, rng)
+    if kind == "cut" and len(parts) > 1:
+        cut = rng.randrange(len(parts))
+        tally.kept += sum(n for i, n in enumerate(lengths) if i != cut)
+        return " ".join(p for i, p in enumerate(parts) if i != cut)
+    if kind in ("synonyms", "clauses"):
+        pick = rng.randrange(len(parts))
+        out = []
+        for i, p in enumerate(parts):
+            if i == pick and lengths[i] >= 8:
+                out.append(_synonyms(p) if kind == "synonyms" else _clauses(p, rng))
+                tally.rewritten += lengths[i]
+            else:
+                out.append(p)
+                tally.kept += lengths[i]
+        return " ".join(out)
+    # append (and the edits that work on paragraph boundaries, applied by the copier)
+    extra = sentences(pool.pop())[0]
+    tally.kept += sum(lengths)
+    tally.own += len(words(extra))
+    return paragraph + " " + extra
+
+
+def _cut_and_paste(origin: list[str], keep: float, rng: random.Random, tally: _Tally) -> list[str]:
+    """Sentences taken from several origin paragraphs, regrouped into paragraphs of their own."""
+    chosen = [s for p in origin for s in sentences(p) if rng.random() < keep]
+    out: list[str] = []
+    while chosen:
+        size = rng.randint(1, 3)
+        out.append(" ".join(chosen[:size]))
+        tally.kept += sum(len(words(s)) for s in chosen[:size])
+        chosen = chosen[size:]
+    return out
+
+
+def copy_story(
+    origin: list[str],
+    site: Site,
+    families: Families,
+    rng: random.Random,
+    pool: list[str],
+) -> tuple[list[str], _Tally]:
+    """A copy's body paragraphs (boilerplate not yet added) and what it did to the origin."""
+    tally = _Tally()
+    if site.habit == "cutpaster":
+        body = _cut_and_paste(origin, 1.0 - site.drop, rng, tally)
+    else:
+        body = []
+        for i, paragraph in enumerate(origin):
+            if i > 0 and rng.random() < site.drop:
+                continue
+            text = paragraph
+            if i == 0 and "(Reuters)" in text and rng.random() < site.strip_dateline:
+                text = re.sub(r"^.*?\(Reuters\)\s*-\s*", "", text)
+                _first, *rest = sentences(text)
+                tally.edited += len(words(paragraph)) - sum(len(words(r)) for r in rest)
+                tally.kept += sum(len(words(r)) for r in rest)
+                body.append(text)
+                continue
+            kind = rng.choice(families.edits) if rng.random() < site.edit else "none"
+            if kind in ("merge", "split", "none") or (kind == "cut" and len(sentences(text)) < 2):
+                tally.kept += len(words(text))
+                if kind == "merge" and body:
+                    body[-1] = body[-1] + " " + text
+                    continue
+                if kind == "split" and len(sentences(text)) > 1:
+                    parts = sentences(text)
+                    at = rng.randrange(1, len(parts))
+                    body.extend((" ".join(parts[:at]), " ".join(parts[at:])))
+                    continue
+                body.append(text)
+                continue
+            body.append(_edit_paragraph(text, kind, rng, pool, tally))
+        if len(body) > 2 and rng.random() < site.reorder:
+            j = rng.randrange(1, len(body) - 1)
+            body[j], body[j + 1] = body[j + 1], body[j]
+    for _ in range(rng.randint(0, site.own)):
+        text = pool.pop()
+        tally.own += len(words(text))
+        body.insert(rng.choice((0, len(body))), text)
+    return body, tally
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def _record(
+    source: str,
+    display: str,
+    domain: str,
+    key: str,
+    title: str,
+    paragraphs: list[str],
+    published: datetime | None,
+    links: tuple[tuple[str, str | None], ...] = (),
+) -> ArticleRecord:
+    extracted = extract_text("\n\n".join(paragraphs), title)
+    return ArticleRecord(
+        source=source,
+        key=key,
+        title=title,
+        text=extracted.text,
+        paragraphs=extracted.paragraphs,
+        url=f"https://{domain}/{key.split(':')[-1]}",
+        published=published,
+        site=display,
+        domain=domain,
+        links=links,
+    )
+
+
+def _clock(
+    kind: str, published: datetime, true_time: datetime, rng: random.Random
+) -> datetime | None:
+    if kind == "liar" and rng.random() < 0.3:
+        return published - timedelta(hours=rng.randint(1, 8))
+    if kind == "same_stamp":
+        return published.replace(hour=0, minute=0)  # a feed that gives the day only
+    if kind == "missing":
+        return None
+    if kind == "zone_shift" and rng.random() < 0.5:
+        return true_time - timedelta(hours=rng.choice((5, 8, 9)))  # local time read as UTC
+    return true_time
+
+
+def plan_run(families: Families, stories: int, unrelated: int, seed: int) -> Plan:
+    """A simulated store: ``stories`` syndicated stories and distractors, from one family set."""
+    rng = random.Random(seed)
+    corpus = reuters_stories(families.text_split)
+    origins, others, pool = _select(corpus, stories + 8, unrelated, rng)
+    extra = origins[stories:]
+    origins = origins[:stories]
+    sites = _sites(families, rng)
+    plan = Plan(families)
+    used = plan.families_used = {k: set() for k in ("habits", "credits", "edits", "clocks")}
+    base = datetime(2024, 3, 4, 6, tzinfo=UTC)
+    cities = ("NEW YORK", "LONDON", "TOKYO", "CHICAGO", "WASHINGTON", "FRANKFURT", "SYDNEY")
+    for n, (title, body) in enumerate(origins):
+        dateline = rng.random() < 0.6
+        city = rng.choice(cities)
+        origin = [f"{city} (Reuters) - {body[0]}" if dateline else body[0], *body[1:]]
+        published = base + timedelta(minutes=37 * n)
+        stored = rng.random() >= 0.25
+        key = f"reuters:{n}"
+        origin_url = f"https://reuters.com/{n}"
+        plan.origin_key[n] = key if stored else None
+        if stored:
+            seen = published + timedelta(minutes=rng.randint(5, 90))
+            plan.records.append(
+                (seen, _record("reuters", WIRE, "reuters.com", key, title, origin, published))
+            )
+            plan.story_of[key] = n
+        clock = rng.choice(families.clocks)
+        used["clocks"].add(clock)
+        copiers = rng.sample(sites, rng.randint(2, 5))
+        # a left-out origin is named by its copies' credits: at least one carries one
+        credited = rng.randrange(len(copiers)) if not stored else -1
+        total = sum(len(words(p)) for p in origin)
+        for c, site in enumerate(copiers):
+            used["habits"].add(site.habit)
+            copy, tally = copy_story(origin, site, families, rng, pool)
+            links: tuple[tuple[str, str | None], ...] = ()
+            if c == credited or rng.random() < (0.85 if not stored else site.credit):
+                wording = rng.choice(families.credits)
+                used["credits"].add(wording)
+                line = _CREDIT_LINES[wording].format(WIRE)
+                if wording in _LINK_CREDITS:
+                    links = ((origin_url, "here" if line else WIRE),)
+                if line:
+                    copy.insert(rng.choice((0, len(copy))), line)
+            copy.insert(len(copy) // 2, site.promo)
+            copy.append(site.footer)
+            true_time = published + timedelta(minutes=rng.randint(10, 720))
+            claimed = _clock(clock, published, true_time, rng)
+            copy_key = f"{site.name}:{n}-{c}"
+            own_total = tally.own + tally.kept + tally.edited + tally.rewritten
+            plan.truths.append(
+                Truth(
+                    key=copy_key,
+                    story=n,
+                    kept=tally.kept / total,
+                    edited=tally.edited / total,
+                    rewritten=tally.rewritten / total,
+                    dropped=1.0 - (tally.kept + tally.edited + tally.rewritten) / total,
+                    added=tally.own / own_total if own_total else 0.0,
+                )
+            )
+            headline = title if rng.random() < 0.5 else f"{title.title()} - {site.display}"
+            seen = true_time + timedelta(minutes=rng.randint(5, 90))
+            plan.records.append(
+                (
+                    seen,
+                    _record(
+                        site.name,
+                        site.display,
+                        site.domain,
+                        copy_key,
+                        headline,
+                        copy,
+                        claimed,
+                        links,
+                    ),
+                )
+            )
+            plan.story_of[copy_key] = n
+    _distractors(plan, families, sites, others, extra, pool, rng, base)
+    return plan
+
+
+def _distractors(
+    plan: Plan,
+    families: Families,
+    sites: list[Site],
+    others: list[tuple[str, list[str]]],
+    extra: list[tuple[str, list[str]]],
+    pool: list[str],
+    rng: random.Random,
+    base: datetime,
+) -> None:
+    """Articles that share text without one copying the other: each is its own story."""
+
+    def add(source: Site | None, key: str, title: str, body: list[str], minutes: int) -> None:
+        published = base + timedelta(minutes=minutes)
+        name, display, domain = (
+            (source.name, source.display, source.domain)
+            if source
+            else ("reuters", WIRE, "reuters.com")
+        )
+        plan.records.append(
+            (
+                published + timedelta(minutes=30),
+                _record(name, display, domain, key, title, body, published),
+            )
+        )
+        plan.distractors.add(key)
+
+    for m, (title, body) in enumerate(others):
+        add(None, f"reuters:other-{m}", title, body, 41 * m + 7)
+    for k, (title, body) in enumerate(extra):
+        kind = families.distractors[k % len(families.distractors)]
+        if kind == "unrelated":
+            continue
+        a, b = rng.sample(sites, 2)
+        own_a = [pool.pop() for _ in range(3)]
+        own_b = [pool.pop() for _ in range(3)]
+        if kind in ("shared_quote", "shared_quote_told"):
+            quote = sentences(body[1])[0].rstrip(".")
+            verb = "said in a statement" if kind == "shared_quote" else "told reporters"
+            line = f'"{quote}," the chairman {verb}.'
+            add(a, f"{a.name}:quote-{k}", title, [own_a[0], line, *own_a[1:], a.footer], 13 * k)
+            add(
+                b,
+                f"{b.name}:quote-{k}",
+                title,
+                [own_b[0], own_b[1], line, own_b[2], b.footer],
+                13 * k + 90,
+            )
+        elif kind == "public_document":
+            document = body[2] if len(body) > 2 else body[-1]
+            line_a = f"The ministry's statement reads in full: {document}"
+            line_b = f"In its published report the ministry wrote: {document}"
+            add(a, f"{a.name}:doc-{k}", title, [own_a[0], line_a, *own_a[1:], a.footer], 13 * k)
+            add(
+                b, f"{b.name}:doc-{k}", title, [own_b[0], line_b, *own_b[1:], b.footer], 13 * k + 60
+            )
+        elif kind == "market_template":
+            for site_n, site in enumerate((a, b)):
+                figures = [rng.randint(10, 400), rng.uniform(0.1, 3.0), rng.randint(20000, 40000)]
+                brief = (
+                    f"The Dow Jones industrial average rose {figures[0]} points, or "
+                    f"{figures[1]:.2f} percent, to {figures[2]}, while the broader market "
+                    f"index gained in moderate trading on the day."
+                )
+                own = own_a if site_n == 0 else own_b
+                add(
+                    site,
+                    f"{site.name}:market-{k}",
+                    title,
+                    [brief, *own, site.footer],
+                    13 * k + site_n,
+                )
