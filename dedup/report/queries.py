@@ -14,13 +14,16 @@ The JSON shape is a public interface, kept stable::
                   "articles": [{"article_id": int, "source": str, "title": str, "url": str | null,
                                 "published": str | null, "first_seen": str,
                                 "role": "origin" | "copy", "shared_paragraphs": int,
-                                "kept": float, "edited": float, "dropped": float, "added": float,
+                                "kept": float, "edited": float, "rewritten": float,
+                                "dropped": float, "added": float,
                                 "moved": int, "headline_changed": bool, "credit": str | null}]}]}
 
-``kept``, ``edited`` and ``dropped`` are shares of the origin's text, ``added`` of the copy's
-own text. With ``--story ID`` the story also carries ``origin_paragraphs`` and ``events``, and
-each article a ``ledger``: ``[{"op", "origin_text", "copy_text", "similarity", "moved",
-"weight", "diff"}]`` in origin order (dropped lines included), then the copy's own lines.
+``kept``, ``edited``, ``rewritten`` and ``dropped`` are shares of the origin's text (they add up
+to 1), ``added`` of the copy's own text. With ``--story ID`` the story also carries
+``origin_paragraphs`` and ``events``, and each article a ``ledger``: ``[{"op", "origin_text",
+"copy_text", "similarity", "moved", "weight", "diff", "rewrites"}]`` in origin order (dropped
+lines included), then the copy's own lines; ``rewrites`` pairs each origin sentence the copy
+says in its own words with that copy sentence.
 """
 
 from __future__ import annotations
@@ -161,6 +164,8 @@ def _members(session: Session, story_ids: Sequence[int]) -> dict[int, list[dict[
                     "shared_paragraphs": int(member.shared_paragraphs or 0),
                     "kept": _round(member.kept),
                     "edited": _round(member.edited),
+                    # judgement branch: share said again in the copy's own words
+                    "rewritten": _round(member.rewritten),
                     "dropped": _round(member.dropped),
                     "added": _round(member.added),
                     "moved": int(member.moved or 0),
@@ -298,6 +303,8 @@ def _ledgers(session: Session, story_id: int) -> dict[int, list[dict[str, Any]]]
                 "moved": bool(entry.moved),
                 "weight": _round(entry.weight),
                 "diff": [list(part) for part in entry.diff] if entry.diff is not None else None,
+                # judgement branch: [origin sentence, copy sentence] pairs said in other words
+                "rewrites": [list(pair) for pair in entry.rewrites or ()],
             }
         )
     return out
@@ -310,7 +317,10 @@ def _origin_paragraphs(
     for lines in ledgers.values():
         texts: list[str] = []
         for line in lines:
-            if line["op"] in ("kept", "edited", "dropped") and line["weight"] is not None:
+            if (
+                line["op"] in ("kept", "edited", "rewritten", "dropped")
+                and line["weight"] is not None
+            ):
                 if (
                     line["op"] == "edited"
                     and line["weight"] == 0

@@ -1,22 +1,25 @@
-"""Paragraph alignment of a copy against its origin: kept, edited, dropped, moved and added text.
+"""Alignment of a copy against its origin, sentence by sentence: kept, edited, rewritten,
+dropped, moved and added text.
 
-Pure: two lists of paragraph texts in, an :class:`Alignment` out. Matching works on sentences
-against whole paragraphs, so a copy paragraph that merges two origin paragraphs, splits one, or
-keeps one sentence (or a quote) of an origin paragraph inside new text is still found.
+Pure: two lists of paragraph texts in, an :class:`Alignment` out. Each origin sentence is looked
+for in the whole copy, so paragraphs merged, split or reordered, and sentences cut from several
+paragraphs into one, still count. Weights are words, so the fractions are shares of *text*:
 
-Weights are words, so the fractions are shares of *text*, not of paragraph counts:
+- an origin sentence is **kept** when its words appear, in order and unbroken, in a copy
+  paragraph (case and punctuation aside);
+- otherwise it is **edited** when it survives (at least half its words reappear in runs of
+  three or more); in a sentence that does not survive, runs of at least six words (a kept
+  quote) count as edited for their own words;
+- the rest of a sentence that did not survive is **rewritten** when a copy sentence of the
+  copier's own says the same in other words (:mod:`dedup.stories.rewrites`: same names or
+  numbers, most content words; each copy sentence rewrites at most one origin sentence);
+- and **dropped** otherwise. A copy sentence is **added** text unless at least half of it comes
+  from the origin or it is a rewrite; template paragraphs (footers, share boxes) are neither
+  origin text nor added text.
 
-- an origin paragraph is **kept** when its words appear, in order and unbroken, in one copy
-  paragraph that adds no words of the copier's own (case and punctuation aside);
-- otherwise it is **edited** for the share of its text whose sentences survive (a sentence
-  survives when at least half its words reappear in runs of three or more; in a sentence that
-  does not survive, runs of at least six words, such as a kept quote, count for their own
-  words), and **dropped** for the rest;
-- a copy sentence is **added** text unless at least half of it comes from the origin; template
-  paragraphs (footers, share boxes) are neither origin text nor added text.
-
-So ``kept + edited + dropped == 1`` for every copy, and ``added`` is a share of the copy's own
-(non-template) text.
+So ``kept + edited + rewritten + dropped == 1`` for every copy, and ``added`` is a share of the
+copy's own (non-template) text. A paragraph's line is *kept* when all its sentences are, else
+*edited* when any of it survives, else *rewritten* when any of it was rewritten, else *dropped*.
 """
 
 from __future__ import annotations
@@ -24,6 +27,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dedup.stories.rewrites import (
+    MIN_CONTENT,
+    REWRITE_MIN_OVERLAP,
+    REWRITE_THRESHOLD,
+    SentenceTerms,
+    rewrite_probability,
+    terms,
+)
 from dedup.stories.runs import (
     MIN_BLOCK,
     PARTIAL_MIN,
@@ -68,7 +79,7 @@ class LedgerLine:
     the copy's own text for added lines, and 0 for template lines.
     """
 
-    op: str  # kept | edited | dropped | added | template
+    op: str  # kept | edited | rewritten | dropped | added | template
     origin_index: int | None
     copy_index: int | None
     origin_text: str | None
@@ -77,6 +88,7 @@ class LedgerLine:
     moved: bool
     weight: float
     diff: Diff | None
+    rewrites: tuple[tuple[str, str], ...] = ()  # (origin sentence, copy sentence) said anew
 
 
 @dataclass(frozen=True)
@@ -84,11 +96,13 @@ class Alignment:
     lines: tuple[LedgerLine, ...]
     kept: float
     edited: float
+    rewritten: float
     dropped: float
     added: float
     moved: int
     shared_paragraphs: int  # copy paragraphs that hold kept or edited origin text
     origin_reused: tuple[float, ...] = ()  # per origin paragraph: share of it kept or edited
+    # (rewritten text is no shared text: it does not count here)
 
 
 def _stable_positions(seq: Sequence[int]) -> set[int]:
@@ -161,6 +175,52 @@ def _match(
     return found
 
 
+def _rewrites(
+    origin: list[Parsed],
+    copy: list[Parsed],
+    lacking: list[tuple[int, int]],
+    free: list[tuple[int, int]],
+    cache: AlignCache,
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """Origin sentences said again in a copy sentence's own words, one to one, best first.
+
+    ``lacking`` are the origin sentences (paragraph, sentence) whose words did not survive;
+    ``free`` the copy sentences that are none of the origin's text. A cheap test (a shared
+    name or number, a third of the content words) picks the pairs worth the model's look.
+    """
+
+    def terms_of(text: str) -> SentenceTerms:
+        found = cache.terms.get(text)
+        if found is None:
+            found = cache.terms[text] = terms(text)
+        return found
+
+    scored: list[tuple[float, tuple[int, int], tuple[int, int]]] = []
+    copy_terms = [(ref, terms_of(copy[ref[0]].raw[ref[1]])) for ref in free]
+    for ref in lacking:
+        a = terms_of(origin[ref[0]].raw[ref[1]])
+        if len(a.content) < MIN_CONTENT:
+            continue
+        for cref, b in copy_terms:
+            if len(b.content) < MIN_CONTENT or not (a.names & b.names or a.numbers & b.numbers):
+                continue
+            overlap = len(a.content & b.content) / min(len(a.content), len(b.content))
+            if overlap < REWRITE_MIN_OVERLAP:
+                continue
+            p = rewrite_probability(a, b)
+            if p >= REWRITE_THRESHOLD:
+                # the model ranks sentences of MSRP's kind; among long news sentences the
+                # pair sharing most content words is the likelier rewrite
+                scored.append((p * overlap, ref, cref))
+    matched: dict[tuple[int, int], tuple[int, int]] = {}
+    taken: set[tuple[int, int]] = set()
+    for _, ref, cref in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):
+        if ref not in matched and cref not in taken:
+            matched[ref] = cref
+            taken.add(cref)
+    return matched
+
+
 def align(
     origin: Sequence[str],
     copy: Sequence[str],
@@ -184,49 +244,71 @@ def align(
     origin_total = sum(len(p.keys) for p in opars)
     copy_total = sum(len(p.keys) for j, p in enumerate(cpars) if usable[j])
 
-    # Copy side: words of the copier's own, and which paragraphs carry origin text.
-    added_words: list[int] = []
-    carries: list[bool] = []
-    for j, cpara in enumerate(cpars):
-        if not usable[j]:
-            added_words.append(0)
-            carries.append(False)
-            continue
-        own = 0
-        reused_any = False
-        for t, sent in enumerate(cpara.sentences):
-            credit = sentence_credit(len(sent), found.copy_sent[j][t])
-            reused_any = reused_any or credit > 0
-            own += len(sent) - credit
-        added_words.append(own)
-        carries.append(reused_any)
+    # Copy side: each sentence's words that come from the origin.
+    copy_credit = [
+        [sentence_credit(len(sent), found.copy_sent[j][t]) for t, sent in enumerate(p.sentences)]
+        if usable[j]
+        else [0] * len(p.sentences)
+        for j, p in enumerate(cpars)
+    ]
 
-    # Origin side: kept, edited (surviving share) or dropped.
+    # Origin side, sentence by sentence: verbatim somewhere (kept), surviving (edited), or not.
+    kept_words = [0] * len(opars)
+    edited_words = [0] * len(opars)
+    lacking: list[tuple[int, int]] = []
+    for i, opara in enumerate(opars):
+        homes = sorted(found.by_origin[i])
+        for s, sent in enumerate(opara.sentences):
+            if any(contains(cpars[j], sent) for j in homes):
+                kept_words[i] += len(sent)
+                continue
+            credit = sentence_credit(len(sent), found.origin_sent[i][s])
+            edited_words[i] += credit
+            if credit < len(sent):
+                lacking.append((i, s))
+    free = [
+        (j, t)
+        for j, p in enumerate(cpars)
+        if usable[j]
+        for t, sent in enumerate(p.sentences)
+        if copy_credit[j][t] < len(sent)
+    ]
+    rewrites = _rewrites(opars, cpars, lacking, free, cache)
+    rewritten_words = [0] * len(opars)
+    rewrites_of: dict[int, list[tuple[int, int, int]]] = {}  # i -> (s, j, t)
+    rewritten_copy: set[tuple[int, int]] = set()
+    for (i, s), (j, t) in sorted(rewrites.items()):
+        sent = opars[i].sentences[s]
+        rewritten_words[i] += len(sent) - sentence_credit(len(sent), found.origin_sent[i][s])
+        rewrites_of.setdefault(i, []).append((s, j, t))
+        rewritten_copy.add((j, t))
+
+    added_words = [
+        sum(
+            0 if (j, t) in rewritten_copy else len(sent) - copy_credit[j][t]
+            for t, sent in enumerate(p.sentences)
+        )
+        if usable[j]
+        else 0
+        for j, p in enumerate(cpars)
+    ]
+    carries = [
+        usable[j] and (any(copy_credit[j]) or any((j, t) in rewritten_copy for t in range(len(c))))
+        for j, c in enumerate(copy_credit)
+    ]
+
     op_of: list[str] = []
-    reused_words: list[int] = []
     primary: list[int | None] = []
     for i, opara in enumerate(opars):
         pairs = found.by_origin[i]
-        # Kept: unbroken in a copy paragraph that adds nothing of the copier's own (it may
-        # hold other origin text too, when the copier merged paragraphs).
-        kept_in = [
-            j for j in sorted(pairs) if contains(cpars[j], opara.keys) and not added_words[j]
-        ]
-        reused = sum(
-            sentence_credit(len(sent), found.origin_sent[i][s])
-            for s, sent in enumerate(opara.sentences)
-        )
-        if kept_in:
-            op_of.append("kept")
-            reused_words.append(len(opara.keys))
-            primary.append(kept_in[0])
-        elif reused:
-            op_of.append("edited")
-            reused_words.append(reused)
+        if kept_words[i] + edited_words[i]:
+            op_of.append("kept" if kept_words[i] == len(opara.keys) else "edited")
             primary.append(max(sorted(pairs), key=lambda j: pairs[j]))
+        elif rewritten_words[i]:
+            op_of.append("rewritten")
+            primary.append(rewrites_of[i][0][1])
         else:
             op_of.append("dropped")
-            reused_words.append(0)
             primary.append(None)
 
     for target in primary:
@@ -242,16 +324,19 @@ def align(
     secondary: dict[int, list[int]] = {}
     for j in range(len(cpars)):
         if carries[j] and j not in primary:
-            homes = found.by_copy[j]
-            if homes:
-                secondary.setdefault(max(sorted(homes), key=lambda i: homes[i]), []).append(j)
+            held_by = dict(found.by_copy[j])
+            for i, held in rewrites_of.items():
+                if any(c == j for _, c, _ in held):
+                    held_by.setdefault(i, 0)
+            if held_by:
+                secondary.setdefault(max(sorted(held_by), key=lambda i: held_by[i]), []).append(j)
             else:
                 carries[j] = False
 
     lines: list[LedgerLine] = []
     for i, opara in enumerate(opars):
         target = primary[i]
-        share = _share(len(opara.keys), origin_total)
+        pairs_shown = tuple((opara.raw[s], cpars[j].raw[t]) for s, j, t in rewrites_of.get(i, ()))
         if target is None:
             lines.append(
                 LedgerLine(
@@ -262,16 +347,14 @@ def align(
                     copy_text=None,
                     similarity=None,
                     moved=False,
-                    weight=share,
+                    weight=_share(len(opara.keys), origin_total),
                     diff=None,
                 )
             )
         else:
             ctext = cpars[target].text
             exact = opara.keys == cpars[target].keys
-            sim = 1.0 if exact else ratio(opara.keys, cpars[target].keys)
-            diff = None if exact else keyed_word_diff(opara.text, ctext, cache.word_key)
-            weight = _share(reused_words[i], origin_total)
+            reused = kept_words[i] + edited_words[i] + rewritten_words[i]
             lines.append(
                 LedgerLine(
                     op=op_of[i],
@@ -279,10 +362,11 @@ def align(
                     copy_index=target,
                     origin_text=opara.text,
                     copy_text=ctext,
-                    similarity=sim,
+                    similarity=1.0 if exact else ratio(opara.keys, cpars[target].keys),
                     moved=i in moved_set,
-                    weight=weight,
-                    diff=diff,
+                    weight=_share(reused, origin_total),
+                    diff=None if exact else keyed_word_diff(opara.text, ctext, cache.word_key),
+                    rewrites=pairs_shown,
                 )
             )
         for sj in secondary.get(i, []):
@@ -330,22 +414,22 @@ def align(
                 )
             )
 
-    kept = _share(
-        sum(len(opars[i].keys) for i in range(len(opars)) if op_of[i] == "kept"), origin_total
-    )
-    edited = _share(
-        sum(reused_words[i] for i in range(len(opars)) if op_of[i] == "edited"), origin_total
-    )
-    dropped = max(0.0, round(1.0 - kept - edited, 6)) if origin_total else 0.0
+    kept = _share(sum(kept_words), origin_total)
+    edited = _share(sum(edited_words), origin_total)
+    rewritten = _share(sum(rewritten_words), origin_total)
+    dropped = max(0.0, round(1.0 - kept - edited - rewritten, 6)) if origin_total else 0.0
     return Alignment(
         lines=tuple(lines),
         kept=kept,
         edited=edited,
+        rewritten=rewritten,
         dropped=dropped,
         added=_share(sum(added_words), copy_total),
         moved=len(moved_set),
         shared_paragraphs=sum(1 for j in range(len(cpars)) if carries[j]),
-        origin_reused=tuple(_share(reused_words[i], len(p.keys)) for i, p in enumerate(opars)),
+        origin_reused=tuple(
+            _share(kept_words[i] + edited_words[i], len(p.keys)) for i, p in enumerate(opars)
+        ),
     )
 
 

@@ -50,6 +50,7 @@ class MemberLedger:
     alignment: Alignment | None  # None for the origin itself
     kept: float
     edited: float
+    rewritten: float
     dropped: float
     added: float
     moved: int
@@ -182,6 +183,7 @@ def build_ledgers(
             alignment=alignment,
             kept=alignment.kept,
             edited=alignment.edited,
+            rewritten=alignment.rewritten,
             dropped=alignment.dropped,
             added=alignment.added,
             moved=alignment.moved,
@@ -195,7 +197,7 @@ def build_ledgers(
         for ledger in copies.values()
         if ledger.alignment is not None
         for line in ledger.alignment.lines
-        if line.op in ("kept", "edited") and line.weight > 0
+        if line.op in ("kept", "edited", "rewritten") and line.weight > 0
     }
     return [
         copies[m.article_id]
@@ -206,6 +208,7 @@ def build_ledgers(
             alignment=None,
             kept=1.0,
             edited=0.0,
+            rewritten=0.0,
             dropped=0.0,
             added=0.0,
             moved=0,

@@ -13,8 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
 from dedup.text.sentences import sentences
+
+if TYPE_CHECKING:
+    from dedup.stories.rewrites import SentenceTerms
 
 MIN_BLOCK = 3  # words in a run before it counts as reused (shorter runs are coincidence)
 PRESENT = 0.5  # share of a sentence that must reappear for the whole sentence to count
@@ -60,6 +64,7 @@ def _sentence_words(parts: list[str]) -> list[tuple[str, ...]]:
 class Parsed:
     text: str
     sentences: tuple[tuple[str, ...], ...]
+    raw: tuple[str, ...]  # each sentence's text, as ``sentences`` holds its word keys
     keys: tuple[str, ...]
     joined: str  # " key key key " for contiguous containment tests
     runs: tuple[int, ...]  # hash of the MIN_BLOCK-word run starting at each word
@@ -68,11 +73,22 @@ class Parsed:
 
 
 def parse(text: str) -> Parsed:
-    sents = tuple(t for t in _sentence_words(sentences(text)) if t)
+    parts = sentences(text)
+    kept = [(raw, t) for raw, t in zip(parts, _sentence_words(parts), strict=True) if t]
+    sents = tuple(t for _, t in kept)
     keys = tuple(k for s in sents for k in s)
     runs = tuple(map(hash, zip(*(keys[i:] for i in range(MIN_BLOCK)), strict=False)))
     starts = tuple(accumulate((len(s) for s in sents[:-1]), initial=0)) if sents else ()
-    return Parsed(text, sents, keys, " " + " ".join(keys) + " ", runs, frozenset(runs), starts)
+    return Parsed(
+        text=text,
+        sentences=sents,
+        raw=tuple(raw for raw, _ in kept),
+        keys=keys,
+        joined=" " + " ".join(keys) + " ",
+        runs=runs,
+        grams=frozenset(runs),
+        starts=starts,
+    )
 
 
 def contains(haystack: Parsed, needle: Sequence[str]) -> bool:
@@ -98,6 +114,8 @@ class AlignCache:
         self._parsed: dict[str, Parsed] = {}
         self._pairs: dict[tuple[str, str], _PairCover] = {}
         self._keys: dict[str, str] = {}  # word_key of each token
+        # Rewrite tests' view of each sentence, filled by alignment (rewrites import this module).
+        self.terms: dict[str, SentenceTerms] = {}
 
     def word_key(self, token: str) -> str:
         key = self._keys.get(token)

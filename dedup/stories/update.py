@@ -354,6 +354,7 @@ def _member_rows(story_id: int, ledgers: Sequence[MemberLedger]) -> list[dict[st
             "shared_paragraphs": led.shared_paragraphs,
             "kept": led.kept,
             "edited": led.edited,
+            "rewritten": led.rewritten,
             "dropped": led.dropped,
             "added": led.added,
             "moved": led.moved,
@@ -393,6 +394,7 @@ def _ledger_rows(
                     "similarity": line.similarity,
                     "weight": line.weight,
                     "diff": [list(part) for part in line.diff] if line.diff is not None else None,
+                    "rewrites": [list(pair) for pair in line.rewrites] or None,
                 }
             )
     return rows
