@@ -35,18 +35,17 @@ MIN_CONTENT = 4  # content words a sentence needs before it can be called a rewr
 REWRITE_MIN_OVERLAP = 0.33  # content words shared, over the shorter sentence's
 
 # Function words, never evidence that two sentences say the same thing.
-_STOP = frozenset(
-    (
-        "a about above after again against all also am an and any are as at be because been "
-        "before being below between both but by can could did do does doing down during each "
-        "few for from further had has have having he her here hers herself him himself his how "
-        "i if in into is it its itself just me more most my myself no nor not now of off on "
-        "once only or other our ours ourselves out over own same she should so some such than "
-        "that the their theirs them themselves then there these they this those through to too "
-        "under until up very was we were what when where which while who whom why will with "
-        "would you your yours yourself said says say told mr mrs ms one new"
-    ).split()  # noqa: SIM905 - a word list reads better as text
+_STOP_WORDS = (
+    "a about above after again against all also am an and any are as at be because been "
+    "before being below between both but by can could did do does doing down during each "
+    "few for from further had has have having he her here hers herself him himself his how "
+    "i if in into is it its itself just me more most my myself no nor not now of off on "
+    "once only or other our ours ourselves out over own same she should so some such than "
+    "that the their theirs them themselves then there these they this those through to too "
+    "under until up very was we were what when where which while who whom why will with "
+    "would you your yours yourself said says say told mr mrs ms one new"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
