@@ -514,7 +514,7 @@ def plan_run(families: Families, stories: int, unrelated: int, seed: int) -> Pla
             plan.story_of[key] = n
         clock = rng.choice(families.clocks)
         used["clocks"].add(clock)
-        copiers = rng.sample(sites, rng.randint(2, 5))
+        copiers = rng.sample(sites, rng.randint(1 if stored else 2, 5))
         # a left-out origin is named by its copies' credits: at least one carries one
         credited = rng.randrange(len(copiers)) if not stored else -1
         total = sum(len(words(p)) for p in origin)

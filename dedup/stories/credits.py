@@ -137,6 +137,79 @@ _MEDIA_WORDS = (
     "review",
 )
 
+# Words that name a kind of outlet or source, never one outlet: a name made only of these (and
+# media words) is a common noun however it is capitalised ("Press", "State Television").
+_COMMON_NOUNS = frozenset(
+    {
+        "state",
+        "local",
+        "national",
+        "official",
+        "government",
+        "foreign",
+        "western",
+        "domestic",
+        "international",
+        "regional",
+        "financial",
+        "industry",
+        "trade",
+        "newspaper",
+        "newspapers",
+        "reports",
+        "report",
+        "sources",
+        "source",
+        "analysts",
+        "officials",
+        "police",
+        "witnesses",
+        "diplomats",
+        "television",
+        "radio",
+        "wire",
+        "agency",
+        "agencies",
+        "press",
+        "media",
+        "news",
+        "japanese",
+        "chinese",
+        "soviet",
+        "british",
+        "french",
+        "german",
+        "american",
+        "iranian",
+        "iraqi",
+        "arab",
+        "israeli",
+        "indian",
+        "pakistani",
+        "kuwaiti",
+        "saudi",
+        "gulf",
+        "brazilian",
+        "mexican",
+        "italian",
+        "spanish",
+        "dutch",
+        "swiss",
+        "west",
+        "east",
+        "north",
+        "south",
+        "several",
+        "some",
+        "many",
+        "other",
+        "earlier",
+        "recent",
+        "unconfirmed",
+        "published",
+    }
+)
+
 _NAME_WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]+[A-Z][\w'’.-]*)"
 _LINK_WORD = r"(?:of|de|del|della|du|des|la|le|&|and)\s+"
 _NAME = rf"(?:[Tt]he\s+)?{_NAME_WORD}(?:\s+(?:{_LINK_WORD})?{_NAME_WORD}){{0,4}}"
@@ -198,6 +271,41 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
         False,
         0.8,
     ),
+    (
+        # "originally published by", "first published in", "republished (with permission)
+        # from", "reprinted from", "appeared first on"
+        "republished",
+        re.compile(
+            rf"(?i:\b(?:(?:originally|first)\s+(?:published|posted|appeared)|appeared\s+first|"
+            rf"re-?published|reprinted|reproduced|syndicated)"
+            rf"(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from|of|courtesy\s+of)\s+)"
+            rf"(?P<name>{_NAME})"
+        ),
+        False,
+        1.0,
+    ),
+    (
+        "courtesy",
+        re.compile(rf"(?i:\b(?:courtesy\s+of|(?:story|article|report)\s+by)\s+)(?P<name>{_NAME})"),
+        False,
+        0.9,
+    ),
+    (
+        # "Source: Reuters", "Source - AP", "Sources: Reuters, AFP"
+        "source",
+        re.compile(rf"(?i:\bsources?\s*[:\-—–]\s*)(?P<name>{_NAME})"),
+        False,
+        0.9,
+    ),
+    (
+        "contributed",
+        re.compile(
+            rf"(?<![\w’'])(?P<name>{_NAME})(?i:\s+contributed\s+(?:to\s+)?(?:this|the)\s+"
+            rf"(?:report|story|article))"
+        ),
+        False,
+        0.9,
+    ),
 )
 
 # Text each pattern's match must contain, as :func:`_folded` spells it: a paragraph holding
@@ -231,6 +339,19 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     ),
     "according_to": ("according to ",),
     "via": ("via ",),
+    "republished": (
+        "published ",
+        "posted ",
+        "appeared ",
+        "republished",
+        "re-published",
+        "reprinted",
+        "reproduced",
+        "syndicated",
+    ),
+    "courtesy": ("courtesy of", "story by", "article by", "report by"),
+    "source": ("source",),
+    "contributed": (" contributed ",),
     "read_more": ("read ", "continue reading", "h/t"),
 }
 # Besides case, a (?i) pattern's i also matches İ and ı, and its s matches ſ.
@@ -382,6 +503,10 @@ def _is_publisher(name: str, key: str, known: frozenset[str], pattern: str) -> b
     if key in known or key in _DISPLAY:
         return True
     words = [w.strip(".’'") for w in name.casefold().split()]
+    words = [w for w in words if w not in ("the", "a", "an")]
+    if words and all(w in _COMMON_NOUNS for w in words):
+        # "Press reports said", "State Television", "Local Media": common nouns, no name
+        return False
     if any(w in _MEDIA_WORDS for w in words):
         return True
     # A bare all-caps name in a dateline or after "via" is typically an agency (AP, AFP).

@@ -31,7 +31,6 @@ from dedup.stories.origin import CreditUse, MemberFacts, OriginDecision, decide_
 from dedup.text.urls import canonical_url, domain_of
 
 HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
-DETACHED_FACTOR = 0.8  # confidence kept when some member shares nothing with the origin
 
 
 @dataclass
@@ -165,6 +164,7 @@ def _facts(
         found = [(c, (m, c.paragraph) in shared) for c in find_credits(paragraphs, known)]
         # credit lines the extractor set apart as boilerplate are the copier's own words
         found += [(c, False) for c in find_credits(extra.get(m, []), known)]
+        found += [(c, False) for c in link_credits(member_links, own_keys)]
         for credit, in_shared in found:
             if credit.key is None:
                 credit = _resolve_read_more(credit, member_links, own_keys) or credit
@@ -191,6 +191,28 @@ def _facts(
             )
         )
     return facts
+
+
+def link_credits(links: Sequence[tuple[str, str | None]], own_keys: frozenset[str]) -> list[Credit]:
+    """A link whose text names the site it points at credits that site ("<a href=
+    'https://reuters.com/...'>Reuters</a>"): the copier's own words, wherever it stands."""
+    out = []
+    for url, anchor in links:
+        domain = domain_of(url) or ""
+        key = publisher_key(domain)
+        if key and key not in own_keys and anchor and publisher_key(anchor) == key:
+            out.append(
+                Credit(
+                    publisher=display_name(key, [anchor]),
+                    key=key,
+                    line=f"{anchor} <{url}>",
+                    pattern="link",
+                    self_reference=False,
+                    strength=0.8,
+                    paragraph=-1,
+                )
+            )
+    return out
 
 
 def _resolve_read_more(
@@ -233,12 +255,13 @@ class StoryResult:
 def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
     infos, texts = data.infos, data.texts
     member_set = set(members)
-    pairs = _story_links(data.edges_of, member_set, texts)
-    pairs += _quote_pairs(data.quotes, member_set, texts)
+    reused = _story_links(data.edges_of, member_set, texts)
+    quoted = _quote_pairs(data.quotes, member_set, texts)
+    pairs = reused + quoted
     cache = AlignCache()  # one story's: the texts it parses are rarely another story's
     coverage, shared = _coverage(members, texts, pairs, cache)
     facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared)
-    decision = decide_origin(facts)
+    decision = decide_origin(facts, quotes_only=bool(quoted) and not reused)
     empty = MemberText(article_id=0, title=None, paragraph_ids=(), paragraphs=(), template=())
     member_texts = [texts.get(m, empty) for m in members]
     if decision.article_id is not None and decision.article_id in texts:
@@ -252,9 +275,8 @@ def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
         led.article_id for led in ledgers if led.role == "copy" and not led.shared_paragraphs
     ]
     if detached:
-        # Linked to the story only through other members: a thread of reports reusing each
-        # other's background, which one origin explains less well.
-        confidence = round(confidence * DETACHED_FACTOR, 3)
+        # Linked to the story only through other members: said, not scaled into the
+        # confidence, which is calibrated as the model gives it.
         evidence.append(
             "chain: article(s) " + ", ".join(map(str, detached)) + " share no paragraph with "
             "the origin; they are linked to the story through other members"
