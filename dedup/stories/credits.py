@@ -41,6 +41,12 @@ _DISPLAY: dict[str, str] = {
     "cbs": "CBS News",
     "abc": "ABC News",
     "fox": "Fox News",
+    "foxsports": "Fox Sports",
+    "espn": "ESPN",
+    "tmz": "TMZ",
+    "ansa": "ANSA",
+    "irna": "IRNA",
+    "efe": "EFE",
     "msnbc": "MSNBC",
     "pbs": "PBS",
     "bloomberg": "Bloomberg",
@@ -211,7 +217,7 @@ _COMMON_NOUNS = frozenset(
 )
 
 _NAME_WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]+[A-Z][\w'’.-]*)"
-_LINK_WORD = r"(?:of|de|del|della|du|des|la|le|&|and)\s+"
+_LINK_WORD = r"(?:of|de|del|della|du|des|la|le|do|da|dos|das|di|&|and)\s+"
 _NAME = rf"(?:[Tt]he\s+)?{_NAME_WORD}(?:\s+(?:{_LINK_WORD})?{_NAME_WORD}){{0,4}}"
 
 # (pattern name, regex with a group "name", self reference?, strength as evidence)
@@ -259,7 +265,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
     (
         "according_to",
         re.compile(
-            rf"(?i:\baccording\s+to\s+(?:a\s+(?:report|story|article)\s+(?:by|in|from)\s+)?)"
+            rf"(?i:\baccording\s+to\s+(?:(?:a|an|the)\s+(?:report|story|article)\s+(?:by|in|from)\s+"
+            rf"|(?:this|that|a|an)\s+(?=[A-Z]))?)"
             rf"(?P<name>{_NAME})"
         ),
         False,
@@ -296,6 +303,35 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
         re.compile(rf"(?i:\bsources?\s*[:\-—–]\s*)(?P<name>{_NAME})"),
         False,
         0.9,
+    ),
+    (
+        # "the Spanish daily newspaper El Pais said", "state news agency IRNA quoted"
+        "outlet_said",
+        re.compile(
+            rf"\b(?:newspaper|daily|weekly|magazine|news\s+agency|broadcaster|news\s+website)\s+"
+            rf"(?P<name>{_NAME})\s+(?:said|says|reported|quoted|cited|wrote)\b"
+        ),
+        False,
+        0.8,
+    ),
+    (
+        # "The Jornal do Brasil newspaper, in an editorial today, said", "IRNA quoted X"
+        "outlet_said",
+        re.compile(
+            rf"(?<![\w’'])(?P<name>{_NAME})\s+(?:newspaper|daily|news\s+agency|magazine|weekly)\b"
+            # "Hungarian newspaper Nepszabadsag", "Hong Kong daily newspaper Ming Pao": the name
+            # follows the kind word, which the first wording finds
+            rf"(?!\s+(?:(?:newspaper|daily|weekly|magazine)\s+)?(?:[A-Z]|the\s+[A-Z]))"
+            rf"[^.;]{{0,80}}?\b(?:said|reported|quoted|wrote)\b"
+        ),
+        False,
+        0.8,
+    ),
+    (
+        "quoted_by",
+        re.compile(rf"(?i:\b(?:quoted|cited)\s+(?:by|in)\s+)(?P<name>{_NAME})"),
+        False,
+        0.8,
     ),
     (
         "contributed",
@@ -352,6 +388,16 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "courtesy": ("courtesy of", "story by", "article by", "report by"),
     "source": ("source",),
     "contributed": (" contributed ",),
+    "outlet_said": (
+        "newspaper",
+        "daily",
+        "weekly",
+        "magazine",
+        "news agency",
+        "broadcaster",
+        "news website",
+    ),
+    "quoted_by": ("quoted by", "quoted in", "cited by", "cited in"),
     "read_more": ("read ", "continue reading", "h/t"),
 }
 # Besides case, a (?i) pattern's i also matches İ and ı, and its s matches ſ.
@@ -497,6 +543,12 @@ def _trim_name(raw: str) -> str:
     return re.sub(r"^the\s", "The ", name)
 
 
+# Wordings whose structure says the name is a publication, whatever the name looks like.
+_NAMES_A_PUBLICATION = frozenset(
+    {"first_reported", "republished", "outlet_said", "copyright", "source", "courtesy"}
+)
+
+
 def _is_publisher(name: str, key: str, known: frozenset[str], pattern: str) -> bool:
     if not key or name.casefold() in _SKIP_NAMES or key in _SKIP_NAMES:
         return False
@@ -509,6 +561,8 @@ def _is_publisher(name: str, key: str, known: frozenset[str], pattern: str) -> b
         return False
     if any(w in _MEDIA_WORDS for w in words):
         return True
+    if pattern in _NAMES_A_PUBLICATION:
+        return True  # "originally published in Invironment", "the daily El Pais said"
     # A bare all-caps name in a dateline or after "via" is typically an agency (AP, AFP).
     return pattern in {"dateline", "via"} and bool(re.fullmatch(r"[A-Z]{2,6}", name))
 
@@ -517,6 +571,15 @@ def _is_picture_credit(sentence: str, start: int) -> bool:
     """'Featured image via Wikimedia Commons' credits a picture, not the story."""
     before = sentence[:start].split()
     return bool(before) and before[-1].casefold().strip(",;:") in _PICTURE_WORDS
+
+
+def _runs_on(sentence: str, end: int, known: frozenset[str], key: str) -> bool:
+    """'via API reporting': an unknown short name that a lowercase word continues is a tool or
+    a channel, not an outlet credited with the text."""
+    if key in known or key in _DISPLAY:
+        return False
+    rest = sentence[end:].lstrip()
+    return bool(rest) and rest[0].islower()
 
 
 def _known_keys(known: Iterable[str]) -> frozenset[str]:
@@ -579,10 +642,15 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
                 for match in regex.finditer(sentence):
                     name = _best_known_prefix(_trim_name(match.group("name")), known_keys)
                     key = publisher_key(name)
+                    if not _is_publisher(name, key, known_keys, pattern) and " of " in name:
+                        # "Ken Rosenthal of Fox Sports reports": the reporter's outlet
+                        name = name.rsplit(" of ", 1)[1]
+                        key = publisher_key(name)
                     if (
                         not _is_publisher(name, key, known_keys, pattern)
                         or (key, pattern) in seen
                         or (pattern == "via" and _is_picture_credit(sentence, match.start()))
+                        or (pattern == "via" and _runs_on(sentence, match.end(), known_keys, key))
                     ):
                         continue
                     seen.add((key, pattern))
