@@ -395,7 +395,19 @@ def _ledger_line(line: Mapping[str, Any]) -> list[str]:
         left, right = _diff_side(diff, "-"), _diff_side(diff, "+")
     else:
         left, right = _esc(origin_text), _esc(copy_text)
-    return [
+    cells = [
         f'<div class="cell {cls}">{label}{left}</div>',
         f'<div class="cell {cls}">{label}{right}</div>',
     ]
+    return cells + _rewrite_cells(line)
+
+
+def _rewrite_cells(line: Mapping[str, Any]) -> list[str]:
+    """judgement branch: each origin sentence the copy says in its own words, beside it."""
+    cells: list[str] = []
+    for origin, copy in line.get("rewrites") or ():
+        cells += [
+            f'<div class="cell edited"><span class="op">rewritten</span>{_esc(origin)}</div>',
+            f'<div class="cell edited"><span class="op">rewritten</span>{_esc(copy)}</div>',
+        ]
+    return cells
