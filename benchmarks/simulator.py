@@ -32,9 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from distractors import add_distractors, record  # noqa: E402
+from edits import Tally, cut_and_paste, edit_paragraph  # noqa: E402
+
 from dedup.records import ArticleRecord  # noqa: E402
 from dedup.stories.runs import words  # noqa: E402
-from dedup.text.extract import extract_text  # noqa: E402
 from dedup.text.sentences import sentences  # noqa: E402
 
 REUTERS = ROOT.parent / "shared" / "data" / "reuters21578"
@@ -92,45 +94,6 @@ _CREDIT_LINES = {
     "link_only": "",
 }
 _LINK_CREDITS = frozenset({"read_full_link", "link_only"})
-
-_SUBSTITUTES = ("reportedly", "notably", "also", "still", "however", "meanwhile", "indeed")
-# Rewrites keep the names, numbers and content words and change the wording around them.
-_SYNONYMS = {
-    "said": "stated",
-    "says": "states",
-    "company": "firm",
-    "companies": "firms",
-    "increase": "rise",
-    "increased": "rose",
-    "rose": "climbed",
-    "fell": "dropped",
-    "will": "is set to",
-    "would": "was expected to",
-    "expected": "forecast",
-    "year": "twelve months",
-    "also": "in addition",
-    "about": "around",
-    "but": "however",
-    "and": "as well as",
-    "the": "this",
-    "a": "one",
-    "of": "from",
-    "to": "towards",
-    "in": "within",
-    "for": "on behalf of",
-    "on": "upon",
-    "it": "the group",
-    "its": "the group's",
-    "from": "out of",
-    "by": "through",
-    "with": "alongside",
-    "that": "which",
-    "has": "had",
-    "have": "had",
-    "is": "was",
-    "was": "had been",
-    "were": "had been",
-}
 
 
 @dataclass(frozen=True)
@@ -308,104 +271,17 @@ def _sites(families: Families, rng: random.Random) -> list[Site]:
 # ----------------------------------------------------------------------------- edits
 
 
-@dataclass
-class _Tally:
-    """Origin words by fate, and the copy's own words."""
-
-    kept: int = 0
-    edited: int = 0
-    rewritten: int = 0
-    own: int = 0
-
-
-def _swap_words(text: str, rng: random.Random) -> str:
-    tokens = text.split()
-    for i in range(rng.randrange(4), len(tokens), 8):
-        tokens[i] = rng.choice(_SUBSTITUTES)
-    return " ".join(tokens)
-
-
-def _synonyms(sentence: str) -> str:
-    """Dev rewrite: function words and common verbs replaced, names and numbers kept."""
-    out = []
-    for token in sentence.split():
-        core = token.rstrip(".,;:")
-        tail = token[len(core) :]
-        swap = _SYNONYMS.get(core.lower())
-        out.append((swap if swap else core) + tail)
-    return " ".join(out)
-
-
-def _clauses(sentence: str, rng: random.Random) -> str:
-    """Held-out rewrite: clause order turned round, links reworded, content words kept."""
-    body = sentence.rstrip(".")
-    parts = [p.strip() for p in re.split(r",\s+|\s+(?:and|but|which|that)\s+", body) if p.strip()]
-    if len(parts) < 2:
-        half = len(body.split()) // 2
-        tokens = body.split()
-        parts = [" ".join(tokens[:half]), " ".join(tokens[half:])]
-    rng.shuffle(parts)
-    joiners = ("; in addition,", "- while", "; moreover", "; separately,")
-    text = parts[0]
-    for part in parts[1:]:
-        text += f" {rng.choice(joiners)} {part}"
-    text = _synonyms(text)
-    return "Put another way, " + text[0].lower() + text[1:] + "."
-
-
-def _edit_paragraph(
-    paragraph: str, kind: str, rng: random.Random, pool: list[str], tally: _Tally
-) -> str:
-    parts = sentences(paragraph)
-    lengths = [len(words(p)) for p in parts]
-    if kind == "swap":
-        tally.edited += sum(lengths)
-        return _swap_words(paragraph, rng)
-    if kind == "cut" and len(parts) > 1:
-        cut = rng.randrange(len(parts))
-        tally.kept += sum(n for i, n in enumerate(lengths) if i != cut)
-        return " ".join(p for i, p in enumerate(parts) if i != cut)
-    if kind in ("synonyms", "clauses"):
-        pick = rng.randrange(len(parts))
-        out = []
-        for i, p in enumerate(parts):
-            if i == pick and lengths[i] >= 8:
-                out.append(_synonyms(p) if kind == "synonyms" else _clauses(p, rng))
-                tally.rewritten += lengths[i]
-            else:
-                out.append(p)
-                tally.kept += lengths[i]
-        return " ".join(out)
-    # append (and the edits that work on paragraph boundaries, applied by the copier)
-    extra = sentences(pool.pop())[0]
-    tally.kept += sum(lengths)
-    tally.own += len(words(extra))
-    return paragraph + " " + extra
-
-
-def _cut_and_paste(origin: list[str], keep: float, rng: random.Random, tally: _Tally) -> list[str]:
-    """Sentences taken from several origin paragraphs, regrouped into paragraphs of their own."""
-    chosen = [s for p in origin for s in sentences(p) if rng.random() < keep]
-    out: list[str] = []
-    while chosen:
-        size = rng.randint(1, 3)
-        out.append(" ".join(chosen[:size]))
-        tally.kept += sum(len(words(s)) for s in chosen[:size])
-        chosen = chosen[size:]
-    return out
-
-
 def copy_story(
     origin: list[str],
     site: Site,
     families: Families,
     rng: random.Random,
     pool: list[str],
-) -> tuple[list[str], _Tally]:
+) -> tuple[list[str], Tally]:
     """A copy's body paragraphs (boilerplate not yet added) and what it did to the origin."""
-    tally = _Tally()
+    tally = Tally()
     if site.habit == "cutpaster":
-        body = _cut_and_paste(origin, 1.0 - site.drop, rng, tally)
+        body = cut_and_paste(origin, 1.0 - site.drop, rng, tally)
     else:
         body = []
         for i, paragraph in enumerate(origin):
@@ -432,7 +308,7 @@ def copy_story(
                     continue
                 body.append(text)
                 continue
-            body.append(_edit_paragraph(text, kind, rng, pool, tally))
+            body.append(edit_paragraph(text, kind, rng, pool, tally))
         if len(body) > 2 and rng.random() < site.reorder:
             j = rng.randrange(1, len(body) - 1)
             body[j], body[j + 1] = body[j + 1], body[j]
@@ -444,31 +320,6 @@ def copy_story(
 
 
 # ----------------------------------------------------------------------------- records
-
-
-def _record(
-    source: str,
-    display: str,
-    domain: str,
-    key: str,
-    title: str,
-    paragraphs: list[str],
-    published: datetime | None,
-    links: tuple[tuple[str, str | None], ...] = (),
-) -> ArticleRecord:
-    extracted = extract_text("\n\n".join(paragraphs), title)
-    return ArticleRecord(
-        source=source,
-        key=key,
-        title=title,
-        text=extracted.text,
-        paragraphs=extracted.paragraphs,
-        url=f"https://{domain}/{key.split(':')[-1]}",
-        published=published,
-        site=display,
-        domain=domain,
-        links=links,
-    )
 
 
 def _clock(
@@ -509,7 +360,7 @@ def plan_run(families: Families, stories: int, unrelated: int, seed: int) -> Pla
         if stored:
             seen = published + timedelta(minutes=rng.randint(5, 90))
             plan.records.append(
-                (seen, _record("reuters", WIRE, "reuters.com", key, title, origin, published))
+                (seen, record("reuters", WIRE, "reuters.com", key, title, origin, published))
             )
             plan.story_of[key] = n
         clock = rng.choice(families.clocks)
@@ -552,7 +403,7 @@ def plan_run(families: Families, stories: int, unrelated: int, seed: int) -> Pla
             plan.records.append(
                 (
                     seen,
-                    _record(
+                    record(
                         site.name,
                         site.display,
                         site.domain,
@@ -565,79 +416,5 @@ def plan_run(families: Families, stories: int, unrelated: int, seed: int) -> Pla
                 )
             )
             plan.story_of[copy_key] = n
-    _distractors(plan, families, sites, others, extra, pool, rng, base)
+    add_distractors(plan, families, sites, others, extra, pool, rng, base)
     return plan
-
-
-def _distractors(
-    plan: Plan,
-    families: Families,
-    sites: list[Site],
-    others: list[tuple[str, list[str]]],
-    extra: list[tuple[str, list[str]]],
-    pool: list[str],
-    rng: random.Random,
-    base: datetime,
-) -> None:
-    """Articles that share text without one copying the other: each is its own story."""
-
-    def add(source: Site | None, key: str, title: str, body: list[str], minutes: int) -> None:
-        published = base + timedelta(minutes=minutes)
-        name, display, domain = (
-            (source.name, source.display, source.domain)
-            if source
-            else ("reuters", WIRE, "reuters.com")
-        )
-        plan.records.append(
-            (
-                published + timedelta(minutes=30),
-                _record(name, display, domain, key, title, body, published),
-            )
-        )
-        plan.distractors.add(key)
-
-    for m, (title, body) in enumerate(others):
-        add(None, f"reuters:other-{m}", title, body, 41 * m + 7)
-    for k, (title, body) in enumerate(extra):
-        kind = families.distractors[k % len(families.distractors)]
-        if kind == "unrelated":
-            continue
-        a, b = rng.sample(sites, 2)
-        own_a = [pool.pop() for _ in range(3)]
-        own_b = [pool.pop() for _ in range(3)]
-        if kind in ("shared_quote", "shared_quote_told"):
-            quote = sentences(body[1])[0].rstrip(".")
-            verb = "said in a statement" if kind == "shared_quote" else "told reporters"
-            line = f'"{quote}," the chairman {verb}.'
-            add(a, f"{a.name}:quote-{k}", title, [own_a[0], line, *own_a[1:], a.footer], 13 * k)
-            add(
-                b,
-                f"{b.name}:quote-{k}",
-                title,
-                [own_b[0], own_b[1], line, own_b[2], b.footer],
-                13 * k + 90,
-            )
-        elif kind == "public_document":
-            document = body[2] if len(body) > 2 else body[-1]
-            line_a = f"The ministry's statement reads in full: {document}"
-            line_b = f"In its published report the ministry wrote: {document}"
-            add(a, f"{a.name}:doc-{k}", title, [own_a[0], line_a, *own_a[1:], a.footer], 13 * k)
-            add(
-                b, f"{b.name}:doc-{k}", title, [own_b[0], line_b, *own_b[1:], b.footer], 13 * k + 60
-            )
-        elif kind == "market_template":
-            for site_n, site in enumerate((a, b)):
-                figures = [rng.randint(10, 400), rng.uniform(0.1, 3.0), rng.randint(20000, 40000)]
-                brief = (
-                    f"The Dow Jones industrial average rose {figures[0]} points, or "
-                    f"{figures[1]:.2f} percent, to {figures[2]}, while the broader market "
-                    f"index gained in moderate trading on the day."
-                )
-                own = own_a if site_n == 0 else own_b
-                add(
-                    site,
-                    f"{site.name}:market-{k}",
-                    title,
-                    [brief, *own, site.footer],
-                    13 * k + site_n,
-                )

@@ -14,207 +14,23 @@ sources; only in a copier's own text does it name the origin.
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+from dedup.stories.publishers import (
+    COMMON_NOUNS,
+    DISPLAY,
+    MEDIA_WORDS,
+    PICTURE_WORDS,
+    SKIP_NAMES,
+    display_name,
+    publisher_key,
+)
 from dedup.text.sentences import sentences
 
-# Outlets whose names carry no media word; the key -> display name of well-known publishers.
-_DISPLAY: dict[str, str] = {
-    "buzzfeed": "BuzzFeed News",
-    "associatedpress": "Associated Press",
-    "reuters": "Reuters",
-    "agencefrancepresse": "AFP",
-    "newyorktimes": "The New York Times",
-    "washingtonpost": "The Washington Post",
-    "wallstreetjournal": "The Wall Street Journal",
-    "independent": "The Independent",
-    "guardian": "The Guardian",
-    "telegraph": "The Telegraph",
-    "cnn": "CNN",
-    "bbc": "BBC News",
-    "npr": "NPR",
-    "nbc": "NBC News",
-    "cbs": "CBS News",
-    "abc": "ABC News",
-    "fox": "Fox News",
-    "foxsports": "Fox Sports",
-    "espn": "ESPN",
-    "tmz": "TMZ",
-    "ansa": "ANSA",
-    "irna": "IRNA",
-    "efe": "EFE",
-    "msnbc": "MSNBC",
-    "pbs": "PBS",
-    "bloomberg": "Bloomberg",
-    "politico": "Politico",
-    "axios": "Axios",
-    "hill": "The Hill",
-    "huffpost": "HuffPost",
-    "dailybeast": "The Daily Beast",
-    "vox": "Vox",
-    "slate": "Slate",
-    "salon": "Salon",
-    "vice": "Vice",
-    "fusion": "Fusion",
-    "gizmodo": "Gizmodo",
-    "jezebel": "Jezebel",
-    "gawker": "Gawker",
-    "mediaite": "Mediaite",
-    "breitbart": "Breitbart",
-    "rawstory": "Raw Story",
-    "motherjones": "Mother Jones",
-    "thinkprogress": "ThinkProgress",
-    "talkingpointsmemo": "Talking Points Memo",
-    "advocate": "The Advocate",
-    "towleroad": "Towleroad",
-    "joemygod": "JoeMyGod",
-    "newsweek": "Newsweek",
-    "time": "Time",
-    "forbes": "Forbes",
-    "xinhua": "Xinhua",
-    "interfax": "Interfax",
-    "tass": "TASS",
-    "kyodo": "Kyodo",
-    "yonhap": "Yonhap",
-    "upi": "UPI",
-    "novayagazeta": "Novaya Gazeta",
-}
-
-# Short forms and former names -> key.
-_KEY_ALIASES: dict[str, str] = {
-    "ap": "associatedpress",
-    "apnews": "associatedpress",
-    "afp": "agencefrancepresse",
-    "nyt": "newyorktimes",
-    "nytimes": "newyorktimes",
-    "wapo": "washingtonpost",
-    "wsj": "wallstreetjournal",
-    "thomsonreuters": "reuters",
-    "huffingtonpost": "huffpost",
-    "thedailybeast": "dailybeast",
-    "tpm": "talkingpointsmemo",
-}
-
-_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne"})
-
-# A capitalised name without a media word is a publisher only when it is one of these, or
-# the caller knows it (a source in the store); "told Congress" is no credit.
-_MEDIA_WORDS = (
-    "news",
-    "times",
-    "post",
-    "journal",
-    "press",
-    "herald",
-    "tribune",
-    "guardian",
-    "independent",
-    "telegraph",
-    "gazette",
-    "daily",
-    "magazine",
-    "radio",
-    "tv",
-    "television",
-    "wire",
-    "media",
-    "reporter",
-    "observer",
-    "chronicle",
-    "insider",
-    "mail",
-    "mirror",
-    "express",
-    "agency",
-    "bulletin",
-    "dispatch",
-    "examiner",
-    "courier",
-    "sentinel",
-    "inquirer",
-    "register",
-    "standard",
-    "blog",
-    "feed",
-    "review",
-)
-
-# Words that name a kind of outlet or source, never one outlet: a name made only of these (and
-# media words) is a common noun however it is capitalised ("Press", "State Television").
-_COMMON_NOUNS = frozenset(
-    {
-        "state",
-        "local",
-        "national",
-        "official",
-        "government",
-        "foreign",
-        "western",
-        "domestic",
-        "international",
-        "regional",
-        "financial",
-        "industry",
-        "trade",
-        "newspaper",
-        "newspapers",
-        "reports",
-        "report",
-        "sources",
-        "source",
-        "analysts",
-        "officials",
-        "police",
-        "witnesses",
-        "diplomats",
-        "television",
-        "radio",
-        "wire",
-        "agency",
-        "agencies",
-        "press",
-        "media",
-        "news",
-        "japanese",
-        "chinese",
-        "soviet",
-        "british",
-        "french",
-        "german",
-        "american",
-        "iranian",
-        "iraqi",
-        "arab",
-        "israeli",
-        "indian",
-        "pakistani",
-        "kuwaiti",
-        "saudi",
-        "gulf",
-        "brazilian",
-        "mexican",
-        "italian",
-        "spanish",
-        "dutch",
-        "swiss",
-        "west",
-        "east",
-        "north",
-        "south",
-        "several",
-        "some",
-        "many",
-        "other",
-        "earlier",
-        "recent",
-        "unconfirmed",
-        "published",
-    }
-)
+__all__ = ["Credit", "display_name", "find_credits", "publisher_key"]
 
 _NAME_WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]+[A-Z][\w'’.-]*)"
 _LINK_WORD = r"(?:of|de|del|della|du|des|la|le|do|da|dos|das|di|&|and)\s+"
@@ -422,71 +238,6 @@ _READ_MORE = re.compile(
     r"(?i)\b(?:read\s+(?:the\s+)?(?:full|whole|entire|rest\s+of\s+the)\s+(?:story|article|report)"
     r"|continue\s+reading|read\s+more\s+(?:at|on)|h/t)\b"
 )
-_PICTURE_WORDS = frozenset(
-    {
-        "image",
-        "images",
-        "photo",
-        "photos",
-        "picture",
-        "pictures",
-        "video",
-        "graphic",
-        "gif",
-        "illustration",
-        "screenshot",
-        "screengrab",
-        "art",
-        "artwork",
-        "map",
-        "chart",
-    }
-)
-_SKIP_NAMES = frozenset(
-    {
-        "the",
-        "a",
-        "an",
-        "he",
-        "she",
-        "they",
-        "it",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "in",
-        "on",
-        "at",
-        "but",
-        "and",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -506,37 +257,6 @@ class Credit:
     paragraph: int  # index of the paragraph the credit was found in
 
 
-def publisher_key(name: str) -> str:
-    """The matching key of a publisher name or domain: 'Buzzfeed' and 'BuzzFeed News' meet.
-
-    >>> publisher_key("BuzzFeed News"), publisher_key("buzzfeednews.com"), publisher_key("AP")
-    ('buzzfeed', 'buzzfeed', 'associatedpress')
-    """
-    text = unicodedata.normalize("NFKC", name).casefold().strip()
-    domain = "." in text and " " not in text
-    if domain:  # drop www., the top-level part and a second level such as .co.uk
-        parts = [p for p in text.split(".") if p and p != "www"]
-        if len(parts) >= 3 and parts[-2] in _SECOND_LEVEL:
-            parts = parts[:-1]
-        text = parts[-2] if len(parts) >= 2 else (parts[0] if parts else text)
-    text = re.sub(r"^the\s+", "", text)
-    compact = re.sub(r"[^\w]|_", "", text)
-    if domain and compact.startswith("the") and len(compact) > 6:
-        compact = compact[3:]  # thehill.com, theguardian.com
-    for suffix in ("news", "com"):
-        if compact.endswith(suffix) and len(compact) > len(suffix) + 1:
-            compact = compact[: -len(suffix)]
-    return _KEY_ALIASES.get(compact, compact)
-
-
-def display_name(key: str, variants: Iterable[str] = ()) -> str:
-    """The name shown for a publisher key: the known name, else the fullest variant seen."""
-    if key in _DISPLAY:
-        return _DISPLAY[key]
-    names = sorted({v.strip() for v in variants if v.strip()}, key=lambda v: (-len(v), v))
-    return names[0] if names else key
-
-
 def _trim_name(raw: str) -> str:
     name = raw.strip().rstrip(".’'-")
     name = re.sub(r"[’']s$", "", name)
@@ -550,16 +270,16 @@ _NAMES_A_PUBLICATION = frozenset(
 
 
 def _is_publisher(name: str, key: str, known: frozenset[str], pattern: str) -> bool:
-    if not key or name.casefold() in _SKIP_NAMES or key in _SKIP_NAMES:
+    if not key or name.casefold() in SKIP_NAMES or key in SKIP_NAMES:
         return False
-    if key in known or key in _DISPLAY:
+    if key in known or key in DISPLAY:
         return True
     words = [w.strip(".’'") for w in name.casefold().split()]
     words = [w for w in words if w not in ("the", "a", "an")]
-    if words and all(w in _COMMON_NOUNS for w in words):
+    if words and all(w in COMMON_NOUNS for w in words):
         # "Press reports said", "State Television", "Local Media": common nouns, no name
         return False
-    if any(w in _MEDIA_WORDS for w in words):
+    if any(w in MEDIA_WORDS for w in words):
         return True
     if pattern in _NAMES_A_PUBLICATION:
         return True  # "originally published in Invironment", "the daily El Pais said"
@@ -570,13 +290,13 @@ def _is_publisher(name: str, key: str, known: frozenset[str], pattern: str) -> b
 def _is_picture_credit(sentence: str, start: int) -> bool:
     """'Featured image via Wikimedia Commons' credits a picture, not the story."""
     before = sentence[:start].split()
-    return bool(before) and before[-1].casefold().strip(",;:") in _PICTURE_WORDS
+    return bool(before) and before[-1].casefold().strip(",;:") in PICTURE_WORDS
 
 
 def _runs_on(sentence: str, end: int, known: frozenset[str], key: str) -> bool:
     """'via API reporting': an unknown short name that a lowercase word continues is a tool or
     a channel, not an outlet credited with the text."""
-    if key in known or key in _DISPLAY:
+    if key in known or key in DISPLAY:
         return False
     rest = sentence[end:].lstrip()
     return bool(rest) and rest[0].islower()
@@ -595,7 +315,7 @@ def _best_known_prefix(name: str, known: frozenset[str]) -> str:
     for end in range(len(words), 0, -1):
         candidate = " ".join(words[:end])
         key = publisher_key(candidate)
-        if key in known or key in _DISPLAY:
+        if key in known or key in DISPLAY:
             return candidate
     return name
 
