@@ -9,7 +9,6 @@ from dedup.stories.align import (
     MIN_BLOCK,
     PARTIAL_MIN,
     AlignCache,
-    _parse,
     align,
     sentences,
     similarity,
@@ -17,6 +16,7 @@ from dedup.stories.align import (
     word_key,
     words,
 )
+from dedup.stories.runs import parse
 
 ORIGIN = [
     "The city council voted on Tuesday to close the old bridge over the river for repairs "
@@ -231,9 +231,9 @@ def test_sentence_covers_are_difflibs_matching_blocks() -> None:
         )
 
     for _ in range(2000):
-        origin, copy = _parse(text()), _parse(text())
+        origin, copy = parse(text()), parse(text())
         if rng.random() < 0.5:
-            copy = _parse(copy.text + " " + " ".join(origin.text.split()[2:9]))
+            copy = parse(copy.text + " " + " ".join(origin.text.split()[2:9]))
         origin_covers, total, copy_covers = AlignCache().pair(origin, copy)
         assert origin_covers == tuple(_difflib_cover(s, copy.keys) for s in origin.sentences)
         assert copy_covers == tuple(_difflib_cover(s, origin.keys) for s in copy.sentences)
@@ -251,5 +251,5 @@ def test_sentence_covers_are_difflibs_matching_blocks() -> None:
 )
 def test_sentence_words_are_each_sentences_words(text: str) -> None:
     expected = tuple(t for t in (tuple(words(s)) for s in sentences(text)) if t)
-    assert _parse(text).sentences == expected
-    assert _parse(text).keys == tuple(words(text))
+    assert parse(text).sentences == expected
+    assert parse(text).keys == tuple(words(text))

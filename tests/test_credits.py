@@ -84,7 +84,7 @@ def test_spellings_meet_under_one_publisher() -> None:
 
 def test_credit_remembers_its_paragraph_and_line() -> None:
     credits = find_credits(["Nothing here.", "Some text. Buzzfeed News reports: more."])
-    assert [(c.paragraph, c.line) for c in credits] == [(1, "Buzzfeed News reports:")]
+    assert [(c.paragraph, c.line) for c in credits] == [(1, "Buzzfeed News reports: more.")]
 
 
 def test_a_name_run_into_the_next_words_is_cut_at_the_known_publisher() -> None:

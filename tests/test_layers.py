@@ -81,20 +81,10 @@ def test_no_import_from_a_higher_or_sibling_stage(path: Path) -> None:
         )
 
 
-# Being split by noun; each name leaves this set when its module is under the bound.
-_BEING_SPLIT = {
-    "stories/update.py",
-    "stories/align.py",
-}
-
-
 def test_no_module_over_500_lines() -> None:
     long = {
         str(p.relative_to(PACKAGE)): n
         for p in _modules()
         if (n := len(p.read_text().splitlines())) > 500
     }
-    assert set(long) <= _BEING_SPLIT, f"split these by noun: {long}"
-    assert set(long) == _BEING_SPLIT, (
-        f"under the bound now, drop from _BEING_SPLIT: {_BEING_SPLIT - set(long)}"
-    )
+    assert not long, f"split these by noun: {long}"

@@ -76,9 +76,11 @@ def test_story_detail_carries_ledgers_in_origin_order(seeded_db: str) -> None:
         ledger = article["ledger"]
         assert all(set(line) >= LEDGER_KEYS for line in ledger)
         ops = [line["op"] for line in ledger]
-        assert set(ops) <= {"kept", "edited", "dropped", "added", "template"}
+        assert set(ops) <= {"kept", "edited", "rewritten", "dropped", "added", "template"}
         # origin lines first, in origin order, then the copy's own lines
-        origin_lines = [line for line in ledger if line["op"] in ("kept", "edited", "dropped")]
+        origin_lines = [
+            line for line in ledger if line["op"] in ("kept", "edited", "rewritten", "dropped")
+        ]
         assert ops[: len(origin_lines)] == [line["op"] for line in origin_lines]
         firsts = []
         for line in origin_lines:

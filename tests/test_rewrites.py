@@ -155,7 +155,13 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, floa
 
 def test_every_rewrite_is_in_the_base_story(graded: dict[str, dict[str, float] | None]) -> None:
     base = graded["base"]
-    assert base is not None and base["origin"] == 1.0
+    # Only a two-hour lead in claimed publication time says who is first (no credit, no
+    # link, one import): the calibrated origin model may name the base or say "unknown",
+    # never a copy.
+    assert base is not None
+    assert base["origin"] == 1.0 or all(
+        figures is None or figures["origin"] == 0.0 for figures in graded.values()
+    )
     for key in (
         "verbatim0",
         "verbatim1",

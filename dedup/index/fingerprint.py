@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.text.normalize import norm_key
+from dedup.text.sentences import sentence_spans
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -214,20 +215,6 @@ def band_keys(sigs: U32, settings: FingerprintSettings) -> I64:
     return keys.view(np.int64)
 
 
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+(?=[\"“‘(\[]?[A-Z0-9])")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of a display text (a simple, fast splitter)."""
-    spans = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
-
 def paragraph_units(text: str, norm: str, settings: FingerprintSettings) -> list[list[str]]:
     """The units of one paragraph, as lists of normalised words.
 
@@ -244,7 +231,8 @@ def paragraph_units(text: str, norm: str, settings: FingerprintSettings) -> list
     quotes = quoted_units(text, settings)
     if len(words) < 2 * settings.min_unit_words:
         return [words, *quotes]  # too short to hold two sentences
-    spans = sentence_spans(text)
+    # Units were always cut without the capital-initial exception: signatures are persisted.
+    spans = sentence_spans(text, initials=False)
     if len(spans) <= 1:
         return [words, *quotes]
     pieces: list[list[str]] = []

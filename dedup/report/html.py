@@ -281,7 +281,7 @@ def _pct(value: object) -> str:
 def _figures(copy: ReportArticle) -> str:
     cells = "".join(
         f'<td class="{name}">{name} {_pct(getattr(copy, name))}</td>'
-        for name in ("kept", "edited", "dropped", "added")
+        for name in ("kept", "edited", "rewritten", "dropped", "added")
     )
     shared = _esc(copy.shared_paragraphs)
     return (
@@ -291,10 +291,10 @@ def _figures(copy: ReportArticle) -> str:
 
 
 def _figure_bar(copy: ReportArticle) -> str:
-    """Kept / edited / dropped share of the origin as a stacked bar (SVG, no inline style)."""
+    """Kept / edited / rewritten / dropped shares of the origin as a stacked SVG bar."""
     x = 0.0
     rects = []
-    colours = {"kept": "#5cb85c", "edited": "#e0b000", "dropped": "#d9534f"}
+    colours = {"kept": "#5cb85c", "edited": "#e0b000", "rewritten": "#f0d060", "dropped": "#d9534f"}
     for name, colour in colours.items():
         value = getattr(copy, name)
         width = (
@@ -307,7 +307,8 @@ def _figure_bar(copy: ReportArticle) -> str:
             )
         x += width
     return (
-        '<svg class="bar" role="img" aria-label="share of the origin kept, edited, dropped" '
+        '<svg class="bar" role="img" '
+        'aria-label="share of the origin kept, edited, rewritten, dropped" '
         'xmlns="http://www.w3.org/2000/svg"><rect x="0" y="0" width="100%" height="12" '
         'fill="#eee"></rect>' + "".join(rects) + "</svg>"
     )
@@ -379,7 +380,19 @@ def _ledger_line(line: LedgerLine) -> list[str]:
         left, right = _diff_side(diff, "-"), _diff_side(diff, "+")
     else:
         left, right = _esc(origin_text), _esc(copy_text)
-    return [
+    cells = [
         f'<div class="cell {cls}">{label}{left}</div>',
         f'<div class="cell {cls}">{label}{right}</div>',
     ]
+    return cells + _rewrite_cells(line)
+
+
+def _rewrite_cells(line: LedgerLine) -> list[str]:
+    """Each origin sentence the copy says in its own words, beside the copy's sentence."""
+    cells: list[str] = []
+    for origin, copy in line.rewrites:
+        cells += [
+            f'<div class="cell edited"><span class="op">rewritten</span>{_esc(origin)}</div>',
+            f'<div class="cell edited"><span class="op">rewritten</span>{_esc(copy)}</div>',
+        ]
+    return cells

@@ -52,6 +52,8 @@ class LedgerLine:
     moved: bool = False
     weight: float | None = None
     diff: list[DiffPart] | None = None
+    # origin sentences the copy says in its own words, each beside the copy's sentence
+    rewrites: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class LedgerLine:
             "moved": self.moved,
             "weight": self.weight,
             "diff": [list(part) for part in self.diff] if self.diff is not None else None,
+            "rewrites": [list(pair) for pair in self.rewrites],
         }
 
     @classmethod
@@ -80,6 +83,11 @@ class LedgerLine:
             moved=bool(data.get("moved")),
             weight=_float(data.get("weight")),
             diff=parts,
+            rewrites=[
+                (str(p[0]), str(p[1]))
+                for p in data.get("rewrites") or ()
+                if isinstance(p, list | tuple) and len(p) == 2
+            ],
         )
 
 
@@ -98,6 +106,7 @@ class ReportArticle:
     shared_paragraphs: int = 0
     kept: float = 0.0
     edited: float = 0.0
+    rewritten: float = 0.0  # said again in the copy's own words
     dropped: float = 0.0
     added: float = 0.0
     moved: int = 0
@@ -123,6 +132,7 @@ class ReportArticle:
             "shared_paragraphs": self.shared_paragraphs,
             "kept": self.kept,
             "edited": self.edited,
+            "rewritten": self.rewritten,
             "dropped": self.dropped,
             "added": self.added,
             "moved": self.moved,
@@ -148,6 +158,7 @@ class ReportArticle:
             shared_paragraphs=int(data.get("shared_paragraphs") or 0),
             kept=_float(data.get("kept")) or 0.0,
             edited=_float(data.get("edited")) or 0.0,
+            rewritten=_float(data.get("rewritten")) or 0.0,
             dropped=_float(data.get("dropped")) or 0.0,
             added=_float(data.get("added")) or 0.0,
             moved=int(data.get("moved") or 0),

@@ -129,6 +129,7 @@ def _members(session: Session, story_ids: Sequence[int]) -> dict[int, list[Repor
                     shared_paragraphs=int(member.shared_paragraphs or 0),
                     kept=_round(member.kept),
                     edited=_round(member.edited),
+                    rewritten=_round(member.rewritten),
                     dropped=_round(member.dropped),
                     added=_round(member.added),
                     moved=int(member.moved or 0),
@@ -269,6 +270,7 @@ def _ledgers(session: Session, story_id: int) -> dict[int, list[LedgerLine]]:
                 diff=[(str(op), str(words)) for op, words in entry.diff]
                 if entry.diff is not None
                 else None,
+                rewrites=[(str(a), str(b)) for a, b in entry.rewrites or ()],
             )
         )
     return out
@@ -281,7 +283,7 @@ def _origin_paragraphs(
     for lines in ledgers.values():
         texts: list[str] = []
         for line in lines:
-            if line.op in ("kept", "edited", "dropped") and line.weight is not None:
+            if line.op in ("kept", "edited", "rewritten", "dropped") and line.weight is not None:
                 if (
                     line.op == "edited"
                     and line.weight == 0

@@ -57,7 +57,9 @@ def _listing(report: Report) -> Table:
         origin = story.origin
         copies = story.copies
         names = ", ".join(a.publisher for a in copies[:3]) + (" …" if len(copies) > 3 else "")
-        reuse = sum(a.kept + a.edited for a in copies) / len(copies) if copies else 0.0
+        reuse = (
+            sum(a.kept + a.edited + a.rewritten for a in copies) / len(copies) if copies else 0.0
+        )
         table.add_row(
             str(story.id),
             _clip(story.title, 120),
@@ -90,6 +92,7 @@ def _detail(console: Console, story: ReportStory) -> None:
         "shared",
         "kept",
         "edited",
+        "rewritten",
         "dropped",
         "added",
         "title",
@@ -104,6 +107,7 @@ def _detail(console: Console, story: ReportStory) -> None:
             str(a.shared_paragraphs),
             _pct(a.kept),
             _pct(a.edited),
+            _pct(a.rewritten),
             _pct(a.dropped),
             _pct(a.added),
             a.title,

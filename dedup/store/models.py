@@ -394,6 +394,12 @@ class StoryMember(Base):
     )
     kept: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text kept")
     edited: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text edited")
+    rewritten: Mapped[float] = mapped_column(
+        Float,
+        default=0.0,
+        server_default="0",
+        doc="share of origin text said again in the copy's own words",
+    )
     dropped: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text dropped")
     added: Mapped[float] = mapped_column(Float, default=0.0, doc="share of own text added")
     moved: Mapped[int] = mapped_column(Integer, default=0, doc="origin paragraphs reordered")
@@ -412,7 +418,9 @@ class LedgerEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    op: Mapped[str] = mapped_column(String(8), doc="kept | edited | dropped | added | template")
+    op: Mapped[str] = mapped_column(
+        String(10), doc="kept | edited | rewritten | dropped | added | template"
+    )
     origin_paragraph_id: Mapped[int | None] = mapped_column(
         ForeignKey("paragraphs.id", ondelete="SET NULL")
     )
@@ -432,6 +440,10 @@ class LedgerEntry(Base):
     # none_as_null: a line without a diff is SQL NULL (`diff IS NULL`), not the JSON text null
     diff: Mapped[list[Any] | None] = mapped_column(
         JSON(none_as_null=True), doc="word diff: [[op, text], ...]"
+    )
+    rewrites: Mapped[list[Any] | None] = mapped_column(
+        JSON(none_as_null=True),
+        doc="origin sentences the copy says in its own words: [[origin, copy], ...]",
     )
 
 

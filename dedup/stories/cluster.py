@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.cluster.hierarchy import DisjointSet
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -233,16 +234,16 @@ def _topic_groups(
     texts = [frozenset().union(*(vocab.get(u, frozenset()) for u in part)) for part in parts]
     if not all(texts):
         return [set().union(*parts)]
-    label = list(range(len(parts)))
+    joined: DisjointSet[int] = DisjointSet(range(len(parts)))
     for i in range(len(parts)):
         for j in range(i + 1, len(parts)):
             if _overlap(texts[i], texts[j]) >= threshold:
-                old, new = label[j], label[i]
-                label = [new if x == old else x for x in label]
-    groups: dict[int, set[int]] = {}
-    for part, lab in zip(parts, label, strict=True):
-        groups.setdefault(lab, set()).update(part)
-    return list(groups.values())
+                joined.merge(i, j)
+    # In order of each group's first part, as before: the caller's story order follows it.
+    return [
+        set().union(*(parts[k] for k in group))
+        for group in sorted((sorted(g) for g in joined.subsets()), key=lambda g: g[0])
+    ]
 
 
 def cluster_articles(

@@ -14,129 +14,26 @@ sources; only in a copier's own text does it name the origin.
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-# Outlets whose names carry no media word; the key -> display name of well-known publishers.
-_DISPLAY: dict[str, str] = {
-    "buzzfeed": "BuzzFeed News",
-    "associatedpress": "Associated Press",
-    "reuters": "Reuters",
-    "agencefrancepresse": "AFP",
-    "newyorktimes": "The New York Times",
-    "washingtonpost": "The Washington Post",
-    "wallstreetjournal": "The Wall Street Journal",
-    "independent": "The Independent",
-    "guardian": "The Guardian",
-    "telegraph": "The Telegraph",
-    "cnn": "CNN",
-    "bbc": "BBC News",
-    "npr": "NPR",
-    "nbc": "NBC News",
-    "cbs": "CBS News",
-    "abc": "ABC News",
-    "fox": "Fox News",
-    "msnbc": "MSNBC",
-    "pbs": "PBS",
-    "bloomberg": "Bloomberg",
-    "politico": "Politico",
-    "axios": "Axios",
-    "hill": "The Hill",
-    "huffpost": "HuffPost",
-    "dailybeast": "The Daily Beast",
-    "vox": "Vox",
-    "slate": "Slate",
-    "salon": "Salon",
-    "vice": "Vice",
-    "fusion": "Fusion",
-    "gizmodo": "Gizmodo",
-    "jezebel": "Jezebel",
-    "gawker": "Gawker",
-    "mediaite": "Mediaite",
-    "breitbart": "Breitbart",
-    "rawstory": "Raw Story",
-    "motherjones": "Mother Jones",
-    "thinkprogress": "ThinkProgress",
-    "talkingpointsmemo": "Talking Points Memo",
-    "advocate": "The Advocate",
-    "towleroad": "Towleroad",
-    "joemygod": "JoeMyGod",
-    "newsweek": "Newsweek",
-    "time": "Time",
-    "forbes": "Forbes",
-    "xinhua": "Xinhua",
-    "interfax": "Interfax",
-    "tass": "TASS",
-    "kyodo": "Kyodo",
-    "yonhap": "Yonhap",
-    "upi": "UPI",
-    "novayagazeta": "Novaya Gazeta",
-}
-
-# Short forms and former names -> key.
-_KEY_ALIASES: dict[str, str] = {
-    "ap": "associatedpress",
-    "apnews": "associatedpress",
-    "afp": "agencefrancepresse",
-    "nyt": "newyorktimes",
-    "nytimes": "newyorktimes",
-    "wapo": "washingtonpost",
-    "wsj": "wallstreetjournal",
-    "thomsonreuters": "reuters",
-    "huffingtonpost": "huffpost",
-    "thedailybeast": "dailybeast",
-    "tpm": "talkingpointsmemo",
-}
-
-_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne"})
-
-# A capitalised name without a media word is a publisher only when it is one of these, or
-# the caller knows it (a source in the store); "told Congress" is no credit.
-_MEDIA_WORDS = (
-    "news",
-    "times",
-    "post",
-    "journal",
-    "press",
-    "herald",
-    "tribune",
-    "guardian",
-    "independent",
-    "telegraph",
-    "gazette",
-    "daily",
-    "magazine",
-    "radio",
-    "tv",
-    "television",
-    "wire",
-    "media",
-    "reporter",
-    "observer",
-    "chronicle",
-    "insider",
-    "mail",
-    "mirror",
-    "express",
-    "agency",
-    "bulletin",
-    "dispatch",
-    "examiner",
-    "courier",
-    "sentinel",
-    "inquirer",
-    "register",
-    "standard",
-    "blog",
-    "feed",
-    "review",
+from dedup.stories.publishers import (
+    COMMON_NOUNS,
+    DISPLAY,
+    MEDIA_WORDS,
+    PICTURE_WORDS,
+    SKIP_NAMES,
+    display_name,
+    publisher_key,
 )
+from dedup.text.sentences import sentences
+
+__all__ = ["Credit", "display_name", "find_credits", "publisher_key"]
 
 _NAME_WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]+[A-Z][\w'’.-]*)"
-_LINK_WORD = r"(?:of|de|del|della|du|des|la|le|&|and)\s+"
+_LINK_WORD = r"(?:of|de|del|della|du|des|la|le|do|da|dos|das|di|&|and)\s+"
 _NAME = rf"(?:[Tt]he\s+)?{_NAME_WORD}(?:\s+(?:{_LINK_WORD})?{_NAME_WORD}){{0,4}}"
 
 # (pattern name, regex with a group "name", self reference?, strength as evidence)
@@ -184,7 +81,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
     (
         "according_to",
         re.compile(
-            rf"(?i:\baccording\s+to\s+(?:a\s+(?:report|story|article)\s+(?:by|in|from)\s+)?)"
+            rf"(?i:\baccording\s+to\s+(?:(?:a|an|the)\s+(?:report|story|article)\s+(?:by|in|from)\s+"
+            rf"|(?:this|that|a|an)\s+(?=[A-Z]))?)"
             rf"(?P<name>{_NAME})"
         ),
         False,
@@ -195,6 +93,70 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], bool, float], ...] = (
         re.compile(rf"(?i:\bvia\s+)(?P<name>{_NAME})"),
         False,
         0.8,
+    ),
+    (
+        # "originally published by", "first published in", "republished (with permission)
+        # from", "reprinted from", "appeared first on"
+        "republished",
+        re.compile(
+            rf"(?i:\b(?:(?:originally|first)\s+(?:published|posted|appeared)|appeared\s+first|"
+            rf"re-?published|reprinted|reproduced|syndicated)"
+            rf"(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from|of|courtesy\s+of)\s+)"
+            rf"(?P<name>{_NAME})"
+        ),
+        False,
+        1.0,
+    ),
+    (
+        "courtesy",
+        re.compile(rf"(?i:\b(?:courtesy\s+of|(?:story|article|report)\s+by)\s+)(?P<name>{_NAME})"),
+        False,
+        0.9,
+    ),
+    (
+        # "Source: Reuters", "Source - AP", "Sources: Reuters, AFP"
+        "source",
+        re.compile(rf"(?i:\bsources?\s*[:\-—–]\s*)(?P<name>{_NAME})"),
+        False,
+        0.9,
+    ),
+    (
+        # "the Spanish daily newspaper El Pais said", "state news agency IRNA quoted"
+        "outlet_said",
+        re.compile(
+            rf"\b(?:newspaper|daily|weekly|magazine|news\s+agency|broadcaster|news\s+website)\s+"
+            rf"(?P<name>{_NAME})\s+(?:said|says|reported|quoted|cited|wrote)\b"
+        ),
+        False,
+        0.8,
+    ),
+    (
+        # "The Jornal do Brasil newspaper, in an editorial today, said", "IRNA quoted X"
+        "outlet_said",
+        re.compile(
+            rf"(?<![\w’'])(?P<name>{_NAME})\s+(?:newspaper|daily|news\s+agency|magazine|weekly)\b"
+            # "Hungarian newspaper Nepszabadsag", "Hong Kong daily newspaper Ming Pao": the name
+            # follows the kind word, which the first wording finds
+            rf"(?!\s+(?:(?:newspaper|daily|weekly|magazine)\s+)?(?:[A-Z]|the\s+[A-Z]))"
+            rf"[^.;]{{0,80}}?\b(?:said|reported|quoted|wrote)\b"
+        ),
+        False,
+        0.8,
+    ),
+    (
+        "quoted_by",
+        re.compile(rf"(?i:\b(?:quoted|cited)\s+(?:by|in)\s+)(?P<name>{_NAME})"),
+        False,
+        0.8,
+    ),
+    (
+        "contributed",
+        re.compile(
+            rf"(?<![\w’'])(?P<name>{_NAME})(?i:\s+contributed\s+(?:to\s+)?(?:this|the)\s+"
+            rf"(?:report|story|article))"
+        ),
+        False,
+        0.9,
     ),
 )
 
@@ -229,6 +191,29 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     ),
     "according_to": ("according to ",),
     "via": ("via ",),
+    "republished": (
+        "published ",
+        "posted ",
+        "appeared ",
+        "republished",
+        "re-published",
+        "reprinted",
+        "reproduced",
+        "syndicated",
+    ),
+    "courtesy": ("courtesy of", "story by", "article by", "report by"),
+    "source": ("source",),
+    "contributed": (" contributed ",),
+    "outlet_said": (
+        "newspaper",
+        "daily",
+        "weekly",
+        "magazine",
+        "news agency",
+        "broadcaster",
+        "news website",
+    ),
+    "quoted_by": ("quoted by", "quoted in", "cited by", "cited in"),
     "read_more": ("read ", "continue reading", "h/t"),
 }
 # Besides case, a (?i) pattern's i also matches İ and ı, and its s matches ſ.
@@ -253,73 +238,6 @@ _READ_MORE = re.compile(
     r"(?i)\b(?:read\s+(?:the\s+)?(?:full|whole|entire|rest\s+of\s+the)\s+(?:story|article|report)"
     r"|continue\s+reading|read\s+more\s+(?:at|on)|h/t)\b"
 )
-_PICTURE_WORDS = frozenset(
-    {
-        "image",
-        "images",
-        "photo",
-        "photos",
-        "picture",
-        "pictures",
-        "video",
-        "graphic",
-        "gif",
-        "illustration",
-        "screenshot",
-        "screengrab",
-        "art",
-        "artwork",
-        "map",
-        "chart",
-    }
-)
-# No break after an initial ("J. Lester Feder") or inside "U.S.".
-_SENTENCE_END = re.compile(r"(?<=[.!?:…])(?<!\b[A-Z]\.)\s+")
-_SKIP_NAMES = frozenset(
-    {
-        "the",
-        "a",
-        "an",
-        "he",
-        "she",
-        "they",
-        "it",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "in",
-        "on",
-        "at",
-        "but",
-        "and",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -339,51 +257,32 @@ class Credit:
     paragraph: int  # index of the paragraph the credit was found in
 
 
-def publisher_key(name: str) -> str:
-    """The matching key of a publisher name or domain: 'Buzzfeed' and 'BuzzFeed News' meet.
-
-    >>> publisher_key("BuzzFeed News"), publisher_key("buzzfeednews.com"), publisher_key("AP")
-    ('buzzfeed', 'buzzfeed', 'associatedpress')
-    """
-    text = unicodedata.normalize("NFKC", name).casefold().strip()
-    domain = "." in text and " " not in text
-    if domain:  # drop www., the top-level part and a second level such as .co.uk
-        parts = [p for p in text.split(".") if p and p != "www"]
-        if len(parts) >= 3 and parts[-2] in _SECOND_LEVEL:
-            parts = parts[:-1]
-        text = parts[-2] if len(parts) >= 2 else (parts[0] if parts else text)
-    text = re.sub(r"^the\s+", "", text)
-    compact = re.sub(r"[^\w]|_", "", text)
-    if domain and compact.startswith("the") and len(compact) > 6:
-        compact = compact[3:]  # thehill.com, theguardian.com
-    for suffix in ("news", "com"):
-        if compact.endswith(suffix) and len(compact) > len(suffix) + 1:
-            compact = compact[: -len(suffix)]
-    return _KEY_ALIASES.get(compact, compact)
-
-
-def display_name(key: str, variants: Iterable[str] = ()) -> str:
-    """The name shown for a publisher key: the known name, else the fullest variant seen."""
-    if key in _DISPLAY:
-        return _DISPLAY[key]
-    names = sorted({v.strip() for v in variants if v.strip()}, key=lambda v: (-len(v), v))
-    return names[0] if names else key
-
-
 def _trim_name(raw: str) -> str:
     name = raw.strip().rstrip(".’'-")
     name = re.sub(r"[’']s$", "", name)
     return re.sub(r"^the\s", "The ", name)
 
 
+# Wordings whose structure says the name is a publication, whatever the name looks like.
+_NAMES_A_PUBLICATION = frozenset(
+    {"first_reported", "republished", "outlet_said", "copyright", "source", "courtesy"}
+)
+
+
 def _is_publisher(name: str, key: str, known: frozenset[str], pattern: str) -> bool:
-    if not key or name.casefold() in _SKIP_NAMES or key in _SKIP_NAMES:
+    if not key or name.casefold() in SKIP_NAMES or key in SKIP_NAMES:
         return False
-    if key in known or key in _DISPLAY:
+    if key in known or key in DISPLAY:
         return True
     words = [w.strip(".’'") for w in name.casefold().split()]
-    if any(w in _MEDIA_WORDS for w in words):
+    words = [w for w in words if w not in ("the", "a", "an")]
+    if words and all(w in COMMON_NOUNS for w in words):
+        # "Press reports said", "State Television", "Local Media": common nouns, no name
+        return False
+    if any(w in MEDIA_WORDS for w in words):
         return True
+    if pattern in _NAMES_A_PUBLICATION:
+        return True  # "originally published in Invironment", "the daily El Pais said"
     # A bare all-caps name in a dateline or after "via" is typically an agency (AP, AFP).
     return pattern in {"dateline", "via"} and bool(re.fullmatch(r"[A-Z]{2,6}", name))
 
@@ -391,11 +290,16 @@ def _is_publisher(name: str, key: str, known: frozenset[str], pattern: str) -> b
 def _is_picture_credit(sentence: str, start: int) -> bool:
     """'Featured image via Wikimedia Commons' credits a picture, not the story."""
     before = sentence[:start].split()
-    return bool(before) and before[-1].casefold().strip(",;:") in _PICTURE_WORDS
+    return bool(before) and before[-1].casefold().strip(",;:") in PICTURE_WORDS
 
 
-def _sentences(paragraph: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(paragraph) if s.strip()]
+def _runs_on(sentence: str, end: int, known: frozenset[str], key: str) -> bool:
+    """'via API reporting': an unknown short name that a lowercase word continues is a tool or
+    a channel, not an outlet credited with the text."""
+    if key in known or key in DISPLAY:
+        return False
+    rest = sentence[end:].lstrip()
+    return bool(rest) and rest[0].islower()
 
 
 def _known_keys(known: Iterable[str]) -> frozenset[str]:
@@ -411,7 +315,7 @@ def _best_known_prefix(name: str, known: frozenset[str]) -> str:
     for end in range(len(words), 0, -1):
         candidate = " ".join(words[:end])
         key = publisher_key(candidate)
-        if key in known or key in _DISPLAY:
+        if key in known or key in DISPLAY:
             return candidate
     return name
 
@@ -452,16 +356,21 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
         read_more = "read_more" in needed
         if not live and not read_more:
             continue
-        for sentence in _sentences(paragraph):
+        for sentence in sentences(paragraph):
             seen: set[tuple[str | None, str]] = set()
             for pattern, regex, self_ref, strength in live:
                 for match in regex.finditer(sentence):
                     name = _best_known_prefix(_trim_name(match.group("name")), known_keys)
                     key = publisher_key(name)
+                    if not _is_publisher(name, key, known_keys, pattern) and " of " in name:
+                        # "Ken Rosenthal of Fox Sports reports": the reporter's outlet
+                        name = name.rsplit(" of ", 1)[1]
+                        key = publisher_key(name)
                     if (
                         not _is_publisher(name, key, known_keys, pattern)
                         or (key, pattern) in seen
                         or (pattern == "via" and _is_picture_credit(sentence, match.start()))
+                        or (pattern == "via" and _runs_on(sentence, match.end(), known_keys, key))
                     ):
                         continue
                     seen.add((key, pattern))

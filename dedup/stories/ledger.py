@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from scipy.cluster.hierarchy import DisjointSet
+
 from dedup.stories.align import AlignCache, Alignment, align, similarity, words
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
@@ -48,6 +50,7 @@ class MemberLedger:
     alignment: Alignment | None  # None for the origin itself
     kept: float
     edited: float
+    rewritten: float
     dropped: float
     added: float
     moved: int
@@ -67,43 +70,25 @@ def origin_from_member(member: MemberText) -> OriginText:
     )
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[Ref, Ref] = {}
-
-    def find(self, ref: Ref) -> Ref:
-        self.parent.setdefault(ref, ref)
-        root = ref
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[ref] != root:
-            self.parent[ref], ref = root, self.parent[ref]
-        return root
-
-    def union(self, a: Ref, b: Ref) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def reconstruct_origin(
     members: Sequence[MemberText], links: Iterable[tuple[Ref, Ref]]
 ) -> OriginText:
     """The external origin's text: the paragraphs two or more members share, in story order."""
     by_id = {m.article_id: m for m in members}
-    uf = _UnionFind()
+    linked: DisjointSet[Ref] = DisjointSet()
     for a, b in links:
         if a[0] == b[0] or a[0] not in by_id or b[0] not in by_id:
             continue
         if by_id[a[0]].template[a[1]] or by_id[b[0]].template[b[1]]:
             continue
-        uf.union(a, b)
-    groups: dict[Ref, list[Ref]] = {}
-    for ref in list(uf.parent):
-        groups.setdefault(uf.find(ref), []).append(ref)
-    shared = {root: sorted(refs) for root, refs in groups.items() if len({r[0] for r in refs}) > 1}
+        linked.add(a)
+        linked.add(b)
+        linked.merge(a, b)
+    # Each group is named by its smallest paragraph ref, so the result follows no set order.
+    groups = [sorted(group) for group in linked.subsets()]
+    shared = {refs[0]: refs for refs in groups if len({r[0] for r in refs}) > 1}
     if not shared:
-        return OriginText(None, None, (), ())
+        return OriginText(article_id=None, title=None, paragraph_ids=(), paragraphs=())
     group_of = {ref: root for root, refs in shared.items() for ref in refs}
     held = {
         m.article_id: len(
@@ -193,17 +178,18 @@ def build_ledgers(
             None if origin.title is None else _norm_title(origin.title) != _norm_title(member.title)
         )
         copies[member.article_id] = MemberLedger(
-            member.article_id,
-            "copy",
-            alignment,
-            alignment.kept,
-            alignment.edited,
-            alignment.dropped,
-            alignment.added,
-            alignment.moved,
-            alignment.shared_paragraphs,
-            headline,
-            credits.get(member.article_id),
+            article_id=member.article_id,
+            role="copy",
+            alignment=alignment,
+            kept=alignment.kept,
+            edited=alignment.edited,
+            rewritten=alignment.rewritten,
+            dropped=alignment.dropped,
+            added=alignment.added,
+            moved=alignment.moved,
+            shared_paragraphs=alignment.shared_paragraphs,
+            headline_changed=headline,
+            credit=credits.get(member.article_id),
         )
     # The origin's shared paragraphs are those at least one copy kept or edited.
     reused = {
@@ -211,23 +197,24 @@ def build_ledgers(
         for ledger in copies.values()
         if ledger.alignment is not None
         for line in ledger.alignment.lines
-        if line.op in ("kept", "edited") and line.weight > 0
+        if line.op in ("kept", "edited", "rewritten") and line.weight > 0
     }
     return [
         copies[m.article_id]
         if m.article_id in copies
         else MemberLedger(
-            m.article_id,
-            "origin",
-            None,
-            1.0,
-            0.0,
-            0.0,
-            0.0,
-            0,
-            len(reused),
-            None,
-            credits.get(m.article_id),
+            article_id=m.article_id,
+            role="origin",
+            alignment=None,
+            kept=1.0,
+            edited=0.0,
+            rewritten=0.0,
+            dropped=0.0,
+            added=0.0,
+            moved=0,
+            shared_paragraphs=len(reused),
+            headline_changed=None,
+            credit=credits.get(m.article_id),
         )
         for m in members
     ]

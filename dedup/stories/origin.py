@@ -1,61 +1,57 @@
-"""Who published a story first: the evidence combined into a decision with a confidence.
+"""Who published a story first: named evidence per candidate, scored by a fitted, calibrated model.
 
 Pure: facts about each member article in, an :class:`OriginDecision` out. Candidates are the
 member articles and every publisher the members credit that is not a member's source (an
-*external* origin, whose text the members' shared passages stand in for). Each kind of
-evidence scores every candidate:
+*external* origin, whose text the members' shared passages stand in for). Each candidate gets
+:class:`CandidateFeatures` (containment both ways, credits in the members' own words against
+credits copied along with the text, interview-style mentions, links, both clocks, its own
+dateline, whether it credits someone else); ``origin_model.json`` beside this module holds a
+logistic regression over them, calibrated with isotonic regression (scikit-learn's
+``CalibratedClassifierCV``), fitted by ``benchmarks/fit_origin.py`` on the simulator's
+development families only. No scikit-learn is imported here.
 
-- **credits** (weight 3): members crediting the candidate's publisher, by their strongest
-  credit line. A credit inside text the members share counts only when it names the writer
-  (a self reference such as "told BuzzFeed News" or a "(Reuters) -" dateline); other credits
-  count in a member's own text only. A member crediting its own publisher adds half a vote.
-- **containment** (weight 2): the origin holds the passages the others share; a lead of 20
-  points of shared text over the next member is full support. When no member holds it all, a
-  credited outside publisher gets that gap as support.
-- **links** (weight 2): other members linking to the candidate's URL (or, half, its site).
-- **time** (weight 1 each): a lead in ``published`` (full support at one day, because feed
-  clocks and time zones lie by hours) and in ``first_seen`` (our own clock; full at six hours).
-- a member that credits another publisher in syndication style ("reports:", "via", a kept
-  dateline, "told X" in shared text) declares itself a copy (penalty, weight 2).
-
-The confidence is the winner's softmax share of the scores, lowered when evidence conflicts
-and capped when nothing but a tie-break decided; the evidence strings say which is which.
+The confidence is the calibrated probability that the best candidate is the origin. Below
+:data:`UNKNOWN_BELOW` the story says "origin unknown" rather than guess, and a story whose
+members share nothing but text they all quote (a statement, a document) names no member as
+the origin: the quoted party is credited (external), or the origin is unknown.
 """
 
 from __future__ import annotations
 
-import math
+import json
+from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from datetime import datetime
+from functools import cache
+from importlib import resources
 
 from dedup.stories.credits import Credit, display_name
 
-W_CREDIT = 3.0
-W_CONTAIN = 2.0
-W_LINK = 2.0
-W_TIME = 1.0
-W_PENALTY = 2.0
-CONTAIN_LEAD = 0.2
-FULL_HOLDER = 0.9  # a member holding this share of the shared text needs no outside origin
+UNKNOWN_BELOW = 0.35  # calibrated probability under which no candidate is named
+UNKNOWN = "origin unknown"
 PUBLISHED_FULL_HOURS = 24.0
 FIRST_SEEN_FULL_HOURS = 6.0
 FIRST_SEEN_MIN_HOURS = 0.5  # closer than this, polling order decides, not publication
-CONFLICT_MARGIN = 0.25
-SHARPNESS = 1.5  # softmax inverse temperature turning scores into a confidence
-
-_WEIGHTS = {
-    "credit": W_CREDIT,
-    "containment": W_CONTAIN,
-    "links": W_LINK,
-    "published": W_TIME,
-    "first_seen": W_TIME,
-}
 
 # Credits that, in a copier's own text, say "this text comes from there".
-_SYNDICATION = frozenset(
-    {"reports", "reports_at", "first_reported", "via", "read_more", "dateline", "copyright"}
+SYNDICATION = frozenset(
+    {
+        "reports",
+        "reports_at",
+        "first_reported",
+        "via",
+        "read_more",
+        "dateline",
+        "copyright",
+        "source",
+        "courtesy",
+        "republished",
+        "contributed",
+        "link",
+    }
 )
+INTERVIEW = frozenset({"told"})  # a statement given to an outlet: no credit of the text
 
 
 @dataclass(frozen=True)
@@ -79,324 +75,358 @@ class MemberFacts:
 
 
 @dataclass(frozen=True)
+class CandidateFeatures:
+    """The evidence for one candidate, each value in [-1, 1]; see ``fit_origin.py``."""
+
+    external: float  # 1 for a credited publisher not in the store
+    holds: float  # the candidate's share of the shared text (external: 0)
+    holds_lead: float  # over the best other member (external: what no member holds)
+    credit_own: float  # share of the others crediting it in their own words, syndication-style
+    credit_other: float  # the same, with any other credit wording ("according to")
+    credit_copied: float  # 1 when a credit to it only travels inside the shared text
+    interview_only: float  # share of the others naming it only as "told X" / "in an interview"
+    self_credit: float  # it names itself in a dateline or copyright line (members only)
+    declares_copy: float  # it credits another publisher in its own words (members only)
+    link_url: float  # share of the others linking to its URL
+    link_site: float  # share of the others linking to its site
+    published_lead: float  # lead in publication time over the next member, signed, scaled
+    published_missing: float
+    first_seen_lead: float  # lead in our own clock over the next member, signed, scaled
+    members: float  # story size, scaled (1 / members)
+
+    def vector(self) -> tuple[float, ...]:
+        return astuple(self)
+
+
+FEATURE_NAMES = tuple(f.name for f in fields(CandidateFeatures))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    label: str
+    name: str
+    article_id: int | None
+    keys: frozenset[str]
+    features: CandidateFeatures
+    credit_lines: tuple[str, ...]  # the members' lines naming it, for the evidence
+
+
+@dataclass(frozen=True)
 class OriginDecision:
     article_id: int | None
     name: str
     external: bool
     confidence: float
     evidence: tuple[str, ...]
-    scores: tuple[tuple[str, float], ...] = ()  # candidate label -> score, best first
+    scores: tuple[tuple[str, float], ...] = ()  # candidate label -> probability, best first
+    known: bool = True  # False when no candidate is likely: the report says "origin unknown"
 
 
-@dataclass
-class _Candidate:
-    label: str
-    name: str
-    article_id: int | None
-    keys: frozenset[str]
-    support: dict[str, float]
-    member: MemberFacts | None = None
-
-    @property
-    def score(self) -> float:
-        return sum(self.support.values())
+# ----------------------------------------------------------------------------- features
 
 
-Claim = tuple[float, Credit, bool]  # strength, the credit, found in shared text
+def _uses_naming(member: MemberFacts, keys: frozenset[str]) -> list[CreditUse]:
+    return [u for u in member.credits if u.credit.key in keys]
 
 
-def _claims(member: MemberFacts) -> dict[str | None, Claim]:
-    """The member's strongest credit per publisher key, after the shared-text rule.
-
-    A credit in the member's own words wins over one in text it shares with the others: the
-    copier wrote the first, while the second was copied along and witnesses nothing new.
-    """
-    best: dict[str | None, Claim] = {}
-    for use in member.credits:
-        credit = use.credit
-        if use.shared and not credit.self_reference:
-            continue  # the origin's own sourcing ("according to the network"), copied along
-        strength = credit.strength
-        if credit.pattern == "told" and not use.shared:
-            strength = 0.5  # the copier interviewed them, or retold who was interviewed
-        rank = (not use.shared, strength)
-        held = best.get(credit.key)
-        if held is None or rank > (not held[2], held[0]):
-            best[credit.key] = (strength, credit, use.shared)
-    return best
+def _lead(
+    members: Sequence[MemberFacts], attr: str, member: MemberFacts, full: float, floor: float
+) -> float:
+    """The member's lead on ``attr`` over the earliest other member, in [-1, 1]."""
+    mine: datetime | None = getattr(member, attr)
+    others: list[datetime] = [
+        getattr(m, attr) for m in members if m is not member and getattr(m, attr)
+    ]
+    if mine is None or not others:
+        return 0.0
+    hours = (min(others) - mine).total_seconds() / 3600.0
+    if abs(hours) < floor:
+        return 0.0
+    return max(-1.0, min(1.0, hours / full))
 
 
-def _credits_in_own_words(claims: dict[str | None, Claim], keys: frozenset[str]) -> bool:
-    return any(
-        key in keys and not shared and (credit.pattern in _SYNDICATION or credit.self_reference)
-        for key, (_, credit, shared) in claims.items()
-    )
-
-
-def _lines_naming(member: MemberFacts, keys: frozenset[str]) -> list[str]:
-    """The member's distinct credit lines naming ``keys``, after the shared-text rule."""
+def _credit_shares(
+    members: Sequence[MemberFacts], keys: frozenset[str], member: MemberFacts | None
+) -> tuple[float, float, float, float, list[str]]:
+    """(own syndication-style, own other wording, copied only, interview only, lines)."""
+    others = [m for m in members if m is not member and not (keys & m.source_keys)]
+    own_syndication = own_other = interview = 0
+    copied = False
     lines: list[str] = []
-    for use in member.credits:
-        usable = use.credit.key in keys and (not use.shared or use.credit.self_reference)
-        if usable and use.credit.line not in lines:
-            lines.append(use.credit.line)
-    return lines
-
-
-def _declares_copy(member: MemberFacts, claims: dict[str | None, Claim]) -> float:
-    """How strongly the member's own credits say it copied another publisher, in [0, 1].
-
-    A member that names its own publisher in a dateline or copyright line wrote the text:
-    a "told the Times" in it cites another outlet rather than confessing a copy.
-    """
-    signed = any(
-        key in member.source_keys and credit.pattern in ("dateline", "copyright")
-        for key, (_, credit, _) in claims.items()
-    )
-    worst = 0.0
-    for key, (strength, credit, shared) in claims.items():
-        if key is None or key in member.source_keys:
+    for m in others:
+        uses = _uses_naming(m, keys)
+        if not uses:
             continue
-        if credit.pattern == "told" and signed:
-            continue
-        if shared:
-            worst = max(worst, 0.5 * strength)  # every member carries it alike
-        elif credit.pattern in _SYNDICATION or credit.self_reference:
-            worst = max(worst, strength)
-        else:
-            worst = max(worst, 0.3 * strength)
-    return worst
+        own = [u for u in uses if not u.shared or u.credit.self_reference]
+        text_credits = [u for u in own if u.credit.pattern not in INTERVIEW]
+        if any(u.credit.pattern in SYNDICATION for u in text_credits if not u.shared):
+            own_syndication += 1
+        elif any(not u.shared for u in text_credits):
+            own_other += 1
+        elif own and all(u.credit.pattern in INTERVIEW for u in own):
+            interview += 1
+        if all(u.shared for u in uses):
+            copied = True
+        for u in uses[:2]:
+            if u.credit.line not in lines:
+                lines.append(f"article {m.article_id} ({m.source}): “{u.credit.line}”")
+    n = max(1, len(others))
+    return own_syndication / n, own_other / n, float(copied), interview / n, lines
 
 
-def _hours(delta_seconds: float) -> float:
-    return delta_seconds / 3600.0
-
-
-def _time_lead(
-    members: Sequence[MemberFacts], attr: str, full_hours: float, min_hours: float
-) -> tuple[int | None, float, float]:
-    """(article id leading on ``attr``, support in [0, 1], lead in hours)."""
-    stamped = sorted(
-        ((getattr(m, attr), m.article_id) for m in members if getattr(m, attr) is not None),
+def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
+    """Every candidate origin of a story with its named features."""
+    if not members:
+        raise ValueError("a story has members")
+    member_keys = {k for m in members for k in m.source_keys}
+    size = 1.0 / len(members)
+    out: list[Candidate] = []
+    for m in members:
+        rest = max((o.coverage for o in members if o is not m), default=0.0)
+        own, other, copied, interview, lines = _credit_shares(members, m.source_keys, m)
+        signed = any(
+            u.credit.key in m.source_keys and u.credit.pattern in ("dateline", "copyright")
+            for u in m.credits
+        )
+        declares = max(
+            (
+                u.credit.strength
+                for u in m.credits
+                if u.credit.key not in m.source_keys
+                and u.credit.key is not None
+                and not u.shared
+                and (u.credit.pattern in SYNDICATION or u.credit.pattern == "according_to")
+            ),
+            default=0.0,
+        )
+        others = [o for o in members if o is not m]
+        features = CandidateFeatures(
+            external=0.0,
+            holds=m.coverage,
+            holds_lead=max(-1.0, min(1.0, m.coverage - rest)),
+            credit_own=own,
+            credit_other=other,
+            credit_copied=copied,
+            interview_only=interview,
+            self_credit=float(signed),
+            declares_copy=declares,
+            link_url=(
+                sum(1 for o in others if m.url and m.url in o.link_urls) / max(1, len(others))
+            ),
+            link_site=sum(1 for o in others if m.source_keys & o.link_keys) / max(1, len(others)),
+            published_lead=_lead(members, "published", m, PUBLISHED_FULL_HOURS, 0.0),
+            published_missing=float(m.published is None),
+            first_seen_lead=_lead(
+                members, "first_seen", m, FIRST_SEEN_FULL_HOURS, FIRST_SEEN_MIN_HOURS
+            ),
+            members=size,
+        )
+        out.append(
+            Candidate(
+                f"article {m.article_id}", m.source, m.article_id, m.source_keys, features, ()
+            )
+        )
+    external = sorted(
+        {
+            u.credit.key
+            for m in members
+            for u in m.credits
+            if u.credit.key is not None and u.credit.key not in member_keys
+        }
     )
-    if len(stamped) < 2:
-        return None, 0.0, 0.0
-    lead = _hours((stamped[1][0] - stamped[0][0]).total_seconds())
-    if lead < min_hours:
-        return None, 0.0, lead
-    return stamped[0][1], min(1.0, lead / full_hours), lead
+    best = max(m.coverage for m in members)
+    for key in external:
+        keys = frozenset({key})
+        own, other, copied, interview, lines = _credit_shares(members, keys, None)
+        variants = [u.credit.publisher or "" for m in members for u in _uses_naming(m, keys)]
+        name = display_name(key, variants)
+        features = CandidateFeatures(
+            external=1.0,
+            holds=0.0,
+            holds_lead=1.0 - best,
+            credit_own=own,
+            credit_other=other,
+            credit_copied=copied,
+            interview_only=interview,
+            self_credit=0.0,
+            declares_copy=0.0,
+            link_url=0.0,
+            link_site=sum(1 for m in members if keys & m.link_keys) / len(members),
+            published_lead=0.0,
+            published_missing=0.0,
+            first_seen_lead=0.0,
+            members=size,
+        )
+        out.append(Candidate(name, name, None, keys, features, tuple(lines)))
+    return out
+
+
+# ----------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class _Fold:
+    """One calibration fold: a logistic regression over (top score, lead over the second) and
+    the isotonic map of its decision value."""
+
+    weights: tuple[float, ...]
+    intercept: float
+    x: tuple[float, ...]  # isotonic thresholds on the decision value
+    y: tuple[float, ...]
+
+    def probability(self, vector: Sequence[float]) -> float:
+        z = self.intercept + sum(w * v for w, v in zip(self.weights, vector, strict=True))
+        if z <= self.x[0]:
+            return self.y[0]
+        if z >= self.x[-1]:
+            return self.y[-1]
+        k = bisect_right(self.x, z) - 1
+        span = self.x[k + 1] - self.x[k]
+        return (
+            self.y[k] + (self.y[k + 1] - self.y[k]) * (z - self.x[k]) / span if span else self.y[k]
+        )
+
+
+@dataclass(frozen=True)
+class OriginModel:
+    """Two stages. A logistic regression scores each candidate from its features (``weights``);
+    the best candidate's score and its lead over the second then give the probability that it
+    is the origin, calibrated per fold by isotonic regression and averaged over the folds, as
+    ``CalibratedClassifierCV.predict_proba`` does."""
+
+    version: int
+    weights: tuple[float, ...]
+    intercept: float
+    folds: tuple[_Fold, ...]
+
+    def score(self, features: CandidateFeatures) -> float:
+        return self.intercept + sum(
+            w * v for w, v in zip(self.weights, features.vector(), strict=True)
+        )
+
+    def confidence(self, top: float, second: float | None) -> float:
+        """Calibrated probability that the candidate scoring ``top`` is the origin."""
+        vector = story_vector(top, second)
+        return sum(f.probability(vector) for f in self.folds) / len(self.folds)
+
+
+def story_vector(top: float, second: float | None) -> tuple[float, float]:
+    """What the calibration stage sees: the best score and its lead (capped) over the next."""
+    lead = 10.0 if second is None else min(10.0, top - second)
+    return top, lead
+
+
+@cache
+def load_model() -> OriginModel:
+    data = json.loads(resources.files("dedup.stories").joinpath("origin_model.json").read_text())
+    if tuple(data["features"]) != FEATURE_NAMES:
+        raise ValueError(
+            "origin_model.json was fitted on other features; refit it with benchmarks/fit_origin.py"
+        )
+    return OriginModel(
+        version=int(data["version"]),
+        weights=tuple(float(w) for w in data["weights"]),
+        intercept=float(data["intercept"]),
+        folds=tuple(
+            _Fold(
+                weights=tuple(float(w) for w in fold["weights"]),
+                intercept=float(fold["intercept"]),
+                x=tuple(float(v) for v in fold["x"]),
+                y=tuple(float(v) for v in fold["y"]),
+            )
+            for fold in data["folds"]
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- the decision
 
 
 def _pct(value: float) -> str:
     return f"{round(100 * value)}%"
 
 
-def decide_origin(members: Sequence[MemberFacts]) -> OriginDecision:
-    """Decide the story's origin from its members' facts."""
-    if not members:
-        raise ValueError("a story has members")
-    claims = {m.article_id: _claims(m) for m in members}
-    member_keys = {k for m in members for k in m.source_keys}
-    n = len(members)
-    evidence: list[str] = []
-
-    candidates: list[_Candidate] = [
-        _Candidate(f"article {m.article_id}", m.source, m.article_id, m.source_keys, {}, m)
-        for m in members
-    ]
-    external_keys = sorted(
-        {k for c in claims.values() for k in c if k is not None and k not in member_keys}
-    )
-    for key in external_keys:
-        variants = [
-            credit.publisher or ""
-            for c in claims.values()
-            for k, (_, credit, _) in c.items()
-            if k == key
-        ]
-        name = display_name(key, variants)
-        candidates.append(_Candidate(name, name, None, frozenset({key}), {}))
-
-    # Credits.
-    credit_lines: dict[str, list[str]] = {}
-    own_voters: dict[str, int] = {}
-    for cand in candidates:
-        votes = 0.0
-        copied_along = 0.0  # a credit copied with the shared text is one witness, however many
-        for m in members:
-            hit = max(
-                (claims[m.article_id][k] for k in cand.keys if k in claims[m.article_id]),
-                key=lambda sc: (not sc[2], sc[0]),
-                default=None,
-            )
-            if hit is None:
-                continue
-            if cand.member is not None and m.article_id == cand.member.article_id:
-                votes += 0.5 * hit[0]
-                continue
-            if cand.member is not None and cand.keys & m.source_keys:
-                continue  # a sibling of the same publisher crediting it says nothing new
-            if hit[2]:
-                copied_along = max(copied_along, hit[0])
-            else:
-                votes += hit[0]
-                own_voters[cand.label] = own_voters.get(cand.label, 0) + 1
-            credit_lines.setdefault(cand.label, []).append(
-                f"article {m.article_id} ({m.source}): "
-                + " / ".join(f"“{line}”" for line in _lines_naming(m, cand.keys)[:3])
-            )
-        votes += copied_along
-        others = n - 1 if cand.member is not None else n
-        cand.support["credit"] = W_CREDIT * min(1.0, votes / max(1, others))
-        if cand.member is not None:
-            penalty = _declares_copy(cand.member, claims[cand.member.article_id])
-            cand.support["declares_copy"] = -W_PENALTY * penalty
-
-    # Containment.
-    covs = sorted((m.coverage for m in members), reverse=True)
-    best_cov = covs[0]
-    # When every member holds it all (two copies of one text), holding says nothing.
-    full_share = sum(1 for c in covs if c >= FULL_HOLDER) / n
-    for cand in candidates:
-        # A member that credits the candidate in its own words is its copy: whatever more it
-        # holds is its own addition (which others may have copied from it), no rival claim.
-        rivals = [
-            m
-            for m in members
-            if m is not cand.member and not _credits_in_own_words(claims[m.article_id], cand.keys)
-        ]
-        if cand.member is not None:
-            rest = max((m.coverage for m in rivals), default=0.0)
-            lead = (cand.member.coverage - rest) / CONTAIN_LEAD
-            cand.support["containment"] = W_CONTAIN * max(-1.0, min(1.0, lead))
-        else:
-            # A gap in what the members hold says "someone outside", not who: it counts only
-            # as far as the members credit this publisher. A member holding it all says "no
-            # one outside", unless many members credit the outsider anyway.
-            credited = cand.support["credit"] / W_CREDIT
-            held = max((m.coverage for m in rivals), default=0.0)
-            gap = max(-1.0, min(1.0, (FULL_HOLDER - held) / (1.0 - FULL_HOLDER)))
-            scale = credited if gap > 0 else (1.0 - credited) * (1.0 - full_share)
-            cand.support["containment"] = W_CONTAIN * gap * scale
-
-    # Links.
-    for cand in candidates:
-        total = 0.0
-        for m in members:
-            if cand.member is not None and m is cand.member:
-                continue
-            if cand.member is not None and cand.member.url and cand.member.url in m.link_urls:
-                total += 1.0
-            elif cand.keys & m.link_keys and not cand.keys & m.source_keys:
-                total += 0.5
-        others = n - 1 if cand.member is not None else n
-        cand.support["links"] = W_LINK * min(1.0, total / max(1, others))
-
-    # Time.
-    pub_id, pub_support, pub_lead = _time_lead(members, "published", PUBLISHED_FULL_HOURS, 0.0)
-    seen_id, seen_support, seen_lead = _time_lead(
-        members, "first_seen", FIRST_SEEN_FULL_HOURS, FIRST_SEEN_MIN_HOURS
-    )
-    for cand in candidates:
-        aid = cand.article_id
-        cand.support["published"] = W_TIME * pub_support if aid is not None and aid == pub_id else 0
-        cand.support["first_seen"] = (
-            W_TIME * seen_support if aid is not None and aid == seen_id else 0.0
-        )
-
-    ranked = sorted(
-        candidates,
-        key=lambda c: (
-            -round(c.score, 9),
-            -(c.member.coverage if c.member else 0.0),
-            c.member.published.timestamp() if c.member and c.member.published else math.inf,
-            c.article_id if c.article_id is not None else -1,
-        ),
-    )
-    top = ranked[0]
-    weights = [math.exp(SHARPNESS * c.score) for c in ranked]
-    confidence = weights[0] / sum(weights)
-
-    # Evidence, in the order a reader weighs it.
-    voters_top = credit_lines.get(top.label, [])
-    own_top = own_voters.get(top.label, 0)
-    if voters_top:
-        whom = "copies" if top.member is None else "other members"
-        others = n if top.member is None else n - 1
-        copied = len(voters_top) - own_top
-        evidence.append(
-            f"credit: {own_top} of {others} {whom} credit {top.name} in their own words"
-            + (f", {copied} more in the text they share" if copied else "")
-        )
-        evidence.extend(f"credit line: {line}" for line in voters_top[:6])
-    for cand in ranked[1:]:
-        if cand.label in credit_lines and cand.member is None:
-            evidence.append(
-                f"credit: {len(credit_lines[cand.label])} member(s) credit {cand.name} instead"
-            )
-    if not any(credit_lines.values()):
-        evidence.append("missing: no credit line names a publisher")
-    holders = sorted(members, key=lambda m: -m.coverage)
-    if top.member is None:
-        evidence.append(
-            f"external: {top.name} is credited but not in the store; the passages its copies "
-            f"share stand in for its text (the fullest copy holds {_pct(best_cov)} of them)"
-        )
-    elif len(holders) > 1:
-        second = max(m.coverage for m in members if m is not top.member)
-        evidence.append(
-            f"containment: article {top.article_id} holds {_pct(top.member.coverage)} of the "
-            f"shared text, the next member {_pct(second)}"
-        )
-    if pub_id is not None:
-        evidence.append(f"time: article {pub_id} was published {pub_lead:.1f} h before the next")
-    elif sum(1 for m in members if m.published is not None) < 2:
-        evidence.append("missing: fewer than two members carry a publication time")
-    else:
-        evidence.append("time: members carry the same publication time")
-    if seen_id is not None:
-        evidence.append(f"time: article {seen_id} was first seen {seen_lead:.1f} h before the next")
-    link_support = top.support.get("links", 0.0)
-    if link_support > 0:
-        evidence.append(f"links: other members link to {top.name}")
-    if top.member is not None and top.support.get("declares_copy", 0.0) < 0:
-        evidence.append(f"conflict: article {top.article_id} itself credits another publisher")
-
-    conflicts = 0
-    for kind in ("credit", "containment", "links", "published", "first_seen"):
-        rival = max(ranked[1:], key=lambda c: c.support.get(kind, 0.0), default=None)
-        if rival is None:
-            continue
-        gap = rival.support.get(kind, 0.0) - top.support.get(kind, 0.0)
-        if gap <= CONFLICT_MARGIN * _WEIGHTS[kind]:
-            continue
-        if rival.support.get("declares_copy", 0.0) <= -0.5 * W_PENALTY:
-            # The rival credits someone else itself: its lead is a copy's, not an origin's.
-            evidence.append(
-                f"{kind}: {rival.label} ({rival.name}) leads but credits another publisher"
-            )
-            continue
-        conflicts += 1
-        evidence.append(f"conflict: {kind} favours {rival.label} ({rival.name})")
-    confidence *= 0.8**conflicts
-    if top.member is None and not own_top:
-        confidence = min(confidence, 0.5)
-        evidence.append(
+def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[str]:
+    f = top.features
+    out = [f"model: probability {p:.2f} that {top.name} is the origin (origin_model.json)"]
+    others = len(members) if top.article_id is None else len(members) - 1
+    credited = round((f.credit_own + f.credit_other) * others)
+    if credited:
+        out.append(f"credit: {credited} of {others} credit {top.name} in their own words")
+    out.extend(f"credit line: {line}" for line in top.credit_lines[:6])
+    if f.credit_copied and not credited:
+        out.append(
             f"weak: only a line inside the shared text names {top.name}; it may cite that "
             "publisher rather than copy it"
         )
-    if top.score <= 0:
-        confidence = min(confidence, 0.5)
-        evidence.append("weak: no evidence favours any member; decided by tie-break")
-    if len(ranked) > 1 and abs(ranked[0].score - ranked[1].score) < 1e-9:
-        confidence = min(confidence, 0.5)
-        evidence.append(f"tie: {ranked[1].label} scores the same; decided by coverage and time")
+    if f.interview_only:
+        out.append(f"interview: some members only say they spoke to {top.name}; no credit")
+    if top.article_id is None:
+        best = max(m.coverage for m in members)
+        out.append(
+            f"external: {top.name} is credited but not in the store; the passages its copies "
+            f"share stand in for its text (the fullest copy holds {_pct(best)} of them); the "
+            "ledgers against it are lower bounds"
+        )
+    else:
+        out.append(
+            f"containment: article {top.article_id} holds {_pct(f.holds)} of the shared text, "
+            f"{_pct(max(0.0, f.holds_lead))} more than the next member"
+        )
+    if f.published_lead > 0:
+        out.append(f"time: published {f.published_lead * PUBLISHED_FULL_HOURS:.1f} h first")
+    if f.first_seen_lead > 0:
+        out.append(f"time: first seen {f.first_seen_lead * FIRST_SEEN_FULL_HOURS:.1f} h first")
+    if f.link_url or f.link_site:
+        out.append(f"links: other members link to {top.name}")
+    if f.declares_copy:
+        out.append(f"conflict: {top.label} itself credits another publisher")
+    return out
 
+
+def decide_origin(
+    members: Sequence[MemberFacts], *, quotes_only: bool = False, model: OriginModel | None = None
+) -> OriginDecision:
+    """Decide the story's origin from its members' facts.
+
+    ``quotes_only``: the members share nothing but quoted text, so no member is the origin.
+    """
+    model = model or load_model()
+    ranked = sorted(
+        ((model.score(c.features), c) for c in candidates(members)),
+        key=lambda sc: (-round(sc[0], 9), -sc[1].features.holds, sc[1].article_id or -1),
+    )
+    if quotes_only:
+        ranked = [(z, c) for z, c in ranked if c.article_id is None]
+    scored = []
+    if ranked:
+        second = ranked[1][0] if len(ranked) > 1 else None
+        scored = [(model.confidence(ranked[0][0], second), ranked[0][1])]
+        # the others' chances, each as if it were the best: for the evidence only
+        scored += [(model.confidence(z, ranked[0][0]), c) for z, c in ranked[1:]]
+    scores = tuple((c.label, round(p, 3)) for p, c in scored)
+    if not scored or scored[0][0] < UNKNOWN_BELOW:
+        why = (
+            "the members share only text they quote from a third party"
+            if quotes_only
+            else "no candidate is likely"
+        )
+        best = f"; the likeliest, {scored[0][1].name}, at {scored[0][0]:.2f}" if scored else ""
+        return OriginDecision(
+            article_id=None,
+            name=UNKNOWN,
+            external=False,
+            confidence=round(1.0 - scored[0][0], 3) if scored else 1.0,
+            evidence=(f"unknown: {why}{best}",),
+            scores=scores,
+            known=False,
+        )
+    p, top = scored[0]
     return OriginDecision(
         article_id=top.article_id,
         name=top.name,
-        external=top.member is None,
-        confidence=round(confidence, 3),
-        evidence=tuple(evidence),
-        scores=tuple((c.label, round(c.score, 3)) for c in ranked),
+        external=top.article_id is None,
+        confidence=round(p, 3),
+        evidence=tuple(_evidence(top, members, p)),
+        scores=scores,
     )

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import Table, and_, bindparam, func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from dedup.store.models import (
@@ -29,11 +31,9 @@ from dedup.store.models import (
     Story,
     StoryMember,
 )
+from dedup.stories.graph import PassageLink
 
 CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
-
-Edge = tuple[int, int, int, int, float, int, int]
-# (article_a, article_b, paragraph_a, paragraph_b, containment, words_a, words_b)
 
 _PASSAGES: Table = Passage.__table__  # type: ignore[assignment]
 _PARAGRAPHS: Table = Paragraph.__table__  # type: ignore[assignment]
@@ -58,8 +58,8 @@ class Scope:
 
     articles: set[int] = field(default_factory=set)
     previous: dict[int, frozenset[int]] = field(default_factory=dict)  # touched stories
-    reuse: list[Edge] = field(default_factory=list)  # within the scope, in passage id order
-    template: set[Edge] = field(default_factory=set)  # touching the scope's body paragraphs
+    reuse: list[PassageLink] = field(default_factory=list)  # within the scope, in passage id order
+    template: set[PassageLink] = field(default_factory=set)  # touching the scope's body paragraphs
     quotes: dict[int, list[int]] = field(default_factory=dict)  # paragraph_a -> paragraph_b's
     sizes: dict[int, int] = field(default_factory=dict)  # body words of the current versions
     source_of: dict[int, int] = field(default_factory=dict)
@@ -202,15 +202,19 @@ def load_scope(session: Session, dirty: Dirty) -> Scope:
     ends = [*reuse, *template]
     needed = set(map(itemgetter(3), ends)).union(map(itemgetter(4), ends))
     words.update(_words_of(session, needed - body.keys()))
-    scope.reuse = [(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in reuse]
-    scope.template = {(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in template}
+    scope.reuse = [PassageLink(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in reuse]
+    scope.template = {
+        PassageLink(a, b, p, q, c, words[p], words[q]) for _, a, b, p, q, c in template
+    }
     quotes: dict[int, list[int]] = defaultdict(list)
     for kind, _a, _b, p, q, _c in rows:
         if kind == "quote":
             quotes[p].append(q)
     scope.quotes = {p: sorted(qs) for p, qs in quotes.items()}
     scope.source_of.update(_sources_of(session, scope.articles))
-    outside = set(map(itemgetter(0), scope.template)).union(map(itemgetter(1), scope.template))
+    outside = {link.article_a for link in scope.template} | {
+        link.article_b for link in scope.template
+    }
     outside -= scope.source_of.keys()
     known = _sources_of(session, outside)
     scope.source_of.update({a: known.get(a) or -a for a in outside})
@@ -223,6 +227,14 @@ def _passages_of(session: Session, articles: set[int] | None) -> dict[int, _Row]
     base = select(
         s.id, s.kind, s.article_a, s.article_b, s.paragraph_a, s.paragraph_b, s.containment
     )
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    # Forced on SQLite: on a small store its statistics can favour a scan of passages, which
+    # a grown store would then pay on every run.
+    by_article_a = sql_text(
+        "SELECT id, kind, article_a, article_b, paragraph_a, paragraph_b, containment "
+        "FROM passages INDEXED BY ix_passages_articles WHERE article_a IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    queries: list[Any]
     if articles is None:
         queries = [base]
     else:
@@ -231,7 +243,9 @@ def _passages_of(session: Session, articles: set[int] | None) -> dict[int, _Row]
             query
             for chunk in chunks(articles)
             for query in (
-                base.where(s.article_a.in_(chunk)),
+                by_article_a.bindparams(ids=list(chunk))
+                if sqlite
+                else base.where(s.article_a.in_(chunk)),
                 base.where(
                     s.paragraph_b.in_(
                         select(_PARAGRAPHS.c.id).where(_PARAGRAPHS.c.article_id.in_(chunk))

@@ -1,0 +1,159 @@
+"""ECB+ (982 real articles on 86 events): independent reports stay apart, reprints join.
+
+    .venv/bin/python benchmarks/bench_ecbplus.py
+
+Reads ../shared/data/ecbplus (never copies it). Each article is stored with its sentences as
+paragraphs (ECB+ keeps no paragraph breaks) under its outlet (the URL's domain in ``ecbplus``
+files; an outlet of its own for ``ecb`` files, which carry no URL). The event of an article is
+its topic plus ``ecb`` or ``ecbplus``. A *reprint pair* is two articles of one event sharing at
+least half of the smaller one's word 5-grams; an *independent pair* is two articles of one
+event sharing under a tenth. Printed: stories mixing two events (target 0), the share of
+reprint pairs put in one story (target >= 0.95), and the independent pairs called copies (put
+in one story) or rewrites (a member's ledger counts rewritten text), which should stay low.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dedup.progress import NullProgress  # noqa: E402
+from dedup.records import ArticleRecord  # noqa: E402
+from dedup.store.articles import save_articles  # noqa: E402
+from dedup.stories.runs import words  # noqa: E402
+from dedup.text.extract import extract_text  # noqa: E402
+
+ECB = ROOT.parent / "shared" / "data" / "ecbplus" / "ECB+_LREC2014" / "ECB+"
+
+
+def _mend(tokens: list[str]) -> str:
+    text = " ".join(tokens)
+    text = re.sub(r"\s+([.,;:!?%)\]'’”])", r"\1", text)
+    return re.sub(r"([(\[“$])\s+", r"\1", text)
+
+
+def load() -> list[tuple[str, str, str, list[str]]]:
+    """(key, event, outlet domain, sentences) of every article."""
+    files = sorted(ECB.glob("*/*.xml"))
+    if not files:
+        sys.exit(f"bench_ecbplus: no ECB+ files under {ECB}; put ../shared beside the checkout")
+    out = []
+    for path in files:
+        by_sentence: dict[int, list[str]] = defaultdict(list)
+        for token in ET.parse(path).getroot().iter("token"):
+            by_sentence[int(token.get("sentence", "0"))].append(token.text or "")
+        plus = path.name.endswith("ecbplus.xml")
+        topic = path.parent.name
+        event = f"{topic}-{'ecbplus' if plus else 'ecb'}"
+        domain = f"{path.stem}.ecb.example"
+        sentences = []
+        for number in sorted(by_sentence):
+            text = _mend(by_sentence[number])
+            if plus and number == 0:
+                found = re.search(
+                    r"(?:https?:\s*/\s*/\s*)?(?:www\s*\.\s*)?([\w-]+(?:\s*\.\s*[\w-]+)+)", text
+                )
+                if found:
+                    domain = re.sub(r"\s+", "", found.group(1)).lower()
+                continue
+            sentences.append(text)
+        out.append((path.stem, event, domain, sentences))
+    return out
+
+
+def _grams(text: str) -> set[tuple[str, ...]]:
+    keys = words(text)
+    return {tuple(keys[i : i + 5]) for i in range(len(keys) - 4)}
+
+
+def main() -> None:
+    from sqlalchemy import select
+
+    from dedup.index import analysis
+    from dedup.report.queries import list_stories
+    from dedup.store.engine import open_store
+    from dedup.store.models import Article
+    from dedup.stories.update import update_stories
+
+    articles = load()
+    event_of = {key: event for key, event, _, _ in articles}
+    grams = {key: _grams(" ".join(s)) for key, _, _, s in articles}
+    reprints, independent = [], []
+    by_event: dict[str, list[str]] = defaultdict(list)
+    for key, event, _, _ in articles:
+        by_event[event].append(key)
+    for keys in by_event.values():
+        for a, b in combinations(sorted(keys), 2):
+            smaller = min(len(grams[a]), len(grams[b])) or 1
+            share = len(grams[a] & grams[b]) / smaller
+            if share >= 0.5:
+                reprints.append((a, b))
+            elif share < 0.1:
+                independent.append((a, b))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{tmp}/ecb.sqlite")
+        records = []
+        for key, _, domain, sentences in articles:
+            extracted = extract_text("\n\n".join(sentences), None)
+            records.append(
+                ArticleRecord(
+                    source=domain,
+                    key=key,
+                    title=None,
+                    text=extracted.text,
+                    paragraphs=extracted.paragraphs,
+                    url=f"https://{domain}/{key}",
+                    site=domain,
+                    domain=domain,
+                )
+            )
+        with store.session() as session:
+            save_articles(session, records)
+        analysis.index_new_paragraphs(store, NullProgress())
+        with store.session() as session:
+            update_stories(session)
+            ids = dict(session.execute(select(Article.id, Article.key)).all())
+            report = list_stories(session)
+        store.close()
+    story_of: dict[str, set[int]] = defaultdict(set)
+    rewritten: set[str] = set()
+    mixed = 0
+    for story in report["stories"]:
+        keys = [ids[a["article_id"]] for a in story["articles"]]
+        mixed += len({event_of[k] for k in keys}) > 1
+        for a in story["articles"]:
+            story_of[ids[a["article_id"]]].add(story["id"])
+            if (a.get("rewritten") or 0) > 0:
+                rewritten.add(ids[a["article_id"]])
+
+    def together(pair: tuple[str, str]) -> bool:
+        return bool(story_of[pair[0]] & story_of[pair[1]])
+
+    joined = sum(map(together, reprints))
+    copies = [p for p in independent if together(p)]
+    rewrites = [p for p in copies if p[0] in rewritten or p[1] in rewritten]
+    print(
+        f"bench_ecbplus: {len(articles)} articles, {len(by_event)} events, "
+        f"{len(report['stories'])} stories"
+    )
+    print(f"  stories mixing two events     {mixed}  (target 0)")
+    print(
+        f"  reprint pairs in one story    {joined} of {len(reprints)} = "
+        f"{joined / max(1, len(reprints)):.3f}  (target >= 0.95)"
+    )
+    print(
+        f"  independent same-event pairs  {len(independent)}: {len(copies)} called copies "
+        f"(in one story), {len(rewrites)} of those with rewritten text in a ledger"
+    )
+
+
+if __name__ == "__main__":
+    main()

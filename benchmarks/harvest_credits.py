@@ -1,0 +1,105 @@
+"""Harvest candidate credit / non-credit sentences from ../shared/data for labelling by hand.
+
+    .venv/bin/python benchmarks/harvest_credits.py > /tmp/candidates.jsonl
+
+Prints sentences holding a credit cue ("reported", "according to", "told", "via", "source",
+"copyright", a "(Wire) -" dateline, ...) from the seeds, the captured feeds, Reuters-21578 and
+ECB+, sampled evenly by corpus with a fixed seed. The labels in tests/data/credits.jsonl were
+given by reading each sentence; this script only finds sentences worth reading.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import re
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dedup.text.sentences import sentences  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+CUE = re.compile(
+    r"(?i)\b(reported|reports|report said|according to|told|via|source[sd]?:|copyright|©|"
+    r"contributed to|courtesy of|originally published|first appeared|published by|"
+    r"said in an? (?:interview|statement)|news agency|newspaper|television|press)\b|"
+    r"\([A-Z][A-Za-z]+\)\s*[-—–]"
+)
+
+
+def _seeds() -> list[str]:
+    out = []
+    for path in sorted((DATA / "seeds").glob("*.txt")):
+        for block in path.read_text(encoding="utf-8").split("\n\n"):
+            out += sentences(" ".join(block.split()))
+    return out
+
+
+def _reuters() -> list[str]:
+    from dedup.ingest import reuters
+
+    out = []
+    for path in sorted((DATA / "reuters21578").glob("reut2-*.sgm")):
+        for entry in reuters.read_entries(path.read_bytes().decode("latin-1")):
+            for block in entry.blocks:
+                text = block if isinstance(block, str) else getattr(block, "text", "")
+                out += sentences(" ".join(text.split()))
+    return out
+
+
+def _ecbplus() -> list[str]:
+    out = []
+    for path in sorted((DATA / "ecbplus" / "ECB+_LREC2014" / "ECB+").glob("*/*.xml")):
+        tokens: dict[str, list[str]] = {}
+        for token in ET.parse(path).getroot().iter("token"):
+            tokens.setdefault(token.get("sentence", "0"), []).append(token.text or "")
+        for number, words in tokens.items():
+            if path.name.endswith("ecbplus.xml") and number == "0":
+                continue  # the URL
+            text = " ".join(words)
+            text = re.sub(r"\s+([.,;:!?%)\]'’”])", r"\1", text)
+            text = re.sub(r"([(\[“$])\s+", r"\1", text)
+            out.append(text)
+    return out
+
+
+def _feeds() -> list[str]:
+    import feedparser
+
+    out = []
+    for path in sorted((DATA / "feeds").rglob("*")):
+        if not path.is_file() or path.suffix.lower() not in (".xml", ".rss", ".atom", ".rdf"):
+            continue
+        parsed = feedparser.parse(path.read_bytes())
+        for entry in parsed.entries:
+            for field in ("summary", "title"):
+                text = re.sub(r"<[^>]+>", " ", html.unescape(str(entry.get(field, ""))))
+                out += sentences(" ".join(text.split()))
+    return out
+
+
+def main() -> None:
+    rng = random.Random(5)
+    per = {"seeds": 60, "feeds": 80, "reuters": 160, "ecbplus": 160}
+    seen: set[str] = set()
+    for corpus, load in (
+        ("seeds", _seeds),
+        ("feeds", _feeds),
+        ("reuters", _reuters),
+        ("ecbplus", _ecbplus),
+    ):
+        found = [s for s in dict.fromkeys(load()) if 25 <= len(s) <= 300 and CUE.search(s)]
+        rng.shuffle(found)
+        for s in found[: per[corpus]]:
+            if s not in seen:
+                seen.add(s)
+                print(json.dumps({"corpus": corpus, "text": s}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

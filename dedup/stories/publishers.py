@@ -1,0 +1,302 @@
+"""Publishers: the gazetteer of known outlets, the words that make a name read as one (or as a
+common noun), and the keys that let copiers' spellings meet.
+
+Pure data and two functions; :mod:`dedup.stories.credits` finds credits with them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Outlets whose names carry no media word; the key -> display name of well-known publishers.
+DISPLAY: dict[str, str] = {
+    "buzzfeed": "BuzzFeed News",
+    "associatedpress": "Associated Press",
+    "reuters": "Reuters",
+    "agencefrancepresse": "AFP",
+    "newyorktimes": "The New York Times",
+    "washingtonpost": "The Washington Post",
+    "wallstreetjournal": "The Wall Street Journal",
+    "independent": "The Independent",
+    "guardian": "The Guardian",
+    "telegraph": "The Telegraph",
+    "cnn": "CNN",
+    "bbc": "BBC News",
+    "npr": "NPR",
+    "nbc": "NBC News",
+    "cbs": "CBS News",
+    "abc": "ABC News",
+    "fox": "Fox News",
+    "foxsports": "Fox Sports",
+    "espn": "ESPN",
+    "tmz": "TMZ",
+    "ansa": "ANSA",
+    "irna": "IRNA",
+    "efe": "EFE",
+    "msnbc": "MSNBC",
+    "pbs": "PBS",
+    "bloomberg": "Bloomberg",
+    "politico": "Politico",
+    "axios": "Axios",
+    "hill": "The Hill",
+    "huffpost": "HuffPost",
+    "dailybeast": "The Daily Beast",
+    "vox": "Vox",
+    "slate": "Slate",
+    "salon": "Salon",
+    "vice": "Vice",
+    "fusion": "Fusion",
+    "gizmodo": "Gizmodo",
+    "jezebel": "Jezebel",
+    "gawker": "Gawker",
+    "mediaite": "Mediaite",
+    "breitbart": "Breitbart",
+    "rawstory": "Raw Story",
+    "motherjones": "Mother Jones",
+    "thinkprogress": "ThinkProgress",
+    "talkingpointsmemo": "Talking Points Memo",
+    "advocate": "The Advocate",
+    "towleroad": "Towleroad",
+    "joemygod": "JoeMyGod",
+    "newsweek": "Newsweek",
+    "time": "Time",
+    "forbes": "Forbes",
+    "xinhua": "Xinhua",
+    "interfax": "Interfax",
+    "tass": "TASS",
+    "kyodo": "Kyodo",
+    "yonhap": "Yonhap",
+    "upi": "UPI",
+    "novayagazeta": "Novaya Gazeta",
+}
+
+# Short forms and former names -> key.
+KEY_ALIASES: dict[str, str] = {
+    "ap": "associatedpress",
+    "apnews": "associatedpress",
+    "afp": "agencefrancepresse",
+    "nyt": "newyorktimes",
+    "nytimes": "newyorktimes",
+    "wapo": "washingtonpost",
+    "wsj": "wallstreetjournal",
+    "thomsonreuters": "reuters",
+    "huffingtonpost": "huffpost",
+    "thedailybeast": "dailybeast",
+    "tpm": "talkingpointsmemo",
+}
+
+SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne"})
+
+# A capitalised name without a media word is a publisher only when it is one of these, or
+# the caller knows it (a source in the store); "told Congress" is no credit.
+MEDIA_WORDS = (
+    "news",
+    "times",
+    "post",
+    "journal",
+    "press",
+    "herald",
+    "tribune",
+    "guardian",
+    "independent",
+    "telegraph",
+    "gazette",
+    "daily",
+    "magazine",
+    "radio",
+    "tv",
+    "television",
+    "wire",
+    "media",
+    "reporter",
+    "observer",
+    "chronicle",
+    "insider",
+    "mail",
+    "mirror",
+    "express",
+    "agency",
+    "bulletin",
+    "dispatch",
+    "examiner",
+    "courier",
+    "sentinel",
+    "inquirer",
+    "register",
+    "standard",
+    "blog",
+    "feed",
+    "review",
+)
+
+# Words that name a kind of outlet or source, never one outlet: a name made only of these (and
+# media words) is a common noun however it is capitalised ("Press", "State Television").
+COMMON_NOUNS = frozenset(
+    {
+        "state",
+        "local",
+        "national",
+        "official",
+        "government",
+        "foreign",
+        "western",
+        "domestic",
+        "international",
+        "regional",
+        "financial",
+        "industry",
+        "trade",
+        "newspaper",
+        "newspapers",
+        "reports",
+        "report",
+        "sources",
+        "source",
+        "analysts",
+        "officials",
+        "police",
+        "witnesses",
+        "diplomats",
+        "television",
+        "radio",
+        "wire",
+        "agency",
+        "agencies",
+        "press",
+        "media",
+        "news",
+        "japanese",
+        "chinese",
+        "soviet",
+        "british",
+        "french",
+        "german",
+        "american",
+        "iranian",
+        "iraqi",
+        "arab",
+        "israeli",
+        "indian",
+        "pakistani",
+        "kuwaiti",
+        "saudi",
+        "gulf",
+        "brazilian",
+        "mexican",
+        "italian",
+        "spanish",
+        "dutch",
+        "swiss",
+        "west",
+        "east",
+        "north",
+        "south",
+        "several",
+        "some",
+        "many",
+        "other",
+        "earlier",
+        "recent",
+        "unconfirmed",
+        "published",
+    }
+)
+
+PICTURE_WORDS = frozenset(
+    {
+        "image",
+        "images",
+        "photo",
+        "photos",
+        "picture",
+        "pictures",
+        "video",
+        "graphic",
+        "gif",
+        "illustration",
+        "screenshot",
+        "screengrab",
+        "art",
+        "artwork",
+        "map",
+        "chart",
+    }
+)
+SKIP_NAMES = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "he",
+        "she",
+        "they",
+        "it",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "in",
+        "on",
+        "at",
+        "but",
+        "and",
+    }
+)
+
+
+def publisher_key(name: str) -> str:
+    """The matching key of a publisher name or domain: 'Buzzfeed' and 'BuzzFeed News' meet.
+
+    >>> publisher_key("BuzzFeed News"), publisher_key("buzzfeednews.com"), publisher_key("AP")
+    ('buzzfeed', 'buzzfeed', 'associatedpress')
+    """
+    text = unicodedata.normalize("NFKC", name).casefold().strip()
+    domain = "." in text and " " not in text
+    if domain:  # drop www., the top-level part and a second level such as .co.uk
+        parts = [p for p in text.split(".") if p and p != "www"]
+        if len(parts) >= 3 and parts[-2] in SECOND_LEVEL:
+            parts = parts[:-1]
+        text = parts[-2] if len(parts) >= 2 else (parts[0] if parts else text)
+    text = re.sub(r"^the\s+", "", text)
+    compact = re.sub(r"[^\w]|_", "", text)
+    if domain and compact.startswith("the") and len(compact) > 6:
+        compact = compact[3:]  # thehill.com, theguardian.com
+    for suffix in ("news", "com"):
+        if compact.endswith(suffix) and len(compact) > len(suffix) + 1:
+            compact = compact[: -len(suffix)]
+    return KEY_ALIASES.get(compact, compact)
+
+
+def display_name(key: str, variants: Iterable[str] = ()) -> str:
+    """The name shown for a publisher key: the known name, else the fullest variant seen."""
+    if key in DISPLAY:
+        return DISPLAY[key]
+    names = sorted({v.strip() for v in variants if v.strip()}, key=lambda v: (-len(v), v))
+    return names[0] if names else key

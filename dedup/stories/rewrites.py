@@ -1,0 +1,210 @@
+"""Rewritten sentences: one that says what another says in other words.
+
+Pure: two sentences in, a probability out. A rewrite keeps the names, the numbers and most of
+the content words (stemmed, so "rose" and "rising" meet only when the stemmer says so) and
+changes the wording around them; it may share few word runs. :class:`PairFeatures` names what
+is measured; the weights are a logistic regression (over the features and their pairwise
+products) fitted on the Microsoft Research Paraphrase
+Corpus by ``benchmarks/fit_rewrites.py`` and shipped as ``rewrite_model.json`` beside this
+module (cross-validated accuracy is in that file; no scikit-learn at run time).
+
+Ledgers call a pair a rewrite only when the probability reaches :data:`REWRITE_THRESHOLD`
+*and* the pair shares a name or a number and a third of its content words, so two reports of
+one event that merely use the same vocabulary are not rewrites of each other.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass, fields
+from difflib import SequenceMatcher
+from functools import cache
+from importlib import resources
+from itertools import combinations_with_replacement
+from typing import Any
+
+import snowballstemmer
+
+from dedup.stories.runs import words
+
+REWRITE_THRESHOLD = 0.5
+MIN_CONTENT = 4  # content words a sentence needs before it can be called a rewrite
+REWRITE_MIN_OVERLAP = 0.33  # content words shared, over the shorter sentence's
+
+# Function words, never evidence that two sentences say the same thing.
+_STOP_WORDS = (
+    "a about above after again against all also am an and any are as at be because been "
+    "before being below between both but by can could did do does doing down during each "
+    "few for from further had has have having he her here hers herself him himself his how "
+    "i if in into is it its itself just me more most my myself no nor not now of off on "
+    "once only or other our ours ourselves out over own same she should so some such than "
+    "that the their theirs them themselves then there these they this those through to too "
+    "under until up very was we were what when where which while who whom why will with "
+    "would you your yours yourself said says say told mr mrs ms one new"
+)
+_STOP = frozenset(_STOP_WORDS.split())
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
+
+
+@cache
+def _stemmer() -> Any:
+    return snowballstemmer.stemmer("english")
+
+
+@dataclass(frozen=True)
+class SentenceTerms:
+    """What a sentence is made of, as the rewrite test sees it."""
+
+    keys: tuple[str, ...]  # every word's matching key
+    content: frozenset[str]  # stems of the content words
+    names: frozenset[str]  # capitalised words not starting the sentence, case-folded
+    numbers: frozenset[str]
+
+
+def terms(sentence: str) -> SentenceTerms:
+    keys = tuple(words(sentence))
+    content = [k for k in keys if k not in _STOP and not k.isdigit() and len(k) > 1]
+    stems = frozenset(_stemmer().stemWords(content))
+    names = frozenset(m.group(0).casefold() for m in _NAME.finditer(sentence.strip()))
+    numbers = frozenset(n.replace(",", "") for n in _NUMBER.findall(sentence))
+    return SentenceTerms(keys, stems, names - _STOP, numbers)
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    """The measured likeness of two sentences, each in [0, 1]."""
+
+    content_a: float  # share of a's content stems found in b
+    content_b: float  # share of b's content stems found in a
+    names: float  # shared names over the names either has (1 when neither has any)
+    numbers: float  # shared numbers over the numbers either has (1 when neither has any)
+    number_clash: float  # 1 when both have numbers and share none
+    length_ratio: float  # shorter over longer, in words
+    bigrams: float  # word-pair overlap (Jaccard)
+    sequence: float  # difflib ratio of the word keys
+    words_a: float  # share of a's distinct words (function words too) found in b
+    words_b: float
+    trigrams: float  # word-triple overlap (Jaccard)
+    longest_run: float  # longest common run of words over the shorter sentence
+    length_gap: float  # difference in words, in tens
+    only_a: float  # content stems of a missing from b, in tens
+    only_b: float
+    content_min: float  # the smaller of content_a and content_b
+    content_max: float
+
+    def vector(self) -> tuple[float, ...]:
+        return astuple(self)
+
+
+FEATURE_NAMES = tuple(f.name for f in fields(PairFeatures))
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def pair_features(a: SentenceTerms, b: SentenceTerms) -> PairFeatures:
+    shared = len(a.content & b.content)
+    bi_a = set(zip(a.keys, a.keys[1:], strict=False))
+    bi_b = set(zip(b.keys, b.keys[1:], strict=False))
+    tri_a = set(zip(a.keys, a.keys[1:], a.keys[2:], strict=False))
+    tri_b = set(zip(b.keys, b.keys[1:], b.keys[2:], strict=False))
+    keys_a, keys_b = set(a.keys), set(b.keys)
+    matcher = SequenceMatcher(None, a.keys, b.keys, autojunk=False)
+    run = matcher.find_longest_match(0, len(a.keys), 0, len(b.keys)).size
+    content_a = shared / len(a.content) if a.content else 0.0
+    content_b = shared / len(b.content) if b.content else 0.0
+    return PairFeatures(
+        content_a=content_a,
+        content_b=content_b,
+        names=_overlap(a.names, b.names),
+        numbers=_overlap(a.numbers, b.numbers),
+        number_clash=float(bool(a.numbers and b.numbers and not a.numbers & b.numbers)),
+        length_ratio=min(len(a.keys), len(b.keys)) / max(1, len(a.keys), len(b.keys)),
+        bigrams=len(bi_a & bi_b) / len(bi_a | bi_b) if bi_a | bi_b else 0.0,
+        sequence=matcher.ratio(),
+        words_a=len(keys_a & keys_b) / max(1, len(keys_a)),
+        words_b=len(keys_a & keys_b) / max(1, len(keys_b)),
+        trigrams=len(tri_a & tri_b) / max(1, len(tri_a | tri_b)),
+        longest_run=run / max(1, min(len(a.keys), len(b.keys))),
+        length_gap=abs(len(a.keys) - len(b.keys)) / 10,
+        only_a=len(a.content - b.content) / 10,
+        only_b=len(b.content - a.content) / 10,
+        content_min=min(content_a, content_b),
+        content_max=max(content_a, content_b),
+    )
+
+
+def _expand(x: Sequence[float]) -> list[float]:
+    """Degree-2 terms in scikit-learn's PolynomialFeatures order: 1, x_i, x_i * x_j (i <= j)."""
+    return [1.0, *x, *(x[i] * x[j] for i, j in combinations_with_replacement(range(len(x)), 2))]
+
+
+@dataclass(frozen=True)
+class RewriteModel:
+    """A logistic regression over standardised :class:`PairFeatures` and their pairwise
+    products, loaded from JSON (fitted by ``benchmarks/fit_rewrites.py``)."""
+
+    version: int
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    expanded_mean: tuple[float, ...]
+    expanded_scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    intercept: float
+    accuracy_cv: float
+
+    def probability(self, features: PairFeatures) -> float:
+        x = [(v - m) / s for v, m, s in zip(features.vector(), self.mean, self.scale, strict=True)]
+        terms = _expand(x)
+        z = self.intercept + sum(
+            w * (t - m) / s
+            for w, t, m, s in zip(
+                self.weights, terms, self.expanded_mean, self.expanded_scale, strict=True
+            )
+        )
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@cache
+def load_model() -> RewriteModel:
+    data = json.loads(resources.files("dedup.stories").joinpath("rewrite_model.json").read_text())
+    if tuple(data["features"]) != FEATURE_NAMES:
+        raise ValueError(
+            "rewrite_model.json was fitted on other features; refit it with "
+            "benchmarks/fit_rewrites.py"
+        )
+
+    def floats(name: str) -> tuple[float, ...]:
+        return tuple(float(v) for v in data[name])
+
+    return RewriteModel(
+        version=int(data["version"]),
+        mean=floats("mean"),
+        scale=floats("scale"),
+        expanded_mean=floats("expanded_mean"),
+        expanded_scale=floats("expanded_scale"),
+        weights=floats("weights"),
+        intercept=float(data["intercept"]),
+        accuracy_cv=float(data["accuracy_cv"]),
+    )
+
+
+def rewrite_probability(a: SentenceTerms, b: SentenceTerms) -> float:
+    return load_model().probability(pair_features(a, b))
+
+
+def is_rewrite(a: SentenceTerms, b: SentenceTerms) -> bool:
+    """Whether ``b`` says what ``a`` says in other words (see the module notes)."""
+    if len(a.content) < MIN_CONTENT or len(b.content) < MIN_CONTENT:
+        return False
+    if not (a.names & b.names or a.numbers & b.numbers):
+        return False
+    if len(a.content & b.content) < REWRITE_MIN_OVERLAP * min(len(a.content), len(b.content)):
+        return False
+    return rewrite_probability(a, b) >= REWRITE_THRESHOLD
