@@ -326,10 +326,8 @@ def _mark_indexed(session: Session, ids: list[int]) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("UPDATE paragraphs SET indexed = 1 WHERE id = ?", [(i,) for i in ids])
         return
-    session.execute(
-        text("UPDATE paragraphs SET indexed = :yes WHERE id = :id"),
-        [{"id": i, "yes": True} for i in ids],
-    )
+    # One statement with an array, not one per row: a server pays a round trip per statement.
+    conn.exec_driver_sql("UPDATE paragraphs SET indexed = true WHERE id = ANY(%s)", (ids,))
 
 
 def _site_counts(
