@@ -27,7 +27,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 4
-_NONE = object()
 ENV = "DEDUP_WORKERS"
 
 
@@ -59,17 +58,10 @@ def ordered_map(
     At most ``ahead`` tasks per worker are in flight, so memory stays bounded however many
     tasks there are; ``tasks`` is consumed lazily. ``func`` must be a module-level function
     (the workers import it). With ``workers=0`` it is a plain ``map`` in this process.
-
-    The first task runs here while the workers start (a spawned worker takes a few tenths of
-    a second to import what it needs): the caller gets its first result without waiting.
     """
     count = default_workers() if workers is None else workers
     if count <= 0:
         yield from map(func, tasks)
-        return
-    todo = iter(tasks)
-    first = next(todo, _NONE)
-    if first is _NONE:
         return
     # spawn, not fork: the parent may hold SQLite connections, locks and threads (progress
     # bars) that a forked child would inherit half-way.
@@ -77,12 +69,7 @@ def ordered_map(
     pending: deque[Future[R]] = deque()
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
         try:
-            for task in todo:
-                pending.append(pool.submit(func, task))
-                if len(pending) >= count * ahead:
-                    break
-            yield func(first)  # type: ignore[arg-type]
-            for task in todo:
+            for task in tasks:
                 pending.append(pool.submit(func, task))
                 if len(pending) >= count * ahead:
                     yield pending.popleft().result()
