@@ -74,18 +74,7 @@ def feed_warnings(
     """
     now = now or utcnow()
     stale_after_days = stale_after_days or {}
-    last_attempt = (
-        select(FetchAttempt.feed_id, func.max(FetchAttempt.id).label("id"))
-        .group_by(FetchAttempt.feed_id)
-        .subquery()
-    )
-    last_outcome = dict(
-        session.execute(
-            select(FetchAttempt.feed_id, FetchAttempt.outcome).join(
-                last_attempt, last_attempt.c.id == FetchAttempt.id
-            )
-        ).all()
-    )
+    last_outcome = last_outcomes(session)
     newest = dict(
         session.execute(
             select(Article.feed_id, func.max(Article.first_seen)).group_by(Article.feed_id)
@@ -127,3 +116,18 @@ def feed_warnings(
         if found:
             warnings[feed.id] = found
     return warnings
+
+
+def last_outcomes(session: Session) -> dict[int, str]:
+    """Each feed's latest fetch outcome, by feed id."""
+    last_attempt = (
+        select(FetchAttempt.feed_id, func.max(FetchAttempt.id).label("id"))
+        .group_by(FetchAttempt.feed_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(FetchAttempt.feed_id, FetchAttempt.outcome).join(
+            last_attempt, last_attempt.c.id == FetchAttempt.id
+        )
+    ).all()
+    return {feed_id: outcome for feed_id, outcome in rows}

@@ -21,14 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dedup.config import Settings
-from dedup.ingest.health import feed_warnings
+from dedup.ingest.health import feed_warnings, last_outcomes
 from dedup.ingest.redact import mask_url, mask_urls_in
 from dedup.store.engine import Store
 from dedup.store.models import (
     Article,
     ArticleVersion,
     Feed,
-    FetchAttempt,
     Link,
     Paragraph,
     Passage,
@@ -118,18 +117,7 @@ def _feeds(session: Session, warnings: dict[int, list[str]]) -> list[dict[str, A
     articles = dict(
         session.execute(select(Article.feed_id, func.count()).group_by(Article.feed_id)).all()
     )
-    last_attempt = (
-        select(FetchAttempt.feed_id, func.max(FetchAttempt.id).label("id"))
-        .group_by(FetchAttempt.feed_id)
-        .subquery()
-    )
-    outcomes = dict(
-        session.execute(
-            select(FetchAttempt.feed_id, FetchAttempt.outcome).join(
-                last_attempt, last_attempt.c.id == FetchAttempt.id
-            )
-        ).all()
-    )
+    outcomes = last_outcomes(session)
     rows = session.execute(
         select(Feed, Source.display_name)
         .join(Source, Source.id == Feed.source_id)
