@@ -43,6 +43,7 @@ from dedup.index.passages import (
 from dedup.index.segments import ChunkCache
 from dedup.index.sketch import Sketch, SketchTask, make_task, sketch
 from dedup.progress import Progress
+from dedup.store.batching import LARGE_IN_LIST_CHUNK, chunks
 from dedup.store.engine import Store, insert_many
 from dedup.store.models import utcnow
 from dedup.workers import gc_paused, ordered_map
@@ -59,7 +60,6 @@ RECENT = 5
 CANDIDATES_PER_PARAGRAPH = 20
 # Template links stored per paragraph: enough to show a text is boilerplate.
 TEMPLATE_LINKS_PER_PARAGRAPH = 3
-_ID_CHUNK = 5000
 
 
 @dataclass
@@ -344,8 +344,8 @@ def _site_counts(
     wanted = set(named)
     counts: dict[tuple[str, int], int] = {}
     hashes = sorted({h for h, _ in wanted})
-    for start in range(0, len(hashes), _ID_CHUNK):
-        rows = session.execute(_SITE_COUNTS, {"hashes": hashes[start : start + _ID_CHUNK]})
+    for chunk in chunks(hashes, LARGE_IN_LIST_CHUNK):
+        rows = session.execute(_SITE_COUNTS, {"hashes": list(chunk)})
         for norm_hash, source_id, count in rows:
             if (norm_hash, source_id) in wanted:
                 unnamed = int(count) - len(named[(norm_hash, source_id)])
@@ -368,8 +368,8 @@ def _load_paragraphs(
     """
     found: dict[int, Para] = {}
     id_list = sorted(ids)
-    for start in range(0, len(id_list), _ID_CHUNK):
-        rows = session.execute(_PARAS_BY_ID, {"ids": id_list[start : start + _ID_CHUNK]})
+    for chunk in chunks(id_list, LARGE_IN_LIST_CHUNK):
+        rows = session.execute(_PARAS_BY_ID, {"ids": list(chunk)})
         for row in rows:
             found[row[0]] = Para(*row[:6])
     if min_words is not None:

@@ -50,6 +50,7 @@ from dedup.ingest.workers import run_until
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
 from dedup.store.articles import content_hash, ensure_source, save_articles
+from dedup.store.batching import chunks
 from dedup.store.engine import Store
 from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, PageRefusal, utcnow
 from dedup.text.urls import domain_of
@@ -238,8 +239,7 @@ def _stored_keys(store: Store) -> KnownKeys:
     def lookup(keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
         with store.sessions() as session:
-            for start in range(0, len(keys), 500):
-                chunk = list(keys[start : start + 500])
+            for chunk in chunks(keys):
                 found.update(session.scalars(select(Article.key).where(Article.key.in_(chunk))))
         return found
 
@@ -417,7 +417,7 @@ def worth_saving(session: Session, records: Sequence[ArticleRecord]) -> list[Art
     current_full: set[str] = set()
     current_hash: dict[str, str] = {}
     hashes: dict[str, set[str]] = {}
-    for start in range(0, len(keys), 500):
+    for chunk in chunks(keys):
         rows = session.execute(
             select(
                 Article.key,
@@ -426,7 +426,7 @@ def worth_saving(session: Session, records: Sequence[ArticleRecord]) -> list[Art
                 ArticleVersion.id == Article.current_version_id,
             )
             .join(ArticleVersion, ArticleVersion.article_id == Article.id)
-            .where(Article.key.in_(keys[start : start + 500]))
+            .where(Article.key.in_(chunk))
         )
         for key, chash, full, is_current in rows:
             hashes.setdefault(key, set()).add(chash)

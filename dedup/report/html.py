@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from dedup.report.html_index import CSS as INDEX_CSS
 from dedup.report.html_index import SCRIPT, SCRIPT_HASH, story_index
 from dedup.report.model import DiffPart, LedgerLine, Origin, Report, ReportArticle, ReportStory
+from dedup.text.shares import percent
 
 _CSS = """
 :root { --kept: #d9f2d9; --edit: #fff2c2; --drop: #f8d7da; --add: #dbe9ff; --muted: #666; }
@@ -274,13 +275,9 @@ def _timeline_svg(known: Sequence[tuple[datetime, ReportArticle]]) -> str:
     )
 
 
-def _pct(value: object) -> str:
-    return f"{float(value):.0%}" if isinstance(value, int | float) else "–"
-
-
 def _figures(copy: ReportArticle) -> str:
     cells = "".join(
-        f'<td class="{name}">{name} {_pct(getattr(copy, name))}</td>'
+        f'<td class="{name}">{name} {percent(getattr(copy, name))}</td>'
         for name in ("kept", "edited", "rewritten", "dropped", "added")
     )
     shared = _esc(copy.shared_paragraphs)
@@ -303,7 +300,7 @@ def _figure_bar(copy: ReportArticle) -> str:
         if width > 0:
             rects.append(
                 f'<rect x="{x:.2f}%" y="0" width="{width:.2f}%" height="12" fill="{colour}">'
-                f"<title>{name} {_pct(value)}</title></rect>"
+                f"<title>{name} {percent(value)}</title></rect>"
             )
         x += width
     return (

@@ -26,6 +26,7 @@ from dedup.report.model import (
     StoryEventItem,
     sort_members,
 )
+from dedup.store.batching import chunks
 from dedup.store.models import (
     Article,
     LedgerEntry,
@@ -35,8 +36,6 @@ from dedup.store.models import (
     StoryEvent,
     StoryMember,
 )
-
-CHUNK = 900  # ids per IN (...): below SQLite's default limit of 999 variables
 
 
 def _newest(story: ReportStory) -> tuple[str, int]:
@@ -107,8 +106,7 @@ def _story(story: Story, members: list[ReportArticle]) -> ReportStory:
 
 def _members(session: Session, story_ids: Sequence[int]) -> dict[int, list[ReportArticle]]:
     out: dict[int, list[ReportArticle]] = defaultdict(list)
-    for start in range(0, len(story_ids), CHUNK):
-        chunk = story_ids[start : start + CHUNK]
+    for chunk in chunks(story_ids):
         rows = session.execute(
             select(StoryMember, Article, Source)
             .join(Article, Article.id == StoryMember.article_id)

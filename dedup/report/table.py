@@ -9,10 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dedup.report.model import LedgerLine, Report, ReportStory
-
-
-def _pct(value: float) -> str:
-    return f"{round(100 * value)}%"
+from dedup.text.shares import percent
 
 
 def _day(value: str | None) -> str:
@@ -69,7 +66,7 @@ def _listing(report: Report) -> Table:
             # the first publication a member claims; the dedup-stored time when none does
             _day(story.first_published) if story.first_published else "–",
             str(story.size),
-            _pct(reuse),
+            percent(reuse),
         )
     return table
 
@@ -105,11 +102,11 @@ def _detail(console: Console, story: ReportStory) -> None:
             a.role,
             _day(a.published),
             str(a.shared_paragraphs),
-            _pct(a.kept),
-            _pct(a.edited),
-            _pct(a.rewritten),
-            _pct(a.dropped),
-            _pct(a.added),
+            percent(a.kept),
+            percent(a.edited),
+            percent(a.rewritten),
+            percent(a.dropped),
+            percent(a.added),
             a.title,
         )
     console.print(table)

@@ -22,6 +22,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, upda
 from sqlalchemy.orm import Session
 
 from dedup.records import ArticleRecord, SaveResult
+from dedup.store.batching import IN_LIST_CHUNK
 from dedup.store.engine import insert_many
 from dedup.store.models import (
     Article,
@@ -35,7 +36,7 @@ from dedup.store.models import (
 from dedup.text.normalize import norm_hash
 from dedup.text.urls import domain_of
 
-_CHUNK = 500
+_CHUNK = IN_LIST_CHUNK
 # Core tables for the bulk paths (the UTC-aware type decorators still apply).
 _ARTICLES = cast(Table, Article.__table__)
 _VERSIONS = cast(Table, ArticleVersion.__table__)

@@ -27,6 +27,7 @@ from functools import cache
 from importlib import resources
 
 from dedup.stories.credits import Credit, display_name
+from dedup.text.shares import percent
 
 UNKNOWN_BELOW = 0.35  # calibrated probability under which no candidate is named
 UNKNOWN = "origin unknown"
@@ -342,10 +343,6 @@ def load_model() -> OriginModel:
 # ----------------------------------------------------------------------------- the decision
 
 
-def _pct(value: float) -> str:
-    return f"{round(100 * value)}%"
-
-
 def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[str]:
     f = top.features
     out = [f"model: probability {p:.2f} that {top.name} is the origin (origin_model.json)"]
@@ -365,13 +362,13 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
         best = max(m.coverage for m in members)
         out.append(
             f"external: {top.name} is credited but not in the store; the passages its copies "
-            f"share stand in for its text (the fullest copy holds {_pct(best)} of them); the "
+            f"share stand in for its text (the fullest copy holds {percent(best)} of them); the "
             "ledgers against it are lower bounds"
         )
     else:
         out.append(
-            f"containment: article {top.article_id} holds {_pct(f.holds)} of the shared text, "
-            f"{_pct(max(0.0, f.holds_lead))} more than the next member"
+            f"containment: article {top.article_id} holds {percent(f.holds)} of the shared text, "
+            f"{percent(max(0.0, f.holds_lead))} more than the next member"
         )
     if f.published_lead > 0:
         out.append(f"time: published {f.published_lead * PUBLISHED_FULL_HOURS:.1f} h first")

@@ -4,7 +4,7 @@
 links
 and shared stories. :func:`load_scope` finds that scope wave by wave: each wave reads the
 passages of its articles (through the passages' paragraph and article indexes) and the active
-stories they belong to, at most ``CHUNK`` ids per query, so the cost follows the scope and
+stories they belong to, at most ``IN_LIST_CHUNK`` ids per query, so the cost follows the scope and
 not the size of the store. Rows come back as plain tuples; nothing here builds ORM objects.
 """
 
@@ -21,6 +21,7 @@ from sqlalchemy import Table, and_, bindparam, func, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from dedup.store import batching
 from dedup.store.models import (
     Article,
     ArticleVersion,
@@ -32,8 +33,6 @@ from dedup.store.models import (
     StoryMember,
 )
 from dedup.stories.graph import PassageLink
-
-CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
 
 _PASSAGES: Table = Passage.__table__  # type: ignore[assignment]
 _PARAGRAPHS: Table = Paragraph.__table__  # type: ignore[assignment]
@@ -75,10 +74,9 @@ class Texts:
 
 
 def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    """Sorted ids in slices of at most ``CHUNK``."""
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start : start + CHUNK]
+    """Sorted ids in slices of at most :data:`~dedup.store.batching.IN_LIST_CHUNK`."""
+    for chunk in batching.chunks(sorted(ids)):
+        yield list(chunk)
 
 
 @dataclass
