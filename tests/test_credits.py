@@ -106,3 +106,11 @@ def test_credits_are_found_whatever_the_case_and_spacing(
     text: str, expected: tuple[str, str, bool]
 ) -> None:
     assert expected in _found(text)
+
+
+def test_a_long_credit_line_keeps_the_words_that_make_it_a_credit() -> None:
+    lead = "The regional council met on Tuesday and debated the budget at length, " * 5
+    (credit,) = find_credits([lead + "according to The Associated Press, which first reported it."])
+    assert credit.publisher is not None and "Associated Press" in credit.publisher
+    assert len(credit.line) <= 240
+    assert "according to The Associated Press" in credit.line

@@ -378,7 +378,7 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
                         Credit(
                             display_name(key, [name]),
                             key,
-                            _clip(sentence),
+                            _clip(sentence, around=(match.start(), match.end())),
                             pattern,
                             self_ref,
                             strength,
@@ -395,6 +395,19 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
     return found
 
 
-def _clip(text: str, limit: int = 240) -> str:
+def _clip(text: str, limit: int = 240, around: tuple[int, int] | None = None) -> str:
+    """``text`` on one line, at most ``limit`` characters; a long one keeps the words that make
+    it a credit (``around``: the match's span) rather than only its first 240 characters.
+
+    >>> _clip("x " * 200 + "told Reuters", 30, around=(400, 412))
+    '… x x x x x x x x told Reuters'
+    """
+    if len(text) <= limit:
+        return " ".join(text.split())
+    if around is not None and around[1] > limit - 1:
+        start = max(0, min(around[0] - (limit - (around[1] - around[0])) // 2, len(text) - limit))
+        window = text[start + 2 : start + limit] if start > 0 else text[: limit - 1]
+        window = " ".join(window.split())
+        return ("… " if start > 0 else "") + window + ("…" if start + limit < len(text) else "")
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
