@@ -21,8 +21,10 @@ from sqlalchemy import create_engine, text
 
 from dedup.cli import cli
 from dedup.errors import StoreError
-from dedup.index.bands import SegmentBandIndex
+from dedup.index.bands import SegmentBandIndex, reset_settings
+from dedup.index.fingerprint import FingerprintSettings
 from dedup.index.redis_bands import RedisBandIndex
+from dedup.store.engine import Store
 
 
 def _dedup(runner: CliRunner, db: str, index: str | None, *args: str) -> str:
@@ -115,17 +117,19 @@ def _keys(*pairs: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def test_buckets_over_the_cap_give_their_newest_members(redis_url: str, tmp_path: Path) -> None:
+def test_buckets_over_the_cap_give_their_newest_members(redis_url: str, store: Store) -> None:
     url = f"{redis_url}?prefix=cap:"
     index = RedisBandIndex(url, "id-1", cap=4, recent=2, per_paragraph=10)
-    segments = SegmentBandIndex(tmp_path / "seg", "id-1", cap=4, recent=2, per_paragraph=10)
     small = [(7, p) for p in (1, 2, 3)]
     big = [(-(2**63), p) for p in range(10, 20)]  # the smallest int64 is a key like any other
-    for backend in (index, segments):
-        backend.add(*_keys(*small, *big))
     probe = _keys((7, 100), (-(2**63), 101))
     expected = {(1, 100), (2, 100), (3, 100), (18, 101), (19, 101)}
-    assert index.candidates(*probe) == segments.candidates(*probe) == expected
+    index.add(*_keys(*small, *big))
+    with store.session() as session:
+        index_id = reset_settings(session, FingerprintSettings())
+        segments = SegmentBandIndex(session, index_id, cap=4, recent=2, per_paragraph=10)
+        segments.add(*_keys(*small, *big))
+        assert index.candidates(*probe) == segments.candidates(*probe) == expected
 
 
 def test_index_id_mismatch_and_clear_empty_the_prefix(redis_url: str) -> None:
