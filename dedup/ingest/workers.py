@@ -1,9 +1,10 @@
 """Running the feeds' fetches on worker threads, within the poll's deadline.
 
-A poll holds the writer lock, so a hung fetch must never keep it for long: when the deadline
-(plus a short grace) has passed, :func:`run_until` stops waiting and reports the jobs still
-unfinished, started or not. The workers are daemon threads, so a thread stuck in a system call
-(a DNS lookup cannot be interrupted) never keeps the process alive after the run has exited.
+A poll holds the writer lock (on a server, its feed leases), so a hung fetch must never keep
+it for long: when the deadline (plus a short grace) has passed, :func:`run_until` stops waiting
+and reports the jobs still unfinished, started or not. The workers are daemon threads, so a
+thread stuck in a system call (a DNS lookup cannot be interrupted) never keeps the process
+alive after the run has exited.
 The work function must not raise; an exception from it is re-raised here.
 """
 
