@@ -44,19 +44,27 @@ def _say_created(missing: Path | None) -> None:
     "Polls feeds (or imports archives) into a SQLite store, finds paragraphs reused across "
     "articles, groups articles into stories and names who published first and what each "
     "copier kept, changed, dropped and added.\n\n"
-    "--db, --config, -v and -q may be given before or after the command.",
+    "--db, --config, --index, -v and -q may be given before or after the command.",
     epilog=f"Exit codes:\n\n\b\n{_EXIT_HELP}",  # \b: click keeps the lines as they are
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.option("--db", metavar="PATH_OR_URL", help=GLOBAL_OPTIONS[0][1]["help"])
 @click.option("--config", metavar="PATH", help=GLOBAL_OPTIONS[1][1]["help"])
-@click.option("-v", "--verbose", is_flag=True, help=GLOBAL_OPTIONS[2][1]["help"])
-@click.option("-q", "--quiet", is_flag=True, help=GLOBAL_OPTIONS[3][1]["help"])
+@click.option("--index", metavar="URL", help=GLOBAL_OPTIONS[2][1]["help"])
+@click.option("-v", "--verbose", is_flag=True, help=GLOBAL_OPTIONS[3][1]["help"])
+@click.option("-q", "--quiet", is_flag=True, help=GLOBAL_OPTIONS[4][1]["help"])
 @click.version_option(package_name="dedup")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, quiet: bool) -> None:
+def cli(
+    ctx: click.Context,
+    db: str | None,
+    config: str | None,
+    index: str | None,
+    verbose: bool,
+    quiet: bool,
+) -> None:
     configure_logging(verbose)
-    ctx.obj = Context(db=db, config=config, verbose=verbose, quiet=quiet)
+    ctx.obj = Context(db=db, config=config, verbose=verbose, quiet=quiet, index=index)
 
 
 @cli.command("import")

@@ -1,9 +1,9 @@
 """What every ``dedup`` command shares: its context, error mapping, global and format options.
 
 :func:`run` calls the library and turns every :class:`~dedup.errors.DedupError` into one line
-on stderr and its exit code; :func:`global_options` lets ``--db``, ``--config``, ``-v`` and
-``-q`` follow a subcommand as well as precede it; :func:`format_option` gives each command
-``-f/--format`` from the one vocabulary :data:`FORMATS`.
+on stderr and its exit code; :func:`global_options` lets ``--db``, ``--config``, ``--index``,
+``-v`` and ``-q`` follow a subcommand as well as precede it; :func:`format_option` gives each
+command ``-f/--format`` from the one vocabulary :data:`FORMATS`.
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ class Context:
     config: str | None
     verbose: bool
     quiet: bool
+    index: str | None = None
 
     def settings(self) -> Settings:
-        return load_settings(self.config, self.db)
+        return load_settings(self.config, self.db, self.index)
 
     def progress(self) -> Progress:
         if self.quiet or not sys.stderr.isatty():
@@ -111,7 +112,7 @@ def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
 
 
 def global_options(func: F) -> F:
-    """--db, --config, -v and -q, accepted after the subcommand as well as before it."""
+    """--db, --config, --index, -v and -q, accepted after the subcommand as well as before it."""
     for decl, kwargs in reversed(GLOBAL_OPTIONS):
         func = click.option(*decl, **kwargs, expose_value=False, callback=_set_global)(func)
     return func
@@ -126,6 +127,14 @@ GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         },
     ),
     (("--config",), {"metavar": "PATH", "help": "Feeds and settings file (default: ./feeds.yml)."}),
+    (
+        ("--index",),
+        {
+            "metavar": "URL",
+            "help": "Paragraph index on a shared server, e.g. redis://host:6379/0 "
+            "(default: $DEDUP_INDEX, or kept in the store).",
+        },
+    ),
     (("-v", "--verbose"), {"is_flag": True, "help": "Log what happens to stderr."}),
     (("-q", "--quiet"), {"is_flag": True, "help": "Print results only: no progress bars."}),
 ]

@@ -49,6 +49,15 @@ class FeedConfig:
 
 
 @dataclass(frozen=True)
+class PollSettings:
+    """How several pollers share the feeds (``poll:`` in ``feeds.yml``; see docs/scaling.md)."""
+
+    lease_seconds: float = 600.0  # a claimed feed returns to the pool this long after a crash
+    claim_batch: int = 16  # feeds claimed per round trip
+    interval_minutes: float = 0.0  # a feed polled this recently is not due (0: every run)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a dedup command needs, validated."""
 
@@ -56,6 +65,9 @@ class Settings:
     config_path: Path | None = None
     fetch: FetchSettings = field(default_factory=FetchSettings)
     feeds: tuple[FeedConfig, ...] = ()
+    poll: PollSettings = field(default_factory=PollSettings)
+    # The paragraph index on a shared server (redis://...); None keeps it in the store.
+    index_url: str | None = None
 
 
 def db_url_from(value: str | None) -> str:
@@ -64,6 +76,39 @@ def db_url_from(value: str | None) -> str:
     if "://" in raw:
         return raw
     return f"sqlite:///{Path(raw).expanduser()}"
+
+
+def index_url_from(value: str | None) -> str | None:
+    """``--index`` / ``DEDUP_INDEX``: a ``redis://`` URL, or nothing for the store's own index."""
+    raw = value or os.environ.get("DEDUP_INDEX") or None
+    if raw is not None and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f"index {raw!r}: give a redis://host:port/db URL, or leave it unset to keep the "
+            "paragraph index in the store"
+        )
+    return raw
+
+
+def _poll_settings(raw: Any, where: str) -> PollSettings:
+    if raw is None:
+        return PollSettings()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping of poll settings, got {raw!r}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in PollSettings.__dataclass_fields__:
+            known = ", ".join(PollSettings.__dataclass_fields__)
+            raise ConfigError(f"{where}: unknown setting {key!r}; known settings: {known}")
+        integral = key == "claim_batch"
+        if isinstance(value, bool) or not isinstance(value, int if integral else (int, float)):
+            kind = "a whole number" if integral else "a number"
+            raise ConfigError(f"{where}.{key}: expected {kind}, got {value!r}")
+        if key == "interval_minutes" and value < 0:
+            raise ConfigError(f"{where}.{key}: must be 0 or more, got {value!r}")
+        if key != "interval_minutes" and value <= 0:
+            raise ConfigError(f"{where}.{key}: must be greater than 0, got {value!r}")
+        values[key] = value if integral else float(value)
+    return PollSettings(**values)
 
 
 _FETCH_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -170,15 +215,18 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def load_settings(config_path: str | Path | None = None, db: str | None = None) -> Settings:
+def load_settings(
+    config_path: str | Path | None = None, db: str | None = None, index: str | None = None
+) -> Settings:
     """Read ``feeds.yml`` (if present, or required when named) and the environment."""
     db_url = db_url_from(db)
+    index_url = index_url_from(index)
     explicit = config_path is not None
     path = Path(config_path) if config_path is not None else Path(DEFAULT_CONFIG)
     if not path.exists():
         if explicit:
             raise ConfigError(f"{path}: no such file; give --config the path of your feeds.yml")
-        return Settings(db_url=db_url)
+        return Settings(db_url=db_url, index_url=index_url)
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
             raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; is it feeds.yml?")
@@ -195,11 +243,11 @@ def load_settings(config_path: str | Path | None = None, db: str | None = None) 
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with a 'feeds:' list at the top")
-    unknown = set(raw) - {"feeds", "fetch"}
+    unknown = set(raw) - {"feeds", "fetch", "poll"}
     if unknown:
         raise ConfigError(
             f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; "
-            "use 'feeds' and 'fetch'"
+            "use 'feeds', 'fetch' and 'poll'"
         )
     fetch = _fetch_settings(FetchSettings(), raw.get("fetch"), f"{path}: fetch")
     feeds_raw = raw.get("feeds") or []
@@ -212,4 +260,7 @@ def load_settings(config_path: str | Path | None = None, db: str | None = None) 
         raise ConfigError(
             f"{path}: feed name(s) used twice: {', '.join(dupes)}; names must be unique"
         )
-    return Settings(db_url=db_url, config_path=path, fetch=fetch, feeds=feeds)
+    poll = _poll_settings(raw.get("poll"), f"{path}: poll")
+    return Settings(
+        db_url=db_url, config_path=path, fetch=fetch, feeds=feeds, poll=poll, index_url=index_url
+    )

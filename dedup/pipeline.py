@@ -24,12 +24,13 @@ from sqlalchemy import update
 
 from dedup import feeds_file
 from dedup.config import Settings
-from dedup.errors import InputError, NotFoundError, StoreError
+from dedup.errors import InputError, LockedError, NotFoundError, StoreError
 from dedup.progress import NullProgress, Progress
 from dedup.records import ArticleRecord
 from dedup.report import status as status_mod
 from dedup.report.model import Report
-from dedup.store.engine import Store, open_store, run_lock, sqlite_path
+from dedup.store.engine import Store, open_store, sqlite_path
+from dedup.store.locks import is_server, writer_lock
 from dedup.store.models import Feed, Run, utcnow
 
 if TYPE_CHECKING:
@@ -81,18 +82,21 @@ class RunRecord:
 
 
 @contextmanager
-def _run(store: Store, command: str) -> Iterator[RunRecord]:
-    """Record a run with its figures (called with the lock held).
+def _run(store: Store, command: str, exclusive: bool = True) -> Iterator[RunRecord]:
+    """Record a run with its figures (called with the lock held, unless not ``exclusive``).
 
     A row still "running" from an earlier run can only be one that was killed (we hold the
-    lock), so it is marked as such for ``dedup status``.
+    lock), so it is marked as such for ``dedup status``. On a server, polls run beside the
+    lock holder; a dead poll is found by its expired leases instead (issue 13).
     """
     with store.session() as session:
-        session.execute(
-            update(Run)
-            .where(Run.status == "running")
-            .values(status="killed", error="ended without finishing (killed or crashed)")
-        )
+        if exclusive:
+            stale = update(Run).where(Run.status == "running")
+            if not store.is_sqlite:
+                stale = stale.where(Run.command != "poll")
+            session.execute(
+                stale.values(status="killed", error="ended without finishing (killed or crashed)")
+            )
         row = Run(command=command, started_at=utcnow(), status="running", figures={})
         session.add(row)
         session.flush()
@@ -120,7 +124,7 @@ def _locked_run(settings: Settings, command: str) -> Iterator[tuple[Store, RunRe
     The lock comes first: two commands started together on a new store never race its
     first migration.
     """
-    with run_lock(settings.db_url):
+    with writer_lock(settings.db_url):
         store = open_store(settings.db_url, locked=True)
         try:
             with _run(store, command) as run:
@@ -195,7 +199,7 @@ def import_paths(
         if summary.new or summary.changed:
             store.optimize()
         if analyze:
-            summary.analysis = _analyze(store, progress)
+            summary.analysis = _analyze(store, progress, settings)
             run.figures["analysis"] = summary.analysis.as_dict()
         return summary
 
@@ -235,27 +239,76 @@ def poll(
                 f"{settings.config_path or 'feeds.yml'}; its feeds: {listed}"
             )
         settings = replace(settings, feeds=tuple(f for f in settings.feeds if f.name in names))
+    if is_server(settings.db_url):
+        return _shared_poll(settings, analyze, progress, force)
     with _locked_run(settings, "poll") as (store, run):
-        if force:
-            with store.session() as session:
-                session.execute(
-                    update(Feed)
-                    .where(Feed.name.in_([f.name for f in settings.feeds]))
-                    .values(next_poll_at=None)
-                )
+        _forget_backoff(store, settings, force)
         summary = poller.poll_feeds(store, settings, progress=progress, run_id=run.id)
         run.figures.update(summary.as_dict())
         if analyze:
-            summary.analysis = _analyze(store, progress)
+            summary.analysis = _analyze(store, progress, settings)
             run.figures["analysis"] = summary.analysis.as_dict()
         return summary
+
+
+def _forget_backoff(store: Store, settings: Settings, force: bool) -> None:
+    if force:
+        with store.session() as session:
+            session.execute(
+                update(Feed)
+                .where(Feed.name.in_([f.name for f in settings.feeds]))
+                .values(next_poll_at=None)
+            )
+
+
+@dataclass
+class SkippedAnalysis:
+    """A poll's analysis left to the run that holds the writer lock (on another machine)."""
+
+    reason: str = "another dedup run holds the writer lock; it or the next run analyzes these"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"skipped": self.reason}
+
+    def describe(self) -> str:
+        return f"analyze: skipped: {self.reason}"
+
+
+def _shared_poll(
+    settings: Settings, analyze: bool, progress: Progress, force: bool
+) -> poller.PollSummary:
+    """Poll on a server store: no writer lock while polling, leases share the feeds.
+
+    Analysis still takes the writer lock (an advisory lock); when another machine holds it,
+    this poll leaves the new articles to that run or the next.
+    """
+    from dedup.ingest import poller
+
+    store = open_store(settings.db_url)
+    try:
+        with _run(store, "poll", exclusive=False) as run:
+            _forget_backoff(store, settings, force)
+            summary = poller.poll_feeds(
+                store, settings, progress=progress, run_id=run.id, exclusive=False
+            )
+            run.figures.update(summary.as_dict())
+            if analyze:
+                try:
+                    with writer_lock(settings.db_url):
+                        summary.analysis = _analyze(store, progress, settings)
+                except LockedError:
+                    summary.analysis = SkippedAnalysis()
+                run.figures["analysis"] = summary.analysis.as_dict()
+            return summary
+    finally:
+        store.close()
 
 
 def analyze(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
     """Index new paragraphs, link reused passages and update the stories."""
     _require_store(settings)  # nothing to analyze in a store a typo would create
     with _locked_run(settings, "analyze") as (store, run):
-        summary = _analyze(store, progress or NullProgress())
+        summary = _analyze(store, progress or NullProgress(), settings)
         run.figures.update(summary.as_dict())
         return summary
 
@@ -272,16 +325,16 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
         legacy = sqlite_path(store.url)
         if legacy is not None:
             remove_legacy_files(legacy)
-        summary = _analyze(store, progress or NullProgress())
+        summary = _analyze(store, progress or NullProgress(), settings)
         run.figures.update(summary.as_dict())
         return summary
 
 
-def _analyze(store: Store, progress: Progress) -> analysis.AnalyzeSummary:
+def _analyze(store: Store, progress: Progress, settings: Settings) -> analysis.AnalyzeSummary:
     from dedup.index import analysis
     from dedup.stories import update as stories
 
-    summary = analysis.index_new_paragraphs(store, progress=progress)
+    summary = analysis.index_new_paragraphs(store, progress=progress, index_url=settings.index_url)
     if summary.paragraphs:
         store.optimize()  # statistics for the next run's plans (see Store.optimize)
     started = time.perf_counter()

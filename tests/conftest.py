@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
+from servers import ServerUnavailable, postgres_server, redis_server, unavailable
 
 from dedup.config import Settings
 from dedup.index import analysis
@@ -92,3 +93,23 @@ def runner(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliR
     monkeypatch.setenv("DEDUP_DB", db_url)
     monkeypatch.chdir(tmp_path)
     return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database (see tests/servers.py), one per test module."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except ServerUnavailable as exc:
+        unavailable(str(exc))
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A throwaway Redis server (see tests/servers.py), one per test module."""
+    try:
+        with redis_server() as url:
+            yield url
+    except ServerUnavailable as exc:
+        unavailable(str(exc))

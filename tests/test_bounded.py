@@ -15,6 +15,7 @@ import pytest
 from dedup import pipeline, workers
 from dedup.config import Settings
 from dedup.index import analysis
+from dedup.store.batching import LARGE_IN_LIST_CHUNK
 from dedup.store.engine import sqlite_path
 from dedup.stories import scope
 from tests.conftest import SEEDS, shared_path
@@ -104,7 +105,7 @@ def test_site_counts_are_planned_on_the_text_hash(tmp_path: Path) -> None:
     pipeline.import_paths(settings, [SEEDS], analyze=True)
     db = sqlite_path(settings.db_url)
     assert db is not None
-    hashes = [f"h{i}" for i in range(analysis._ID_CHUNK)]
+    hashes = [f"h{i}" for i in range(LARGE_IN_LIST_CHUNK)]
     marks = ", ".join("?" for _ in hashes)
     sql = str(analysis._SITE_COUNTS).replace("__[POSTCOMPILE_hashes]", marks)
     with sqlite3.connect(db) as con:

@@ -213,7 +213,7 @@ def _third_party_imports() -> set[str]:
 
 
 # Imported only behind a clear "install this extra" error (optional features).
-OPTIONAL = {"pyarrow", "psycopg"}
+OPTIONAL = {"pyarrow", "psycopg", "redis"}
 
 
 def test_runtime_dependencies_are_what_the_code_imports() -> None:

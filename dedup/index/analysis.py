@@ -98,6 +98,7 @@ def index_new_paragraphs(
     progress: Progress,
     settings: FingerprintSettings | None = None,
     workers: int | None = None,
+    index_url: str | None = None,
 ) -> AnalyzeSummary:
     """Index every body paragraph not yet indexed and store the reuse links it takes part in.
 
@@ -105,14 +106,16 @@ def index_new_paragraphs(
     batch size, not the store. Sketching a batch (units, shingles, MinHash, band keys) runs in
     ``workers`` worker processes (default: :func:`dedup.workers.default_workers`) a batch or
     two ahead, while this process looks up, verifies and stores the batch before; the results
-    are the same as with ``workers=0``, which does everything here.
+    are the same as with ``workers=0``, which does everything here. ``index_url``
+    (``redis://...``) puts the band index on a shared server instead of the store.
     """
     settings = settings or FingerprintSettings()
     started = time.perf_counter()
     summary = AnalyzeSummary()
     with store.session() as session:
         index_id = index.check_settings(session, settings)
-        open_band_index(store, session, index_id)  # an index that disagrees stops the run here
+        # An index that disagrees stops the run here.
+        open_band_index(store, session, index_id, index_url=index_url)
         summary.paragraphs = _count_new(session)
     if not summary.paragraphs:
         summary.seconds = time.perf_counter() - started
@@ -143,7 +146,7 @@ def index_new_paragraphs(
         for sketched in ordered_map(sketch, tasks(), workers):
             batch_ids, batch, folded = batches.popleft()
             with store.session() as session:
-                band_index = open_band_index(store, session, index_id, cache)
+                band_index = open_band_index(store, session, index_id, cache, index_url)
                 read = (batch_ids, batch, folded)
                 _index_batch(session, band_index, read, sketched, settings, hasher, summary)
             task.advance(len(batch_ids))
@@ -153,9 +156,24 @@ def index_new_paragraphs(
 
 
 def open_band_index(
-    store: Store, session: Session, index_id: str, cache: ChunkCache | None = None
-) -> index.SegmentBandIndex:
-    """The band index in the store, read and written in ``session``'s transaction."""
+    store: Store,
+    session: Session,
+    index_id: str,
+    cache: ChunkCache | None = None,
+    index_url: str | None = None,
+) -> index.BandIndex:
+    """The band index in the store, read and written in ``session``'s transaction.
+
+    With ``index_url`` it is on Redis instead, shared by every machine (issue 13). Redis is
+    outside the batch's transaction: a batch killed between its Redis writes and its commit
+    leaves keys of paragraphs still marked unindexed; the rerun adds them again (a bucket is
+    a set, so nothing doubles), and only its choice among an over-cap bucket's newest
+    members can differ from an uninterrupted run's.
+    """
+    if index_url is not None:
+        from dedup.index.redis_bands import RedisBandIndex
+
+        return RedisBandIndex(index_url, index_id, BUCKET_CAP, RECENT, CANDIDATES_PER_PARAGRAPH)
     return index.SegmentBandIndex(
         session,
         index_id,

@@ -24,15 +24,18 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from itertools import zip_longest
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dedup.config import FetchSettings, Settings
+from dedup.config import FeedConfig, FetchSettings, Settings
 from dedup.errors import ConfigError
+from dedup.ingest import leases
 from dedup.ingest.feeds import ParsedFeed, parse_feed
 from dedup.ingest.fetch import (
     FetchResult,
@@ -46,13 +49,14 @@ from dedup.ingest.health import BACKOFF_BASE, backoff_delay, failed, succeeded
 from dedup.ingest.pages import KnownKeys, fill_full_text
 from dedup.ingest.poll_summary import FeedReport, PollSummary
 from dedup.ingest.redact import mask_url, mask_urls_in
+from dedup.ingest.versions import worth_saving
 from dedup.ingest.workers import run_until
 from dedup.progress import NullProgress, Progress
-from dedup.records import ArticleRecord
-from dedup.store.articles import content_hash, ensure_source, save_articles
+from dedup.store.articles import ensure_source, save_articles
 from dedup.store.batching import chunks
 from dedup.store.engine import Store
-from dedup.store.models import Article, ArticleVersion, Feed, FetchAttempt, PageRefusal, utcnow
+from dedup.store.locks import serialise_transaction
+from dedup.store.models import Article, Feed, FetchAttempt, PageRefusal, utcnow
 from dedup.text.urls import domain_of
 
 log = logging.getLogger(__name__)
@@ -93,8 +97,13 @@ def poll_feeds(
     run_id: int | None = None,
     transport: httpx.BaseTransport | None = None,
     scheduler: HostScheduler | None = None,
+    exclusive: bool = True,
 ) -> PollSummary:
     """Poll every configured feed that is enabled and due; record entries and health.
+
+    ``exclusive`` says the caller holds the writer lock (no other poller runs): this run
+    claims every due feed at once. Without it, concurrent pollers share the feeds through
+    leases claimed a few at a time (:mod:`dedup.ingest.leases`, issue 13).
 
     ``run_id`` (the ``runs`` row of this poll) is written on each ``fetch_attempts`` row;
     ``transport`` replaces the network (``httpx.MockTransport``) and ``scheduler`` the
@@ -107,32 +116,33 @@ def poll_feeds(
     summary = PollSummary(feeds=len(settings.feeds))
     now = utcnow()
     base_dir = settings.config_path.parent if settings.config_path else None
+    by_name = {f.name: f for f in settings.feeds}
     with store.session() as session:
+        serialise_transaction(session)  # pollers on several machines create rows in turn
         feeds = sync_feeds(session, settings)
-        jobs: list[_Job] = []
-        by_name = {f.name: f for f in settings.feeds}
         for feed in feeds:
             if not feed.enabled:
                 summary.skipped_disabled += 1
             elif feed.next_poll_at is not None and feed.next_poll_at > now:
                 summary.skipped_backoff += 1
-            else:
-                jobs.append(
-                    _Job(
-                        feed_id=feed.id,
-                        name=feed.name,
-                        configured_url=feed.url,
-                        location=resolve_location(feed.current_url or feed.url, base_dir),
-                        site=by_name[feed.name].site,
-                        etag=feed.etag,
-                        last_modified=feed.last_modified,
-                        settings=by_name[feed.name].fetch,
-                        last_attempt_at=feed.last_attempt_at,
-                    )
-                )
-    jobs.sort(key=lambda job: job.last_attempt_at or _NEVER)  # unpolled feeds go first
-    jobs = interleave_hosts(jobs)
-    scheduler = scheduler or HostScheduler()
+        claims = leases.FeedClaims(
+            store, settings.poll, [f.id for f in feeds], run_id=run_id, exclusive=exclusive
+        )
+        claims.ensure_rows(session)
+        total = claims.due_count(session)
+
+    def claim_jobs(limit: int | None = -1) -> list[_Job]:
+        claimed = claims.next_batch(limit)
+        if not claimed:
+            return []
+        with store.sessions() as session:
+            rows = session.scalars(select(Feed).where(Feed.id.in_(claimed))).all()
+            jobs = [_job(feed, by_name[feed.name], base_dir) for feed in rows]
+        jobs.sort(key=lambda job: job.last_attempt_at or _NEVER)  # unpolled feeds go first
+        return interleave_hosts(jobs)
+
+    first = claim_jobs(None) if exclusive else []
+    scheduler = scheduler or leases.scheduler_for(store)
     known = _stored_keys(store)
     limit = settings.fetch.poll_deadline
     deadline = time.monotonic() + limit
@@ -140,17 +150,21 @@ def poll_feeds(
     grace = min(30.0, max(2.0, limit / 10))
     with (
         make_client(settings.fetch, transport=transport) as client,
-        progress.task("polling feeds", total=len(jobs)) as task,
+        progress.task("polling feeds", total=total) as task,
     ):
 
         def work(job: _Job) -> _Outcome:
             return _poll_one(job, client, scheduler, known, deadline)
 
-        for done in run_until(jobs, work, settings.fetch.concurrency, deadline, grace):
+        refill = None if exclusive else claim_jobs
+        workers = settings.fetch.concurrency
+        for done in run_until(first, work, workers, deadline, grace, refill=refill):
             outcome = done.result
             if outcome is None:
                 outcome = _unfinished(done.job, limit, started=done.started)
-            report = _record_safely(store, outcome, run_id)
+            report = _record_safely(store, claims, outcome, run_id)
+            if report is None:
+                continue  # our lease expired and another poller took the feed
             _add(summary, report, outcome)
             task.advance()
     return summary
@@ -159,21 +173,46 @@ def poll_feeds(
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
+def _job(feed: Feed, config: FeedConfig, base_dir: Path | None) -> _Job:
+    return _Job(
+        feed_id=feed.id,
+        name=feed.name,
+        configured_url=feed.url,
+        location=resolve_location(feed.current_url or feed.url, base_dir),
+        site=config.site,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        settings=config.fetch,
+        last_attempt_at=feed.last_attempt_at,
+    )
+
+
 def _unfinished(job: _Job, limit: float, started: bool) -> _Outcome:
     if started:
         error = f"timed out: still running when the poll's deadline ({limit:g}s) passed"
     else:
-        error = f"not polled: the poll's deadline ({limit:g}s) passed first"
+        error = f"{_NOT_POLLED} the poll's deadline ({limit:g}s) passed first"
     return _Outcome(
         job=job, started_at=utcnow(), result=FetchResult(url=job.location), parse_error=error
     )
 
 
-def _record_safely(store: Store, outcome: _Outcome, run_id: int | None) -> FeedReport:
-    """Record a feed's outcome; if storing it fails, record that as the feed's failure."""
+_NOT_POLLED = "not polled:"
+
+
+def _record_safely(
+    store: Store, claims: leases.FeedClaims, outcome: _Outcome, run_id: int | None
+) -> FeedReport | None:
+    """Record a feed's outcome and give its lease back; a failure to store is its failure.
+
+    None when the lease is no longer ours (see :func:`dedup.ingest.leases.record`).
+    """
+    polled = not (outcome.parse_error or "").startswith(_NOT_POLLED)
+    feed_id = outcome.job.feed_id
     try:
-        with store.session() as session:
-            return record_outcome(session, outcome, run_id=run_id)
+        return leases.record(
+            store, claims, feed_id, partial(_record, outcome, run_id), polled=polled
+        )
     except Exception as exc:  # one feed's entries must not end the poll for all feeds
         log.info("storing %s failed", outcome.job.name, exc_info=True)  # shown with --verbose
         failed_outcome = replace(
@@ -182,8 +221,11 @@ def _record_safely(store: Store, outcome: _Outcome, run_id: int | None) -> FeedR
             refusals=[],
             parse_error=f"internal error while storing: {type(exc).__name__}: {exc}"[:500],
         )
-        with store.session() as session:
-            return record_outcome(session, failed_outcome, run_id=run_id)
+        return leases.record(store, claims, feed_id, partial(_record, failed_outcome, run_id))
+
+
+def _record(outcome: _Outcome, run_id: int | None, session: Session) -> FeedReport:
+    return record_outcome(session, outcome, run_id=run_id)
 
 
 def interleave_hosts(jobs: Iterable[_Job]) -> list[_Job]:
@@ -324,7 +366,7 @@ def record_outcome(
         bozo=False,
     )
     report = FeedReport(name=feed.name, outcome="error", status=result.status)
-    if outcome.parse_error and outcome.parse_error.startswith("not polled:"):
+    if outcome.parse_error and outcome.parse_error.startswith(_NOT_POLLED):
         # Health untouched; its old last_attempt_at keeps it first in line next run.
         report.outcome = attempt.outcome = "timed_out"
         report.error = attempt.error = outcome.parse_error
@@ -404,53 +446,8 @@ def record_outcome(
     return report
 
 
-def worth_saving(session: Session, records: Sequence[ArticleRecord]) -> list[ArticleRecord]:
-    """The records that update the store: no downgrade to a summary, no return to an old text.
-
-    A summary-only record of an article stored in full is no update, and neither is a text
-    the article already had (a feed re-serving an older version, or two feeds carrying the
-    same article differently): storing those would flip the current version on every poll.
-    """
-    keys = list({r.key for r in records})
-    if not keys:
-        return []
-    current_full: set[str] = set()
-    current_hash: dict[str, str] = {}
-    hashes: dict[str, set[str]] = {}
-    for chunk in chunks(keys):
-        rows = session.execute(
-            select(
-                Article.key,
-                ArticleVersion.content_hash,
-                ArticleVersion.full_text,
-                ArticleVersion.id == Article.current_version_id,
-            )
-            .join(ArticleVersion, ArticleVersion.article_id == Article.id)
-            .where(Article.key.in_(chunk))
-        )
-        for key, chash, full, is_current in rows:
-            hashes.setdefault(key, set()).add(chash)
-            if is_current:
-                current_hash[key] = chash
-                if full:
-                    current_full.add(key)
-    kept: list[ArticleRecord] = []
-    for record in records:
-        known = hashes.get(record.key)
-        if known is None:
-            kept.append(record)
-            continue
-        if not record.full_text and record.key in current_full:
-            continue
-        chash = content_hash(record.title, record.text)
-        if chash in known and chash != current_hash.get(record.key):
-            continue
-        kept.append(record)
-    return kept
-
-
 def _add(summary: PollSummary, report: FeedReport, outcome: _Outcome) -> None:
-    summary.polled += not (report.error or "").startswith("not polled:")
+    summary.polled += not (report.error or "").startswith(_NOT_POLLED)
     summary.reports.append(report)
     summary.new += report.new
     summary.changed += report.changed

@@ -484,3 +484,7 @@ class Run(Base):
         JSON, default=dict, doc="JSON figures of the run (articles, passages, stories...)"
     )
     error: Mapped[str | None] = mapped_column(Text, doc="error of a failed or killed run")
+
+
+# Scale-out tables live in a module of their own but in this metadata (issue 13).
+from dedup.store import lease_models as _lease_models  # noqa: E402, F401

@@ -17,7 +17,7 @@ from alembic import op
 from dedup.store.views import create_views, drop_views
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
