@@ -400,14 +400,19 @@ def _clip(text: str, limit: int = 240, around: tuple[int, int] | None = None) ->
     it a credit (``around``: the match's span) rather than only its first 240 characters.
 
     >>> _clip("x " * 200 + "told Reuters", 30, around=(400, 412))
-    '… x x x x x x x x told Reuters'
+    '… x x x x x x x told Reuters'
     """
     if len(text) <= limit:
         return " ".join(text.split())
     if around is not None and around[1] > limit - 1:
-        start = max(0, min(around[0] - (limit - (around[1] - around[0])) // 2, len(text) - limit))
-        window = text[start + 2 : start + limit] if start > 0 else text[: limit - 1]
+        budget = limit - 2  # room for the two marks
+        span = around[1] - around[0]
+        start = max(0, min(around[0] - (budget - span) // 2, len(text) - budget))
+        end = start + budget
+        window = text[start:end]
+        if start > 0 and " " in window[: around[0] - start]:
+            window = window.split(" ", 1)[1]  # never begin inside a word
         window = " ".join(window.split())
-        return ("… " if start > 0 else "") + window + ("…" if start + limit < len(text) else "")
+        return ("… " if start > 0 else "") + window + ("…" if end < len(text) else "")
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

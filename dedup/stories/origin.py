@@ -168,9 +168,14 @@ def _credit_shares(
             interview += 1
         if all(u.shared for u in uses):
             copied = True
-        for u in uses[:2]:
-            if u.credit.line not in lines:
-                lines.append(f"article {m.article_id} ({m.source}): “{u.credit.line}”")
+        # Credits of the text first; a "told X" line is shown as what it is, not as a credit.
+        for u in sorted(uses, key=lambda u: u.credit.pattern in INTERVIEW)[:2]:
+            note = (
+                " (an interview given to it, not a credit)" if u.credit.pattern in INTERVIEW else ""
+            )
+            line = f"article {m.article_id} ({m.source}): “{u.credit.line}”{note}"
+            if line not in lines:
+                lines.append(line)
     n = max(1, len(others))
     return own_syndication / n, own_other / n, float(copied), interview / n, lines
 
