@@ -181,7 +181,7 @@ def _sizes(db: str, folder: Path, redis_url: str | None) -> tuple[int, int]:
                 or 0
             )
         engine.dispose()
-        return store, index
+        return store - index, index  # the segments are blobs inside the database file
     engine = create_engine(db)
     with engine.connect() as conn:
         total = int(conn.scalar(text("SELECT pg_database_size(current_database())")) or 0)

@@ -161,3 +161,7 @@ def test_index_option_refuses_other_urls(tmp_path: Path) -> None:
     )
     assert result.exit_code == 3
     assert "give a redis://host:port/db URL" in result.output
+    after = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "x.sqlite"), "analyze", "--index", "mysql://x"]
+    )
+    assert after.exit_code == 3 and "give a redis://host:port/db URL" in after.output
