@@ -87,7 +87,6 @@ KEY_ALIASES: dict[str, str] = {
     "tpm": "talkingpointsmemo",
 }
 
-SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne"})
 
 # A capitalised name without a media word is a publisher only when it is one of these, or
 # the caller knows it (a source in the store); "told Congress" is no credit.
@@ -279,11 +278,8 @@ def publisher_key(name: str) -> str:
     """
     text = unicodedata.normalize("NFKC", name).casefold().strip()
     domain = "." in text and " " not in text
-    if domain:  # drop www., the top-level part and a second level such as .co.uk
-        parts = [p for p in text.split(".") if p and p != "www"]
-        if len(parts) >= 3 and parts[-2] in SECOND_LEVEL:
-            parts = parts[:-1]
-        text = parts[-2] if len(parts) >= 2 else (parts[0] if parts else text)
+    if domain:  # the registered name: no www., no suffix (.com, .co.uk, .net.au, ...)
+        text = _registered_name(text)
     text = re.sub(r"^the\s+", "", text)
     compact = re.sub(r"[^\w]|_", "", text)
     if domain and compact.startswith("the") and len(compact) > 6:
@@ -300,3 +296,19 @@ def display_name(key: str, variants: Iterable[str] = ()) -> str:
         return DISPLAY[key]
     names = sorted({v.strip() for v in variants if v.strip()}, key=lambda v: (-len(v), v))
     return names[0] if names else key
+
+
+def _registered_name(host: str) -> str:
+    """``news.bbc.co.uk`` -> ``bbc``, by the Public Suffix List that ``tld`` ships (courlan's
+    own dependency); a host the list does not know keeps its second-to-last label.
+
+    >>> [_registered_name(h) for h in ("news.bbc.co.uk", "abc.net.au", "x.local")]
+    ['bbc', 'abc', 'x']
+    """
+    from tld import get_tld
+
+    found = get_tld(host, fix_protocol=True, as_object=True, fail_silently=True)
+    if found is not None and not isinstance(found, str) and found.domain:
+        return str(found.domain)
+    parts = [p for p in host.split(".") if p and p != "www"]
+    return parts[-2] if len(parts) >= 2 else (parts[0] if parts else host)
