@@ -26,12 +26,13 @@ import json
 import re
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from steps import run_step
 
 ROOT = Path(__file__).resolve().parent.parent
 REUTERS = next(
@@ -145,17 +146,12 @@ def step_new(db: str, folder: str, repeats: int) -> dict[str, Any]:
                 "passages": sum(summary.analysis.passages.values()),
             }
         copy.unlink()
-        shutil.rmtree(f"{copy}.index", ignore_errors=True)
     assert best is not None
     return best
 
 
 def _sub(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--step", *args], check=True, capture_output=True, text=True
-    )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return run_step(__file__, *args)
 
 
 def _disk_bytes(db: str) -> int:

@@ -56,6 +56,8 @@ def _files() -> list[Path]:
 
 # ----------------------------------------------------------------------------- the old design
 
+from steps import run_step  # noqa: E402
+
 from dedup.errors import StoreError  # noqa: E402
 from dedup.index.bands import _pair_up, _ranges  # noqa: E402
 
@@ -328,11 +330,7 @@ def step_incremental(design: str, db: str, new: str) -> dict[str, Any]:
 
 
 def _sub(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--step", *args], check=True, capture_output=True, text=True
-    )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return run_step(__file__, *args)
 
 
 # ----------------------------------------------------------------------------- PostgreSQL

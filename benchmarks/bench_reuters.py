@@ -21,13 +21,14 @@ import random
 import resource
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+from steps import run_step
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared beside a clone; a worktree one level deeper finds it beside its parent.
@@ -190,11 +191,7 @@ def step_incremental(db: str, base: int, new: int) -> dict[str, Any]:
 
 
 def _sub(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--step", *args], check=True, capture_output=True, text=True
-    )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return run_step(__file__, *args)
 
 
 # ----------------------------------------------------------------------------- quality

@@ -22,6 +22,7 @@ from dedup.cli_common import (
     echo_json,
     format_option,
     global_options,
+    output_option,
     run,
 )
 from dedup.cli_common import FORMATS as FORMATS  # the format vocabulary, re-exported
@@ -236,12 +237,7 @@ def reindex(obj: Context, yes: bool, fmt: str) -> None:
 @cli.command("export")
 @click.argument("what", type=click.Choice(EXPORT_NAMES))
 @format_option(EXPORT_FORMATS, "csv", "parquet needs pyarrow (pip install pyarrow).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: standard output); written whole or not at all.",
-)
+@output_option
 @global_options
 @click.pass_obj
 def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
@@ -293,12 +289,7 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     "table",
     "json is the stable interface (see docs); jsonl is one story per line; html is one page.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: standard output); written whole or not at all.",
-)
+@output_option
 @global_options
 @click.pass_obj
 def report_cmd(

@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -97,6 +98,15 @@ def format_option(
         show_default=True,
         help=help,
     )
+
+
+# -o/--output of every command that writes a file; the library writes it whole or not at all.
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output); written whole or not at all.",
+)
 
 
 def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:

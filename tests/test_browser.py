@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import ServerUnavailable, apt_install
 
 from dedup.report.html import render_html
 
@@ -59,25 +59,12 @@ def _unavailable(reason: str) -> None:
 
 def _install_chromium() -> str | None:
     """Install Debian's chromium; None on success, else why it failed."""
-    if shutil.which("apt-get") is None:
-        return "apt-get is not available to install chromium"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for args in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        try:
-            proc = subprocess.run(
-                args,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=1200,
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"{' '.join(args)} failed: {exc}"
-        if proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
-            return f"{' '.join(args)} exited {proc.returncode}: {' '.join(tail)}"
+    try:
+        apt_install("chromium")
+    except ServerUnavailable as exc:
+        return str(exc)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"apt-get failed: {exc}"
     return None
 
 

@@ -23,10 +23,6 @@ from dedup.index import bands as index
 from dedup.index.fingerprint import (
     FingerprintSettings,
     WordHasher,
-    band_keys,
-    paragraph_units,
-    signatures,
-    unit_shingles,
 )
 from dedup.index.passages import (
     SHORT_ARTICLE_WORDS,
@@ -41,7 +37,7 @@ from dedup.index.passages import (
     single_site_links,
 )
 from dedup.index.segments import ChunkCache
-from dedup.index.sketch import Sketch, SketchTask, make_task, sketch
+from dedup.index.sketch import Sketch, SketchTask, make_task, sketch, unit_keys
 from dedup.progress import Progress
 from dedup.store.batching import LARGE_IN_LIST_CHUNK, chunks
 from dedup.store.engine import Store, insert_many
@@ -270,29 +266,15 @@ def _new_batches(store: Store, size: int) -> Iterator[list[Para]]:
         yield batch
 
 
-def _new_paragraphs(session: Session) -> list[Para]:
-    """Every unindexed body paragraph at once (small stores only; analysis reads pages)."""
-    out: list[Para] = []
-    after = 0
-    while page := _new_page(session, after, BATCH_PARAGRAPHS):
-        out.extend(page)
-        after = max(p.id for p in page)
-    return out
-
-
 def paragraph_keys(
     paras: Iterable[Para], settings: FingerprintSettings, hasher: WordHasher
 ) -> tuple[np.ndarray, np.ndarray]:
     """Flat arrays of the band keys of every unit of ``paras`` and the paragraph owning each."""
-    units: list[list[str]] = []
-    owners: list[int] = []
-    for p in paras:
-        for unit in paragraph_units(p.text, p.norm, settings):
-            units.append(unit)
-            owners.append(p.id)
-    shingles, offsets = unit_shingles(units, hasher, settings)
-    keys = band_keys(signatures(shingles, offsets, settings), settings)
-    return keys.reshape(-1), np.repeat(np.asarray(owners, dtype=np.int64), settings.bands)
+    paras = list(paras)
+    keys, owners, _ = unit_keys(
+        [p.id for p in paras], [p.text for p in paras], [p.norm for p in paras], settings, hasher
+    )
+    return keys, owners
 
 
 def _index_batch(

@@ -95,6 +95,26 @@ def make_task(
     )
 
 
+def unit_keys(
+    ids: Sequence[int],
+    texts: Sequence[str],
+    norms: Sequence[str],
+    settings: FingerprintSettings,
+    hasher: WordHasher,
+) -> tuple[I64, I64, int]:
+    """The band keys of every unit of the paragraphs (flat), the paragraph owning each key,
+    and the number of units: the one path from paragraph texts to LSH keys."""
+    units: list[list[str]] = []
+    owners: list[int] = []
+    for pid, text, norm in zip(ids, texts, norms, strict=True):
+        for unit in paragraph_units(text, norm, settings):
+            units.append(unit)
+            owners.append(pid)
+    shingles, offsets = unit_shingles(units, hasher, settings)
+    keys = band_keys(signatures(shingles, offsets, settings), settings).reshape(-1)
+    return keys, np.repeat(np.asarray(owners, dtype=np.int64), settings.bands), len(units)
+
+
 def sketch(task: SketchTask) -> Sketch:
     """Units -> shingles -> MinHash -> band keys, in-batch pairs and exact shingle sets."""
     with gc_paused():
@@ -107,15 +127,7 @@ def _sketch(task: SketchTask) -> Sketch:
     ids = task.ids.tolist()
     texts = unpack_texts(task.texts, task.text_offsets)
     norms = unpack_texts(task.norms, task.norm_offsets)
-    units: list[list[str]] = []
-    owners: list[int] = []
-    for pid, text, norm in zip(ids, texts, norms, strict=True):
-        for unit in paragraph_units(text, norm, settings):
-            units.append(unit)
-            owners.append(pid)
-    shingles, offsets = unit_shingles(units, hasher, settings)
-    keys = band_keys(signatures(shingles, offsets, settings), settings).reshape(-1)
-    flat_owners = np.repeat(np.asarray(owners, dtype=np.int64), settings.bands)
+    keys, flat_owners, unit_count = unit_keys(ids, texts, norms, settings, hasher)
     pairs = pairs_from_buckets(keys, flat_owners, task.bucket_cap, task.recent)
     pair_array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
     # Exact sets of the paragraphs an in-batch pair names, for verification (an empty text
@@ -129,8 +141,8 @@ def _sketch(task: SketchTask) -> Sketch:
     return Sketch(
         keys=keys,
         owners=flat_owners,
-        units=len(units),
-        indexed=len(set(owners)),
+        units=unit_count,
+        indexed=int(np.unique(flat_owners).size),
         pairs=pair_array,
         shingle_ids=task.ids[keep],
         shingles=set_hashes,
