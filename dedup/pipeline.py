@@ -20,9 +20,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import update
-
-from dedup import feeds_file
 from dedup.config import Settings
 from dedup.errors import InputError, LockedError, NotFoundError, StoreError
 from dedup.progress import NullProgress, Progress
@@ -31,7 +28,6 @@ from dedup.report import status as status_mod
 from dedup.report.model import Report
 from dedup.store.engine import Store, open_store, sqlite_path
 from dedup.store.locks import is_server, writer_lock
-from dedup.store.models import Feed, Run, utcnow
 
 if TYPE_CHECKING:
     from dedup.index import analysis
@@ -89,6 +85,10 @@ def _run(store: Store, command: str, exclusive: bool = True) -> Iterator[RunReco
     lock), so it is marked as such for ``dedup status``. On a server, polls run beside the
     lock holder; a dead poll is found by its expired leases instead (issue 13).
     """
+    from sqlalchemy import update
+
+    from dedup.store.models import Run, utcnow
+
     with store.session() as session:
         if exclusive:
             stale = update(Run).where(Run.status == "running")
@@ -252,6 +252,10 @@ def poll(
 
 
 def _forget_backoff(store: Store, settings: Settings, force: bool) -> None:
+    from sqlalchemy import update
+
+    from dedup.store.models import Feed
+
     if force:
         with store.session() as session:
             session.execute(
@@ -458,6 +462,7 @@ def add_feed(
     The name defaults to the feed's title made a key (``Example News`` -> ``example-news``),
     the site to the feed's title. Nothing is stored: the next ``dedup poll`` polls it.
     """
+    from dedup import feeds_file
     from dedup.ingest.feeds import parse_feed
     from dedup.ingest.fetch import fetch, make_client, resolve_location
 
@@ -482,4 +487,6 @@ def add_feed(
 
 def remove_feed(config: Path, name: str) -> None:
     """Take ``name`` out of ``config``; its articles and history stay in the store."""
+    from dedup import feeds_file
+
     feeds_file.remove_feed(config, name)

@@ -52,6 +52,24 @@ def test_status_of_a_store_at_head_skips_alembic_and_the_heavy_stages(tmp_path: 
     assert not _loaded_after(code) & {*HEAVY, "alembic"}
 
 
+def test_status_reads_through_core_without_the_orm(tmp_path: Path) -> None:
+    """The ORM and the twenty mapped classes cost a quarter of `dedup status`'s start-up."""
+    db = tmp_path / "dedup.sqlite"
+    open_store(f"sqlite:///{db}").close()
+    code = (
+        "from dedup.cli import cli\n"
+        f"try:\n    cli(['--db', {str(db)!r}, 'status', '--format', 'json'], prog_name='dedup')\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('sqlalchemy.orm', "
+        "'dedup.store.models', 'ruamel')))))"
+    )
+    script = f"import sys, json\n{code}"
+    out = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == []
+
+
 def test_shipped_head_is_alembics_head() -> None:
     assert shipped_head() is not None
     assert shipped_head() == head_revision()

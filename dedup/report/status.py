@@ -17,33 +17,22 @@ from typing import Any
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, RowMapping, func, select
 
 from dedup.config import Settings
-from dedup.ingest.health import feed_warnings, last_outcomes
 from dedup.ingest.redact import mask_url, mask_urls_in
+from dedup.report.feed_warnings import feed_warnings, last_outcomes
+from dedup.store import tables as t
 from dedup.store.engine import Store
-from dedup.store.models import (
-    Article,
-    ArticleVersion,
-    Feed,
-    Link,
-    Paragraph,
-    Passage,
-    Run,
-    Source,
-    Story,
-)
 
 COUNTED = {
-    "sources": Source,
-    "articles": Article,
-    "versions": ArticleVersion,
-    "paragraphs": Paragraph,
-    "links": Link,
-    "passages": Passage,
-    "stories": Story,
+    "sources": t.sources,
+    "articles": t.articles,
+    "versions": t.article_versions,
+    "paragraphs": t.paragraphs,
+    "links": t.links,
+    "passages": t.passages,
+    "stories": t.stories,
 }
 
 
@@ -55,38 +44,48 @@ def gather_status(store: Store, settings: Settings | None = None) -> dict[str, A
     feed's own ``stale_after_days`` decides when no new entry becomes a warning.
     """
     stale = {f.name: f.fetch.stale_after_days for f in settings.feeds} if settings else None
-    with store.session() as session:
-        feeds = _feeds(session, feed_warnings(session, stale_after_days=stale))
+    with store.reading() as conn:
+        feeds = _feeds(conn, feed_warnings(conn, stale_after_days=stale))
         if settings is not None:
             configured = {feed.name for feed in settings.feeds}
             for feed in feeds:
                 feed["in_config"] = feed["name"] in configured
         data: dict[str, Any] = {"database": store.display_url, "feeds": feeds}
-        for name, model in COUNTED.items():
-            data[name] = session.scalar(select(func.count()).select_from(model)) or 0
+        for name, clause in COUNTED.items():
+            data[name] = conn.scalar(select(func.count()).select_from(clause)) or 0
         data["stories"] = (
-            session.scalar(select(func.count()).select_from(Story).where(Story.status == "active"))
-            or 0
-        )
-        # What the next `dedup analyze` would index: current body paragraphs not yet indexed.
-        data["awaiting_analysis"] = (
-            session.scalar(
-                select(func.count())
-                .select_from(Paragraph)
-                .join(Article, Article.current_version_id == Paragraph.version_id)
-                .where(Paragraph.indexed.is_(False), Paragraph.kind == "body")
+            conn.scalar(
+                select(func.count()).select_from(t.stories).where(t.stories.c.status == "active")
             )
             or 0
         )
-        data["last_run"] = _run_dict(
-            session.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
+        # What the next `dedup analyze` would index: current body paragraphs not yet indexed.
+        p, a = t.paragraphs, t.articles
+        data["awaiting_analysis"] = (
+            conn.scalar(
+                select(func.count())
+                .select_from(p)
+                .join(a, a.c.current_version_id == p.c.version_id)
+                .where(p.c.indexed.is_(False), p.c.kind == "body")
+            )
+            or 0
         )
-        latest = select(func.max(Run.id)).group_by(Run.command)
+        r = t.runs
+        run_columns = [r.c[name] for name in RUN_FIELDS]
+        data["last_run"] = _run_dict(
+            conn.execute(select(*run_columns).order_by(r.c.id.desc()).limit(1)).mappings().first()
+        )
+        latest = select(func.max(r.c.id)).group_by(r.c.command)
         data["last_runs"] = {
-            run.command: _run_dict(run)
-            for run in session.scalars(select(Run).where(Run.id.in_(latest)).order_by(Run.id))
+            run["command"]: _run_dict(run)
+            for run in conn.execute(
+                select(*run_columns).where(r.c.id.in_(latest)).order_by(r.c.id)
+            ).mappings()
         }
     return data
+
+
+RUN_FIELDS = ("id", "command", "status", "started_at", "finished_at", "error", "figures")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -113,20 +112,21 @@ FEED_FIELDS = (
 )
 
 
-def _feeds(session: Session, warnings: dict[int, list[str]]) -> list[dict[str, Any]]:
-    articles = dict(
-        session.execute(select(Article.feed_id, func.count()).group_by(Article.feed_id)).all()
+def _feeds(conn: Connection, warnings: dict[int, list[str]]) -> list[dict[str, Any]]:
+    a, f = t.articles, t.feeds
+    articles: dict[int, int] = dict(
+        conn.execute(select(a.c.feed_id, func.count()).group_by(a.c.feed_id)).all()
     )
-    outcomes = last_outcomes(session)
-    rows = session.execute(
-        select(Feed, Source.display_name)
-        .join(Source, Source.id == Feed.source_id)
-        .order_by(Feed.name)
+    outcomes = last_outcomes(conn)
+    rows = conn.execute(
+        select(f, t.sources.c.display_name.label("site"))
+        .join(t.sources, t.sources.c.id == f.c.source_id)
+        .order_by(f.c.name)
     )
     return [
         {
             "name": feed.name,
-            "site": site,
+            "site": feed.site,
             "url": mask_url(feed.url),
             "current_url": mask_url(feed.current_url) if feed.current_url else None,
             "enabled": feed.enabled,
@@ -142,22 +142,17 @@ def _feeds(session: Session, warnings: dict[int, list[str]]) -> list[dict[str, A
             "articles": articles.get(feed.id, 0),
             "warnings": warnings.get(feed.id, []),
         }
-        for feed, site in rows
+        for feed in rows
     ]
 
 
-def _run_dict(run: Run | None) -> dict[str, Any] | None:
+def _run_dict(run: RowMapping | None) -> dict[str, Any] | None:
     if run is None:
         return None
-    return {
-        "id": run.id,
-        "command": run.command,
-        "status": run.status,
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
-        "error": run.error,
-        "figures": run.figures or {},
-    }
+    data = {name: run[name] for name in RUN_FIELDS}
+    data["started_at"], data["finished_at"] = _iso(run["started_at"]), _iso(run["finished_at"])
+    data["figures"] = run["figures"] or {}
+    return data
 
 
 # ---------------------------------------------------------------- rendering

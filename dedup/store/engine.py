@@ -18,7 +18,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +26,13 @@ from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from dedup.errors import LockedError, StoreError
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,25 @@ class Store:
 
     url: str
     engine: Engine
-    sessions: sessionmaker[Session]
+    _sessions: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory, made on first use: readers on Core never load the ORM."""
+        if self._sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Core connection for reading, with the same one-line errors as :meth:`session`."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error on {self.display_url}: {_first_line(exc)}") from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -256,9 +274,7 @@ def open_store(url: str, *, create: bool = True, locked: bool = False) -> Store:
         if not path.exists() and not create:
             engine = create_engine("sqlite://", poolclass=StaticPool)
             migrate(engine)
-            return Store(
-                url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False)
-            )
+            return Store(url=url, engine=engine)
         check_sqlite_file(path, create)
     engine = make_engine(url)
     try:
@@ -271,7 +287,7 @@ def open_store(url: str, *, create: bool = True, locked: bool = False) -> Store:
     except BaseException:
         engine.dispose()
         raise
-    return Store(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    return Store(url=url, engine=engine)
 
 
 def check_sqlite_file(path: Path, create: bool) -> None:

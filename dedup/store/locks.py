@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from dedup.errors import LockedError, StoreError
 from dedup.store.engine import lock_path, make_engine, sqlite_path
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # One fixed 64-bit key: the database itself is the lock's namespace, so every dedup on every
 # machine pointed at the same database asks for the same lock. (The bytes spell "dedupwr!".)
