@@ -59,6 +59,7 @@ def _files() -> list[Path]:
 from steps import run_step  # noqa: E402
 
 from dedup.errors import StoreError  # noqa: E402
+from dedup.index.arrays import unique_sorted  # noqa: E402
 from dedup.index.bands import _pair_up, _ranges  # noqa: E402
 
 MANIFEST = "manifest.json"
@@ -117,7 +118,7 @@ class LegacySegmentBandIndex:
     # -- the interface ------------------------------------------------------------------------
 
     def candidates(self, keys: np.ndarray, owners: np.ndarray) -> set[tuple[int, int]]:
-        probe = np.unique(keys)
+        probe = unique_sorted(keys)
         if len(probe) == 0 or not self._segments:
             return set()
         found_keys: list[np.ndarray] = []

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from dedup.errors import IndexSettingsChanged, StoreError
 from dedup.index import segments as seg
+from dedup.index.arrays import unique_sorted
 from dedup.index.fingerprint import FingerprintSettings
 from dedup.store.models import IndexSetting
 
@@ -119,7 +120,7 @@ class SegmentBandIndex:
         return len(self._segments)
 
     def candidates(self, keys: np.ndarray, owners: np.ndarray) -> set[tuple[int, int]]:
-        probe = np.unique(keys)
+        probe = unique_sorted(keys)
         if len(probe) == 0 or not self._segments:
             return set()
         sizes = np.zeros(len(probe), dtype=np.int64)

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import numpy as np
 
 from dedup.errors import StoreError
+from dedup.index.arrays import unique_sorted
 from dedup.index.bands import _pair_up
 
 _CHUNK = 10_000
@@ -103,7 +104,7 @@ class RedisBandIndex:
         return np.asarray(keys, dtype=">i8").tobytes()
 
     def candidates(self, keys: np.ndarray, owners: np.ndarray) -> set[tuple[int, int]]:
-        probe = np.unique(keys).tolist()
+        probe = unique_sorted(keys).tolist()
         if not probe:
             return set()
         found_keys: list[int] = []

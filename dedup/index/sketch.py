@@ -17,6 +17,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
+from dedup.index.arrays import unique_sorted
 from dedup.index.fingerprint import (
     FingerprintSettings,
     WordHasher,
@@ -142,7 +143,7 @@ def _sketch(task: SketchTask) -> Sketch:
         keys=keys,
         owners=flat_owners,
         units=unit_count,
-        indexed=int(np.unique(flat_owners).size),
+        indexed=int(unique_sorted(flat_owners).size),
         pairs=pair_array,
         shingle_ids=task.ids[keep],
         shingles=set_hashes,
