@@ -14,11 +14,11 @@ versions in the order given, each counted.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from dedup.records import ArticleRecord, SaveResult
@@ -31,6 +31,7 @@ from dedup.store.models import (
     Paragraph,
     Passage,
     Source,
+    UTCDateTime,
     utcnow,
 )
 from dedup.text.normalize import norm_hash
@@ -42,6 +43,36 @@ _ARTICLES = cast(Table, Article.__table__)
 _VERSIONS = cast(Table, ArticleVersion.__table__)
 _PARAGRAPHS = cast(Table, Paragraph.__table__)
 _LINKS = cast(Table, Link.__table__)
+
+
+def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows of one shape through :func:`insert_many`, timestamps converted once each.
+
+    The conversion is the column type's own (UTC-aware, then the dialect's storage format),
+    so the stored values are exactly what a Core insert would store.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    processors: dict[str, Callable[[Any], Any]] = {}
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, UTCDateTime):
+            processor = column_type.bind_processor(conn.dialect)
+            if processor is not None:
+                processors[name] = processor
+    converted: dict[tuple[str, datetime], Any] = {}
+
+    def value(name: str, raw: Any) -> Any:
+        processor = processors.get(name)
+        if processor is None or raw is None:
+            return raw
+        key = (name, raw)
+        if key not in converted:  # most rows of a batch share one `now`
+            converted[key] = processor(raw)
+        return converted[key]
+
+    insert_many(conn, table.name, columns, [[value(c, row[c]) for c in columns] for row in rows])
 
 
 def content_hash(title: str | None, text: str) -> str:
@@ -194,9 +225,9 @@ def _save_chunk(
             for r in new_records
         ]
         conn = session.connection()
-        # Core executemany, then one lookup by key: far cheaper than ORM inserts with
-        # RETURNING when a whole archive is imported.
-        conn.execute(insert(_ARTICLES), rows)
+        # The driver's executemany, then one lookup by key: far cheaper than ORM inserts with
+        # RETURNING, or Core's per-row parameter handling, when a whole archive is imported.
+        _insert_rows(conn, _ARTICLES, rows)
         by_key = dict(
             conn.execute(
                 select(_ARTICLES.c.key, _ARTICLES.c.id).where(
@@ -276,7 +307,7 @@ def _insert_versions(
         for rec, article_id, number in targets
     ]
     conn = session.connection()
-    conn.execute(insert(_VERSIONS), version_rows)
+    _insert_rows(conn, _VERSIONS, version_rows)
     wanted = {(article_id, number) for _, article_id, number in targets}
     found = {
         (article_id, number): version_id
