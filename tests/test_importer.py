@@ -264,3 +264,13 @@ def test_jsonl_text_with_html_beside_it_keeps_the_links(tmp_path: Path) -> None:
     assert records[0].text == "The text itself."
     assert records[0].links == (("https://origin.example.com/a", "text"),)
     assert records[1].text == "Caf\u00e9 in Latin-1 bytes."
+
+
+def test_a_packed_paragraph_is_every_field_in_order() -> None:
+    from dataclasses import astuple
+
+    from dedup.ingest.importer import _paragraph_tuple
+    from dedup.records import ParagraphRecord
+
+    p = ParagraphRecord(3, "body", "Text here.", "text here", 10, 20, 2)
+    assert _paragraph_tuple(p) == astuple(p)
