@@ -456,11 +456,11 @@ def pairs_from_buckets(
     keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
     k, o = k[keep], o[keep]
     bounds = np.flatnonzero(np.diff(k)) + 1
-    starts = np.concatenate([[0], bounds]).tolist()
-    ends = np.concatenate([bounds, [len(k)]]).tolist()
-    for s, e in zip(starts, ends, strict=True):
-        if e - s < 2:
-            continue
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(k)]])
+    # Most buckets hold one paragraph: leave them out before the Python loop.
+    shared = ends - starts >= 2
+    for s, e in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
         members = o[s:e].tolist()
         window = len(members) if e - s <= cap else recent
         for i, y in enumerate(members):
