@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedup.index.arrays import key_owner_order
 from dedup.index.fingerprint import QUOTED, FingerprintSettings, WordHasher, unit_shingles
 from dedup.text.normalize import norm_hash, norm_key
 
@@ -449,7 +450,7 @@ def pairs_from_buckets(
     pairs: set[tuple[int, int]] = set()
     if len(keys) == 0:
         return pairs
-    order = np.lexsort((owners, keys))
+    order = key_owner_order(keys, owners)
     k, o = keys[order], owners[order]
     # Drop repeated (key, paragraph) rows: sentence units of one paragraph can share a key.
     keep = np.ones(len(k), dtype=bool)

@@ -33,6 +33,7 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, text
 
 from dedup.errors import StoreError
+from dedup.index.arrays import key_owner_order
 
 CHUNK_ENTRIES = 1 << 16
 FANOUT = 4
@@ -339,7 +340,7 @@ def clear(conn: Connection) -> None:
 
 def sort_pairs(keys: np.ndarray, owners: np.ndarray) -> Arrays:
     """(key, owner) pairs sorted by key then owner, each pair once."""
-    order = np.lexsort((owners, keys))
+    order = key_owner_order(keys, owners)
     k, o = keys[order].astype(np.int64), owners[order].astype(np.int64)
     keep = np.ones(len(k), dtype=bool)
     keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
