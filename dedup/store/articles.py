@@ -43,6 +43,19 @@ _ARTICLES = cast(Table, Article.__table__)
 _VERSIONS = cast(Table, ArticleVersion.__table__)
 _PARAGRAPHS = cast(Table, Paragraph.__table__)
 _LINKS = cast(Table, Link.__table__)
+_PARAGRAPH_COLUMNS = (
+    "version_id",
+    "article_id",
+    "position",
+    "kind",
+    "text",
+    "norm_text",
+    "norm_hash",
+    "start",
+    "end",
+    "words",
+    "indexed",
+)
 
 
 def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -328,25 +341,26 @@ def _insert_versions(
             for (_, article_id, _), version_id in zip(targets, version_ids, strict=True)
         ],
     )
-    paragraph_rows = []
+    # Plain tuples in _PARAGRAPH_COLUMNS order: an archive import stores millions of them.
+    paragraph_rows: list[tuple[Any, ...]] = []
     link_rows = []
     for (rec, article_id, _), version_id in zip(targets, version_ids, strict=True):
-        for p in rec.paragraphs:
-            paragraph_rows.append(
-                {
-                    "version_id": version_id,
-                    "article_id": article_id,
-                    "position": p.position,
-                    "kind": p.kind,
-                    "text": p.text,
-                    "norm_text": p.norm_text,
-                    "norm_hash": norm_hash(p.norm_text),
-                    "start": p.start,
-                    "end": p.end,
-                    "words": p.words,
-                    "indexed": False,
-                }
+        paragraph_rows.extend(
+            (
+                version_id,
+                article_id,
+                p.position,
+                p.kind,
+                p.text,
+                p.norm_text,
+                norm_hash(p.norm_text),
+                p.start,
+                p.end,
+                p.words,
+                False,
             )
+            for p in rec.paragraphs
+        )
         seen_urls: set[str] = set()
         for url, anchor in rec.links:
             if url in seen_urls:
@@ -362,10 +376,7 @@ def _insert_versions(
                 }
             )
     if paragraph_rows:
-        columns = list(paragraph_rows[0])
-        insert_many(
-            conn, _PARAGRAPHS.name, columns, [[r[c] for c in columns] for r in paragraph_rows]
-        )
+        insert_many(conn, _PARAGRAPHS.name, _PARAGRAPH_COLUMNS, paragraph_rows)
     if link_rows:
         conn.execute(insert(_LINKS), link_rows)
 
