@@ -179,7 +179,10 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
         for m in members
         if m.article_id != top.article_id
         and not (top.keys & m.source_keys)
-        and any(u.credit.key in top.keys and not u.shared for u in m.credits)
+        and any(
+            u.credit.key in top.keys and not u.shared and u.credit.pattern not in INTERVIEW
+            for u in m.credits
+        )
     )
     if credited:
         out.append(f"credit: {credited} of {others} credit {top.name} in their own words")
