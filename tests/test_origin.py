@@ -160,11 +160,12 @@ def test_conflicting_evidence_lowers_confidence() -> None:
     )
     muddled = decide_origin(
         [
+            # the fullest text published a day after a copier: the clock and the text disagree
             _member(
-                1, "Wire", 1.0, published=T0 + timedelta(days=3), first_seen=T0 + timedelta(days=3)
+                1, "Wire", 1.0, published=T0 + timedelta(days=1), first_seen=T0 + timedelta(days=1)
             ),
             _member(2, "Copier", 0.5, published=T0),
-            _member(3, "Copier Two", 0.6, published=T0 + timedelta(days=1)),
+            _member(3, "Copier Two", 0.6, published=T0 + timedelta(hours=8)),
         ]
     )
     assert clear.article_id == 1 and clear.confidence >= 0.9
@@ -213,3 +214,43 @@ def test_a_credit_copied_along_with_the_text_is_one_witness() -> None:
         ]
     )
     assert own.external and own.name == "The New York Times" and own.confidence > 0.8
+
+
+def test_a_date_only_stamp_gives_no_lead_within_its_day() -> None:
+    from dedup.stories.origin_features import candidates
+
+    day_only = T0.replace(hour=0, minute=0)  # a feed giving the day: it reads as earlier
+    facts = [_member(1, "Wire", 1.0, published=T0), _member(2, "Copier", 1.0, published=day_only)]
+    leads = {c.article_id: c.features.published_lead for c in candidates(facts)}
+    assert leads == {1: 0.0, 2: 0.0}
+    next_day = [facts[0], _member(2, "Copier", 1.0, published=day_only + timedelta(days=1))]
+    assert {c.article_id: c.features.published_lead for c in candidates(next_day)}[1] > 0.9
+
+
+def test_a_publisher_named_only_in_interviews_is_no_candidate() -> None:
+    from dedup.stories.origin_features import candidates
+
+    told = ("The minister told The Daily Planet that the plan was final.",)
+    facts = [_member(1, "Paper", 1.0, shared=told), _member(2, "Other", 0.7, shared=told)]
+    assert all(c.article_id is not None for c in candidates(facts))
+
+
+def test_the_majority_version_and_unshared_text_reach_the_features() -> None:
+    from dedup.stories.ledger import MemberText
+    from dedup.stories.story import _shape
+
+    def text(aid: int, *paragraphs: str) -> MemberText:
+        return MemberText(aid, None, tuple(range(len(paragraphs))), paragraphs, (False,) * 3)
+
+    texts = {
+        1: text(1, "the wire wrote this line", "a second line of the wire", "dropped by all"),
+        2: text(2, "the wire wrote this line", "a second line of the copy", "own words here"),
+        3: text(3, "the wire wrote this line", "a second line of the wire", "more own words"),
+        4: text(4, "the wire wrote that line", "a second line of the wire", "still own words"),
+    }
+    pairs = [((1, i), (m, i)) for m in (2, 3, 4) for i in (0, 1)]
+    unshared, agreement = _shape([1, 2, 3, 4], texts, pairs)
+    assert agreement[1] == agreement[3] == 1.0  # the majority's version of both paragraphs
+    # one paragraph with the majority, one against it (weighted by words: near 0)
+    assert all(abs(agreement[m]) < 0.2 for m in (2, 4))
+    assert all(0.2 < unshared[m] < 0.5 for m in texts)

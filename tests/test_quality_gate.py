@@ -46,6 +46,21 @@ def test_held_out_origins_are_right_and_calibrated(held_out: dict[str, Any]) -> 
     assert held_out["ece"] <= floors["ece_max"], held_out
 
 
+def test_held_out_origins_without_a_poll_clock() -> None:
+    """Everything imported at once (an archive): no clock of our own, only publication times
+    (day-only, missing or shifted in the held-out clock families), text and credits."""
+    shared_path("reuters21578", "reut2-000.sgm")
+    from bench_syndication import score
+    from simulator import HELD_OUT, plan_run
+
+    floors = FLOORS["simulator_held_out"]
+    got = score(plan_run(HELD_OUT, floors["stories"], floors["unrelated"], floors["seed"]), True)
+    assert got["mode"] == "archive"
+    assert got["origin"] >= floors["archive"]["origin_min"], got
+    assert got["precision_at_09"] >= floors["archive"]["precision_at_09_min"], got
+    assert got["ece"] <= floors["archive"]["ece_max"], got
+
+
 def test_held_out_ledgers_and_stories(held_out: dict[str, Any]) -> None:
     floors = FLOORS["simulator_held_out"]
     for name, most in floors["mae_max"].items():

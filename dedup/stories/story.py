@@ -28,6 +28,7 @@ from dedup.stories.ledger import (
     reconstruct_origin,
 )
 from dedup.stories.origin import CreditUse, MemberFacts, OriginDecision, decide_origin
+from dedup.stories.runs import words
 from dedup.text.urls import canonical_url, domain_of
 
 HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
@@ -143,6 +144,64 @@ def _coverage(
     return coverage, set().union(*groups.values()) if groups else set()
 
 
+def _shape(
+    members: Sequence[int], texts: dict[int, MemberText], pairs: Sequence[tuple[Ref, Ref]]
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Each member's share of its own words outside the shared text, and its agreement with
+    the majority's versions of the shared paragraphs.
+
+    Copies change the text each in its own way, so where three or more members hold one group
+    of linked paragraphs and their versions differ, the version most of them hold is likely the
+    origin's: agreement is the weighted share of such groups where the member's version is the
+    majority's, less the share where it is not (0 when no group tells).
+    """
+    linked: DisjointSet[Ref] = DisjointSet()
+    for a, b in pairs:
+        linked.add(a)
+        linked.add(b)
+        linked.merge(a, b)
+    shared_refs: set[Ref] = set()
+    score = {m: 0.0 for m in members}
+    weight = {m: 0.0 for m in members}
+    for group in linked.subsets():
+        shared_refs |= group
+        version: dict[int, tuple[str, ...]] = {}
+        for aid, i in sorted(group):
+            version[aid] = version.get(aid, ()) + tuple(words(texts[aid].paragraphs[i]))
+        if len(version) < 3:
+            continue
+        counts: dict[tuple[str, ...], int] = {}
+        for v in version.values():
+            counts[v] = counts.get(v, 0) + 1
+        if len(counts) < 2:
+            continue
+        ranked = sorted(counts.values(), reverse=True)
+        majority = next((v for v, c in counts.items() if c == ranked[0]), None)
+        if ranked[0] == ranked[1]:
+            majority = None  # no majority: the group tells nothing
+        size = max(len(v) for v in version.values())
+        for aid, v in version.items():
+            if majority is not None and aid in score:
+                score[aid] += size if v == majority else -size
+                weight[aid] += size
+    agreement = {m: score[m] / weight[m] if weight[m] else 0.0 for m in members}
+    unshared: dict[int, float] = {}
+    for m in members:
+        text = texts.get(m)
+        if text is None:
+            unshared[m] = 0.0
+            continue
+        own = [
+            (i, len(p.split()))
+            for i, (p, flag) in enumerate(zip(text.paragraphs, text.template, strict=True))
+            if not flag
+        ]
+        total = sum(n for _, n in own)
+        outside = sum(n for i, n in own if (m, i) not in shared_refs)
+        unshared[m] = outside / total if total else 0.0
+    return unshared, agreement
+
+
 def _facts(
     members: Sequence[int],
     infos: dict[int, ArticleInfo],
@@ -151,6 +210,7 @@ def _facts(
     links: dict[int, list[tuple[str, str | None]]],
     coverage: dict[int, float],
     shared: set[Ref],
+    shape: tuple[dict[int, float], dict[int, float]] = ({}, {}),
 ) -> list[MemberFacts]:
     known = sorted({n for m in members for n in (infos[m].source_name, infos[m].source_display)})
     facts = []
@@ -188,6 +248,8 @@ def _facts(
                 credits=tuple(uses),
                 link_urls=link_urls,
                 link_keys=link_keys,
+                unshared=shape[0].get(m, 0.0),
+                agreement=shape[1].get(m, 0.0),
             )
         )
     return facts
@@ -260,7 +322,8 @@ def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
     pairs = reused + quoted
     cache = AlignCache()  # one story's: the texts it parses are rarely another story's
     coverage, shared = _coverage(members, texts, pairs, cache)
-    facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared)
+    shape = _shape(members, texts, pairs)
+    facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared, shape)
     decision = decide_origin(facts, quotes_only=bool(quoted) and not reused)
     empty = MemberText(article_id=0, title=None, paragraph_ids=(), paragraphs=(), template=())
     member_texts = [texts.get(m, empty) for m in members]

@@ -1,0 +1,103 @@
+"""Print the simulated stories whose origin the model gets wrong, with all the evidence it saw.
+
+    .venv/bin/python benchmarks/diagnose_origin.py --mode archive --seeds 20240304 11 12
+
+Development families only (``simulator.DEV``): this is a tool for writing and tuning the
+origin model, and the held-out families must stay unseen. For each wrong story it prints the
+members (source, both clocks, coverage, credits with where they stand), every candidate's
+named features, raw score and calibrated probability, the decision and the truth.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from typing import Any
+
+from bench_syndication import run_pipeline
+from simulator import DEV, plan_run
+
+from dedup.stories import story as story_module
+from dedup.stories.origin import FEATURE_NAMES, MemberFacts, OriginDecision, candidates, load_model
+
+
+def _wrong(seed: int, stories: int, archive: bool, show_all: bool) -> tuple[int, int]:
+    plan = plan_run(DEV, stories, 40, seed)
+    recorded: list[tuple[list[MemberFacts], OriginDecision]] = []
+    real = story_module.decide_origin
+
+    def record(members: Any, **kwargs: Any) -> OriginDecision:
+        decision = real(members, **kwargs)
+        recorded.append((list(members), decision))
+        return decision
+
+    story_module.decide_origin = record  # type: ignore[assignment]
+    try:
+        ids, _report, _seconds = run_pipeline(plan, archive)
+    finally:
+        story_module.decide_origin = real
+    key_of = {v: k for k, v in ids.items()}
+    model = load_model()
+    wrong = 0
+    for members, decision in recorded:
+        story, _n = Counter(plan.story_of.get(key_of[m.article_id]) for m in members).most_common(
+            1
+        )[0]
+        if story is None:
+            truth = "(distractors: no origin)"
+            ok = not decision.known or decision.external
+        else:
+            key = plan.origin_key.get(story)
+            truth = f"article {ids[key]} ({key})" if key else "Reuters (external)"
+            ok = (
+                (decision.external and decision.name == "Reuters")
+                if key is None
+                else (decision.article_id == ids[key])
+            )
+        wrong += not ok
+        if ok and not show_all:
+            continue
+        print(
+            f"\n=== seed {seed} story {story}: truth {truth}; decided {decision.name} "
+            f"(article {decision.article_id}) at {decision.confidence:.3f}"
+            f"{'' if ok else '  WRONG'}"
+        )
+        for m in members:
+            print(
+                f"  member {m.article_id} {key_of[m.article_id]:22s} {m.source:20s} "
+                f"pub {m.published} seen {m.first_seen} coverage {m.coverage:.3f}"
+            )
+            for u in m.credits:
+                c = u.credit
+                print(
+                    f"      credit {c.pattern:14s} key={c.key} shared={u.shared} "
+                    f"self={c.self_reference} s={c.strength} | {c.line[:90]}"
+                )
+            if m.link_keys or m.link_urls:
+                print(f"      links {sorted(m.link_urls)} keys {sorted(m.link_keys)}")
+        for cand in candidates(members):
+            z = model.score(cand.features)
+            feats = ", ".join(
+                f"{n}={v:.2f}"
+                for n, v in zip(FEATURE_NAMES, cand.features.vector(), strict=True)
+                if v
+            )
+            print(f"  cand {cand.label:28s} z={z:+.2f}  {feats}")
+        print(f"  scores {decision.scores}")
+    return wrong, len(recorded)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=("polled", "archive"), default="archive")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[20240304])
+    parser.add_argument("--stories", type=int, default=120)
+    parser.add_argument("--all", action="store_true", help="print right stories too")
+    args = parser.parse_args()
+    for seed in args.seeds:
+        wrong, n = _wrong(seed, args.stories, args.mode == "archive", args.all)
+        print(f"\n[dev families, {args.mode}, seed {seed}] {wrong} wrong of {n} decided stories")
+
+
+if __name__ == "__main__":
+    main()
