@@ -5,7 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dedup.stories.credits import find_credits, publisher_key
-from dedup.stories.origin import FEATURE_NAMES, CreditUse, MemberFacts, decide_origin, load_model
+from dedup.stories.origin import (
+    FEATURE_NAMES,
+    NO_CLOCK_CAP,
+    CreditUse,
+    MemberFacts,
+    decide_origin,
+    load_model,
+)
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -41,14 +48,28 @@ def _member(
 def test_containment_names_the_member_holding_all_shared_text() -> None:
     decision = decide_origin(
         [
-            _member(1, "Copier One", 0.6),
-            _member(2, "Wire", 1.0),
-            _member(3, "Copier Two", 0.5),
+            _member(1, "Copier One", 0.6, published=T0),
+            _member(2, "Wire", 1.0, published=T0),
+            _member(3, "Copier Two", 0.5, published=T0),
         ]
     )
     assert decision.article_id == 2 and not decision.external
     assert decision.confidence > 0.8
     assert any(e.startswith("containment:") for e in decision.evidence)
+
+
+def test_without_any_publication_time_a_member_is_claimed_at_most_at_the_cap() -> None:
+    """The calibration never saw a story without clocks (ECB+'s reprints have none)."""
+    decision = decide_origin(
+        [
+            _member(1, "Copier One", 0.6),
+            _member(2, "Wire", 1.0),
+            _member(3, "Copier Two", 0.5),
+        ]
+    )
+    assert decision.article_id == 2
+    assert decision.confidence <= NO_CLOCK_CAP
+    assert any("no member has a publication time" in e for e in decision.evidence)
 
 
 def test_credits_to_an_absent_publisher_make_an_external_origin() -> None:

@@ -52,6 +52,7 @@ from dedup.text.shares import percent
 __all__ = [
     "FEATURE_NAMES",
     "INTERVIEW",
+    "NO_CLOCK_CAP",
     "UNKNOWN",
     "UNKNOWN_BELOW",
     "Candidate",
@@ -67,6 +68,7 @@ __all__ = [
 ]
 
 UNKNOWN_BELOW = 0.35  # calibrated probability under which no candidate is named
+NO_CLOCK_CAP = 0.5  # the most a member is claimed at when no member has a publication time
 UNKNOWN = "origin unknown"
 TIE = 1e-6  # scores closer than this: no candidate is preferred
 
@@ -266,11 +268,21 @@ def decide_origin(
             known=False,
         )
     p, top = scored[0]
+    evidence = _evidence(top, members, p)
+    if top.article_id is not None and all(m.published is None for m in members):
+        # Every story the model was fitted and calibrated on had publication times; with
+        # none (ECB+'s reprints, a bare archive) a member named at 1.00 would be a claim
+        # the calibration never measured. Named still, but no surer than a coin.
+        p = min(p, NO_CLOCK_CAP)
+        evidence.append(
+            f"no member has a publication time: confidence capped at {NO_CLOCK_CAP:.2f}, "
+            "since the calibration was measured only on stories with clocks"
+        )
     return OriginDecision(
         article_id=top.article_id,
         name=top.name,
         external=top.article_id is None,
         confidence=round(p, 3),
-        evidence=tuple(_evidence(top, members, p)),
+        evidence=tuple(evidence),
         scores=scores,
     )
