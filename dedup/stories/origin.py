@@ -22,7 +22,8 @@ scikit-learn; no scikit-learn is imported here. Two stages:
 Below :data:`UNKNOWN_BELOW`, or when two candidates tie, the story says "origin unknown"
 rather than guess, and a story whose members share nothing but text they all quote (a
 statement, a document) names no member as the origin: the quoted party is credited (external),
-or the origin is unknown.
+or the origin is unknown. When no member has a publication time, a member is claimed at no
+more than :data:`NO_CLOCK_CAP`: every story the calibration was measured on had clocks.
 """
 
 from __future__ import annotations
