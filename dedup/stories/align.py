@@ -28,14 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dedup.stories.rewrites import (
-    MIN_CONTENT,
-    REWRITE_MIN_OVERLAP,
     REWRITE_THRESHOLD,
     SentenceTerms,
+    candidate,
     rewrite_probability,
     terms,
 )
 from dedup.stories.runs import (
+    EDITED,
     MIN_BLOCK,
     PARTIAL_MIN,
     PRESENT,
@@ -199,19 +199,12 @@ def _rewrites(
     copy_terms = [(ref, terms_of(copy[ref[0]].raw[ref[1]])) for ref in free]
     for ref in lacking:
         a = terms_of(origin[ref[0]].raw[ref[1]])
-        if len(a.content) < MIN_CONTENT:
-            continue
         for cref, b in copy_terms:
-            if len(b.content) < MIN_CONTENT or not (a.names & b.names or a.numbers & b.numbers):
-                continue
-            overlap = len(a.content & b.content) / min(len(a.content), len(b.content))
-            if overlap < REWRITE_MIN_OVERLAP:
-                continue
-            p = rewrite_probability(a, b)
-            if p >= REWRITE_THRESHOLD:
+            overlap = candidate(a, b)
+            if overlap and rewrite_probability(a, b) >= REWRITE_THRESHOLD:
                 # the model ranks sentences of MSRP's kind; among long news sentences the
-                # pair sharing most content words is the likelier rewrite
-                scored.append((p * overlap, ref, cref))
+                # pair sharing most content words (who said it aside) is the likelier rewrite
+                scored.append((rewrite_probability(a, b) * overlap, ref, cref))
     matched: dict[tuple[int, int], tuple[int, int]] = {}
     taken: set[tuple[int, int]] = set()
     for _, ref, cref in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):
@@ -252,34 +245,41 @@ def align(
         for j, p in enumerate(cpars)
     ]
 
-    # Origin side, sentence by sentence: verbatim somewhere (kept), surviving (edited), or not.
+    # Origin side, sentence by sentence: verbatim somewhere (kept), its wording mostly still
+    # there (edited), or not; the last may be said again in other words (rewritten).
     kept_words = [0] * len(opars)
     edited_words = [0] * len(opars)
     lacking: list[tuple[int, int]] = []
+    fallback: dict[tuple[int, int], int] = {}  # words that count as edited if no rewrite is found
     for i, opara in enumerate(opars):
         homes = sorted(found.by_origin[i])
         for s, sent in enumerate(opara.sentences):
             if any(contains(cpars[j], sent) for j in homes):
                 kept_words[i] += len(sent)
                 continue
-            credit = sentence_credit(len(sent), found.origin_sent[i][s])
-            edited_words[i] += credit
-            if credit < len(sent):
-                lacking.append((i, s))
+            cover = found.origin_sent[i][s]
+            if cover[0] >= EDITED * len(sent):
+                edited_words[i] += len(sent)
+                continue
+            lacking.append((i, s))
+            fallback[(i, s)] = sentence_credit(len(sent), cover)
     free = [
         (j, t)
         for j, p in enumerate(cpars)
         if usable[j]
         for t, sent in enumerate(p.sentences)
-        if copy_credit[j][t] < len(sent)
+        if found.copy_sent[j][t][0] < EDITED * len(sent)
     ]
     rewrites = _rewrites(opars, cpars, lacking, free, cache)
     rewritten_words = [0] * len(opars)
     rewrites_of: dict[int, list[tuple[int, int, int]]] = {}  # i -> (s, j, t)
     rewritten_copy: set[tuple[int, int]] = set()
+    for i, s in lacking:
+        if (i, s) not in rewrites:
+            edited_words[i] += fallback[(i, s)]
     for (i, s), (j, t) in sorted(rewrites.items()):
-        sent = opars[i].sentences[s]
-        rewritten_words[i] += len(sent) - sentence_credit(len(sent), found.origin_sent[i][s])
+        # a sentence said again is rewritten as a whole, quoted runs inside it included
+        rewritten_words[i] += len(opars[i].sentences[s])
         rewrites_of.setdefault(i, []).append((s, j, t))
         rewritten_copy.add((j, t))
 

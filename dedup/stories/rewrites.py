@@ -28,11 +28,16 @@ from typing import Any
 
 import snowballstemmer
 
+from dedup.stories.publishers import DISPLAY, KEY_ALIASES, MEDIA_WORDS, publisher_key
 from dedup.stories.runs import words
+
+_PUBLISHERS = frozenset(DISPLAY) | frozenset(KEY_ALIASES) | frozenset(KEY_ALIASES.values())
+_MEDIA = frozenset(MEDIA_WORDS)
 
 REWRITE_THRESHOLD = 0.5
 MIN_CONTENT = 4  # content words a sentence needs before it can be called a rewrite
 REWRITE_MIN_OVERLAP = 0.33  # content words shared, over the shorter sentence's
+SHARED_MOST = 0.75  # ... enough to stand in for a shared name or number
 
 # Function words, never evidence that two sentences say the same thing.
 _STOP_WORDS = (
@@ -46,6 +51,13 @@ _STOP_WORDS = (
     "would you your yours yourself said says say told mr mrs ms one new"
 )
 _STOP = frozenset(_STOP_WORDS.split())
+# Words that say who said or published a thing, not what was said: two sentences that both
+# credit one outlet ("according to BuzzFeed News", "told BuzzFeed News") are not paired by it.
+_ATTRIBUTION_WORDS = (
+    "according reported reporting reports reportedly stated explained added noted cited "
+    "claimed tells telling spokesperson spokesman spokeswoman statement email interview"
+)
+_ATTRIBUTION = frozenset(_ATTRIBUTION_WORDS.split())
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
@@ -64,15 +76,23 @@ class SentenceTerms:
     content: frozenset[str]  # stems of the content words
     names: frozenset[str]  # capitalised words not starting the sentence, case-folded
     numbers: frozenset[str]
+    # What pairing goes by: content stems and names less attribution words and publishers
+    core: frozenset[str] = frozenset()
+    core_names: frozenset[str] = frozenset()
 
 
 def terms(sentence: str) -> SentenceTerms:
     keys = tuple(words(sentence))
     content = [k for k in keys if k not in _STOP and not k.isdigit() and len(k) > 1]
     stems = frozenset(_stemmer().stemWords(content))
-    names = frozenset(m.group(0).casefold() for m in _NAME.finditer(sentence.strip()))
+    names = frozenset(m.group(0).casefold() for m in _NAME.finditer(sentence.strip())) - _STOP
     numbers = frozenset(n.replace(",", "") for n in _NUMBER.findall(sentence))
-    return SentenceTerms(keys, stems, names - _STOP, numbers)
+    outlets = {k for k in keys if publisher_key(k) in _PUBLISHERS}
+    if outlets:  # "BuzzFeed News": the media word goes with the outlet's name
+        outlets |= _MEDIA & set(keys)
+    skip = outlets | _ATTRIBUTION
+    core = frozenset(_stemmer().stemWords([k for k in content if k not in skip]))
+    return SentenceTerms(keys, stems, names, numbers, core, names - skip)
 
 
 @dataclass(frozen=True)
@@ -199,12 +219,25 @@ def rewrite_probability(a: SentenceTerms, b: SentenceTerms) -> float:
     return load_model().probability(pair_features(a, b))
 
 
+def core_overlap(a: SentenceTerms, b: SentenceTerms) -> float:
+    """Shared content stems, attribution and publishers aside, over the shorter sentence's."""
+    return len(a.core & b.core) / max(1, min(len(a.core), len(b.core)))
+
+
+def candidate(a: SentenceTerms, b: SentenceTerms) -> float:
+    """The cheap test before the model: 0 when ``b`` cannot be a rewrite of ``a``, else their
+    core overlap. A rewrite keeps content words beyond who said or published them, and a
+    name or a number, unless most of its content words are shared."""
+    if len(a.core) < MIN_CONTENT or len(b.core) < MIN_CONTENT:
+        return 0.0
+    overlap = core_overlap(a, b)
+    if overlap < REWRITE_MIN_OVERLAP:
+        return 0.0
+    if not (a.core_names & b.core_names or a.numbers & b.numbers) and overlap < SHARED_MOST:
+        return 0.0
+    return overlap
+
+
 def is_rewrite(a: SentenceTerms, b: SentenceTerms) -> bool:
     """Whether ``b`` says what ``a`` says in other words (see the module notes)."""
-    if len(a.content) < MIN_CONTENT or len(b.content) < MIN_CONTENT:
-        return False
-    if not (a.names & b.names or a.numbers & b.numbers):
-        return False
-    if len(a.content & b.content) < REWRITE_MIN_OVERLAP * min(len(a.content), len(b.content)):
-        return False
-    return rewrite_probability(a, b) >= REWRITE_THRESHOLD
+    return bool(candidate(a, b)) and rewrite_probability(a, b) >= REWRITE_THRESHOLD
