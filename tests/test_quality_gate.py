@@ -166,6 +166,18 @@ def test_seeds_rewriters_and_keepers(tmp_path: Path) -> None:
         assert by_file[name]["rewritten"] >= least, by_file[name]
         shown = [pair for line in by_file[name]["ledger"] for pair in line["rewrites"]]
         assert shown and all(origin and copy for origin, copy in shown)
+    # the pairs say the same thing; a shared "BuzzFeed News" once paired 001's with another
+    pairs = {
+        copy.split(",")[0]: origin
+        for name in ("001", "004")
+        for line in by_file[name]["ledger"]
+        for origin, copy in line["rewrites"]
+    }
+    assert "just two have managed to secure visas" in pairs["According to BuzzFeed News"]
+    assert pairs[
+        "A Russia LGBT Network spokesperson explained to BuzzFeed News that there are "
+        "about 40 Chechens hiding in different areas of Russia"
+    ].startswith("A group of around 40")
 
 
 def test_a_long_formula_shared_across_sites_stays_story_text() -> None:
