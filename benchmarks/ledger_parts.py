@@ -10,8 +10,8 @@ split into parts that add up to the all-copies mean absolute error:
   stood in for it: for an external origin the text rebuilt from what the copies share, for a
   stored one the stored article (``|reported - truth| - |aligned to the true origin - truth|``,
   which is negative where the stand-in happens to help);
-- **aligner**: what remains when the copy, exactly as the pipeline saw it (paragraphs and
-  boilerplate flags), is aligned against the true origin's text.
+- **aligner**: what remains when the copy, exactly as the pipeline saw it (paragraphs,
+  boilerplate flags, credit line), is aligned against the true origin's text.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def decompose(
     figures: dict[str, dict[str, Any]],
     stories: dict[int, StoryResult],
 ) -> Parts:
-    from dedup.stories.align import align
+    from dedup.stories.ledger import OriginText, build_ledgers
 
     parts = Parts(n=len(plan.truths))
     for truth, origin_text in zip(plan.truths, origins, strict=True):
@@ -102,7 +102,9 @@ def decompose(
             _add(parts, "origin wrong", reported, want)
             continue
         member = result.texts[aid]
-        aligned = align(origin_text, member.paragraphs, member.template)
+        credit = next((led.credit for led in result.ledgers if led.article_id == aid), None)
+        true_origin = OriginText(None, None, tuple(None for _ in origin_text), tuple(origin_text))
+        (aligned,) = build_ledgers(true_origin, [member], {aid: credit} if credit else {})
         oracle = {n: float(getattr(aligned, n)) for n in COMPONENTS}
         part = "external text" if origin_key is None else "stored text"
         parts.count[part] += 1

@@ -27,13 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dedup.stories.rewrites import (
-    REWRITE_THRESHOLD,
-    SentenceTerms,
-    candidate,
-    rewrite_probability,
-    terms,
-)
+from dedup.stories.rewrites import SentenceTerms, rewrite_score, terms
 from dedup.stories.runs import (
     EDITED,
     MIN_BLOCK,
@@ -200,11 +194,9 @@ def _rewrites(
     for ref in lacking:
         a = terms_of(origin[ref[0]].raw[ref[1]])
         for cref, b in copy_terms:
-            overlap = candidate(a, b)
-            if overlap and rewrite_probability(a, b) >= REWRITE_THRESHOLD:
-                # the model ranks sentences of MSRP's kind; among long news sentences the
-                # pair sharing most content words (who said it aside) is the likelier rewrite
-                scored.append((rewrite_probability(a, b) * overlap, ref, cref))
+            score = rewrite_score(a, b)
+            if score:
+                scored.append((score, ref, cref))
     matched: dict[tuple[int, int], tuple[int, int]] = {}
     taken: set[tuple[int, int]] = set()
     for _, ref, cref in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from scipy.cluster.hierarchy import DisjointSet
 
 from dedup.stories.align import AlignCache, Alignment, align, similarity, words
+from dedup.stories.runs import parse
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
 
@@ -153,6 +154,20 @@ def reconstruct_origin(
     )
 
 
+def _credit_flags(
+    member: MemberText, credits: Mapping[int, str], origin_grams: frozenset[int]
+) -> tuple[bool, ...]:
+    """The member's template flags, its credit line standing alone flagged too: "Reuters
+    reports:" says where the text came from; it is no text of the copier's own. A dateline
+    credit opens origin text, so a line sharing a word run with the origin is never flagged."""
+    line = credits.get(member.article_id)
+    key = tuple(words(line)) if line else ()
+    return tuple(
+        flag or (bool(key) and tuple(words(text)) == key and not parse(text).grams & origin_grams)
+        for flag, text in zip(member.template, member.paragraphs, strict=True)
+    )
+
+
 def _norm_title(title: str | None) -> tuple[str, ...]:
     return tuple(words(title or ""))
 
@@ -170,10 +185,12 @@ def build_ledgers(
     credits = credits or {}
     cache = cache or AlignCache()
     copies: dict[int, MemberLedger] = {}
+    origin_grams = frozenset().union(*(cache.parse(p).grams for p in origin.paragraphs))
     for member in members:
         if member.article_id == origin.article_id:
             continue
-        alignment = align(origin.paragraphs, member.paragraphs, member.template, cache)
+        flags = _credit_flags(member, credits, origin_grams)
+        alignment = align(origin.paragraphs, member.paragraphs, flags, cache)
         headline = (
             None if origin.title is None else _norm_title(origin.title) != _norm_title(member.title)
         )
