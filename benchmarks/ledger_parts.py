@@ -9,7 +9,9 @@ split into parts that add up to the all-copies mean absolute error:
 - **origin text**: the story's origin is right, but its ledger was made against the text that
   stood in for it: for an external origin the text rebuilt from what the copies share, for a
   stored one the stored article (``|reported - truth| - |aligned to the true origin - truth|``,
-  which is negative where the stand-in happens to help);
+  which is negative where the stand-in happens to help). An external origin's part is split
+  in two: **unknowable**, what aligning against the true origin's sentences that two or more
+  members hold (all any rebuild could know) already loses, and **rebuild**, the rest;
 - **aligner**: what remains when the copy, exactly as the pipeline saw it (paragraphs,
   boilerplate flags, credit line), is aligned against the true origin's text.
 """
@@ -23,10 +25,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from simulator import Families, Plan
 
+    from dedup.stories.ledger import MemberText
     from dedup.stories.story import StoryResult
 
 COMPONENTS = ("kept", "edited", "rewritten", "dropped", "added")
-PARTS = ("missed", "origin wrong", "external text", "stored text", "aligner")
+PARTS = (
+    "missed",
+    "origin wrong",
+    "external unknowable",
+    "external rebuild",
+    "stored text",
+    "aligner",
+)
 
 
 def plan_with_origins(
@@ -106,15 +116,55 @@ def decompose(
         true_origin = OriginText(None, None, tuple(None for _ in origin_text), tuple(origin_text))
         (aligned,) = build_ledgers(true_origin, [member], {aid: credit} if credit else {})
         oracle = {n: float(getattr(aligned, n)) for n in COMPONENTS}
-        part = "external text" if origin_key is None else "stored text"
-        parts.count[part] += 1
         parts.count["aligner"] += 1
+        if origin_key is None:
+            # what two members hold of the true origin is all any rebuild could know
+            known = _held_by_two(origin_text, list(result.texts.values()))
+            held = OriginText(None, None, tuple(None for _ in known), tuple(known))
+            (bound,) = build_ledgers(held, [member], {aid: credit} if credit else {})
+            evidence = {n: float(getattr(bound, n)) for n in COMPONENTS}
+            parts.count["external unknowable"] += 1
+            parts.count["external rebuild"] += 1
         for name in COMPONENTS:
             base = abs(oracle[name] - want[name])
             parts.error["aligner"][name] += base
-            parts.error[part][name] += abs(reported[name] - want[name]) - base
             parts.aligner_all[name].append(base)
+            off = abs(reported[name] - want[name]) - base
+            if origin_key is None:
+                unknowable = abs(evidence[name] - want[name]) - base
+                parts.error["external unknowable"][name] += unknowable
+                parts.error["external rebuild"][name] += off - unknowable
+            else:
+                parts.error["stored text"][name] += off
+                parts.count["stored text"] += name == COMPONENTS[0]
     return parts
+
+
+def _held_by_two(origin: list[str], members: list[MemberText]) -> list[str]:
+    """The true origin's sentences that two or more members hold (half their words in runs
+    of three or more words, as alignment counts a sentence present), paragraph by paragraph."""
+    from dedup.stories.runs import PRESENT, AlignCache
+    from dedup.text.sentences import sentences
+
+    cache = AlignCache()
+    out = []
+    for text in origin:
+        para = cache.parse(text)
+        holders = [0] * len(para.sentences)
+        for member in members:
+            best = [0] * len(para.sentences)
+            for body, flag in zip(member.paragraphs, member.template, strict=True):
+                if flag:
+                    continue
+                covers, _, _ = cache.pair(para, cache.parse(body))
+                best = [max(b, c[0]) for b, c in zip(best, covers, strict=True)]
+            for s, got in enumerate(best):
+                holders[s] += got >= PRESENT * len(para.sentences[s])
+        raw = sentences(text)
+        kept = [r for r, n in zip(para.raw, holders, strict=True) if n >= 2]
+        if kept:
+            out.append(" ".join(kept) if len(kept) < len(raw) else text)
+    return out
 
 
 def _add(parts: Parts, part: str, value: dict[str, float], want: dict[str, float]) -> None:
@@ -127,6 +177,6 @@ def print_parts(parts: Parts, tag: str) -> None:
     print(f"  MAE by part {tag} (the parts add up to the all-copies MAE above):")
     for part in PARTS:
         print(
-            f"    {part:<14}({parts.count[part]:>3} copies) "
+            f"    {part:<20}({parts.count[part]:>3} copies) "
             + ", ".join(f"{n} {parts.mae(part, n):+.3f}" for n in COMPONENTS)
         )

@@ -89,3 +89,15 @@ def test_an_external_origin_has_no_known_headline() -> None:
     assert [led.role for led in ledgers] == ["copy", "copy"]
     assert all(led.headline_changed is None for led in ledgers)
     assert all(led.kept == 1.0 for led in ledgers)
+
+
+def test_reconstruction_keeps_the_wire_dateline_that_copiers_strip() -> None:
+    dated = f"LONDON (Reuters) - {A}"
+    # two copiers stripped the dateline the same way: agreeing on that is no sign of the original
+    one, two, three = _member(1, [A, B]), _member(2, [A, B]), _member(3, [dated, B])
+    links = [((1, 0), (2, 0)), ((2, 0), (3, 0)), ((1, 1), (2, 1)), ((2, 1), (3, 1))]
+    origin = reconstruct_origin([one, two, three], links)
+    assert origin.paragraphs == (dated, B)
+    ledgers = {led.article_id: led for led in build_ledgers(origin, [one, two, three])}
+    assert ledgers[3].kept == 1.0
+    assert ledgers[1].edited > 0 and ledgers[1].kept > 0 and ledgers[1].dropped == 0.0

@@ -13,6 +13,7 @@ The groups are ordered by where they first appear in the copies, fullest copy fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from dedup.stories.align import AlignCache, Alignment, align, similarity, words
 from dedup.stories.runs import parse
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
+_DATELINE = re.compile(r"^[^()\n]{1,60}?\([^()\n]{1,40}\)\s*[-\u2014\u2013]+\s*")
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,11 @@ def reconstruct_origin(
         return by_id[ref[0]].paragraphs[ref[1]]
 
     # How often a member's shared paragraphs are word for word another member's: copies that
-    # agree verbatim elsewhere are the likeliest to carry the original wording here too.
-    keys = {ref: tuple(words(text(ref))) for ref in group_of}
+    # agree verbatim elsewhere are the likeliest to carry the original wording here too. A
+    # wire's dateline ("NEW YORK (Reuters) - ") is what copiers strip, never what they add:
+    # variants are compared without it, and the one that still has it is the original's.
+    keys = {ref: tuple(words(_DATELINE.sub("", text(ref), count=1))) for ref in group_of}
+    dated = {ref: bool(_DATELINE.match(text(ref))) for ref in group_of}
     twins = {
         ref: len({o[0] for o in shared[group_of[ref]] if o[0] != ref[0] and keys[o] == keys[ref]})
         for ref in group_of
@@ -126,6 +131,7 @@ def reconstruct_origin(
             closeness = sum(similarity(text(ref), text(o)) for o in refs if o != ref)
             return (
                 -twins[ref],
+                -dated[ref],
                 -faithful[ref[0]],
                 -round(closeness, 6),
                 -held[ref[0]],
