@@ -8,7 +8,7 @@ News; it says what the "just two have managed to secure visas to safe countries"
 
 from __future__ import annotations
 
-from dedup.stories.align import align
+from dedup.stories.align import ANCHORS, align
 from dedup.stories.rewrites import candidate, terms
 
 JUST_TWO = (
@@ -44,8 +44,9 @@ SEED_004 = (
 OWN = "Chechnya is a semi-autonomous republic within Russian Federation, and the refugees wait."
 
 
-def _pairs(origin: list[str], copy: list[str]) -> list[tuple[str, str]]:
-    return [pair for line in align(origin, copy).lines for pair in line.rewrites]
+def _pairs(origin: list[str], copy: list[str], anchors: int = 1) -> list[tuple[str, str]]:
+    # 001 and 004 credit BuzzFeed News: one sentence carried over anchors their rewrites
+    return [pair for line in align(origin, copy, anchors=anchors).lines for pair in line.rewrites]
 
 
 def test_a_shared_outlet_name_is_no_ground_for_a_pair() -> None:
@@ -70,6 +71,27 @@ def test_seed_004_rewrites_the_group_of_40_sentence() -> None:
     origin = [DECLINED, GROUP_OF_40, f"{JUST_TWO} {NEGOTIATIONS}"]
     got = _pairs(origin, [SEED_004, DECLINED])
     assert got == [(GROUP_OF_40, SEED_004)]
-    ledger = align(origin, [SEED_004, DECLINED])
+    ledger = align(origin, [SEED_004, DECLINED], anchors=1)
     assert ledger.rewritten > 0
     assert ledger.kept + ledger.edited + ledger.rewritten + ledger.dropped == 1.0
+
+
+def test_without_a_credit_one_shared_sentence_anchors_no_rewrite() -> None:
+    """Independent reports of one event share a fact or two in their own words: a copy that
+    credits no one needs a run of the origin's own sentences before anything is a rewrite."""
+    origin = [DECLINED, f"{JUST_TWO} {NEGOTIATIONS}"]
+    assert _pairs(origin, [DECLINED, SEED_001], anchors=ANCHORS) == []
+    assert align(origin, [DECLINED, SEED_001]).rewritten == 0.0  # the default asks as much
+    # two of the origin's own sentences carried over are still short of a run of three
+    origin = [DECLINED, JUST_TWO, GROUP_OF_40]
+    copy = [DECLINED, JUST_TWO, SEED_004]
+    assert ANCHORS == 3
+    assert _pairs(origin, copy, anchors=ANCHORS) == []
+    assert _pairs(origin, copy, anchors=2) == [(GROUP_OF_40, SEED_004)]
+
+
+def test_a_shared_quotation_is_no_anchor() -> None:
+    quoted = f'"{DECLINED}," the network said.'
+    origin = [quoted, GROUP_OF_40]
+    assert _pairs(origin, [quoted, SEED_004], anchors=1) == []
+    assert _pairs([DECLINED, GROUP_OF_40], [DECLINED, SEED_004], anchors=1) != []

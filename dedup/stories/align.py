@@ -24,6 +24,7 @@ copy's own (non-template) text. A paragraph's line is *kept* when all its senten
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -206,11 +207,25 @@ def _rewrites(
     return matched
 
 
+# Sentences of the origin's own words (not quotes) a rewriter must carry over; a copy that
+# credits the origin needs one (the caller says so).
+ANCHORS = 3
+ANCHOR_MIN_WORDS = 12  # of the reporter's own, outside quotation marks
+# A quoted statement: what independent reports share too ("...", “...”, ``...'', «...»).
+_QUOTED = re.compile(r'"[^"]*"?|\u201c[^\u201d]*\u201d?|``.*?(?:\'\'|$)|\u00ab[^\u00bb]*\u00bb?')
+
+
+def _anchor(raw: str, keys: Sequence[str]) -> bool:
+    """Whether a shared sentence shows copying: enough words of the reporter's own in it."""
+    return len(keys) >= ANCHOR_MIN_WORDS and len(words(_QUOTED.sub(" ", raw))) >= ANCHOR_MIN_WORDS
+
+
 def align(
     origin: Sequence[str],
     copy: Sequence[str],
     template: Sequence[bool] | None = None,
     cache: AlignCache | None = None,
+    anchors: int = ANCHORS,
 ) -> Alignment:
     """Align a copy's paragraphs against the origin's; ``template`` flags the copy's boilerplate.
 
@@ -243,15 +258,18 @@ def align(
     edited_words = [0] * len(opars)
     lacking: list[tuple[int, int]] = []
     fallback: dict[tuple[int, int], int] = {}  # words that count as edited if no rewrite is found
+    needed, anchors = anchors, 0  # origin sentences of the reporter's own words carried over
     for i, opara in enumerate(opars):
         homes = sorted(found.by_origin[i])
         for s, sent in enumerate(opara.sentences):
             if any(contains(cpars[j], sent) for j in homes):
                 kept_words[i] += len(sent)
+                anchors += _anchor(opara.raw[s], sent)
                 continue
             cover = found.origin_sent[i][s]
             if cover[0] >= EDITED * len(sent):
                 edited_words[i] += len(sent)
+                anchors += _anchor(opara.raw[s], sent)
                 continue
             lacking.append((i, s))
             fallback[(i, s)] = sentence_credit(len(sent), cover)
@@ -262,7 +280,10 @@ def align(
         for t, sent in enumerate(p.sentences)
         if found.copy_sent[j][t][0] < EDITED * len(sent)
     ]
-    rewrites = _rewrites(opars, cpars, lacking, free, cache)
+    # Independent reports of one event say the same facts in their own words and share
+    # quoted statements, never the reporter's own sentences: without such an anchor, no
+    # sentence is a rewrite.
+    rewrites = _rewrites(opars, cpars, lacking, free, cache) if anchors >= needed else {}
     rewritten_words = [0] * len(opars)
     rewrites_of: dict[int, list[tuple[int, int, int]]] = {}  # i -> (s, j, t)
     rewritten_copy: set[tuple[int, int]] = set()

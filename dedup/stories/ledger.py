@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from scipy.cluster.hierarchy import DisjointSet
 
-from dedup.stories.align import AlignCache, Alignment, align, similarity, words
+from dedup.stories.align import ANCHORS, AlignCache, Alignment, align, similarity, words
 from dedup.stories.runs import parse
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
@@ -196,7 +196,10 @@ def build_ledgers(
         if member.article_id == origin.article_id:
             continue
         flags = _credit_flags(member, credits, origin_grams)
-        alignment = align(origin.paragraphs, member.paragraphs, flags, cache)
+        # a copy crediting the origin says where its text came from: one sentence carried
+        # over anchors its rewrites; without a credit it takes a run of them
+        anchors = 1 if member.article_id in credits else ANCHORS
+        alignment = align(origin.paragraphs, member.paragraphs, flags, cache, anchors)
         headline = (
             None if origin.title is None else _norm_title(origin.title) != _norm_title(member.title)
         )
