@@ -74,8 +74,10 @@ def test_ledgers_for_origin_and_copies() -> None:
     led = by_id[2]
     assert led.role == "copy" and led.credit == "via Example"
     assert led.headline_changed is True
-    # B_EDIT keeps under half of B's wording in runs: said again in other words, a rewrite
-    assert led.kept > 0 and led.rewritten > 0 and led.dropped > 0 and led.added > 0
+    # B_EDIT keeps half of B's wording in runs, under 70%: a rewrite had the copy carried
+    # over a sentence of 16 words of the origin's own (A has 14), so edited
+    assert led.kept > 0 and led.edited > 0 and led.rewritten == 0.0
+    assert led.dropped > 0 and led.added > 0
     assert led.kept + led.edited + led.rewritten + led.dropped == pytest.approx(1.0)
     assert led.shared_paragraphs == 2
     assert by_id[3].headline_changed is False and by_id[3].kept == 1.0

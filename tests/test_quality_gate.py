@@ -132,7 +132,7 @@ def test_rewrite_detector_on_msrp() -> None:
     shared_path("msrp", "msr_paraphrase_train.txt")
     from fit_rewrites import load_pairs
 
-    from dedup.stories.rewrites import load_model, rewrite_probability, terms
+    from dedup.stories.rewrites import is_rewrite, load_model, rewrite_probability, terms
 
     pairs = load_pairs()
     right = sum(
@@ -141,6 +141,11 @@ def test_rewrite_detector_on_msrp() -> None:
     floors = FLOORS["msrp"]
     # the shipped weights were fitted on all of MSRP: the cross-validated figure is the honest one
     assert load_model().accuracy_cv >= floors["accuracy_cv_min"]
+    # ... of the model, and of the ledger's whole decision (guard, model, same content words)
+    shipped = json.loads((ROOT / "dedup" / "stories" / "rewrite_model.json").read_text())
+    assert shipped["decision_accuracy_cv"] >= floors["accuracy_cv_min"]
+    decided = sum(is_rewrite(terms(a), terms(b)) == bool(label) for a, b, label in pairs)
+    assert decided / len(pairs) >= floors["accuracy_min"]
     assert right / len(pairs) >= floors["accuracy_min"]
 
 

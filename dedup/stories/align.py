@@ -7,15 +7,21 @@ paragraphs into one, still count. Weights are words, so the fractions are shares
 
 - an origin sentence is **kept** when its words appear, in order and unbroken, in a copy
   paragraph (case and punctuation aside);
-- otherwise it is **edited** when it survives (at least half its words reappear in runs of
-  three or more); in a sentence that does not survive, runs of at least six words (a kept
-  quote) count as edited for their own words;
-- the rest of a sentence that did not survive is **rewritten** when a copy sentence of the
-  copier's own says the same in other words (:mod:`dedup.stories.rewrites`: same names or
-  numbers, most content words; each copy sentence rewrites at most one origin sentence);
+- otherwise it is **edited** when most of its wording survives (70% of its words reappear in
+  runs of three or more);
+- otherwise it is **rewritten**, as a whole, when a copy sentence of the copier's own says the
+  same in other words (:mod:`dedup.stories.rewrites`: most content words, who said or
+  published it aside; each copy sentence rewrites at most one origin sentence), but only in a
+  copy that carries over some of the origin's own sentences (not quotations): one when it
+  credits the origin, a run of :data:`ANCHORS` when not, so that independent reports of one
+  event, which share facts and quotes, are no rewrites of each other;
+- otherwise it is still **edited** when half its words reappear in such runs; in a sentence
+  that does not, runs of at least six words (a kept quote) count as edited for their own
+  words;
 - and **dropped** otherwise. A copy sentence is **added** text unless at least half of it comes
-  from the origin or it is a rewrite; template paragraphs (footers, share boxes) are neither
-  origin text nor added text.
+  from the origin or it is a rewrite; template paragraphs (footers, share boxes, a credit line
+  standing alone: :mod:`dedup.stories.ledger` flags those) are neither origin text nor added
+  text.
 
 So ``kept + edited + rewritten + dropped == 1`` for every copy, and ``added`` is a share of the
 copy's own (non-template) text. A paragraph's line is *kept* when all its sentences are, else
@@ -210,7 +216,7 @@ def _rewrites(
 # Sentences of the origin's own words (not quotes) a rewriter must carry over; a copy that
 # credits the origin needs one (the caller says so).
 ANCHORS = 3
-ANCHOR_MIN_WORDS = 12  # of the reporter's own, outside quotation marks
+ANCHOR_MIN_WORDS = 16  # of the reporter's own, outside quotation marks
 # A quoted statement: what independent reports share too ("...", “...”, ``...'', «...»).
 _QUOTED = re.compile(r'"[^"]*"?|\u201c[^\u201d]*\u201d?|``.*?(?:\'\'|$)|\u00ab[^\u00bb]*\u00bb?')
 
