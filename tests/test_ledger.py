@@ -103,3 +103,17 @@ def test_reconstruction_keeps_the_wire_dateline_that_copiers_strip() -> None:
     ledgers = {led.article_id: led for led in build_ledgers(origin, [one, two, three])}
     assert ledgers[3].kept == 1.0
     assert ledgers[1].edited > 0 and ledgers[1].kept > 0 and ledgers[1].dropped == 0.0
+
+
+def test_reconstruction_is_the_union_of_sentences_two_members_hold() -> None:
+    # two copiers agree on "A B" word for word; a third has C too, and a fourth holds C alone:
+    # C is origin text the agreeing pair cut; OWN_2, which only the third has, is not
+    one, two = _member(1, [f"{A} {B}"]), _member(2, [f"{A} {B}"])
+    three, four = _member(3, [f"{A} {B} {C} {OWN_2}"]), _member(4, [OWN_1, C])
+    links = [((1, 0), (2, 0)), ((2, 0), (3, 0)), ((3, 0), (4, 1))]
+    origin = reconstruct_origin([one, two, three, four], links)
+    assert origin.paragraphs == (f"{A} {B} {C}",)
+    assert origin.taken_from == ((1, 0),)
+    ledgers = {led.article_id: led for led in build_ledgers(origin, [one, two, three, four])}
+    assert ledgers[3].kept == 1.0 and ledgers[3].added > 0
+    assert ledgers[1].dropped == pytest.approx(len(C.split()) / len(f"{A} {B} {C}".split()))

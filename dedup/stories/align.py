@@ -213,12 +213,20 @@ def _rewrites(
     return matched
 
 
+EDIT_SLACK = 3  # words of a sentence outside reused runs that still leave it edited
 # Sentences of the origin's own words (not quotes) a rewriter must carry over; a copy that
 # credits the origin needs one (the caller says so).
 ANCHORS = 3
 ANCHOR_MIN_WORDS = 16  # of the reporter's own, outside quotation marks
 # A quoted statement: what independent reports share too ("...", “...”, ``...'', «...»).
 _QUOTED = re.compile(r'"[^"]*"?|\u201c[^\u201d]*\u201d?|``.*?(?:\'\'|$)|\u00ab[^\u00bb]*\u00bb?')
+
+
+def _edited(covered: int, length: int) -> bool:
+    """Whether a sentence's wording survives: most of it in reused runs, or all but a word or
+    two and the neighbours a change cuts out of the runs (one word changed in a short
+    sentence is an edit, not a rewrite)."""
+    return covered >= EDITED * length or (covered > 0 and length - covered <= EDIT_SLACK)
 
 
 def _anchor(raw: str, keys: Sequence[str]) -> bool:
@@ -273,7 +281,7 @@ def align(
                 anchors += _anchor(opara.raw[s], sent)
                 continue
             cover = found.origin_sent[i][s]
-            if cover[0] >= EDITED * len(sent):
+            if _edited(cover[0], len(sent)):
                 edited_words[i] += len(sent)
                 anchors += _anchor(opara.raw[s], sent)
                 continue
@@ -284,7 +292,7 @@ def align(
         for j, p in enumerate(cpars)
         if usable[j]
         for t, sent in enumerate(p.sentences)
-        if found.copy_sent[j][t][0] < EDITED * len(sent)
+        if not _edited(found.copy_sent[j][t][0], len(sent))
     ]
     # Independent reports of one event say the same facts in their own words and share
     # quoted statements, never the reporter's own sentences: without such an anchor, no
