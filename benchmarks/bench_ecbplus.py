@@ -81,17 +81,9 @@ def half_of(event: str) -> str:
     return "odd" if int(event.split("-")[0]) % 2 else "even"
 
 
-def main() -> None:
+def score(half: str) -> dict[str, Any]:
+    """The figures on one half of the topics ("odd", "even" or "all"), from a store of its own."""
     from sqlalchemy import select
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--half",
-        choices=("odd", "even", "all"),
-        default="even",
-        help="topics scored: odd ones (tuned on), even ones (reported; default), or all",
-    )
-    half = parser.parse_args().half
 
     from dedup.index import analysis
     from dedup.report.queries import list_stories
@@ -139,18 +131,7 @@ def main() -> None:
             ids = dict(session.execute(select(Article.id, Article.key)).all())
             report = list_stories(session).to_dict()
         store.close()
-    _print(articles, event_of, reprints, independent, ids, report, half)
 
-
-def _print(
-    articles: list[tuple[str, str, str, list[str]]],
-    event_of: dict[str, str],
-    reprints: list[tuple[str, str]],
-    independent: list[tuple[str, str]],
-    ids: dict[int, str],
-    report: dict[str, Any],
-    half: str,
-) -> None:
     story_of: dict[str, set[int]] = defaultdict(set)
     rewritten: set[str] = set()
     mixed = 0
@@ -165,25 +146,46 @@ def _print(
     def together(pair: tuple[str, str]) -> bool:
         return bool(story_of[pair[0]] & story_of[pair[1]])
 
-    joined = sum(map(together, reprints))
     copies = [p for p in independent if together(p)]
-    rewrites = [p for p in copies if p[0] in rewritten or p[1] in rewritten]
-    events = {event_of[key] for key, _, _, _ in articles}
+    return {
+        "half": half,
+        "articles": len(articles),
+        "events": len(by_event),
+        "stories": len(report["stories"]),
+        "mixed": mixed,
+        "reprints": len(reprints),
+        "reprints_joined": sum(map(together, reprints)),
+        "independent": len(independent),
+        "independent_joined": len(copies),
+        "independent_rewritten": sum(1 for p in copies if p[0] in rewritten or p[1] in rewritten),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--half",
+        choices=("odd", "even", "all"),
+        default="even",
+        help="topics scored: odd ones (tuned on), even ones (reported; default), or all",
+    )
+    r = score(parser.parse_args().half)
     tag = {"odd": "odd topics (tuned on)", "even": "even topics (never tuned on)"}.get(
-        half, "all topics"
+        r["half"], "all topics (odd ones tuned on)"
     )
     print(
-        f"bench_ecbplus [{tag}]: {len(articles)} articles, {len(events)} events, "
-        f"{len(report['stories'])} stories"
+        f"bench_ecbplus [{tag}]: {r['articles']} articles, {r['events']} events, "
+        f"{r['stories']} stories"
     )
-    print(f"  stories mixing two events     {mixed}  (target 0)")
+    print(f"  stories mixing two events     {r['mixed']}  (target 0)")
     print(
-        f"  reprint pairs in one story    {joined} of {len(reprints)} = "
-        f"{joined / max(1, len(reprints)):.3f}  (target >= 0.95)"
+        f"  reprint pairs in one story    {r['reprints_joined']} of {r['reprints']} = "
+        f"{r['reprints_joined'] / max(1, r['reprints']):.3f}  (target >= 0.95)"
     )
     print(
-        f"  independent same-event pairs  {len(independent)}: {len(copies)} called copies "
-        f"(in one story), {len(rewrites)} of those with rewritten text in a ledger"
+        f"  independent same-event pairs  {r['independent']}: {r['independent_joined']} called "
+        f"copies (in one story), {r['independent_rewritten']} of those with rewritten text in "
+        "a ledger"
     )
 
 

@@ -149,6 +149,21 @@ def test_rewrite_detector_on_msrp() -> None:
     assert right / len(pairs) >= floors["accuracy_min"]
 
 
+def test_ecbplus_independent_reports_are_no_rewrites() -> None:
+    """ECB+'s even topics (the rewrite anchor was tuned on the odd ones): no story mixes two
+    events, reprints of one wire story join, and few independent same-event pairs in one
+    story carry rewritten text."""
+    shared_path("ecbplus", "ECB+_LREC2014", "ECB+")
+    from bench_ecbplus import score
+
+    got = score("even")
+    floors = FLOORS["ecbplus_even"]
+    assert got["mixed"] <= floors["mixed_max"], got
+    assert got["reprints"] >= 50
+    assert got["reprints_joined"] >= floors["reprints_joined_min"] * got["reprints"], got
+    assert got["independent_rewritten"] <= floors["independent_rewritten_max"], got
+
+
 def test_seeds_rewriters_and_keepers(tmp_path: Path) -> None:
     db = str(tmp_path / "seeds.sqlite")
     runner = CliRunner()
