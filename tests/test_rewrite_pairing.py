@@ -95,3 +95,19 @@ def test_a_shared_quotation_is_no_anchor() -> None:
     origin = [quoted, GROUP_OF_40]
     assert _pairs(origin, [quoted, SEED_004], anchors=1) == []
     assert _pairs([DECLINED, GROUP_OF_40], [DECLINED, SEED_004], anchors=1) != []
+
+
+def test_the_text_report_shows_a_rewrite_beside_its_origin_sentence() -> None:
+    from rich.console import Console
+
+    from dedup.report.model import LedgerLine
+    from dedup.report.table import _ledger_text
+
+    line = LedgerLine.from_dict(
+        {"op": "rewritten", "copy_text": SEED_001, "rewrites": [[JUST_TWO, SEED_001]]}
+    )
+    console = Console(width=400, record=True)
+    console.print(_ledger_text(line))
+    shown = console.export_text()
+    assert f"origin sentence: {JUST_TWO}" in shown
+    assert f"rewritten as:    {SEED_001}" in shown
