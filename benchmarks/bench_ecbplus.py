@@ -14,6 +14,7 @@ in one story) or rewrites (a member's ledger counts rewritten text), which shoul
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,7 +76,13 @@ def _grams(text: str) -> set[tuple[str, ...]]:
     return {tuple(keys[i : i + 5]) for i in range(len(keys) - 4)}
 
 
-def main() -> None:
+def half_of(event: str) -> str:
+    """Topics split in two by number: odd topics to tune on, even topics to report on."""
+    return "odd" if int(event.split("-")[0]) % 2 else "even"
+
+
+def score(half: str) -> dict[str, Any]:
+    """The figures on one half of the topics ("odd", "even" or "all"), from a store of its own."""
     from sqlalchemy import select
 
     from dedup.index import analysis
@@ -83,21 +91,11 @@ def main() -> None:
     from dedup.store.models import Article
     from dedup.stories.update import update_stories
 
-    articles = load()
+    articles = [a for a in load() if half in ("all", half_of(a[1]))]
     event_of = {key: event for key, event, _, _ in articles}
     grams = {key: _grams(" ".join(s)) for key, _, _, s in articles}
     reprints, independent = [], []
     by_event: dict[str, list[str]] = defaultdict(list)
-    domain_of = {key: domain for key, _, domain, _ in articles}
-    wire_words = {
-        "AP": r"\(AP\)|Associated Press",
-        "Reuters": r"\bReuters\b",
-        "AFP": r"\(AFP\)|Agence[ -]+France",
-    }
-    wires_of = {
-        key: {w for w, rx in wire_words.items() if re.search(rx, " ".join(s))}
-        for key, _, _, s in articles
-    }
     for key, event, _, _ in articles:
         by_event[event].append(key)
     for keys in by_event.values():
@@ -133,6 +131,7 @@ def main() -> None:
             ids = dict(session.execute(select(Article.id, Article.key)).all())
             report = list_stories(session).to_dict()
         store.close()
+
     story_of: dict[str, set[int]] = defaultdict(set)
     rewritten: set[str] = set()
     mixed = 0
@@ -147,29 +146,52 @@ def main() -> None:
     def together(pair: tuple[str, str]) -> bool:
         return bool(story_of[pair[0]] & story_of[pair[1]])
 
-    joined = sum(map(together, reprints))
     copies = [p for p in independent if together(p)]
-    rewrites = [p for p in copies if p[0] in rewritten or p[1] in rewritten]
-    print(
-        f"bench_ecbplus: {len(articles)} articles, {len(by_event)} events, "
-        f"{len(report['stories'])} stories"
-    )
-    print(f"  stories mixing two events     {mixed}  (target 0)")
-    print(
-        f"  reprint pairs in one story    {joined} of {len(reprints)} = "
-        f"{joined / max(1, len(reprints)):.3f}  (target >= 0.95)"
-    )
-    print(
-        f"  independent same-event pairs  {len(independent)}: {len(copies)} called copies "
-        f"(in one story), {len(rewrites)} of those with rewritten text in a ledger"
-    )
-    # Which member or wire each story holding a reprint pair names its origin (ECB+ has no
-    # publication times: containment and credits decide, as in an archive import).
-    reprint_stories = sorted({s for a, b in reprints for s in story_of[a] & story_of[b]})
+    origins, origin_lines = _reprint_origins(articles, report, ids, reprints, story_of)
+    return {
+        "origins": origins,
+        "origin_lines": origin_lines,
+        "half": half,
+        "articles": len(articles),
+        "events": len(by_event),
+        "stories": len(report["stories"]),
+        "mixed": mixed,
+        "reprints": len(reprints),
+        "reprints_joined": sum(map(together, reprints)),
+        "independent": len(independent),
+        "independent_joined": len(copies),
+        "independent_rewritten": sum(1 for p in copies if p[0] in rewritten or p[1] in rewritten),
+    }
+
+
+_WIRES = {
+    "AP": r"\(AP\)|Associated Press",
+    "Reuters": r"\(Reuters\)|Reuters",
+    "AFP": r"\(AFP\)|Agence[ -]+France",
+}
+
+
+def _reprint_origins(
+    articles: list[tuple[str, str, str, list[str]]],
+    report: dict[str, Any],
+    ids: dict[int, str],
+    reprints: list[tuple[str, str]],
+    story_of: dict[str, set[int]],
+) -> tuple[dict[str, int], list[str]]:
+    """Whom each story holding a reprint pair names its origin, with the wires its members name.
+
+    ECB+ has no publication times: containment and credits decide, as in an archive import.
+    """
+    domain_of = {key: domain for key, _, domain, _ in articles}
+    wires_of = {
+        key: {w for w, rx in _WIRES.items() if re.search(rx, " ".join(s))}
+        for key, _, _, s in articles
+    }
+    held = {s for a, b in reprints for s in story_of[a] & story_of[b]}
     named = {"member": 0, "external": 0, "unknown": 0}
     lines = []
     for story in report["stories"]:
-        if story["id"] not in reprint_stories:
+        if story["id"] not in held:
             continue
         o = story["origin"]
         keys = [ids[a["article_id"]] for a in story["articles"]]
@@ -179,19 +201,48 @@ def main() -> None:
             else ("external" if o["external"] else "member")
         )
         named[kind] += 1
-        wires = sorted({w for k in keys for w in wires_of[k]})
-        carried = {w: sum(w in wires_of[k] for k in keys) for w in wires}
+        carried = {w: sum(w in wires_of[k] for k in keys) for w in _WIRES}
         who = o["name"] if kind != "member" else f"{domain_of[ids[o['article_id']]]} ({o['name']})"
         lines.append(
             f"    story {story['id']}: {len(keys)} members; origin {who} [{kind}] at "
             f"{o['confidence']:.2f}; a wire named in "
-            + (", ".join(f"{w} in {n} of {len(keys)}" for w, n in carried.items()) or "none")
+            + (", ".join(f"{w} in {n} of {len(keys)}" for w, n in carried.items() if n) or "none")
         )
+    return named, lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--half",
+        choices=("odd", "even", "all"),
+        default="even",
+        help="topics scored: odd ones (tuned on), even ones (reported; default), or all",
+    )
+    r = score(parser.parse_args().half)
+    tag = {"odd": "odd topics (tuned on)", "even": "even topics (never tuned on)"}.get(
+        r["half"], "all topics (odd ones tuned on)"
+    )
     print(
-        f"  origins of the {len(reprint_stories)} stories holding reprint pairs: "
+        f"bench_ecbplus [{tag}]: {r['articles']} articles, {r['events']} events, "
+        f"{r['stories']} stories"
+    )
+    print(f"  stories mixing two events     {r['mixed']}  (target 0)")
+    print(
+        f"  reprint pairs in one story    {r['reprints_joined']} of {r['reprints']} = "
+        f"{r['reprints_joined'] / max(1, r['reprints']):.3f}  (target >= 0.95)"
+    )
+    print(
+        f"  independent same-event pairs  {r['independent']}: {r['independent_joined']} called "
+        f"copies (in one story), {r['independent_rewritten']} of those with rewritten text in "
+        "a ledger"
+    )
+    named = r["origins"]
+    print(
+        f"  origins of the {sum(named.values())} stories holding reprint pairs: "
         f"{named['member']} a member, {named['external']} external, {named['unknown']} unknown"
     )
-    print("\n".join(lines))
+    print("\n".join(r["origin_lines"]))
 
 
 if __name__ == "__main__":

@@ -32,20 +32,49 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator import DEV, HELD_OUT, Families, Plan, plan_run
+from ledger_parts import decompose, plan_with_origins, print_parts
+from simulator import DEV, HELD_OUT, Families, Plan
 
 from dedup.progress import NullProgress
 from dedup.store.articles import save_articles
 from dedup.store.models import Article
 
+if TYPE_CHECKING:
+    from dedup.stories.story import StoryResult
+
 TARGETS = {"origin": 0.97, "mae": 0.03, "ari": 0.98, "precision_at_09": 0.95, "ece": 0.05}
 COMPONENTS = ("kept", "edited", "rewritten", "dropped", "added")
 
 
-def run_pipeline(plan: Plan, archive: bool) -> tuple[dict[str, int], dict[str, Any], float]:
-    """Store, index and group the plan's articles: (article ids by key, the report, seconds)."""
+def run_pipeline(
+    plan: Plan, archive: bool, stories: dict[int, StoryResult] | None = None
+) -> tuple[dict[str, int], dict[str, Any], float]:
+    """Store, index and group the plan's articles: (article ids by key, the report, seconds).
+
+    ``stories``, when given, is filled with the last story computed for each member: the
+    texts, template flags and origin text its ledgers were made from.
+    """
+    from dedup.stories import update
+
+    if stories is not None:
+        compute = update.compute_story
+
+        def recording(members: list[int], data: Any) -> StoryResult:
+            result = compute(members, data)
+            stories.update(dict.fromkeys(members, result))
+            return result
+
+        update.compute_story = recording  # type: ignore[assignment]
+    try:
+        return _run(plan, archive)
+    finally:
+        if stories is not None:
+            update.compute_story = compute  # type: ignore[assignment]
+
+
+def _run(plan: Plan, archive: bool) -> tuple[dict[str, int], dict[str, Any], float]:
     from sqlalchemy import select
 
     from dedup.index import analysis
@@ -88,10 +117,13 @@ def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) 
     )
 
 
-def score(plan: Plan, archive: bool) -> dict[str, Any]:
+def score(plan: Plan, archive: bool, origins: list[list[str]] | None = None) -> dict[str, Any]:
+    """The figures of one run; with ``origins`` (each copy's true origin text, from
+    :func:`ledger_parts.plan_with_origins`) the ledger error is split into its parts too."""
     from sklearn.metrics import adjusted_rand_score
 
-    ids, report, seconds = run_pipeline(plan, archive)
+    results: dict[int, StoryResult] | None = {} if origins is not None else None
+    ids, report, seconds = run_pipeline(plan, archive, results)
     key_of = {v: k for k, v in ids.items()}
     predicted: dict[str, set[int]] = defaultdict(set)
     figures: dict[str, dict[str, Any]] = {}
@@ -148,7 +180,13 @@ def score(plan: Plan, archive: bool) -> dict[str, Any]:
     ]
     confident = [ok for conf, ok in calibration if conf >= 0.9]
     n = len(members)
+    parts = (
+        decompose(plan, origins, ids, figures, results)
+        if origins is not None and results is not None
+        else None
+    )
     return {
+        "parts": parts,
         "families": plan.families.name,
         "mode": "archive" if archive else "polled",
         "articles": len(all_keys),
@@ -206,6 +244,8 @@ def print_result(r: dict[str, Any]) -> bool:
         + ", ".join(f"{k} {r[f'mae_stored_{k}']:.3f}" for k in COMPONENTS)
         + "  (an external origin's text is rebuilt from what copies share: a lower bound)"
     )
+    if r.get("parts") is not None:
+        print_parts(r["parts"], tag)
     print(f"  story ARI           {r['ari']:.3f}  (target >= {TARGETS['ari']})  {mark(ok_ari)}")
     print(
         f"  distractors         {r['distractors_in_stories']} of {r['distractors']} put in a "
@@ -235,14 +275,14 @@ def main() -> None:
     modes = ("polled", "archive") if args.mode == "both" else (args.mode,)
     ok = True
     for families in sets:
-        plan = plan_run(families, args.stories, args.unrelated, args.seed)
+        plan, origins = plan_with_origins(families, args.stories, args.unrelated, args.seed)
         print(f"\nbench_syndication: {describe(families)}")
         print(
             f"  {len(plan.records)} articles, {args.stories} stories, {len(plan.truths)} copies, "
             f"seed {args.seed}"
         )
         for mode in modes:
-            ok = print_result(score(plan, mode == "archive")) and ok
+            ok = print_result(score(plan, mode == "archive", origins)) and ok
     sys.exit(0 if ok else 1)
 
 

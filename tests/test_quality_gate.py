@@ -147,7 +147,7 @@ def test_rewrite_detector_on_msrp() -> None:
     shared_path("msrp", "msr_paraphrase_train.txt")
     from fit_rewrites import load_pairs
 
-    from dedup.stories.rewrites import load_model, rewrite_probability, terms
+    from dedup.stories.rewrites import is_rewrite, load_model, rewrite_probability, terms
 
     pairs = load_pairs()
     right = sum(
@@ -156,7 +156,27 @@ def test_rewrite_detector_on_msrp() -> None:
     floors = FLOORS["msrp"]
     # the shipped weights were fitted on all of MSRP: the cross-validated figure is the honest one
     assert load_model().accuracy_cv >= floors["accuracy_cv_min"]
+    # ... of the model, and of the ledger's whole decision (guard, model, same content words)
+    shipped = json.loads((ROOT / "dedup" / "stories" / "rewrite_model.json").read_text())
+    assert shipped["decision_accuracy_cv"] >= floors["accuracy_cv_min"]
+    decided = sum(is_rewrite(terms(a), terms(b)) == bool(label) for a, b, label in pairs)
+    assert decided / len(pairs) >= floors["accuracy_min"]
     assert right / len(pairs) >= floors["accuracy_min"]
+
+
+def test_ecbplus_independent_reports_are_no_rewrites() -> None:
+    """ECB+'s even topics (the rewrite anchor was tuned on the odd ones): no story mixes two
+    events, reprints of one wire story join, and few independent same-event pairs in one
+    story carry rewritten text."""
+    shared_path("ecbplus", "ECB+_LREC2014", "ECB+")
+    from bench_ecbplus import score
+
+    got = score("even")
+    floors = FLOORS["ecbplus_even"]
+    assert got["mixed"] <= floors["mixed_max"], got
+    assert got["reprints"] >= 50
+    assert got["reprints_joined"] >= floors["reprints_joined_min"] * got["reprints"], got
+    assert got["independent_rewritten"] <= floors["independent_rewritten_max"], got
 
 
 def test_seeds_rewriters_and_keepers(tmp_path: Path) -> None:
@@ -181,6 +201,18 @@ def test_seeds_rewriters_and_keepers(tmp_path: Path) -> None:
         assert by_file[name]["rewritten"] >= least, by_file[name]
         shown = [pair for line in by_file[name]["ledger"] for pair in line["rewrites"]]
         assert shown and all(origin and copy for origin, copy in shown)
+    # the pairs say the same thing; a shared "BuzzFeed News" once paired 001's with another
+    pairs = {
+        copy.split(",")[0]: origin
+        for name in ("001", "004")
+        for line in by_file[name]["ledger"]
+        for origin, copy in line["rewrites"]
+    }
+    assert "just two have managed to secure visas" in pairs["According to BuzzFeed News"]
+    assert pairs[
+        "A Russia LGBT Network spokesperson explained to BuzzFeed News that there are "
+        "about 40 Chechens hiding in different areas of Russia"
+    ].startswith("A group of around 40")
 
 
 def test_a_long_formula_shared_across_sites_stays_story_text() -> None:

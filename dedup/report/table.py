@@ -135,4 +135,10 @@ def _ledger_text(line: LedgerLine) -> Text:
         text.append(_clip(line.copy_text), style="blue" if op == "added" else "dim")
     else:
         text.append(_clip(line.copy_text or line.origin_text))
+    # a rewritten sentence beside the origin sentence it says again
+    for origin, copy in line.rewrites:
+        text.append("\n      origin sentence: ", style="bold")
+        text.append(_clip(origin), style="red")
+        text.append("\n      rewritten as:    ", style="bold")
+        text.append(_clip(copy), style="green")
     return text

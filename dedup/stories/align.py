@@ -7,15 +7,21 @@ paragraphs into one, still count. Weights are words, so the fractions are shares
 
 - an origin sentence is **kept** when its words appear, in order and unbroken, in a copy
   paragraph (case and punctuation aside);
-- otherwise it is **edited** when it survives (at least half its words reappear in runs of
-  three or more); in a sentence that does not survive, runs of at least six words (a kept
-  quote) count as edited for their own words;
-- the rest of a sentence that did not survive is **rewritten** when a copy sentence of the
-  copier's own says the same in other words (:mod:`dedup.stories.rewrites`: same names or
-  numbers, most content words; each copy sentence rewrites at most one origin sentence);
+- otherwise it is **edited** when most of its wording survives (70% of its words reappear in
+  runs of three or more);
+- otherwise it is **rewritten**, as a whole, when a copy sentence of the copier's own says the
+  same in other words (:mod:`dedup.stories.rewrites`: most content words, who said or
+  published it aside; each copy sentence rewrites at most one origin sentence), but only in a
+  copy that carries over some of the origin's own sentences (not quotations): one when it
+  credits the origin, a run of :data:`ANCHORS` when not, so that independent reports of one
+  event, which share facts and quotes, are no rewrites of each other;
+- otherwise it is still **edited** when half its words reappear in such runs; in a sentence
+  that does not, runs of at least six words (a kept quote) count as edited for their own
+  words;
 - and **dropped** otherwise. A copy sentence is **added** text unless at least half of it comes
-  from the origin or it is a rewrite; template paragraphs (footers, share boxes) are neither
-  origin text nor added text.
+  from the origin or it is a rewrite; template paragraphs (footers, share boxes, a credit line
+  standing alone: :mod:`dedup.stories.ledger` flags those) are neither origin text nor added
+  text.
 
 So ``kept + edited + rewritten + dropped == 1`` for every copy, and ``added`` is a share of the
 copy's own (non-template) text. A paragraph's line is *kept* when all its sentences are, else
@@ -24,18 +30,13 @@ copy's own (non-template) text. A paragraph's line is *kept* when all its senten
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dedup.stories.rewrites import (
-    MIN_CONTENT,
-    REWRITE_MIN_OVERLAP,
-    REWRITE_THRESHOLD,
-    SentenceTerms,
-    rewrite_probability,
-    terms,
-)
+from dedup.stories.rewrites import SentenceTerms, rewrite_score, terms
 from dedup.stories.runs import (
+    EDITED,
     MIN_BLOCK,
     PARTIAL_MIN,
     PRESENT,
@@ -199,19 +200,10 @@ def _rewrites(
     copy_terms = [(ref, terms_of(copy[ref[0]].raw[ref[1]])) for ref in free]
     for ref in lacking:
         a = terms_of(origin[ref[0]].raw[ref[1]])
-        if len(a.content) < MIN_CONTENT:
-            continue
         for cref, b in copy_terms:
-            if len(b.content) < MIN_CONTENT or not (a.names & b.names or a.numbers & b.numbers):
-                continue
-            overlap = len(a.content & b.content) / min(len(a.content), len(b.content))
-            if overlap < REWRITE_MIN_OVERLAP:
-                continue
-            p = rewrite_probability(a, b)
-            if p >= REWRITE_THRESHOLD:
-                # the model ranks sentences of MSRP's kind; among long news sentences the
-                # pair sharing most content words is the likelier rewrite
-                scored.append((p * overlap, ref, cref))
+            score = rewrite_score(a, b)
+            if score:
+                scored.append((score, ref, cref))
     matched: dict[tuple[int, int], tuple[int, int]] = {}
     taken: set[tuple[int, int]] = set()
     for _, ref, cref in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):
@@ -221,11 +213,33 @@ def _rewrites(
     return matched
 
 
+EDIT_SLACK = 3  # words of a sentence outside reused runs that still leave it edited
+# Sentences of the origin's own words (not quotes) a rewriter must carry over; a copy that
+# credits the origin needs one (the caller says so).
+ANCHORS = 3
+ANCHOR_MIN_WORDS = 16  # of the reporter's own, outside quotation marks
+# A quoted statement: what independent reports share too ("...", “...”, ``...'', «...»).
+_QUOTED = re.compile(r'"[^"]*"?|\u201c[^\u201d]*\u201d?|``.*?(?:\'\'|$)|\u00ab[^\u00bb]*\u00bb?')
+
+
+def _edited(covered: int, length: int) -> bool:
+    """Whether a sentence's wording survives: most of it in reused runs, or all but a word or
+    two and the neighbours a change cuts out of the runs (one word changed in a short
+    sentence is an edit, not a rewrite)."""
+    return covered >= EDITED * length or (covered > 0 and length - covered <= EDIT_SLACK)
+
+
+def _anchor(raw: str, keys: Sequence[str]) -> bool:
+    """Whether a shared sentence shows copying: enough words of the reporter's own in it."""
+    return len(keys) >= ANCHOR_MIN_WORDS and len(words(_QUOTED.sub(" ", raw))) >= ANCHOR_MIN_WORDS
+
+
 def align(
     origin: Sequence[str],
     copy: Sequence[str],
     template: Sequence[bool] | None = None,
     cache: AlignCache | None = None,
+    anchors: int = ANCHORS,
 ) -> Alignment:
     """Align a copy's paragraphs against the origin's; ``template`` flags the copy's boilerplate.
 
@@ -252,34 +266,47 @@ def align(
         for j, p in enumerate(cpars)
     ]
 
-    # Origin side, sentence by sentence: verbatim somewhere (kept), surviving (edited), or not.
+    # Origin side, sentence by sentence: verbatim somewhere (kept), its wording mostly still
+    # there (edited), or not; the last may be said again in other words (rewritten).
     kept_words = [0] * len(opars)
     edited_words = [0] * len(opars)
     lacking: list[tuple[int, int]] = []
+    fallback: dict[tuple[int, int], int] = {}  # words that count as edited if no rewrite is found
+    needed, anchors = anchors, 0  # origin sentences of the reporter's own words carried over
     for i, opara in enumerate(opars):
         homes = sorted(found.by_origin[i])
         for s, sent in enumerate(opara.sentences):
             if any(contains(cpars[j], sent) for j in homes):
                 kept_words[i] += len(sent)
+                anchors += _anchor(opara.raw[s], sent)
                 continue
-            credit = sentence_credit(len(sent), found.origin_sent[i][s])
-            edited_words[i] += credit
-            if credit < len(sent):
-                lacking.append((i, s))
+            cover = found.origin_sent[i][s]
+            if _edited(cover[0], len(sent)):
+                edited_words[i] += len(sent)
+                anchors += _anchor(opara.raw[s], sent)
+                continue
+            lacking.append((i, s))
+            fallback[(i, s)] = sentence_credit(len(sent), cover)
     free = [
         (j, t)
         for j, p in enumerate(cpars)
         if usable[j]
         for t, sent in enumerate(p.sentences)
-        if copy_credit[j][t] < len(sent)
+        if not _edited(found.copy_sent[j][t][0], len(sent))
     ]
-    rewrites = _rewrites(opars, cpars, lacking, free, cache)
+    # Independent reports of one event say the same facts in their own words and share
+    # quoted statements, never the reporter's own sentences: without such an anchor, no
+    # sentence is a rewrite.
+    rewrites = _rewrites(opars, cpars, lacking, free, cache) if anchors >= needed else {}
     rewritten_words = [0] * len(opars)
     rewrites_of: dict[int, list[tuple[int, int, int]]] = {}  # i -> (s, j, t)
     rewritten_copy: set[tuple[int, int]] = set()
+    for i, s in lacking:
+        if (i, s) not in rewrites:
+            edited_words[i] += fallback[(i, s)]
     for (i, s), (j, t) in sorted(rewrites.items()):
-        sent = opars[i].sentences[s]
-        rewritten_words[i] += len(sent) - sentence_credit(len(sent), found.origin_sent[i][s])
+        # a sentence said again is rewritten as a whole, quoted runs inside it included
+        rewritten_words[i] += len(opars[i].sentences[s])
         rewrites_of.setdefault(i, []).append((s, j, t))
         rewritten_copy.add((j, t))
 

@@ -5,22 +5,37 @@ Pure: member texts in, :class:`MemberLedger` records out.
 When the origin is external (credited by the copies but not stored), its text is rebuilt from
 what the copies share (:func:`reconstruct_origin`): paragraphs linked across two or more
 members form a group; each group is represented by one variant: one that other members repeat word
-for word if any (two copiers rarely make the same edit); else the variant of the member whose
-other shared paragraphs most often match another member's verbatim (the most faithful copy);
-then the variant closest to all the others (medoid), the fullest member's, the longer text.
-The groups are ordered by where they first appear in the copies, fullest copy first.
+for word if any (two copiers rarely make the same edit; a wire dateline such as "NEW YORK
+(Reuters) - ", which copiers strip, is left aside in that comparison and kept where a variant
+has it); else the variant of the member whose other shared paragraphs most often match another
+member's verbatim (the most faithful copy); then the variant closest to all the others
+(medoid), the fullest member's, the longer text. To that variant's sentences are added the
+other variants' sentences that two or more members hold (a sentence the chosen copier cut),
+each after the sentence it follows there. The groups are ordered by where they first appear in
+the copies, fullest copy first.
+
+The rebuilt text is a lower bound of the origin: text that one copy alone kept, or none did,
+cannot be told from the copy's own. Against it a copy's kept share is an upper bound, its
+dropped share a lower bound, and its added share may hold origin text; the story's evidence
+says so. A copy's credit line standing alone ("Reuters reports:") is neither origin text nor
+added text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from scipy.cluster.hierarchy import DisjointSet
 
-from dedup.stories.align import AlignCache, Alignment, align, similarity, words
+from dedup.stories.align import ANCHORS, AlignCache, Alignment, align, similarity, words
+from dedup.stories.rewrites import is_rewrite, terms
+from dedup.stories.runs import PRESENT, contains, parse, ratio
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
+UNION_MIN_WORDS = 6  # a shorter sentence held by two is a coincidence, not origin text
+_DATELINE = re.compile(r"^[^()\n]{1,60}?\([^()\n]{1,40}\)\s*[-\u2014\u2013]+\s*")
 
 
 @dataclass(frozen=True)
@@ -105,8 +120,11 @@ def reconstruct_origin(
         return by_id[ref[0]].paragraphs[ref[1]]
 
     # How often a member's shared paragraphs are word for word another member's: copies that
-    # agree verbatim elsewhere are the likeliest to carry the original wording here too.
-    keys = {ref: tuple(words(text(ref))) for ref in group_of}
+    # agree verbatim elsewhere are the likeliest to carry the original wording here too. A
+    # wire's dateline ("NEW YORK (Reuters) - ") is what copiers strip, never what they add:
+    # variants are compared without it, and the one that still has it is the original's.
+    keys = {ref: tuple(words(_DATELINE.sub("", text(ref), count=1))) for ref in group_of}
+    dated = {ref: bool(_DATELINE.match(text(ref))) for ref in group_of}
     twins = {
         ref: len({o[0] for o in shared[group_of[ref]] if o[0] != ref[0] and keys[o] == keys[ref]})
         for ref in group_of
@@ -125,6 +143,7 @@ def reconstruct_origin(
             closeness = sum(similarity(text(ref), text(o)) for o in refs if o != ref)
             return (
                 -twins[ref],
+                -dated[ref],
                 -faithful[ref[0]],
                 -round(closeness, 6),
                 -held[ref[0]],
@@ -134,6 +153,7 @@ def reconstruct_origin(
             )
 
         representative[root] = min(refs, key=rank)
+        refs.sort(key=rank)
 
     # Story order: the fullest member's order, others' groups slotted after their predecessor.
     order: list[Ref] = []
@@ -148,8 +168,79 @@ def reconstruct_origin(
                 order.insert(order.index(previous) + 1 if previous is not None else 0, root)
             previous = root
     chosen = tuple(representative[root] for root in order)
+    cache = AlignCache()
+    paragraphs = tuple(_shared_sentences(shared[root], text, cache) for root in order)
+    kept = [k for k, p in enumerate(paragraphs) if p]
     return OriginText(
-        None, None, tuple(None for _ in chosen), tuple(text(r) for r in chosen), chosen
+        None,
+        None,
+        tuple(None for _ in kept),
+        tuple(paragraphs[k] for k in kept),
+        tuple(chosen[k] for k in kept),
+    )
+
+
+def _shared_sentences(refs: Sequence[Ref], text: Callable[[Ref], str], cache: AlignCache) -> str:
+    """One group's rebuilt paragraph: every sentence of its variants that two or more members
+    hold, in the first variant's wording where it has the sentence (``refs`` come best first).
+
+    A copier that cut a sentence from the paragraph loses no origin text by it, and one that
+    appended a sentence of its own adds none: what only one member has is no evidence of the
+    origin (a sentence counts as held where half its words reappear in runs, as alignment
+    counts a sentence present).
+    """
+    parsed = {ref: cache.parse(text(ref)) for ref in refs}
+    if len({parsed[ref].keys for ref in refs}) == 1:
+        return text(refs[0])
+
+    def holders(ref: Ref, s: int) -> set[int]:
+        size = len(parsed[ref].sentences[s])
+        return {
+            o[0]
+            for o in refs
+            if cache.pair(parsed[ref], parsed[o])[0][s][0] >= PRESENT * size
+            or contains(parsed[o], parsed[ref].sentences[s])
+        }
+
+    base = refs[0]
+    out: list[tuple[str, tuple[str, ...]]] = list(
+        zip(parsed[base].raw, parsed[base].sentences, strict=True)
+    )
+    for ref in refs[1:]:
+        current = cache.parse(" ".join(raw for raw, _ in out))
+        covers = cache.pair(parsed[ref], current)[0]
+        at = -1  # where this variant's last sentence found in ``out`` stands
+        for s, raw in enumerate(parsed[ref].raw):
+            keys = parsed[ref].sentences[s]
+            found = covers[s][0] >= PRESENT * len(keys)
+            if not found and len(keys) >= UNION_MIN_WORDS and len(holders(ref, s)) > 1:
+                # held by two: new text unless it holds a sentence there (its words changed
+                # beyond the runs) or says again what one says
+                back = cache.pair(current, cache.parse(raw))[0]
+                found = any(
+                    got[0] >= PRESENT * len(have)
+                    for got, have in zip(back, current.sentences, strict=True)
+                ) or any(is_rewrite(terms(said), terms(raw)) for said, _ in out)
+                if not found:
+                    at += 1
+                    out.insert(at, (raw, keys))
+                    continue
+            if found:
+                at = max(range(len(out)), key=lambda k: ratio(out[k][1], keys))
+    return " ".join(raw for raw, _ in out)
+
+
+def _credit_flags(
+    member: MemberText, credits: Mapping[int, str], origin_grams: frozenset[int]
+) -> tuple[bool, ...]:
+    """The member's template flags, its credit line standing alone flagged too: "Reuters
+    reports:" says where the text came from; it is no text of the copier's own. A dateline
+    credit opens origin text, so a line sharing a word run with the origin is never flagged."""
+    line = credits.get(member.article_id)
+    key = tuple(words(line)) if line else ()
+    return tuple(
+        flag or (bool(key) and tuple(words(text)) == key and not parse(text).grams & origin_grams)
+        for flag, text in zip(member.template, member.paragraphs, strict=True)
     )
 
 
@@ -170,10 +261,15 @@ def build_ledgers(
     credits = credits or {}
     cache = cache or AlignCache()
     copies: dict[int, MemberLedger] = {}
+    origin_grams = frozenset().union(*(cache.parse(p).grams for p in origin.paragraphs))
     for member in members:
         if member.article_id == origin.article_id:
             continue
-        alignment = align(origin.paragraphs, member.paragraphs, member.template, cache)
+        flags = _credit_flags(member, credits, origin_grams)
+        # a copy crediting the origin says where its text came from: one sentence carried
+        # over anchors its rewrites; without a credit it takes a run of them
+        anchors = 1 if member.article_id in credits else ANCHORS
+        alignment = align(origin.paragraphs, member.paragraphs, flags, cache, anchors)
         headline = (
             None if origin.title is None else _norm_title(origin.title) != _norm_title(member.title)
         )

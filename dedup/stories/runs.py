@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 MIN_BLOCK = 3  # words in a run before it counts as reused (shorter runs are coincidence)
 PRESENT = 0.5  # share of a sentence that must reappear for the whole sentence to count
+# Share of a sentence's words in reused runs above which it is edited, never rewritten: below
+# it, a copy sentence that says the same in other words makes it rewritten (else edited).
+EDITED = 0.7
 PARTIAL_MIN = 6  # a run this long counts for its own words even inside a rewritten sentence
 
 _STRIP = re.compile(r"[\W_]+")

@@ -17,7 +17,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, select
+from sqlalchemy import Table, and_, bindparam, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from dedup.store.models import (
     StoryMember,
 )
 from dedup.stories.graph import PassageLink
+from dedup.stories.origin import UNKNOWN
 
 _PASSAGES: Table = Passage.__table__  # type: ignore[assignment]
 _PARAGRAPHS: Table = Paragraph.__table__  # type: ignore[assignment]
@@ -151,12 +152,16 @@ def dirty_articles(session: Session, mark: datetime | None) -> Dirty:
         .scalars()
         .all()
     )
+    # A story whose origin article was deleted keeps the origin's name; one whose origin is
+    # unknown has nothing to lose, and counting it here recomputed every such story on every
+    # run (a cost that grew with the store).
     thin.update(
         session.execute(
             select(_STORIES.c.id).where(
                 _STORIES.c.status == "active",
                 _STORIES.c.origin_article_id.is_(None),
                 _STORIES.c.origin_external.is_(False),
+                or_(_STORIES.c.origin_name.is_(None), _STORIES.c.origin_name != UNKNOWN),
             )
         )
         .scalars()
