@@ -297,3 +297,21 @@ def test_tiered_merges_bound_write_amplification_and_segments_probed(
     # Each pair is written once new and once per level it is merged into.
     assert written["pairs"] <= total * (levels + 1)
     assert most <= (segments.FANOUT - 1) * np.ceil(levels) + 1
+
+
+def test_the_chunk_cache_keeps_what_fits_and_frees_merged_away_segments() -> None:
+    from dedup.index.segments import ChunkCache
+
+    def arrays(n: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.uint32)
+
+    cache = ChunkCache(budget=3 * 12 * 100)  # three chunks of 100 pairs
+    for number in range(5):
+        cache.put((1, number, "c"), arrays(100))
+    # A lookup reads the chunks in key order every batch: the first ones stay, none is
+    # pushed out by a later one that the next batch would evict in turn.
+    assert [cache.get((1, n, "c")) is not None for n in range(5)] == [True] * 3 + [False] * 2
+    cache.discard(1)  # the segment was merged away
+    assert cache.used == 0 and cache.get((1, 0, "c")) is None
+    cache.put((2, 0, "c"), arrays(100))
+    assert cache.get((2, 0, "c")) is not None

@@ -144,7 +144,7 @@ class SegmentBandIndex:
                 hit = lengths > 0
                 if not hit.any():
                     continue
-                hit_owner.append(co[_ranges(lo[hit], lengths[hit])])
+                hit_owner.append(co[_ranges(lo[hit], lengths[hit])].astype(np.int64))
                 hit_probe.append(np.repeat(np.arange(a, b)[hit], lengths[hit]))
         if not hit_owner:
             return set()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -60,32 +59,40 @@ class Segment:
 
 
 class ChunkCache:
-    """Decoded chunks of one run (they are immutable), least recently used out first.
+    """Decoded chunks of one run (they are immutable), kept while they fit.
+
+    A lookup of a batch of random band keys reads every chunk of every segment in key order,
+    batch after batch. Least-recently-used eviction would throw each chunk out just before the
+    next batch needs it, so once the index outgrew the budget every batch read and checked the
+    whole index again; keeping what fits serves that share from memory instead. A merged-away
+    segment's chunks leave (:meth:`discard`), so the space goes to live ones.
 
     Keyed by checksum as well as place: a row id SQLite hands out again after a merge can
-    never return another segment's pairs.
+    never return another segment's pairs. A chunk's checksum is verified once per run, even
+    if the chunk did not fit.
     """
 
     def __init__(self, budget: int = CACHE_BYTES) -> None:
         self.budget = budget
         self.used = 0
-        self._items: OrderedDict[tuple[int, int, str], Arrays] = OrderedDict()
+        self._items: dict[tuple[int, int, str], Arrays] = {}
+        self.verified: set[tuple[int, int, str]] = set()
 
     def get(self, key: tuple[int, int, str]) -> Arrays | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
+        return self._items.get(key)
 
     def put(self, key: tuple[int, int, str], arrays: Arrays) -> None:
         size = arrays[0].nbytes + arrays[1].nbytes
-        if size > self.budget or key in self._items:
+        if key in self._items or self.used + size > self.budget:
             return
         self._items[key] = arrays
         self.used += size
-        while self.used > self.budget:
-            _, (k, o) = self._items.popitem(last=False)
+
+    def discard(self, segment_id: int) -> None:
+        for key in [k for k in self._items if k[0] == segment_id]:
+            k, o = self._items.pop(key)
             self.used -= k.nbytes + o.nbytes
+        self.verified = {k for k in self.verified if k[0] != segment_id}
 
 
 def level_for(entries: int) -> int:
@@ -218,19 +225,25 @@ class SegmentStore:
         owners: bytes,
     ) -> Arrays:
         keys, owners = bytes(keys), bytes(owners)
-        expected = chunk_checksum(self.index_id, segment.id, number, keys, owners)
+        key = self._key(segment, number)
+        if key not in self.cache.verified:
+            expected = chunk_checksum(self.index_id, segment.id, number, keys, owners)
+            if checksum != expected:
+                raise self.damaged(f"segment {segment.id}, chunk {number} fails its checksum")
         if (
-            checksum != expected
-            or checksum != segment.checksums[number]
+            checksum != segment.checksums[number]
             or len(keys) != entries * KEY.itemsize
             or len(owners) != entries * OWNER.itemsize
         ):
             raise self.damaged(f"segment {segment.id}, chunk {number} fails its checksum")
-        k = np.frombuffer(keys, dtype=KEY).astype(np.int64)
-        o = np.frombuffer(owners, dtype=OWNER).astype(np.int64)
+        # Read-only views of the row's bytes, as stored (owners stay 4 bytes): a third less
+        # memory per cached pair than int64 copies, and no copy at all.
+        k = np.frombuffer(keys, dtype=KEY)
+        o = np.frombuffer(owners, dtype=OWNER)
         if entries and (k[0] != segment.first_keys[number] or k[-1] != segment.last_keys[number]):
             raise self.damaged(f"segment {segment.id}, chunk {number} has another key range")
-        self.cache.put(self._key(segment, number), (k, o))
+        self.cache.verified.add(key)
+        self.cache.put(key, (k, o))
         return k, o
 
     def runs(self, segment: Segment) -> Iterator[Arrays]:
@@ -299,6 +312,8 @@ class SegmentStore:
                 {"ids": ids},
             )
         self._add_to_total(-removed)
+        for segment_id in ids:
+            self.cache.discard(segment_id)
 
     def _add_to_total(self, delta: int) -> None:
         if not delta:
