@@ -28,7 +28,7 @@ def _found(text: str, known: tuple[str, ...] = ()) -> list[tuple[str | None, str
             "Copyright 2017 The Associated Press. All rights reserved.",
             ("Associated Press", "copyright", True),
         ),
-        ("This article first appeared on Raw Story.", ("Raw Story", "first_reported", False)),
+        ("This article first appeared on Raw Story.", ("Raw Story", "republished", False)),
     ],
 )
 def test_credit_patterns(text: str, expected: tuple[str, str, bool]) -> None:
