@@ -198,8 +198,17 @@ class CreditFeatures:
 FEATURE_NAMES = tuple(f.name for f in fields(CreditFeatures))
 # Features by what they measure; the quality gate zeroes each group in turn.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "outlet": ("known", "media_word", "kind_near", "domain", "acronym", "the_before"),
-    "not_one_outlet": ("indefinite", "person_like"),
+    # whether the name reads as one outlet, for and against
+    "outlet": (
+        "known",
+        "media_word",
+        "kind_near",
+        "domain",
+        "acronym",
+        "the_before",
+        "indefinite",
+        "person_like",
+    ),
     "cue_before": tuple(_BEFORE_CUES),
     "cue_after": (*_AFTER_CUES, "dateline"),
     "against": ("told", "owns", "own_figures", "said_it", "interview", "picture"),
