@@ -28,10 +28,13 @@ from dedup.stories.publishers import (
     publisher_key,
 )
 
-_WORD = r"(?:[A-Z][\w&'’.!-]*|[a-z]+[A-Z][\w'’.-]*|[A-Z]{2,}(?:-[A-Z]{2,})?)"
+_WORD = r"(?:[A-Z][\w&'’.!-]*|[a-z]+[A-Z][\w'’.-]*|(?:al|el)-[A-Z][\w'’-]*)"
 # ECB+ is tokenised: "SKY - TV", "Agence - France Presse", "TMZ. com"
 _JOIN = r"(?:\s+(?:of|de|del|della|du|des|la|le|do|da|dos|das|di|&|and|for)\s+|\s+-\s+|\s+)"
-_NAME = re.compile(rf"(?<![\w’'.-]){_WORD}(?:{_JOIN}{_WORD}){{0,5}}(?:\.\s?(?:com|org|net))?")
+# a trailing number belongs to broadcasters' names: "AM 830", "WCCO-TV Channel 4"
+_NAME = re.compile(
+    rf"(?<![\w’'.-]){_WORD}(?:{_JOIN}{_WORD}){{0,5}}(?:\.\s?(?:com|org|net)|\s\d{{1,4}}\b(?!\s*[,.]?\d))?"
+)
 _DOMAIN = re.compile(
     r"(?<![\w@/.-])(?:www\.)?[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|co\.uk)\b"
 )
@@ -117,6 +120,18 @@ _KIND = re.compile(
     re.IGNORECASE,
 )
 _INTERVIEW = re.compile(r"\binterview", re.IGNORECASE)
+_KIND_AFTER = re.compile(rf"^\s*{_KIND.pattern}(?:\s+(?:today|yesterday|also|earlier))?", re.I)
+# "Indonesian newspapers", "the City Press and Free Sunday newspapers": more than one outlet
+_PLURAL_KIND = re.compile(
+    r"^\s*(?:newspapers|papers|dailies|weeklies|magazines|agencies|news\s+agencies|stations|"
+    r"networks|channels|media|press|outlets|websites|tabloids)\b",
+    re.IGNORECASE,
+)
+_DEMONYM = re.compile(r"(?:an|ese|ish|i|ic)$")
+_PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
+_APPOSITIVE = re.compile(
+    rf"^\s*,\s+(?:the|a|an)\s+[^,;]{{0,60}}?{_KIND.pattern}[^,;]{{0,40}},", re.I
+)
 _PICTURE = re.compile(
     r"\b(?:image|images|photo|photos|photograph|picture|pictures|video|graphic|gif|"
     r"illustration|screenshot|screengrab|art|artwork|map|chart|figure)\b\W*(?:\w+\W+){0,2}$",
@@ -164,6 +179,7 @@ class CreditFeatures:
     the_before: float  # "the Observer", "The Post"
     indefinite: float  # "a leading Yugoslav newspaper": a kind of outlet, not one outlet
     person_like: float  # a title before it or ", spokesman" after it: a person
+    adjective_like: float  # one word shaped like a demonym before a kind: "Cuban newspaper"
     # credit cues before the name
     according: float
     via: float
@@ -187,9 +203,6 @@ class CreditFeatures:
     said_it: float  # "CNN said it reached an agreement": the name speaks for itself
     interview: float  # the sentence speaks of an interview somewhere
     picture: float  # "Featured image via X", "Photo courtesy of X": a picture's credit
-    # where it stands
-    starts: float  # the sentence begins with it
-    ends: float  # only punctuation follows it
 
     def vector(self) -> tuple[float, ...]:
         return astuple(self)
@@ -208,11 +221,11 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "the_before",
         "indefinite",
         "person_like",
+        "adjective_like",
     ),
     "cue_before": tuple(_BEFORE_CUES),
     "cue_after": (*_AFTER_CUES, "dateline"),
     "against": ("told", "owns", "own_figures", "said_it", "interview", "picture"),
-    "position": ("starts", "ends"),
 }
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
 
@@ -226,6 +239,39 @@ class Candidate:
     start: int
     end: int
     features: CreditFeatures
+
+
+# words no outlet's name starts with (days and months may: "Sunday Times")
+_NOT_A_NAME_START = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "it",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "in",
+        "on",
+        "at",
+        "but",
+        "and",
+        "a",
+        "an",
+        "one",
+        "another",
+        "some",
+        "several",
+        "other",
+    ]
+)
 
 
 def _clean(raw: str) -> str:
@@ -247,7 +293,7 @@ def is_common(name: str) -> bool:
     (True, True, False)
     """
     words = [w for w in _words(name) if w not in ("the", "a", "an")]
-    return not words or all(w in COMMON_NOUNS or w in SKIP_NAMES for w in words)
+    return not words or all(w in COMMON_NOUNS or w in SKIP_NAMES or w.isdigit() for w in words)
 
 
 def _spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
@@ -262,12 +308,11 @@ def _spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
         for joint in re.finditer(r"\s+of\s+(?:the\s+)?|['’]s\s+", text):
             if re.match(r"[A-Z]", text[joint.end() :]):
                 spans.add((start + joint.end(), end))
-        # a run that opens the sentence may open with an ordinary word ("Earlier Reuters"),
-        # and a shouted one with cue words ("She TOLD BuzzFeed News", "an E-MAIL WITH The Post")
-        opens = not sentence[:start].strip(" \"'“‘(`")
+        # the run may open with an ordinary word ("Earlier Reuters"), a place or people ("Greek
+        # Sky TV", "Boston WCVB", "Egyptian MENA") or shouted cue words ("She TOLD BuzzFeed
+        # News"): each of its tails is a candidate too
         for n, first in enumerate(re.finditer(r"\S+\s+", text)):
-            word = first.group(0).strip()
-            if n > 1 or not (word.isupper() or (opens and n == 0)):
+            if n > 3:
                 break
             if re.match(r"[A-Z]", text[first.end() :]):
                 spans.add((start + first.end(), end))
@@ -326,35 +371,48 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         name = _clean(raw)
         key = publisher_key(name)
         words = [w for w in _words(name) if w != "the"]
-        if not key or len(key) < 2 or is_common(name) or (words and words[0] in SKIP_NAMES):
+        if not key or len(key) < 2 or (words and words[0] in _NOT_A_NAME_START):
+            continue
+        # a source of the store may be called "Wire", and the gazetteer knows "Saudi Press Agency"
+        if is_common(name) and not _known_key(key, known):
             continue
         before, after = sentence[:start], sentence[end:]
         before_tail = before[-80:]
         is_known = _known_key(key, known)
-        kind_before = bool(re.search(rf"{_KIND.pattern}\s*,?\s*(?:the\s+)?$", before_tail, re.I))
+        kind_before = bool(re.search(rf"{_KIND.pattern}\s*(?:the\s+)?$", before_tail, re.I))
         kind_after = bool(re.match(rf"^\s*{_KIND.pattern}", after, re.I))
+        # what follows the name once its kind and appositive are read as part of it: "the
+        # MTI news agency said", "the Ghana News Agency (GNA) reported", "Granma, the official
+        # Cuban newspaper, said"
+        tail = _KIND_AFTER.sub("", after, count=1)
+        tail = _PAREN_AFTER.sub("", tail, count=1)
+        apposed = _APPOSITIVE.match(tail)
+        if apposed:
+            tail = tail[apposed.end() :]
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(any(w in MEDIA_WORDS for w in words)),
-            kind_near=float(kind_before or kind_after),
+            kind_near=float(kind_before or kind_after or bool(apposed)),
             domain=float(bool(re.search(r"\.(?:com|org|net|co\.uk)$", name))),
             acronym=float(bool(re.fullmatch(r"[A-Z]{2,6}", name))),
             the_before=float(bool(re.search(r"\bthe\s*$", before_tail, re.I))),
             indefinite=float(bool(_INDEFINITE_BEFORE.search(before_tail))),
+            adjective_like=float(
+                bool(_PLURAL_KIND.match(after))
+                or (len(words) == 1 and kind_after and bool(_DEMONYM.search(words[0])))
+            ),
             person_like=float(
                 bool(_TITLE_BEFORE.search(before_tail) or _PERSON_AFTER.match(after))
             ),
             **{cue: _near(regexes, before_tail, True) for cue, regexes in _BEFORE.items()},
-            **{cue: _near(regexes, after, False) for cue, regexes in _AFTER.items()},
+            **{cue: _near(regexes, tail, False) for cue, regexes in _AFTER.items()},
             dateline=float(bool(_DATELINE_AFTER.match(after) and before.rstrip().endswith("("))),
             told=_near(_AGAINST, before_tail, True),
             owns=float(bool(_OWNS.match(sentence[end : end + 60]))),
-            own_figures=float(bool(_REPORTED_FIGURES.match(after))),
-            said_it=float(bool(_SAID_IT.match(after))),
+            own_figures=float(bool(_REPORTED_FIGURES.match(tail))),
+            said_it=float(bool(_SAID_IT.match(tail))),
             interview=interview,
             picture=float(bool(_PICTURE.search(before_tail[-40:]))),
-            starts=float(not before.strip(" \"'“‘(`")),
-            ends=float(not re.sub(r"[\W_]", "", after)),
         )
         out.append(Candidate(name, key, start, end, features))
     return out
