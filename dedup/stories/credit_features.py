@@ -61,7 +61,10 @@ _BEFORE_CUES: dict[str, str] = {
         r"(?:\s+first)?(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
         r"|(?:first|originally)\s+reported\s+(?:by|in|on|at)"
     ),
-    "reported_by": r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)",
+    "reported_by": (
+        r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)|"
+        r"(?:compiled|gathered|obtained|released|issued|conducted|broadcast)\s+(?:early\s+)?by"
+    ),
     "quoted": r"(?:quoted|cited)\s+(?:by|in)|quoting",
     "courtesy": r"courtesy(?:\s+of)?|(?:story|article|reporting)\s+by|credit\s*:",
     "source": r"sources?\s*[:—–-]",
@@ -81,7 +84,7 @@ _AFTER_CUES: dict[str, str] = {
     "reported_after": (
         r"(?:has|had|have|was\s+first\s+to|first|originally|also|earlier|exclusively)?\s*"
         r"(?:reported|reports|report|reporting|broke\s+the\s+(?:news|story)|has\s+learned|"
-        r"learned|revealed|disclosed)"
+        r"learned|revealed|disclosed|article|story|editorial|dispatch|broadcast|piece)"
     ),
     "said_after": (
         r"(?:also\s+)?(?:said|says|quoted|quotes|cited|cites|wrote|writes|claimed|claims|"
@@ -132,6 +135,9 @@ _PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
 _APPOSITIVE = re.compile(
     rf"^\s*,\s+(?:the|a|an)\s+[^,;]{{0,60}}?{_KIND.pattern}[^,;]{{0,40}},", re.I
 )
+# a clause between the name and its verb: "IRNA, received in London, said", "The Jornal do
+# Brasil newspaper, in an editorial today entitled ..., said"
+_CLAUSE = re.compile(r"^\s*,\s+[^,;:]{3,70},(?=\s*(?:said|says|reported|reports|quoted)\b)", re.I)
 _PICTURE = re.compile(
     r"\b(?:image|images|photo|photos|photograph|picture|pictures|video|graphic|gif|"
     r"illustration|screenshot|screengrab|art|artwork|map|chart|figure)\b\W*(?:\w+\W+){0,2}$",
@@ -389,6 +395,9 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         apposed = _APPOSITIVE.match(tail)
         if apposed:
             tail = tail[apposed.end() :]
+        else:
+            clause = _CLAUSE.match(tail)
+            tail = tail[clause.end() :] if clause else tail
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(any(w in MEDIA_WORDS for w in words)),
