@@ -130,6 +130,8 @@ _PLURAL_KIND = re.compile(
     r"networks|channels|media|press|outlets|websites|tabloids)\b",
     re.IGNORECASE,
 )
+# "the Communist Party newspaper Pravda": the name before the kind only says whose it is
+_KIND_THEN_NAME = re.compile(rf"^\s*{_KIND.pattern}\s+(?:the\s+)?[A-Z]", re.I)
 _DEMONYM = re.compile(r"(?:an|ese|ish|i|ic)$")
 _PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
 _APPOSITIVE = re.compile(
@@ -185,7 +187,9 @@ class CreditFeatures:
     the_before: float  # "the Observer", "The Post"
     indefinite: float  # "a leading Yugoslav newspaper": a kind of outlet, not one outlet
     person_like: float  # a title before it or ", spokesman" after it: a person
-    adjective_like: float  # one word shaped like a demonym before a kind: "Cuban newspaper"
+    # "Cuban newspaper", "Indonesian newspapers", "the Communist Party newspaper Pravda": a
+    # modifier of the kind, not the outlet's name
+    adjective_like: float
     # credit cues before the name
     according: float
     via: float
@@ -407,7 +411,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             the_before=float(bool(re.search(r"\bthe\s*$", before_tail, re.I))),
             indefinite=float(bool(_INDEFINITE_BEFORE.search(before_tail))),
             adjective_like=float(
-                bool(_PLURAL_KIND.match(after))
+                bool(_PLURAL_KIND.match(after) or _KIND_THEN_NAME.match(after))
                 or (len(words) == 1 and kind_after and bool(_DEMONYM.search(words[0])))
             ),
             person_like=float(

@@ -188,7 +188,7 @@ def _kind(candidate: Candidate, sentence: str) -> str:
 def _addressed(f: CreditFeatures) -> bool:
     """An interview or statement given to a name that reads as an outlet."""
     outlet = f.known or f.media_word or f.kind_near or f.domain
-    return f.told >= 0.5 and bool(outlet) and not f.person_like
+    return f.told >= 0.5 and bool(outlet) and not (f.person_like or f.adjective_like)
 
 
 def _known_keys(known: Iterable[str]) -> frozenset[str]:
