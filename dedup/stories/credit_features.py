@@ -31,9 +31,11 @@ from dedup.stories.publishers import (
 _WORD = r"(?:[A-Z][\w&'’.!-]*|[a-z]+[A-Z][\w'’.-]*|(?:al|el)-[A-Z][\w'’-]*)"
 # ECB+ is tokenised: "SKY - TV", "Agence - France Presse", "TMZ. com"
 _JOIN = r"(?:\s+(?:of|de|del|della|du|des|la|le|do|da|dos|das|di|&|and|for)\s+|\s+-\s+|\s+)"
-# a trailing number belongs to broadcasters' names: "AM 830", "WCCO-TV Channel 4"
+# a trailing number belongs to broadcasters' names ("AM 830", "WCCO-TV Channel 4"), after a
+# call sign or a broadcasting word only: "Copyright 2017 Verbatim 0" is not a name with "0"
+_NUMBERED = r"(?:(?<=[A-Z]{2})|(?<=Channel)|(?<=TV)|(?<=News)|(?<=Radio))\s\d{1,4}\b(?!\s*[,.]?\d)"
 _NAME = re.compile(
-    rf"(?<![\w’'.-]){_WORD}(?:{_JOIN}{_WORD}){{0,5}}(?:\.\s?(?:com|org|net)|\s\d{{1,4}}\b(?!\s*[,.]?\d))?"
+    rf"(?<![\w’'.-]){_WORD}(?:{_JOIN}{_WORD}){{0,5}}(?:\.\s?(?:com|org|net)|{_NUMBERED})?"
 )
 _DOMAIN = re.compile(
     r"(?<![\w@/.-])(?:www\.)?[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|co\.uk)\b"
