@@ -28,7 +28,7 @@ def _found(text: str, known: tuple[str, ...] = ()) -> list[tuple[str | None, str
             "Copyright 2017 The Associated Press. All rights reserved.",
             ("Associated Press", "copyright", True),
         ),
-        ("This article first appeared on Raw Story.", ("Raw Story", "first_reported", False)),
+        ("This article first appeared on Raw Story.", ("Raw Story", "republished", False)),
     ],
 )
 def test_credit_patterns(text: str, expected: tuple[str, str, bool]) -> None:
@@ -114,3 +114,51 @@ def test_a_long_credit_line_keeps_the_words_that_make_it_a_credit() -> None:
     assert credit.publisher is not None and "Associated Press" in credit.publisher
     assert len(credit.line) <= 240
     assert "according to The Associated Press" in credit.line
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The pirates were Somali and Yemeni, the BBC reported.", ("BBC News", "reports")),
+        ("Police believe the driver was drinking, WCCO-TV reported.", ("WCCO-TV", "reports")),
+        ("Source: Reuters", ("Reuters", "source")),
+        ("Copyright 2017 Reuters.", ("Reuters", "copyright")),
+        ("Reporting by Jane Doe; additional reporting by AFP.", ("AFP", "courtesy")),
+        (
+            "Jane Doe of the Miami Herald contributed to this report.",
+            ("Miami Herald", "contributed"),
+        ),
+        ("The actress checked in, TMZ. com reports.", ("TMZ", "reports")),
+    ],
+)
+def test_wordings_no_rule_lists(text: str, expected: tuple[str, str]) -> None:
+    """Wordings absent from the labelled set the model was fitted on, in any order."""
+    assert expected in [(p, kind) for p, kind, _ in _found(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Press reports said the talks failed.",
+        "Television reports said the army moved.",
+        "Amalgamated reported net income of 10.65 dlrs per share.",
+        "More than half of the banks broke the law, a leading Yugoslav newspaper said.",
+    ],
+)
+def test_common_nouns_and_companies_are_no_publishers(text: str) -> None:
+    assert _found(text) == []
+
+
+def test_an_interview_given_to_an_outlet_is_kept_as_one() -> None:
+    assert _found("He told NBC's morning show that he would run.") == [("NBC News", "told", True)]
+
+
+def test_the_shipped_model_matches_the_features() -> None:
+    from dedup.stories.credit_features import FEATURE_GROUPS, FEATURE_NAMES, is_common
+    from dedup.stories.credits import expand, load_model
+
+    model = load_model()
+    assert model.features == FEATURE_NAMES
+    assert len(model.weights) == len(expand((0.0,) * len(FEATURE_NAMES), model.interactions))
+    assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
+    assert is_common("State Television") and not is_common("Tehran Radio")

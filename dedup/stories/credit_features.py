@@ -1,0 +1,433 @@
+"""Credit candidates and their features: which names in a sentence could be a publisher, and
+how each one stands to the sentence.
+
+Pure: a sentence in, :class:`Candidate` records out, each with named
+:class:`CreditFeatures`. A candidate is a publisher-like span (a capitalised name run, a domain,
+a name the gazetteer or the caller knows); a span made only of common nouns ("Press",
+"State Television", "Officials") is never one. The features say where the credit cues stand
+relative to the name: cues of the text's source before it ("according to", "via", "published
+in", "Source:", "©", "said the ..."), after it ("reported", "said", "quoted", "contributed to
+this report", "has learned"), a "(Name) -" dateline, and the cues against a credit: a
+statement or interview given *to* the name, a name owning a show ("X's morning show"), a name
+reporting its own figures, an indefinite "a Yugoslav newspaper". Which of these make a credit
+is decided by the model in :mod:`dedup.stories.credits` (fitted by ``benchmarks/fit_credits.py``
+on the labelled sentences in ``tests/data/credits.jsonl``), not here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import astuple, dataclass, fields
+
+from dedup.stories.publishers import (
+    COMMON_NOUNS,
+    DISPLAY,
+    MEDIA_WORDS,
+    OUTLET_KINDS,
+    SKIP_NAMES,
+    publisher_key,
+)
+
+_WORD = r"(?:[A-Z][\w&'’.!-]*|[a-z]+[A-Z][\w'’.-]*|(?:al|el)-[A-Z][\w'’-]*)"
+# ECB+ is tokenised: "SKY - TV", "Agence - France Presse", "TMZ. com"
+_JOIN = r"(?:\s+(?:of|de|del|della|du|des|la|le|do|da|dos|das|di|&|and|for)\s+|\s+-\s+|\s+)"
+# a trailing number belongs to broadcasters' names ("AM 830", "WCCO-TV Channel 4"), after a
+# call sign or a broadcasting word only: "Copyright 2017 Verbatim 0" is not a name with "0"
+_NUMBERED = r"(?:(?<=[A-Z]{2})|(?<=Channel)|(?<=TV)|(?<=News)|(?<=Radio))\s\d{1,4}\b(?!\s*[,.]?\d)"
+_NAME = re.compile(
+    rf"(?<![\w’'.-]){_WORD}(?:{_JOIN}{_WORD}){{0,5}}(?:\.\s?(?:com|org|net)|{_NUMBERED})?"
+)
+_DOMAIN = re.compile(
+    r"(?<![\w@/.-])(?:www\.)?[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|co\.uk)\b"
+)
+# Outlets that spell themselves in lower case; other lowercase words ("time", "people") are not
+# read as the gazetteer's capitalised names.
+_LOWER_KNOWN = re.compile(r"(?<![\w-])(?:dpa)(?![\w-])")
+
+
+_AS_IGNORECASE = str.maketrans({"\u0130": "I", "\u0131": "i", "\u017f": "s", "\u00a0": " "})
+
+
+def _cue(alternatives: str) -> str:
+    return rf"(?:{alternatives})"
+
+
+# Cues of the text's source that stand before the name; ``bridge`` lowercase words (articles,
+# "official", "state news agency") may stand between.
+_BEFORE_CUES: dict[str, str] = {
+    "according": r"according\s+to|per|citing|reports?\s+(?:in|by|from|on)",
+    "via": r"via|h/t|hat\s+tip\s+to",
+    "published": (
+        r"(?:originally|first|also)?\s*(?:published|posted|appeared|printed|reprinted|"
+        r"republished|re-published|reproduced|syndicated|carried|broadcast|aired)"
+        r"(?:\s+first)?(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
+        r"|(?:first|originally)\s+reported\s+(?:by|in|on|at)"
+    ),
+    "reported_by": (
+        r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)|"
+        r"(?:compiled|gathered|obtained|released|issued|conducted|broadcast)\s+(?:early\s+)?by"
+    ),
+    "quoted": r"(?:quoted|cited)\s+(?:by|in)|quoting",
+    "courtesy": r"courtesy(?:\s+of)?|(?:story|article|reporting)\s+by|credit\s*:",
+    "source": r"sources?\s*[:—–-]",
+    "copyright": r"©|\(c\)|copyright(?:\s+\(c\))?(?:\s+\d{4})?|\d{4}\s+©",
+    "reports_before": r"reported|reports|reporting|writes\s+for|reports\s+(?:at|for)",
+    "said_before": r"said|says|wrote|writes|claims|claimed",
+}
+_AGAINST_BEFORE = (
+    r"told|telling|tells|tell|explained\s+to|said\s+to|says\s+to|confirmed\s+(?:to|with)|"
+    r"spoke\s+(?:to|with)|speaking\s+(?:to|with)|talked\s+to|talking\s+to|admitted\s+to|"
+    r"(?:interview|statement|e-?mail|letter|speech|remarks|address|answers|comment|"
+    r"comments|interviews)\s+(?:(?:given|provided|sent|published|released|put)\s+)?"
+    r"(?:to|with|by|in|for)|(?:writing|wrote|appeared|appearing|working|works)\s+for|"
+    r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with"
+)
+_AFTER_CUES: dict[str, str] = {
+    "reported_after": (
+        r"(?:has|had|have|was\s+first\s+to|first|originally|also|earlier|exclusively)?\s*"
+        r"(?:reported|reports|report|reporting|broke\s+the\s+(?:news|story)|has\s+learned|"
+        r"learned|revealed|disclosed|article|story|editorial|dispatch|broadcast|piece)"
+    ),
+    "said_after": (
+        r"(?:also\s+)?(?:said|says|quoted|quotes|cited|cites|wrote|writes|claimed|claims|"
+        r"stated|states|carried|added|published|ran|speculated|speculates|noted)"
+    ),
+    "contributed_after": r"contributed(?:\s+to)?\s+(?:this|the)\s+(?:report|story|article)",
+}
+_DATELINE_AFTER = re.compile(r"^\s*\)\s*[-—–]")
+_REPORTED_FIGURES = re.compile(
+    r"^\s*(?:\w+\s+){0,2}(?:reported|reports|report|said)\s+(?:an?\s+|its\s+|a\s+net\s+|net\s+|"
+    r"record\s+|higher\s+|lower\s+|first\s+|second\s+|third\s+|fourth\s+|sharply\s+|"
+    r"pre-?tax\s+|\d\S*\s+)*(?:loss|losses|profit|profits|earnings|income|revenues?|sales|"
+    r"gain|stake|deficit|surplus|results|dividend|output|quarter|net|operating|shares?)\b",
+    re.IGNORECASE,
+)
+_SAID_IT = re.compile(r"^\s*(?:said|says)\s+(?:it|its|that\s+it|on|in\s+a\s+statement)\b", re.I)
+_OWNS = re.compile(r"^(?:['’]s?)\s+(?:[\w-]+\s+){0,2}?(?:show|program|programme|blog|column|"
+                   r"podcast|site|website|magazine|documentary|live|channel)\b", re.I)  # fmt: skip
+_PERSON_AFTER = re.compile(
+    r"^\s*,\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:spokes(?:man|woman|person)|official|"
+    r"director|chief|president|minister|chairman|manager|analyst|lawyer|attorney|"
+    r"economist|officer|governor|executive)\b",
+    re.IGNORECASE,
+)
+_TITLE_BEFORE = re.compile(
+    r"(?:\b(?:mr|mrs|ms|dr|sen|rep|gov|gen|judge|president|minister|spokes(?:man|woman|person)|"
+    r"secretary|chairman|director|officer|commissioner|chief|lawyer|attorney|analyst|"
+    r"economist|sheikh|prince|king|queen)\.?\s*,?\s*)$",
+    re.IGNORECASE,
+)
+_INDEFINITE_BEFORE = re.compile(
+    r"\b(?:a|an|one|another|some|several|other)\s+(?:[\w-]+\s+){0,2}$", re.I
+)
+_KIND = re.compile(
+    rf"\b(?:{'|'.join(OUTLET_KINDS)})\b",
+    re.IGNORECASE,
+)
+_INTERVIEW = re.compile(r"\binterview", re.IGNORECASE)
+_KIND_AFTER = re.compile(rf"^\s*{_KIND.pattern}(?:\s+(?:today|yesterday|also|earlier))?", re.I)
+# "Indonesian newspapers", "the City Press and Free Sunday newspapers": more than one outlet
+_PLURAL_KIND = re.compile(
+    r"^\s*(?:newspapers|papers|dailies|weeklies|magazines|agencies|news\s+agencies|stations|"
+    r"networks|channels|media|press|outlets|websites|tabloids)\b",
+    re.IGNORECASE,
+)
+# "the Communist Party newspaper Pravda": the name before the kind only says whose it is
+_KIND_THEN_NAME = re.compile(rf"^\s*{_KIND.pattern}\s+(?:the\s+)?[A-Z]", re.I)
+_DEMONYM = re.compile(r"(?:an|ese|ish|i|ic)$")
+_PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
+_APPOSITIVE = re.compile(
+    rf"^\s*,\s+(?:the|a|an)\s+[^,;]{{0,60}}?{_KIND.pattern}[^,;]{{0,40}},", re.I
+)
+# a clause between the name and its verb: "IRNA, received in London, said", "The Jornal do
+# Brasil newspaper, in an editorial today entitled ..., said"
+_CLAUSE = re.compile(r"^\s*,\s+[^,;:]{3,70},(?=\s*(?:said|says|reported|reports|quoted)\b)", re.I)
+_PICTURE = re.compile(
+    r"\b(?:image|images|photo|photos|photograph|picture|pictures|video|graphic|gif|"
+    r"illustration|screenshot|screengrab|art|artwork|map|chart|figure)\b\W*(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def _before_regex(cue: str, bridge: int) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?:^|(?<=[\s(\[“\"'‘,—–-]))(?:{cue})(?:\s+the)?"
+        rf"(?-i:\s+(?:[a-z][\w'’-]*|[A-Z][\w'’.-]*['’]s)){{0,{bridge}}}\s*$",
+        re.IGNORECASE,
+    )
+
+
+def _after_regex(cue: str, bridge: int) -> re.Pattern[str]:
+    # lowercase words only in the bridge, matched case-sensitively: "Radio reported", "News
+    # Agency said" belong to the name, "newspaper said" or "also reports" to the bridge
+    return re.compile(
+        rf"^(?:[,’']\s*)?\s*(?:(?-i:[a-z][\w'’-]*)\s+){{0,{bridge}}}(?:{cue})\b", re.I
+    )
+
+
+_BEFORE = {
+    name: (_before_regex(cue, 0), _before_regex(cue, 3)) for name, cue in _BEFORE_CUES.items()
+}
+_AGAINST = (_before_regex(_AGAINST_BEFORE, 0), _before_regex(_AGAINST_BEFORE, 4))
+_AFTER = {name: (_after_regex(cue, 0), _after_regex(cue, 2)) for name, cue in _AFTER_CUES.items()}
+
+
+@dataclass(frozen=True)
+class CreditFeatures:
+    """How one candidate name stands to its sentence; each value in [0, 1].
+
+    Before-cues and after-cues are 1 when the cue touches the name and 0.5 when up to three
+    lowercase words stand between ("according to the official IRNA", "TMZ also reports").
+    """
+
+    # the name reads as an outlet
+    known: float  # in the gazetteer or known to the caller (the store's sources)
+    media_word: float  # "News", "Times", "Radio", ... in the name
+    kind_near: float  # "newspaper", "news agency", "daily", "station" right beside it
+    domain: float  # a domain name ("MyFoxHouston.com")
+    acronym: float  # an all-capitals short name (AP, AFP, IRNA)
+    the_before: float  # "the Observer", "The Post"
+    indefinite: float  # "a leading Yugoslav newspaper": a kind of outlet, not one outlet
+    person_like: float  # a title before it or ", spokesman" after it: a person
+    # "Cuban newspaper", "Indonesian newspapers", "the Communist Party newspaper Pravda": a
+    # modifier of the kind, not the outlet's name
+    adjective_like: float
+    # credit cues before the name
+    according: float
+    via: float
+    published: float
+    reported_by: float
+    quoted: float
+    courtesy: float
+    source: float
+    copyright: float
+    reports_before: float  # "reports AP", "J. Lester Feder reports at Buzzfeed"
+    said_before: float  # "said the Press Democrat newspaper"
+    # credit cues after the name
+    reported_after: float
+    said_after: float
+    contributed_after: float
+    dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
+    # cues against a credit of the text
+    told: float  # "told X", "in an interview with X", "statement to X", "wrote for X"
+    owns: float  # "X's morning show", "CNN's Larry King Live"
+    own_figures: float  # "Amalgamated reported net income": a company on its own figures
+    said_it: float  # "CNN said it reached an agreement": the name speaks for itself
+    interview: float  # the sentence speaks of an interview somewhere
+    picture: float  # "Featured image via X", "Photo courtesy of X": a picture's credit
+
+    def vector(self) -> tuple[float, ...]:
+        return astuple(self)
+
+
+FEATURE_NAMES = tuple(f.name for f in fields(CreditFeatures))
+# Features by what they measure; the quality gate zeroes each group in turn.
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    # whether the name reads as one outlet, for and against
+    "outlet": (
+        "known",
+        "media_word",
+        "kind_near",
+        "domain",
+        "acronym",
+        "the_before",
+        "indefinite",
+        "person_like",
+        "adjective_like",
+    ),
+    "cue_before": tuple(_BEFORE_CUES),
+    "cue_after": (*_AFTER_CUES, "dateline"),
+    "against": ("told", "owns", "own_figures", "said_it", "interview", "picture"),
+}
+assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A publisher-like span of one sentence."""
+
+    name: str
+    key: str
+    start: int
+    end: int
+    features: CreditFeatures
+
+
+# words no outlet's name starts with (days and months may: "Sunday Times")
+_NOT_A_NAME_START = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "it",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "in",
+        "on",
+        "at",
+        "but",
+        "and",
+        "a",
+        "an",
+        "one",
+        "another",
+        "some",
+        "several",
+        "other",
+    ]
+)
+
+
+def _clean(raw: str) -> str:
+    name = re.sub(r"\s+-\s+", "-", raw.strip())
+    name = re.sub(r"\.\s(com|org|net)$", r".\1", name)
+    name = name.rstrip(".’'-,")
+    name = re.sub(r"[’']s$", "", name)
+    return re.sub(r"^the\s", "The ", name)
+
+
+def _words(name: str) -> list[str]:
+    return [w.strip(".’'-") for w in re.split(r"[\s-]+", name.casefold()) if w.strip(".’'-")]
+
+
+def is_common(name: str) -> bool:
+    """A name made only of common nouns (and articles) is never a publisher.
+
+    >>> is_common("State Television"), is_common("Press"), is_common("Tehran Radio")
+    (True, True, False)
+    """
+    words = [w for w in _words(name) if w not in ("the", "a", "an")]
+    return not words or all(w in COMMON_NOUNS or w in SKIP_NAMES or w.isdigit() for w in words)
+
+
+def _spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
+    """Name runs, their parts after "of" or a possessive, domains and lowercase known names."""
+    spans: set[tuple[int, int]] = set()
+    for match in _NAME.finditer(sentence):
+        start, end = match.span()
+        spans.add((start, end))
+        text = match.group(0)
+        # "Ken Rosenthal of Fox Sports", "Japan's Asahi Shimbun", "Thursday's New England ...":
+        # the outlet may be the part after the joint
+        for joint in re.finditer(r"\s+of\s+(?:the\s+)?|['’]s\s+", text):
+            if re.match(r"[A-Z]", text[joint.end() :]):
+                spans.add((start + joint.end(), end))
+        # the run may open with an ordinary word ("Earlier Reuters"), a place or people ("Greek
+        # Sky TV", "Boston WCVB", "Egyptian MENA") or shouted cue words ("She TOLD BuzzFeed
+        # News"): each of its tails is a candidate too
+        for n, first in enumerate(re.finditer(r"\S+\s+", text)):
+            if n > 3:
+                break
+            if re.match(r"[A-Z]", text[first.end() :]):
+                spans.add((start + first.end(), end))
+        # a greedy run into the next words: its longest known prefix ("BuzzFeed News Svetlana")
+        words = list(re.finditer(r"\S+", text))
+        for n in range(len(words) - 1, 0, -1):
+            prefix_end = start + words[n - 1].end()
+            if _known_key(publisher_key(_clean(sentence[start:prefix_end])), known):
+                spans.add((start, prefix_end))
+                break
+    for match in _DOMAIN.finditer(sentence):
+        spans.add(match.span())
+    for match in _LOWER_KNOWN.finditer(sentence):
+        spans.add(match.span())
+    return sorted(spans)
+
+
+def _known_key(key: str, known: frozenset[str]) -> bool:
+    return bool(key) and (key in known or key in DISPLAY)
+
+
+def _near(regexes: tuple[re.Pattern[str], re.Pattern[str]], text: str, search: bool) -> float:
+    touching, bridged = regexes
+    if touching.search(text) if search else touching.match(text):
+        return 1.0
+    if bridged.search(text) if search else bridged.match(text):
+        return 0.5
+    return 0.0
+
+
+def untokenised(sentence: str) -> str:
+    """ECB+'s tokenised spellings joined again: "TMZ. com" -> "TMZ.com", "SKY - TV" -> "SKY-TV".
+
+    >>> untokenised("the Times - Picayune, TMZ. com reports")
+    'the Times-Picayune, TMZ.com reports'
+    """
+    if not sentence.isascii():  # as (?i) matches: İ is I, ı is i, ſ is s (one letter each)
+        sentence = sentence.translate(_AS_IGNORECASE)
+    sentence = re.sub(r"(?<=\w)\.\s(?=(?:com|org|net)\b)", ".", sentence)
+    return re.sub(r"(?<=[A-Za-z])\s-\s(?=[A-Z])", "-", sentence)
+
+
+def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
+    """Every publisher-like span of ``sentence`` with its features, in text order.
+
+    Spans index ``untokenised(sentence)``.
+    """
+    sentence = untokenised(sentence)
+    out: list[Candidate] = []
+    interview = float(bool(_INTERVIEW.search(sentence)))
+    for start, end in _spans(sentence, known):
+        raw = sentence[start:end]
+        lead = re.match(r"(?:the|The)\s+", raw)
+        if lead:  # "The Post": shown with its article, measured from the name
+            start += lead.end()
+        name = _clean(raw)
+        key = publisher_key(name)
+        words = [w for w in _words(name) if w != "the"]
+        if not key or len(key) < 2 or (words and words[0] in _NOT_A_NAME_START):
+            continue
+        # a source of the store may be called "Wire", and the gazetteer knows "Saudi Press Agency"
+        if is_common(name) and not _known_key(key, known):
+            continue
+        before, after = sentence[:start], sentence[end:]
+        before_tail = before[-80:]
+        is_known = _known_key(key, known)
+        kind_before = bool(re.search(rf"{_KIND.pattern}\s*(?:the\s+)?$", before_tail, re.I))
+        kind_after = bool(re.match(rf"^\s*{_KIND.pattern}", after, re.I))
+        # what follows the name once its kind and appositive are read as part of it: "the
+        # MTI news agency said", "the Ghana News Agency (GNA) reported", "Granma, the official
+        # Cuban newspaper, said"
+        tail = _KIND_AFTER.sub("", after, count=1)
+        tail = _PAREN_AFTER.sub("", tail, count=1)
+        apposed = _APPOSITIVE.match(tail)
+        if apposed:
+            tail = tail[apposed.end() :]
+        else:
+            clause = _CLAUSE.match(tail)
+            tail = tail[clause.end() :] if clause else tail
+        features = CreditFeatures(
+            known=float(is_known),
+            media_word=float(any(w in MEDIA_WORDS for w in words)),
+            kind_near=float(kind_before or kind_after or bool(apposed)),
+            domain=float(bool(re.search(r"\.(?:com|org|net|co\.uk)$", name))),
+            acronym=float(bool(re.fullmatch(r"[A-Z]{2,6}", name))),
+            the_before=float(bool(re.search(r"\bthe\s*$", before_tail, re.I))),
+            indefinite=float(bool(_INDEFINITE_BEFORE.search(before_tail))),
+            adjective_like=float(
+                bool(_PLURAL_KIND.match(after) or _KIND_THEN_NAME.match(after))
+                or (len(words) == 1 and kind_after and bool(_DEMONYM.search(words[0])))
+            ),
+            person_like=float(
+                bool(_TITLE_BEFORE.search(before_tail) or _PERSON_AFTER.match(after))
+            ),
+            **{cue: _near(regexes, before_tail, True) for cue, regexes in _BEFORE.items()},
+            **{cue: _near(regexes, tail, False) for cue, regexes in _AFTER.items()},
+            dateline=float(bool(_DATELINE_AFTER.match(after) and before.rstrip().endswith("("))),
+            told=_near(_AGAINST, before_tail, True),
+            owns=float(bool(_OWNS.match(sentence[end : end + 60]))),
+            own_figures=float(bool(_REPORTED_FIGURES.match(tail))),
+            said_it=float(bool(_SAID_IT.match(tail))),
+            interview=interview,
+            picture=float(bool(_PICTURE.search(before_tail[-40:]))),
+        )
+        out.append(Candidate(name, key, start, end, features))
+    return out
