@@ -269,8 +269,7 @@ def test_jsonl_text_with_html_beside_it_keeps_the_links(tmp_path: Path) -> None:
 def test_a_packed_paragraph_is_every_field_in_order() -> None:
     from dataclasses import astuple
 
-    from dedup.ingest.importer import _paragraph_tuple
     from dedup.records import ParagraphRecord
 
     p = ParagraphRecord(3, "body", "Text here.", "text here", 10, 20, 2)
-    assert _paragraph_tuple(p) == astuple(p)
+    assert p.as_tuple() == astuple(p)

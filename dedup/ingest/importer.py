@@ -254,7 +254,7 @@ def pack_items(items: Sequence[Item]) -> bytes:
                 item.key,
                 item.title,
                 item.text,
-                tuple(_paragraph_tuple(p) for p in item.paragraphs),
+                tuple(p.as_tuple() for p in item.paragraphs),
                 item.url,
                 item.guid,
                 item.published.isoformat() if item.published else None,
@@ -267,11 +267,6 @@ def pack_items(items: Sequence[Item]) -> bytes:
             )
         )
     return marshal.dumps(rows)
-
-
-def _paragraph_tuple(p: ParagraphRecord) -> tuple[int, str, str, str, int, int, int]:
-    # Not dataclasses.astuple: it deep-copies every field, a third of a parse worker's time.
-    return (p.position, p.kind, p.text, p.norm_text, p.start, p.end, p.words)
 
 
 def unpack_items(packed: bytes) -> Iterator[Item]:
