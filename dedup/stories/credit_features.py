@@ -24,6 +24,7 @@ from dedup.stories.publishers import (
     DISPLAY,
     MEDIA_WORDS,
     OUTLET_KINDS,
+    PRONOUNS,
     SKIP_NAMES,
     publisher_key,
 )
@@ -254,35 +255,8 @@ class Candidate:
 
 
 # words no outlet's name starts with (days and months may: "Sunday Times")
-_NOT_A_NAME_START = frozenset(
-    [
-        "he",
-        "she",
-        "they",
-        "it",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "in",
-        "on",
-        "at",
-        "but",
-        "and",
-        "a",
-        "an",
-        "one",
-        "another",
-        "some",
-        "several",
-        "other",
-    ]
+_NOT_A_NAME_START = PRONOUNS | frozenset(
+    ["in", "on", "at", "but", "and", "a", "an", "one", "another", "some", "several", "other"]
 )
 
 

@@ -365,11 +365,10 @@ PICTURE_WORDS = frozenset(
         "chart",
     }
 )
-SKIP_NAMES = frozenset(
-    {
-        "the",
-        "a",
-        "an",
+
+# Words that start a clause, never an outlet's name.
+PRONOUNS = frozenset(
+    [
         "he",
         "she",
         "they",
@@ -384,6 +383,14 @@ SKIP_NAMES = frozenset(
         "that",
         "these",
         "those",
+    ]
+)
+
+SKIP_NAMES = PRONOUNS | frozenset(
+    {
+        "the",
+        "a",
+        "an",
         "monday",
         "tuesday",
         "wednesday",
