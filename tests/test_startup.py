@@ -18,14 +18,29 @@ from dedup.store.engine import head_revision, open_store, shipped_head
 HEAVY = ("trafilatura", "httpx", "scipy", "sklearn", "feedparser", "numpy")
 
 
-def _loaded_after(code: str) -> set[str]:
-    """Top-level packages loaded by a fresh interpreter after running ``code``."""
-    report = "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
-    script = f"import sys, json\n{code}\n{report}"
+def _modules_after(code: str) -> set[str]:
+    """Every module a fresh interpreter has loaded after running ``code``."""
+    script = f"import sys, json\n{code}\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run(
         [sys.executable, "-c", script], check=True, capture_output=True, text=True
     ).stdout
     return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Top-level packages loaded by a fresh interpreter after running ``code``."""
+    return {m.split(".")[0] for m in _modules_after(code)}
+
+
+def _status_code(tmp_path: Path) -> str:
+    """`dedup status --format json` on a new store at head, as a script."""
+    db = tmp_path / "dedup.sqlite"
+    open_store(f"sqlite:///{db}").close()
+    return (
+        "from dedup.cli import cli\n"
+        f"try:\n    cli(['--db', {str(db)!r}, 'status', '--format', 'json'], prog_name='dedup')\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code"
+    )
 
 
 def test_importing_the_cli_loads_no_library() -> None:
@@ -42,32 +57,15 @@ def test_help_loads_no_library() -> None:
 
 
 def test_status_of_a_store_at_head_skips_alembic_and_the_heavy_stages(tmp_path: Path) -> None:
-    db = tmp_path / "dedup.sqlite"
-    open_store(f"sqlite:///{db}").close()
-    code = (
-        "from dedup.cli import cli\n"
-        f"try:\n    cli(['--db', {str(db)!r}, 'status', '--format', 'json'], prog_name='dedup')\n"
-        "except SystemExit as exc:\n    assert not exc.code, exc.code"
-    )
-    assert not _loaded_after(code) & {*HEAVY, "alembic"}
+    assert not _loaded_after(_status_code(tmp_path)) & {*HEAVY, "alembic"}
 
 
 def test_status_reads_through_core_without_the_orm(tmp_path: Path) -> None:
     """The ORM and the twenty mapped classes cost a quarter of `dedup status`'s start-up."""
-    db = tmp_path / "dedup.sqlite"
-    open_store(f"sqlite:///{db}").close()
-    code = (
-        "from dedup.cli import cli\n"
-        f"try:\n    cli(['--db', {str(db)!r}, 'status', '--format', 'json'], prog_name='dedup')\n"
-        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('sqlalchemy.orm', "
-        "'dedup.store.models', 'ruamel')))))"
-    )
-    script = f"import sys, json\n{code}"
-    out = subprocess.run(
-        [sys.executable, "-c", script], check=True, capture_output=True, text=True
-    ).stdout
-    assert json.loads(out.strip().splitlines()[-1]) == []
+    loaded = _modules_after(_status_code(tmp_path))
+    assert not {
+        m for m in loaded if m.startswith(("sqlalchemy.orm", "dedup.store.models", "ruamel"))
+    }
 
 
 def test_shipped_head_is_alembics_head() -> None:
