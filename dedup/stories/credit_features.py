@@ -17,7 +17,7 @@ on the labelled sentences in ``tests/data/credits.jsonl``), not here.
 from __future__ import annotations
 
 import re
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 
 from dedup.stories.publishers import (
     COMMON_NOUNS,
@@ -218,7 +218,8 @@ class CreditFeatures:
     picture: float  # "Featured image via X", "Photo courtesy of X": a picture's credit
 
     def vector(self) -> tuple[float, ...]:
-        return astuple(self)
+        # not dataclasses.astuple, which deep-copies: this runs for every candidate
+        return tuple(getattr(self, name) for name in FEATURE_NAMES)
 
 
 FEATURE_NAMES = tuple(f.name for f in fields(CreditFeatures))

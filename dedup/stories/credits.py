@@ -27,7 +27,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import combinations
 
@@ -224,7 +224,23 @@ def sentence_credits(
     """
     if not _ANY_CUE.search(sentence):
         return []
-    model = model or load_model()
+    if model is None:
+        return list(_shipped_sentence_credits(sentence, known))
+    return _sentence_credits(sentence, known, model)
+
+
+# A story's copies carry the same sentences, and a story is recomputed whenever it changes:
+# the shipped model's answer for a sentence (and the story's known publishers) is kept.
+@lru_cache(maxsize=1 << 15)
+def _shipped_sentence_credits(
+    sentence: str, known: frozenset[str]
+) -> tuple[tuple[float, str, Candidate], ...]:
+    return tuple(_sentence_credits(sentence, known, load_model()))
+
+
+def _sentence_credits(
+    sentence: str, known: frozenset[str], model: CreditModel
+) -> list[tuple[float, str, Candidate]]:
     scored = [(model.probability(c.features), c) for c in candidates(sentence, known)]
     text = untokenised(sentence)
     out = []

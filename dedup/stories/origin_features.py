@@ -15,7 +15,7 @@ kept is an interview given *to* an outlet ("told X"), which names no source of t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime, time
 
 from dedup.stories.credits import Credit, display_name
@@ -70,7 +70,8 @@ class CandidateFeatures:
     first_seen_lead: float  # lead in our own clock over the next member, signed, scaled
 
     def vector(self) -> tuple[float, ...]:
-        return astuple(self)
+        # not dataclasses.astuple, which deep-copies: this runs for every candidate
+        return tuple(getattr(self, name) for name in FEATURE_NAMES)
 
 
 FEATURE_NAMES = tuple(f.name for f in fields(CandidateFeatures))

@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from importlib import resources
@@ -134,7 +134,8 @@ class PairFeatures:
     content_max: float
 
     def vector(self) -> tuple[float, ...]:
-        return astuple(self)
+        # not dataclasses.astuple, which deep-copies: this runs for every candidate
+        return tuple(getattr(self, name) for name in FEATURE_NAMES)
 
 
 FEATURE_NAMES = tuple(f.name for f in fields(PairFeatures))
