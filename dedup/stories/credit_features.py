@@ -342,6 +342,15 @@ def untokenised(sentence: str) -> str:
     return re.sub(r"(?<=[A-Za-z])\s-\s(?=[A-Z])", "-", sentence)
 
 
+# Compiled once: candidates() runs for every sentence with a cue word in every story.
+_LEAD = re.compile(r"(?:the|The)\s+")
+_KIND_BEFORE = re.compile(rf"{_KIND.pattern}\s*(?:the\s+)?$", re.I)
+_KIND_AT_START = re.compile(rf"^\s*{_KIND.pattern}", re.I)
+_DOMAIN_END = re.compile(r"\.(?:com|org|net|co\.uk)$")
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_THE_BEFORE = re.compile(r"\bthe\s*$", re.I)
+
+
 def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
     """Every publisher-like span of ``sentence`` with its features, in text order.
 
@@ -352,7 +361,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
     interview = float(bool(_INTERVIEW.search(sentence)))
     for start, end in _spans(sentence, known):
         raw = sentence[start:end]
-        lead = re.match(r"(?:the|The)\s+", raw)
+        lead = _LEAD.match(raw)
         if lead:  # "The Post": shown with its article, measured from the name
             start += lead.end()
         name = _clean(raw)
@@ -366,8 +375,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         before, after = sentence[:start], sentence[end:]
         before_tail = before[-80:]
         is_known = _known_key(key, known)
-        kind_before = bool(re.search(rf"{_KIND.pattern}\s*(?:the\s+)?$", before_tail, re.I))
-        kind_after = bool(re.match(rf"^\s*{_KIND.pattern}", after, re.I))
+        kind_before = bool(_KIND_BEFORE.search(before_tail))
+        kind_after = bool(_KIND_AT_START.match(after))
         # what follows the name once its kind and appositive are read as part of it: "the
         # MTI news agency said", "the Ghana News Agency (GNA) reported", "Granma, the official
         # Cuban newspaper, said"
@@ -383,9 +392,9 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             known=float(is_known),
             media_word=float(any(w in MEDIA_WORDS for w in words)),
             kind_near=float(kind_before or kind_after or bool(apposed)),
-            domain=float(bool(re.search(r"\.(?:com|org|net|co\.uk)$", name))),
-            acronym=float(bool(re.fullmatch(r"[A-Z]{2,6}", name))),
-            the_before=float(bool(re.search(r"\bthe\s*$", before_tail, re.I))),
+            domain=float(bool(_DOMAIN_END.search(name))),
+            acronym=float(bool(_ACRONYM.fullmatch(name))),
+            the_before=float(bool(_THE_BEFORE.search(before_tail))),
             indefinite=float(bool(_INDEFINITE_BEFORE.search(before_tail))),
             adjective_like=float(
                 bool(_PLURAL_KIND.match(after) or _KIND_THEN_NAME.match(after))
