@@ -56,7 +56,7 @@ def _files() -> list[Path]:
 
 # ----------------------------------------------------------------------------- the old design
 
-from steps import run_step  # noqa: E402
+from steps import run_step, write_jsonl  # noqa: E402
 
 from dedup.errors import StoreError  # noqa: E402
 from dedup.index.arrays import unique_sorted  # noqa: E402
@@ -255,29 +255,18 @@ def step_import(url: str, stories: str) -> dict[str, Any]:
     from dedup import pipeline
     from dedup.config import Settings
 
-    paths = _files() if stories == "all" else [_write_jsonl(Path(stories), base=True)]
+    paths = _files() if stories == "all" else [_reuters_jsonl(Path(stories), base=True)]
     t0 = time.perf_counter()
     summary = pipeline.import_paths(Settings(db_url=url), paths, analyze=False)
     return {"articles": summary.new, "seconds": time.perf_counter() - t0}
 
 
-def _write_jsonl(folder: Path, base: bool) -> Path:
+def _reuters_jsonl(folder: Path, base: bool) -> Path:
     from dedup.ingest.importer import BadRecord, read_files
 
     records = [r for r in read_files(_files()) if not isinstance(r, BadRecord)]
     chosen = records[:-NEW] if base else records[-NEW:]
-    path = folder / ("base.jsonl" if base else "new.jsonl")
-    with path.open("w", encoding="utf-8") as out:
-        for r in chosen:
-            item = {
-                "source": r.source,
-                "id": r.key.rsplit(":", 1)[-1],
-                "title": r.title,
-                "text": r.text,
-                "published": r.published.isoformat() if r.published else None,
-            }
-            out.write(json.dumps(item) + "\n")
-    return path
+    return write_jsonl(chosen, folder / ("base.jsonl" if base else "new.jsonl"))
 
 
 def step_analyze(design: str, url: str) -> dict[str, Any]:
@@ -431,7 +420,7 @@ def main() -> None:
             )
             inc_dir = Path(tmp) / "inc"
             inc_dir.mkdir()
-            new_path = _write_jsonl(inc_dir, base=False)
+            new_path = _reuters_jsonl(inc_dir, base=False)
             timings = {}
             for design in ("legacy", "database"):
                 db = f"{inc_dir}/{design}-base.sqlite"

@@ -28,7 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from steps import run_step
+from steps import run_step, write_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared beside a clone; a worktree one level deeper finds it beside its parent.
@@ -138,19 +138,6 @@ def step_baseline() -> dict[str, Any]:
     }
 
 
-def _write_jsonl(records: list[Any], path: Path) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for r in records:
-            item = {
-                "source": r.source,
-                "id": r.key.rsplit(":", 1)[-1],
-                "title": r.title,
-                "text": r.text,
-                "published": r.published.isoformat() if r.published else None,
-            }
-            out.write(json.dumps(item) + "\n")
-
-
 REPEATS = 3
 
 
@@ -163,8 +150,8 @@ def step_incremental(db: str, base: int, new: int) -> dict[str, Any]:
     records = _records()
     fresh, stored = records[-new:], records[:base]
     work = Path(db).parent
-    _write_jsonl(stored, work / f"base-{base}.jsonl")
-    _write_jsonl(fresh, work / f"new-{new}.jsonl")
+    write_jsonl(stored, work / f"base-{base}.jsonl")
+    write_jsonl(fresh, work / f"new-{new}.jsonl")
     pipeline.import_paths(Settings(db_url=f"sqlite:///{db}"), [work / f"base-{base}.jsonl"])
     best: dict[str, Any] | None = None
     for attempt in range(REPEATS):

@@ -192,8 +192,12 @@ class SegmentStore:
         if not str(recorded).isdigit() or int(recorded) != found:
             raise self.damaged(f"{found} band keys found where {recorded} were written")
 
-    def chunks(self, segment: Segment, numbers: Iterable[int]) -> Iterator[tuple[int, Arrays]]:
-        """The decoded chunks ``numbers`` of ``segment``, in order, each checked once per run."""
+    def chunks(
+        self, segment: Segment, numbers: Iterable[int], keep: bool = True
+    ) -> Iterator[tuple[int, Arrays]]:
+        """The decoded chunks ``numbers`` of ``segment``, in order, each checked once per run.
+
+        ``keep=False`` leaves the cache as it was (a merge reads segments it then deletes)."""
         wanted = list(numbers)
         for start in range(0, len(wanted), _FETCH_CHUNKS):
             group = wanted[start : start + _FETCH_CHUNKS]
@@ -203,7 +207,7 @@ class SegmentStore:
                 rows = self.conn.execute(_CHUNKS, {"segment": segment.id, "numbers": missing})
                 for number, entries, checksum, keys, owners in rows:
                     fetched[int(number)] = self._decode(
-                        segment, int(number), int(entries), str(checksum), keys, owners
+                        segment, int(number), int(entries), str(checksum), keys, owners, keep
                     )
                 if len(fetched) != len(missing):
                     raise self.damaged(f"segment {segment.id} lost chunks while being read")
@@ -223,6 +227,7 @@ class SegmentStore:
         checksum: str,
         keys: bytes,
         owners: bytes,
+        keep: bool = True,
     ) -> Arrays:
         keys, owners = bytes(keys), bytes(owners)
         key = self._key(segment, number)
@@ -243,12 +248,13 @@ class SegmentStore:
         if entries and (k[0] != segment.first_keys[number] or k[-1] != segment.last_keys[number]):
             raise self.damaged(f"segment {segment.id}, chunk {number} has another key range")
         self.cache.verified.add(key)
-        self.cache.put(key, (k, o))
+        if keep:
+            self.cache.put(key, (k, o))
         return k, o
 
     def runs(self, segment: Segment) -> Iterator[Arrays]:
         """Every chunk of ``segment`` in key order (for a merge)."""
-        for _, arrays in self.chunks(segment, range(len(segment.first_keys))):
+        for _, arrays in self.chunks(segment, range(len(segment.first_keys)), keep=False):
             yield arrays
 
     # -- writing ---------------------------------------------------------------------------
@@ -289,7 +295,10 @@ class SegmentStore:
                     "owners": ob,
                 },
             )
-            self.cache.put((int(seg_id), chunks, checksum), (keys, owners))
+            # cached as a read would decode it: views of the stored bytes, 4-byte owners
+            key = (int(seg_id), chunks, checksum)
+            self.cache.verified.add(key)
+            self.cache.put(key, (np.frombuffer(kb, dtype=KEY), np.frombuffer(ob, dtype=OWNER)))
             entries += len(keys)
             chunks += 1
         self.conn.execute(

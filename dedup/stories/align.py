@@ -412,31 +412,18 @@ def align(
                 )
             )
     for j, cpara in enumerate(cpars):
-        if is_template[j]:
+        if is_template[j] or not carries[j]:
+            # the copy's own paragraphs: a template line weighs nothing, added text its words
             lines.append(
                 LedgerLine(
-                    op="template",
+                    op="template" if is_template[j] else "added",
                     origin_index=None,
                     copy_index=j,
                     origin_text=None,
                     copy_text=cpara.text,
                     similarity=None,
                     moved=False,
-                    weight=0.0,
-                    diff=None,
-                )
-            )
-        elif not carries[j]:
-            lines.append(
-                LedgerLine(
-                    op="added",
-                    origin_index=None,
-                    copy_index=j,
-                    origin_text=None,
-                    copy_text=cpara.text,
-                    similarity=None,
-                    moved=False,
-                    weight=_share(added_words[j], copy_total),
+                    weight=0.0 if is_template[j] else _share(added_words[j], copy_total),
                     diff=None,
                 )
             )
