@@ -113,10 +113,10 @@ def import_cmd(
     skipped; the rest is stored. Importing the same file twice adds nothing; a changed file
     becomes a new version of its article. Creates the store if there is none (and says so).
     """
-    from dedup import pipeline
+    from dedup import pipeline, reading
 
     settings = run(obj.settings, obj.verbose)
-    missing = pipeline.missing_store(settings)
+    missing = reading.missing_store(settings)
     summary = run(
         lambda: pipeline.import_paths(
             settings,
@@ -153,10 +153,10 @@ def poll(obj: Context, names: tuple[str, ...], force: bool, no_analyze: bool, fm
     while one runs exits at once with code 7, and a killed poll loses nothing. Creates the
     store if there is none (and says so).
     """
-    from dedup import pipeline
+    from dedup import pipeline, reading
 
     settings = run(obj.settings, obj.verbose)
-    missing = pipeline.missing_store(settings)
+    missing = reading.missing_store(settings)
     summary = run(
         lambda: pipeline.poll(
             settings,
@@ -183,10 +183,10 @@ def status(obj: Context, fmt: str) -> None:
 
     Feeds no longer in feeds.yml are marked so (their history stays). Reads only.
     """
-    from dedup import pipeline
+    from dedup import reading
     from dedup.report import status as status_mod
 
-    data = run(lambda: pipeline.load_status(obj.settings()), obj.verbose)
+    data = run(lambda: reading.load_status(obj.settings()), obj.verbose)
     if fmt == "json":
         echo_json(data)
     else:
@@ -248,11 +248,11 @@ def export_cmd(obj: Context, what: str, fmt: str, output: Path | None) -> None:
     site_records), streaming, so the store need not fit in memory. Reads only: safe to run
     beside a poll.
     """
-    from dedup import pipeline
+    from dedup import reading
 
     stdout = sys.stdout.buffer
     summary = run(
-        lambda: pipeline.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
+        lambda: reading.export(obj.settings(), what, fmt, output, stdout, obj.progress()),
         obj.verbose,
     )
     if output is not None and not obj.quiet:
@@ -309,7 +309,7 @@ def report_cmd(
     paragraph by paragraph kept, edited (with a word diff), dropped, moved and added. Reads
     only: safe beside a poll.
     """
-    from dedup import pipeline
+    from dedup import reading
     from dedup.report import queries as report_mod
     from dedup.report import render as render_mod
 
@@ -321,7 +321,7 @@ def report_cmd(
             raise click.BadParameter(str(exc), param_hint="--since") from None
     # the HTML page sets every copier beside its origin, so it needs each story's ledgers
     data = run(
-        lambda: pipeline.load_report(
+        lambda: reading.load_report(
             obj.settings(),
             story_id,
             since_at,

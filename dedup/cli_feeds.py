@@ -30,10 +30,10 @@ def _config_path(obj: Context) -> Path:
 @click.pass_obj
 def feeds_list(obj: Context, fmt: str) -> None:
     """The feeds of feeds.yml with their health, and stored feeds no longer listed there."""
-    from dedup import pipeline
+    from dedup import reading
     from dedup.report import status as status_mod
 
-    rows = run(lambda: pipeline.list_feeds(obj.settings()), obj.verbose)
+    rows = run(lambda: reading.list_feeds(obj.settings()), obj.verbose)
     if fmt == "json":
         echo_json(rows)
     elif not rows:
@@ -107,7 +107,7 @@ def datasette_metadata_cmd(obj: Context, output: Path | None, queries: Path | No
     """
     from dedup.report import datasette as datasette_mod
     from dedup.report import render as render_mod
-    from dedup.store.engine import sqlite_path
+    from dedup.store.files import sqlite_path
 
     settings = run(obj.settings, obj.verbose)
     path = sqlite_path(settings.db_url)

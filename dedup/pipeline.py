@@ -4,7 +4,8 @@ Each writing function opens the store (creating and migrating it), takes the wri
 records a ``runs`` row with its figures, and returns a summary the CLI renders. Work is
 committed in batches, so a run killed at any point loses at most the batch under way, which
 the next run redoes. The reading functions (report, status, export) open only a store that
-exists: a typo in ``--db`` is an error naming the path, never a new empty store.
+exists (:mod:`dedup.reading`): a typo in ``--db`` is an error naming the path, never a new
+empty store.
 """
 
 from __future__ import annotations
@@ -14,28 +15,26 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from dedup.config import Settings
-from dedup.errors import InputError, LockedError, NotFoundError, StoreError
+from dedup.errors import InputError, LockedError, NotFoundError
 from dedup.progress import NullProgress, Progress
+from dedup.reading import require_store
 from dedup.records import ArticleRecord
-from dedup.report import status as status_mod
-from dedup.report.model import Report
-from dedup.store.engine import Store, open_store, sqlite_path
-from dedup.store.locks import is_server, writer_lock
+from dedup.store.files import sqlite_path
 
 if TYPE_CHECKING:
     from dedup.index import analysis
     from dedup.ingest import importer, poller
-    from dedup.report import export as export_mod
+    from dedup.store.engine import Store
 
 # The stages are imported by the functions that run them: `dedup status` and `dedup --help`
-# should not pay for numpy, httpx, feedparser and trafilatura (issue 12's fast start).
+# should not pay for numpy, httpx, feedparser and trafilatura (issue 12's fast start), and
+# `dedup status` on SQLite not even for SQLAlchemy (the store's engine and locks).
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +123,9 @@ def _locked_run(settings: Settings, command: str) -> Iterator[tuple[Store, RunRe
     The lock comes first: two commands started together on a new store never race its
     first migration.
     """
+    from dedup.store.engine import open_store
+    from dedup.store.locks import writer_lock
+
     with writer_lock(settings.db_url):
         store = open_store(settings.db_url, locked=True)
         try:
@@ -239,6 +241,8 @@ def poll(
                 f"{settings.config_path or 'feeds.yml'}; its feeds: {listed}"
             )
         settings = replace(settings, feeds=tuple(f for f in settings.feeds if f.name in names))
+    from dedup.store.locks import is_server
+
     if is_server(settings.db_url):
         return _shared_poll(settings, analyze, progress, force)
     with _locked_run(settings, "poll") as (store, run):
@@ -287,6 +291,8 @@ def _shared_poll(
     this poll leaves the new articles to that run or the next.
     """
     from dedup.ingest import poller
+    from dedup.store.engine import open_store
+    from dedup.store.locks import writer_lock
 
     store = open_store(settings.db_url)
     try:
@@ -310,7 +316,7 @@ def _shared_poll(
 
 def analyze(settings: Settings, progress: Progress | None = None) -> analysis.AnalyzeSummary:
     """Index new paragraphs, link reused passages and update the stories."""
-    _require_store(settings)  # nothing to analyze in a store a typo would create
+    require_store(settings)  # nothing to analyze in a store a typo would create
     with _locked_run(settings, "analyze") as (store, run):
         summary = _analyze(store, progress or NullProgress(), settings)
         run.figures.update(summary.as_dict())
@@ -322,7 +328,7 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
     from dedup.index import analysis
     from dedup.index.bands import remove_legacy_files
 
-    _require_store(settings)
+    require_store(settings)
     with _locked_run(settings, "reindex") as (store, run):
         with store.session() as session:
             analysis.reset_index(store, session)
@@ -346,103 +352,6 @@ def _analyze(store: Store, progress: Progress, settings: Settings) -> analysis.A
         summary.stories = stories.update_stories(session).as_dict()
     summary.stories_seconds = round(time.perf_counter() - started, 3)
     return summary
-
-
-def missing_store(settings: Settings) -> Path | None:
-    """The SQLite file ``settings`` names when it does not exist yet, else None."""
-    path = sqlite_path(settings.db_url)
-    return path if path is not None and not path.exists() else None
-
-
-def _require_store(settings: Settings) -> None:
-    path = missing_store(settings)
-    if path is not None:
-        raise StoreError(
-            f"no dedup store at {path}: check --db (or $DEDUP_DB); "
-            "`dedup import` or `dedup poll` creates one"
-        )
-
-
-@contextmanager
-def _existing_store(settings: Settings) -> Iterator[Store]:
-    """Open a store for reading, refusing one that does not exist (and creating no folder)."""
-    _require_store(settings)
-    store = open_store(settings.db_url, create=False)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def load_report(
-    settings: Settings,
-    story_id: int | None = None,
-    since: datetime | None = None,
-    source: str | None = None,
-    ledgers: bool = False,
-    sort: str = "newest",
-    limit: int | None = None,
-) -> Report:
-    """The story list, or one story's detail when ``story_id`` is set.
-
-    ``ledgers`` gives every listed story its detail (ledgers, origin text, events), as
-    ``--story`` does for one. Reads only: no lock is taken, so a report never waits for (or
-    blocks) a poll.
-    """
-    from dedup.report import queries
-
-    with _existing_store(settings) as store, store.session() as session:
-        if story_id is not None:
-            return queries.story_detail(session, story_id)
-        return queries.list_stories(
-            session, since=since, source=source, ledgers=ledgers, sort=sort, limit=limit
-        )
-
-
-def load_status(settings: Settings) -> dict[str, Any]:
-    """Each feed's health, the store's counts and the last runs (reads only)."""
-    with _existing_store(settings) as store:
-        return status_mod.gather_status(store, settings)
-
-
-def export(
-    settings: Settings,
-    what: str,
-    fmt: str,
-    output: Path | None,
-    stdout: IO[bytes],
-    progress: Progress | None = None,
-) -> export_mod.ExportSummary:
-    """Export one researcher view to ``output`` or ``stdout`` (reads only, no lock)."""
-    from dedup.report import export as export_mod
-
-    export_mod.check_request(what, fmt, output)
-    with _existing_store(settings) as store:
-        return export_mod.export(store, what, fmt, output, stdout, progress)
-
-
-def list_feeds(settings: Settings) -> list[dict[str, Any]]:
-    """The feeds of ``feeds.yml`` with their health, then stored feeds no longer listed there.
-
-    A feed not polled yet (or no store yet) shows as new; reading creates no store.
-    """
-    stored: dict[str, dict[str, Any]] = {}
-    if missing_store(settings) is None:
-        with _existing_store(settings) as store:
-            stored = {f["name"]: f for f in status_mod.gather_status(store, settings)["feeds"]}
-    rows = []
-    for feed in settings.feeds:
-        row = stored.pop(feed.name, None) or {
-            **dict.fromkeys(status_mod.FEED_FIELDS),
-            "enabled": True,
-            "failures": 0,
-            "articles": 0,
-            "warnings": [],
-        }
-        rows.append(
-            {**row, "name": feed.name, "site": feed.site, "url": feed.url, "in_config": True}
-        )
-    return rows + list(stored.values())
 
 
 @dataclass

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from dedup.config import Settings
 from dedup.errors import InputError
-from dedup.pipeline import export
+from dedup.reading import export
 from dedup.report.export import EXPORTS, ExportSpec, iter_rows, write_rows
 from dedup.store.engine import Store, sqlite_path
 from dedup.store.models import (

@@ -30,7 +30,7 @@ from dedup.ingest import poller
 from dedup.ingest.fetch import fetch, make_client
 from dedup.ingest.poller import poll_feeds
 from dedup.report.status import gather_status, render_status
-from dedup.store.engine import Store
+from dedup.store.engine import Store, open_store
 from dedup.store.models import Feed, FetchAttempt
 from tests.test_poller import FAST, feed_row, make_due, rss, settings_for
 
@@ -220,7 +220,7 @@ def test_the_poll_deadline_ends_the_run_and_frees_the_lock(server: HTTPServer, d
     assert first.timed_out == 2 and first.new == 0
     assert "the poll's deadline passed: 2 feed(s)" in first.describe()
     assert (second.new, second.skipped_backoff) == (1, 1)
-    store = pipeline.open_store(db_url)
+    store = open_store(db_url)
     try:
         with store.session() as session:
             attempts = session.execute(

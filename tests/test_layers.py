@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"ingest", "index"},
     {"stories"},
     {"report"},
+    {"reading"},
     {"pipeline"},
     {"cli_common"},
     {"cli_feeds"},

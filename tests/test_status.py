@@ -176,3 +176,90 @@ def test_a_feed_removed_from_feeds_yml_is_marked(runner: CliRunner, tmp_path: Pa
     table = runner.invoke(cli, ["status"]).output
     row = next(line for line in table.splitlines() if "joemygod" in line)
     assert "not in feeds.yml" in row and "never (removed)" in row and "due" not in row
+
+
+def test_the_standard_library_reader_says_what_sqlalchemy_says(
+    store: Store, tmp_path: Path, db_url: str
+) -> None:
+    """`dedup status` on SQLite reads through sqlite3 alone; both paths give the same data:
+    timestamps, booleans, JSON figures, warnings (an old refusal is not shown, a new one is)."""
+    from datetime import timedelta
+
+    from dedup import reading
+    from dedup.store.files import sqlite_path
+    from dedup.store.models import PageRefusal, Run
+    from dedup.store.reader import sqlite_reader
+
+    settings = load_settings(bundled_config(tmp_path, BROKEN), db_url)
+    poll_feeds(store, settings)
+    with store.session() as session:
+        feed = session.query(Feed).filter_by(name="joemygod").one()
+        feed.last_success_at = utcnow() - timedelta(days=400)  # and stale
+        for age, url in ((30, "http://10.0.0.1/old"), (1, "http://10.0.0.2/new")):
+            session.add(
+                PageRefusal(
+                    feed_id=feed.id,
+                    article_key="k",
+                    url=url,
+                    reason="private address",
+                    refused_at=utcnow() - timedelta(days=age),
+                )
+            )
+        session.add(
+            Run(command="poll", status="ok", started_at=utcnow(), figures={"new": 5, "a": {"b": 1}})
+        )
+    core = gather_status(store, settings)
+    path = sqlite_path(db_url)
+    assert path is not None
+    with sqlite_reader(db_url, path) as reader:
+        assert reader is not None
+        plain = gather_status(reader, settings)
+    assert plain == core
+    assert reading.load_status(settings) == core
+    warned = {f["name"]: f["warnings"] for f in core["feeds"]}["joemygod"]
+    assert any("10.0.0.2/new" in w for w in warned) and not any("10.0.0.1" in w for w in warned)
+    assert core["last_run"]["figures"] == {"new": 5, "a": {"b": 1}}
+    assert isinstance(core["feeds"][0]["enabled"], bool)
+
+
+def test_a_store_not_at_head_is_left_to_the_engine(store: Store, db_url: str) -> None:
+    """A store whose schema is older (or newer) than this dedup's is not read by sqlite3: the
+    engine's path migrates it or says why it cannot."""
+    from dedup.store.files import sqlite_path
+    from dedup.store.reader import sqlite_reader
+
+    path = sqlite_path(db_url)
+    assert path is not None
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'elsewhere'")
+    with sqlite_reader(db_url, path) as reader:
+        assert reader is None
+
+
+def test_sqlite_path_reads_urls_as_sqlalchemy_does() -> None:
+    from sqlalchemy.engine import make_url
+
+    from dedup.store.files import sqlite_path
+
+    for url in (
+        "sqlite:///x.db",
+        "sqlite:////abs/x.db",
+        "sqlite://",
+        "sqlite:///",
+        "sqlite:///:memory:",
+        "sqlite+pysqlite:///a%20b.db",
+        "sqlite:///x.db?timeout=3",
+        "sqlite:///x%3Fy.db",
+        "sqlite:///a b/c.db",
+        "postgresql://u:p@h/db",
+        "postgresql+psycopg://h/sqlite:///x",
+    ):
+        parsed = make_url(url)
+        want = (
+            Path(parsed.database)
+            if parsed.get_backend_name() == "sqlite"
+            and parsed.database
+            and parsed.database != ":memory:"
+            else None
+        )
+        assert sqlite_path(url) == want, url

@@ -2,26 +2,24 @@
 
 A feed is warned about when its last poll returned no entries, when it has not produced a new
 entry for ``stale_after_days``, or when article links in it were refused by the fetch policy.
-These read through Core (:mod:`dedup.store.tables`), so ``dedup status`` never loads the ORM.
+The queries are plain SQL through a :class:`dedup.store.reader.Reader`, so ``dedup status``
+on SQLite never loads SQLAlchemy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-
-from sqlalchemy import Connection, func, select
+from datetime import UTC, datetime, timedelta
 
 from dedup.config import FetchSettings
-from dedup.store import tables as t
-from dedup.store.types import utcnow
+from dedup.store.reader import Reader, as_time
 
 DEFAULT_STALE_DAYS = FetchSettings().stale_after_days
 REFUSALS_SHOWN_FOR = timedelta(days=7)
 
 
 def feed_warnings(
-    conn: Connection,
+    reader: Reader,
     now: datetime | None = None,
     stale_after_days: Mapping[str, float] | None = None,
 ) -> dict[int, list[str]]:
@@ -30,33 +28,30 @@ def feed_warnings(
     ``stale_after_days`` maps feed names to their setting (from ``feeds.yml``); a feed not
     named uses the default.
     """
-    now = now or utcnow()
+    now = now or datetime.now(UTC)
     stale_after_days = stale_after_days or {}
-    last_outcome = last_outcomes(conn)
-    a, f, r = t.articles, t.feeds, t.page_refusals
-    newest = dict(
-        conn.execute(select(a.c.feed_id, func.max(a.c.first_seen)).group_by(a.c.feed_id)).all()
-    )
-    latest_refusal = (
-        select(r.c.feed_id, func.count().label("n"), func.max(r.c.id).label("last_id"))
-        .where(r.c.refused_at >= now - REFUSALS_SHOWN_FOR)
-        .group_by(r.c.feed_id)
-        .subquery()
-    )
+    last_outcome = last_outcomes(reader)
+    newest = {
+        feed_id: as_time(first_seen)
+        for feed_id, first_seen in reader.rows(
+            "SELECT feed_id, max(first_seen) FROM articles GROUP BY feed_id"
+        )
+    }
     refusals = {
         feed_id: (count, url, reason)
-        for feed_id, count, url, reason in conn.execute(
-            select(latest_refusal.c.feed_id, latest_refusal.c.n, r.c.url, r.c.reason).join(
-                r, r.c.id == latest_refusal.c.last_id
-            )
+        for feed_id, count, url, reason in reader.rows(
+            "SELECT latest.feed_id, latest.n, r.url, r.reason FROM"
+            " (SELECT feed_id, count(*) AS n, max(id) AS last_id FROM page_refusals"
+            "  WHERE refused_at >= :since GROUP BY feed_id) AS latest"
+            " JOIN page_refusals AS r ON r.id = latest.last_id",
+            {"since": reader.time_param(now - REFUSALS_SHOWN_FOR)},
         )
     }
 
     warnings: dict[int, list[str]] = {}
-    rows = conn.execute(
-        select(f.c.id, f.c.name, f.c.created_at, f.c.last_success_at).where(f.c.enabled.is_(True))
-    )
-    for feed_id, name, created_at, last_success_at in rows:
+    rows = reader.rows("SELECT id, name, created_at, last_success_at FROM feeds WHERE enabled")
+    for feed_id, name, created, last_success in rows:
+        created_at, last_success_at = as_time(created), as_time(last_success)
         found: list[str] = []
         if last_outcome.get(feed_id) == "empty":
             found.append("empty: the last poll returned no entries (the feed may have gone blank)")
@@ -82,13 +77,11 @@ def feed_warnings(
     return warnings
 
 
-def last_outcomes(conn: Connection) -> dict[int, str]:
+def last_outcomes(reader: Reader) -> dict[int, str]:
     """Each feed's latest fetch outcome, by feed id."""
-    fa = t.fetch_attempts
-    last_attempt = (
-        select(fa.c.feed_id, func.max(fa.c.id).label("id")).group_by(fa.c.feed_id).subquery()
+    rows = reader.rows(
+        "SELECT fa.feed_id, fa.outcome FROM fetch_attempts AS fa JOIN"
+        " (SELECT feed_id, max(id) AS id FROM fetch_attempts GROUP BY feed_id) AS last"
+        " ON last.id = fa.id"
     )
-    rows = conn.execute(
-        select(fa.c.feed_id, fa.c.outcome).join(last_attempt, last_attempt.c.id == fa.c.id)
-    ).all()
     return {feed_id: outcome for feed_id, outcome in rows}

@@ -3,92 +3,104 @@
 ``last_run`` is the newest run of any command with its figures; ``last_runs`` holds the newest
 run of each command. A run shown as ``running`` while no dedup process is alive was killed.
 
-:func:`gather_status` takes an open store (:func:`dedup.pipeline.load_status` opens it) and
-returns plain data (the ``--format json`` output); :func:`render_status`
-draws it as rich tables for a person. Reading needs no lock: SQLite's WAL lets status run
+:func:`gather_status` takes an open store, or a reader on one
+(:func:`dedup.reading.load_status` reads an SQLite store at head through the standard library
+alone), and returns plain data (the ``--format json`` output); :func:`render_status` draws it
+as rich tables for a person. Reading needs no lock: SQLite's WAL lets status run
 beside a poll.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Connection, RowMapping, func, select
 
 from dedup.config import Settings
 from dedup.ingest.redact import mask_url, mask_urls_in
 from dedup.report.feed_warnings import feed_warnings, last_outcomes
-from dedup.store import tables as t
-from dedup.store.engine import Store
+from dedup.store.reader import Reader, as_bool, as_json, as_time, scalar, store_reader
 
+if TYPE_CHECKING:
+    from dedup.store.engine import Store
+
+# Table names are the schema's (docs/schema.md); the counts are the store's public figures.
 COUNTED = {
-    "sources": t.sources,
-    "articles": t.articles,
-    "versions": t.article_versions,
-    "paragraphs": t.paragraphs,
-    "links": t.links,
-    "passages": t.passages,
-    "stories": t.stories,
+    "sources": "sources",
+    "articles": "articles",
+    "versions": "article_versions",
+    "paragraphs": "paragraphs",
+    "links": "links",
+    "passages": "passages",
+    "stories": "stories",
 }
 
 
-def gather_status(store: Store, settings: Settings | None = None) -> dict[str, Any]:
+def gather_status(source: Store | Reader, settings: Settings | None = None) -> dict[str, Any]:
     """Feeds with their health and warnings, the store's counts and each command's last run.
 
-    With ``settings``, each feed says whether ``feeds.yml`` still lists it (``in_config``):
+    ``source`` is an open store or a :class:`~dedup.store.reader.Reader` on one. With
+    ``settings``, each feed says whether ``feeds.yml`` still lists it (``in_config``):
     a feed removed from the file keeps its history here but is no longer polled; and each
     feed's own ``stale_after_days`` decides when no new entry becomes a warning.
     """
     stale = {f.name: f.fetch.stale_after_days for f in settings.feeds} if settings else None
-    with store.reading() as conn:
-        feeds = _feeds(conn, feed_warnings(conn, stale_after_days=stale))
+    with _reader(source) as reader:
+        feeds = _feeds(reader, feed_warnings(reader, stale_after_days=stale))
         if settings is not None:
             configured = {feed.name for feed in settings.feeds}
             for feed in feeds:
                 feed["in_config"] = feed["name"] in configured
-        data: dict[str, Any] = {"database": store.display_url, "feeds": feeds}
-        for name, clause in COUNTED.items():
-            data[name] = conn.scalar(select(func.count()).select_from(clause)) or 0
+        data: dict[str, Any] = {"database": reader.display_url, "feeds": feeds}
+        for name, table in COUNTED.items():
+            data[name] = scalar(reader, f"SELECT count(*) FROM {table}") or 0
         data["stories"] = (
-            conn.scalar(
-                select(func.count()).select_from(t.stories).where(t.stories.c.status == "active")
-            )
-            or 0
+            scalar(reader, "SELECT count(*) FROM stories WHERE status = 'active'") or 0
         )
         # What the next `dedup analyze` would index: current body paragraphs not yet indexed.
-        p, a = t.paragraphs, t.articles
         data["awaiting_analysis"] = (
-            conn.scalar(
-                select(func.count())
-                .select_from(p)
-                .join(a, a.c.current_version_id == p.c.version_id)
-                .where(p.c.indexed.is_(False), p.c.kind == "body")
+            scalar(
+                reader,
+                "SELECT count(*) FROM paragraphs AS p"
+                " JOIN articles AS a ON a.current_version_id = p.version_id"
+                " WHERE NOT p.indexed AND p.kind = 'body'",
             )
             or 0
         )
-        r = t.runs
-        run_columns = [r.c[name] for name in RUN_FIELDS]
-        data["last_run"] = _run_dict(
-            conn.execute(select(*run_columns).order_by(r.c.id.desc()).limit(1)).mappings().first()
-        )
-        latest = select(func.max(r.c.id)).group_by(r.c.command)
+        columns = ", ".join(RUN_FIELDS)
+        newest = reader.rows(f"SELECT {columns} FROM runs ORDER BY id DESC LIMIT 1")
+        data["last_run"] = _run_dict(newest[0]) if newest else None
         data["last_runs"] = {
-            run["command"]: _run_dict(run)
-            for run in conn.execute(
-                select(*run_columns).where(r.c.id.in_(latest)).order_by(r.c.id)
-            ).mappings()
+            run["command"]: run
+            for run in map(
+                _run_dict,
+                reader.rows(
+                    f"SELECT {columns} FROM runs WHERE id IN"
+                    " (SELECT max(id) FROM runs GROUP BY command) ORDER BY id"
+                ),
+            )
         }
     return data
+
+
+@contextmanager
+def _reader(source: Store | Reader) -> Iterator[Reader]:
+    if not hasattr(source, "engine"):
+        yield source
+        return
+    with store_reader(cast("Store", source)) as reader:
+        yield reader
 
 
 RUN_FIELDS = ("id", "command", "status", "started_at", "finished_at", "error", "figures")
 
 
-def _iso(value: datetime | None) -> str | None:
+def _iso(stored: Any) -> str | None:
+    value = as_time(stored)
     return value.isoformat() if value is not None else None
 
 
@@ -112,46 +124,61 @@ FEED_FIELDS = (
 )
 
 
-def _feeds(conn: Connection, warnings: dict[int, list[str]]) -> list[dict[str, Any]]:
-    a, f = t.articles, t.feeds
+def _feeds(reader: Reader, warnings: dict[int, list[str]]) -> list[dict[str, Any]]:
     articles: dict[int, int] = dict(
-        conn.execute(select(a.c.feed_id, func.count()).group_by(a.c.feed_id)).all()
+        reader.rows("SELECT feed_id, count(*) FROM articles GROUP BY feed_id")
     )
-    outcomes = last_outcomes(conn)
-    rows = conn.execute(
-        select(f, t.sources.c.display_name.label("site"))
-        .join(t.sources, t.sources.c.id == f.c.source_id)
-        .order_by(f.c.name)
+    outcomes = last_outcomes(reader)
+    rows = reader.rows(
+        "SELECT f.id, f.name, s.display_name, f.url, f.current_url, f.enabled,"
+        " f.disabled_reason, f.last_status, f.last_error, f.bozo, f.failures,"
+        " f.last_attempt_at, f.last_success_at, f.next_poll_at"
+        " FROM feeds AS f JOIN sources AS s ON s.id = f.source_id ORDER BY f.name"
     )
-    return [
-        {
-            "name": feed.name,
-            "site": feed.site,
-            "url": mask_url(feed.url),
-            "current_url": mask_url(feed.current_url) if feed.current_url else None,
-            "enabled": feed.enabled,
-            "disabled_reason": feed.disabled_reason,
-            "last_status": feed.last_status,
-            "last_outcome": outcomes.get(feed.id),
-            "last_error": mask_urls_in(feed.last_error) if feed.last_error else None,
-            "bozo": feed.bozo,
-            "failures": feed.failures,
-            "last_attempt": _iso(feed.last_attempt_at),
-            "last_success": _iso(feed.last_success_at),
-            "next_poll": _iso(feed.next_poll_at),
-            "articles": articles.get(feed.id, 0),
-            "warnings": warnings.get(feed.id, []),
-        }
-        for feed in rows
-    ]
+    feeds = []
+    for (
+        feed_id,
+        name,
+        site,
+        url,
+        current_url,
+        enabled,
+        disabled_reason,
+        last_status,
+        last_error,
+        bozo,
+        failures,
+        last_attempt,
+        last_success,
+        next_poll,
+    ) in rows:
+        feeds.append(
+            {
+                "name": name,
+                "site": site,
+                "url": mask_url(url),
+                "current_url": mask_url(current_url) if current_url else None,
+                "enabled": as_bool(enabled),
+                "disabled_reason": disabled_reason,
+                "last_status": last_status,
+                "last_outcome": outcomes.get(feed_id),
+                "last_error": mask_urls_in(last_error) if last_error else None,
+                "bozo": as_bool(bozo),
+                "failures": failures,
+                "last_attempt": _iso(last_attempt),
+                "last_success": _iso(last_success),
+                "next_poll": _iso(next_poll),
+                "articles": articles.get(feed_id, 0),
+                "warnings": warnings.get(feed_id, []),
+            }
+        )
+    return feeds
 
 
-def _run_dict(run: RowMapping | None) -> dict[str, Any] | None:
-    if run is None:
-        return None
-    data = {name: run[name] for name in RUN_FIELDS}
-    data["started_at"], data["finished_at"] = _iso(run["started_at"]), _iso(run["finished_at"])
-    data["figures"] = run["figures"] or {}
+def _run_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    data = dict(zip(RUN_FIELDS, row, strict=True))
+    data["started_at"], data["finished_at"] = _iso(row[3]), _iso(row[4])
+    data["figures"] = as_json(data["figures"]) or {}
     return data
 
 

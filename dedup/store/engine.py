@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from dedup.errors import LockedError, StoreError
+from dedup.store.files import MIGRATIONS_DIR, check_sqlite_file, shipped_head, sqlite_path
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _ROWS_PER_STATEMENT = 50_000
 
 
@@ -126,18 +124,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def sqlite_path(url: str) -> Path | None:
-    """The file behind an SQLite URL, or None for other databases and ``:memory:``."""
-    parsed = make_url(url)
-    if (
-        parsed.get_backend_name() != "sqlite"
-        or not parsed.database
-        or parsed.database == ":memory:"
-    ):
-        return None
-    return Path(parsed.database)
-
-
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -179,29 +165,6 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-_REVISION = re.compile(r'^(down_revision|revision)\s*=\s*(?:"([^"]*)"|None)', re.MULTILINE)
-
-
-def shipped_head() -> str | None:
-    """The newest shipped revision, read from the migration files' ``revision`` lines.
-
-    Alembic costs a fifth of a second to import; a store already at head (every run but the
-    first after an upgrade) needs only this and one ``SELECT``. A test checks it against
-    :func:`head_revision`; a branched or unreadable history gives None and the full check.
-    """
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        found = dict((name, value) for name, value in _REVISION.findall(path.read_text()))
-        if not found.get("revision"):
-            return None
-        revisions.add(found["revision"])
-        if found.get("down_revision"):
-            parents.add(found["down_revision"])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
 
 
 def _stored_revision(conn: Connection) -> str | None:
@@ -288,43 +251,6 @@ def open_store(url: str, *, create: bool = True, locked: bool = False) -> Store:
         engine.dispose()
         raise
     return Store(url=url, engine=engine)
-
-
-def check_sqlite_file(path: Path, create: bool) -> None:
-    """Refuse, without writing to it, a file that is not a dedup store.
-
-    A new store may be made in an empty file only when ``create`` is set; a file that is
-    not SQLite, or an SQLite database of another application, is never touched.
-    """
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise StoreError(f"cannot open the store {path}: {exc.strerror}") from exc
-    if size == 0:
-        if create:
-            return
-        raise StoreError(f"{path} is an empty file, not a dedup store; nothing was written to it")
-    try:
-        # Read-only: the file itself is not written, whatever it holds.
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"cannot open {path} ({exc}); nothing was written to it: "
-            "check the path and that it is a dedup database"
-        ) from exc
-    if "alembic_version" not in tables or "articles" not in tables:
-        if not tables and create:
-            return
-        raise StoreError(
-            f"{path} is an SQLite database of another application, not a dedup store; "
-            "nothing was written to it (give dedup a path of its own)"
-        )
 
 
 def insert_many(

@@ -23,7 +23,8 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from dedup.errors import LockedError, StoreError
-from dedup.store.engine import lock_path, make_engine, sqlite_path
+from dedup.store.engine import lock_path, make_engine
+from dedup.store.files import sqlite_path
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
