@@ -315,3 +315,64 @@ def test_the_chunk_cache_keeps_what_fits_and_frees_merged_away_segments() -> Non
     assert cache.used == 0 and cache.get((1, 0, "c")) is None
     cache.put((2, 0, "c"), arrays(100))
     assert cache.get((2, 0, "c")) is not None
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["xxh3", "blake2b-before-xxh3"])
+def test_an_index_is_read_and_checked_with_the_checksum_it_was_built_with(
+    store: Store, legacy: bool
+) -> None:
+    """An index built before XXH3 (no ``chunk_checksum`` setting) keeps BLAKE2b: it answers
+    as before, new segments join it with BLAKE2b, and a flipped byte is still caught."""
+    rng = np.random.default_rng(3)
+    keys, owners = rng.integers(-(2**40), 2**40, 3000), np.arange(3000)
+    with store.session() as session:
+        index_id = bands.reset_settings(session, _settings())
+        if legacy:
+            session.execute(
+                segments.text("DELETE FROM index_settings WHERE key = :k"),
+                {"k": segments.CHECKSUM_SETTING},
+            )
+        index = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)
+        assert index.store.checksum == ("blake2b-128" if legacy else "xxh3-128")
+        index.add(keys[:2000], owners[:2000])
+        index.add(keys[2000:], owners[2000:])
+    with store.session() as session:
+        fresh = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)
+        assert fresh.store.checksum == ("blake2b-128" if legacy else "xxh3-128")
+        assert fresh.candidates(keys[:50], owners[:50] + 10_000)
+        conn = session.connection()
+        seg_id, number, checksum = conn.execute(
+            segments.text("SELECT segment_id, number, checksum FROM index_chunks LIMIT 1")
+        ).one()
+        row = conn.execute(
+            segments.text(
+                "SELECT keys, owners FROM index_chunks WHERE segment_id = :s AND number = :n"
+            ),
+            {"s": seg_id, "n": number},
+        ).one()
+        algorithm = "blake2b-128" if legacy else "xxh3-128"
+        assert checksum == segments.chunk_checksum(
+            index_id, seg_id, number, bytes(row[0]), bytes(row[1]), algorithm
+        )
+        flipped = bytearray(row[0])
+        flipped[5] ^= 0x10
+        conn.execute(
+            segments.text(
+                "UPDATE index_chunks SET keys = :k WHERE segment_id = :s AND number = :n"
+            ),
+            {"k": bytes(flipped), "s": seg_id, "n": number},
+        )
+        damaged = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)
+        with pytest.raises(StoreError, match="fails its checksum"):
+            damaged.candidates(keys, owners + 10_000)
+
+
+def test_an_unknown_chunk_checksum_is_refused_in_one_line(store: Store) -> None:
+    with store.session() as session:
+        index_id = bands.reset_settings(session, _settings())
+        session.execute(
+            segments.text("UPDATE index_settings SET value = 'sha3-999' WHERE key = :k"),
+            {"k": segments.CHECKSUM_SETTING},
+        )
+        with pytest.raises(StoreError, match="written by a newer dedup"):
+            bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)

@@ -202,6 +202,7 @@ def check_settings(session: Session, settings: FingerprintSettings) -> str:
     }
     index_id = stored.pop("index_id", None)
     stored.pop(seg.ENTRIES_SETTING, None)
+    stored.pop(seg.CHECKSUM_SETTING, None)
     wanted = settings.as_strings()
     if not stored:
         if session.execute(

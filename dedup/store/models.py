@@ -265,7 +265,11 @@ class Link(Base):
 
 
 class IndexSetting(Base):
-    """The fingerprint settings the stored index was built with (shingle, num_perm, bands...)."""
+    """The fingerprint settings the stored index was built with (shingle, num_perm, bands...).
+
+    Besides them: ``index_id`` (the segments' index), ``index_entries`` (the pairs the
+    segments hold, checked on every open) and ``chunk_checksum`` (see ``index_chunks``).
+    """
 
     __tablename__ = "index_settings"
 
@@ -297,8 +301,10 @@ class IndexSegment(Base):
 class IndexChunk(Base):
     """A slice of a segment: sorted keys and their paragraph ids as little-endian arrays.
 
-    ``checksum`` (BLAKE2b-128) covers the index id, segment, chunk number, key range and both
-    arrays, so flipped bytes or a chunk copied from elsewhere are detected when it is read.
+    ``checksum`` covers the index id, segment, chunk number, key range and both arrays, so
+    flipped bytes or a chunk copied from elsewhere are detected when it is read. It is the
+    algorithm ``index_settings.chunk_checksum`` names: XXH3-128 (``xxh3-128``); an index
+    built before that setting existed has none and uses BLAKE2b-128 until a reindex.
     """
 
     __tablename__ = "index_chunks"
@@ -310,7 +316,7 @@ class IndexChunk(Base):
     first_key: Mapped[int] = mapped_column(BigInteger, doc="smallest key in the chunk")
     last_key: Mapped[int] = mapped_column(BigInteger, doc="largest key in the chunk")
     entries: Mapped[int] = mapped_column(Integer, doc="pairs in the chunk")
-    checksum: Mapped[str] = mapped_column(String(32), doc="hex BLAKE2b-128 of the chunk")
+    checksum: Mapped[str] = mapped_column(String(32), doc="hex 128-bit hash of the chunk")
     keys: Mapped[bytes] = mapped_column(LargeBinary, doc="int64 little-endian band keys, sorted")
     owners: Mapped[bytes] = mapped_column(
         LargeBinary, doc="uint32 little-endian paragraph ids, sorted within equal keys"
