@@ -243,6 +243,29 @@ def test_the_copy_credited_external_origin_is_named(store: Store) -> None:
         assert set(texts) == set(shared[:2])  # what both copies share stands in for it
 
 
+def test_one_outlet_reusing_its_paragraph_is_not_credited_to_an_outlet_it_cites(
+    store: Store,
+) -> None:
+    """A wire's follow-up reuses its own paragraph; the earlier story also says, in a sentence
+    of its own, that another outlet reported some fact. That outlet is the source of the
+    sentence, not of the reused paragraph (Reuters-21578 had 46 such external origins)."""
+    cited = "Factory output fell two pct in May after a strike at the port, the Kyodo agency said."
+    shared = ORIGIN_A[:2]
+    run(
+        store,
+        [
+            record("wire", "w1", [*shared, cited], published=T0),
+            record("wire", "w2", [paragraph(60), *shared], published=T0 + timedelta(hours=3)),
+        ],
+    )
+    with store.session() as session:
+        story = session.get(Story, 1)
+        assert story is not None and not story.origin_external
+        assert story.origin_name != "Kyodo"
+        evidence = " ".join(story.evidence or [])
+        assert "Kyodo" not in evidence
+
+
 def topical(topic: str, seed: int, length: int = 40) -> str:
     """A paragraph whose content words belong to ``topic`` alone."""
     rng = random.Random(f"{topic}-{seed}")

@@ -28,10 +28,25 @@ from dedup.stories.ledger import (
     reconstruct_origin,
 )
 from dedup.stories.origin import CreditUse, MemberFacts, OriginDecision, decide_origin
+from dedup.stories.rewrites import terms
 from dedup.stories.runs import words
 from dedup.text.urls import canonical_url, domain_of
 
 HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
+# Wordings that can attribute one statement ("X said", "according to X", "the poll published
+# in X"), as against those that only credit a whole text (a dateline, "Source: X", "via X").
+ATTRIBUTIONS = frozenset(
+    {
+        "outlet_said",
+        "according_to",
+        "quoted_by",
+        "reports",
+        "reports_at",
+        "republished",
+        "first_reported",
+    }
+)
+FACT_WORDS = 5  # content words besides the credit itself that make its sentence a statement
 
 
 @dataclass
@@ -213,6 +228,7 @@ def _facts(
     shape: tuple[dict[int, float], dict[int, float]] = ({}, {}),
 ) -> list[MemberFacts]:
     known = sorted({n for m in members for n in (infos[m].source_name, infos[m].source_display)})
+    one_source = len({infos[m].source_name for m in members}) == 1
     facts = []
     for m in members:
         info = infos[m]
@@ -226,6 +242,8 @@ def _facts(
         found += [(c, False) for c in find_credits(extra.get(m, []), known)]
         found += [(c, False) for c in link_credits(member_links, own_keys)]
         for credit, in_shared in found:
+            if one_source and not in_shared and cites_a_statement(credit):
+                continue
             if credit.key is None:
                 credit = _resolve_read_more(credit, member_links, own_keys) or credit
                 if credit.key is None:
@@ -253,6 +271,26 @@ def _facts(
             )
         )
     return facts
+
+
+def cites_a_statement(credit: Credit) -> bool:
+    """Whether ``credit`` attributes one statement of its sentence, not the text around it.
+
+    An outlet that reuses its own paragraph in a later article (a wire's follow-up, an update)
+    may say in its own words that another outlet reported some fact ("..., the news agency
+    Kyodo said"); that names a source of that sentence, not of the paragraph it reused, so
+    in a story of one source's articles it is no credit of the shared text. A sentence that
+    is only a credit ("This story first appeared on X.") credits the text. On Reuters-21578,
+    all 46 external origins were named from such sentences, 45 of them at 1.00.
+
+    >>> from dedup.stories.credits import find_credits
+    >>> [cites_a_statement(c) for c in find_credits([
+    ...     "Nakasone told reporters he did not think the sales tax was dead, Kyodo said.",
+    ...     "This story first appeared on Kyodo News.",
+    ... ])]
+    [True, False]
+    """
+    return credit.pattern in ATTRIBUTIONS and len(terms(credit.line).core) >= FACT_WORDS
 
 
 def link_credits(links: Sequence[tuple[str, str | None]], own_keys: frozenset[str]) -> list[Credit]:
