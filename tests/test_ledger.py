@@ -117,3 +117,27 @@ def test_reconstruction_is_the_union_of_sentences_two_members_hold() -> None:
     ledgers = {led.article_id: led for led in build_ledgers(origin, [one, two, three, four])}
     assert ledgers[3].kept == 1.0 and ledgers[3].added > 0
     assert ledgers[1].dropped == pytest.approx(len(C.split()) / len(f"{A} {B} {C}".split()))
+
+
+def test_reconstruction_keeps_a_sentence_the_others_cut_from_between_two_they_kept() -> None:
+    # two copiers agree on "A C"; a third has "A B C": B, between two sentences the others keep
+    # side by side, is origin text they cut, not the third's own (which it would have put
+    # before or after the wire's sentences); OWN_2 after the paragraph's end is not
+    one, two = _member(1, [f"{A} {C}"]), _member(2, [f"{A} {C}"])
+    three = _member(3, [f"{A} {B} {C} {OWN_2}"])
+    links = [((1, 0), (2, 0)), ((2, 0), (3, 0))]
+    origin = reconstruct_origin([one, two, three], links)
+    assert origin.paragraphs == (f"{A} {B} {C}",)
+    ledgers = {led.article_id: led for led in build_ledgers(origin, [one, two, three])}
+    assert ledgers[3].kept == 1.0
+    assert ledgers[1].dropped == pytest.approx(len(B.split()) / len(f"{A} {B} {C}".split()))
+
+
+def test_reconstruction_leaves_out_a_lone_sentence_whose_neighbours_the_others_split() -> None:
+    # the others have a sentence between A and C (their own edit of the paragraph or not):
+    # the third's B does not sit between two sentences that stand side by side there
+    one, two = _member(1, [f"{A} {OWN_1} {C}"]), _member(2, [f"{A} {OWN_1} {C}"])
+    three = _member(3, [f"{A} {B} {C}"])
+    links = [((1, 0), (2, 0)), ((2, 0), (3, 0))]
+    origin = reconstruct_origin([one, two, three], links)
+    assert B not in origin.paragraphs[0]

@@ -31,9 +31,10 @@ from scipy.cluster.hierarchy import DisjointSet
 
 from dedup.stories.align import ANCHORS, AlignCache, Alignment, align, similarity, words
 from dedup.stories.rewrites import is_rewrite, terms
-from dedup.stories.runs import PRESENT, contains, parse, ratio
+from dedup.stories.runs import PRESENT, Parsed, contains, parse, ratio
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
+Keys = tuple[str, ...]
 UNION_MIN_WORDS = 6  # a shorter sentence held by two is a coincidence, not origin text
 _DATELINE = re.compile(r"^[^()\n]{1,60}?\([^()\n]{1,40}\)\s*[-\u2014\u2013]+\s*")
 
@@ -209,11 +210,19 @@ def _shared_sentences(refs: Sequence[Ref], text: Callable[[Ref], str], cache: Al
     for ref in refs[1:]:
         current = cache.parse(" ".join(raw for raw, _ in out))
         covers = cache.pair(parsed[ref], current)[0]
+        present = [
+            got[0] >= PRESENT * len(keys)
+            for got, keys in zip(covers, parsed[ref].sentences, strict=True)
+        ]
         at = -1  # where this variant's last sentence found in ``out`` stands
         for s, raw in enumerate(parsed[ref].raw):
             keys = parsed[ref].sentences[s]
-            found = covers[s][0] >= PRESENT * len(keys)
-            if not found and len(keys) >= UNION_MIN_WORDS and len(holders(ref, s)) > 1:
+            found = present[s]
+            if (
+                not found
+                and len(keys) >= UNION_MIN_WORDS
+                and (len(holders(ref, s)) > 1 or _sandwiched(s, at, present, parsed[ref], out))
+            ):
                 # held by two: new text unless it holds a sentence there (its words changed
                 # beyond the runs) or says again what one says
                 back = cache.pair(current, cache.parse(raw))[0]
@@ -228,6 +237,27 @@ def _shared_sentences(refs: Sequence[Ref], text: Callable[[Ref], str], cache: Al
             if found:
                 at = max(range(len(out)), key=lambda k: ratio(out[k][1], keys))
     return " ".join(raw for raw, _ in out)
+
+
+def _sandwiched(
+    s: int, at: int, present: Sequence[bool], variant: Parsed, out: Sequence[tuple[str, Keys]]
+) -> bool:
+    """Whether a sentence one variant alone has sits between two sentences of the rebuilt
+    paragraph that stand next to each other there, and so is origin text the others cut.
+
+    Copy desks trim wire copy by cutting sentences and paragraphs; what they add of their
+    own is a paragraph (a local angle, a reaction), an editor's line before the text or a
+    sentence after a paragraph, and rarely a sentence written into the middle of a wire
+    paragraph whose sentences on both sides they keep word for word. So such a sentence is
+    likelier the origin's, cut by the copiers that have its neighbours side by side.
+    """
+    if s == 0 or s + 1 >= len(variant.sentences) or not present[s - 1] or at < 0:
+        return False
+    following = next((k for k in range(s + 1, len(present)) if present[k]), None)
+    if following != s + 1 or at + 1 >= len(out):
+        return False
+    after = max(range(len(out)), key=lambda k: ratio(out[k][1], variant.sentences[s + 1]))
+    return after == at + 1
 
 
 def _credit_flags(
