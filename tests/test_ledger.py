@@ -141,3 +141,30 @@ def test_reconstruction_leaves_out_a_lone_sentence_whose_neighbours_the_others_s
     links = [((1, 0), (2, 0)), ((2, 0), (3, 0))]
     origin = reconstruct_origin([one, two, three], links)
     assert B not in origin.paragraphs[0]
+
+
+def test_against_a_rebuilt_origin_a_ledger_carries_its_upper_bound() -> None:
+    # both copies share A; the first also has B, which no other copy holds: against the
+    # rebuilt text "A" it is the first's own (added), though it may be the origin's
+    one, two = _member(1, [A, B]), _member(2, [A, OWN_1, C])
+    origin = reconstruct_origin([one, two], [((1, 0), (2, 0))])
+    assert origin.paragraphs == (A,)
+    ledgers = {led.article_id: led for led in build_ledgers(origin, [one, two])}
+    first = ledgers[1]
+    assert first.kept == 1.0
+    assert first.added == pytest.approx(len(B.split()) / len(f"{A} {B}".split()), abs=1e-6)
+    # every word of its own counted as origin text: all kept, nothing dropped
+    assert first.kept_upper == 1.0 and first.dropped_upper == 0.0
+    # a copy that dropped origin text: the bound keeps the dropped words dropped
+    short = _member(3, [OWN_2])
+    (led,) = build_ledgers(origin, [short])
+    own, total = len(OWN_2.split()), len(OWN_2.split()) + len(A.split())
+    assert led.kept == 0.0 and led.dropped == 1.0
+    assert led.kept_upper == pytest.approx(own / total, abs=1e-6)
+    assert led.dropped_upper == pytest.approx(len(A.split()) / total, abs=1e-6)
+
+
+def test_against_a_stored_origin_a_ledger_has_no_upper_bound() -> None:
+    source, copy = _member(1, [A, B]), _member(2, [A, OWN_1])
+    ledgers = build_ledgers(origin_from_member(source), [source, copy])
+    assert all(led.kept_upper is None and led.dropped_upper is None for led in ledgers)

@@ -104,6 +104,18 @@ class Alignment:
     shared_paragraphs: int  # copy paragraphs that hold kept or edited origin text
     origin_reused: tuple[float, ...] = ()  # per origin paragraph: share of it kept or edited
     # (rewritten text is no shared text: it does not count here)
+    origin_words: int = 0  # the origin's words the shares are of
+    own_words: int = 0  # the copy's own words (its added share is of these and the rest)
+
+    def kept_upper(self) -> tuple[float, float]:
+        """(kept, dropped) if every word of the copy's own were origin text, kept verbatim:
+        against an origin rebuilt from what copies share, which may lack text one copy alone
+        kept, the most the copy can have kept and the least it can have dropped."""
+        total = self.origin_words + self.own_words
+        if not total:
+            return 0.0, 0.0
+        kept = (self.kept * self.origin_words + self.own_words) / total
+        return round(kept, 6), round(self.dropped * self.origin_words / total, 6)
 
 
 def _stable_positions(seq: Sequence[int]) -> set[int]:
@@ -444,6 +456,8 @@ def align(
         origin_reused=tuple(
             _share(kept_words[i] + edited_words[i], len(p.keys)) for i, p in enumerate(opars)
         ),
+        origin_words=origin_total,
+        own_words=sum(added_words),
     )
 
 

@@ -15,10 +15,11 @@ each after the sentence it follows there. The groups are ordered by where they f
 the copies, fullest copy first.
 
 The rebuilt text is a lower bound of the origin: text that one copy alone kept, or none did,
-cannot be told from the copy's own. Against it a copy's kept share is an upper bound, its
-dropped share a lower bound, and its added share may hold origin text; the story's evidence
-says so. A copy's credit line standing alone ("Reuters reports:") is neither origin text nor
-added text.
+cannot be told from the copy's own. So a copy's added share may hold origin text, and its
+ledger against the rebuilt text is the low end: each copy's ledger also carries the high end
+(``kept_upper``, ``dropped_upper``: what it kept and dropped if every word of its own were
+origin text); the story's evidence says so. A copy's credit line standing alone ("Reuters
+reports:") is neither origin text nor added text.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ class MemberLedger:
     shared_paragraphs: int
     headline_changed: bool | None  # None when the origin's headline is unknown
     credit: str | None
+    # Against a rebuilt (external) origin, a lower bound of the origin text: the kept and
+    # dropped shares if every word of the copy's own were origin text (None otherwise).
+    kept_upper: float | None = None
+    dropped_upper: float | None = None
 
 
 def origin_from_member(member: MemberText) -> OriginText:
@@ -303,6 +308,7 @@ def build_ledgers(
         headline = (
             None if origin.title is None else _norm_title(origin.title) != _norm_title(member.title)
         )
+        upper = alignment.kept_upper() if origin.article_id is None else (None, None)
         copies[member.article_id] = MemberLedger(
             article_id=member.article_id,
             role="copy",
@@ -316,6 +322,8 @@ def build_ledgers(
             shared_paragraphs=alignment.shared_paragraphs,
             headline_changed=headline,
             credit=credits.get(member.article_id),
+            kept_upper=upper[0],
+            dropped_upper=upper[1],
         )
     # The origin's shared paragraphs are those at least one copy kept or edited.
     reused = {
