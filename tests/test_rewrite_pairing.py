@@ -9,7 +9,7 @@ News; it says what the "just two have managed to secure visas to safe countries"
 from __future__ import annotations
 
 from dedup.stories.align import ANCHORS, align
-from dedup.stories.rewrites import candidate, terms
+from dedup.stories.rewrites import candidate, is_rewrite, terms
 
 JUST_TWO = (
     "Since the independent Russian newspaper Novaya Gazeta first reported the abuse of dozens of "
@@ -111,3 +111,25 @@ def test_the_text_report_shows_a_rewrite_beside_its_origin_sentence() -> None:
     shown = console.export_text()
     assert f"origin sentence: {JUST_TWO}" in shown
     assert f"rewritten as:    {SEED_001}" in shown
+
+
+def test_a_rewrite_that_keeps_every_fact_and_adds_wording_of_its_own_is_one() -> None:
+    # every content word of the origin's sentence is there, in other order and phrasing, with
+    # a few of the rewriter's own ("put another way", "in addition", "set"): the model, fitted
+    # on MSRP's shorter pairs, doubts it (about 0.4); the content words settle it
+    origin = (
+        "Shareholders will vote at the annual meeting in April on a proposal to limit the "
+        "liability of directors and to double the authorized common shares."
+    )
+    rewrite = (
+        "Put another way, at the annual meeting in April shareholders are set to vote on one "
+        "proposal which would limit directors' liability; in addition, the authorized common "
+        "shares would double, the firm stated."
+    )
+    assert is_rewrite(terms(origin), terms(rewrite))
+    # half the facts and more of its own is no rewrite of it
+    other = (
+        "Put another way, at the annual meeting in April shareholders are set to hear the "
+        "chairman defend the new factory plans and the dividend cut, the firm stated."
+    )
+    assert not is_rewrite(terms(origin), terms(other))

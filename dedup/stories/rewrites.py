@@ -46,6 +46,8 @@ REWRITE_MIN_OVERLAP = 0.33  # content words shared, over the shorter sentence's
 # the same content words in other wording is what a rewrite is, however long the sentences
 # (the model, fitted on MSRP's shorter pairs, grows wary of long ones).
 SAME_CONTENT = 0.85
+# Share of b's content words that must be a's, when b has every one of a's (see same_content).
+KEPT_CONTENT = 0.6
 
 # Function words, never evidence that two sentences say the same thing.
 _STOP_WORDS = (
@@ -251,8 +253,13 @@ def candidate(a: SentenceTerms, b: SentenceTerms) -> float:
 
 
 def same_content(a: SentenceTerms, b: SentenceTerms) -> bool:
+    """Nearly the same content words both ways, or every one of ``a``'s in ``b`` and most of
+    ``b``'s: a rewriter keeps the facts and adds wording of its own around them ("put another
+    way", "in addition"), which the model, fitted on MSRP's pairs, reads as new content."""
     shared = len(a.core & b.core)
-    return shared >= SAME_CONTENT * max(len(a.core), len(b.core))
+    if shared >= SAME_CONTENT * max(len(a.core), len(b.core)):
+        return True
+    return shared == len(a.core) and shared >= KEPT_CONTENT * len(b.core)
 
 
 def rewrite_score(a: SentenceTerms, b: SentenceTerms) -> float:
