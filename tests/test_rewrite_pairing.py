@@ -8,6 +8,8 @@ News; it says what the "just two have managed to secure visas to safe countries"
 
 from __future__ import annotations
 
+import pytest
+
 from dedup.stories.align import ANCHORS, align
 from dedup.stories.rewrites import candidate, is_rewrite, terms
 
@@ -133,3 +135,36 @@ def test_a_rewrite_that_keeps_every_fact_and_adds_wording_of_its_own_is_one() ->
         "chairman defend the new factory plans and the dividend cut, the firm stated."
     )
     assert not is_rewrite(terms(origin), terms(other))
+
+
+def test_two_origin_sentences_merged_into_one_are_both_rewritten() -> None:
+    # seed 001's sentence says what two of BuzzFeed's say: with the two read one after the
+    # other, both are rewritten by it (apart, only the likelier of the two is)
+    origin = [DECLINED, f"{JUST_TWO} {GROUP_OF_40}"]
+    got = _pairs(origin, [DECLINED, SEED_001, OWN])
+    assert got == [(JUST_TWO, SEED_001), (GROUP_OF_40, SEED_001)]
+    ledger = align(origin, [DECLINED, SEED_001, OWN], anchors=1)
+    merged = len(f"{JUST_TWO} {GROUP_OF_40}".split())
+    assert ledger.rewritten == pytest.approx(merged / len(" ".join(origin).split()), abs=0.01)
+    # a neighbour that says nothing of the copy sentence is not merged in
+    assert _pairs([DECLINED, f"{JUST_TWO} {NEGOTIATIONS}"], [DECLINED, SEED_001]) == [
+        (JUST_TWO, SEED_001)
+    ]
+
+
+SPLIT = (
+    "Some 40 Chechens remain hidden across Russia, said Svetlana Zakharova, who speaks for the "
+    "Russia LGBT Network. Securing visas to flee the country has proved difficult for them."
+)
+
+
+def test_one_origin_sentence_split_in_two_is_one_rewrite() -> None:
+    # neither half alone says enough of GROUP_OF_40 to be its rewrite; together they do
+    first, second = SPLIT.split(". ")
+    assert not _pairs([DECLINED, GROUP_OF_40], [DECLINED, f"{first}."])
+    got = _pairs([DECLINED, GROUP_OF_40], [DECLINED, SPLIT])
+    assert got == [(GROUP_OF_40, SPLIT)]
+    ledger = align([DECLINED, GROUP_OF_40], [DECLINED, SPLIT], anchors=1)
+    assert ledger.dropped == 0.0 and ledger.added == 0.0 and ledger.rewritten > 0.5
+    # the halves in two paragraphs are no split of one sentence
+    assert not _pairs([DECLINED, GROUP_OF_40], [DECLINED, f"{first}.", second])
