@@ -168,3 +168,22 @@ def test_against_a_stored_origin_a_ledger_has_no_upper_bound() -> None:
     source, copy = _member(1, [A, B]), _member(2, [A, OWN_1])
     ledgers = build_ledgers(origin_from_member(source), [source, copy])
     assert all(led.kept_upper is None and led.dropped_upper is None for led in ledgers)
+
+
+def test_reconstruction_stands_in_the_variant_whose_sentences_others_have_word_for_word() -> None:
+    # no two variants of the paragraph are the same: one copier swapped words throughout,
+    # one appended a sentence of its own, one cut a sentence. The original's sentences are
+    # each another copy's word for word; the swapped variant's are nobody's.
+    swapped = (
+        "The minister quit on Friday after a week of pressure over the housing affair. "
+        "Opposition leaders had sought her exit since the leaked emails came out. "
+        "Her deputy is to take over until a new minister is named later this month."
+    )
+    one = _member(1, [swapped], "One")
+    two = _member(2, [f"{A} {B} {C} {OWN_2}"], "Two")
+    three = _member(3, [f"{A} {C}"], "Three")
+    four = _member(4, [f"{A} {B} {C}"], "Four")
+    links = [((1, 0), (2, 0)), ((2, 0), (3, 0)), ((3, 0), (4, 0))]
+    origin = reconstruct_origin([one, two, three, four], links)
+    assert origin.paragraphs == (f"{A} {B} {C}",)
+    assert origin.taken_from == ((4, 0),)

@@ -142,8 +142,20 @@ def reconstruct_origin(
         )
         for m in members
     }
+    # Two copiers rarely make the same edit to a sentence either: the share of a variant's
+    # words in sentences another member has word for word (a variant whose words were swapped
+    # throughout has none, the original and a copy that only cut or appended have nearly all).
+    cache = AlignCache()
+
+    def agreement(ref: Ref, refs: list[Ref]) -> float:
+        mine = cache.parse(text(ref))
+        others = [cache.parse(text(o)) for o in refs if o[0] != ref[0]]
+        held = sum(len(sent) for sent in mine.sentences if any(contains(o, sent) for o in others))
+        return round(held / max(1, len(mine.keys)), 6)
+
     representative: dict[Ref, Ref] = {}
     for root, refs in shared.items():
+        agree = {ref: agreement(ref, refs) for ref in refs}
 
         def rank(ref: Ref, refs: list[Ref] = refs) -> tuple[float, ...]:
             closeness = sum(similarity(text(ref), text(o)) for o in refs if o != ref)
@@ -158,8 +170,13 @@ def reconstruct_origin(
                 ref[1],
             )
 
-        representative[root] = min(refs, key=rank)
+        # the variant the others agree with most stands in; the rest follow in rank order,
+        # which places the sentences they add to it
         refs.sort(key=rank)
+        best = min(refs, key=lambda ref: (-twins[ref], -dated[ref], -agree[ref], *rank(ref)))
+        refs.remove(best)
+        refs.insert(0, best)
+        representative[root] = best
 
     # Story order: the fullest member's order, others' groups slotted after their predecessor.
     order: list[Ref] = []
@@ -174,7 +191,6 @@ def reconstruct_origin(
                 order.insert(order.index(previous) + 1 if previous is not None else 0, root)
             previous = root
     chosen = tuple(representative[root] for root in order)
-    cache = AlignCache()
     paragraphs = tuple(_shared_sentences(shared[root], text, cache) for root in order)
     kept = [k for k, p in enumerate(paragraphs) if p]
     return OriginText(
