@@ -125,16 +125,21 @@ def decompose(
         if origin_key is None and got.get("kept_upper") is not None:
             _bound(parts, reported, got, want)
         member = result.texts[aid]
-        credit = next((led.credit for led in result.ledgers if led.article_id == aid), None)
+        seen = next(led for led in result.ledgers if led.article_id == aid)
+        credit, lines = seen.credit, {aid: seen.credit_lines}
         true_origin = OriginText(None, None, tuple(None for _ in origin_text), tuple(origin_text))
-        (aligned,) = build_ledgers(true_origin, [member], {aid: credit} if credit else {})
+        (aligned,) = build_ledgers(
+            true_origin, [member], {aid: credit} if credit else {}, credit_lines=lines
+        )
         oracle = {n: float(getattr(aligned, n)) for n in COMPONENTS}
         parts.count["aligner"] += 1
         if origin_key is None:
             # what two members hold of the true origin is all any rebuild could know
             known = _held_by_two(origin_text, list(result.texts.values()))
             held = OriginText(None, None, tuple(None for _ in known), tuple(known))
-            (bound,) = build_ledgers(held, [member], {aid: credit} if credit else {})
+            (bound,) = build_ledgers(
+                held, [member], {aid: credit} if credit else {}, credit_lines=lines
+            )
             evidence = {n: float(getattr(bound, n)) for n in COMPONENTS}
             parts.count["external unknowable"] += 1
             parts.count["external rebuild"] += 1

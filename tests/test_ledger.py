@@ -187,3 +187,21 @@ def test_reconstruction_stands_in_the_variant_whose_sentences_others_have_word_f
     origin = reconstruct_origin([one, two, three, four], links)
     assert origin.paragraphs == (f"{A} {B} {C}",)
     assert origin.taken_from == ((4, 0),)
+
+
+def test_every_credit_line_standing_alone_is_no_text_of_the_copys_own() -> None:
+    source = _member(1, [A, B, C])
+    # the copy names the origin twice: in a sentence of its own text and in a line at its foot
+    credit = "We have the story from the Ledger Wire."
+    footer = "Source: Ledger Wire"
+    copy = _member(2, [f"{credit} {A}", B, C, footer])
+    strongest = {2: credit}
+    (led,) = build_ledgers(origin_from_member(source), [copy], strongest)
+    assert led.added > 0  # with only the strongest line known, the footer is the copy's own
+    (led,) = build_ledgers(
+        origin_from_member(source), [copy], strongest, credit_lines={2: [credit, footer]}
+    )
+    own = len(credit.split()) / len(f"{credit} {A} {B} {C}".split())
+    assert led.added == pytest.approx(own, abs=1e-6)
+    assert led.credit == credit and led.credit_lines == (credit, footer)
+    assert [line.op for line in led.alignment.lines if line.copy_index == 3] == ["template"]

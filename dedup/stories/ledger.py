@@ -78,6 +78,7 @@ class MemberLedger:
     # dropped shares if every word of the copy's own were origin text (None otherwise).
     kept_upper: float | None = None
     dropped_upper: float | None = None
+    credit_lines: tuple[str, ...] = ()  # every line of it crediting the origin
 
 
 def origin_from_member(member: MemberText) -> OriginText:
@@ -282,15 +283,14 @@ def _sandwiched(
 
 
 def _credit_flags(
-    member: MemberText, credits: Mapping[int, str], origin_grams: frozenset[int]
+    member: MemberText, lines: Sequence[str], origin_grams: frozenset[int]
 ) -> tuple[bool, ...]:
-    """The member's template flags, its credit line standing alone flagged too: "Reuters
+    """The member's template flags, its credit lines standing alone flagged too: "Reuters
     reports:" says where the text came from; it is no text of the copier's own. A dateline
     credit opens origin text, so a line sharing a word run with the origin is never flagged."""
-    line = credits.get(member.article_id)
-    key = tuple(words(line)) if line else ()
+    keys = {tuple(words(line)) for line in lines} - {()}
     return tuple(
-        flag or (bool(key) and tuple(words(text)) == key and not parse(text).grams & origin_grams)
+        flag or (tuple(words(text)) in keys and not parse(text).grams & origin_grams)
         for flag, text in zip(member.template, member.paragraphs, strict=True)
     )
 
@@ -304,19 +304,25 @@ def build_ledgers(
     members: Sequence[MemberText],
     credits: Mapping[int, str] | None = None,
     cache: AlignCache | None = None,
+    credit_lines: Mapping[int, Sequence[str]] | None = None,
 ) -> list[MemberLedger]:
     """Every member's ledger, in member order: the origin article's, then each copy's.
 
-    ``cache`` carries parsed paragraphs from one alignment to the next.
+    ``credits`` is each copy's strongest line crediting the origin, ``credit_lines`` all of
+    them (by default the strongest alone): a copy may carry the wire's dateline and a "Source:
+    Reuters" line at its foot, and neither is text of its own. ``cache`` carries parsed
+    paragraphs from one alignment to the next.
     """
     credits = credits or {}
+    lines_of = credit_lines or {aid: (line,) for aid, line in credits.items()}
     cache = cache or AlignCache()
     copies: dict[int, MemberLedger] = {}
     origin_grams = frozenset().union(*(cache.parse(p).grams for p in origin.paragraphs))
     for member in members:
         if member.article_id == origin.article_id:
             continue
-        flags = _credit_flags(member, credits, origin_grams)
+        lines = tuple(lines_of.get(member.article_id, ()))
+        flags = _credit_flags(member, lines, origin_grams)
         # a copy crediting the origin says where its text came from: one sentence carried
         # over anchors its rewrites; without a credit it takes a run of them
         anchors = 1 if member.article_id in credits else ANCHORS
@@ -340,6 +346,7 @@ def build_ledgers(
             credit=credits.get(member.article_id),
             kept_upper=upper[0],
             dropped_upper=upper[1],
+            credit_lines=lines,
         )
     # The origin's shared paragraphs are those at least one copy kept or edited.
     reused = {
