@@ -7,12 +7,15 @@ what the copies share (:func:`reconstruct_origin`): paragraphs linked across two
 members form a group; each group is represented by one variant: one that other members repeat word
 for word if any (two copiers rarely make the same edit; a wire dateline such as "NEW YORK
 (Reuters) - ", which copiers strip, is left aside in that comparison and kept where a variant
-has it); else the variant of the member whose other shared paragraphs most often match another
-member's verbatim (the most faithful copy); then the variant closest to all the others
-(medoid), the fullest member's, the longer text. To that variant's sentences are added the
-other variants' sentences that two or more members hold (a sentence the chosen copier cut),
-each after the sentence it follows there. The groups are ordered by where they first appear in
-the copies, fullest copy first.
+has it); else the variant most of whose sentences other members have word for word (the same
+rule, sentence by sentence); else the variant of the member whose other shared paragraphs most
+often match another member's verbatim (the most faithful copy); then the variant closest to
+all the others (medoid), the fullest member's, the longer text. To that variant's sentences
+are added the other variants' sentences that two or more members hold (a sentence the chosen
+copier cut), and a sentence one variant alone has between two that stand side by side in the
+rebuilt paragraph (copy desks cut wire sentences; they rarely write one into the middle of a
+paragraph they keep), each after the sentence it follows there. The groups are ordered by
+where they first appear in the copies, fullest copy first.
 
 The rebuilt text is a lower bound of the origin: text that one copy alone kept, or none did,
 cannot be told from the copy's own. So a copy's added share may hold origin text, and its
