@@ -88,7 +88,7 @@ def main() -> None:
     guard = np.array([_guarded(a, b) for a, b, _ in pairs])
     print(
         f"  ledger's guard alone       {guard.mean():.3f} of pairs pass (four content words "
-        f"beyond attribution each, a third of them shared); paraphrases among "
+        f"beyond attribution each, three and 40% of them shared); paraphrases among "
         f"those failing it: {ya[~guard].mean():.3f}"
     )
     # The ledger's whole decision: the guard, then the model's probability (each pair's from

@@ -14,6 +14,9 @@ split into parts that add up to the all-copies mean absolute error:
   members hold (all any rebuild could know) already loses, and **rebuild**, the rest;
 - **aligner**: what remains when the copy, exactly as the pipeline saw it (paragraphs,
   boilerplate flags, credit line), is aligned against the true origin's text.
+
+For copies of an external origin it also says how often the upper bound holds (true kept at
+most ``kept_upper``, true dropped at least ``dropped_upper``) and the bound's own error.
 """
 
 from __future__ import annotations
@@ -75,6 +78,14 @@ class Parts:
         default_factory=lambda: {p: dict.fromkeys(COMPONENTS, 0.0) for p in PARTS}
     )
     aligner_all: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # Copies of an external origin named right: how often the truth lies between the ledger
+    # against the rebuilt text and its upper bound (every word of the copy's own origin text).
+    bounded: int = 0
+    kept_within: int = 0
+    dropped_within: int = 0
+    upper_error: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(("kept", "dropped"), 0.0)
+    )
 
     def mae(self, part: str, name: str) -> float:
         return self.error[part][name] / self.n if self.n else 0.0
@@ -111,17 +122,24 @@ def decompose(
         ):
             _add(parts, "origin wrong", reported, want)
             continue
+        if origin_key is None and got.get("kept_upper") is not None:
+            _bound(parts, reported, got, want)
         member = result.texts[aid]
-        credit = next((led.credit for led in result.ledgers if led.article_id == aid), None)
+        seen = next(led for led in result.ledgers if led.article_id == aid)
+        credit, lines = seen.credit, {aid: seen.credit_lines}
         true_origin = OriginText(None, None, tuple(None for _ in origin_text), tuple(origin_text))
-        (aligned,) = build_ledgers(true_origin, [member], {aid: credit} if credit else {})
+        (aligned,) = build_ledgers(
+            true_origin, [member], {aid: credit} if credit else {}, credit_lines=lines
+        )
         oracle = {n: float(getattr(aligned, n)) for n in COMPONENTS}
         parts.count["aligner"] += 1
         if origin_key is None:
             # what two members hold of the true origin is all any rebuild could know
             known = _held_by_two(origin_text, list(result.texts.values()))
             held = OriginText(None, None, tuple(None for _ in known), tuple(known))
-            (bound,) = build_ledgers(held, [member], {aid: credit} if credit else {})
+            (bound,) = build_ledgers(
+                held, [member], {aid: credit} if credit else {}, credit_lines=lines
+            )
             evidence = {n: float(getattr(bound, n)) for n in COMPONENTS}
             parts.count["external unknowable"] += 1
             parts.count["external rebuild"] += 1
@@ -167,6 +185,21 @@ def _held_by_two(origin: list[str], members: list[MemberText]) -> list[str]:
     return out
 
 
+def _bound(
+    parts: Parts, reported: dict[str, float], got: dict[str, Any], want: dict[str, float]
+) -> None:
+    slack = 1e-3  # the report rounds shares
+    upper = {"kept": float(got["kept_upper"]), "dropped": float(got["dropped_upper"])}
+    parts.bounded += 1
+    # One-sided: the true origin holds the rebuilt text, the copy's own text at most of what
+    # the rebuild left out, and text no copy kept; so the copy kept at most kept_upper and
+    # dropped at least dropped_upper (as far as the alignment itself is right).
+    parts.kept_within += want["kept"] <= upper["kept"] + slack
+    parts.dropped_within += want["dropped"] >= upper["dropped"] - slack
+    for name in ("kept", "dropped"):
+        parts.upper_error[name] += abs(upper[name] - want[name])
+
+
 def _add(parts: Parts, part: str, value: dict[str, float], want: dict[str, float]) -> None:
     parts.count[part] += 1
     for name in COMPONENTS:
@@ -179,4 +212,12 @@ def print_parts(parts: Parts, tag: str) -> None:
         print(
             f"    {part:<20}({parts.count[part]:>3} copies) "
             + ", ".join(f"{n} {parts.mae(part, n):+.3f}" for n in COMPONENTS)
+        )
+    if parts.bounded:
+        n = parts.bounded
+        print(
+            f"  upper bound of {n} copies of external origins {tag} (a copy's own text all "
+            f"origin text): true kept <= kept_upper for {parts.kept_within / n:.3f}, true dropped "
+            f">= dropped_upper for {parts.dropped_within / n:.3f}; its MAE kept "
+            f"{parts.upper_error['kept'] / n:.3f}, dropped {parts.upper_error['dropped'] / n:.3f}"
         )

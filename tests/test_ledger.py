@@ -117,3 +117,91 @@ def test_reconstruction_is_the_union_of_sentences_two_members_hold() -> None:
     ledgers = {led.article_id: led for led in build_ledgers(origin, [one, two, three, four])}
     assert ledgers[3].kept == 1.0 and ledgers[3].added > 0
     assert ledgers[1].dropped == pytest.approx(len(C.split()) / len(f"{A} {B} {C}".split()))
+
+
+def test_reconstruction_keeps_a_sentence_the_others_cut_from_between_two_they_kept() -> None:
+    # two copiers agree on "A C"; a third has "A B C": B, between two sentences the others keep
+    # side by side, is origin text they cut, not the third's own (which it would have put
+    # before or after the wire's sentences); OWN_2 after the paragraph's end is not
+    one, two = _member(1, [f"{A} {C}"]), _member(2, [f"{A} {C}"])
+    three = _member(3, [f"{A} {B} {C} {OWN_2}"])
+    links = [((1, 0), (2, 0)), ((2, 0), (3, 0))]
+    origin = reconstruct_origin([one, two, three], links)
+    assert origin.paragraphs == (f"{A} {B} {C}",)
+    ledgers = {led.article_id: led for led in build_ledgers(origin, [one, two, three])}
+    assert ledgers[3].kept == 1.0
+    assert ledgers[1].dropped == pytest.approx(len(B.split()) / len(f"{A} {B} {C}".split()))
+
+
+def test_reconstruction_leaves_out_a_lone_sentence_whose_neighbours_the_others_split() -> None:
+    # the others have a sentence between A and C (their own edit of the paragraph or not):
+    # the third's B does not sit between two sentences that stand side by side there
+    one, two = _member(1, [f"{A} {OWN_1} {C}"]), _member(2, [f"{A} {OWN_1} {C}"])
+    three = _member(3, [f"{A} {B} {C}"])
+    links = [((1, 0), (2, 0)), ((2, 0), (3, 0))]
+    origin = reconstruct_origin([one, two, three], links)
+    assert B not in origin.paragraphs[0]
+
+
+def test_against_a_rebuilt_origin_a_ledger_carries_its_upper_bound() -> None:
+    # both copies share A; the first also has B, which no other copy holds: against the
+    # rebuilt text "A" it is the first's own (added), though it may be the origin's
+    one, two = _member(1, [A, B]), _member(2, [A, OWN_1, C])
+    origin = reconstruct_origin([one, two], [((1, 0), (2, 0))])
+    assert origin.paragraphs == (A,)
+    ledgers = {led.article_id: led for led in build_ledgers(origin, [one, two])}
+    first = ledgers[1]
+    assert first.kept == 1.0
+    assert first.added == pytest.approx(len(B.split()) / len(f"{A} {B}".split()), abs=1e-6)
+    # every word of its own counted as origin text: all kept, nothing dropped
+    assert first.kept_upper == 1.0 and first.dropped_upper == 0.0
+    # a copy that dropped origin text: the bound keeps the dropped words dropped
+    short = _member(3, [OWN_2])
+    (led,) = build_ledgers(origin, [short])
+    own, total = len(OWN_2.split()), len(OWN_2.split()) + len(A.split())
+    assert led.kept == 0.0 and led.dropped == 1.0
+    assert led.kept_upper == pytest.approx(own / total, abs=1e-6)
+    assert led.dropped_upper == pytest.approx(len(A.split()) / total, abs=1e-6)
+
+
+def test_against_a_stored_origin_a_ledger_has_no_upper_bound() -> None:
+    source, copy = _member(1, [A, B]), _member(2, [A, OWN_1])
+    ledgers = build_ledgers(origin_from_member(source), [source, copy])
+    assert all(led.kept_upper is None and led.dropped_upper is None for led in ledgers)
+
+
+def test_reconstruction_stands_in_the_variant_whose_sentences_others_have_word_for_word() -> None:
+    # no two variants of the paragraph are the same: one copier swapped words throughout,
+    # one appended a sentence of its own, one cut a sentence. The original's sentences are
+    # each another copy's word for word; the swapped variant's are nobody's.
+    swapped = (
+        "The minister quit on Friday after a week of pressure over the housing affair. "
+        "Opposition leaders had sought her exit since the leaked emails came out. "
+        "Her deputy is to take over until a new minister is named later this month."
+    )
+    one = _member(1, [swapped], "One")
+    two = _member(2, [f"{A} {B} {C} {OWN_2}"], "Two")
+    three = _member(3, [f"{A} {C}"], "Three")
+    four = _member(4, [f"{A} {B} {C}"], "Four")
+    links = [((1, 0), (2, 0)), ((2, 0), (3, 0)), ((3, 0), (4, 0))]
+    origin = reconstruct_origin([one, two, three, four], links)
+    assert origin.paragraphs == (f"{A} {B} {C}",)
+    assert origin.taken_from == ((4, 0),)
+
+
+def test_every_credit_line_standing_alone_is_no_text_of_the_copys_own() -> None:
+    source = _member(1, [A, B, C])
+    # the copy names the origin twice: in a sentence of its own text and in a line at its foot
+    credit = "We have the story from the Ledger Wire."
+    footer = "Source: Ledger Wire"
+    copy = _member(2, [f"{credit} {A}", B, C, footer])
+    strongest = {2: credit}
+    (led,) = build_ledgers(origin_from_member(source), [copy], strongest)
+    assert led.added > 0  # with only the strongest line known, the footer is the copy's own
+    (led,) = build_ledgers(
+        origin_from_member(source), [copy], strongest, credit_lines={2: [credit, footer]}
+    )
+    own = len(credit.split()) / len(f"{credit} {A} {B} {C}".split())
+    assert led.added == pytest.approx(own, abs=1e-6)
+    assert led.credit == credit and led.credit_lines == (credit, footer)
+    assert [line.op for line in led.alignment.lines if line.copy_index == 3] == ["template"]

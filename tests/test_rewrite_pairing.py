@@ -8,8 +8,10 @@ News; it says what the "just two have managed to secure visas to safe countries"
 
 from __future__ import annotations
 
+import pytest
+
 from dedup.stories.align import ANCHORS, align
-from dedup.stories.rewrites import candidate, terms
+from dedup.stories.rewrites import candidate, is_rewrite, terms
 
 JUST_TWO = (
     "Since the independent Russian newspaper Novaya Gazeta first reported the abuse of dozens of "
@@ -111,3 +113,69 @@ def test_the_text_report_shows_a_rewrite_beside_its_origin_sentence() -> None:
     shown = console.export_text()
     assert f"origin sentence: {JUST_TWO}" in shown
     assert f"rewritten as:    {SEED_001}" in shown
+
+
+def test_a_rewrite_that_keeps_every_fact_and_adds_wording_of_its_own_is_one() -> None:
+    # every content word of the origin's sentence is there, in other order and phrasing, with
+    # a few of the rewriter's own ("put another way", "in addition", "set"): the model, fitted
+    # on MSRP's shorter pairs, doubts it (about 0.4); the content words settle it
+    origin = (
+        "Shareholders will vote at the annual meeting in April on a proposal to limit the "
+        "liability of directors and to double the authorized common shares."
+    )
+    rewrite = (
+        "Put another way, at the annual meeting in April shareholders are set to vote on one "
+        "proposal which would limit directors' liability; in addition, the authorized common "
+        "shares would double, the firm stated."
+    )
+    assert is_rewrite(terms(origin), terms(rewrite))
+    # half the facts and more of its own is no rewrite of it
+    other = (
+        "Put another way, at the annual meeting in April shareholders are set to hear the "
+        "chairman defend the new factory plans and the dividend cut, the firm stated."
+    )
+    assert not is_rewrite(terms(origin), terms(other))
+
+
+def test_two_origin_sentences_merged_into_one_are_both_rewritten() -> None:
+    # seed 001's sentence says what two of BuzzFeed's say: with the two read one after the
+    # other, both are rewritten by it (apart, only the likelier of the two is)
+    origin = [DECLINED, f"{JUST_TWO} {GROUP_OF_40}"]
+    got = _pairs(origin, [DECLINED, SEED_001, OWN])
+    assert got == [(JUST_TWO, SEED_001), (GROUP_OF_40, SEED_001)]
+    ledger = align(origin, [DECLINED, SEED_001, OWN], anchors=1)
+    merged = len(f"{JUST_TWO} {GROUP_OF_40}".split())
+    assert ledger.rewritten == pytest.approx(merged / len(" ".join(origin).split()), abs=0.01)
+    # a neighbour that says nothing of the copy sentence is not merged in
+    assert _pairs([DECLINED, f"{JUST_TWO} {NEGOTIATIONS}"], [DECLINED, SEED_001]) == [
+        (JUST_TWO, SEED_001)
+    ]
+
+
+SPLIT = (
+    "Some 40 Chechens remain hidden across Russia, said Svetlana Zakharova, who speaks for the "
+    "Russia LGBT Network. Securing visas to flee the country has proved difficult for them."
+)
+
+
+def test_one_origin_sentence_split_in_two_is_one_rewrite() -> None:
+    # neither half alone says enough of GROUP_OF_40 to be its rewrite; together they do
+    first, second = SPLIT.split(". ")
+    assert not _pairs([DECLINED, GROUP_OF_40], [DECLINED, f"{first}."])
+    got = _pairs([DECLINED, GROUP_OF_40], [DECLINED, SPLIT])
+    assert got == [(GROUP_OF_40, SPLIT)]
+    ledger = align([DECLINED, GROUP_OF_40], [DECLINED, SPLIT], anchors=1)
+    assert ledger.dropped == 0.0 and ledger.added == 0.0 and ledger.rewritten > 0.5
+    # the halves in two paragraphs are no split of one sentence
+    assert not _pairs([DECLINED, GROUP_OF_40], [DECLINED, f"{first}.", second])
+
+
+def test_two_news_sentences_sharing_the_topic_are_no_rewrite() -> None:
+    # ECB+ (odd topic 41): two independent reports of one bombing; the model, fitted on MSRP's
+    # look-alike pairs, gives this pair 0.53, but all they share is "South Sudan"
+    said = '"South Sudan is a state in the United Nations.'
+    other = (
+        '"The regime in Khartoum is attempting to provoke South Sudan into restarting a war," '
+        "said Enough Project Co-Founder John Prendergast."
+    )
+    assert not candidate(terms(said), terms(other))

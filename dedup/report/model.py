@@ -113,6 +113,10 @@ class ReportArticle:
     headline_changed: bool = False
     credit: str | None = None
     ledger: list[LedgerLine] | None = None  # None: not loaded (a list without detail)
+    # A copy of an external origin (rebuilt text, a lower bound): kept and dropped if every
+    # word of its own were origin text. None otherwise.
+    kept_upper: float | None = None
+    dropped_upper: float | None = None
 
     @property
     def publisher(self) -> str:
@@ -135,6 +139,8 @@ class ReportArticle:
             "rewritten": self.rewritten,
             "dropped": self.dropped,
             "added": self.added,
+            "kept_upper": self.kept_upper,
+            "dropped_upper": self.dropped_upper,
             "moved": self.moved,
             "headline_changed": self.headline_changed,
             "credit": self.credit,
@@ -161,6 +167,8 @@ class ReportArticle:
             rewritten=_float(data.get("rewritten")) or 0.0,
             dropped=_float(data.get("dropped")) or 0.0,
             added=_float(data.get("added")) or 0.0,
+            kept_upper=_float(data.get("kept_upper")),
+            dropped_upper=_float(data.get("dropped_upper")),
             moved=int(data.get("moved") or 0),
             headline_changed=bool(data.get("headline_changed")),
             credit=_str(data.get("credit")),

@@ -130,6 +130,10 @@ def _members(session: Session, story_ids: Sequence[int]) -> dict[int, list[Repor
                     rewritten=_round(member.rewritten),
                     dropped=_round(member.dropped),
                     added=_round(member.added),
+                    kept_upper=None if member.kept_upper is None else _round(member.kept_upper),
+                    dropped_upper=(
+                        None if member.dropped_upper is None else _round(member.dropped_upper)
+                    ),
                     moved=int(member.moved or 0),
                     headline_changed=bool(member.headline_changed),
                     credit=member.credit,

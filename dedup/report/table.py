@@ -102,14 +102,21 @@ def _detail(console: Console, story: ReportStory) -> None:
             a.role,
             _day(a.published),
             str(a.shared_paragraphs),
-            percent(a.kept),
+            percent(a.kept) + ("" if a.kept_upper is None else f" (≤{percent(a.kept_upper)})"),
             percent(a.edited),
             percent(a.rewritten),
-            percent(a.dropped),
+            percent(a.dropped)
+            + ("" if a.dropped_upper is None else f" (≥{percent(a.dropped_upper)})"),
             percent(a.added),
             a.title,
         )
     console.print(table)
+    if any(a.kept_upper is not None for a in story.articles):
+        console.print(
+            "Against an external origin the ledgers are lower bounds: its text is rebuilt from "
+            "what copies share. In brackets, kept and dropped if all of a copy's own text "
+            "(added) were origin text."
+        )
     for a in story.articles:
         if a.role == "origin" or not a.ledger:
             continue

@@ -408,6 +408,15 @@ class StoryMember(Base):
     )
     dropped: Mapped[float] = mapped_column(Float, default=0.0, doc="share of origin text dropped")
     added: Mapped[float] = mapped_column(Float, default=0.0, doc="share of own text added")
+    kept_upper: Mapped[float | None] = mapped_column(
+        Float,
+        doc="for a copy of an external origin (whose text, rebuilt from what copies share, "
+        "is a lower bound): share of the origin kept if every word of the copy's own were "
+        "origin text; NULL otherwise",
+    )
+    dropped_upper: Mapped[float | None] = mapped_column(
+        Float, doc="the dropped share under the same assumption as kept_upper; NULL otherwise"
+    )
     moved: Mapped[int] = mapped_column(Integer, default=0, doc="origin paragraphs reordered")
     headline_changed: Mapped[bool] = mapped_column(
         Boolean, default=False, doc="the copy's headline differs from the origin's"

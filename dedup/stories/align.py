@@ -11,10 +11,11 @@ paragraphs into one, still count. Weights are words, so the fractions are shares
   runs of three or more);
 - otherwise it is **rewritten**, as a whole, when a copy sentence of the copier's own says the
   same in other words (:mod:`dedup.stories.rewrites`: most content words, who said or
-  published it aside; each copy sentence rewrites at most one origin sentence), but only in a
-  copy that carries over some of the origin's own sentences (not quotations): one when it
-  credits the origin, a run of :data:`ANCHORS` when not, so that independent reports of one
-  event, which share facts and quotes, are no rewrites of each other;
+  published it aside; each copy sentence rewrites at most one origin sentence, or two read
+  one after the other that it merges, and an origin sentence split in two is one rewrite),
+  but only in a copy that carries over some of the origin's own sentences (not quotations):
+  one when it credits the origin, a run of :data:`ANCHORS` when not, so that independent
+  reports of one event, which share facts and quotes, are no rewrites of each other;
 - otherwise it is still **edited** when half its words reappear in such runs; in a sentence
   that does not, runs of at least six words (a kept quote) count as edited for their own
   words;
@@ -34,7 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dedup.stories.rewrites import SentenceTerms, rewrite_score, terms
+from dedup.stories.rewrites import pair_sentences
 from dedup.stories.runs import (
     EDITED,
     MIN_BLOCK,
@@ -104,6 +105,18 @@ class Alignment:
     shared_paragraphs: int  # copy paragraphs that hold kept or edited origin text
     origin_reused: tuple[float, ...] = ()  # per origin paragraph: share of it kept or edited
     # (rewritten text is no shared text: it does not count here)
+    origin_words: int = 0  # the origin's words the shares are of
+    own_words: int = 0  # the copy's own words (its added share is of these and the rest)
+
+    def kept_upper(self) -> tuple[float, float]:
+        """(kept, dropped) if every word of the copy's own were origin text, kept verbatim:
+        against an origin rebuilt from what copies share, which may lack text one copy alone
+        kept, the most the copy can have kept and the least it can have dropped."""
+        total = self.origin_words + self.own_words
+        if not total:
+            return 0.0, 0.0
+        kept = (self.kept * self.origin_words + self.own_words) / total
+        return round(kept, 6), round(self.dropped * self.origin_words / total, 6)
 
 
 def _stable_positions(seq: Sequence[int]) -> set[int]:
@@ -174,43 +187,6 @@ def _match(
                 if got > best_copy[t]:
                     best_copy[t] = got
     return found
-
-
-def _rewrites(
-    origin: list[Parsed],
-    copy: list[Parsed],
-    lacking: list[tuple[int, int]],
-    free: list[tuple[int, int]],
-    cache: AlignCache,
-) -> dict[tuple[int, int], tuple[int, int]]:
-    """Origin sentences said again in a copy sentence's own words, one to one, best first.
-
-    ``lacking`` are the origin sentences (paragraph, sentence) whose words did not survive;
-    ``free`` the copy sentences that are none of the origin's text. A cheap test (a shared
-    name or number, a third of the content words) picks the pairs worth the model's look.
-    """
-
-    def terms_of(text: str) -> SentenceTerms:
-        found = cache.terms.get(text)
-        if found is None:
-            found = cache.terms[text] = terms(text)
-        return found
-
-    scored: list[tuple[float, tuple[int, int], tuple[int, int]]] = []
-    copy_terms = [(ref, terms_of(copy[ref[0]].raw[ref[1]])) for ref in free]
-    for ref in lacking:
-        a = terms_of(origin[ref[0]].raw[ref[1]])
-        for cref, b in copy_terms:
-            score = rewrite_score(a, b)
-            if score:
-                scored.append((score, ref, cref))
-    matched: dict[tuple[int, int], tuple[int, int]] = {}
-    taken: set[tuple[int, int]] = set()
-    for _, ref, cref in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):
-        if ref not in matched and cref not in taken:
-            matched[ref] = cref
-            taken.add(cref)
-    return matched
 
 
 EDIT_SLACK = 3  # words of a sentence outside reused runs that still leave it edited
@@ -297,18 +273,21 @@ def align(
     # Independent reports of one event say the same facts in their own words and share
     # quoted statements, never the reporter's own sentences: without such an anchor, no
     # sentence is a rewrite.
-    rewrites = _rewrites(opars, cpars, lacking, free, cache) if anchors >= needed else {}
+    rewrites = pair_sentences(opars, cpars, lacking, free, cache) if anchors >= needed else []
     rewritten_words = [0] * len(opars)
-    rewrites_of: dict[int, list[tuple[int, int, int]]] = {}  # i -> (s, j, t)
+    rewrites_of: dict[int, list[tuple[int, int, str]]] = {}  # i -> (s, j, copy text)
     rewritten_copy: set[tuple[int, int]] = set()
+    rewritten_origin = {ref for ounit, _ in rewrites for ref in ounit}
     for i, s in lacking:
-        if (i, s) not in rewrites:
+        if (i, s) not in rewritten_origin:
             edited_words[i] += fallback[(i, s)]
-    for (i, s), (j, t) in sorted(rewrites.items()):
-        # a sentence said again is rewritten as a whole, quoted runs inside it included
-        rewritten_words[i] += len(opars[i].sentences[s])
-        rewrites_of.setdefault(i, []).append((s, j, t))
-        rewritten_copy.add((j, t))
+    for ounit, cunit in rewrites:
+        said = " ".join(cpars[j].raw[t] for j, t in cunit)
+        for i, s in ounit:
+            # a sentence said again is rewritten as a whole, quoted runs inside it included
+            rewritten_words[i] += len(opars[i].sentences[s])
+            rewrites_of.setdefault(i, []).append((s, cunit[0][0], said))
+        rewritten_copy.update(cunit)
 
     added_words = [
         sum(
@@ -363,7 +342,7 @@ def align(
     lines: list[LedgerLine] = []
     for i, opara in enumerate(opars):
         target = primary[i]
-        pairs_shown = tuple((opara.raw[s], cpars[j].raw[t]) for s, j, t in rewrites_of.get(i, ()))
+        pairs_shown = tuple((opara.raw[s], said) for s, _, said in rewrites_of.get(i, ()))
         if target is None:
             lines.append(
                 LedgerLine(
@@ -444,6 +423,8 @@ def align(
         origin_reused=tuple(
             _share(kept_words[i] + edited_words[i], len(p.keys)) for i, p in enumerate(opars)
         ),
+        origin_words=origin_total,
+        own_words=sum(added_words),
     )
 
 

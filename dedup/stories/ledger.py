@@ -7,18 +7,22 @@ what the copies share (:func:`reconstruct_origin`): paragraphs linked across two
 members form a group; each group is represented by one variant: one that other members repeat word
 for word if any (two copiers rarely make the same edit; a wire dateline such as "NEW YORK
 (Reuters) - ", which copiers strip, is left aside in that comparison and kept where a variant
-has it); else the variant of the member whose other shared paragraphs most often match another
-member's verbatim (the most faithful copy); then the variant closest to all the others
-(medoid), the fullest member's, the longer text. To that variant's sentences are added the
-other variants' sentences that two or more members hold (a sentence the chosen copier cut),
-each after the sentence it follows there. The groups are ordered by where they first appear in
-the copies, fullest copy first.
+has it); else the variant most of whose sentences other members have word for word (the same
+rule, sentence by sentence); else the variant of the member whose other shared paragraphs most
+often match another member's verbatim (the most faithful copy); then the variant closest to
+all the others (medoid), the fullest member's, the longer text. To that variant's sentences
+are added the other variants' sentences that two or more members hold (a sentence the chosen
+copier cut), and a sentence one variant alone has between two that stand side by side in the
+rebuilt paragraph (copy desks cut wire sentences; they rarely write one into the middle of a
+paragraph they keep), each after the sentence it follows there. The groups are ordered by
+where they first appear in the copies, fullest copy first.
 
 The rebuilt text is a lower bound of the origin: text that one copy alone kept, or none did,
-cannot be told from the copy's own. Against it a copy's kept share is an upper bound, its
-dropped share a lower bound, and its added share may hold origin text; the story's evidence
-says so. A copy's credit line standing alone ("Reuters reports:") is neither origin text nor
-added text.
+cannot be told from the copy's own. So a copy's added share may hold origin text, and its
+ledger against the rebuilt text is the low end: each copy's ledger also carries the high end
+(``kept_upper``, ``dropped_upper``: what it kept and dropped if every word of its own were
+origin text); the story's evidence says so. A copy's credit line standing alone ("Reuters
+reports:") is neither origin text nor added text.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from scipy.cluster.hierarchy import DisjointSet
 
 from dedup.stories.align import ANCHORS, AlignCache, Alignment, align, similarity, words
 from dedup.stories.rewrites import is_rewrite, terms
-from dedup.stories.runs import PRESENT, contains, parse, ratio
+from dedup.stories.runs import PRESENT, Parsed, contains, parse, ratio
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
+Keys = tuple[str, ...]
 UNION_MIN_WORDS = 6  # a shorter sentence held by two is a coincidence, not origin text
 _DATELINE = re.compile(r"^[^()\n]{1,60}?\([^()\n]{1,40}\)\s*[-\u2014\u2013]+\s*")
 
@@ -72,6 +77,11 @@ class MemberLedger:
     shared_paragraphs: int
     headline_changed: bool | None  # None when the origin's headline is unknown
     credit: str | None
+    # Against a rebuilt (external) origin, a lower bound of the origin text: the kept and
+    # dropped shares if every word of the copy's own were origin text (None otherwise).
+    kept_upper: float | None = None
+    dropped_upper: float | None = None
+    credit_lines: tuple[str, ...] = ()  # every line of it crediting the origin
 
 
 def origin_from_member(member: MemberText) -> OriginText:
@@ -136,8 +146,20 @@ def reconstruct_origin(
         )
         for m in members
     }
+    # Two copiers rarely make the same edit to a sentence either: the share of a variant's
+    # words in sentences another member has word for word (a variant whose words were swapped
+    # throughout has none, the original and a copy that only cut or appended have nearly all).
+    cache = AlignCache()
+
+    def agreement(ref: Ref, refs: list[Ref]) -> float:
+        mine = cache.parse(text(ref))
+        others = [cache.parse(text(o)) for o in refs if o[0] != ref[0]]
+        held = sum(len(sent) for sent in mine.sentences if any(contains(o, sent) for o in others))
+        return round(held / max(1, len(mine.keys)), 6)
+
     representative: dict[Ref, Ref] = {}
     for root, refs in shared.items():
+        agree = {ref: agreement(ref, refs) for ref in refs}
 
         def rank(ref: Ref, refs: list[Ref] = refs) -> tuple[float, ...]:
             closeness = sum(similarity(text(ref), text(o)) for o in refs if o != ref)
@@ -152,8 +174,13 @@ def reconstruct_origin(
                 ref[1],
             )
 
-        representative[root] = min(refs, key=rank)
+        # the variant the others agree with most stands in; the rest follow in rank order,
+        # which places the sentences they add to it
         refs.sort(key=rank)
+        best = min(refs, key=lambda ref: (-twins[ref], -dated[ref], -agree[ref], *rank(ref)))
+        refs.remove(best)
+        refs.insert(0, best)
+        representative[root] = best
 
     # Story order: the fullest member's order, others' groups slotted after their predecessor.
     order: list[Ref] = []
@@ -168,7 +195,6 @@ def reconstruct_origin(
                 order.insert(order.index(previous) + 1 if previous is not None else 0, root)
             previous = root
     chosen = tuple(representative[root] for root in order)
-    cache = AlignCache()
     paragraphs = tuple(_shared_sentences(shared[root], text, cache) for root in order)
     kept = [k for k, p in enumerate(paragraphs) if p]
     return OriginText(
@@ -209,11 +235,19 @@ def _shared_sentences(refs: Sequence[Ref], text: Callable[[Ref], str], cache: Al
     for ref in refs[1:]:
         current = cache.parse(" ".join(raw for raw, _ in out))
         covers = cache.pair(parsed[ref], current)[0]
+        present = [
+            got[0] >= PRESENT * len(keys)
+            for got, keys in zip(covers, parsed[ref].sentences, strict=True)
+        ]
         at = -1  # where this variant's last sentence found in ``out`` stands
         for s, raw in enumerate(parsed[ref].raw):
             keys = parsed[ref].sentences[s]
-            found = covers[s][0] >= PRESENT * len(keys)
-            if not found and len(keys) >= UNION_MIN_WORDS and len(holders(ref, s)) > 1:
+            found = present[s]
+            if (
+                not found
+                and len(keys) >= UNION_MIN_WORDS
+                and (len(holders(ref, s)) > 1 or _sandwiched(s, at, present, parsed[ref], out))
+            ):
                 # held by two: new text unless it holds a sentence there (its words changed
                 # beyond the runs) or says again what one says
                 back = cache.pair(current, cache.parse(raw))[0]
@@ -230,16 +264,36 @@ def _shared_sentences(refs: Sequence[Ref], text: Callable[[Ref], str], cache: Al
     return " ".join(raw for raw, _ in out)
 
 
+def _sandwiched(
+    s: int, at: int, present: Sequence[bool], variant: Parsed, out: Sequence[tuple[str, Keys]]
+) -> bool:
+    """Whether a sentence one variant alone has sits between two sentences of the rebuilt
+    paragraph that stand next to each other there, and so is origin text the others cut.
+
+    Copy desks trim wire copy by cutting sentences and paragraphs; what they add of their
+    own is a paragraph (a local angle, a reaction), an editor's line before the text or a
+    sentence after a paragraph, and rarely a sentence written into the middle of a wire
+    paragraph whose sentences on both sides they keep word for word. So such a sentence is
+    likelier the origin's, cut by the copiers that have its neighbours side by side.
+    """
+    if s == 0 or s + 1 >= len(variant.sentences) or not present[s - 1] or at < 0:
+        return False
+    following = next((k for k in range(s + 1, len(present)) if present[k]), None)
+    if following != s + 1 or at + 1 >= len(out):
+        return False
+    after = max(range(len(out)), key=lambda k: ratio(out[k][1], variant.sentences[s + 1]))
+    return after == at + 1
+
+
 def _credit_flags(
-    member: MemberText, credits: Mapping[int, str], origin_grams: frozenset[int]
+    member: MemberText, lines: Sequence[str], origin_grams: frozenset[int]
 ) -> tuple[bool, ...]:
-    """The member's template flags, its credit line standing alone flagged too: "Reuters
+    """The member's template flags, its credit lines standing alone flagged too: "Reuters
     reports:" says where the text came from; it is no text of the copier's own. A dateline
     credit opens origin text, so a line sharing a word run with the origin is never flagged."""
-    line = credits.get(member.article_id)
-    key = tuple(words(line)) if line else ()
+    keys = {tuple(words(line)) for line in lines} - {()}
     return tuple(
-        flag or (bool(key) and tuple(words(text)) == key and not parse(text).grams & origin_grams)
+        flag or (tuple(words(text)) in keys and not parse(text).grams & origin_grams)
         for flag, text in zip(member.template, member.paragraphs, strict=True)
     )
 
@@ -253,19 +307,25 @@ def build_ledgers(
     members: Sequence[MemberText],
     credits: Mapping[int, str] | None = None,
     cache: AlignCache | None = None,
+    credit_lines: Mapping[int, Sequence[str]] | None = None,
 ) -> list[MemberLedger]:
     """Every member's ledger, in member order: the origin article's, then each copy's.
 
-    ``cache`` carries parsed paragraphs from one alignment to the next.
+    ``credits`` is each copy's strongest line crediting the origin, ``credit_lines`` all of
+    them (by default the strongest alone): a copy may carry the wire's dateline and a "Source:
+    Reuters" line at its foot, and neither is text of its own. ``cache`` carries parsed
+    paragraphs from one alignment to the next.
     """
     credits = credits or {}
+    lines_of = credit_lines or {aid: (line,) for aid, line in credits.items()}
     cache = cache or AlignCache()
     copies: dict[int, MemberLedger] = {}
     origin_grams = frozenset().union(*(cache.parse(p).grams for p in origin.paragraphs))
     for member in members:
         if member.article_id == origin.article_id:
             continue
-        flags = _credit_flags(member, credits, origin_grams)
+        lines = tuple(lines_of.get(member.article_id, ()))
+        flags = _credit_flags(member, lines, origin_grams)
         # a copy crediting the origin says where its text came from: one sentence carried
         # over anchors its rewrites; without a credit it takes a run of them
         anchors = 1 if member.article_id in credits else ANCHORS
@@ -273,6 +333,7 @@ def build_ledgers(
         headline = (
             None if origin.title is None else _norm_title(origin.title) != _norm_title(member.title)
         )
+        upper = alignment.kept_upper() if origin.article_id is None else (None, None)
         copies[member.article_id] = MemberLedger(
             article_id=member.article_id,
             role="copy",
@@ -286,6 +347,9 @@ def build_ledgers(
             shared_paragraphs=alignment.shared_paragraphs,
             headline_changed=headline,
             credit=credits.get(member.article_id),
+            kept_upper=upper[0],
+            dropped_upper=upper[1],
+            credit_lines=lines,
         )
     # The origin's shared paragraphs are those at least one copy kept or edited.
     reused = {

@@ -1,6 +1,8 @@
 """Rewritten sentences: one that says what another says in other words.
 
-Pure: two sentences in, a probability out. A rewrite keeps the names, the numbers and most of
+Pure: two sentences in, a probability out; and :func:`pair_sentences`, which pairs the origin
+sentences a copy lacks with the copy's sentences that say them again (one to one, or two
+merged into one and one split in two). A rewrite keeps the names, the numbers and most of
 the content words (stemmed, so "rose" and "rising" meet only when the stemmer says so) and
 changes the wording around them; it may share few word runs. :class:`PairFeatures` names what
 is measured; the weights are a logistic regression (over the features and their pairwise
@@ -8,10 +10,13 @@ products) fitted on the Microsoft Research Paraphrase
 Corpus by ``benchmarks/fit_rewrites.py`` and shipped as ``rewrite_model.json`` beside this
 module (cross-validated accuracy is in that file; no scikit-learn at run time).
 
-Ledgers call a pair a rewrite (:func:`rewrite_score`) when it shares a third of its content
-words, leaving aside the words that only say who said or published it ("according to",
-"told", outlet names such as "BuzzFeed News"), and the probability reaches
-:data:`REWRITE_THRESHOLD` or the two share nearly all their content words both ways. Whether
+Ledgers call a pair a rewrite (:func:`rewrite_score`) when it shares three content words and
+40% of the shorter sentence's, leaving aside the words that only say who said or published it
+("according to", "told", outlet names such as "BuzzFeed News"), and the probability reaches
+:data:`REWRITE_THRESHOLD` or the two share nearly all their content words both ways (or the
+copy holds every one of the origin's). The model is fitted on MSRP's pairs, which all look
+alike: on two news sentences that merely share a topic it is no judge, so the shared content
+words come first. Whether
 any sentence of a copy may be a rewrite at all is decided by the ledger
 (:mod:`dedup.stories.align`): the copy must carry over some of the origin's own sentences,
 because independent reports of one event say the same facts in their own words too. On MSRP
@@ -28,24 +33,27 @@ from dataclasses import dataclass, fields
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import combinations_with_replacement
+from itertools import combinations_with_replacement, pairwise
 from typing import Any
 
 import Stemmer
 
 from dedup.stories.publishers import DISPLAY, KEY_ALIASES, MEDIA_WORDS, publisher_key
-from dedup.stories.runs import words
+from dedup.stories.runs import AlignCache, Parsed, words
 
 _PUBLISHERS = frozenset(DISPLAY) | frozenset(KEY_ALIASES) | frozenset(KEY_ALIASES.values())
 _MEDIA = frozenset(MEDIA_WORDS)
 
 REWRITE_THRESHOLD = 0.5
 MIN_CONTENT = 4  # content words a sentence needs before it can be called a rewrite
-REWRITE_MIN_OVERLAP = 0.33  # content words shared, over the shorter sentence's
+REWRITE_MIN_OVERLAP = 0.4  # content words shared, over the shorter sentence's
+MIN_SHARED = 3  # content words shared: two ("South Sudan") are the topic, not a statement
 # Content words shared both ways (over each sentence's own) that make a rewrite by themselves:
 # the same content words in other wording is what a rewrite is, however long the sentences
 # (the model, fitted on MSRP's shorter pairs, grows wary of long ones).
 SAME_CONTENT = 0.85
+# Share of b's content words that must be a's, when b has every one of a's (see same_content).
+KEPT_CONTENT = 0.6
 
 # Function words, never evidence that two sentences say the same thing.
 _STOP_WORDS = (
@@ -246,13 +254,20 @@ def candidate(a: SentenceTerms, b: SentenceTerms) -> float:
     core overlap. A rewrite keeps content words beyond who said or published them."""
     if len(a.core) < MIN_CONTENT or len(b.core) < MIN_CONTENT:
         return 0.0
+    if len(a.core & b.core) < MIN_SHARED:
+        return 0.0
     overlap = core_overlap(a, b)
     return overlap if overlap >= REWRITE_MIN_OVERLAP else 0.0
 
 
 def same_content(a: SentenceTerms, b: SentenceTerms) -> bool:
+    """Nearly the same content words both ways, or every one of ``a``'s in ``b`` and most of
+    ``b``'s: a rewriter keeps the facts and adds wording of its own around them ("put another
+    way", "in addition"), which the model, fitted on MSRP's pairs, reads as new content."""
     shared = len(a.core & b.core)
-    return shared >= SAME_CONTENT * max(len(a.core), len(b.core))
+    if shared >= SAME_CONTENT * max(len(a.core), len(b.core)):
+        return True
+    return shared == len(a.core) and shared >= KEPT_CONTENT * len(b.core)
 
 
 def rewrite_score(a: SentenceTerms, b: SentenceTerms) -> float:
@@ -271,3 +286,133 @@ def rewrite_score(a: SentenceTerms, b: SentenceTerms) -> float:
 def is_rewrite(a: SentenceTerms, b: SentenceTerms) -> bool:
     """Whether ``b`` says what ``a`` says in other words (see the module notes)."""
     return rewrite_score(a, b) > 0
+
+
+Ref = tuple[int, int]  # (paragraph, sentence)
+JOIN_GAIN = 2  # content words a merged or split sentence must add to a rewrite (one: chance)
+Unit = tuple[Ref, ...]  # one sentence, or two read one after the other
+
+
+def pair_sentences(
+    origin: list[Parsed],
+    copy: list[Parsed],
+    lacking: list[Ref],
+    free: list[Ref],
+    cache: AlignCache,
+) -> list[tuple[Unit, Unit]]:
+    """Origin sentences said again in a copy sentence's own words, one to one, best first.
+
+    ``lacking`` are the origin sentences (paragraph, sentence) whose words did not survive;
+    ``free`` the copy sentences that are none of the origin's text. A cheap test (shared
+    content words: :func:`candidate`) picks the pairs worth the model's look.
+
+    Rewriters also merge two sentences into one and split one into two. So once the pairs
+    are made, an origin sentence left unpaired joins the pair of the sentence read just before
+    or after it (across a paragraph break too) when the two together are a likelier rewrite
+    when it passes the cheap test against that copy sentence, the two together are still a
+    rewrite of it and share :data:`JOIN_GAIN` more of its content words than the paired one
+    alone; a copy sentence left unpaired joins the pair of its neighbour in its paragraph the
+    same way. Last, two sentences left unpaired on one side (read one after the other) may be
+    a rewrite together of one left unpaired on the other, each passing the cheap test.
+    Only what would otherwise count as dropped or added is joined: no pair is undone.
+    """
+
+    def terms_of(text: str) -> SentenceTerms:
+        found = cache.terms.get(text)
+        if found is None:
+            found = cache.terms[text] = terms(text)
+        return found
+
+    def text_of(parsed: list[Parsed], unit: Unit) -> str:
+        return " ".join(parsed[i].raw[s] for i, s in sorted(unit))
+
+    scored: list[tuple[float, Ref, Ref]] = []
+    copy_terms = [(ref, terms_of(copy[ref[0]].raw[ref[1]])) for ref in free]
+    for ref in lacking:
+        a = terms_of(origin[ref[0]].raw[ref[1]])
+        for cref, b in copy_terms:
+            score = rewrite_score(a, b)
+            if score:
+                scored.append((score, ref, cref))
+    pairs: dict[Ref, tuple[float, Unit, Unit]] = {}  # by the pair's first origin sentence
+    taken: set[Ref] = set()  # origin sentences paired
+    said: set[Ref] = set()  # copy sentences paired
+    for score, ref, cref in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):
+        if ref not in taken and cref not in said:
+            pairs[ref] = (score, (ref,), (cref,))
+            taken.add(ref)
+            said.add(cref)
+    reading = [(i, s) for i, p in enumerate(origin) for s in range(len(p.sentences))]
+    place = {ref: n for n, ref in enumerate(reading)}
+    lacking_set, free_set = set(lacking), set(free)
+    for key in sorted(pairs):
+        score, ounit, cunit = pairs[key]
+        if len(ounit) == 1:  # a merge: a neighbour in reading order
+            n = place[ounit[0]]
+            for other in (
+                reading[n + 1] if n + 1 < len(reading) else None,
+                reading[n - 1] if n else None,
+            ):
+                if other is None or other in taken or other not in lacking_set:
+                    continue
+                joined = tuple(sorted((*ounit, other)))
+                cterms = terms_of(text_of(copy, cunit))
+                if candidate(terms_of(origin[other[0]].raw[other[1]]), cterms):
+                    together = terms_of(text_of(origin, joined))
+                    gain = _shared(together, cterms) - _shared(
+                        terms_of(text_of(origin, ounit)), cterms
+                    )
+                    if gain >= JOIN_GAIN and rewrite_score(together, cterms):
+                        ounit = joined
+                        taken.add(other)
+                        break
+        if len(cunit) == 1:  # a split: a neighbour in the copy paragraph
+            j, t = cunit[0]
+            oterms = terms_of(text_of(origin, ounit))
+            for other in ((j, t + 1), (j, t - 1)):
+                if other in said or other not in free_set:
+                    continue
+                joined = tuple(sorted((*cunit, other)))
+                if candidate(oterms, terms_of(copy[j].raw[other[1]])):
+                    together = terms_of(text_of(copy, joined))
+                    gain = _shared(oterms, together) - _shared(
+                        oterms, terms_of(text_of(copy, cunit))
+                    )
+                    if gain >= JOIN_GAIN and rewrite_score(oterms, together):
+                        cunit = joined
+                        said.add(other)
+                        break
+        pairs[key] = (score, ounit, cunit)
+    # What is still unpaired: two sentences that are a rewrite only together.
+    origin_left = [ref for ref in reading if ref in lacking_set and ref not in taken]
+    copy_left = [ref for ref in free if ref not in said]
+    joins: list[tuple[float, Unit, Unit]] = []
+    for ref in origin_left:
+        a = terms_of(origin[ref[0]].raw[ref[1]])
+        for x, y in pairwise(copy_left):
+            if y == (x[0], x[1] + 1) and all(
+                candidate(a, terms_of(copy[c[0]].raw[c[1]])) for c in (x, y)
+            ):
+                score = rewrite_score(a, terms_of(text_of(copy, (x, y))))
+                if score:
+                    joins.append((score, (ref,), (x, y)))
+    for x, y in pairwise(origin_left):
+        if place[y] != place[x] + 1:
+            continue
+        together = terms_of(text_of(origin, (x, y)))
+        for cref in copy_left:
+            b = terms_of(copy[cref[0]].raw[cref[1]])
+            if all(candidate(terms_of(origin[o[0]].raw[o[1]]), b) for o in (x, y)):
+                score = rewrite_score(together, b)
+                if score:
+                    joins.append((score, (x, y), (cref,)))
+    for score, ounit, cunit in sorted(joins, key=lambda x: (-x[0], x[1], x[2])):
+        if not taken.intersection(ounit) and not said.intersection(cunit):
+            pairs[ounit[0]] = (score, ounit, cunit)
+            taken.update(ounit)
+            said.update(cunit)
+    return sorted((ounit, cunit) for _, ounit, cunit in pairs.values())
+
+
+def _shared(a: SentenceTerms, b: SentenceTerms) -> int:
+    return len(a.core & b.core)

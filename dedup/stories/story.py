@@ -369,8 +369,14 @@ def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
         origin = origin_from_member(texts[decision.article_id])
     else:
         origin = reconstruct_origin(member_texts, pairs)
-    credit_lines = _credit_lines(decision, facts)
-    ledgers = build_ledgers(origin, member_texts, credit_lines, cache=cache)
+    credits = _origin_credits(decision, facts)
+    ledgers = build_ledgers(
+        origin,
+        member_texts,
+        {aid: max(hits, key=lambda c: c.strength).line for aid, hits in credits.items()},
+        cache=cache,
+        credit_lines={aid: [c.line for c in hits] for aid, hits in credits.items()},
+    )
     confidence, evidence = decision.confidence, list(decision.evidence)
     detached = [
         led.article_id for led in ledgers if led.role == "copy" and not led.shared_paragraphs
@@ -401,18 +407,20 @@ def _quote_pairs(
     return [(index[a], index[b]) for a in sorted(index) for b in quotes.get(a, ()) if b in index]
 
 
-def _credit_lines(decision: OriginDecision, facts: Sequence[MemberFacts]) -> dict[int, str]:
-    """Each copy's strongest line crediting the origin's publisher, when it has one."""
+def _origin_credits(
+    decision: OriginDecision, facts: Sequence[MemberFacts]
+) -> dict[int, list[Credit]]:
+    """Each copy's lines crediting the origin's publisher, when it has any."""
     by_id = {f.article_id: f for f in facts}
     if decision.article_id is not None and decision.article_id in by_id:
         target = by_id[decision.article_id].source_keys
     else:
         target = frozenset({publisher_key(decision.name)})
-    out: dict[int, str] = {}
+    out: dict[int, list[Credit]] = {}
     for fact in facts:
         if fact.article_id == decision.article_id:
             continue
         hits = [u.credit for u in fact.credits if u.credit.key in target]
         if hits:
-            out[fact.article_id] = max(hits, key=lambda c: c.strength).line
+            out[fact.article_id] = hits
     return out

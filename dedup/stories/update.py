@@ -365,6 +365,8 @@ def _member_rows(story_id: int, ledgers: Sequence[MemberLedger]) -> list[dict[st
             "rewritten": led.rewritten,
             "dropped": led.dropped,
             "added": led.added,
+            "kept_upper": led.kept_upper,
+            "dropped_upper": led.dropped_upper,
             "moved": led.moved,
             "headline_changed": bool(led.headline_changed),
             "credit": led.credit,
