@@ -1,32 +1,54 @@
 """Print the simulated stories whose origin the model gets wrong, with all the evidence it saw.
 
     .venv/bin/python benchmarks/diagnose_origin.py --mode archive --seeds 20240304 11 12
+    .venv/bin/python benchmarks/diagnose_origin.py --mode archive --strip --quiet --seeds 1 2 3
 
 Development families only (``simulator.DEV``): this is a tool for writing and tuning the
 origin model, and the held-out families must stay unseen. For each wrong story it prints the
 members (source, both clocks, coverage, credits with where they stand), every candidate's
-named features, raw score and calibrated probability, the decision and the truth.
+named features, raw score and calibrated probability, the decision and the truth, and at the
+end how the confidences held, apart for stories with a clock and clockless ones. ``--strip``
+takes every clock away before deciding (no publication time, all seen at once), to measure the
+clockless calibration on seeds it was not fitted on (``fit_origin.py`` fits on seeds 11-40).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
-from bench_syndication import run_pipeline
+from bench_syndication import expected_calibration_error, run_pipeline
 from simulator import DEV, plan_run
 
 from dedup.stories import story as story_module
-from dedup.stories.origin import FEATURE_NAMES, MemberFacts, OriginDecision, candidates, load_model
+from dedup.stories.origin import (
+    FEATURE_NAMES,
+    MemberFacts,
+    OriginDecision,
+    candidates,
+    clockless,
+    load_model,
+)
+
+Claims = dict[str, list[tuple[float, bool]]]  # "clocked"/"clockless" -> (confidence, right)
 
 
-def _wrong(seed: int, stories: int, archive: bool, show_all: bool) -> tuple[int, int]:
+def _strip(members: list[MemberFacts]) -> list[MemberFacts]:
+    seen = min((m.first_seen for m in members if m.first_seen), default=None)
+    return [replace(m, published=None, first_seen=seen) for m in members]
+
+
+def _wrong(
+    seed: int, stories: int, archive: bool, show_all: bool, strip: bool, quiet: bool, claims: Claims
+) -> tuple[int, int]:
     plan = plan_run(DEV, stories, 40, seed)
     recorded: list[tuple[list[MemberFacts], OriginDecision]] = []
     real = story_module.decide_origin
 
     def record(members: Any, **kwargs: Any) -> OriginDecision:
+        members = _strip(list(members)) if strip else members
         decision = real(members, **kwargs)
         recorded.append((list(members), decision))
         return decision
@@ -55,7 +77,10 @@ def _wrong(seed: int, stories: int, archive: bool, show_all: bool) -> tuple[int,
                 else (decision.article_id == ids[key])
             )
         wrong += not ok
-        if ok and not show_all:
+        if decision.known:
+            group = "clockless" if clockless(members) else "clocked"
+            claims.setdefault(group, []).append((decision.confidence, ok))
+        if quiet or (ok and not show_all):
             continue
         print(
             f"\n=== seed {seed} story {story}: truth {truth}; decided {decision.name} "
@@ -93,10 +118,25 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[20240304])
     parser.add_argument("--stories", type=int, default=120)
     parser.add_argument("--all", action="store_true", help="print right stories too")
+    parser.add_argument("--strip", action="store_true", help="take every clock away first")
+    parser.add_argument("--quiet", action="store_true", help="the counts only")
     args = parser.parse_args()
+    claims: Claims = {}
+    mode = args.mode + (", clocks stripped" if args.strip else "")
     for seed in args.seeds:
-        wrong, n = _wrong(seed, args.stories, args.mode == "archive", args.all)
-        print(f"\n[dev families, {args.mode}, seed {seed}] {wrong} wrong of {n} decided stories")
+        wrong, n = _wrong(
+            seed, args.stories, args.mode == "archive", args.all, args.strip, args.quiet, claims
+        )
+        print(f"\n[dev families, {mode}, seed {seed}] {wrong} wrong of {n} decided stories")
+    for group, pairs in sorted(claims.items()):
+        sure = [ok for p, ok in pairs if p >= 0.9]
+        rate = f"{sum(sure) / len(sure):.3f} of {len(sure)}" if sure else "none"
+        print(
+            f"[dev families, {mode}, {group}] {len(pairs)} named origins, right "
+            f"{sum(ok for _p, ok in pairs) / len(pairs):.3f}, mean confidence "
+            f"{sum(p for p, _ok in pairs) / len(pairs):.3f}; ECE "
+            f"{expected_calibration_error(pairs):.3f}; claims >= 0.9 right {rate}"
+        )
 
 
 if __name__ == "__main__":

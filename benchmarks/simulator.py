@@ -24,7 +24,7 @@ import random
 import re
 import sys
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -59,7 +59,7 @@ DEV = Families(
     habits=("faithful", "trimmer", "swapper"),
     credits=("reports_colon", "according", "via_paren", "first_appeared", "read_full_link"),
     edits=("swap", "cut", "append", "synonyms"),
-    clocks=("honest", "liar"),
+    clocks=("honest", "liar", "dropout", "crawl"),
     distractors=("unrelated", "shared_quote"),
     text_split="dev",
 )
@@ -322,6 +322,39 @@ def copy_story(
 # ----------------------------------------------------------------------------- records
 
 
+@dataclass(frozen=True)
+class _StoryClock:
+    """What one story's clock family decided for all its members (the wire's too): the dev
+    families that leave stories wholly or partly without publication times, or with stamps
+    that say nothing of who was first."""
+
+    kind: str
+    lost: float = 0.0  # "dropout": each member's stamp is lost with this probability
+    crawled: datetime | None = None  # "crawl": when an archive's crawler began fetching
+
+
+def _story_clock(kind: str, published: datetime, rng: random.Random) -> _StoryClock:
+    if kind == "dropout":
+        # archives lose dates unevenly: some stories keep all, some none
+        return _StoryClock(kind, lost=rng.random())
+    if kind == "crawl":
+        return _StoryClock(kind, crawled=published + timedelta(hours=rng.randint(24, 72)))
+    return _StoryClock(kind)
+
+
+def _member_clock(
+    story: _StoryClock, stamp: datetime | None, rng: random.Random
+) -> datetime | None:
+    """A member's stamp under a story-wide clock family: "dropout" loses each stamp on its
+    own; "crawl" replaces it by the time the crawler fetched the page, in an order that has
+    nothing to do with who published first."""
+    if story.kind == "dropout":
+        return None if rng.random() < story.lost else stamp
+    if story.crawled is not None:
+        return story.crawled + timedelta(minutes=rng.randint(0, 180))
+    return stamp
+
+
 def _clock(
     kind: str, published: datetime, true_time: datetime, rng: random.Random
 ) -> datetime | None:
@@ -365,6 +398,13 @@ def plan_run(families: Families, stories: int, unrelated: int, seed: int) -> Pla
             plan.story_of[key] = n
         clock = rng.choice(families.clocks)
         used["clocks"].add(clock)
+        # drawn only for the story-wide families, so other families' random streams (the
+        # held-out ones) are the same as before these were added
+        story_clock = _story_clock(clock, published, rng)
+        if stored and story_clock.kind in ("dropout", "crawl"):
+            seen_at, wire = plan.records[-1]
+            stamp = _member_clock(story_clock, wire.published, rng)
+            plan.records[-1] = (seen_at, replace(wire, published=stamp))
         copiers = rng.sample(sites, rng.randint(1 if stored else 2, 5))
         # a left-out origin is named by its copies' credits: at least one carries one
         credited = rng.randrange(len(copiers)) if not stored else -1
@@ -385,6 +425,8 @@ def plan_run(families: Families, stories: int, unrelated: int, seed: int) -> Pla
             copy.append(site.footer)
             true_time = published + timedelta(minutes=rng.randint(10, 720))
             claimed = _clock(clock, published, true_time, rng)
+            if story_clock.kind in ("dropout", "crawl"):
+                claimed = _member_clock(story_clock, claimed, rng)
             copy_key = f"{site.name}:{n}-{c}"
             own_total = tally.own + tally.kept + tally.edited + tally.rewritten
             plan.truths.append(

@@ -19,11 +19,16 @@ scikit-learn; no scikit-learn is imported here. Two stages:
    per fold, averaged as its ``predict_proba`` does) gives the probability that the best
    candidate is the origin.
 
+The calibration has two sets of maps, each fitted on its own kind of story: stories where
+some clock orders the members (a publication time, or our own first-seen times far enough
+apart), and *clockless* stories (:func:`clockless`: no publication time, everything seen at
+once, as in an archive import or ECB+), where only text, credits and links can tell, so the
+same softmax share is worth a measured, different probability.
+
 Below :data:`UNKNOWN_BELOW`, or when two candidates tie, the story says "origin unknown"
 rather than guess, and a story whose members share nothing but text they all quote (a
 statement, a document) names no member as the origin: the quoted party is credited (external),
-or the origin is unknown. When no member has a publication time, a member is claimed at no
-more than :data:`NO_CLOCK_CAP`: every story the calibration was measured on had clocks.
+or the origin is unknown.
 """
 
 from __future__ import annotations
@@ -35,10 +40,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from dedup.stories.origin_features import (
     FEATURE_NAMES,
     FIRST_SEEN_FULL_HOURS,
+    FIRST_SEEN_MIN_HOURS,
     INTERVIEW,
     PUBLISHED_FULL_HOURS,
     Candidate,
@@ -53,7 +60,6 @@ from dedup.text.shares import percent
 __all__ = [
     "FEATURE_NAMES",
     "INTERVIEW",
-    "NO_CLOCK_CAP",
     "UNKNOWN",
     "UNKNOWN_BELOW",
     "Candidate",
@@ -63,13 +69,13 @@ __all__ = [
     "OriginDecision",
     "OriginModel",
     "candidates",
+    "clockless",
     "decide_origin",
     "load_model",
     "story_candidates",
 ]
 
 UNKNOWN_BELOW = 0.35  # calibrated probability under which no candidate is named
-NO_CLOCK_CAP = 0.5  # the most a member is claimed at when no member has a publication time
 UNKNOWN = "origin unknown"
 TIE = 1e-6  # scores closer than this: no candidate is preferred
 
@@ -113,20 +119,32 @@ class _Fold:
 
 @dataclass(frozen=True)
 class OriginModel:
-    """The ranking weights (stage 1) and the calibration folds (stage 2)."""
+    """The ranking weights (stage 1) and the calibration folds (stage 2): one set for stories
+    some clock orders, one for :func:`clockless` stories."""
 
     version: int
     weights: tuple[float, ...]
     folds: tuple[_Fold, ...]
+    clockless_folds: tuple[_Fold, ...]
 
     def score(self, features: CandidateFeatures) -> float:
         return sum(w * v for w, v in zip(self.weights, features.vector(), strict=True))
 
-    def confidence(self, rows: Sequence[Sequence[float]]) -> float:
+    def confidence(self, rows: Sequence[Sequence[float]], *, without_clock: bool = False) -> float:
         """Calibrated probability that the best of a story's candidates (their feature
-        ``rows``) is the origin."""
+        ``rows``) is the origin; ``without_clock``: the story is :func:`clockless`."""
         vector = story_vector(self.weights, rows)
-        return sum(f.probability(vector) for f in self.folds) / len(self.folds)
+        folds = self.clockless_folds if without_clock else self.folds
+        return sum(f.probability(vector) for f in folds) / len(folds)
+
+
+def clockless(members: Sequence[MemberFacts]) -> bool:
+    """No clock orders the members: none has a publication time, and our own first-seen
+    times are closer together than polling order means anything (imported at once)."""
+    if any(m.published is not None for m in members):
+        return False
+    seen = [m.first_seen for m in members if m.first_seen is not None]
+    return len(seen) < 2 or (max(seen) - min(seen)).total_seconds() < 3600 * FIRST_SEEN_MIN_HOURS
 
 
 def softmax(scores: Sequence[float]) -> list[float]:
@@ -155,18 +173,28 @@ def load_model() -> OriginModel:
         raise ValueError(
             "origin_model.json was fitted on other features; refit it with benchmarks/fit_origin.py"
         )
+    if "clockless_folds" not in data:
+        raise ValueError(
+            "origin_model.json has no calibration for clockless stories; refit it with "
+            "benchmarks/fit_origin.py"
+        )
     return OriginModel(
         version=int(data["version"]),
         weights=tuple(float(w) for w in data["weights"]),
-        folds=tuple(
-            _Fold(
-                weights=tuple(float(w) for w in fold["weights"]),
-                intercept=float(fold["intercept"]),
-                x=tuple(float(v) for v in fold["x"]),
-                y=tuple(float(v) for v in fold["y"]),
-            )
-            for fold in data["folds"]
-        ),
+        folds=_folds(data["folds"]),
+        clockless_folds=_folds(data["clockless_folds"]),
+    )
+
+
+def _folds(data: Sequence[dict[str, Any]]) -> tuple[_Fold, ...]:
+    return tuple(
+        _Fold(
+            weights=tuple(float(w) for w in fold["weights"]),
+            intercept=float(fold["intercept"]),
+            x=tuple(float(v) for v in fold["x"]),
+            y=tuple(float(v) for v in fold["y"]),
+        )
+        for fold in data
     )
 
 
@@ -243,9 +271,11 @@ def decide_origin(
         key=lambda sc: (-round(sc[0], 9), -sc[1].features.holds, sc[1].article_id or -1),
     )
     scored: list[tuple[float, Candidate]] = []
+    without_clock = clockless(members)
     if ranked:
         zs = [z for z, _ in ranked]
-        scored = [(model.confidence([c.features.vector() for _, c in ranked]), ranked[0][1])]
+        rows = [c.features.vector() for _, c in ranked]
+        scored = [(model.confidence(rows, without_clock=without_clock), ranked[0][1])]
         # the others' chances, each as the softmax gives its share: for the evidence only
         scored += [(p, c) for p, (_z, c) in zip(softmax(zs)[1:], ranked[1:], strict=True)]
     scores = tuple((c.label, round(p, 3)) for p, c in scored)
@@ -270,14 +300,11 @@ def decide_origin(
         )
     p, top = scored[0]
     evidence = _evidence(top, members, p)
-    if top.article_id is not None and all(m.published is None for m in members):
-        # Every story the model was fitted and calibrated on had publication times; with
-        # none (ECB+'s reprints, a bare archive) a member named at 1.00 would be a claim
-        # the calibration never measured. Named still, but no surer than a coin.
-        p = min(p, NO_CLOCK_CAP)
+    if without_clock:
         evidence.append(
-            f"no member has a publication time: confidence capped at {NO_CLOCK_CAP:.2f}, "
-            "since the calibration was measured only on stories with clocks"
+            "no clock: no member has a publication time and all were first seen together; "
+            "the confidence is calibrated on such stories, where only text, credits and "
+            "links tell"
         )
     return OriginDecision(
         article_id=top.article_id,
