@@ -7,6 +7,7 @@ import pytest
 from dedup.stories.credits import find_credits, publisher_key
 from dedup.stories.origin import (
     FEATURE_NAMES,
+    UNSUPPORTED_CAP,
     CreditUse,
     MemberFacts,
     clockless,
@@ -62,8 +63,8 @@ def test_a_story_without_clocks_is_calibrated_on_stories_without_clocks() -> Non
     """No publication time and everything first seen together (an archive import, ECB+): the
     confidence comes from the maps fitted on such stories, not from those with clocks."""
     members = [
-        _member(1, "Copier One", 0.6),
-        _member(2, "Wire", 1.0),
+        _member(1, "Copier One", 0.6, links=("https://wire.example/story",)),
+        _member(2, "Wire", 1.0, url="https://wire.example/story"),
         _member(3, "Copier Two", 0.5),
     ]
     assert clockless(members)
@@ -98,6 +99,27 @@ def test_a_pure_data_story_without_clocks_is_not_overclaimed() -> None:
     model = load_model()
     for fold in model.clockless_folds:
         assert fold.probability((0.55,)) < 0.9
+
+
+def test_text_alone_without_clock_credit_or_link_is_no_surer_than_a_coin() -> None:
+    """Copies of an uncredited wire (most of ECB+'s reprints) read like an origin and its
+    copies: with no clock, credit or link, a member is named at 0.5 at most, and says why."""
+    members = [
+        _member(1, "Copier One", 0.6),
+        _member(2, "Wire", 1.0),
+        _member(3, "Copier Two", 0.5),
+    ]
+    decision = decide_origin(members)
+    assert decision.article_id == 2 and decision.confidence <= UNSUPPORTED_CAP
+    assert any(e.startswith("no clock, credit or link:") for e in decision.evidence)
+    linked = decide_origin(
+        [
+            _member(1, "Copier One", 0.6, links=("https://wire.example/story",)),
+            _member(2, "Wire", 1.0, url="https://wire.example/story"),
+            _member(3, "Copier Two", 0.5),
+        ]
+    )
+    assert not any(e.startswith("no clock, credit or link:") for e in linked.evidence)
 
 
 def test_credits_to_an_absent_publisher_make_an_external_origin() -> None:

@@ -62,6 +62,7 @@ __all__ = [
     "INTERVIEW",
     "UNKNOWN",
     "UNKNOWN_BELOW",
+    "UNSUPPORTED_CAP",
     "Candidate",
     "CandidateFeatures",
     "CreditUse",
@@ -78,6 +79,10 @@ __all__ = [
 UNKNOWN_BELOW = 0.35  # calibrated probability under which no candidate is named
 UNKNOWN = "origin unknown"
 TIE = 1e-6  # scores closer than this: no candidate is preferred
+# The most a member is claimed at when nothing but text tells: no clock, no credit, no link.
+UNSUPPORTED_CAP = 0.5
+_SUPPORT = ("credit_own", "credit_writer", "credit_copied", "self_credit", "declares_copy")
+_LINKS = ("link_url", "link_site")
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,11 @@ def clockless(members: Sequence[MemberFacts]) -> bool:
         return False
     seen = [m.first_seen for m in members if m.first_seen is not None]
     return len(seen) < 2 or (max(seen) - min(seen)).total_seconds() < 3600 * FIRST_SEEN_MIN_HOURS
+
+
+def _supported(ranked: Sequence[tuple[float, Candidate]]) -> bool:
+    """Whether any candidate is named by a credit or pointed at by a link."""
+    return any(getattr(c.features, name) > 0 for _, c in ranked for name in (*_SUPPORT, *_LINKS))
 
 
 def softmax(scores: Sequence[float]) -> list[float]:
@@ -300,7 +310,17 @@ def decide_origin(
         )
     p, top = scored[0]
     evidence = _evidence(top, members, p)
-    if without_clock:
+    if without_clock and top.article_id is not None and not _supported(ranked):
+        # Every simulated story whose origin is not in the store has a copy crediting it, so
+        # the calibration never met copies of an uncredited wire, the usual real reprint
+        # (most of ECB+'s). With no clock, credit or link, the text alone cannot tell a
+        # member origin from such copies: named, but no surer than a coin.
+        p = min(p, UNSUPPORTED_CAP)
+        evidence.append(
+            "no clock, credit or link: only the text tells, and copies of an uncredited wire "
+            f"read alike; confidence at most {UNSUPPORTED_CAP:.2f}"
+        )
+    elif without_clock:
         evidence.append(
             "no clock: no member has a publication time and all were first seen together; "
             "the confidence is calibrated on such stories, where only text, credits and "
