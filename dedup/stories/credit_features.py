@@ -171,6 +171,10 @@ _BEFORE = {
 }
 _AGAINST = (_before_regex(_AGAINST_BEFORE, 0), _before_regex(_AGAINST_BEFORE, 4))
 _AFTER = {name: (_after_regex(cue, 0), _after_regex(cue, 2)) for name, cue in _AFTER_CUES.items()}
+# One search for all the before-cues, and one match for all the after-cues, at their widest
+# bridge: most names have none, and then the per-cue patterns are never run.
+_ANY_BEFORE = _before_regex("|".join(_BEFORE_CUES.values()), 3)
+_ANY_AFTER = _after_regex("|".join(_AFTER_CUES.values()), 2)
 
 
 @dataclass(frozen=True)
@@ -351,6 +355,10 @@ _ACRONYM = re.compile(r"[A-Z]{2,6}")
 _THE_BEFORE = re.compile(r"\bthe\s*$", re.I)
 
 
+_NO_BEFORE = dict.fromkeys(_BEFORE_CUES, 0.0)
+_NO_AFTER = dict.fromkeys(_AFTER_CUES, 0.0)
+
+
 def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
     """Every publisher-like span of ``sentence`` with its features, in text order.
 
@@ -403,8 +411,16 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             person_like=float(
                 bool(_TITLE_BEFORE.search(before_tail) or _PERSON_AFTER.match(after))
             ),
-            **{cue: _near(regexes, before_tail, True) for cue, regexes in _BEFORE.items()},
-            **{cue: _near(regexes, tail, False) for cue, regexes in _AFTER.items()},
+            **(
+                {cue: _near(regexes, before_tail, True) for cue, regexes in _BEFORE.items()}
+                if _ANY_BEFORE.search(before_tail)
+                else _NO_BEFORE
+            ),
+            **(
+                {cue: _near(regexes, tail, False) for cue, regexes in _AFTER.items()}
+                if _ANY_AFTER.match(tail)
+                else _NO_AFTER
+            ),
             dateline=float(bool(_DATELINE_AFTER.match(after) and before.rstrip().endswith("("))),
             told=_near(_AGAINST, before_tail, True),
             owns=float(bool(_OWNS.match(sentence[end : end + 60]))),
