@@ -73,7 +73,7 @@ _GATE_WORDS = _word_set(
     "broadcast copyright courtesy quoted quoting cited citing contributed reporting "
     "reported reports told tells telling interview learned scoop writes wrote newspaper "
     "newspapers daily weekly monthly magazine tabloid broadcaster television tv radio "
-    "website blog news dpa"
+    "website blog news dpa reporter correspondent journalist columnist photographer"
 )
 # words of multi-word gazetteer names that are ordinary words ("New York", "Wall Street"):
 # the name's media word or a cue lets its sentence through instead
@@ -155,7 +155,8 @@ _CUES = tuple(
     FEATURE_NAMES.index(n) for n in FEATURE_GROUPS["cue_before"] + FEATURE_GROUPS["cue_after"]
 )
 _AGAINST = tuple(
-    FEATURE_NAMES.index(n) for n in ("told", "owns", "own_figures", "said_it", "picture")
+    FEATURE_NAMES.index(n)
+    for n in ("told", "owns", "own_figures", "said_it", "picture", "polled", "company")
 )
 DERIVED_NAMES = ("outlet", "credit_cue", "outlet_and_cue", "against_any", "cue_not_against")
 
