@@ -180,3 +180,8 @@ AFTER = {name: (after_regex(cue, 0), after_regex(cue, 2)) for name, cue in AFTER
 # bridge: most names have none, and then the per-cue patterns are never run.
 ANY_BEFORE = before_regex("|".join(BEFORE_CUES.values()), 3)
 ANY_AFTER = after_regex("|".join(AFTER_CUES.values()), 2)
+# for the candidate filter only: an after-cue a few words of any kind away ("SportsCenter 5
+# has learned", "10News in San Diego is reporting")
+ANY_AFTER_WIDE = re.compile(
+    rf"^[^.;:!?]{{0,30}}?\b(?:{'|'.join(AFTER_CUES.values())})\b", re.IGNORECASE
+)

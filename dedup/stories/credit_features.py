@@ -285,12 +285,34 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         else:
             clause = cues.CLAUSE.match(tail)
             tail = tail[clause.end() :] if clause else tail
+        media_word = any(w in MEDIA_WORDS for w in words)
+        domain = bool(_DOMAIN_END.search(name))
+        acronym = bool(_ACRONYM.fullmatch(name))
+        any_before = bool(cues.ANY_BEFORE.search(before_tail))
+        any_after = bool(cues.ANY_AFTER.match(tail))
+        # a name that reads as no outlet and has no cue of a credit (or of an interview) on
+        # either side is no candidate: most names of most sentences, skipped before the rest
+        if not (
+            is_known
+            or media_word
+            or domain
+            or acronym
+            or kind_before
+            or kind_after
+            or apposed
+            or any_before
+            or any_after
+            or cues.AGAINST[1].search(before_tail)
+            or cues.KIND.search(before_tail[-30:])
+            or cues.ANY_AFTER_WIDE.match(after)
+        ):
+            continue
         features = CreditFeatures(
             known=float(is_known),
-            media_word=float(any(w in MEDIA_WORDS for w in words)),
+            media_word=float(media_word),
             kind_near=float(kind_before or kind_after or bool(apposed)),
-            domain=float(bool(_DOMAIN_END.search(name))),
-            acronym=float(bool(_ACRONYM.fullmatch(name))),
+            domain=float(domain),
+            acronym=float(acronym),
             the_before=float(bool(_THE_BEFORE.search(before_tail))),
             indefinite=float(bool(cues.INDEFINITE_BEFORE.search(before_tail))),
             adjective_like=float(
@@ -310,12 +332,12 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             ),
             **(
                 {cue: _near(regexes, before_tail, True) for cue, regexes in cues.BEFORE.items()}
-                if cues.ANY_BEFORE.search(before_tail)
+                if any_before
                 else _NO_BEFORE
             ),
             **(
                 {cue: _near(regexes, tail, False) for cue, regexes in cues.AFTER.items()}
-                if cues.ANY_AFTER.match(tail)
+                if any_after
                 else _NO_AFTER
             ),
             dateline=float(

@@ -79,7 +79,8 @@ _GATE_WORDS = _word_set(
 # the name's media word or a cue lets its sentence through instead
 _GATE_ORDINARY = _word_set(
     "the al angeles associated association beast canadian della der die e el entertainment "
-    "financial jones kuwait la le lib los memo mother national new points ration raw s "
+    "financial jones kuwait la le lib o il 24 ore paulo do du da estado los memo mother "
+    "national new points ration raw s "
     "saudi sera sports story street talking today us usa wall washington weekly york"
 )
 _GATE_NAMES = frozenset(MEDIA_WORDS) | frozenset(

@@ -6,9 +6,11 @@ Pure data and two functions; :mod:`dedup.stories.credits` finds credits with the
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from importlib import resources
 
 # Outlets whose names carry no media word; the key -> display name of well-known publishers.
 DISPLAY: dict[str, str] = {
@@ -174,6 +176,10 @@ KEY_ALIASES: dict[str, str] = {
     "nydaily": "newyorkdaily",
     "lat": "latimes",
     "reuter": "reuters",
+    # the full names the wires of the 1980s use
+    "britishbroadcastingcorp": "bbc",
+    "britishbroadcastingcorporation": "bbc",
+    "cablenewsnetwork": "cnn",
 }
 
 
@@ -461,3 +467,13 @@ def _registered_name(host: str) -> str:
         return str(found.domain)
     parts = [p for p in host.split(".") if p and p != "www"]
     return parts[-2] if len(parts) >= 2 else (parts[0] if parts else host)
+
+
+def _more_outlets() -> None:
+    """The rest of the gazetteer, kept as data (``outlets.json``): names shown as written."""
+    text = resources.files("dedup.stories").joinpath("outlets.json").read_text(encoding="utf-8")
+    for name in json.loads(text)["outlets"]:
+        DISPLAY.setdefault(publisher_key(name), name)
+
+
+_more_outlets()
