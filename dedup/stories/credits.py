@@ -39,7 +39,13 @@ from dedup.stories.credit_features import (
     candidates,
     untokenised,
 )
-from dedup.stories.publishers import DISPLAY, MEDIA_WORDS, display_name, publisher_key
+from dedup.stories.publishers import (
+    DISPLAY,
+    KEY_ALIASES,
+    MEDIA_WORDS,
+    display_name,
+    publisher_key,
+)
 from dedup.text.sentences import sentences
 
 __all__ = ["Credit", "display_name", "find_credits", "publisher_key"]
@@ -71,7 +77,7 @@ _ANY_CUE = re.compile(
 _GATE_WORDS = _word_set(
     "according via published republished appeared posted printed reprinted syndicated aired "
     "broadcast copyright courtesy quoted quoting cited citing contributed reporting "
-    "reported reports told tells telling interview learned scoop writes wrote newspaper "
+    "reported reports learned scoop writes wrote newspaper "
     "newspapers daily weekly monthly magazine tabloid broadcaster television tv radio "
     "website blog news dpa reporter correspondent journalist columnist photographer"
 )
@@ -83,24 +89,28 @@ _GATE_ORDINARY = _word_set(
     "national new points ration raw s "
     "saudi sera sports story street talking today us usa wall washington weekly york"
 )
-_GATE_NAMES = frozenset(MEDIA_WORDS) | frozenset(
-    w.lower()
-    for name in DISPLAY.values()
-    for w in re.findall(r"[A-Za-z0-9]+", name)
-    if w.lower() not in _GATE_ORDINARY
-)
+_GATE_NAMES = (
+    frozenset(MEDIA_WORDS)
+    | frozenset(
+        w.lower()
+        for name in DISPLAY.values()
+        for w in re.findall(r"[A-Za-z0-9]+", name)
+        if w.lower() not in _GATE_ORDINARY
+    )
+    | frozenset(k for k in KEY_ALIASES if k.isalpha())
+)  # "Reuter", "AP", "WSJ"
 _GATE_LOWER = re.compile(r"[a-z0-9]+")
 _GATE_CAPITAL = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*")
 _GATE_MARK = re.compile(
     r"©|\(c\)|h/t|\)\s*[-—–]|\.\s?(?:com|org|net)\b|\b(?:sources?|credit)\s*[:—–]", re.I
 )
-_NOT_KEY = re.compile(r"[^a-z0-9]+")
 
 
 def _may_credit(sentence: str, known: frozenset[str]) -> bool:
     """Whether ``sentence`` could hold a credit or an interview mention at all."""
     lower = sentence.lower()
-    if not _GATE_WORDS.isdisjoint(_GATE_LOWER.findall(lower)):
+    tokens = _GATE_LOWER.findall(lower)
+    if not _GATE_WORDS.isdisjoint(tokens):
         return True
     capitals = _GATE_CAPITAL.findall(sentence)
     if capitals and not _GATE_NAMES.isdisjoint(" ".join(capitals).lower().split()):
@@ -108,9 +118,8 @@ def _may_credit(sentence: str, known: frozenset[str]) -> bool:
     if _GATE_MARK.search(sentence):
         return True
     if known:
-        compact = _NOT_KEY.sub("", lower)
-        words = set(_GATE_LOWER.findall(lower))
-        return any((k in compact) if len(k) > 3 else (k in words) for k in known)
+        compact = "".join(tokens)
+        return any((k in compact) if len(k) > 3 else (k in tokens) for k in known)
     return False
 
 

@@ -10,6 +10,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import resources
 
 # Outlets whose names carry no media word; the key -> display name of well-known publishers.
@@ -425,6 +426,7 @@ SKIP_NAMES = PRONOUNS | frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def publisher_key(name: str) -> str:
     """The matching key of a publisher name or domain: 'Buzzfeed' and 'BuzzFeed News' meet.
 
