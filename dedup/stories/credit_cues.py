@@ -169,7 +169,7 @@ def after_regex(cue: str, bridge: int) -> re.Pattern[str]:
     # lowercase words only in the bridge, matched case-sensitively: "Radio reported", "News
     # Agency said" belong to the name, "newspaper said" or "also reports" to the bridge
     return re.compile(
-        rf"^(?:[,’']\s*)?\s*(?:(?-i:[a-z][\w'’-]*)\s+){{0,{bridge}}}(?:{cue})\b", re.I
+        rf"^(?:[,’'\"”]\s*)?\s*(?:(?-i:[a-z][\w'’-]*)\s+){{0,{bridge}}}(?:{cue})\b", re.I
     )
 
 
@@ -184,4 +184,11 @@ ANY_AFTER = after_regex("|".join(AFTER_CUES.values()), 2)
 # has learned", "10News in San Diego is reporting")
 ANY_AFTER_WIDE = re.compile(
     rf"^[^.;:!?]{{0,30}}?\b(?:{'|'.join(AFTER_CUES.values())})\b", re.IGNORECASE
+)
+# an official or state source: "the official MTI news agency", "the state-run daily X",
+# "the Communist Party newspaper Pravda"
+OFFICIAL_BEFORE = re.compile(
+    r"\b(?:official|semi-official|state|state-run|state-owned|government|government-run|"
+    r"government-owned|party|army|armed\s+forces)\s+(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
 )

@@ -65,6 +65,7 @@ class CreditFeatures:
     acronym: float  # an all-capitals short name (AP, AFP, IRNA)
     the_before: float  # "the Observer", "The Post"
     indefinite: float  # "a leading Yugoslav newspaper": a kind of outlet, not one outlet
+    official: float  # "the official MTI news agency", "the state daily": a state source
     person_like: float  # a title before it or ", spokesman" after it: a person
     # "Cuban newspaper", "Indonesian newspapers", "the Communist Party newspaper Pravda": a
     # modifier of the kind, not the outlet's name
@@ -115,6 +116,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "acronym",
         "the_before",
         "indefinite",
+        "official",
         "person_like",
         "adjective_like",
     ),
@@ -315,6 +317,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             acronym=float(acronym),
             the_before=float(bool(_THE_BEFORE.search(before_tail))),
             indefinite=float(bool(cues.INDEFINITE_BEFORE.search(before_tail))),
+            official=float(bool(cues.OFFICIAL_BEFORE.search(before_tail[-50:]))),
             adjective_like=float(
                 bool(cues.PLURAL_KIND.match(after) or cues.KIND_THEN_NAME.match(after))
                 or (
