@@ -243,6 +243,7 @@ _KIND_BEFORE = re.compile(rf"{cues.KIND.pattern}\s*(?:the\s+)?$", re.I)
 _KIND_AT_START = re.compile(rf"^\s*{cues.KIND.pattern}", re.I)
 _DOMAIN_END = re.compile(r"\.(?:com|org|net|co\.uk)$")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
+_CAMEL = re.compile(r"[a-z][A-Z]")
 _THE_BEFORE = re.compile(r"\bthe\s*$", re.I)
 
 
@@ -309,6 +310,25 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             or cues.ANY_AFTER_WIDE.match(after)
         ):
             continue
+        # "Cuban newspaper", "Indonesian newspapers", "the Communist Party newspaper Pravda", "a
+        # leading Yugoslav newspaper": the name says whose or which kind of outlet, not which
+        # outlet; unless it is a known outlet, it is no candidate
+        adjective_like = bool(
+            cues.PLURAL_KIND.match(after) or cues.KIND_THEN_NAME.match(after)
+        ) or (
+            kind_after
+            and (
+                (
+                    len(words) == 1
+                    and not name.isupper()
+                    and not _CAMEL.search(name)  # "TheOregonian" is no demonym
+                    and bool(cues.DEMONYM.search(words[0]))
+                )
+                or bool(cues.INDEFINITE_BEFORE.search(before_tail))
+            )
+        )
+        if adjective_like and not is_known:
+            continue
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(media_word),
@@ -318,18 +338,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             the_before=float(bool(_THE_BEFORE.search(before_tail))),
             indefinite=float(bool(cues.INDEFINITE_BEFORE.search(before_tail))),
             official=float(bool(cues.OFFICIAL_BEFORE.search(before_tail[-50:]))),
-            adjective_like=float(
-                bool(cues.PLURAL_KIND.match(after) or cues.KIND_THEN_NAME.match(after))
-                or (
-                    len(words) == 1
-                    and kind_after
-                    and not name.isupper()
-                    and bool(cues.DEMONYM.search(words[0]))
-                )
-                # "a leading Yugoslav newspaper": a name between "a" and the kind says which
-                # kind of outlet, not which outlet
-                or (kind_after and bool(cues.INDEFINITE_BEFORE.search(before_tail)))
-            ),
+            adjective_like=float(adjective_like),
             person_like=float(
                 bool(cues.TITLE_BEFORE.search(before_tail) or cues.PERSON_AFTER.match(after))
             ),
