@@ -70,7 +70,7 @@ OWNS = re.compile(r"^(?:['’]s?)\s+(?:[\w-]+\s+){0,2}?(?:show|program|programme
 PERSON_AFTER = re.compile(
     r"^\s*,\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:spokes(?:man|woman|person)|official|"
     r"director|chief|president|minister|chairman|manager|analyst|lawyer|attorney|"
-    r"economist|officer|governor|executive)\b",
+    r"economist|officer|governor|executive|editor|publisher|anchor|host|producer)\b",
     re.IGNORECASE,
 )
 TITLE_BEFORE = re.compile(
@@ -139,6 +139,12 @@ CLOSING_AFTER = re.compile(
 COMPANY = re.compile(
     r"\b(?:Inc|Corp|Corporation|Co|Cos|Ltd|Plc|PLC|LLC|Holdings?|Group|Bancorp|Bank|Banking|"
     r"Industries|Securities|Capital|Partners|SA|AG|NV|BV|SpA)\b"
+)
+# suffixes only a company carries (broadcasters are "Corp", "Co" and "Group" too: "Canadian
+# Broadcasting Corp reported"): a name with one, in it or right after it, is no candidate
+COMPANY_ONLY = re.compile(
+    r"^\s*,?\s*(?:(?-i:[A-Z][\w.&'-]*)\s+){0,3}?(?:<[A-Z0-9.]+>|(?:Inc|Ltd|Plc|PLC|LLC|"
+    r"Holdings?|Bancorp|SA|AG|NV|BV|SpA)\b)"
 )
 COMPANY_AFTER = re.compile(
     r"^\s*,?\s*(?:(?-i:[A-Z][\w.&'-]*)\s+){0,3}?(?:<[A-Z0-9.]+>|(?:Inc|Corp|Co|Ltd|Plc|PLC|LLC|"

@@ -329,6 +329,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         )
         if adjective_like and not is_known:
             continue
+        if cues.COMPANY_ONLY.match(after[:60]) or cues.COMPANY_ONLY.search(name):
+            continue
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(media_word),
