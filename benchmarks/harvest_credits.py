@@ -50,27 +50,28 @@ OUTLET = re.compile(
 )
 
 
-def _seeds() -> list[str]:
+def _seeds() -> list[tuple[str, str]]:
     out = []
     for path in sorted((DATA / "seeds").glob("*.txt")):
         for block in path.read_text(encoding="utf-8").split("\n\n"):
-            out += sentences(" ".join(block.split()))
+            out += [(path.name, s) for s in sentences(" ".join(block.split()))]
     return out
 
 
-def _reuters() -> list[str]:
+def _reuters() -> list[tuple[str, str]]:
     from dedup.ingest import reuters
 
     out = []
     for path in sorted((DATA / "reuters21578").glob("reut2-*.sgm")):
-        for entry in reuters.read_entries(path.read_bytes().decode("latin-1")):
+        for number, entry in enumerate(reuters.read_entries(path.read_bytes().decode("latin-1"))):
+            doc = f"{path.name}#{number}"
             for block in entry.blocks:
                 text = block if isinstance(block, str) else getattr(block, "text", "")
-                out += sentences(" ".join(text.split()))
+                out += [(doc, s) for s in sentences(" ".join(text.split()))]
     return out
 
 
-def _ecbplus() -> list[str]:
+def _ecbplus() -> list[tuple[str, str]]:
     out = []
     for path in sorted((DATA / "ecbplus" / "ECB+_LREC2014" / "ECB+").glob("*/*.xml")):
         tokens: dict[str, list[str]] = {}
@@ -82,11 +83,11 @@ def _ecbplus() -> list[str]:
             text = " ".join(words)
             text = re.sub(r"\s+([.,;:!?%)\]'’”])", r"\1", text)
             text = re.sub(r"([(\[“$])\s+", r"\1", text)
-            out.append(text)
+            out.append((f"{path.parent.name}/{path.name}", text))
     return out
 
 
-def _feeds() -> list[str]:
+def _feeds(fields: tuple[str, ...] = ("summary", "title")) -> list[tuple[str, str]]:
     import feedparser
 
     out = []
@@ -94,11 +95,53 @@ def _feeds() -> list[str]:
         if not path.is_file() or path.suffix.lower() not in (".xml", ".rss", ".atom", ".rdf"):
             continue
         parsed = feedparser.parse(path.read_bytes())
-        for entry in parsed.entries:
-            for field in ("summary", "title"):
-                text = re.sub(r"<[^>]+>", " ", html.unescape(str(entry.get(field, ""))))
-                out += sentences(" ".join(text.split()))
+        for number, entry in enumerate(parsed.entries):
+            doc = f"{path.relative_to(DATA / 'feeds')}#{number}"
+            for field in fields:
+                value = entry.get(field, "")
+                if field == "content" and isinstance(value, list):
+                    value = " ".join(str(part.get("value", "")) for part in value)
+                text = re.sub(r"<[^>]+>", " ", html.unescape(str(value)))
+                out += [(doc, s) for s in sentences(" ".join(text.split()))]
     return out
+
+
+# the harvest reads summaries and titles; the document lookup reads every text field, as the
+# second labelling round's sentences came from all of them
+FEED_FIELDS = ("summary", "title", "description", "content")
+LOADERS = {"seeds": _seeds, "feeds": _feeds, "reuters": _reuters, "ecbplus": _ecbplus}
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def add_documents(path: Path) -> tuple[int, int]:
+    """Write into each row of ``path`` the document its sentence comes from (``doc``: file and
+    entry), so cross-validation can keep one document's sentences in one fold. A sentence is
+    found by its words (case, spacing and punctuation aside), first as a whole sentence, then
+    inside a document's text. Returns (rows, rows found)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    found = 0
+    for corpus in sorted({str(r["corpus"]) for r in rows}):
+        pairs = _feeds(FEED_FIELDS) if corpus == "feeds" else LOADERS[corpus]()
+        by_sentence: dict[str, str] = {}
+        whole: dict[str, list[str]] = {}
+        for doc, sentence in pairs:
+            by_sentence.setdefault(_key(sentence), doc)
+            whole.setdefault(doc, []).append(_key(sentence))
+        texts = {doc: " ".join(parts) for doc, parts in whole.items()}
+        for row in rows:
+            if row["corpus"] != corpus:
+                continue
+            key = _key(str(row["text"]))
+            doc = by_sentence.get(key) or next(
+                (d for d, text in texts.items() if key and key in text), None
+            )
+            row["doc"] = f"{corpus}:{doc}" if doc else None
+            found += doc is not None
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return len(rows), found
 
 
 def main() -> None:
@@ -108,7 +151,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--outlets", action="store_true", help="only outlet-naming sentences")
     parser.add_argument("--scale", type=float, default=1.0, help="sample size factor")
+    parser.add_argument(
+        "--add-documents", type=Path, metavar="JSONL", help="write each row's source document"
+    )
     args = parser.parse_args()
+    if args.add_documents:
+        total, found = add_documents(args.add_documents)
+        print(f"harvest_credits: {found} of {total} rows found in their documents")
+        return
     rng = random.Random(args.seed)
     per = {
         name: int(n * args.scale)
@@ -120,13 +170,9 @@ def main() -> None:
         for line in labelled.read_text(encoding="utf-8").splitlines()
         if line.strip()
     }
-    for corpus, load in (
-        ("seeds", _seeds),
-        ("feeds", _feeds),
-        ("reuters", _reuters),
-        ("ecbplus", _ecbplus),
-    ):
-        found = [s for s in dict.fromkeys(load()) if 25 <= len(s) <= 300 and CUE.search(s)]
+    for corpus, load in LOADERS.items():
+        texts = dict.fromkeys(s for _, s in load())
+        found = [s for s in texts if 25 <= len(s) <= 300 and CUE.search(s)]
         if args.outlets:
             found = [s for s in found if OUTLET.search(s)]
         rng.shuffle(found)

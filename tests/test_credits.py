@@ -162,3 +162,42 @@ def test_the_shipped_model_matches_the_features() -> None:
     assert len(model.weights) == len(expand((0.0,) * len(FEATURE_NAMES), model.interactions))
     assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
     assert is_common("State Television") and not is_common("Tehran Radio")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A camp was hit on Thursday, a Reuters witness said.", "Reuters"),
+        ("People ran out of buildings in panic, an AFP journalist at the scene said.", "AFP"),
+        ("Hungary will devalue the forint, the official MTI news agency said.", "MTI"),
+        ("ESPN is reporting that the Nationals have offered him a contract.", "ESPN"),
+    ],
+)
+def test_structural_credits(text: str, expected: str) -> None:
+    """The outlet's own staff as the source, a state agency closing the sentence, a
+    progressive 'is reporting'."""
+    assert expected in [p for p, kind, _ in _found(text) if kind != "told"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Investment analysts polled by Reuters said the bank had a right to a board seat.",
+        "Reuters Holdings Plc said it had reached agreement with the exchange.",
+        "Growth slowed, a leading Yugoslav newspaper said.",
+    ],
+)
+def test_people_the_outlet_asked_and_companies_are_no_credits(text: str) -> None:
+    assert [f for f in _found(text) if f[1] != "told"] == []
+
+
+def test_the_outlet_filter_lets_through_only_what_could_credit() -> None:
+    """The cheap test before any candidate: a sentence naming nothing that reads as an outlet
+    is rejected; a publisher the caller knows lets it through."""
+    from dedup.stories.credits import _may_credit
+
+    assert not _may_credit("The company said profits rose sharply.", frozenset())
+    assert not _may_credit("Queerty said the bill passed.", frozenset())
+    assert _may_credit("Queerty said the bill passed.", frozenset({"queerty"}))
+    assert _may_credit("Profits rose, the Tribune said.", frozenset())
+    assert _may_credit("LONDON (Wire) - Shares rose.", frozenset())

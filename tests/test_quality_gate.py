@@ -120,23 +120,31 @@ def test_credit_set_as_fitted() -> None:
 
     got = score(load())
     floors = FLOORS["credit_set_fit"]
-    assert got.sentences >= 1100 and got.credits >= 200
+    assert got.sentences >= 1700 and got.credits >= 290
     assert got.precision >= floors["precision_min"], got.errors
     assert got.recall >= floors["recall_min"], got.errors
 
 
 def test_credit_sets_labelled_apart(tmp_path: Path) -> None:
-    """Any credit set labelled by someone else (``tests/data/credits_*.jsonl``, never read while
-    the finder was written) is scored against its floors; the scoring of a file given by path
-    is checked on a copy of part of the fitted set, so the test holds without one."""
+    """Every credit set labelled by someone else (``tests/data/credits_*.jsonl``, never read
+    while the finder was written) is scored against its floors. None present is a failure, not
+    a pass: the blind figure is the one issue 8 asks for. The scoring of a file given by path is
+    checked on a copy of part of the development set."""
     from eval_credits import CREDITS, load, score
 
     sample = tmp_path / "credits_sample.jsonl"
     sample.write_text("\n".join(CREDITS.read_text(encoding="utf-8").splitlines()[:200]) + "\n")
     assert score(load(sample)).sentences == 200
     floors = FLOORS["credit_set_blind"]
-    for path in sorted((ROOT / "tests" / "data").glob("credits_*.jsonl")):
+    blind = sorted((ROOT / "tests" / "data").glob("credits_*.jsonl"))
+    if not blind:
+        pytest.fail(
+            "no credit set labelled apart (tests/data/credits_*.jsonl): the finder has no "
+            "blind figure; tests/data/credits.jsonl is development data"
+        )
+    for path in blind:
         got = score(load(path), path.name)
+        assert got.sentences >= 100, path.name
         assert got.precision >= floors["precision_min"], (path.name, got.errors)
         assert got.recall >= floors["recall_min"], (path.name, got.errors)
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
+from dedup.stories import credit_cues as cues
 from dedup.stories.publishers import (
     COMMON_NOUNS,
     DISPLAY,
     MEDIA_WORDS,
-    OUTLET_KINDS,
     PRONOUNS,
     SKIP_NAMES,
     publisher_key,
@@ -49,130 +49,6 @@ _LOWER_KNOWN = re.compile(r"(?<![\w-])(?:dpa)(?![\w-])")
 _AS_IGNORECASE = str.maketrans({"\u0130": "I", "\u0131": "i", "\u017f": "s", "\u00a0": " "})
 
 
-def _cue(alternatives: str) -> str:
-    return rf"(?:{alternatives})"
-
-
-# Cues of the text's source that stand before the name; ``bridge`` lowercase words (articles,
-# "official", "state news agency") may stand between.
-_BEFORE_CUES: dict[str, str] = {
-    "according": r"according\s+to|per|citing|reports?\s+(?:in|by|from|on)",
-    "via": r"via|h/t|hat\s+tip\s+to",
-    "published": (
-        r"(?:originally|first|also)?\s*(?:published|posted|appeared|printed|reprinted|"
-        r"republished|re-published|reproduced|syndicated|carried|broadcast|aired)"
-        r"(?:\s+first)?(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
-        r"|(?:first|originally)\s+reported\s+(?:by|in|on|at)"
-    ),
-    "reported_by": (
-        r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)|"
-        r"(?:compiled|gathered|obtained|released|issued|conducted|broadcast)\s+(?:early\s+)?by"
-    ),
-    "quoted": r"(?:quoted|cited)\s+(?:by|in)|quoting",
-    "courtesy": r"courtesy(?:\s+of)?|(?:story|article|reporting)\s+by|credit\s*:",
-    "source": r"sources?\s*[:—–-]",
-    "copyright": r"©|\(c\)|copyright(?:\s+\(c\))?(?:\s+\d{4})?|\d{4}\s+©",
-    "reports_before": r"reported|reports|reporting|writes\s+for|reports\s+(?:at|for)",
-    "said_before": r"said|says|wrote|writes|claims|claimed",
-}
-_AGAINST_BEFORE = (
-    r"told|telling|tells|tell|explained\s+to|said\s+to|says\s+to|confirmed\s+(?:to|with)|"
-    r"spoke\s+(?:to|with)|speaking\s+(?:to|with)|talked\s+to|talking\s+to|admitted\s+to|"
-    r"(?:interview|statement|e-?mail|letter|speech|remarks|address|answers|comment|"
-    r"comments|interviews)\s+(?:(?:given|provided|sent|published|released|put)\s+)?"
-    r"(?:to|with|by|in|for)|(?:writing|wrote|appeared|appearing|working|works)\s+for|"
-    r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with"
-)
-_AFTER_CUES: dict[str, str] = {
-    "reported_after": (
-        r"(?:has|had|have|was\s+first\s+to|first|originally|also|earlier|exclusively)?\s*"
-        r"(?:reported|reports|report|reporting|broke\s+the\s+(?:news|story)|has\s+learned|"
-        r"learned|revealed|disclosed|article|story|editorial|dispatch|broadcast|piece)"
-    ),
-    "said_after": (
-        r"(?:also\s+)?(?:said|says|quoted|quotes|cited|cites|wrote|writes|claimed|claims|"
-        r"stated|states|carried|added|published|ran|speculated|speculates|noted)"
-    ),
-    "contributed_after": r"contributed(?:\s+to)?\s+(?:this|the)\s+(?:report|story|article)",
-}
-_DATELINE_AFTER = re.compile(r"^\s*\)\s*[-—–]")
-_REPORTED_FIGURES = re.compile(
-    r"^\s*(?:\w+\s+){0,2}(?:reported|reports|report|said)\s+(?:an?\s+|its\s+|a\s+net\s+|net\s+|"
-    r"record\s+|higher\s+|lower\s+|first\s+|second\s+|third\s+|fourth\s+|sharply\s+|"
-    r"pre-?tax\s+|\d\S*\s+)*(?:loss|losses|profit|profits|earnings|income|revenues?|sales|"
-    r"gain|stake|deficit|surplus|results|dividend|output|quarter|net|operating|shares?)\b",
-    re.IGNORECASE,
-)
-_SAID_IT = re.compile(r"^\s*(?:said|says)\s+(?:it|its|that\s+it|on|in\s+a\s+statement)\b", re.I)
-_OWNS = re.compile(r"^(?:['’]s?)\s+(?:[\w-]+\s+){0,2}?(?:show|program|programme|blog|column|"
-                   r"podcast|site|website|magazine|documentary|live|channel)\b", re.I)  # fmt: skip
-_PERSON_AFTER = re.compile(
-    r"^\s*,\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:spokes(?:man|woman|person)|official|"
-    r"director|chief|president|minister|chairman|manager|analyst|lawyer|attorney|"
-    r"economist|officer|governor|executive)\b",
-    re.IGNORECASE,
-)
-_TITLE_BEFORE = re.compile(
-    r"(?:\b(?:mr|mrs|ms|dr|sen|rep|gov|gen|judge|president|minister|spokes(?:man|woman|person)|"
-    r"secretary|chairman|director|officer|commissioner|chief|lawyer|attorney|analyst|"
-    r"economist|sheikh|prince|king|queen)\.?\s*,?\s*)$",
-    re.IGNORECASE,
-)
-_INDEFINITE_BEFORE = re.compile(
-    r"\b(?:a|an|one|another|some|several|other)\s+(?:[\w-]+\s+){0,2}$", re.I
-)
-_KIND = re.compile(
-    rf"\b(?:{'|'.join(OUTLET_KINDS)})\b",
-    re.IGNORECASE,
-)
-_INTERVIEW = re.compile(r"\binterview", re.IGNORECASE)
-_KIND_AFTER = re.compile(rf"^\s*{_KIND.pattern}(?:\s+(?:today|yesterday|also|earlier))?", re.I)
-# "Indonesian newspapers", "the City Press and Free Sunday newspapers": more than one outlet
-_PLURAL_KIND = re.compile(
-    r"^\s*(?:newspapers|papers|dailies|weeklies|magazines|agencies|news\s+agencies|stations|"
-    r"networks|channels|media|press|outlets|websites|tabloids)\b",
-    re.IGNORECASE,
-)
-# "the Communist Party newspaper Pravda": the name before the kind only says whose it is
-_KIND_THEN_NAME = re.compile(rf"^\s*{_KIND.pattern}\s+(?:the\s+)?[A-Z]", re.I)
-_DEMONYM = re.compile(r"(?:an|ese|ish|i|ic)$")
-_PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
-_APPOSITIVE = re.compile(
-    rf"^\s*,\s+(?:the|a|an)\s+[^,;]{{0,60}}?{_KIND.pattern}[^,;]{{0,40}},", re.I
-)
-# a clause between the name and its verb: "IRNA, received in London, said", "The Jornal do
-# Brasil newspaper, in an editorial today entitled ..., said"
-_CLAUSE = re.compile(r"^\s*,\s+[^,;:]{3,70},(?=\s*(?:said|says|reported|reports|quoted)\b)", re.I)
-_PICTURE = re.compile(
-    r"\b(?:image|images|photo|photos|photograph|picture|pictures|video|graphic|gif|"
-    r"illustration|screenshot|screengrab|art|artwork|map|chart|figure)\b\W*(?:\w+\W+){0,2}$",
-    re.IGNORECASE,
-)
-
-
-def _before_regex(cue: str, bridge: int) -> re.Pattern[str]:
-    return re.compile(
-        rf"(?:^|(?<=[\s(\[“\"'‘,—–-]))(?:{cue})(?:\s+the)?"
-        rf"(?-i:\s+(?:[a-z][\w'’-]*|[A-Z][\w'’.-]*['’]s)){{0,{bridge}}}\s*$",
-        re.IGNORECASE,
-    )
-
-
-def _after_regex(cue: str, bridge: int) -> re.Pattern[str]:
-    # lowercase words only in the bridge, matched case-sensitively: "Radio reported", "News
-    # Agency said" belong to the name, "newspaper said" or "also reports" to the bridge
-    return re.compile(
-        rf"^(?:[,’']\s*)?\s*(?:(?-i:[a-z][\w'’-]*)\s+){{0,{bridge}}}(?:{cue})\b", re.I
-    )
-
-
-_BEFORE = {
-    name: (_before_regex(cue, 0), _before_regex(cue, 3)) for name, cue in _BEFORE_CUES.items()
-}
-_AGAINST = (_before_regex(_AGAINST_BEFORE, 0), _before_regex(_AGAINST_BEFORE, 4))
-_AFTER = {name: (_after_regex(cue, 0), _after_regex(cue, 2)) for name, cue in _AFTER_CUES.items()}
-
-
 @dataclass(frozen=True)
 class CreditFeatures:
     """How one candidate name stands to its sentence; each value in [0, 1].
@@ -189,6 +65,7 @@ class CreditFeatures:
     acronym: float  # an all-capitals short name (AP, AFP, IRNA)
     the_before: float  # "the Observer", "The Post"
     indefinite: float  # "a leading Yugoslav newspaper": a kind of outlet, not one outlet
+    official: float  # "the official MTI news agency", "the state daily": a state source
     person_like: float  # a title before it or ", spokesman" after it: a person
     # "Cuban newspaper", "Indonesian newspapers", "the Communist Party newspaper Pravda": a
     # modifier of the kind, not the outlet's name
@@ -209,6 +86,9 @@ class CreditFeatures:
     said_after: float
     contributed_after: float
     dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
+    staff: float  # "a Reuters witness said", "The BBC's Frances Harrison says"
+    staff_of: float  # "according to Michael Silverman of the Boston Herald"
+    closing: float  # "..., the official MTI news agency said.": the sentence's closing source
     # cues against a credit of the text
     told: float  # "told X", "in an interview with X", "statement to X", "wrote for X"
     owns: float  # "X's morning show", "CNN's Larry King Live"
@@ -216,6 +96,8 @@ class CreditFeatures:
     said_it: float  # "CNN said it reached an agreement": the name speaks for itself
     interview: float  # the sentence speaks of an interview somewhere
     picture: float  # "Featured image via X", "Photo courtesy of X": a picture's credit
+    polled: float  # "analysts polled by Reuters": people the outlet asked are the source
+    company: float  # "Inc", "Corp", "Holdings", a ticker "<RTRS.L>": a company, not an outlet
 
     def vector(self) -> tuple[float, ...]:
         # not dataclasses.astuple, which deep-copies: this runs for every candidate
@@ -234,12 +116,22 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "acronym",
         "the_before",
         "indefinite",
+        "official",
         "person_like",
         "adjective_like",
     ),
-    "cue_before": tuple(_BEFORE_CUES),
-    "cue_after": (*_AFTER_CUES, "dateline"),
-    "against": ("told", "owns", "own_figures", "said_it", "interview", "picture"),
+    "cue_before": (*cues.BEFORE_CUES, "staff_of"),
+    "cue_after": (*cues.AFTER_CUES, "dateline", "staff", "closing"),
+    "against": (
+        "told",
+        "owns",
+        "own_figures",
+        "said_it",
+        "interview",
+        "picture",
+        "polled",
+        "company",
+    ),
 }
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
 
@@ -295,6 +187,8 @@ def _spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
         for joint in re.finditer(r"\s+of\s+(?:the\s+)?|['’]s\s+", text):
             if re.match(r"[A-Z]", text[joint.end() :]):
                 spans.add((start + joint.end(), end))
+            if joint.group(0)[0] in "'’":  # "KYW’s Pat Loeb": the owner may be the outlet
+                spans.add((start, start + joint.start() + 2))
         # the run may open with an ordinary word ("Earlier Reuters"), a place or people ("Greek
         # Sky TV", "Boston WCVB", "Egyptian MENA") or shouted cue words ("She TOLD BuzzFeed
         # News"): each of its tails is a candidate too
@@ -339,16 +233,22 @@ def untokenised(sentence: str) -> str:
     if not sentence.isascii():  # as (?i) matches: İ is I, ı is i, ſ is s (one letter each)
         sentence = sentence.translate(_AS_IGNORECASE)
     sentence = re.sub(r"(?<=\w)\.\s(?=(?:com|org|net)\b)", ".", sentence)
+    sentence = re.sub(r"(?<=\w)([’'])\s(?=s\b)", r"\1", sentence)  # "KYW’ s Pat Loeb"
     return re.sub(r"(?<=[A-Za-z])\s-\s(?=[A-Z])", "-", sentence)
 
 
 # Compiled once: candidates() runs for every sentence with a cue word in every story.
 _LEAD = re.compile(r"(?:the|The)\s+")
-_KIND_BEFORE = re.compile(rf"{_KIND.pattern}\s*(?:the\s+)?$", re.I)
-_KIND_AT_START = re.compile(rf"^\s*{_KIND.pattern}", re.I)
+_KIND_BEFORE = re.compile(rf"{cues.KIND.pattern}\s*(?:the\s+)?$", re.I)
+_KIND_AT_START = re.compile(rf"^\s*{cues.KIND.pattern}", re.I)
 _DOMAIN_END = re.compile(r"\.(?:com|org|net|co\.uk)$")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
+_CAMEL = re.compile(r"[a-z][A-Z]")
 _THE_BEFORE = re.compile(r"\bthe\s*$", re.I)
+
+
+_NO_BEFORE = dict.fromkeys(cues.BEFORE_CUES, 0.0)
+_NO_AFTER = dict.fromkeys(cues.AFTER_CUES, 0.0)
 
 
 def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candidate]:
@@ -358,7 +258,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
     """
     sentence = untokenised(sentence)
     out: list[Candidate] = []
-    interview = float(bool(_INTERVIEW.search(sentence)))
+    interview = float(bool(cues.INTERVIEW.search(sentence)))
     for start, end in _spans(sentence, known):
         raw = sentence[start:end]
         lead = _LEAD.match(raw)
@@ -380,38 +280,101 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         # what follows the name once its kind and appositive are read as part of it: "the
         # MTI news agency said", "the Ghana News Agency (GNA) reported", "Granma, the official
         # Cuban newspaper, said"
-        tail = _KIND_AFTER.sub("", after, count=1)
-        tail = _PAREN_AFTER.sub("", tail, count=1)
-        apposed = _APPOSITIVE.match(tail)
+        tail = cues.KIND_AFTER.sub("", after, count=1)
+        tail = cues.PAREN_AFTER.sub("", tail, count=1)
+        apposed = cues.APPOSITIVE.match(tail)
         if apposed:
             tail = tail[apposed.end() :]
         else:
-            clause = _CLAUSE.match(tail)
+            clause = cues.CLAUSE.match(tail)
             tail = tail[clause.end() :] if clause else tail
+        media_word = any(w in MEDIA_WORDS for w in words)
+        domain = bool(_DOMAIN_END.search(name))
+        acronym = bool(_ACRONYM.fullmatch(name))
+        any_before = bool(cues.ANY_BEFORE.search(before_tail))
+        any_after = bool(cues.ANY_AFTER.match(tail))
+        # a name that reads as no outlet and has no cue of a credit (or of an interview) on
+        # either side is no candidate: most names of most sentences, skipped before the rest
+        if not (
+            is_known
+            or media_word
+            or domain
+            or acronym
+            or kind_before
+            or kind_after
+            or apposed
+            or any_before
+            or any_after
+            or cues.AGAINST[1].search(before_tail)
+            or cues.KIND.search(before_tail[-30:])
+            or cues.ANY_AFTER_WIDE.match(after)
+        ):
+            continue
+        # "Cuban newspaper", "Indonesian newspapers", "the Communist Party newspaper Pravda", "a
+        # leading Yugoslav newspaper": the name says whose or which kind of outlet, not which
+        # outlet; unless it is a known outlet, it is no candidate
+        adjective_like = bool(
+            cues.PLURAL_KIND.match(after) or cues.KIND_THEN_NAME.match(after)
+        ) or (
+            kind_after
+            and (
+                (
+                    len(words) == 1
+                    and not name.isupper()
+                    and not _CAMEL.search(name)  # "TheOregonian" is no demonym
+                    and bool(cues.DEMONYM.search(words[0]))
+                )
+                or bool(cues.INDEFINITE_BEFORE.search(before_tail))
+            )
+        )
+        if adjective_like and not is_known:
+            continue
+        if cues.COMPANY_ONLY.match(after[:60]) or cues.COMPANY_ONLY.search(name):
+            continue
         features = CreditFeatures(
             known=float(is_known),
-            media_word=float(any(w in MEDIA_WORDS for w in words)),
+            media_word=float(media_word),
             kind_near=float(kind_before or kind_after or bool(apposed)),
-            domain=float(bool(_DOMAIN_END.search(name))),
-            acronym=float(bool(_ACRONYM.fullmatch(name))),
+            domain=float(domain),
+            acronym=float(acronym),
             the_before=float(bool(_THE_BEFORE.search(before_tail))),
-            indefinite=float(bool(_INDEFINITE_BEFORE.search(before_tail))),
-            adjective_like=float(
-                bool(_PLURAL_KIND.match(after) or _KIND_THEN_NAME.match(after))
-                or (len(words) == 1 and kind_after and bool(_DEMONYM.search(words[0])))
-            ),
+            indefinite=float(bool(cues.INDEFINITE_BEFORE.search(before_tail))),
+            official=float(bool(cues.OFFICIAL_BEFORE.search(before_tail[-50:]))),
+            adjective_like=float(adjective_like),
             person_like=float(
-                bool(_TITLE_BEFORE.search(before_tail) or _PERSON_AFTER.match(after))
+                bool(cues.TITLE_BEFORE.search(before_tail) or cues.PERSON_AFTER.match(after))
             ),
-            **{cue: _near(regexes, before_tail, True) for cue, regexes in _BEFORE.items()},
-            **{cue: _near(regexes, tail, False) for cue, regexes in _AFTER.items()},
-            dateline=float(bool(_DATELINE_AFTER.match(after) and before.rstrip().endswith("("))),
-            told=_near(_AGAINST, before_tail, True),
-            owns=float(bool(_OWNS.match(sentence[end : end + 60]))),
-            own_figures=float(bool(_REPORTED_FIGURES.match(tail))),
-            said_it=float(bool(_SAID_IT.match(tail))),
+            **(
+                {cue: _near(regexes, before_tail, True) for cue, regexes in cues.BEFORE.items()}
+                if any_before
+                else _NO_BEFORE
+            ),
+            **(
+                {cue: _near(regexes, tail, False) for cue, regexes in cues.AFTER.items()}
+                if any_after
+                else _NO_AFTER
+            ),
+            dateline=float(
+                bool(cues.DATELINE_AFTER.match(after) and before.rstrip().endswith("("))
+            ),
+            staff=float(
+                bool(
+                    cues.STAFF_AFTER.match(after)
+                    or (raw.endswith(("'s", "’s")) and cues.PERSON_AFTER_POSSESSIVE.match(after))
+                )
+            ),
+            staff_of=float(bool(cues.STAFF_BEFORE.search(before_tail))),
+            closing=float(
+                bool(cues.CLOSING_AFTER.match(after) and cues.CLOSING_BEFORE.search(before_tail))
+            ),
+            told=_near(cues.AGAINST, before_tail, True),
+            owns=float(bool(cues.OWNS.match(sentence[end : end + 60]))),
+            own_figures=float(bool(cues.REPORTED_FIGURES.match(tail))),
+            said_it=float(bool(cues.SAID_IT.match(tail))),
             interview=interview,
-            picture=float(bool(_PICTURE.search(before_tail[-40:]))),
+            picture=float(bool(cues.PICTURE.search(before_tail[-40:]))),
+            polled=float(bool(cues.POLLED.search(before_tail[-40:]))),
+            company=float(bool(cues.COMPANY.search(name) or cues.COMPANY_AFTER.match(after[:60]))),
         )
         out.append(Candidate(name, key, start, end, features))
     return out

@@ -6,9 +6,12 @@ Pure data and two functions; :mod:`dedup.stories.credits` finds credits with the
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
 
 # Outlets whose names carry no media word; the key -> display name of well-known publishers.
 DISPLAY: dict[str, str] = {
@@ -174,6 +177,10 @@ KEY_ALIASES: dict[str, str] = {
     "nydaily": "newyorkdaily",
     "lat": "latimes",
     "reuter": "reuters",
+    # the full names the wires of the 1980s use
+    "britishbroadcastingcorp": "bbc",
+    "britishbroadcastingcorporation": "bbc",
+    "cablenewsnetwork": "cnn",
 }
 
 
@@ -419,6 +426,7 @@ SKIP_NAMES = PRONOUNS | frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def publisher_key(name: str) -> str:
     """The matching key of a publisher name or domain: 'Buzzfeed' and 'BuzzFeed News' meet.
 
@@ -461,3 +469,13 @@ def _registered_name(host: str) -> str:
         return str(found.domain)
     parts = [p for p in host.split(".") if p and p != "www"]
     return parts[-2] if len(parts) >= 2 else (parts[0] if parts else host)
+
+
+def _more_outlets() -> None:
+    """The rest of the gazetteer, kept as data (``outlets.json``): names shown as written."""
+    text = resources.files("dedup.stories").joinpath("outlets.json").read_text(encoding="utf-8")
+    for name in json.loads(text)["outlets"]:
+        DISPLAY.setdefault(publisher_key(name), name)
+
+
+_more_outlets()

@@ -1,0 +1,200 @@
+"""The cue patterns of the credit features (:mod:`dedup.stories.credit_features`): the words
+that stand before or after a name when a sentence credits it as its source, or addresses it, or
+speaks of it as a company. Compiled once, at import.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dedup.stories.publishers import OUTLET_KINDS
+
+
+def cue(alternatives: str) -> str:
+    return rf"(?:{alternatives})"
+
+
+# Cues of the text's source that stand before the name; ``bridge`` lowercase words (articles,
+# "official", "state news agency") may stand between.
+BEFORE_CUES: dict[str, str] = {
+    "according": r"according\s+to|per|citing|reports?\s+(?:in|by|from|on)",
+    "via": r"via|h/t|hat\s+tip\s+to",
+    "published": (
+        r"(?:originally|first|also)?\s*(?:published|posted|appeared|printed|reprinted|"
+        r"republished|re-published|reproduced|syndicated|carried|broadcast|aired)"
+        r"(?:\s+first)?(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
+        r"|(?:first|originally)\s+reported\s+(?:by|in|on|at)"
+    ),
+    "reported_by": (
+        r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)|"
+        r"(?:compiled|gathered|obtained|released|issued|conducted|broadcast)\s+(?:early\s+)?by"
+    ),
+    "quoted": r"(?:quoted|cited)\s+(?:by|in)|quoting",
+    "courtesy": r"courtesy(?:\s+of)?|(?:story|article|reporting)\s+by|credit\s*:",
+    "source": r"sources?\s*[:—–-]",
+    "copyright": r"©|\(c\)|copyright(?:\s+\(c\))?(?:\s+\d{4})?|\d{4}\s+©",
+    "reports_before": r"reported|reports|reporting|writes\s+for|reports\s+(?:at|for)",
+    "said_before": r"said|says|wrote|writes|claims|claimed",
+}
+AGAINST_BEFORE = (
+    r"told|telling|tells|tell|explained\s+to|said\s+to|says\s+to|confirmed\s+(?:to|with)|"
+    r"spoke\s+(?:to|with)|speaking\s+(?:to|with)|talked\s+to|talking\s+to|admitted\s+to|"
+    r"(?:interview|statement|e-?mail|letter|speech|remarks|address|answers|comment|"
+    r"comments|interviews)\s+(?:(?:given|provided|sent|published|released|put)\s+)?"
+    r"(?:to|with|by|in|for)|(?:writing|wrote|appeared|appearing|working|works)\s+for|"
+    r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with"
+)
+AFTER_CUES: dict[str, str] = {
+    "reported_after": (
+        r"(?:has|had|have|was\s+first\s+to|first|originally|also|earlier|exclusively)?\s*"
+        r"(?:(?:is|are|was|were)\s+(?:now\s+|also\s+)?reporting|reported|reports|report|reporting|broke\s+the\s+(?:news|story)|has\s+learned|"
+        r"learned|revealed|disclosed|article|story|editorial|dispatch|broadcast|piece)"
+    ),
+    "said_after": (
+        r"(?:also\s+)?(?:said|says|quoted|quotes|cited|cites|wrote|writes|claimed|claims|"
+        r"stated|states|carried|added|published|ran|speculated|speculates|noted)"
+    ),
+    "contributed_after": r"contributed(?:\s+to)?\s+(?:this|the)\s+(?:report|story|article)",
+}
+DATELINE_AFTER = re.compile(r"^\s*\)\s*[-—–]")
+REPORTED_FIGURES = re.compile(
+    r"^\s*(?:\w+\s+){0,2}(?:reported|reports|report|said)\s+(?:an?\s+|its\s+|a\s+net\s+|net\s+|"
+    r"record\s+|higher\s+|lower\s+|first\s+|second\s+|third\s+|fourth\s+|sharply\s+|"
+    r"pre-?tax\s+|\d\S*\s+)*(?:loss|losses|profit|profits|earnings|income|revenues?|sales|"
+    r"gain|stake|deficit|surplus|results|dividend|output|quarter|net|operating|shares?)\b",
+    re.IGNORECASE,
+)
+SAID_IT = re.compile(r"^\s*(?:said|says)\s+(?:it|its|that\s+it|in\s+a\s+statement)\b", re.I)
+OWNS = re.compile(r"^(?:['’]s?)\s+(?:[\w-]+\s+){0,2}?(?:show|program|programme|blog|column|"
+                   r"podcast|site|website|magazine|documentary|live|channel)\b", re.I)  # fmt: skip
+PERSON_AFTER = re.compile(
+    r"^\s*,\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:spokes(?:man|woman|person)|official|"
+    r"director|chief|president|minister|chairman|manager|analyst|lawyer|attorney|"
+    r"economist|officer|governor|executive|editor|publisher|anchor|host|producer)\b",
+    re.IGNORECASE,
+)
+TITLE_BEFORE = re.compile(
+    r"(?:\b(?:mr|mrs|ms|dr|sen|rep|gov|gen|judge|president|minister|spokes(?:man|woman|person)|"
+    r"secretary|chairman|director|officer|commissioner|chief|lawyer|attorney|analyst|"
+    r"economist|sheikh|prince|king|queen)\.?\s*,?\s*)$",
+    re.IGNORECASE,
+)
+INDEFINITE_BEFORE = re.compile(
+    r"\b(?:a|an|one|another|some|several|other)\s+(?:[\w-]+\s+){0,2}$", re.I
+)
+KIND = re.compile(
+    rf"\b(?:{'|'.join(OUTLET_KINDS)})\b",
+    re.IGNORECASE,
+)
+INTERVIEW = re.compile(r"\binterview", re.IGNORECASE)
+KIND_AFTER = re.compile(rf"^\s*{KIND.pattern}(?:\s+(?:today|yesterday|also|earlier))?", re.I)
+# "Indonesian newspapers", "the City Press and Free Sunday newspapers": more than one outlet
+PLURAL_KIND = re.compile(
+    r"^\s*(?:newspapers|papers|dailies|weeklies|magazines|agencies|news\s+agencies|stations|"
+    r"networks|channels|media|press|outlets|websites|tabloids)\b",
+    re.IGNORECASE,
+)
+# "the Communist Party newspaper Pravda": the name before the kind only says whose it is
+KIND_THEN_NAME = re.compile(rf"^\s*{KIND.pattern}\s+(?:the\s+)?(?-i:[A-Z])", re.I)
+DEMONYM = re.compile(r"(?:an|ese|ish|i|ic)$")
+PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
+APPOSITIVE = re.compile(rf"^\s*,\s+(?:the|a|an)\s+[^,;]{{0,60}}?{KIND.pattern}[^,;]{{0,40}},", re.I)
+# a clause between the name and its verb: "IRNA, received in London, said", "The Jornal do
+# Brasil newspaper, in an editorial today entitled ..., said"
+CLAUSE = re.compile(r"^\s*,\s+[^,;:]{3,70},(?=\s*(?:said|says|reported|reports|quoted)\b)", re.I)
+# The outlet's own people as the source: "a Reuters witness said", "an AFP journalist at the
+# scene said", "The BBC's Frances Harrison in Tehran says"; the verb ends the clause they open.
+STAFF = (
+    r"(?:witness|journalist|reporter|correspondent|photographer|cameraman|cameramen|"
+    r"columnist|editor|writer|crew|staff)s?"
+)
+PERSON = r"(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})"
+STAFF_VERB = r"[^.;:!?]{0,60}?\b(?:said|says|reported|reports|reporting|wrote|writes|saw|counted)\b"
+STAFF_AFTER = re.compile(
+    rf"^(?:\s+(?:[a-z][\w-]*\s+){{0,2}}?{STAFF}\b|['’]s?\s+(?:[a-z][\w-]*\s+){{0,2}}?{PERSON})"
+    + STAFF_VERB,
+    re.IGNORECASE,
+)
+# after a name whose span took its "'s" ("The BBC's"): its person follows at once
+PERSON_AFTER_POSSESSIVE = re.compile(
+    rf"^\s+(?:[a-z][\w-]*\s+){{0,2}}?{PERSON}" + STAFF_VERB, re.IGNORECASE
+)
+# "according to Michael Silverman of the Boston Herald", "(via Jeff Duncan of the Times-Picayune)"
+STAFF_BEFORE = re.compile(
+    rf"(?:according\s+to|via|by|reports?|reported|says|said|wrote|writes)\s+{PERSON}"
+    r"\s*,?\s+(?:of|at|from)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# The reporting clause closing the sentence ("..., the official MTI news agency said."): the
+# name is the source of all that came before it, not the subject of the news.
+CLOSING_BEFORE = re.compile(r"[,”\"'’]\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,4}$", re.I)
+CLOSING_AFTER = re.compile(
+    r"^(?:\s+(?:[a-z][\w-]*\s+){0,2}?(?:news\s+agency|newspaper|daily|weekly|agency|radio|"
+    r"television|magazine|paper))?\s*(?:\([^)]{1,12}\)\s*)?,?\s*(?:has\s+|had\s+|also\s+)?"
+    r"(?:said|says|reported|reports|quoted|added|wrote|writes|learned|claims|is\s+reporting)"
+    r"(?:\s+(?:on|in|today|yesterday|last|this|late|earlier|citing|quoting)\b[^,.;]{0,40})?\s*[.;!?]?\s*$",
+    re.I,
+)
+# a company, not an outlet: "Reuters Holdings Plc <RTRS.L> said", "Network Security Corp said"
+COMPANY = re.compile(
+    r"\b(?:Inc|Corp|Corporation|Co|Cos|Ltd|Plc|PLC|LLC|Holdings?|Group|Bancorp|Bank|Banking|"
+    r"Industries|Securities|Capital|Partners|SA|AG|NV|BV|SpA)\b"
+)
+# suffixes only a company carries (broadcasters are "Corp", "Co" and "Group" too: "Canadian
+# Broadcasting Corp reported"): a name with one, in it or right after it, is no candidate
+COMPANY_ONLY = re.compile(
+    r"^\s*,?\s*(?:(?-i:[A-Z][\w.&'-]*)\s+){0,3}?(?:<[A-Z0-9.]+>|(?:Inc|Ltd|Plc|PLC|LLC|"
+    r"Holdings?|Bancorp|SA|AG|NV|BV|SpA)\b)"
+)
+COMPANY_AFTER = re.compile(
+    r"^\s*,?\s*(?:(?-i:[A-Z][\w.&'-]*)\s+){0,3}?(?:<[A-Z0-9.]+>|(?:Inc|Corp|Co|Ltd|Plc|PLC|LLC|"
+    r"Holdings?|Group|Bancorp|SA|AG|NV)\b)"
+)
+# people asked by the outlet: "analysts polled by Reuters", "economists surveyed by Reuters"
+POLLED = re.compile(
+    r"\b(?:polled|surveyed|interviewed|contacted|questioned|asked|canvassed)\s+(?:by|for)\s+"
+    r"(?:the\s+)?$|\b(?:poll|survey)\s+(?:by|for|of)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+PICTURE = re.compile(
+    r"\b(?:image|images|photo|photos|photograph|picture|pictures|video|graphic|gif|"
+    r"illustration|screenshot|screengrab|art|artwork|map|chart|figure)\b\W*(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def before_regex(cue: str, bridge: int) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?:^|(?<=[\s(\[“\"'‘,—–-]))(?:{cue})(?:\s+the)?"
+        rf"(?-i:\s+(?:[a-z][\w'’-]*|[A-Z][\w'’.-]*['’]s)){{0,{bridge}}}\s*$",
+        re.IGNORECASE,
+    )
+
+
+def after_regex(cue: str, bridge: int) -> re.Pattern[str]:
+    # lowercase words only in the bridge, matched case-sensitively: "Radio reported", "News
+    # Agency said" belong to the name, "newspaper said" or "also reports" to the bridge
+    return re.compile(
+        rf"^(?:[,’'\"”]\s*)?\s*(?:(?-i:[a-z][\w'’-]*)\s+){{0,{bridge}}}(?:{cue})\b", re.I
+    )
+
+
+BEFORE = {name: (before_regex(cue, 0), before_regex(cue, 3)) for name, cue in BEFORE_CUES.items()}
+AGAINST = (before_regex(AGAINST_BEFORE, 0), before_regex(AGAINST_BEFORE, 4))
+AFTER = {name: (after_regex(cue, 0), after_regex(cue, 2)) for name, cue in AFTER_CUES.items()}
+# One search for all the before-cues, and one match for all the after-cues, at their widest
+# bridge: most names have none, and then the per-cue patterns are never run.
+ANY_BEFORE = before_regex("|".join(BEFORE_CUES.values()), 3)
+ANY_AFTER = after_regex("|".join(AFTER_CUES.values()), 2)
+# for the candidate filter only: an after-cue a few words of any kind away ("SportsCenter 5
+# has learned", "10News in San Diego is reporting")
+ANY_AFTER_WIDE = re.compile(
+    rf"^[^.;:!?]{{0,30}}?\b(?:{'|'.join(AFTER_CUES.values())})\b", re.IGNORECASE
+)
+# an official or state source: "the official MTI news agency", "the state-run daily X",
+# "the Communist Party newspaper Pravda"
+OFFICIAL_BEFORE = re.compile(
+    r"\b(?:official|semi-official|state|state-run|state-owned|government|government-run|"
+    r"government-owned|party|army|armed\s+forces)\s+(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
