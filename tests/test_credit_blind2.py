@@ -23,7 +23,8 @@ CORPORA = {"ecbplus", "reuters", "feeds", "seeds"}
 MIN_ROWS = 500
 MIN_CREDITS = 110
 # Token-set overlap at which a sentence counts as a near-repeat of another ("said" -> "says",
-# another dateline): measured on the earlier sets' own near-repeats, which sit above 0.8.
+# another figure or dateline): one changed word in a 20-word sentence leaves about 0.9, while the
+# two most alike distinct sentences of this file (one wire template, other figures) share 0.6.
 NEAR = 0.75
 
 
