@@ -91,3 +91,23 @@ def test_the_reworded_state_department_paragraph_is_edited(seeds_report: tuple[s
     assert line["op"] == "edited"
     assert 0.0 < line["similarity"] < 1.0
     assert ["-", "said in a statement provided on background"] in line["diff"]
+
+
+def test_each_copy_of_the_external_origin_carries_its_upper_bound(
+    seeds_report: tuple[str, dict[str, Any]],
+) -> None:
+    """The report shows a copy's ledger against an external origin with its upper bound."""
+    db, report = seeds_report
+    (story,) = [s for s in report["stories"] if s["origin"]["external"]]
+    for a in story["articles"]:
+        # the bound counts the copy's own words as origin text: never less kept, never more
+        # dropped, and both equal when the copy has no text of its own
+        assert a["kept_upper"] >= a["kept"] - 1e-6
+        assert a["dropped_upper"] <= a["dropped"] + 1e-6
+        if a["added"] == 0:
+            assert abs(a["kept_upper"] - a["kept"]) < 1e-3
+        else:
+            assert a["kept_upper"] > a["kept"]
+    text = CliRunner().invoke(cli, ["--db", db, "report", "--story", str(story["id"])])
+    assert text.exit_code == 0, text.output
+    assert "(≤" in text.output and "lower bounds" in text.output
