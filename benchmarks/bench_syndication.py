@@ -42,6 +42,9 @@ from dedup.store.articles import save_articles
 from dedup.store.models import Article
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from dedup.stories.origin import OriginDecision
     from dedup.stories.story import StoryResult
 
 TARGETS = {"origin": 0.97, "mae": 0.03, "ari": 0.98, "precision_at_09": 0.95, "ece": 0.05}
@@ -49,17 +52,22 @@ COMPONENTS = ("kept", "edited", "rewritten", "dropped", "added")
 
 
 def run_pipeline(
-    plan: Plan, archive: bool, stories: dict[int, StoryResult] | None = None
+    plan: Plan,
+    archive: bool,
+    stories: dict[int, StoryResult] | None = None,
+    decide: Callable[..., OriginDecision] | None = None,
 ) -> tuple[dict[str, int], dict[str, Any], float]:
     """Store, index and group the plan's articles: (article ids by key, the report, seconds).
 
     ``stories``, when given, is filled with the last story computed for each member: the
-    texts, template flags and origin text its ledgers were made from.
+    texts, template flags and origin text its ledgers were made from. ``decide``, when given,
+    decides every story's origin as ``decide(real, members, **kwargs)``, ``real`` being the
+    shipped decision: the fit and diagnose scripts record what the story stage hands it.
     """
-    from dedup.stories import update
+    from dedup.stories import story, update
 
+    compute, real = update.compute_story, story.decide_origin
     if stories is not None:
-        compute = update.compute_story
 
         def recording(members: list[int], data: Any) -> StoryResult:
             result = compute(members, data)
@@ -67,11 +75,18 @@ def run_pipeline(
             return result
 
         update.compute_story = recording  # type: ignore[assignment]
+    if decide is not None:
+        chosen = decide
+
+        def deciding(members: Any, **kwargs: Any) -> OriginDecision:
+            return chosen(real, members, **kwargs)
+
+        story.decide_origin = deciding
     try:
         return _run(plan, archive)
     finally:
-        if stories is not None:
-            update.compute_story = compute  # type: ignore[assignment]
+        update.compute_story = compute  # type: ignore[assignment]
+        story.decide_origin = real
 
 
 def _run(plan: Plan, archive: bool) -> tuple[dict[str, int], dict[str, Any], float]:

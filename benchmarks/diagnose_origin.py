@@ -22,7 +22,6 @@ from typing import Any
 from bench_syndication import expected_calibration_error, run_pipeline
 from simulator import DEV, plan_run
 
-from dedup.stories import story as story_module
 from dedup.stories.origin import (
     FEATURE_NAMES,
     MemberFacts,
@@ -45,19 +44,14 @@ def _wrong(
 ) -> tuple[int, int]:
     plan = plan_run(DEV, stories, 40, seed)
     recorded: list[tuple[list[MemberFacts], OriginDecision]] = []
-    real = story_module.decide_origin
 
-    def record(members: Any, **kwargs: Any) -> OriginDecision:
+    def record(real: Any, members: Any, **kwargs: Any) -> OriginDecision:
         members = _strip(list(members)) if strip else members
-        decision = real(members, **kwargs)
+        decision: OriginDecision = real(members, **kwargs)
         recorded.append((list(members), decision))
         return decision
 
-    story_module.decide_origin = record  # type: ignore[assignment]
-    try:
-        ids, _report, _seconds = run_pipeline(plan, archive)
-    finally:
-        story_module.decide_origin = real
+    ids, _report, _seconds = run_pipeline(plan, archive, decide=record)
     key_of = {v: k for k, v in ids.items()}
     model = load_model()
     wrong = 0

@@ -159,50 +159,44 @@ def main() -> None:
             False,
         )
     folds = list(GroupKFold(n_splits=FOLDS).split(np.arange(len(rows)), groups=row_groups))
+
+    def cross_validate(
+        name: str, make: Any, pairs: bool, thresholds: Sequence[float]
+    ) -> tuple[dict[float, tuple[float, float]], list[str]]:
+        """(precision, recall) at each threshold, pooled over the folds (each weighted by its
+        credits), every fold's estimator fitted once; and the errors at the first threshold."""
+        sums = {t: [0.0, 0.0] for t in thresholds}
+        found: list[str] = []
+        for train_rows, test_rows in folds:
+            train = np.isin(owner_a, train_rows)
+            estimator = make()
+            estimator.fit(np.array([expand(v, pairs) for v in xa[train]]), ya[train])
+            part = [rows[i] for i in test_rows]
+            n_credit = sum(1 for r in part if r["credit"])
+            for t in thresholds:
+                if isinstance(estimator, LogisticRegression):
+                    model = as_model(estimator.coef_[0], estimator.intercept_[0], pairs, t)
+                    got = score(part, name, finder(model))
+                else:
+                    got = score(part, name, _tree_finder(estimator))
+                if t == thresholds[0]:
+                    found.extend(got.errors)
+                sums[t][0] += got.precision * n_credit
+                sums[t][1] += got.recall * n_credit
+        return {t: (p / credits, r / credits) for t, (p, r) in sums.items()}, found
+
     results: dict[str, tuple[float, float]] = {}
     errors: dict[str, list[str]] = {}
     for name, (make, pairs) in configs.items():
-        tp_rows: list[dict[str, Any]] = []
-        precision_hits = recall_hits = 0.0
-        for train_rows, test_rows in folds:
-            train = np.isin(owner_a, train_rows)
-            features = np.array([expand(v, pairs) for v in xa[train]])
-            estimator = make()
-            estimator.fit(features, ya[train])
-            part = [rows[i] for i in test_rows]
-            if isinstance(estimator, LogisticRegression):
-                model = as_model(estimator.coef_[0], estimator.intercept_[0], pairs)
-                got = score(part, name, finder(model))
-            else:
-                got = score(part, name, _tree_finder(estimator))
-            tp_rows += part
-            errors.setdefault(name, []).extend(got.errors)
-            n_credit = sum(1 for r in part if r["credit"])
-            recall_hits += got.recall * n_credit
-            precision_hits += got.precision * n_credit
-        # pooled over folds: weight each fold by its credits
-        results[name] = (precision_hits / credits, recall_hits / credits)
-        p, r = results[name]
+        at, errors[name] = cross_validate(name, make, pairs, (THRESHOLD,))
+        results[name] = p, r = at[THRESHOLD]
         print(f"  {name:24} CV precision {p:.3f}, recall {r:.3f}, F1 {2 * p * r / (p + r):.3f}")
     logistic = {k: v for k, v in results.items() if k.startswith("logistic")}
     best = max(logistic, key=lambda k: 2 * logistic[k][0] * logistic[k][1] / sum(logistic[k]))
     print(f"  shipped: {best} (best cross-validated F1 among models the JSON can hold)")
     make, pairs = configs[best]
-    threshold_scores = {}
-    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-        hits_p = hits_r = 0.0
-        for train_rows, test_rows in folds:
-            train = np.isin(owner_a, train_rows)
-            estimator = make()
-            estimator.fit(np.array([expand(v, pairs) for v in xa[train]]), ya[train])
-            model = as_model(estimator.coef_[0], estimator.intercept_[0], pairs, threshold)
-            part = [rows[i] for i in test_rows]
-            got = score(part, best, finder(model))
-            n_credit = sum(1 for r in part if r["credit"])
-            hits_p += got.precision * n_credit
-            hits_r += got.recall * n_credit
-        threshold_scores[threshold] = (hits_p / credits, hits_r / credits)
-        p, r = threshold_scores[threshold]
+    threshold_scores, _ = cross_validate(best, make, pairs, (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6))
+    for threshold, (p, r) in threshold_scores.items():
         print(f"  {best}, threshold {threshold}: CV precision {p:.3f}, recall {r:.3f}")
     chosen = max(threshold_scores, key=lambda t: sum(threshold_scores[t]))
     results[best] = threshold_scores[chosen]

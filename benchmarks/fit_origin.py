@@ -45,7 +45,6 @@ from bench_syndication import expected_calibration_error, run_pipeline
 from simulator import DEV, Plan, plan_run
 
 from dedup.stories import origin as origin_module
-from dedup.stories import story as story_module
 from dedup.stories.origin import (
     FEATURE_NAMES,
     UNKNOWN_BELOW,
@@ -118,17 +117,13 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
     right 0.986 -> 0.955), and without it the dev stories that nothing credits or links are
     already claimed low (their best candidate's share is near a tie)."""
     recorded: list[tuple[list[MemberFacts], bool]] = []
-    real = story_module.decide_origin
 
-    def record(members: Any, **kwargs: Any) -> origin_module.OriginDecision:
+    def record(real: Any, members: Any, **kwargs: Any) -> origin_module.OriginDecision:
         recorded.append((list(members), bool(kwargs.get("quotes_only"))))
-        return real(members, model=_FLAT, **kwargs)
+        decision: origin_module.OriginDecision = real(members, model=_FLAT, **kwargs)
+        return decision
 
-    story_module.decide_origin = record  # type: ignore[assignment]
-    try:
-        ids, _report, _seconds = run_pipeline(plan, archive)
-    finally:
-        story_module.decide_origin = real
+    ids, _report, _seconds = run_pipeline(plan, archive, decide=record)
     key_of = {v: k for k, v in ids.items()}
     mode = "archive" if archive else "polled"
     out: list[Story] = []

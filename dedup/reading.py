@@ -120,8 +120,7 @@ def list_feeds(settings: Settings) -> list[dict[str, Any]]:
     """
     stored: dict[str, dict[str, Any]] = {}
     if missing_store(settings) is None:
-        with existing_store(settings) as store:
-            stored = {f["name"]: f for f in status_mod.gather_status(store, settings)["feeds"]}
+        stored = {f["name"]: f for f in load_status(settings)["feeds"]}
     rows = []
     for feed in settings.feeds:
         row = stored.pop(feed.name, None) or {

@@ -68,17 +68,17 @@ class CoreReader:
     """Reads any store through an SQLAlchemy connection."""
 
     def __init__(self, store: Store, conn: Any) -> None:
+        # imported here, not at the top: the sqlite3 path must not load SQLAlchemy
         from sqlalchemy import text
-
-        self.display_url = store.display_url
-        self._conn, self._text = conn, text
-
-    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         from sqlalchemy.exc import SQLAlchemyError
 
+        self.display_url = store.display_url
+        self._conn, self._text, self._error = conn, text, SQLAlchemyError
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         try:
             return [tuple(r) for r in self._conn.execute(self._text(sql), dict(params or {}))]
-        except SQLAlchemyError as exc:
+        except self._error as exc:
             line = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             raise StoreError(f"database error on {self.display_url}: {line[0]}") from exc
 
