@@ -1,0 +1,183 @@
+"""The third blind credit set (tests/data/credits_blind3.jsonl) is well formed and really blind.
+
+The file is hand-labelled data, so what can be checked without a labeller is its shape: every
+row has the schema of credits.jsonl (with its ``doc`` field), credits name a publisher and
+non-credits do not, no sentence repeats (nor a one-word variant of it), and none is in (or a
+one-word variant of) a set the finder was built from or scored on.
+``problems`` is tried on broken rows too, so a check that stopped looking would fail here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data"
+BLIND3 = DATA / "credits_blind3.jsonl"
+# credits_blind2.jsonl is being folded into credits.jsonl: whichever of the two still exists is
+# what this set must not overlap, and at least one of them must hold rows.
+EARLIER = (DATA / "credits.jsonl", DATA / "credits_blind2.jsonl")
+FIELDS = {"text", "credit", "publisher", "corpus", "split", "doc"}
+CORPORA = {"ecbplus", "reuters", "feeds", "seeds"}
+MIN_ROWS = 500
+MIN_CREDITS = 120
+# Token-set overlap at which a sentence counts as a near-repeat of another ("said" -> "says",
+# another figure or dateline): one changed word in a 20-word sentence leaves about 0.9, the
+# threshold the second blind set was built and checked with.
+NEAR = 0.75
+# The document a row came from, in credits.jsonl's notation: reuters:reut2-NNN.sgm#entry,
+# ecbplus:topic/file.xml, feeds:path#entry, seeds:file.txt.
+DOC = {
+    "reuters": re.compile(r"reuters:reut2-\d{3}\.sgm#\d+"),
+    "ecbplus": re.compile(r"ecbplus:\d+/\d+_\d+ecb(?:plus)?\.xml"),
+    "feeds": re.compile(r"feeds:[^#\s]+#\d+"),
+    "seeds": re.compile(r"seeds:[^/\s]+\.txt"),
+}
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+class _Near:
+    """Sets of tokens, asked whether a new one is a near-repeat of any of them.
+
+    A set with overlap >= NEAR shares all but ``len(tokens) - ceil(NEAR * len(tokens))`` of a
+    new set's tokens, so it holds at least one of any that many + 1 of them: only the sets
+    holding one of its rarest tokens are compared (exact, not approximate), not every pair.
+    """
+
+    def __init__(self, sets: Iterable[frozenset[str]] = ()) -> None:
+        self._sets: list[frozenset[str]] = []
+        self._by_token: defaultdict[str, list[int]] = defaultdict(list)
+        for tokens in sets:
+            self.add(tokens)
+
+    def add(self, tokens: frozenset[str]) -> None:
+        for token in tokens:
+            self._by_token[token].append(len(self._sets))
+        self._sets.append(tokens)
+
+    def hit(self, tokens: frozenset[str]) -> bool:
+        rarest = sorted(tokens, key=lambda token: len(self._by_token.get(token, ())))
+        keep = len(tokens) - math.ceil(NEAR * len(tokens)) + 1
+        numbers = {n for token in rarest[:keep] for n in self._by_token.get(token, ())}
+        return any(
+            len(tokens & self._sets[n]) / len(tokens | self._sets[n]) >= NEAR for n in numbers
+        )
+
+
+def problems(rows: list[dict[str, Any]], earlier: list[str]) -> list[str]:
+    """Every way ``rows`` break the set's rules, as one line each (empty when none)."""
+    found: list[str] = []
+    seen: set[str] = set()
+    seen_near = _Near()
+    old = {_norm(t) for t in earlier}
+    old_near = _Near(_tokens(t) for t in old)
+    for number, row in enumerate(rows, 1):
+        where = f"row {number}"
+        if set(row) != FIELDS:
+            found.append(f"{where}: fields {sorted(row)}")
+            continue
+        text = row["text"]
+        if not isinstance(text, str) or not text.strip():
+            found.append(f"{where}: empty text")
+            continue
+        if row["credit"] is True:
+            if not isinstance(row["publisher"], str) or not row["publisher"].strip():
+                found.append(f"{where}: a credit without a publisher")
+        elif row["credit"] is False:
+            if row["publisher"] is not None:
+                found.append(f"{where}: a non-credit with publisher {row['publisher']!r}")
+        else:
+            found.append(f"{where}: credit is {row['credit']!r}, not true or false")
+        if row["corpus"] not in CORPORA:
+            found.append(f"{where}: corpus {row['corpus']!r}")
+        elif not isinstance(row["doc"], str) or not DOC[row["corpus"]].fullmatch(row["doc"]):
+            found.append(f"{where}: doc {row['doc']!r} is not a {row['corpus']} document")
+        if row["split"] != "blind3":
+            found.append(f"{where}: split {row['split']!r}")
+        key = _norm(text)
+        tokens = _tokens(key)
+        if key in seen:
+            found.append(f"{where}: repeated sentence")
+        elif seen_near.hit(tokens):
+            found.append(f"{where}: a near-repeat of an earlier row")
+        seen.add(key)
+        seen_near.add(tokens)
+        if key in old:
+            found.append(f"{where}: already in an earlier credit set")
+        elif old_near.hit(tokens):
+            found.append(f"{where}: a near-repeat of an earlier credit set's sentence")
+    return found
+
+
+def _earlier_texts() -> list[str]:
+    return [row["text"] for path in EARLIER if path.exists() for row in _load(path)]
+
+
+def test_blind3_rows_are_well_formed_and_new() -> None:
+    earlier = _earlier_texts()
+    assert len(earlier) >= 1000, "neither credits.jsonl nor credits_blind2.jsonl has its rows"
+    assert problems(_load(BLIND3), earlier) == []
+
+
+def test_blind3_is_big_enough_and_draws_on_several_corpora() -> None:
+    rows = _load(BLIND3)
+    credits = [row for row in rows if row["credit"]]
+    assert len(rows) >= MIN_ROWS
+    assert len(credits) >= MIN_CREDITS
+    assert len({row["publisher"] for row in credits}) >= 60
+    assert {row["corpus"] for row in rows} == CORPORA
+    assert len({row["doc"] for row in rows}) >= MIN_ROWS // 2
+
+
+def test_problems_finds_each_kind_of_broken_row() -> None:
+    good = {
+        "text": "The vote was held on Sunday, the official Tanjug news agency said.",
+        "credit": True,
+        "publisher": "Tanjug",
+        "corpus": "reuters",
+        "split": "blind3",
+        "doc": "reuters:reut2-004.sgm#17",
+    }
+    earlier = ["Prices rose 3 pct in March, the China Daily said."]
+    assert problems([good], earlier) == []
+    broken = [
+        {**good, "publisher": None},
+        {**good, "publisher": " "},
+        {**good, "credit": False},
+        {**good, "credit": "yes"},
+        {**good, "corpus": "web"},
+        {**good, "split": "blind2"},
+        {**good, "doc": "ecbplus:1/1_1ecb.xml"},
+        {**good, "doc": None},
+        {key: value for key, value in good.items() if key != "doc"},
+    ]
+    for row in broken:
+        assert len(problems([row], earlier)) == 1, row
+    assert len(problems([{**good, "text": "  "}], earlier)) == 1
+    assert len(problems([good, dict(good)], earlier)) == 1
+    reworded = good["text"].replace("Sunday", "Monday")
+    assert len(problems([good, {**good, "text": reworded}], earlier)) == 1
+    assert len(problems([{**good, "text": earlier[0]}], earlier)) == 1
+    spaced = "Prices rose 3 pct  in March,\nthe China Daily said."
+    assert len(problems([{**good, "text": spaced}], earlier)) == 1
+    variant = "Prices rose 3 pct in April, the China Daily said."
+    assert len(problems([{**good, "text": variant}], earlier)) == 1
+    other = "Grain output will reach 450 mln tonnes by 1990, the Farmers Daily said."
+    assert problems([good, {**good, "text": other, "publisher": "Farmers Daily"}], earlier) == []
