@@ -255,3 +255,16 @@ def test_two_copies_variants_of_one_cut_paragraph_stand_in_once() -> None:
     origin = reconstruct_origin([one, two, three, four], links)
     assert len(origin.paragraphs) == 4
     assert origin.paragraphs[:2] == (A, B) and origin.paragraphs[3] == C
+
+
+def test_no_sandwich_where_another_copy_has_a_shared_paragraph_between() -> None:
+    # copy 3 cut B; copy 2 has its own text where copies 1 and 4 have B: a variant of B
+    # (or the copier's own), not text the others cut
+    one = _member(1, [A, B, C])
+    two = _member(2, [A, D, C])
+    three = _member(3, [A, C])
+    four = _member(4, [A, B, C])
+    links = [((k, 0), (3, 0)) for k in (1, 2, 4)] + [((k, 2), (3, 1)) for k in (1, 2, 4)]
+    links.append(((1, 1), (4, 1)))
+    origin = reconstruct_origin([one, two, three, four], links)
+    assert origin.paragraphs == (A, B, C)

@@ -258,10 +258,15 @@ def _side_by_side(
     members: Sequence[MemberText], group_of: Mapping[Ref, Ref]
 ) -> dict[tuple[Ref, Ref], set[int]]:
     """The members that have two shared groups in paragraphs next to each other (boilerplate
-    between them aside), by the pair of groups in their order."""
+    between them aside), by the pair of groups in their order; a pair that some member has
+    with another shared group between them is left out (what stands between them in a copy
+    that cut nothing there is the origin's, and another copy's text in its place a variant
+    of it, or the copier's own)."""
     found: dict[tuple[Ref, Ref], set[int]] = {}
+    apart: set[tuple[Ref, Ref]] = set()
     for member in members:
         previous: Ref | None = None
+        roots: list[Ref] = []
         for i, flag in enumerate(member.template):
             if flag:
                 continue
@@ -269,7 +274,10 @@ def _side_by_side(
             if previous is not None and root is not None and root != previous:
                 found.setdefault((previous, root), set()).add(member.article_id)
             previous = root
-    return found
+            if root is not None and (not roots or roots[-1] != root):
+                roots.append(root)
+        apart.update((a, b) for k, a in enumerate(roots) for b in roots[k + 2 :])
+    return {pair: who for pair, who in found.items() if pair not in apart}
 
 
 def _sandwiched_paragraphs(
