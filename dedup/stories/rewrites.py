@@ -67,7 +67,10 @@ _STOP_WORDS = (
     "once only or other our ours ourselves out over own same she should so some such than "
     "that the their theirs them themselves then there these they this those through to too "
     "under until up very was we were what when where which while who whom why will with "
-    "would you your yours yourself said says say told mr mrs ms one new"
+    "would you your yours yourself said says say told mr mrs ms one new "
+    # the function words a rewriter puts in place of those above ("around" for "about",
+    # "alongside" for "with", "as well as" for "and"): no more content than what they replace
+    "around toward towards within upon alongside however whereas amid well"
 )
 _STOP = frozenset(_STOP_WORDS.split())
 # Words that say who said or published a thing, not what was said: two sentences that both
