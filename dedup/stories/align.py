@@ -6,7 +6,8 @@ for in the whole copy, so paragraphs merged, split or reordered, and sentences c
 paragraphs into one, still count. Weights are words, so the fractions are shares of *text*:
 
 - an origin sentence is **kept** when its words appear, in order and unbroken, in a copy
-  paragraph (case and punctuation aside);
+  paragraph (case and punctuation aside), or across the break between two (what the splitter
+  took for one sentence, "... Camden, N.J. The company said ...", a copy desk may split);
 - otherwise it is **edited** when most of its wording survives (70% of its words reappear in
   runs of three or more);
 - otherwise it is **rewritten**, as a whole, when a copy sentence of the copier's own says the
