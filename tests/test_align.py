@@ -253,3 +253,22 @@ def test_sentence_words_are_each_sentences_words(text: str) -> None:
     expected = tuple(t for t in (tuple(words(s)) for s in sentences(text)) if t)
     assert parse(text).sentences == expected
     assert parse(text).keys == tuple(words(text))
+
+
+def test_an_origin_sentence_split_across_a_paragraph_break_is_kept() -> None:
+    # the splitter reads no sentence end after "N.J.": one origin "sentence", which a copy
+    # desk split into two paragraphs (with a promo box between them)
+    origin = (
+        "The company said the order was signed by U.S. District Court Judge John Gerry of "
+        "Camden, N.J. The company said it would appeal the ruling to a higher court next week."
+    )
+    assert len(sentences(origin)) == 1
+    copy = [
+        "The company said the order was signed by U.S. District Court Judge John Gerry of "
+        "Camden, N.J.",
+        "Subscribe to our newsletter",
+        "The company said it would appeal the ruling to a higher court next week.",
+    ]
+    result = align([origin], copy, [False, True, False])
+    assert result.kept == 1.0
+    assert result.edited == 0.0 and result.added == 0.0

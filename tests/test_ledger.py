@@ -205,3 +205,66 @@ def test_every_credit_line_standing_alone_is_no_text_of_the_copys_own() -> None:
     assert led.added == pytest.approx(own, abs=1e-6)
     assert led.credit == credit and led.credit_lines == (credit, footer)
     assert [line.op for line in led.alignment.lines if line.copy_index == 3] == ["template"]
+
+
+D = "Officials said the inquiry into the contracts would report its findings before the summer."
+D_SWAPPED = (
+    "Officials notably the inquiry into the contracts indeed report its findings still the summer."
+)
+D_REWORDED = (
+    "The inquiry into the contracts is set to report its findings ahead of summer, "
+    "officials stated."
+)
+
+
+def test_a_paragraph_one_copy_alone_keeps_between_shared_ones_is_origin_text() -> None:
+    # copy 2 cut D from between B and C; copy 1 kept it, and appended its own paragraph
+    one = _member(1, [OWN_1, A, B, D, C, OWN_2])
+    two = _member(2, [A, B, C])
+    links = [((1, 1), (2, 0)), ((1, 2), (2, 1)), ((1, 4), (2, 2))]
+    origin = reconstruct_origin([one, two], links)
+    assert origin.paragraphs == (A, B, D, C)
+    assert origin.taken_from[2] == (1, 3)
+    full, trimmed = build_ledgers(origin, [one, two])
+    assert full.kept == 1.0
+    assert trimmed.dropped == pytest.approx(len(D.split()) / len(" ".join((A, B, D, C)).split()))
+
+
+def test_a_sandwiched_paragraph_needs_both_neighbours_side_by_side_in_the_other_copies() -> None:
+    # copy 2 has B and C apart (another shared paragraph between): D may be copy 1's own
+    one = _member(1, [A, B, D, C])
+    two = _member(2, [A, B, OWN_1, C])
+    three = _member(3, [OWN_1, C])
+    links = [((1, 0), (2, 0)), ((1, 1), (2, 1)), ((1, 3), (2, 3)), ((2, 2), (3, 0))]
+    origin = reconstruct_origin([one, two, three], links)
+    assert D not in origin.paragraphs
+    # nor at the start or the end of a copy: that is where copiers put their own text
+    origin = reconstruct_origin(
+        [_member(1, [D, A, B]), _member(2, [A, B, OWN_2])], [((1, 1), (2, 0)), ((1, 2), (2, 1))]
+    )
+    assert origin.paragraphs == (A, B)
+
+
+def test_two_copies_variants_of_one_cut_paragraph_stand_in_once() -> None:
+    # both kept D, in wordings the passage links did not join: one paragraph of the origin
+    one = _member(1, [A, B, D, C])
+    two = _member(2, [A, B, D_SWAPPED, C])
+    three = _member(3, [A, B, D_REWORDED, C])
+    four = _member(4, [A, B, C])
+    links = [((k, i), (4, j)) for k in (1, 2, 3) for i, j in ((0, 0), (1, 1), (3, 2))]
+    origin = reconstruct_origin([one, two, three, four], links)
+    assert len(origin.paragraphs) == 4
+    assert origin.paragraphs[:2] == (A, B) and origin.paragraphs[3] == C
+
+
+def test_no_sandwich_where_another_copy_has_a_shared_paragraph_between() -> None:
+    # copy 3 cut B; copy 2 has its own text where copies 1 and 4 have B: a variant of B
+    # (or the copier's own), not text the others cut
+    one = _member(1, [A, B, C])
+    two = _member(2, [A, D, C])
+    three = _member(3, [A, C])
+    four = _member(4, [A, B, C])
+    links = [((k, 0), (3, 0)) for k in (1, 2, 4)] + [((k, 2), (3, 1)) for k in (1, 2, 4)]
+    links.append(((1, 1), (4, 1)))
+    origin = reconstruct_origin([one, two, three, four], links)
+    assert origin.paragraphs == (A, B, C)

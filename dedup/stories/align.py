@@ -6,7 +6,8 @@ for in the whole copy, so paragraphs merged, split or reordered, and sentences c
 paragraphs into one, still count. Weights are words, so the fractions are shares of *text*:
 
 - an origin sentence is **kept** when its words appear, in order and unbroken, in a copy
-  paragraph (case and punctuation aside);
+  paragraph (case and punctuation aside), or across the break between two (what the splitter
+  took for one sentence, "... Camden, N.J. The company said ...", a copy desk may split);
 - otherwise it is **edited** when most of its wording survives (70% of its words reappear in
   runs of three or more);
 - otherwise it is **rewritten**, as a whole, when a copy sentence of the copier's own says the
@@ -205,6 +206,38 @@ def _edited(covered: int, length: int) -> bool:
     return covered >= EDITED * length or (covered > 0 and length - covered <= EDIT_SLACK)
 
 
+def _following(usable: Sequence[bool]) -> dict[int, int]:
+    """Each usable copy paragraph's next usable one (template paragraphs between skipped)."""
+    out: dict[int, int] = {}
+    previous: int | None = None
+    for j, ok in enumerate(usable):
+        if ok:
+            if previous is not None:
+                out[previous] = j
+            previous = j
+    return out
+
+
+def _across(
+    copy: Sequence[Parsed],
+    homes: Sequence[int],
+    following: dict[int, int],
+    sent: Sequence[str],
+    cache: AlignCache,
+) -> bool:
+    """Whether an origin sentence stands word for word across a copy's paragraph break.
+
+    The sentence splitter reads no end of sentence after an abbreviation or before a ticker
+    ("... Camden, N.J. The company said"), so what it gives as one origin sentence may be two,
+    and a copy desk that splits the paragraph between them keeps both, in two paragraphs.
+    """
+    for j in homes:
+        k = following.get(j)
+        if k is not None and contains(cache.parse(copy[j].text + " " + copy[k].text), sent):
+            return True
+    return False
+
+
 def _anchor(raw: str, keys: Sequence[str]) -> bool:
     """Whether a shared sentence shows copying: enough words of the reporter's own in it."""
     return len(keys) >= ANCHOR_MIN_WORDS and len(words(_QUOTED.sub(" ", raw))) >= ANCHOR_MIN_WORDS
@@ -249,10 +282,13 @@ def align(
     lacking: list[tuple[int, int]] = []
     fallback: dict[tuple[int, int], int] = {}  # words that count as edited if no rewrite is found
     needed, anchors = anchors, 0  # origin sentences of the reporter's own words carried over
+    following = _following(usable)
     for i, opara in enumerate(opars):
         homes = sorted(found.by_origin[i])
         for s, sent in enumerate(opara.sentences):
-            if any(contains(cpars[j], sent) for j in homes):
+            if any(contains(cpars[j], sent) for j in homes) or _across(
+                cpars, homes, following, sent, cache
+            ):
                 kept_words[i] += len(sent)
                 anchors += _anchor(opara.raw[s], sent)
                 continue

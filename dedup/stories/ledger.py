@@ -15,7 +15,10 @@ are added the other variants' sentences that two or more members hold (a sentenc
 copier cut), and a sentence one variant alone has between two that stand side by side in the
 rebuilt paragraph (copy desks cut wire sentences; they rarely write one into the middle of a
 paragraph they keep), each after the sentence it follows there. The groups are ordered by
-where they first appear in the copies, fullest copy first.
+where they first appear in the copies, fullest copy first. A whole paragraph one member alone
+has is origin text too when it stands between two of that member's shared paragraphs that the
+others have side by side (the same copy-desk habit, paragraph by paragraph: copiers add their
+own paragraphs before and after the wire's), unless it says again what the rebuilt text says.
 
 The rebuilt text is a lower bound of the origin: text that one copy alone kept, or none did,
 cannot be told from the copy's own. So a copy's added share may hold origin text, and its
@@ -34,12 +37,13 @@ from dataclasses import dataclass
 from scipy.cluster.hierarchy import DisjointSet
 
 from dedup.stories.align import ANCHORS, AlignCache, Alignment, align, similarity, words
-from dedup.stories.rewrites import is_rewrite, terms
+from dedup.stories.rewrites import SentenceTerms, is_rewrite, terms
 from dedup.stories.runs import PRESENT, Parsed, contains, parse, ratio
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
 Keys = tuple[str, ...]
 UNION_MIN_WORDS = 6  # a shorter sentence held by two is a coincidence, not origin text
+SANDWICH_MIN_WORDS = 12  # a shorter line between two paragraphs is a caption or a link
 _DATELINE = re.compile(r"^[^()\n]{1,60}?\([^()\n]{1,40}\)\s*[-\u2014\u2013]+\s*")
 
 
@@ -194,6 +198,21 @@ def reconstruct_origin(
             if root not in order:
                 order.insert(order.index(previous) + 1 if previous is not None else 0, root)
             previous = root
+    # Paragraphs one member alone has between two shared ones, the most faithful copy's first:
+    # two copies' variants of one such paragraph (word swaps the passage links missed) are
+    # one paragraph of the origin, and the faithful copy's wording is likelier the original.
+    rebuilt = [cache.parse(text(ref)) for ref in sorted(group_of)]
+    adjacent = _side_by_side(members, group_of)
+    for member in sorted(members, key=lambda m: (-faithful[m.article_id], m.article_id)):
+        for ref in _sandwiched_paragraphs(member, group_of, adjacent):
+            mine = cache.parse(text(ref))
+            if _variant(mine, rebuilt, cache):
+                continue
+            rebuilt.append(mine)
+            shared[ref] = [ref]
+            representative[ref] = ref
+            # in the member's place, just before the shared paragraph it precedes
+            order.insert(order.index(group_of[_next_shared(member, ref[1], group_of)]), ref)
     chosen = tuple(representative[root] for root in order)
     paragraphs = tuple(_shared_sentences(shared[root], text, cache) for root in order)
     kept = [k for k, p in enumerate(paragraphs) if p]
@@ -204,6 +223,94 @@ def reconstruct_origin(
         tuple(paragraphs[k] for k in kept),
         tuple(chosen[k] for k in kept),
     )
+
+
+def _variant(mine: Parsed, others: Sequence[Parsed], cache: AlignCache) -> bool:
+    """Whether most of a paragraph's words are in sentences the others hold already, word
+    for word or said again in other words (see :func:`_shared_sentences`)."""
+    held = 0
+    for s, keys in enumerate(mine.sentences):
+        if any(cache.pair(mine, o)[0][s][0] >= PRESENT * len(keys) for o in others):
+            held += len(keys)
+            continue
+        said = _terms(mine.raw[s], cache)
+        if any(is_rewrite(_terms(raw, cache), said) for o in others for raw in o.raw):
+            held += len(keys)
+    return held >= PRESENT * len(mine.keys)
+
+
+def _terms(sentence: str, cache: AlignCache) -> SentenceTerms:
+    found = cache.terms.get(sentence)
+    if found is None:
+        found = cache.terms[sentence] = terms(sentence)
+    return found
+
+
+def _next_shared(member: MemberText, at: int, group_of: Mapping[Ref, Ref]) -> Ref:
+    return next(
+        (member.article_id, k)
+        for k in range(at + 1, len(member.paragraphs))
+        if (member.article_id, k) in group_of
+    )
+
+
+def _side_by_side(
+    members: Sequence[MemberText], group_of: Mapping[Ref, Ref]
+) -> dict[tuple[Ref, Ref], set[int]]:
+    """The members that have two shared groups in paragraphs next to each other (boilerplate
+    between them aside), by the pair of groups in their order; a pair that some member has
+    with another shared group between them is left out (what stands between them in a copy
+    that cut nothing there is the origin's, and another copy's text in its place a variant
+    of it, or the copier's own)."""
+    found: dict[tuple[Ref, Ref], set[int]] = {}
+    apart: set[tuple[Ref, Ref]] = set()
+    for member in members:
+        previous: Ref | None = None
+        roots: list[Ref] = []
+        for i, flag in enumerate(member.template):
+            if flag:
+                continue
+            root = group_of.get((member.article_id, i))
+            if previous is not None and root is not None and root != previous:
+                found.setdefault((previous, root), set()).add(member.article_id)
+            previous = root
+            if root is not None and (not roots or roots[-1] != root):
+                roots.append(root)
+        apart.update((a, b) for k, a in enumerate(roots) for b in roots[k + 2 :])
+    return {pair: who for pair, who in found.items() if pair not in apart}
+
+
+def _sandwiched_paragraphs(
+    member: MemberText,
+    group_of: Mapping[Ref, Ref],
+    side_by_side: Mapping[tuple[Ref, Ref], set[int]],
+) -> list[Ref]:
+    """A member's paragraphs no other member has that stand between two of its shared
+    paragraphs which another member has side by side: origin text that copy cut.
+
+    Copy desks trim wire copy paragraph by paragraph and add their own text before it (an
+    editor's line, a local angle) or after it (a reaction, related links); a paragraph of a
+    copier's own written between two wire paragraphs that another copy has next to each other
+    is the rarer case. Independent reports of one event that share two quotes each have text
+    of their own between them: no other member has those two side by side. Short lines (a
+    caption, "Read more") are left aside.
+    """
+    found: list[Ref] = []
+    pending: list[Ref] = []
+    previous: Ref | None = None
+    for i, (body, flag) in enumerate(zip(member.paragraphs, member.template, strict=True)):
+        ref = (member.article_id, i)
+        root = group_of.get(ref)
+        if root is None:
+            if not flag and previous is not None and len(words(body)) >= SANDWICH_MIN_WORDS:
+                pending.append(ref)
+            continue
+        others = side_by_side.get((previous, root), set()) if previous is not None else set()
+        if pending and others - {member.article_id}:
+            found.extend(pending)
+        pending = []
+        previous = root
+    return found
 
 
 def _shared_sentences(refs: Sequence[Ref], text: Callable[[Ref], str], cache: AlignCache) -> str:

@@ -19,7 +19,10 @@ alike: on two news sentences that merely share a topic it is no judge, so the sh
 words come first. Whether
 any sentence of a copy may be a rewrite at all is decided by the ledger
 (:mod:`dedup.stories.align`): the copy must carry over some of the origin's own sentences,
-because independent reports of one event say the same facts in their own words too. On MSRP
+because independent reports of one event say the same facts in their own words too. And in
+:func:`pair_sentences` a copy sentence rewrites an origin sentence only if no other origin
+sentence shares more of its content words: a report's sentence that shares a few facts with
+one origin sentence and says another better is a second telling, not a rewrite. On MSRP
 the whole decision scores ``decision_accuracy_cv`` in the model file (10-fold CV).
 """
 
@@ -64,7 +67,10 @@ _STOP_WORDS = (
     "once only or other our ours ourselves out over own same she should so some such than "
     "that the their theirs them themselves then there these they this those through to too "
     "under until up very was we were what when where which while who whom why will with "
-    "would you your yours yourself said says say told mr mrs ms one new"
+    "would you your yours yourself said says say told mr mrs ms one new "
+    # the function words a rewriter puts in place of those above ("around" for "about",
+    # "alongside" for "with", "as well as" for "and"): no more content than what they replace
+    "around toward towards within upon alongside however whereas amid well"
 )
 _STOP = frozenset(_STOP_WORDS.split())
 # Words that say who said or published a thing, not what was said: two sentences that both
@@ -326,13 +332,25 @@ def pair_sentences(
     def text_of(parsed: list[Parsed], unit: Unit) -> str:
         return " ".join(parsed[i].raw[s] for i, s in sorted(unit))
 
+    everyone = [
+        ((i, s), terms_of(p.raw[s])) for i, p in enumerate(origin) for s in range(len(p.sentences))
+    ]
+
+    def says_best(unit: Unit, said: SentenceTerms) -> bool:
+        """Whether no origin sentence outside ``unit`` shares more of ``said``'s content words:
+        a report of one event tells facts that run through several of the origin's sentences
+        in sentences of its own, and a sentence that says another origin sentence better (one
+        the copy may have kept) rewrites none of them."""
+        mine = core_overlap(terms_of(text_of(origin, unit)), said)
+        return all(core_overlap(t, said) <= mine for ref, t in everyone if ref not in unit)
+
     scored: list[tuple[float, Ref, Ref]] = []
     copy_terms = [(ref, terms_of(copy[ref[0]].raw[ref[1]])) for ref in free]
     for ref in lacking:
         a = terms_of(origin[ref[0]].raw[ref[1]])
         for cref, b in copy_terms:
             score = rewrite_score(a, b)
-            if score:
+            if score and says_best((ref,), b):
                 scored.append((score, ref, cref))
     pairs: dict[Ref, tuple[float, Unit, Unit]] = {}  # by the pair's first origin sentence
     taken: set[Ref] = set()  # origin sentences paired
@@ -362,7 +380,11 @@ def pair_sentences(
                     gain = _shared(together, cterms) - _shared(
                         terms_of(text_of(origin, ounit)), cterms
                     )
-                    if gain >= JOIN_GAIN and rewrite_score(together, cterms):
+                    if (
+                        gain >= JOIN_GAIN
+                        and rewrite_score(together, cterms)
+                        and says_best(joined, cterms)
+                    ):
                         ounit = joined
                         taken.add(other)
                         break
@@ -378,7 +400,11 @@ def pair_sentences(
                     gain = _shared(oterms, together) - _shared(
                         oterms, terms_of(text_of(copy, cunit))
                     )
-                    if gain >= JOIN_GAIN and rewrite_score(oterms, together):
+                    if (
+                        gain >= JOIN_GAIN
+                        and rewrite_score(oterms, together)
+                        and says_best(ounit, together)
+                    ):
                         cunit = joined
                         said.add(other)
                         break
@@ -393,8 +419,9 @@ def pair_sentences(
             if y == (x[0], x[1] + 1) and all(
                 candidate(a, terms_of(copy[c[0]].raw[c[1]])) for c in (x, y)
             ):
-                score = rewrite_score(a, terms_of(text_of(copy, (x, y))))
-                if score:
+                said_xy = terms_of(text_of(copy, (x, y)))
+                score = rewrite_score(a, said_xy)
+                if score and says_best((ref,), said_xy):
                     joins.append((score, (ref,), (x, y)))
     for x, y in pairwise(origin_left):
         if place[y] != place[x] + 1:
@@ -404,7 +431,7 @@ def pair_sentences(
             b = terms_of(copy[cref[0]].raw[cref[1]])
             if all(candidate(terms_of(origin[o[0]].raw[o[1]]), b) for o in (x, y)):
                 score = rewrite_score(together, b)
-                if score:
+                if score and says_best((x, y), b):
                     joins.append((score, (x, y), (cref,)))
     for score, ounit, cunit in sorted(joins, key=lambda x: (-x[0], x[1], x[2])):
         if not taken.intersection(ounit) and not said.intersection(cunit):
