@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IMPORT_BATCH = 1000
+# An import of this many bytes or more uses the workers for its parsing and its analysis
+# (see dedup.workers.warm); a smaller one may never start them.
+WARM_BYTES = 8 << 20
 
 
 @dataclass
@@ -125,8 +128,10 @@ def _locked_run(settings: Settings, command: str) -> Iterator[tuple[Store, RunRe
     """
     from dedup.store.engine import open_store
     from dedup.store.locks import writer_lock
+    from dedup.workers import worker_pool
 
-    with writer_lock(settings.db_url):
+    # One pool of workers for every stage of the command (started only if a stage uses it).
+    with writer_lock(settings.db_url), worker_pool():
         store = open_store(settings.db_url, locked=True)
         try:
             with _run(store, command) as run:
@@ -177,6 +182,11 @@ def import_paths(
             + (" that --include/--exclude keep" if include or exclude else "")
         )
     with _locked_run(settings, "import") as (store, run):
+        if analyze and _total_bytes(files) >= WARM_BYTES:
+            from dedup.workers import warm
+
+            # The worker imports the later stages while this process parses the first file.
+            warm("dedup.index.sketch", "dedup.stories.update")
         summary = ImportSummary()
         summary.files = len(files)
         batch: list[ArticleRecord] = []
@@ -204,6 +214,14 @@ def import_paths(
             summary.analysis = _analyze(store, progress, settings)
             run.figures["analysis"] = summary.analysis.as_dict()
         return summary
+
+
+def _total_bytes(files: Sequence[Path]) -> int:
+    total = 0
+    for path in files:
+        with suppress(OSError):  # the reader reports it
+            total += path.stat().st_size
+    return total
 
 
 def _store_batch(store: Store, batch: list[ArticleRecord], summary: ImportSummary) -> None:
@@ -343,14 +361,18 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
 def _analyze(store: Store, progress: Progress, settings: Settings) -> analysis.AnalyzeSummary:
     from dedup.index import analysis
     from dedup.stories import update as stories
+    from dedup.workers import worker_pool
 
-    summary = analysis.index_new_paragraphs(store, progress=progress, index_url=settings.index_url)
-    if summary.paragraphs:
-        store.optimize()  # statistics for the next run's plans (see Store.optimize)
-    started = time.perf_counter()
-    with store.session() as session:
-        summary.stories = stories.update_stories(session).as_dict()
-    summary.stories_seconds = round(time.perf_counter() - started, 3)
+    with worker_pool():  # the command's pool when it has one (a shared poll has not)
+        summary = analysis.index_new_paragraphs(
+            store, progress=progress, index_url=settings.index_url
+        )
+        if summary.paragraphs:
+            store.optimize()  # statistics for the next run's plans (see Store.optimize)
+        started = time.perf_counter()
+        with store.session() as session:
+            summary.stories = stories.update_stories(session).as_dict()
+        summary.stories_seconds = round(time.perf_counter() - started, 3)
     return summary
 
 

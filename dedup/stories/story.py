@@ -338,6 +338,20 @@ class StoryInputs:
     links: dict[int, list[tuple[str, str | None]]]
     quotes: dict[int, list[int]]  # quote passages: paragraph_a -> paragraph_b's
 
+    def for_members(self, members: Sequence[int]) -> StoryInputs:
+        """The part of these inputs one story of ``members`` reads (all it reads), so that
+        the story can be computed in a worker process without the whole scope's data."""
+        texts = {m: self.texts[m] for m in members if m in self.texts}
+        pids = {p for t in texts.values() for p in t.paragraph_ids}
+        return StoryInputs(
+            edges_of={m: self.edges_of[m] for m in members if m in self.edges_of},
+            infos={m: self.infos[m] for m in members},
+            texts=texts,
+            extra={m: self.extra[m] for m in members if m in self.extra},
+            links={m: self.links[m] for m in members if m in self.links},
+            quotes={p: self.quotes[p] for p in pids if p in self.quotes},
+        )
+
 
 @dataclass
 class StoryResult:
@@ -350,6 +364,12 @@ class StoryResult:
     ledgers: list[MemberLedger]
     origin: OriginText
     texts: dict[int, MemberText]
+
+
+def compute_stories_task(task: Sequence[tuple[list[int], StoryInputs]]) -> list[StoryResult]:
+    """:func:`compute_story` of each ``(members, inputs)`` pair: the unit a worker runs (a
+    few stories, since one takes a few milliseconds, about what handing it over costs)."""
+    return [compute_story(members, data) for members, data in task]
 
 
 def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
