@@ -186,7 +186,7 @@ def import_paths(
             from dedup.workers import warm
 
             # The worker imports the later stages while this process parses the first file.
-            warm("dedup.index.sketch", "dedup.stories.update")
+            warm("dedup.index.sketch", "dedup.stories.story")
         summary = ImportSummary()
         summary.files = len(files)
         batch: list[ArticleRecord] = []
