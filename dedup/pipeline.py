@@ -120,24 +120,31 @@ def _run(store: Store, command: str, exclusive: bool = True) -> Iterator[RunReco
 
 
 @contextmanager
-def _locked_run(settings: Settings, command: str) -> Iterator[tuple[Store, RunRecord]]:
+def _locked_run(
+    settings: Settings, command: str, warm: Sequence[str] = ()
+) -> Iterator[tuple[Store, RunRecord]]:
     """Take the writer lock, open and migrate the store, and record the run around a command.
 
     The lock comes first: two commands started together on a new store never race its
-    first migration.
+    first migration. With ``warm`` (module names), the command's workers start first and
+    import them while this process opens (or creates) the store.
     """
     from dedup.store.engine import open_store
     from dedup.store.locks import writer_lock
+    from dedup.workers import warm as warm_workers
     from dedup.workers import worker_pool
 
     # One pool of workers for every stage of the command (started only if a stage uses it).
-    with writer_lock(settings.db_url), worker_pool():
-        store = open_store(settings.db_url, locked=True)
-        try:
-            with _run(store, command) as run:
-                yield store, run
-        finally:
-            store.close()
+    with worker_pool():
+        if warm:
+            warm_workers(*warm)
+        with writer_lock(settings.db_url):
+            store = open_store(settings.db_url, locked=True)
+            try:
+                with _run(store, command) as run:
+                    yield store, run
+            finally:
+                store.close()
 
 
 def select_files(
@@ -181,12 +188,11 @@ def import_paths(
             "no files to import: the paths hold no .txt, .html, .jsonl or .sgm files"
             + (" that --include/--exclude keep" if include or exclude else "")
         )
-    with _locked_run(settings, "import") as (store, run):
-        if analyze and _total_bytes(files) >= WARM_BYTES:
-            from dedup.workers import warm
-
-            # The worker imports the later stages while this process parses the first file.
-            warm("dedup.index.sketch", "dedup.stories.story")
+    # A large import uses the workers from its first file to its last story: they import
+    # every stage they will run while this process opens the store.
+    large = analyze and _total_bytes(files) >= WARM_BYTES
+    warm = ("dedup.ingest.importer", "dedup.index.sketch", "dedup.stories.story") if large else ()
+    with _locked_run(settings, "import", warm) as (store, run):
         summary = ImportSummary()
         summary.files = len(files)
         batch: list[ArticleRecord] = []
