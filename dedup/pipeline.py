@@ -180,6 +180,7 @@ def import_paths(
     ``include`` / ``exclude`` are globs choosing which of the files found are read.
     """
     from dedup.ingest import importer
+    from dedup.workers import gc_paused
 
     progress = progress or NullProgress()
     files = select_files(importer.collect_files(paths), include, exclude)
@@ -196,7 +197,9 @@ def import_paths(
         summary = ImportSummary()
         summary.files = len(files)
         batch: list[ArticleRecord] = []
-        with progress.task("importing", total=len(files)) as task:
+        # The records and rows of an import hold no cycles: collections would walk every
+        # object of the process for nothing (0.4 s of the main process's CPU on Reuters).
+        with progress.task("importing", total=len(files)) as task, gc_paused():
             for item in importer.read_files(files, source=source, on_file_done=task.advance):
                 if isinstance(item, importer.BadRecord):
                     summary.bad.append(item)

@@ -33,6 +33,7 @@ from dedup.stories.origin import CreditUse, MemberFacts, OriginDecision, decide_
 from dedup.stories.rewrites import terms
 from dedup.stories.runs import words
 from dedup.text.urls import canonical_url, domain_of
+from dedup.workers import gc_paused
 
 HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
 # Wordings that can attribute one statement ("X said", "according to X", "the poll published
@@ -371,7 +372,8 @@ class StoryResult:
 def compute_stories_task(task: Sequence[tuple[list[int], StoryInputs]]) -> list[StoryResult]:
     """:func:`compute_story` of each ``(members, inputs)`` pair: the unit a worker runs (a
     few stories, since one takes a few milliseconds, about what handing it over costs)."""
-    return [compute_story(members, data) for members, data in task]
+    with gc_paused():
+        return [compute_story(members, data) for members, data in task]
 
 
 def compute_story(members: list[int], data: StoryInputs) -> StoryResult:

@@ -43,7 +43,7 @@ from dedup.stories.story import (
     member_texts,
 )
 from dedup.text.urls import domain_of
-from dedup.workers import default_workers, pool_started, shared_map
+from dedup.workers import default_workers, gc_paused, pool_started, shared_map
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,8 @@ def update_stories(session: Session) -> StoriesSummary:
         for part in story_scope.parts(dirty):
             part.articles -= done
             if part.articles or part.thin:
-                done |= _recompute(session, part, now, summary)
+                with gc_paused():  # a part's texts, ledgers and rows hold no cycles to free
+                    done |= _recompute(session, part, now, summary)
         # The writes went out as bulk statements: objects loaded earlier are stale.
         session.expire_all()
     summary.active = (
