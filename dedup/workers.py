@@ -1,10 +1,15 @@
-"""A second core for the pure stages: an ordered map over a small pool of worker processes.
+"""A second core for the pure stages: ordered maps over one small pool of worker processes.
 
-The parsing and sketching stages are pure functions of plain data, so they can run in another
-process while the main process stores and verifies what came back before. :func:`ordered_map`
-hands tasks to the pool a few ahead of the consumer and yields the results in task order, so
-the output is the same as a plain ``map`` whatever the timing. Tasks and results are plain
-bytes, numpy arrays and tuples of them: no object graphs cross the process boundary.
+The parsing, sketching and story stages are pure functions of plain data, so they can run in
+another process while the main process stores and verifies what came back before.
+:func:`ordered_map` hands tasks to the pool a few ahead of the consumer and yields the results
+in task order, so the output is the same as a plain ``map`` whatever the timing; tasks and
+results of the parse and sketch stages are plain bytes, numpy arrays and tuples of them.
+
+A command that runs several stages (an import with its analysis) opens :func:`worker_pool`
+once: every map inside it uses the same workers, started once and warmed with the modules the
+later stages need while the earlier ones run, instead of each stage paying a process
+start-up and its imports (about half a second of CPU per stage).
 
 How many workers: ``DEDUP_WORKERS`` when set (0 runs everything in the calling process, as on
 a machine of one core), otherwise one less than the usable cores, at most :data:`MAX_WORKERS`.
@@ -13,10 +18,11 @@ a machine of one core), otherwise one less than the usable cores, at most :data:
 from __future__ import annotations
 
 import gc
+import importlib
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
@@ -27,6 +33,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 4
+HELPED = 2  # results :func:`ordered_map` may hold that this process computed ahead
 ENV = "DEDUP_WORKERS"
 
 
@@ -50,34 +57,188 @@ def default_workers() -> int:
     return max(0, min(cores - 1, MAX_WORKERS))
 
 
+class _Shared:
+    """The pool of the innermost :func:`worker_pool`, started on first use."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pool: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = _new_pool(self.count)
+        return self.pool
+
+
+_shared: _Shared | None = None
+
+
+def _new_pool(count: int) -> ProcessPoolExecutor:
+    # spawn, not fork: the parent may hold SQLite connections, locks and threads (progress
+    # bars) that a forked child would inherit half-way.
+    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+
+
+@contextmanager
+def worker_pool(workers: int | None = None) -> Iterator[None]:
+    """Run the maps inside on one pool of ``workers`` processes (default: as
+    :func:`default_workers`), started when a map first needs it and shut down on leaving.
+
+    Inside another ``worker_pool`` it changes nothing: the outer pool serves.
+    """
+    global _shared
+    if _shared is not None:
+        yield
+        return
+    shared = _Shared(default_workers() if workers is None else workers)
+    _shared = shared
+    try:
+        yield
+    finally:
+        _shared = None
+        if shared.pool is not None:
+            shared.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def warm(*modules: str) -> None:
+    """Have the shared pool's workers import ``modules`` now, while this process works on
+    something else, so the stage that needs them does not wait for the imports. Nothing
+    happens outside :func:`worker_pool` or without workers."""
+    shared = _shared
+    if shared is None or shared.count <= 0:
+        return
+    pool = shared.get()
+    for _ in range(shared.count):
+        pool.submit(_import_modules, modules)
+
+
+def _import_modules(modules: Sequence[str]) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
+@contextmanager
+def _pool_for(count: int) -> Iterator[tuple[ProcessPoolExecutor, int]]:
+    """The shared pool when one is open (and its size), else a pool of ``count`` of its own."""
+    shared = _shared
+    if shared is not None and shared.count > 0:
+        yield shared.get(), shared.count
+        return
+    with _new_pool(count) as pool:
+        yield pool, count
+
+
+def _count(workers: int | None) -> int:
+    if workers is not None:
+        return workers
+    if _shared is not None:
+        return _shared.count
+    return default_workers()
+
+
 def ordered_map(
-    func: Callable[[T], R], tasks: Iterable[T], workers: int | None = None, ahead: int = 2
+    func: Callable[[T], R],
+    tasks: Iterable[T],
+    workers: int | None = None,
+    ahead: int = 2,
+    help_out: bool = False,
 ) -> Iterator[R]:
     """``map(func, tasks)`` with ``func`` run in worker processes, results in task order.
 
     At most ``ahead`` tasks per worker are in flight, so memory stays bounded however many
     tasks there are; ``tasks`` is consumed lazily. ``func`` must be a module-level function
     (the workers import it). With ``workers=0`` it is a plain ``map`` in this process.
+
+    With ``help_out``, when the next result is not ready this process runs a task of those
+    not yet handed out itself instead of waiting (at most :data:`HELPED` such results held),
+    so a consumer that is quicker than the workers (storing what one worker parses) keeps
+    its core busy; the order of the results is the same.
     """
-    count = default_workers() if workers is None else workers
+    count = _count(workers)
     if count <= 0:
         yield from map(func, tasks)
         return
-    # spawn, not fork: the parent may hold SQLite connections, locks and threads (progress
-    # bars) that a forked child would inherit half-way.
-    context = multiprocessing.get_context("spawn")
-    pending: deque[Future[R]] = deque()
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+    pending: deque[Future[R] | tuple[R]] = deque()  # a 1-tuple: a result computed here
+    queue = iter(tasks)
+    exhausted = False
+    in_flight = 0  # futures in ``pending``
+
+    def following() -> tuple[bool, T | None]:
+        nonlocal exhausted
+        if not exhausted:
+            for task in queue:
+                return True, task
+            exhausted = True
+        return False, None
+
+    with _pool_for(count) as (pool, count):
         try:
-            for task in tasks:
-                pending.append(pool.submit(func, task))
-                if len(pending) >= count * ahead:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            while True:
+                while in_flight < count * ahead:
+                    got, task = following()
+                    if not got:
+                        break
+                    pending.append(pool.submit(func, task))  # type: ignore[arg-type]
+                    in_flight += 1
+                if not pending:
+                    return
+                head = pending[0]
+                idle = isinstance(head, Future) and not head.done()
+                if help_out and idle and len(pending) - in_flight < HELPED:
+                    got, task = following()
+                    if got:
+                        pending.append((func(task),))  # type: ignore[arg-type]
+                        continue
+                pending.popleft()
+                if isinstance(head, Future):
+                    in_flight -= 1
+                    yield head.result()
+                else:
+                    yield head[0]
         finally:
-            for future in pending:
+            for item in pending:
+                if isinstance(item, Future):
+                    item.cancel()
+
+
+def shared_map(
+    func: Callable[[T], R], tasks: Sequence[T], workers: int | None = None, ahead: int = 2
+) -> list[R]:
+    """``list(map(func, tasks))`` with the calling process doing its share of the work.
+
+    For stages whose caller has nothing else to do meanwhile (the stories step): the workers
+    take tasks from the front, a few ahead each, and this process takes the next one not yet
+    handed out whenever it is free, so both cores are busy to the end whatever the tasks
+    cost. Results come back in task order; with ``workers=0`` it is a plain ``map``.
+    """
+    count = _count(workers)
+    if count <= 0 or len(tasks) < 2:
+        return [func(task) for task in tasks]
+    results: dict[int, R] = {}
+    pending: dict[int, Future[R]] = {}
+    following = 0  # the next task not yet handed out
+    with _pool_for(count) as (pool, count):
+        try:
+            while following < len(tasks):
+                for i in [i for i, f in pending.items() if f.done()]:
+                    results[i] = pending.pop(i).result()
+                while len(pending) < count * ahead and following < len(tasks):
+                    pending[following] = pool.submit(func, tasks[following])
+                    following += 1
+                if following < len(tasks):
+                    results[following] = func(tasks[following])
+                    following += 1
+            for i, future in pending.items():
+                results[i] = future.result()
+        finally:
+            for future in pending.values():
                 future.cancel()
+    return [results[i] for i in range(len(tasks))]
+
+
+def pool_started() -> bool:
+    """Whether an open :func:`worker_pool` has started its workers (their start-up is paid)."""
+    return _shared is not None and _shared.pool is not None
 
 
 @contextmanager

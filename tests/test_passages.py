@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from dedup.index import passages
 from dedup.index.fingerprint import FingerprintSettings
 from dedup.index.passages import (
     Para,
@@ -153,3 +156,20 @@ def test_a_short_notice_is_folded_but_an_article_of_two_full_paragraphs_is_not()
     ]
     paras = [para(i, 20, t) for i, t in enumerate(story, 1)]
     assert fold_short_articles(paras, SETTINGS.min_unit_words) == paras
+
+
+def test_every_appeal_phrase_has_a_cue_the_prefilter_finds() -> None:
+    """The cue check before the appeal search may only skip texts the search cannot match:
+    each alternative of the pattern has a sample here, and a new alternative fails the count."""
+    samples = [
+        "adblock", "ad block", "whitelist", "allowlist", "newsletter", "subscribe",
+        "sign up for", "all rights reserved", "copyright", "follow us on", "follow me on",
+        "share this", "click here", "terms of use", "terms of service", "privacy policy",
+        "cookie", "cookies", "support our", "support us", "donate",
+    ]  # fmt: skip
+    top_level = re.sub(r"\(\?:[^)]*\)", "", passages._APPEAL.pattern).split("|")
+    assert len(top_level) == len(passages._APPEAL_CUES) == 16
+    for sample in samples:
+        text = f"please {sample} today"
+        assert passages._APPEAL.search(text), sample
+        assert any(cue in text for cue in passages._APPEAL_CUES), sample

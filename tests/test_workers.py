@@ -8,8 +8,10 @@ bounded batches.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -164,3 +166,47 @@ def test_a_large_jsonl_file_is_parsed_in_slices_with_its_line_numbers(
     bad = [b for b in whole if isinstance(b, importer.BadRecord)]
     assert [b.line for b in bad] == [6, 23, 40, 57]
     assert sliced == whole and in_workers == whole
+
+
+def test_stories_shared_with_a_worker_match_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every story of a Reuters file goes to the worker or is computed here, two per task,
+    with only its own part of the inputs: any part :meth:`StoryInputs.for_members` left out
+    would change a story's origin or ledgers."""
+    from dedup.stories import update
+
+    paths = [shared_path("reuters21578", "reut2-000.sgm")]
+    alone = _build(tmp_path, "alone.sqlite", paths, 0, monkeypatch)
+    shipped: list[int] = []
+    real = update.shared_map
+
+    def spy(func: Any, tasks: Any) -> Any:
+        shipped.append(len(tasks))
+        return real(func, tasks)
+
+    monkeypatch.setattr(update, "STORIES_PER_TASK", 2)
+    monkeypatch.setattr(update, "shared_map", spy)
+    monkeypatch.setenv(workers.ENV, "1")
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'shared.sqlite'}")
+    with workers.worker_pool():
+        workers.warm("dedup.stories.update")  # starts the pool, as a large import does
+        pipeline.import_paths(settings, paths, analyze=True)
+    assert shipped and shipped[0] * 2 >= len(alone["stories"]) > 20
+    assert _dump(settings.db_url) == alone
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+def test_one_pool_serves_every_map_inside_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(workers.ENV, "1")
+    with workers.worker_pool():
+        assert not workers.pool_started()
+        first = list(workers.ordered_map(_pid, [1, 2, 3]))
+        assert workers.pool_started()
+        second = workers.shared_map(_pid, [4, 5, 6, 7])
+    assert not workers.pool_started()
+    assert len(set(first)) == 1 and os.getpid() not in first
+    assert set(second) <= {first[0], os.getpid()}

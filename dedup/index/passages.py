@@ -101,6 +101,26 @@ _APPEAL = re.compile(
     r"copyright|follow (?:us|me) on|share this|click here|terms of (?:use|service)|"
     r"privacy policy|\bcookies?\b|support (?:our|us)|donate"
 )
+# A word every alternative of _APPEAL holds: a text with none of them cannot match, and
+# looking for them is a few times cheaper than the search (one text in sixty has one).
+_APPEAL_CUES = (
+    "block",
+    "whitelist",
+    "allowlist",
+    "newsletter",
+    "subscribe",
+    "sign up for",
+    "all rights reserved",
+    "copyright",
+    "follow ",
+    "share this",
+    "click here",
+    "terms of ",
+    "privacy policy",
+    "cookie",
+    "support ",
+    "donate",
+)
 
 
 SiteCounts = dict[tuple[str, int], int]
@@ -344,7 +364,10 @@ class _Features:
     def appeal(self, p: Para) -> bool:
         hit = self._appeal.get(p.id)
         if hit is None:
-            hit = self._appeal[p.id] = _APPEAL.search(p.norm) is not None
+            norm = p.norm
+            hit = self._appeal[p.id] = (
+                any(cue in norm for cue in _APPEAL_CUES) and _APPEAL.search(norm) is not None
+            )
         return hit
 
     def names(self, p: Para) -> frozenset[str]:

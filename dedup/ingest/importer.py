@@ -152,7 +152,9 @@ def read_files(
     tasks = [task for path in files for task in _tasks(path, source)]
     if len(tasks) <= 1:
         workers = 0  # nothing to overlap: a worker would only add its start-up
-    for task, packed in zip(tasks, ordered_map(parse_task, tasks, workers), strict=True):
+    # help_out: storing is quicker than parsing, so this process parses too when it waits.
+    parsed = ordered_map(parse_task, tasks, workers, help_out=True)
+    for task, packed in zip(tasks, parsed, strict=True):
         with gc_paused():
             items = list(unpack_items(packed))
         yield from items

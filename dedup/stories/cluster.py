@@ -34,9 +34,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.cluster.hierarchy import DisjointSet
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+
+# scipy.cluster.hierarchy.DisjointSet, from its own module: scipy.cluster imports
+# scipy.spatial and scipy.linalg, half a second of every run's start-up and every worker's.
+from scipy._lib._disjoint_set import DisjointSet
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,11 @@ def _pair(key: frozenset[int]) -> tuple[int, int]:
 
 def _components(nodes: list[int], pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
     """Connected components (scipy) of ``nodes`` under ``pairs``, each sorted."""
+    # Imported here: a worker computing stories unpickles graph records, which imports this
+    # module, but never clusters; scipy.sparse.csgraph is a fifth of a second to import.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     index = {n: i for i, n in enumerate(nodes)}
     rows, cols = [], []
     for a, b in pairs:

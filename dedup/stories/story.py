@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from scipy.cluster.hierarchy import DisjointSet
+# scipy.cluster.hierarchy.DisjointSet, from its own module: scipy.cluster imports
+# scipy.spatial and scipy.linalg, half a second of every run's start-up and every worker's.
+from scipy._lib._disjoint_set import DisjointSet
 
 from dedup.stories.align import AlignCache, align
 from dedup.stories.credits import Credit, display_name, find_credits, publisher_key
@@ -31,6 +33,7 @@ from dedup.stories.origin import CreditUse, MemberFacts, OriginDecision, decide_
 from dedup.stories.rewrites import terms
 from dedup.stories.runs import words
 from dedup.text.urls import canonical_url, domain_of
+from dedup.workers import gc_paused
 
 HOLDS = 0.5  # share of a shared passage a member's text must hold to count as holding it
 # Wordings that can attribute one statement ("X said", "according to X", "the poll published
@@ -338,6 +341,20 @@ class StoryInputs:
     links: dict[int, list[tuple[str, str | None]]]
     quotes: dict[int, list[int]]  # quote passages: paragraph_a -> paragraph_b's
 
+    def for_members(self, members: Sequence[int]) -> StoryInputs:
+        """The part of these inputs one story of ``members`` reads (all it reads), so that
+        the story can be computed in a worker process without the whole scope's data."""
+        texts = {m: self.texts[m] for m in members if m in self.texts}
+        pids = {p for t in texts.values() for p in t.paragraph_ids}
+        return StoryInputs(
+            edges_of={m: self.edges_of[m] for m in members if m in self.edges_of},
+            infos={m: self.infos[m] for m in members},
+            texts=texts,
+            extra={m: self.extra[m] for m in members if m in self.extra},
+            links={m: self.links[m] for m in members if m in self.links},
+            quotes={p: self.quotes[p] for p in pids if p in self.quotes},
+        )
+
 
 @dataclass
 class StoryResult:
@@ -350,6 +367,13 @@ class StoryResult:
     ledgers: list[MemberLedger]
     origin: OriginText
     texts: dict[int, MemberText]
+
+
+def compute_stories_task(task: Sequence[tuple[list[int], StoryInputs]]) -> list[StoryResult]:
+    """:func:`compute_story` of each ``(members, inputs)`` pair: the unit a worker runs (a
+    few stories, since one takes a few milliseconds, about what handing it over costs)."""
+    with gc_paused():
+        return [compute_story(members, data) for members, data in task]
 
 
 def compute_story(members: list[int], data: StoryInputs) -> StoryResult:

@@ -38,10 +38,12 @@ from dedup.stories.story import (
     ArticleInfo,
     StoryInputs,
     StoryResult,
+    compute_stories_task,
     compute_story,
     member_texts,
 )
 from dedup.text.urls import domain_of
+from dedup.workers import default_workers, gc_paused, pool_started, shared_map
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,12 @@ _STORIES: Table = Story.__table__  # type: ignore[assignment]
 _MEMBERS: Table = StoryMember.__table__  # type: ignore[assignment]
 _LEDGER: Table = LedgerEntry.__table__  # type: ignore[assignment]
 _EVENTS: Table = StoryEvent.__table__  # type: ignore[assignment]
+# Stories handed to a worker in one task: one takes a few milliseconds, about what a
+# hand-over costs.
+STORIES_PER_TASK = 8
+# With no worker started yet, fewer stories than this are done here: starting one (and its
+# imports) costs more than it would save on a cron run's handful of stories.
+SHARED_STORIES = 200
 
 
 @dataclass
@@ -108,7 +116,8 @@ def update_stories(session: Session) -> StoriesSummary:
         for part in story_scope.parts(dirty):
             part.articles -= done
             if part.articles or part.thin:
-                done |= _recompute(session, part, now, summary)
+                with gc_paused():  # a part's texts, ledgers and rows hold no cycles to free
+                    done |= _recompute(session, part, now, summary)
         # The writes went out as bulk statements: objects loaded earlier are stale.
         session.expire_all()
     summary.active = (
@@ -176,10 +185,8 @@ def _recompute(
         links=story_scope.load_links(session, member_ids),
         quotes=scope.quotes,
     )
-    for lineage in todo:
-        story_id = writes.story(
-            lineage.story_id, compute_story(sorted(clusters[lineage.cluster]), data)
-        )
+    for lineage, result in zip(todo, _compute(todo, clusters, data), strict=True):
+        story_id = writes.story(lineage.story_id, result)
         summary.recomputed += 1
         _record_lineage(writes, lineage, story_id, clusters, summary)
     writes.flush(session)
@@ -192,6 +199,21 @@ def _recompute(
         or 0
     )
     return scope.articles
+
+
+def _compute(
+    todo: list[cluster.Lineage], clusters: list[frozenset[int]], data: StoryInputs
+) -> list[StoryResult]:
+    """The stories of ``todo``, in its order: on both cores when there are enough of them."""
+    groups = [sorted(clusters[lineage.cluster]) for lineage in todo]
+    worth = pool_started() or (len(groups) >= SHARED_STORIES and default_workers() > 0)
+    if len(groups) < 2 * STORIES_PER_TASK or not worth:
+        return [compute_story(g, data) for g in groups]
+    # Each story is a pure function of its members' inputs: a worker computes some of them
+    # while this process computes the others; the results come back in ``todo`` order.
+    shipped = [(g, data.for_members(g)) for g in groups]
+    tasks = [shipped[i : i + STORIES_PER_TASK] for i in range(0, len(shipped), STORIES_PER_TASK)]
+    return [result for part in shared_map(compute_stories_task, tasks) for result in part]
 
 
 def _record_lineage(
