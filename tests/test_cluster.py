@@ -124,3 +124,13 @@ def test_partial_copies_of_one_story_are_no_roundup() -> None:
     words = {9: 400, 1: 100, 2: 120}
     edges = [_para_edge(9, 1, 95, {90}, {10}), _para_edge(9, 2, 110, {91}, {20})]
     assert cluster_articles(words, edges, vocab={n: topic for n in words}) == [frozenset({1, 2, 9})]
+
+
+def test_the_union_find_is_scipys_public_class() -> None:
+    # dedup imports it from scipy's private module to skip scipy.cluster's start-up cost; a
+    # scipy release that moves or replaces it must fail here, not change the stories.
+    from scipy.cluster.hierarchy import DisjointSet as public
+
+    from dedup.stories.disjoint import DisjointSet
+
+    assert DisjointSet is public

@@ -35,9 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# scipy.cluster.hierarchy.DisjointSet, from its own module: scipy.cluster imports
-# scipy.spatial and scipy.linalg, half a second of every run's start-up and every worker's.
-from scipy._lib._disjoint_set import DisjointSet
+from dedup.stories.disjoint import DisjointSet
 
 
 @dataclass(frozen=True)

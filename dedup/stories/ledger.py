@@ -34,11 +34,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-# scipy.cluster.hierarchy.DisjointSet, from its own module: scipy.cluster imports
-# scipy.spatial and scipy.linalg, half a second of every run's start-up and every worker's.
-from scipy._lib._disjoint_set import DisjointSet
-
 from dedup.stories.align import ANCHORS, AlignCache, Alignment, align, similarity, words
+from dedup.stories.disjoint import DisjointSet
 from dedup.stories.rewrites import SentenceTerms, is_rewrite, terms
 from dedup.stories.runs import PRESENT, Parsed, contains, parse, ratio
 

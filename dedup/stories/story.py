@@ -13,12 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-# scipy.cluster.hierarchy.DisjointSet, from its own module: scipy.cluster imports
-# scipy.spatial and scipy.linalg, half a second of every run's start-up and every worker's.
-from scipy._lib._disjoint_set import DisjointSet
-
 from dedup.stories.align import AlignCache, align
 from dedup.stories.credits import Credit, display_name, find_credits, publisher_key
+from dedup.stories.disjoint import DisjointSet
 from dedup.stories.graph import PassageLink
 from dedup.stories.ledger import (
     MemberLedger,
