@@ -27,9 +27,11 @@ BEFORE_CUES: dict[str, str] = {
     ),
     "reported_by": (
         r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)|"
-        r"(?:compiled|gathered|obtained|released|issued|conducted|broadcast)\s+(?:early\s+)?by"
+        # "monitored by the BBC", "carried by the official Saudi Press Agency": the outlet
+        # relayed the text; "obtained by" and "released to" are against (AGAINST_BEFORE)
+        r"(?:compiled|gathered|conducted|broadcast|monitored|carried|relayed)\s+(?:early\s+)?by"
     ),
-    "quoted": r"(?:quoted|cited)\s+(?:by|in)|quoting",
+    "quoted": r"(?:quoted|cited)(?:\s+as\s+(?:saying|telling\s+\w+))?\s+(?:by|in)|quoting",
     "courtesy": r"courtesy(?:\s+of)?|(?:story|article|reporting)\s+by|credit\s*:",
     "source": r"sources?\s*[:—–-]",
     "copyright": r"©|\(c\)|copyright(?:\s+\(c\))?(?:\s+\d{4})?|\d{4}\s+©",
@@ -42,17 +44,27 @@ AGAINST_BEFORE = (
     r"(?:interview|statement|e-?mail|letter|speech|remarks|address|answers|comment|"
     r"comments|interviews)\s+(?:(?:given|provided|sent|published|released|put)\s+)?"
     r"(?:to|with|by|in|for)|(?:writing|wrote|appeared|appearing|working|works)\s+for|"
-    r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with"
+    r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with|"
+    # a document handed to the outlet: its author is the source ("records obtained by AP")
+    r"obtained\s+by|(?:released|leaked|provided|sent|given|shown|made\s+available)"
+    r"(?:\s+officially|\s+exclusively)?\s+to"
 )
 AFTER_CUES: dict[str, str] = {
     "reported_after": (
         r"(?:has|had|have|was\s+first\s+to|first|originally|also|earlier|exclusively)?\s*"
-        r"(?:(?:is|are|was|were)\s+(?:now\s+|also\s+)?reporting|reported|reports|report|reporting|broke\s+the\s+(?:news|story)|has\s+learned|"
-        r"learned|revealed|disclosed|article|story|editorial|dispatch|broadcast|piece)"
+        r"(?:(?:is|are|was|were)\s+(?:now\s+|also\s+)?reporting|reported|reports|reporting|broke\s+the\s+(?:news|story)|has\s+learned|"
+        r"learned|revealed|disclosed)"
+    ),
+    # "Tehran Radio quoted Iran's top defence spokesman ... as saying": the outlet relays a
+    # statement it reports, which "said" alone does not tell from the outlet speaking for itself
+    "quoted_as": (
+        r"(?:quoted|quotes|quoting|cited|cites)\s+[^.;]{1,120}?\bas\s+(?:saying|telling|"
+        r"stating|having|describing|calling|writing)"
     ),
     "said_after": (
         r"(?:also\s+)?(?:said|says|quoted|quotes|cited|cites|wrote|writes|claimed|claims|"
-        r"stated|states|carried|added|published|ran|speculated|speculates|noted)"
+        r"stated|states|carried|added|published|ran|speculated|speculates|noted|notes|"
+        r"estimated|estimates|identified|called|described)"
     ),
     "contributed_after": r"contributed(?:\s+to)?\s+(?:this|the)\s+(?:report|story|article)",
 }
@@ -96,7 +108,8 @@ PLURAL_KIND = re.compile(
 )
 # "the Communist Party newspaper Pravda": the name before the kind only says whose it is
 KIND_THEN_NAME = re.compile(rf"^\s*{KIND.pattern}\s+(?:the\s+)?(?-i:[A-Z])", re.I)
-DEMONYM = re.compile(r"(?:an|ese|ish|i|ic)$")
+# "Cuban", "Iranian", "Korean", "German", "Japanese": not "Tehran", "Japan", "Sudan", "Taiwan"
+DEMONYM = re.compile(r"(?:ian|ean|can|ban|man|ese|ish|i|ic)$")
 PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
 APPOSITIVE = re.compile(rf"^\s*,\s+(?:the|a|an)\s+[^,;]{{0,60}}?{KIND.pattern}[^,;]{{0,40}},", re.I)
 # a clause between the name and its verb: "IRNA, received in London, said", "The Jornal do
@@ -134,6 +147,53 @@ CLOSING_AFTER = re.compile(
     r"(?:said|says|reported|reports|quoted|added|wrote|writes|learned|claims|is\s+reporting)"
     r"(?:\s+(?:on|in|today|yesterday|last|this|late|earlier|citing|quoting)\b[^,.;]{0,40})?\s*[.;!?]?\s*$",
     re.I,
+)
+# The name as the modifier of a text ("the Vanity Fair article", "a 1972 Washington Post
+# profile", "A Reuter survey", "the Times obituary"). It is the source of what is told when the
+# text is where the words are ("according to the X article", "in a X profile") or when the
+# text is the one saying ("A Reuter survey found", "the Times obituary points out"); not when it
+# is only talked about ("no comment on the Post story", "use CNN reports").
+TEXT_NOUN = re.compile(
+    r"^(?:['’]s?)?\s+(?:(?:\d{4}|(?-i:[a-z][\w-]*))\s+){0,2}?(?:article|report|story|stories|"
+    r"profile|editorial|column|obituary|poll|survey|study|dispatch|broadcast|commentary|piece|"
+    r"analysis|calculations|investigation|estimate|tally)s?\b",
+    re.IGNORECASE,
+)
+TEXT_IN_BEFORE = re.compile(
+    r"\b(?:in|according\s+to|from|cited\s+in|published\s+in)\s+(?:(?:a|an|the|its|this|last|"
+    r"recent|today['’]s|yesterday['’]s|\w+day['’]s|this\s+week['’]s|last\s+week['’]s)\s+)*"
+    r"(?:\d{4}\s+)?$",
+    re.IGNORECASE,
+)
+TEXT_SAYS = re.compile(
+    r"^[^.;:,]{0,50}?\b(?:said|says|found|finds|showed|shows|points?\s+out|reported|reports|"
+    r"estimated|estimates|noted|notes|produced|concluded|indicated|suggested|gave|put|called)\b",
+    re.IGNORECASE,
+)
+# A public body, not an outlet: "the U.S. Environmental Protection Agency", "Bahrain Monetary
+# Agency", "Manitoba Agriculture Department". The head of the name is an institution's and no
+# word of it is a news word ("Kyodo News Service", "Saudi Press Agency" are outlets).
+INSTITUTION = re.compile(
+    r"\b(?:Agency|Agencies|Department|Dept|Ministry|Commission|Administration|Authority|Bureau|"
+    r"Office|Council|Board|Institute|Institution|Organi[sz]ation|Fund|Committee|Association|"
+    r"Federation|Union|Court|Centre|Center|Survey|University|Police|Service|Services|Corps|"
+    r"Command|Force|Forces|Army|Navy|Program|Programme|Bank|Foundation|Society|Secretariat|"
+    r"Directorate|Inspectorate|Agencia|Ministerio|Coalition|Party|Assembly|Parliament|"
+    r"Congress|Senate|Government|Embassy|Mission|Relief|Exchange)$"
+)
+BROADCASTER = re.compile(r"(?i)\b(?:broadcasting|radio|tv|television)\b")
+NEWS_WORD = re.compile(
+    r"(?i)\b(?:news|press|presse|prensa|radio|tv|television|broadcasting|broadcast|wire|"
+    r"telegraph|telegraphic|information|journal)\b"
+)
+# "Christopher Gunness of the UN Relief and Works Agency", "Bob Woodward of The Washington
+# Post said": a person named with their employer, who is the source ("according to Michael
+# Silverman of the Boston Herald" is ``STAFF_BEFORE``, a cue before the person)
+AFFILIATION = re.compile(rf"{PERSON}\s*,?\s+(?:of|from|at|with|for)\s+(?:the\s+)?$", re.I)
+# a poll by a named polling firm ("The Harris poll published in the Observer"): the firm is the
+# source, the outlet only prints it
+POLLSTER = re.compile(
+    r"(?-i:[A-Z][\w&-]+)\s+(?:opinion\s+)?(?:poll|survey)\b[^.;]{0,60}$", re.IGNORECASE
 )
 # a company, not an outlet: "Reuters Holdings Plc <RTRS.L> said", "Network Security Corp said"
 COMPANY = re.compile(

@@ -29,7 +29,10 @@ from dedup.stories.publishers import (
     publisher_key,
 )
 
-_WORD = r"(?:[A-Z][\w&'’.!-]*|[a-z]+[A-Z][\w'’.-]*|(?:al|el)-[A-Z][\w'’-]*)"
+# "10News", "7NEWS": a channel number opens some broadcasters' names
+_WORD = (
+    r"(?:[A-Z][\w&'’.!-]*|[a-z]+[A-Z][\w'’.-]*|(?:al|el)-[A-Z][\w'’-]*|\d{1,3}[A-Z][A-Za-z]{2,})"
+)
 # ECB+ is tokenised: "SKY - TV", "Agence - France Presse", "TMZ. com"
 _JOIN = r"(?:\s+(?:of|de|del|della|du|des|la|le|do|da|dos|das|di|&|and|for)\s+|\s+-\s+|\s+)"
 # a trailing number belongs to broadcasters' names ("AM 830", "WCCO-TV Channel 4"), after a
@@ -85,10 +88,15 @@ class CreditFeatures:
     reported_after: float
     said_after: float
     contributed_after: float
+    quoted_as: float  # "Tehran Radio quoted the minister as saying"
     dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
     staff: float  # "a Reuters witness said", "The BBC's Frances Harrison says"
     staff_of: float  # "according to Michael Silverman of the Boston Herald"
     closing: float  # "..., the official MTI news agency said.": the sentence's closing source
+    text_noun: float  # "the Vanity Fair article", "A Reuter survey": the name modifies a text
+    # ... and that text is where the words are ("according to the X article") or says them ("A
+    # Reuter survey found")
+    text_source: float
     # cues against a credit of the text
     told: float  # "told X", "in an interview with X", "statement to X", "wrote for X"
     owns: float  # "X's morning show", "CNN's Larry King Live"
@@ -98,6 +106,8 @@ class CreditFeatures:
     picture: float  # "Featured image via X", "Photo courtesy of X": a picture's credit
     polled: float  # "analysts polled by Reuters": people the outlet asked are the source
     company: float  # "Inc", "Corp", "Holdings", a ticker "<RTRS.L>": a company, not an outlet
+    institution: float  # "Environmental Protection Agency", "Agriculture Department": a body
+    affiliated: float  # "Christopher Gunness of the X": a person's employer, the person speaks
 
     def vector(self) -> tuple[float, ...]:
         # not dataclasses.astuple, which deep-copies: this runs for every candidate
@@ -121,7 +131,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "adjective_like",
     ),
     "cue_before": (*cues.BEFORE_CUES, "staff_of"),
-    "cue_after": (*cues.AFTER_CUES, "dateline", "staff", "closing"),
+    "cue_after": (*cues.AFTER_CUES, "dateline", "staff", "closing", "text_noun", "text_source"),
     "against": (
         "told",
         "owns",
@@ -131,6 +141,8 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "picture",
         "polled",
         "company",
+        "institution",
+        "affiliated",
     ),
 }
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
@@ -247,6 +259,10 @@ _CAMEL = re.compile(r"[a-z][A-Z]")
 _THE_BEFORE = re.compile(r"\bthe\s*$", re.I)
 
 
+_AFFILIATE_REPORTS = re.compile(
+    rf"{cues.AFTER['reported_after'][1].pattern}|{cues.AFTER['contributed_after'][1].pattern}",
+    re.IGNORECASE,
+)
 _NO_BEFORE = dict.fromkeys(cues.BEFORE_CUES, 0.0)
 _NO_AFTER = dict.fromkeys(cues.AFTER_CUES, 0.0)
 
@@ -288,11 +304,16 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         else:
             clause = cues.CLAUSE.match(tail)
             tail = tail[clause.end() :] if clause else tail
-        media_word = any(w in MEDIA_WORDS for w in words)
+        # "agency" makes a news agency only beside a news word ("Saudi Press Agency"); alone it
+        # is as often a public body ("Defense Logistics Agency"), which ``institution`` says
+        news_word = bool(cues.NEWS_WORD.search(name))
+        media_word = any(w in MEDIA_WORDS and (w != "agency" or news_word) for w in words)
+        institution = bool(cues.INSTITUTION.search(name)) and not news_word and not is_known
         domain = bool(_DOMAIN_END.search(name))
         acronym = bool(_ACRONYM.fullmatch(name))
         any_before = bool(cues.ANY_BEFORE.search(before_tail))
         any_after = bool(cues.ANY_AFTER.match(tail))
+        text_noun = cues.TEXT_NOUN.match(after)
         # a name that reads as no outlet and has no cue of a credit (or of an interview) on
         # either side is no candidate: most names of most sentences, skipped before the rest
         if not (
@@ -305,6 +326,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             or apposed
             or any_before
             or any_after
+            or text_noun
             or cues.AGAINST[1].search(before_tail)
             or cues.KIND.search(before_tail[-30:])
             or cues.ANY_AFTER_WIDE.match(after)
@@ -331,6 +353,11 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             continue
         if cues.COMPANY_ONLY.match(after[:60]) or cues.COMPANY_ONLY.search(name):
             continue
+        text_source = bool(text_noun) and bool(
+            cues.TEXT_IN_BEFORE.search(before_tail)
+            or cues.TEXT_SAYS.match(after[text_noun.end() :])  # type: ignore[union-attr]
+        )
+        staff_of = bool(cues.STAFF_BEFORE.search(before_tail))
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(media_word),
@@ -338,7 +365,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             domain=float(domain),
             acronym=float(acronym),
             the_before=float(bool(_THE_BEFORE.search(before_tail))),
-            indefinite=float(bool(cues.INDEFINITE_BEFORE.search(before_tail))),
+            # "a Post story", "a 2005 Vanity Fair article": the article belongs to the text
+            indefinite=float(not text_noun and bool(cues.INDEFINITE_BEFORE.search(before_tail))),
             official=float(bool(cues.OFFICIAL_BEFORE.search(before_tail[-50:]))),
             adjective_like=float(adjective_like),
             person_like=float(
@@ -363,18 +391,34 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                     or (raw.endswith(("'s", "’s")) and cues.PERSON_AFTER_POSSESSIVE.match(after))
                 )
             ),
-            staff_of=float(bool(cues.STAFF_BEFORE.search(before_tail))),
+            staff_of=float(staff_of),
             closing=float(
                 bool(cues.CLOSING_AFTER.match(after) and cues.CLOSING_BEFORE.search(before_tail))
             ),
+            text_noun=float(bool(text_noun)),
+            text_source=float(text_source),
             told=_near(cues.AGAINST, before_tail, True),
             owns=float(bool(cues.OWNS.match(sentence[end : end + 60]))),
             own_figures=float(bool(cues.REPORTED_FIGURES.match(tail))),
             said_it=float(bool(cues.SAID_IT.match(tail))),
             interview=interview,
             picture=float(bool(cues.PICTURE.search(before_tail[-40:]))),
-            polled=float(bool(cues.POLLED.search(before_tail[-40:]))),
-            company=float(bool(cues.COMPANY.search(name) or cues.COMPANY_AFTER.match(after[:60]))),
+            polled=float(
+                bool(cues.POLLED.search(before_tail[-40:]) or cues.POLLSTER.search(before_tail))
+            ),
+            # broadcasters are companies too ("Canadian Broadcasting Corp")
+            company=float(
+                not cues.BROADCASTER.search(name)
+                and bool(cues.COMPANY.search(name) or cues.COMPANY_AFTER.match(after[:60]))
+            ),
+            institution=float(institution),
+            # "Ken Rosenthal of Fox Sports reports", "Jane Doe of the Miami Herald contributed
+            # to this report": the outlet's own reporter, as staff_of
+            affiliated=float(
+                not staff_of
+                and bool(cues.AFFILIATION.search(before_tail))
+                and not _AFFILIATE_REPORTS.match(tail)
+            ),
         )
         out.append(Candidate(name, key, start, end, features))
     return out

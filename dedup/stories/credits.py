@@ -87,7 +87,8 @@ _GATE_ORDINARY = _word_set(
     "the al angeles associated association beast canadian della der die e el entertainment "
     "financial jones kuwait la le lib o il 24 ore paulo do du da estado los memo mother "
     "national new points ration raw s "
-    "saudi sera sports story street talking today us usa wall washington weekly york"
+    "saudi sera sports story street talking today us usa wall washington weekly york "
+    "america china people tokyo moscow voice south morning straits jakarta hindustan am"
 )
 _GATE_NAMES = (
     frozenset(MEDIA_WORDS)
@@ -166,7 +167,17 @@ _CUES = tuple(
 )
 _AGAINST = tuple(
     FEATURE_NAMES.index(n)
-    for n in ("told", "owns", "own_figures", "said_it", "picture", "polled", "company")
+    for n in (
+        "told",
+        "owns",
+        "own_figures",
+        "said_it",
+        "picture",
+        "polled",
+        "company",
+        "institution",
+        "affiliated",
+    )
 )
 DERIVED_NAMES = ("outlet", "credit_cue", "outlet_and_cue", "against_any", "cue_not_against")
 
@@ -229,6 +240,8 @@ _CUE_KINDS: tuple[tuple[str, str], ...] = (
     ("reports_before", "reports_at"),
     ("reported_by", "reports"),
     ("quoted", "quoted_by"),
+    ("quoted_as", "outlet_said"),
+    ("text_source", "reports"),
     ("according", "according_to"),
     ("said_after", "outlet_said"),
     ("said_before", "outlet_said"),

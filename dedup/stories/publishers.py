@@ -181,6 +181,13 @@ KEY_ALIASES: dict[str, str] = {
     "britishbroadcastingcorp": "bbc",
     "britishbroadcastingcorporation": "bbc",
     "cablenewsnetwork": "cnn",
+    "newchina": "xinhua",  # "the New China news Agency": its kind is read apart
+    "anatolianagency": "anadolu",
+    "anatolia": "anadolu",
+    "middleeastnewsagency": "mena",
+    "nihonkeizai": "nikkei",
+    "nihonkeizaishimbun": "nikkei",
+    "radiotehran": "tehranradio",
 }
 
 
@@ -224,6 +231,19 @@ MEDIA_WORDS = (
     "blog",
     "feed",
     "review",
+    # mastheads of other languages and other shapes ("The Vancouver Sun", "Tokyo Shimbun")
+    "sun",
+    "star",
+    "globe",
+    "monitor",
+    "weekly",
+    "shimbun",
+    "zeitung",
+    "nouvelles",
+    "jornal",
+    "diario",
+    "gazeta",
+    "gazzetta",
 )
 
 # Words that say the name beside them is an outlet ("the daily El Pais", "Ethnos newspaper").
