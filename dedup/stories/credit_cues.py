@@ -181,7 +181,7 @@ INSTITUTION = re.compile(
     r"Directorate|Inspectorate|Agencia|Ministerio|Coalition|Party|Assembly|Parliament|"
     r"Congress|Senate|Government|Embassy|Mission|Relief|Exchange)$"
 )
-BROADCASTER = re.compile(r"(?i)\b(?:broadcasting|radio|tv|television)\b")
+BROADCASTER = re.compile(r"(?i)\bbroadcasting\b")
 NEWS_WORD = re.compile(
     r"(?i)\b(?:news|press|presse|prensa|radio|tv|television|broadcasting|broadcast|wire|"
     r"telegraph|telegraphic|information|journal)\b"

@@ -23,6 +23,7 @@ from dedup.stories import credit_cues as cues
 from dedup.stories.publishers import (
     COMMON_NOUNS,
     DISPLAY,
+    MASTHEAD_WORDS,
     MEDIA_WORDS,
     PRONOUNS,
     SKIP_NAMES,
@@ -63,6 +64,7 @@ class CreditFeatures:
     # the name reads as an outlet
     known: float  # in the gazetteer or known to the caller (the store's sources)
     media_word: float  # "News", "Times", "Radio", ... in the name
+    masthead_word: float  # "Sun", "Star", "Express", "Standard": an outlet's or a company's
     kind_near: float  # "newspaper", "news agency", "daily", "station" right beside it
     domain: float  # a domain name ("MyFoxHouston.com")
     acronym: float  # an all-capitals short name (AP, AFP, IRNA)
@@ -121,6 +123,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "outlet": (
         "known",
         "media_word",
+        "masthead_word",
         "kind_near",
         "domain",
         "acronym",
@@ -307,7 +310,11 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         # "agency" makes a news agency only beside a news word ("Saudi Press Agency"); alone it
         # is as often a public body ("Defense Logistics Agency"), which ``institution`` says
         news_word = bool(cues.NEWS_WORD.search(name))
-        media_word = any(w in MEDIA_WORDS and (w != "agency" or news_word) for w in words)
+        media_word = any(
+            w in MEDIA_WORDS and w not in MASTHEAD_WORDS and (w != "agency" or news_word)
+            for w in words
+        )
+        masthead = not media_word and any(w in MASTHEAD_WORDS for w in words)
         institution = bool(cues.INSTITUTION.search(name)) and not news_word and not is_known
         domain = bool(_DOMAIN_END.search(name))
         acronym = bool(_ACRONYM.fullmatch(name))
@@ -319,6 +326,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         if not (
             is_known
             or media_word
+            or masthead
             or domain
             or acronym
             or kind_before
@@ -361,6 +369,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(media_word),
+            masthead_word=float(masthead),
             kind_near=float(kind_before or kind_after or bool(apposed)),
             domain=float(domain),
             acronym=float(acronym),
