@@ -25,6 +25,14 @@ BEFORE_CUES: dict[str, str] = {
         r"(?:\s+first)?(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
         r"|(?:first|originally)\s+reported\s+(?:by|in|on|at)"
     ),
+    # the text's first home, a claim about this very text ("was originally published in
+    # Invironment on Medium", "first appeared on Raw Story"), apart from any "published in"
+    "first_published": (
+        r"(?:originally|first)\s+(?:published|posted|appeared|printed|ran|aired)"
+        r"(?:\s+(?:here|first|online|today|earlier))?\s+(?:by|in|on|at)|"
+        r"(?:published|posted|appeared|printed)\s+(?:first|originally)\s+(?:by|in|on|at)|"
+        r"(?:first|originally)\s+reported\s+(?:by|in|on|at)|republished\s+(?:from|with)"
+    ),
     "reported_by": (
         r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)|"
         # "monitored by the BBC", "carried by the official Saudi Press Agency": the outlet
@@ -36,6 +44,9 @@ BEFORE_CUES: dict[str, str] = {
     "source": r"sources?\s*[:—–-]",
     "copyright": r"©|\(c\)|copyright(?:\s+\(c\))?(?:\s+\d{4})?|\d{4}\s+©",
     "reports_before": r"reported|reports|reporting|writes\s+for|reports\s+(?:at|for)",
+    # a person's words in an outlet: "wrote in the People's Daily", "said in a Miami Herald
+    # article" (as against "wrote for X", their employer, and "said to X", an interview)
+    "wrote_in": r"(?:wrote|writes|writing|written|argued|argues|said|says|stated)\s+in",
     "said_before": r"said|says|wrote|writes|claims|claimed",
 }
 AGAINST_BEFORE = (
@@ -47,13 +58,15 @@ AGAINST_BEFORE = (
     r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with|"
     # a document handed to the outlet: its author is the source ("records obtained by AP")
     r"obtained\s+by|(?:released|leaked|provided|sent|given|shown|made\s+available)"
-    r"(?:\s+officially|\s+exclusively)?\s+to"
+    r"(?:\s+officially|\s+exclusively)?\s+to|"
+    # a pronoun's letter or message to the outlet ("he wrote the AP on Wednesday")
+    r"(?-i:\b(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I))\s+(?:wrote|writes|e-?mailed|messaged|texted)"
 )
 AFTER_CUES: dict[str, str] = {
     "reported_after": (
         r"(?:has|had|have|was\s+first\s+to|first|originally|also|earlier|exclusively)?\s*"
         r"(?:(?:is|are|was|were)\s+(?:now\s+|also\s+)?reporting|reported|reports|reporting|broke\s+the\s+(?:news|story)|has\s+learned|"
-        r"learned|revealed|disclosed)"
+        r"learned(?!\s+(?:of|about)\b)|revealed|disclosed)"
     ),
     # "Tehran Radio quoted Iran's top defence spokesman ... as saying": the outlet relays a
     # statement it reports, which "said" alone does not tell from the outlet speaking for itself
@@ -64,7 +77,10 @@ AFTER_CUES: dict[str, str] = {
     "said_after": (
         r"(?:also\s+)?(?:said|says|quoted|quotes|cited|cites|wrote|writes|claimed|claims|"
         r"stated|states|carried|added|published|ran|speculated|speculates|noted|notes|"
-        r"estimated|estimates|identified|called|described)"
+        r"estimated|estimates|identified|called|described|"
+        # an outlet's own voice: its editorials and commentary
+        r"argued|argues|urged|urges|warned|warns|commented|editoriali[sz]ed|expressed|"
+        r"branded|predicted|predicts|suggested|suggests|insisted|asserted|alleged|charged)"
     ),
     "contributed_after": r"contributed(?:\s+to)?\s+(?:this|the)\s+(?:report|story|article)",
 }
@@ -122,12 +138,19 @@ STAFF = (
     r"columnist|editor|writer|crew|staff)s?"
 )
 PERSON = r"(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})"
-STAFF_VERB = r"[^.;:!?]{0,60}?\b(?:said|says|reported|reports|reporting|wrote|writes|saw|counted)\b"
+# a verb of telling, or of witnessing: the staff saw it ("Reuters journalists filmed bodies")
+STAFF_VERB = (
+    r"[^.;:!?]{0,60}?\b(?:said|says|reported|reports|reporting|wrote|writes|saw|counted|"
+    r"filmed|photographed|witnessed|observed|heard|found|visited)\b"
+)
 STAFF_AFTER = re.compile(
     rf"^(?:\s+(?:[a-z][\w-]*\s+){{0,2}}?{STAFF}\b|['’]s?\s+(?:[a-z][\w-]*\s+){{0,2}}?{PERSON})"
     + STAFF_VERB,
     re.IGNORECASE,
 )
+# the outlet's staff as the agent: "were seen by Reuter correspondents"
+STAFF_BY = re.compile(rf"^\s+{STAFF}\b", re.IGNORECASE)
+BY_BEFORE = re.compile(r"\bby\s+(?:the\s+|an?\s+|two\s+|several\s+)?$", re.IGNORECASE)
 # after a name whose span took its "'s" ("The BBC's"): its person follows at once
 PERSON_AFTER_POSSESSIVE = re.compile(
     rf"^\s+(?:[a-z][\w-]*\s+){{0,2}}?{PERSON}" + STAFF_VERB, re.IGNORECASE
@@ -147,6 +170,15 @@ CLOSING_AFTER = re.compile(
     r"(?:said|says|reported|reports|quoted|added|wrote|writes|learned|claims|is\s+reporting)"
     r"(?:\s+(?:on|in|today|yesterday|last|this|late|earlier|citing|quoting)\b[^,.;]{0,40})?\s*[.;!?]?\s*$",
     re.I,
+)
+# the name as the agent of a passive ("reflected by the official People's Daily", "bought by
+# Tribune Co"): which verb it is, the other features and the model say
+PASSIVE_BY = re.compile(r"\b[a-z]{3,}ed\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+# "CNN News aren't reporting": the name is said not to be a source
+NEGATED = re.compile(
+    r"^\s*(?:(?:is|are|was|were|has|have|had|do|does|did)\s*(?:n['’]t|not)|"
+    r"(?:is|are|was|were|has|have|had|do|does|did)n['’]t|declined|refused|would\s+not)\b",
+    re.IGNORECASE,
 )
 # The name as the modifier of a text ("the Vanity Fair article", "a 1972 Washington Post
 # profile", "A Reuter survey", "the Times obituary"). It is the source of what is told when the
@@ -226,7 +258,8 @@ PICTURE = re.compile(
 def before_regex(cue: str, bridge: int) -> re.Pattern[str]:
     return re.compile(
         rf"(?:^|(?<=[\s(\[“\"'‘,—–-]))(?:{cue})(?:\s+the)?"
-        rf"(?-i:\s+(?:[a-z][\w'’-]*|[A-Z][\w'’.-]*['’]s)){{0,{bridge}}}\s*$",
+        # a quotation mark may open the name: 'According to"The Hollywood Reporter"'
+        rf"(?-i:\s+(?:[a-z][\w'’-]*|[A-Z][\w'’.-]*['’]s)){{0,{bridge}}}\s*[\"“‘']?\s*$",
         re.IGNORECASE,
     )
 

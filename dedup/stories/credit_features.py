@@ -79,6 +79,7 @@ class CreditFeatures:
     according: float
     via: float
     published: float
+    first_published: float  # "was originally published in X": the text's first home
     reported_by: float
     quoted: float
     courtesy: float
@@ -86,6 +87,7 @@ class CreditFeatures:
     copyright: float
     reports_before: float  # "reports AP", "J. Lester Feder reports at Buzzfeed"
     said_before: float  # "said the Press Democrat newspaper"
+    wrote_in: float  # "an economist wrote in the People's Daily"
     # credit cues after the name
     reported_after: float
     said_after: float
@@ -94,10 +96,11 @@ class CreditFeatures:
     dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
     staff: float  # "a Reuters witness said", "The BBC's Frances Harrison says"
     staff_of: float  # "according to Michael Silverman of the Boston Herald"
+    passive_by: float  # "reflected by the official People's Daily", "bought by Tribune Co"
     closing: float  # "..., the official MTI news agency said.": the sentence's closing source
-    text_noun: float  # "the Vanity Fair article", "A Reuter survey": the name modifies a text
-    # ... and that text is where the words are ("according to the X article") or says them ("A
-    # Reuter survey found")
+    # the name modifies a text: only talked about ("no comment on the Post story"), or where the
+    # words are ("according to the X article") or saying them ("A Reuter survey found")
+    text_noun: float
     text_source: float
     # cues against a credit of the text
     told: float  # "told X", "in an interview with X", "statement to X", "wrote for X"
@@ -110,6 +113,7 @@ class CreditFeatures:
     company: float  # "Inc", "Corp", "Holdings", a ticker "<RTRS.L>": a company, not an outlet
     institution: float  # "Environmental Protection Agency", "Agriculture Department": a body
     affiliated: float  # "Christopher Gunness of the X": a person's employer, the person speaks
+    negated: float  # "CNN News aren't reporting", "the Times declined to say"
 
     def vector(self) -> tuple[float, ...]:
         # not dataclasses.astuple, which deep-copies: this runs for every candidate
@@ -133,7 +137,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "person_like",
         "adjective_like",
     ),
-    "cue_before": (*cues.BEFORE_CUES, "staff_of"),
+    "cue_before": (*cues.BEFORE_CUES, "staff_of", "passive_by"),
     "cue_after": (*cues.AFTER_CUES, "dateline", "staff", "closing", "text_noun", "text_source"),
     "against": (
         "told",
@@ -146,6 +150,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "company",
         "institution",
         "affiliated",
+        "negated",
     ),
 }
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
@@ -265,6 +270,11 @@ _THE_BEFORE = re.compile(r"\bthe\s*$", re.I)
 _AFFILIATE_REPORTS = re.compile(
     rf"{cues.AFTER['reported_after'][1].pattern}|{cues.AFTER['contributed_after'][1].pattern}",
     re.IGNORECASE,
+)
+# a span that runs a person into their outlet: "Bob Woodward of The Washington Post"
+_PERSON_OF = re.compile(
+    r"(?:[A-Z][a-z][\w.'’-]*\s+){1,3}(?:of|from|at)\s+(?:the\s+|The\s+)?"
+    r"(?:[A-Z][\w'’.-]*\s+)*(?:News|Times|Post|Journal|Press|Herald|Tribune|Daily|Radio|TV)$"
 )
 _NO_BEFORE = dict.fromkeys(cues.BEFORE_CUES, 0.0)
 _NO_AFTER = dict.fromkeys(cues.AFTER_CUES, 0.0)
@@ -398,13 +408,15 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                 bool(
                     cues.STAFF_AFTER.match(after)
                     or (raw.endswith(("'s", "’s")) and cues.PERSON_AFTER_POSSESSIVE.match(after))
+                    or (cues.STAFF_BY.match(after) and cues.BY_BEFORE.search(before_tail))
                 )
             ),
             staff_of=float(staff_of),
+            passive_by=float(bool(cues.PASSIVE_BY.search(before_tail[-60:]))),
             closing=float(
                 bool(cues.CLOSING_AFTER.match(after) and cues.CLOSING_BEFORE.search(before_tail))
             ),
-            text_noun=float(bool(text_noun)),
+            text_noun=float(bool(text_noun) and not text_source),
             text_source=float(text_source),
             told=_near(cues.AGAINST, before_tail, True),
             owns=float(bool(cues.OWNS.match(sentence[end : end + 60]))),
@@ -425,9 +437,10 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             # to this report": the outlet's own reporter, as staff_of
             affiliated=float(
                 not staff_of
-                and bool(cues.AFFILIATION.search(before_tail))
+                and bool(cues.AFFILIATION.search(before_tail) or _PERSON_OF.match(name))
                 and not _AFFILIATE_REPORTS.match(tail)
             ),
+            negated=float(bool(cues.NEGATED.match(tail))),
         )
         out.append(Candidate(name, key, start, end, features))
     return out

@@ -160,7 +160,8 @@ class CreditModel:
 
 
 _OUTLET = tuple(
-    FEATURE_NAMES.index(n) for n in ("known", "media_word", "kind_near", "domain", "acronym")
+    FEATURE_NAMES.index(n)
+    for n in ("known", "media_word", "masthead_word", "kind_near", "domain", "acronym")
 )
 _CUES = tuple(
     FEATURE_NAMES.index(n) for n in FEATURE_GROUPS["cue_before"] + FEATURE_GROUPS["cue_after"]
@@ -177,6 +178,7 @@ _AGAINST = tuple(
         "company",
         "institution",
         "affiliated",
+        "negated",
     )
 )
 DERIVED_NAMES = ("outlet", "credit_cue", "outlet_and_cue", "against_any", "cue_not_against")
@@ -234,6 +236,7 @@ _CUE_KINDS: tuple[tuple[str, str], ...] = (
     ("contributed_after", "contributed"),
     ("source", "source"),
     ("courtesy", "courtesy"),
+    ("first_published", "republished"),
     ("published", "republished"),
     ("via", "via"),
     ("reported_after", "reports"),
@@ -243,6 +246,7 @@ _CUE_KINDS: tuple[tuple[str, str], ...] = (
     ("quoted_as", "outlet_said"),
     ("text_source", "reports"),
     ("according", "according_to"),
+    ("wrote_in", "according_to"),
     ("said_after", "outlet_said"),
     ("said_before", "outlet_said"),
 )
