@@ -37,7 +37,8 @@ BEFORE_CUES: dict[str, str] = {
         r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)|"
         # "monitored by the BBC", "carried by the official Saudi Press Agency": the outlet
         # relayed the text; "obtained by" and "released to" are against (AGAINST_BEFORE)
-        r"(?:compiled|gathered|conducted|broadcast|monitored|carried|relayed)\s+(?:early\s+)?by"
+        r"(?:compiled|gathered|released|issued|conducted|broadcast|monitored|carried|relayed)"
+        r"\s+(?:early\s+)?by"
     ),
     "quoted": r"(?:quoted|cited)(?:\s+as\s+(?:saying|telling\s+\w+))?\s+(?:by|in)|quoting",
     "courtesy": r"courtesy(?:\s+of)?|(?:story|article|reporting)\s+by|credit\s*:",
