@@ -9,6 +9,19 @@ import re
 
 from dedup.stories.publishers import OUTLET_KINDS
 
+# Media words that name companies and teams as often as outlets ("Lone Star said", "American
+# Express said", "Sun Co said"): the features read them apart from the other media words (a
+# weaker sign of an outlet). Those not in publishers.MEDIA_WORDS ("sun", "star", "globe",
+# "monitor") do not let a sentence through the finder's cheap filter by themselves.
+MASTHEAD_WORDS = frozenset(
+    {
+        *("sun", "star", "globe", "monitor", "express", "standard", "guardian", "telegraph"),
+        *("independent", "mirror", "mail", "observer", "register", "review", "wire", "media"),
+        *("insider", "dispatch", "examiner", "courier", "sentinel", "inquirer", "bulletin"),
+        "feed",
+    }
+)
+
 
 def cue(alternatives: str) -> str:
     return rf"(?:{alternatives})"

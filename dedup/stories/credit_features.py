@@ -23,7 +23,6 @@ from dedup.stories import credit_cues as cues
 from dedup.stories.publishers import (
     COMMON_NOUNS,
     DISPLAY,
-    MASTHEAD_WORDS,
     MEDIA_WORDS,
     PRONOUNS,
     SKIP_NAMES,
@@ -321,10 +320,10 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         # is as often a public body ("Defense Logistics Agency"), which ``institution`` says
         news_word = bool(cues.NEWS_WORD.search(name))
         media_word = any(
-            w in MEDIA_WORDS and w not in MASTHEAD_WORDS and (w != "agency" or news_word)
+            w in MEDIA_WORDS and w not in cues.MASTHEAD_WORDS and (w != "agency" or news_word)
             for w in words
         )
-        masthead = not media_word and any(w in MASTHEAD_WORDS for w in words)
+        masthead = not media_word and any(w in cues.MASTHEAD_WORDS for w in words)
         institution = bool(cues.INSTITUTION.search(name)) and not news_word and not is_known
         domain = bool(_DOMAIN_END.search(name))
         acronym = bool(_ACRONYM.fullmatch(name))

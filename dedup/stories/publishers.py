@@ -242,39 +242,6 @@ MEDIA_WORDS = (
     "gazzetta",
 )
 
-# Media words that name companies and teams as often as outlets ("Lone Star said", "American
-# Express said", "Sun Co said"): the credit features read them apart from the rest (a weaker
-# sign of an outlet). Those not in MEDIA_WORDS ("sun", "star", "globe", "monitor") do not let a
-# sentence through the finder's cheap filter by themselves.
-MASTHEAD_WORDS = frozenset(
-    {
-        "sun",
-        "star",
-        "globe",
-        "monitor",
-        "express",
-        "standard",
-        "guardian",
-        "telegraph",
-        "independent",
-        "mirror",
-        "mail",
-        "observer",
-        "register",
-        "review",
-        "wire",
-        "media",
-        "insider",
-        "dispatch",
-        "examiner",
-        "courier",
-        "sentinel",
-        "inquirer",
-        "bulletin",
-        "feed",
-    }
-)
-
 # Words that say the name beside them is an outlet ("the daily El Pais", "Ethnos newspaper").
 OUTLET_KINDS = (
     "newspapers?",
