@@ -120,7 +120,8 @@ def add_documents(path: Path) -> tuple[int, int]:
     """Write into each row of ``path`` the document its sentence comes from (``doc``: file and
     entry), so cross-validation can keep one document's sentences in one fold. A sentence is
     found by its words (case, spacing and punctuation aside), first as a whole sentence, then
-    inside a document's text. Returns (rows, rows found)."""
+    inside a document's text, then by its letters and digits alone (ECB+ splits "didn't" into
+    "did n't", which a labeller mends). Returns (rows, rows found)."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     found = 0
     for corpus in sorted({str(r["corpus"]) for r in rows}):
@@ -131,6 +132,7 @@ def add_documents(path: Path) -> tuple[int, int]:
             by_sentence.setdefault(_key(sentence), doc)
             whole.setdefault(doc, []).append(_key(sentence))
         texts = {doc: " ".join(parts) for doc, parts in whole.items()}
+        compact = {doc: text.replace(" ", "") for doc, text in texts.items()}
         for row in rows:
             if row["corpus"] != corpus:
                 continue
@@ -138,6 +140,8 @@ def add_documents(path: Path) -> tuple[int, int]:
             doc = by_sentence.get(key) or next(
                 (d for d, text in texts.items() if key and key in text), None
             )
+            squeezed = key.replace(" ", "")
+            doc = doc or next((d for d, text in compact.items() if squeezed in text), None)
             row["doc"] = f"{corpus}:{doc}" if doc else None
             found += doc is not None
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

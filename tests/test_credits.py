@@ -201,3 +201,29 @@ def test_the_outlet_filter_lets_through_only_what_could_credit() -> None:
     assert _may_credit("Queerty said the bill passed.", frozenset({"queerty"}))
     assert _may_credit("Profits rose, the Tribune said.", frozenset())
     assert _may_credit("LONDON (Wire) - Shares rose.", frozenset())
+
+
+def test_the_sparse_probability_is_the_dot_product_over_every_product() -> None:
+    """``CreditModel.probability`` skips the zero features' products; it must give what the
+    plain dot product over ``expand`` (what scikit-learn was fitted on) gives."""
+    import math
+    from dataclasses import replace
+
+    from dedup.stories.credit_features import candidates
+    from dedup.stories.credits import expand, load_model
+
+    shipped = load_model()
+    sentence = (
+        "The radio, monitored by the BBC, said the official MTI news agency had quoted "
+        "Reuters as saying, according to The Washington Post, which CNN reported."
+    )
+    found = candidates(sentence)
+    assert len(found) >= 4
+    for model in (replace(shipped, interactions=True), replace(shipped, interactions=False)):
+        size = len(expand((0.0,) * len(found[0].features.vector()), model.interactions))
+        weights = tuple(math.sin(k + 1.0) for k in range(size))  # every weight distinct
+        model = replace(model, weights=weights)
+        for c in found:
+            x = expand(c.features.vector(), model.interactions)
+            z = model.intercept + sum(w * v for w, v in zip(weights, x, strict=True))
+            assert abs(model.probability(c.features) - 1 / (1 + math.exp(-z))) < 1e-9, c.name

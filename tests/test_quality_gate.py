@@ -2,10 +2,10 @@
 
 As trafilatura's ``tests/eval_gate.py``: the simulator's held-out families (habits, credit
 wordings, edits, clocks and distractors the code was not written against, over the held-out
-Reuters stories), the labelled credit sentences (cross-validated, as fitted, and any set
-labelled apart), MSRP for the rewrite detector and the seeds. The floors live in
-``tests/quality_floors.json``. Disabling the story-stage boilerplate decision, the template cap,
-the link credit, the common-noun rule or any one group of credit features
+Reuters stories), the labelled credit sentences (cross-validated, as fitted, and the set
+labelled apart, ``credits_blind3.jsonl``), MSRP for the rewrite detector and the seeds. The
+floors live in ``tests/quality_floors.json``. Disabling the story-stage boilerplate decision,
+the template cap, the link credit, the common-noun rule or any one group of credit features
 (``credit_features.FEATURE_GROUPS``) makes one of these fail (checked by hand).
 """
 
@@ -120,33 +120,35 @@ def test_credit_set_as_fitted() -> None:
 
     got = score(load())
     floors = FLOORS["credit_set_fit"]
-    assert got.sentences >= 1700 and got.credits >= 290
+    assert got.sentences >= 2500 and got.credits >= 430
     assert got.precision >= floors["precision_min"], got.errors
     assert got.recall >= floors["recall_min"], got.errors
 
 
-def test_credit_sets_labelled_apart(tmp_path: Path) -> None:
-    """Every credit set labelled by someone else (``tests/data/credits_*.jsonl``, never read
-    while the finder was written) is scored against its floors. None present is a failure, not
-    a pass: the blind figure is the one issue 8 asks for. The scoring of a file given by path is
-    checked on a copy of part of the development set."""
+BLIND_CREDITS = ROOT / "tests" / "data" / "credits_blind3.jsonl"
+
+
+def test_credit_set_labelled_apart(tmp_path: Path) -> None:
+    """The third blind credit set (``tests/data/credits_blind3.jsonl``, labelled by someone
+    else and never read while the finder was written) is scored against its floors. Its absence
+    is a failure, not a pass: the blind figure is the one issue 8 asks for, and blind sets 1 and
+    2 are development data now. The scoring of a file given by path is checked on a copy of
+    part of the development set."""
     from eval_credits import CREDITS, load, score
 
     sample = tmp_path / "credits_sample.jsonl"
     sample.write_text("\n".join(CREDITS.read_text(encoding="utf-8").splitlines()[:200]) + "\n")
     assert score(load(sample)).sentences == 200
     floors = FLOORS["credit_set_blind"]
-    blind = sorted((ROOT / "tests" / "data").glob("credits_*.jsonl"))
-    if not blind:
+    if not BLIND_CREDITS.is_file():
         pytest.fail(
-            "no credit set labelled apart (tests/data/credits_*.jsonl): the finder has no "
-            "blind figure; tests/data/credits.jsonl is development data"
+            f"no credit set labelled apart ({BLIND_CREDITS.relative_to(ROOT)}): the finder has "
+            "no blind figure; tests/data/credits.jsonl is development data"
         )
-    for path in blind:
-        got = score(load(path), path.name)
-        assert got.sentences >= 100, path.name
-        assert got.precision >= floors["precision_min"], (path.name, got.errors)
-        assert got.recall >= floors["recall_min"], (path.name, got.errors)
+    got = score(load(BLIND_CREDITS), BLIND_CREDITS.name)
+    assert got.sentences >= 100, got
+    assert got.precision >= floors["precision_min"], got.errors
+    assert got.recall >= floors["recall_min"], got.errors
 
 
 def test_no_common_noun_is_a_publisher_on_all_of_reuters() -> None:

@@ -9,6 +9,19 @@ import re
 
 from dedup.stories.publishers import OUTLET_KINDS
 
+# Media words that name companies and teams as often as outlets ("Lone Star said", "American
+# Express said", "Sun Co said"): the features read them apart from the other media words (a
+# weaker sign of an outlet). Those not in publishers.MEDIA_WORDS ("sun", "star", "globe",
+# "monitor") do not let a sentence through the finder's cheap filter by themselves.
+MASTHEAD_WORDS = frozenset(
+    {
+        *("sun", "star", "globe", "monitor", "express", "standard", "guardian", "telegraph"),
+        *("independent", "mirror", "mail", "observer", "register", "review", "wire", "media"),
+        *("insider", "dispatch", "examiner", "courier", "sentinel", "inquirer", "bulletin"),
+        "feed",
+    }
+)
+
 
 def cue(alternatives: str) -> str:
     return rf"(?:{alternatives})"
@@ -25,15 +38,29 @@ BEFORE_CUES: dict[str, str] = {
         r"(?:\s+first)?(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
         r"|(?:first|originally)\s+reported\s+(?:by|in|on|at)"
     ),
+    # the text's first home, a claim about this very text ("was originally published in
+    # Invironment on Medium", "first appeared on Raw Story"), apart from any "published in"
+    "first_published": (
+        r"(?:originally|first)\s+(?:published|posted|appeared|printed|ran|aired)"
+        r"(?:\s+(?:here|first|online|today|earlier))?\s+(?:by|in|on|at)|"
+        r"(?:published|posted|appeared|printed)\s+(?:first|originally)\s+(?:by|in|on|at)|"
+        r"(?:first|originally)\s+reported\s+(?:by|in|on|at)|republished\s+(?:from|with)"
+    ),
     "reported_by": (
         r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)|"
-        r"(?:compiled|gathered|obtained|released|issued|conducted|broadcast)\s+(?:early\s+)?by"
+        # "monitored by the BBC", "carried by the official Saudi Press Agency": the outlet
+        # relayed the text; "obtained by" and "released to" are against (AGAINST_BEFORE)
+        r"(?:compiled|gathered|released|issued|conducted|broadcast|monitored|carried|relayed)"
+        r"\s+(?:early\s+)?by"
     ),
-    "quoted": r"(?:quoted|cited)\s+(?:by|in)|quoting",
+    "quoted": r"(?:quoted|cited)(?:\s+as\s+(?:saying|telling\s+\w+))?\s+(?:by|in)|quoting",
     "courtesy": r"courtesy(?:\s+of)?|(?:story|article|reporting)\s+by|credit\s*:",
     "source": r"sources?\s*[:—–-]",
     "copyright": r"©|\(c\)|copyright(?:\s+\(c\))?(?:\s+\d{4})?|\d{4}\s+©",
     "reports_before": r"reported|reports|reporting|writes\s+for|reports\s+(?:at|for)",
+    # a person's words in an outlet: "wrote in the People's Daily", "said in a Miami Herald
+    # article" (as against "wrote for X", their employer, and "said to X", an interview)
+    "wrote_in": r"(?:wrote|writes|writing|written|argued|argues|said|says|stated)\s+in",
     "said_before": r"said|says|wrote|writes|claims|claimed",
 }
 AGAINST_BEFORE = (
@@ -42,17 +69,32 @@ AGAINST_BEFORE = (
     r"(?:interview|statement|e-?mail|letter|speech|remarks|address|answers|comment|"
     r"comments|interviews)\s+(?:(?:given|provided|sent|published|released|put)\s+)?"
     r"(?:to|with|by|in|for)|(?:writing|wrote|appeared|appearing|working|works)\s+for|"
-    r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with"
+    r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with|"
+    # a document handed to the outlet: its author is the source ("records obtained by AP")
+    r"obtained\s+by|(?:released|leaked|provided|sent|given|shown|made\s+available)"
+    r"(?:\s+officially|\s+exclusively)?\s+to|"
+    # a pronoun's letter or message to the outlet ("he wrote the AP on Wednesday")
+    r"(?-i:\b(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I))\s+(?:wrote|writes|e-?mailed|messaged|texted)"
 )
 AFTER_CUES: dict[str, str] = {
     "reported_after": (
         r"(?:has|had|have|was\s+first\s+to|first|originally|also|earlier|exclusively)?\s*"
-        r"(?:(?:is|are|was|were)\s+(?:now\s+|also\s+)?reporting|reported|reports|report|reporting|broke\s+the\s+(?:news|story)|has\s+learned|"
-        r"learned|revealed|disclosed|article|story|editorial|dispatch|broadcast|piece)"
+        r"(?:(?:is|are|was|were)\s+(?:now\s+|also\s+)?reporting|reported|reports|reporting|broke\s+the\s+(?:news|story)|has\s+learned|"
+        r"learned(?!\s+(?:of|about)\b)|revealed|disclosed)"
+    ),
+    # "Tehran Radio quoted Iran's top defence spokesman ... as saying": the outlet relays a
+    # statement it reports, which "said" alone does not tell from the outlet speaking for itself
+    "quoted_as": (
+        r"(?:quoted|quotes|quoting|cited|cites)\s+[^.;]{1,120}?\bas\s+(?:saying|telling|"
+        r"stating|having|describing|calling|writing)"
     ),
     "said_after": (
         r"(?:also\s+)?(?:said|says|quoted|quotes|cited|cites|wrote|writes|claimed|claims|"
-        r"stated|states|carried|added|published|ran|speculated|speculates|noted)"
+        r"stated|states|carried|added|published|ran|speculated|speculates|noted|notes|"
+        r"estimated|estimates|identified|called|described|"
+        # an outlet's own voice: its editorials and commentary
+        r"argued|argues|urged|urges|warned|warns|commented|editoriali[sz]ed|expressed|"
+        r"branded|predicted|predicts|suggested|suggests|insisted|asserted|alleged|charged)"
     ),
     "contributed_after": r"contributed(?:\s+to)?\s+(?:this|the)\s+(?:report|story|article)",
 }
@@ -96,7 +138,8 @@ PLURAL_KIND = re.compile(
 )
 # "the Communist Party newspaper Pravda": the name before the kind only says whose it is
 KIND_THEN_NAME = re.compile(rf"^\s*{KIND.pattern}\s+(?:the\s+)?(?-i:[A-Z])", re.I)
-DEMONYM = re.compile(r"(?:an|ese|ish|i|ic)$")
+# "Cuban", "Iranian", "Korean", "German", "Japanese": not "Tehran", "Japan", "Sudan", "Taiwan"
+DEMONYM = re.compile(r"(?:ian|ean|can|ban|man|ese|ish|i|ic)$")
 PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
 APPOSITIVE = re.compile(rf"^\s*,\s+(?:the|a|an)\s+[^,;]{{0,60}}?{KIND.pattern}[^,;]{{0,40}},", re.I)
 # a clause between the name and its verb: "IRNA, received in London, said", "The Jornal do
@@ -109,12 +152,19 @@ STAFF = (
     r"columnist|editor|writer|crew|staff)s?"
 )
 PERSON = r"(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})"
-STAFF_VERB = r"[^.;:!?]{0,60}?\b(?:said|says|reported|reports|reporting|wrote|writes|saw|counted)\b"
+# a verb of telling, or of witnessing: the staff saw it ("Reuters journalists filmed bodies")
+STAFF_VERB = (
+    r"[^.;:!?]{0,60}?\b(?:said|says|reported|reports|reporting|wrote|writes|saw|counted|"
+    r"filmed|photographed|witnessed|observed|heard|found|visited)\b"
+)
 STAFF_AFTER = re.compile(
     rf"^(?:\s+(?:[a-z][\w-]*\s+){{0,2}}?{STAFF}\b|['’]s?\s+(?:[a-z][\w-]*\s+){{0,2}}?{PERSON})"
     + STAFF_VERB,
     re.IGNORECASE,
 )
+# the outlet's staff as the agent: "were seen by Reuter correspondents"
+STAFF_BY = re.compile(rf"^\s+{STAFF}\b", re.IGNORECASE)
+BY_BEFORE = re.compile(r"\bby\s+(?:the\s+|an?\s+|two\s+|several\s+)?$", re.IGNORECASE)
 # after a name whose span took its "'s" ("The BBC's"): its person follows at once
 PERSON_AFTER_POSSESSIVE = re.compile(
     rf"^\s+(?:[a-z][\w-]*\s+){{0,2}}?{PERSON}" + STAFF_VERB, re.IGNORECASE
@@ -134,6 +184,62 @@ CLOSING_AFTER = re.compile(
     r"(?:said|says|reported|reports|quoted|added|wrote|writes|learned|claims|is\s+reporting)"
     r"(?:\s+(?:on|in|today|yesterday|last|this|late|earlier|citing|quoting)\b[^,.;]{0,40})?\s*[.;!?]?\s*$",
     re.I,
+)
+# the name as the agent of a passive ("reflected by the official People's Daily", "bought by
+# Tribune Co"): which verb it is, the other features and the model say
+PASSIVE_BY = re.compile(r"\b[a-z]{3,}ed\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+# "CNN News aren't reporting": the name is said not to be a source
+NEGATED = re.compile(
+    r"^\s*(?:(?:is|are|was|were|has|have|had|do|does|did)\s*(?:n['’]t|not)|"
+    r"(?:is|are|was|were|has|have|had|do|does|did)n['’]t|declined|refused|would\s+not)\b",
+    re.IGNORECASE,
+)
+# The name as the modifier of a text ("the Vanity Fair article", "a 1972 Washington Post
+# profile", "A Reuter survey", "the Times obituary"). It is the source of what is told when the
+# text is where the words are ("according to the X article", "in a X profile") or when the
+# text is the one saying ("A Reuter survey found", "the Times obituary points out"); not when it
+# is only talked about ("no comment on the Post story", "use CNN reports").
+TEXT_NOUN = re.compile(
+    r"^(?:['’]s?)?\s+(?:(?:\d{4}|(?-i:[a-z][\w-]*))\s+){0,2}?(?:article|report|story|stories|"
+    r"profile|editorial|column|obituary|poll|survey|study|dispatch|broadcast|commentary|piece|"
+    r"analysis|calculations|investigation|estimate|tally)s?\b",
+    re.IGNORECASE,
+)
+TEXT_IN_BEFORE = re.compile(
+    r"\b(?:in|according\s+to|from|cited\s+in|published\s+in)\s+(?:(?:a|an|the|its|this|last|"
+    r"recent|today['’]s|yesterday['’]s|\w+day['’]s|this\s+week['’]s|last\s+week['’]s)\s+)*"
+    r"(?:\d{4}\s+)?$",
+    re.IGNORECASE,
+)
+TEXT_SAYS = re.compile(
+    r"^[^.;:,]{0,50}?\b(?:said|says|found|finds|showed|shows|points?\s+out|reported|reports|"
+    r"estimated|estimates|noted|notes|produced|concluded|indicated|suggested|gave|put|called)\b",
+    re.IGNORECASE,
+)
+# A public body, not an outlet: "the U.S. Environmental Protection Agency", "Bahrain Monetary
+# Agency", "Manitoba Agriculture Department". The head of the name is an institution's and no
+# word of it is a news word ("Kyodo News Service", "Saudi Press Agency" are outlets).
+INSTITUTION = re.compile(
+    r"\b(?:Agency|Agencies|Department|Dept|Ministry|Commission|Administration|Authority|Bureau|"
+    r"Office|Council|Board|Institute|Institution|Organi[sz]ation|Fund|Committee|Association|"
+    r"Federation|Union|Court|Centre|Center|Survey|University|Police|Service|Services|Corps|"
+    r"Command|Force|Forces|Army|Navy|Program|Programme|Bank|Foundation|Society|Secretariat|"
+    r"Directorate|Inspectorate|Agencia|Ministerio|Coalition|Party|Assembly|Parliament|"
+    r"Congress|Senate|Government|Embassy|Mission|Relief|Exchange)$"
+)
+BROADCASTER = re.compile(r"(?i)\bbroadcasting\b")
+NEWS_WORD = re.compile(
+    r"(?i)\b(?:news|press|presse|prensa|radio|tv|television|broadcasting|broadcast|wire|"
+    r"telegraph|telegraphic|information|journal)\b"
+)
+# "Christopher Gunness of the UN Relief and Works Agency", "Bob Woodward of The Washington
+# Post said": a person named with their employer, who is the source ("according to Michael
+# Silverman of the Boston Herald" is ``STAFF_BEFORE``, a cue before the person)
+AFFILIATION = re.compile(rf"{PERSON}\s*,?\s+(?:of|from|at|with|for)\s+(?:the\s+)?$", re.I)
+# a poll by a named polling firm ("The Harris poll published in the Observer"): the firm is the
+# source, the outlet only prints it
+POLLSTER = re.compile(
+    r"(?-i:[A-Z][\w&-]+)\s+(?:opinion\s+)?(?:poll|survey)\b[^.;]{0,60}$", re.IGNORECASE
 )
 # a company, not an outlet: "Reuters Holdings Plc <RTRS.L> said", "Network Security Corp said"
 COMPANY = re.compile(
@@ -166,7 +272,8 @@ PICTURE = re.compile(
 def before_regex(cue: str, bridge: int) -> re.Pattern[str]:
     return re.compile(
         rf"(?:^|(?<=[\s(\[“\"'‘,—–-]))(?:{cue})(?:\s+the)?"
-        rf"(?-i:\s+(?:[a-z][\w'’-]*|[A-Z][\w'’.-]*['’]s)){{0,{bridge}}}\s*$",
+        # a quotation mark may open the name: 'According to"The Hollywood Reporter"'
+        rf"(?-i:\s+(?:[a-z][\w'’-]*|[A-Z][\w'’.-]*['’]s)){{0,{bridge}}}\s*[\"“‘']?\s*$",
         re.IGNORECASE,
     )
 

@@ -29,7 +29,10 @@ from dedup.stories.publishers import (
     publisher_key,
 )
 
-_WORD = r"(?:[A-Z][\w&'’.!-]*|[a-z]+[A-Z][\w'’.-]*|(?:al|el)-[A-Z][\w'’-]*)"
+# "10News", "7NEWS": a channel number opens some broadcasters' names
+_WORD = (
+    r"(?:[A-Z][\w&'’.!-]*|[a-z]+[A-Z][\w'’.-]*|(?:al|el)-[A-Z][\w'’-]*|\d{1,3}[A-Z][A-Za-z]{2,})"
+)
 # ECB+ is tokenised: "SKY - TV", "Agence - France Presse", "TMZ. com"
 _JOIN = r"(?:\s+(?:of|de|del|della|du|des|la|le|do|da|dos|das|di|&|and|for)\s+|\s+-\s+|\s+)"
 # a trailing number belongs to broadcasters' names ("AM 830", "WCCO-TV Channel 4"), after a
@@ -60,6 +63,7 @@ class CreditFeatures:
     # the name reads as an outlet
     known: float  # in the gazetteer or known to the caller (the store's sources)
     media_word: float  # "News", "Times", "Radio", ... in the name
+    masthead_word: float  # "Sun", "Star", "Express", "Standard": an outlet's or a company's
     kind_near: float  # "newspaper", "news agency", "daily", "station" right beside it
     domain: float  # a domain name ("MyFoxHouston.com")
     acronym: float  # an all-capitals short name (AP, AFP, IRNA)
@@ -74,6 +78,7 @@ class CreditFeatures:
     according: float
     via: float
     published: float
+    first_published: float  # "was originally published in X": the text's first home
     reported_by: float
     quoted: float
     courtesy: float
@@ -81,14 +86,21 @@ class CreditFeatures:
     copyright: float
     reports_before: float  # "reports AP", "J. Lester Feder reports at Buzzfeed"
     said_before: float  # "said the Press Democrat newspaper"
+    wrote_in: float  # "an economist wrote in the People's Daily"
     # credit cues after the name
     reported_after: float
     said_after: float
     contributed_after: float
+    quoted_as: float  # "Tehran Radio quoted the minister as saying"
     dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
     staff: float  # "a Reuters witness said", "The BBC's Frances Harrison says"
     staff_of: float  # "according to Michael Silverman of the Boston Herald"
+    passive_by: float  # "reflected by the official People's Daily", "bought by Tribune Co"
     closing: float  # "..., the official MTI news agency said.": the sentence's closing source
+    # the name modifies a text: only talked about ("no comment on the Post story"), or where the
+    # words are ("according to the X article") or saying them ("A Reuter survey found")
+    text_noun: float
+    text_source: float
     # cues against a credit of the text
     told: float  # "told X", "in an interview with X", "statement to X", "wrote for X"
     owns: float  # "X's morning show", "CNN's Larry King Live"
@@ -98,6 +110,9 @@ class CreditFeatures:
     picture: float  # "Featured image via X", "Photo courtesy of X": a picture's credit
     polled: float  # "analysts polled by Reuters": people the outlet asked are the source
     company: float  # "Inc", "Corp", "Holdings", a ticker "<RTRS.L>": a company, not an outlet
+    institution: float  # "Environmental Protection Agency", "Agriculture Department": a body
+    affiliated: float  # "Christopher Gunness of the X": a person's employer, the person speaks
+    negated: float  # "CNN News aren't reporting", "the Times declined to say"
 
     def vector(self) -> tuple[float, ...]:
         # not dataclasses.astuple, which deep-copies: this runs for every candidate
@@ -111,6 +126,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "outlet": (
         "known",
         "media_word",
+        "masthead_word",
         "kind_near",
         "domain",
         "acronym",
@@ -120,8 +136,8 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "person_like",
         "adjective_like",
     ),
-    "cue_before": (*cues.BEFORE_CUES, "staff_of"),
-    "cue_after": (*cues.AFTER_CUES, "dateline", "staff", "closing"),
+    "cue_before": (*cues.BEFORE_CUES, "staff_of", "passive_by"),
+    "cue_after": (*cues.AFTER_CUES, "dateline", "staff", "closing", "text_noun", "text_source"),
     "against": (
         "told",
         "owns",
@@ -131,6 +147,9 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "picture",
         "polled",
         "company",
+        "institution",
+        "affiliated",
+        "negated",
     ),
 }
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
@@ -247,6 +266,15 @@ _CAMEL = re.compile(r"[a-z][A-Z]")
 _THE_BEFORE = re.compile(r"\bthe\s*$", re.I)
 
 
+_AFFILIATE_REPORTS = re.compile(
+    rf"{cues.AFTER['reported_after'][1].pattern}|{cues.AFTER['contributed_after'][1].pattern}",
+    re.IGNORECASE,
+)
+# a span that runs a person into their outlet: "Bob Woodward of The Washington Post"
+_PERSON_OF = re.compile(
+    r"(?:[A-Z][a-z][\w.'’-]*\s+){1,3}(?:of|from|at)\s+(?:the\s+|The\s+)?"
+    r"(?:[A-Z][\w'’.-]*\s+)*(?:News|Times|Post|Journal|Press|Herald|Tribune|Daily|Radio|TV)$"
+)
 _NO_BEFORE = dict.fromkeys(cues.BEFORE_CUES, 0.0)
 _NO_AFTER = dict.fromkeys(cues.AFTER_CUES, 0.0)
 
@@ -288,16 +316,26 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         else:
             clause = cues.CLAUSE.match(tail)
             tail = tail[clause.end() :] if clause else tail
-        media_word = any(w in MEDIA_WORDS for w in words)
+        # "agency" makes a news agency only beside a news word ("Saudi Press Agency"); alone it
+        # is as often a public body ("Defense Logistics Agency"), which ``institution`` says
+        news_word = bool(cues.NEWS_WORD.search(name))
+        media_word = any(
+            w in MEDIA_WORDS and w not in cues.MASTHEAD_WORDS and (w != "agency" or news_word)
+            for w in words
+        )
+        masthead = not media_word and any(w in cues.MASTHEAD_WORDS for w in words)
+        institution = bool(cues.INSTITUTION.search(name)) and not news_word and not is_known
         domain = bool(_DOMAIN_END.search(name))
         acronym = bool(_ACRONYM.fullmatch(name))
         any_before = bool(cues.ANY_BEFORE.search(before_tail))
         any_after = bool(cues.ANY_AFTER.match(tail))
+        text_noun = cues.TEXT_NOUN.match(after)
         # a name that reads as no outlet and has no cue of a credit (or of an interview) on
         # either side is no candidate: most names of most sentences, skipped before the rest
         if not (
             is_known
             or media_word
+            or masthead
             or domain
             or acronym
             or kind_before
@@ -305,6 +343,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             or apposed
             or any_before
             or any_after
+            or text_noun
             or cues.AGAINST[1].search(before_tail)
             or cues.KIND.search(before_tail[-30:])
             or cues.ANY_AFTER_WIDE.match(after)
@@ -331,14 +370,21 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             continue
         if cues.COMPANY_ONLY.match(after[:60]) or cues.COMPANY_ONLY.search(name):
             continue
+        text_source = bool(text_noun) and bool(
+            cues.TEXT_IN_BEFORE.search(before_tail)
+            or cues.TEXT_SAYS.match(after[text_noun.end() :])  # type: ignore[union-attr]
+        )
+        staff_of = bool(cues.STAFF_BEFORE.search(before_tail))
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(media_word),
+            masthead_word=float(masthead),
             kind_near=float(kind_before or kind_after or bool(apposed)),
             domain=float(domain),
             acronym=float(acronym),
             the_before=float(bool(_THE_BEFORE.search(before_tail))),
-            indefinite=float(bool(cues.INDEFINITE_BEFORE.search(before_tail))),
+            # "a Post story", "a 2005 Vanity Fair article": the article belongs to the text
+            indefinite=float(not text_noun and bool(cues.INDEFINITE_BEFORE.search(before_tail))),
             official=float(bool(cues.OFFICIAL_BEFORE.search(before_tail[-50:]))),
             adjective_like=float(adjective_like),
             person_like=float(
@@ -361,20 +407,39 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                 bool(
                     cues.STAFF_AFTER.match(after)
                     or (raw.endswith(("'s", "’s")) and cues.PERSON_AFTER_POSSESSIVE.match(after))
+                    or (cues.STAFF_BY.match(after) and cues.BY_BEFORE.search(before_tail))
                 )
             ),
-            staff_of=float(bool(cues.STAFF_BEFORE.search(before_tail))),
+            staff_of=float(staff_of),
+            passive_by=float(bool(cues.PASSIVE_BY.search(before_tail[-60:]))),
             closing=float(
                 bool(cues.CLOSING_AFTER.match(after) and cues.CLOSING_BEFORE.search(before_tail))
             ),
+            text_noun=float(bool(text_noun) and not text_source),
+            text_source=float(text_source),
             told=_near(cues.AGAINST, before_tail, True),
             owns=float(bool(cues.OWNS.match(sentence[end : end + 60]))),
             own_figures=float(bool(cues.REPORTED_FIGURES.match(tail))),
             said_it=float(bool(cues.SAID_IT.match(tail))),
             interview=interview,
             picture=float(bool(cues.PICTURE.search(before_tail[-40:]))),
-            polled=float(bool(cues.POLLED.search(before_tail[-40:]))),
-            company=float(bool(cues.COMPANY.search(name) or cues.COMPANY_AFTER.match(after[:60]))),
+            polled=float(
+                bool(cues.POLLED.search(before_tail[-40:]) or cues.POLLSTER.search(before_tail))
+            ),
+            # broadcasters are companies too ("Canadian Broadcasting Corp")
+            company=float(
+                not cues.BROADCASTER.search(name)
+                and bool(cues.COMPANY.search(name) or cues.COMPANY_AFTER.match(after[:60]))
+            ),
+            institution=float(institution),
+            # "Ken Rosenthal of Fox Sports reports", "Jane Doe of the Miami Herald contributed
+            # to this report": the outlet's own reporter, as staff_of
+            affiliated=float(
+                not staff_of
+                and bool(cues.AFFILIATION.search(before_tail) or _PERSON_OF.match(name))
+                and not _AFFILIATE_REPORTS.match(tail)
+            ),
+            negated=float(bool(cues.NEGATED.match(tail))),
         )
         out.append(Candidate(name, key, start, end, features))
     return out

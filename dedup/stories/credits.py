@@ -87,7 +87,8 @@ _GATE_ORDINARY = _word_set(
     "the al angeles associated association beast canadian della der die e el entertainment "
     "financial jones kuwait la le lib o il 24 ore paulo do du da estado los memo mother "
     "national new points ration raw s "
-    "saudi sera sports story street talking today us usa wall washington weekly york"
+    "saudi sera sports story street talking today us usa wall washington weekly york "
+    "america china people tokyo moscow voice south morning straits jakarta hindustan am"
 )
 _GATE_NAMES = (
     frozenset(MEDIA_WORDS)
@@ -153,20 +154,42 @@ class CreditModel:
     threshold: float
 
     def probability(self, features: CreditFeatures) -> float:
-        x = expand(features.vector(), self.interactions)
-        z = self.intercept + sum(w * v for w, v in zip(self.weights, x, strict=True))
+        vector = features.vector()
+        base = expand(vector, False)
+        z = self.intercept + sum(w * v for w, v in zip(self.weights, base, strict=False))
+        if self.interactions:
+            # the pairwise products in ``expand``'s order, of the nonzero features only: most
+            # of a candidate's features are 0, and so are most of its ~1,000 products
+            n, weights = len(vector), self.weights
+            nonzero = [(i, v) for i, v in enumerate(vector) if v]
+            for a, (i, vi) in enumerate(nonzero):
+                row = len(base) + i * (2 * n - i - 1) // 2 - i - 1  # the pair (i, j) is row + j
+                for j, vj in nonzero[a + 1 :]:
+                    z += weights[row + j] * vi * vj
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 _OUTLET = tuple(
-    FEATURE_NAMES.index(n) for n in ("known", "media_word", "kind_near", "domain", "acronym")
+    FEATURE_NAMES.index(n)
+    for n in ("known", "media_word", "masthead_word", "kind_near", "domain", "acronym")
 )
 _CUES = tuple(
     FEATURE_NAMES.index(n) for n in FEATURE_GROUPS["cue_before"] + FEATURE_GROUPS["cue_after"]
 )
 _AGAINST = tuple(
     FEATURE_NAMES.index(n)
-    for n in ("told", "owns", "own_figures", "said_it", "picture", "polled", "company")
+    for n in (
+        "told",
+        "owns",
+        "own_figures",
+        "said_it",
+        "picture",
+        "polled",
+        "company",
+        "institution",
+        "affiliated",
+        "negated",
+    )
 )
 DERIVED_NAMES = ("outlet", "credit_cue", "outlet_and_cue", "against_any", "cue_not_against")
 
@@ -223,13 +246,17 @@ _CUE_KINDS: tuple[tuple[str, str], ...] = (
     ("contributed_after", "contributed"),
     ("source", "source"),
     ("courtesy", "courtesy"),
+    ("first_published", "republished"),
     ("published", "republished"),
     ("via", "via"),
     ("reported_after", "reports"),
     ("reports_before", "reports_at"),
     ("reported_by", "reports"),
     ("quoted", "quoted_by"),
+    ("quoted_as", "outlet_said"),
+    ("text_source", "reports"),
     ("according", "according_to"),
+    ("wrote_in", "according_to"),
     ("said_after", "outlet_said"),
     ("said_before", "outlet_said"),
 )

@@ -181,6 +181,13 @@ KEY_ALIASES: dict[str, str] = {
     "britishbroadcastingcorp": "bbc",
     "britishbroadcastingcorporation": "bbc",
     "cablenewsnetwork": "cnn",
+    "newchina": "xinhua",  # "the New China news Agency": its kind is read apart
+    "anatolianagency": "anadolu",
+    "anatolia": "anadolu",
+    "middleeastnewsagency": "mena",
+    "nihonkeizai": "nikkei",
+    "nihonkeizaishimbun": "nikkei",
+    "radiotehran": "tehranradio",
 }
 
 
@@ -224,6 +231,15 @@ MEDIA_WORDS = (
     "blog",
     "feed",
     "review",
+    # mastheads of other languages ("Tokyo Shimbun", "Jornal do Brasil")
+    "weekly",
+    "shimbun",
+    "zeitung",
+    "nouvelles",
+    "jornal",
+    "diario",
+    "gazeta",
+    "gazzetta",
 )
 
 # Words that say the name beside them is an outlet ("the daily El Pais", "Ethnos newspaper").
