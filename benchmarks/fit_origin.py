@@ -56,10 +56,10 @@ from dedup.stories.origin import (
     MemberFacts,
     OriginModel,
     _Fold,
-    calibration_group,
     clockless,
     story_candidates,
     story_vector,
+    unsupported,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,7 @@ _FLAT = OriginModel(
 class Story:
     rows: list[tuple[float, ...]]  # the candidates' features
     labels: list[int]  # 1: the candidate is the origin
-    group: str  # one of GROUPS
+    group: str  # one of GROUPS (as collected: "clocked" or "clockless", see _out_of_fold)
     mode: str  # "polled" or "archive"
     fold: int  # stories of one simulated story (both modes, stripped or not) share a fold
     stripped: bool = False  # a story of the archive run with every clock taken away
@@ -134,8 +134,9 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
                     label = int(cand.article_id is not None and key_of[cand.article_id] == truth)
                 rows.append(cand.features.vector())
                 labels.append(label)
-            group = calibration_group(facts, rows)
-            out.append(Story(rows, labels, group, mode, fold, stripped, kind))
+            # whether the best candidate is supported depends on the ranker: see _out_of_fold
+            clock = "clockless" if clockless(facts) else "clocked"
+            out.append(Story(rows, labels, clock, mode, fold, stripped, kind))
     return out
 
 
@@ -179,7 +180,9 @@ def _calibrator(group: str) -> Any:
 def _out_of_fold(stories: list[Story]) -> tuple[list[tuple[float]], list[int]]:
     """Stage 1 out of fold (by simulated story): each story's calibration input and whether
     its best candidate is the origin, from a ranker not fitted on it. The ranker is fitted on
-    the stories as simulated, never on the stripped ones."""
+    the stories as simulated, never on the stripped ones. Each story's group is set here too:
+    whether its best candidate is :func:`dedup.stories.origin.unsupported` depends on which
+    candidate the ranker puts first."""
     import numpy as np
 
     sx: list[tuple[float]] = [(0.0,)] * len(stories)
@@ -191,7 +194,13 @@ def _out_of_fold(stories: list[Story]) -> tuple[list[tuple[float]], list[int]]:
             if story.fold == fold:
                 sx[n] = story_vector(weights, story.rows)
                 scores = [float(np.dot(weights, row)) for row in story.rows]
-                sy[n] = story.labels[max(range(len(story.rows)), key=lambda i: scores[i])]
+                best = max(range(len(story.rows)), key=lambda i: scores[i])
+                sy[n] = story.labels[best]
+                clock = story.group.split("_")[0]
+                stories[n] = replace(
+                    story,
+                    group=f"{clock}_unsupported" if unsupported([story.rows[best]]) else clock,
+                )
     return sx, sy
 
 
@@ -296,6 +305,7 @@ def main() -> None:
     started = time.perf_counter()
     stories = _collect(args.stories, args.cache)
     candidates = sum(len(s.labels) for s in stories)
+    sx, sy = _out_of_fold(stories)
     groups = Counter(s.group for s in stories)
     stripped = sum(s.stripped for s in stories)
     print(
@@ -305,7 +315,6 @@ def main() -> None:
         + f"; {stripped} stripped of their clocks) from the dev families, seeds "
         f"{SEEDS[0]}-{SEEDS[-1]}, polled and archive"
     )
-    sx, sy = _out_of_fold(stories)
     ranker = _ranker().fit(*_pairs([s for s in stories if not s.stripped]))
     for name, w in sorted(
         zip(FEATURE_NAMES, ranker.coef_[0], strict=True), key=lambda t: -abs(t[1])

@@ -23,12 +23,13 @@ The calibration has four sets of maps, each fitted on its own kind of story
 (:func:`calibration_group`): stories where some clock orders the members (a publication time,
 or our own first-seen times far enough apart) and *clockless* stories (:func:`clockless`: no
 publication time, everything seen at once, as in an archive import or ECB+); each of them
-apart for stories where some credit, dateline or link names a candidate and *unsupported*
-ones (:func:`unsupported`), where nothing does. An unsupported story may be an origin and its
-uncredited copies, or copies of a wire story that is not in the store and that none of them
-credits (the usual real reprint): text and clocks read alike in both, so the same softmax
-share is worth a measured, lower probability there. The development families hold both
-(the ``uncredited_wire`` story kind), so that probability is fitted, not set by hand.
+apart for stories whose best candidate some credit, dateline, link or same-source article
+names and *unsupported* ones (:func:`unsupported`), where nothing names it. An unsupported
+story may be an origin and its uncredited copies, or copies of a wire story that is not in
+the store and that none of them credits (the usual real reprint): text and clocks read alike
+in both, so the same softmax share is worth a measured, lower probability there. The
+development families hold both (the ``uncredited_wire`` story kind), so that probability is
+fitted (Platt's sigmoid: too few such stories for isotonic maps), not set by hand.
 
 Below :data:`UNKNOWN_BELOW`, or when two candidates tie, the story says "origin unknown"
 rather than guess, and a story whose members share nothing but text they all quote (a
@@ -86,15 +87,15 @@ __all__ = [
 UNKNOWN_BELOW = 0.35  # calibrated probability under which no candidate is named
 UNKNOWN = "origin unknown"
 TIE = 1e-6  # scores closer than this: no candidate is preferred
-# Features that name a candidate: a credit, a dateline or copyright line, a link, or another
-# article of its own source holding the text (the outlet published it twice: its own text).
+# Features that name a candidate as the writer of the text: a credit, a dateline or copyright
+# line, a link, or another article of its own source holding the text (the outlet published it
+# twice: its own text). Its crediting someone else (declares_copy) is evidence against it.
 _SUPPORT = (
     "same_source",
     "credit_own",
     "credit_writer",
     "credit_copied",
     "self_credit",
-    "declares_copy",
     "link_url",
     "link_site",
 )
@@ -170,14 +171,16 @@ def clockless(members: Sequence[MemberFacts]) -> bool:
 
 
 def unsupported(rows: Sequence[Sequence[float]]) -> bool:
-    """No candidate (their feature ``rows``) is named by a credit, a dateline, a copyright line
-    or a link, nor shares its source with another member (an outlet reusing its own text names
-    itself): only text and clocks tell."""
-    return not any(row[i] > 0 for row in rows for i in _SUPPORT_AT)
+    """The best of a story's candidates (``rows``: their features, best first) is named by no
+    credit, dateline, copyright line or link, nor shares its source with another member (an
+    outlet reusing its own text names itself): only text and clocks tell for it. A credit of
+    some other candidate does not make the best one's claim any surer."""
+    return not rows or not any(rows[0][i] > 0 for i in _SUPPORT_AT)
 
 
 def calibration_group(members: Sequence[MemberFacts], rows: Sequence[Sequence[float]]) -> str:
-    """Which of :data:`GROUPS` calibrates a story with these members and candidate rows."""
+    """Which of :data:`GROUPS` calibrates a story with these members and candidate ``rows``
+    (best first)."""
     group = "clockless" if clockless(members) else "clocked"
     return f"{group}_unsupported" if unsupported(rows) else group
 
@@ -287,6 +290,13 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
         out.append(f"time: first seen {f.first_seen_lead * FIRST_SEEN_FULL_HOURS:.1f} h first")
     if f.link_url or f.link_site:
         out.append(f"links: other members link to {top.name}")
+    if f.self_credit:
+        out.append(f"credit: {top.label} names its own source as the writer (a dateline, a byline)")
+    if f.same_source:
+        out.append(
+            f"own text: {round(f.same_source * others)} other member(s) come from {top.name} "
+            "itself (an outlet reusing its own text)"
+        )
     if f.declares_copy:
         out.append(f"conflict: {top.label} itself credits another publisher")
     return out
