@@ -84,8 +84,11 @@ def _wrong(
             )
         wrong += not ok
         if decision.known:
-            rows = [c.features.vector() for c in candidates(members)]
-            group = calibration_group(members, rows)
+            rows = sorted(
+                (c.features.vector() for c in candidates(members)),
+                key=lambda row: -sum(w * v for w, v in zip(model.weights, row, strict=True)),
+            )
+            group = calibration_group(members, rows)  # rows best first
             right = ok and story not in plan.unknowable  # naming anyone there is a wrong claim
             claims.setdefault(group, []).append((decision.confidence, right))
         if quiet or (ok and not show_all):
