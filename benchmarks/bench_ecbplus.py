@@ -55,7 +55,8 @@ def load() -> list[tuple[str, str, str, list[str]]]:
         plus = path.name.endswith("ecbplus.xml")
         topic = path.parent.name
         event = f"{topic}-{'ecbplus' if plus else 'ecb'}"
-        domain = f"{path.stem}.ecb.example"
+        # one outlet per file: "<stem>.ecb.example" made every file the one publisher "ecb"
+        domain = f"ecb-{path.stem.replace('_', '-')}.example"
         sentences = []
         for number in sorted(by_sentence):
             text = _mend(by_sentence[number])

@@ -14,10 +14,19 @@ The whole pipeline runs (extract, index, passages, stories), then it is scored a
 truth the simulation knows:
 
 - origin right: the story's origin article, or "Reuters" (external) when it was left out;
+  for a story whose origin is *unknowable* (the dev kind ``uncredited_wire``: a wire story
+  left out of the store that no copy credits, links to or keeps the dateline of), "origin
+  unknown" is right, and so is naming a member or publisher at a confidence below
+  :data:`UNLIKELY` (0.5: the story itself calls it less likely than not); by kind of story
+  too when the family set has story kinds (``simulator.Families.kinds``);
 - claims at confidence >= 0.9: how many, and the share right; expected calibration error (ten
-  equal-width bins of confidence, weighted by stories);
+  equal-width bins of confidence, weighted by stories). Here a claim is what the story says:
+  a named origin at its confidence, right only if it is the true one (for an unknowable story
+  never), or "origin unknown" at one minus the best candidate's probability, right only for an
+  unknowable story;
 - mean absolute error of kept, edited, rewritten, dropped (shares of the origin's words) and
-  added (share of the copy's own words), over every copy;
+  added (share of the copy's own words), over every copy of a story whose origin is knowable
+  (the others have no origin to measure a ledger against);
 - adjusted Rand index of the stories over all stored articles (distractors and unrelated
   articles as singletons), and the distractors put in a story with another article.
 
@@ -32,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ledger_parts import decompose, plan_with_origins, print_parts
@@ -47,6 +57,9 @@ if TYPE_CHECKING:
     from dedup.stories.origin import OriginDecision
     from dedup.stories.story import StoryResult
 
+# A claim below this names its candidate as less likely than not: for a story whose origin is
+# unknowable, saying "origin unknown" or naming a member below it is right.
+UNLIKELY = 0.5
 TARGETS = {"origin": 0.97, "mae": 0.03, "ari": 0.98, "precision_at_09": 0.95, "ece": 0.05}
 COMPONENTS = ("kept", "edited", "rewritten", "dropped", "added")
 
@@ -132,6 +145,26 @@ def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) 
     )
 
 
+def judge(
+    kind: str, truth: int | None, article_id: int | None, external: bool, name: str, conf: float
+) -> tuple[bool, bool]:
+    """(counted right, the claim right) for a story of ``kind`` ("stored", "external" or
+    "unknowable") whose true origin is article ``truth`` (None: not stored), given the origin
+    the story names: its article, whether external, its name and its confidence.
+
+    For an unknowable story "origin unknown" is the answer: naming anyone is a wrong claim
+    (the calibration counts it so), but counts as right at a confidence below
+    :data:`UNLIKELY`, where the story itself says it is less likely than not."""
+    known = article_id is not None or external
+    if kind == "unknowable":
+        return (not known) or conf < UNLIKELY, not known
+    if kind == "external":
+        ok = external and name == "Reuters"
+        return ok, ok
+    ok = truth is not None and article_id == truth
+    return ok, ok
+
+
 def score(plan: Plan, archive: bool, origins: list[list[str]] | None = None) -> dict[str, Any]:
     """The figures of one run; with ``origins`` (each copy's true origin text, from
     :func:`ledger_parts.plan_with_origins`) the ledger error is split into its parts too."""
@@ -156,28 +189,40 @@ def score(plan: Plan, archive: bool, origins: list[list[str]] | None = None) -> 
     members: dict[int, list[str]] = defaultdict(list)
     for key, story in plan.story_of.items():
         members[story].append(key)
-    right = {"stored": 0, "external": 0}
-    count = {"stored": 0, "external": 0}
+    right = {"stored": 0, "external": 0, "unknowable": 0}
+    count = {"stored": 0, "external": 0, "unknowable": 0}
     calibration: list[tuple[float, bool]] = []
+    by_kind: dict[str, list[tuple[float, bool, bool]]] = defaultdict(list)
     for story, keys in members.items():
         votes: dict[int, int] = defaultdict(int)
         for key in keys:
             for sid in predicted.get(key, ()):
                 votes[sid] += 1
-        kind = "stored" if plan.origin_key[story] is not None else "external"
+        truth = plan.origin_key[story]
+        kind = (
+            "unknowable"
+            if story in plan.unknowable
+            else "stored"
+            if truth is not None
+            else "external"
+        )
         count[kind] += 1
-        ok, conf = False, 0.0
+        ok, claim_ok, conf = False, False, 0.0
         if votes:
             best = max(sorted(votes), key=lambda s: votes[s])
             article_id, external, name, conf = origin_of[best]
-            truth = plan.origin_key[story]
-            ok = (external and name == "Reuters") if truth is None else article_id == ids[truth]
+            ok, claim_ok = judge(
+                kind, None if truth is None else ids[truth], article_id, external, name, conf
+            )
         right[kind] += ok
-        calibration.append((conf, ok))
+        calibration.append((conf, claim_ok))
+        by_kind[plan.kind_of.get(story, f"plain, {kind}")].append((conf, ok, claim_ok))
 
+    # a story whose origin no one can know has no origin to measure a copy's ledger against
+    measured = [t for t in plan.truths if t.story not in plan.unknowable]
     errors: dict[str, list[float]] = {name: [] for name in COMPONENTS}
     stored_errors: dict[str, list[float]] = {name: [] for name in COMPONENTS}
-    for truth in plan.truths:
+    for truth in measured:
         got = figures.get(truth.key)
         for name in COMPONENTS:
             if got is None:
@@ -195,11 +240,20 @@ def score(plan: Plan, archive: bool, origins: list[list[str]] | None = None) -> 
     ]
     confident = [ok for conf, ok in calibration if conf >= 0.9]
     n = len(members)
-    parts = (
-        decompose(plan, origins, ids, figures, results)
-        if origins is not None and results is not None
-        else None
-    )
+    parts = None
+    if origins is not None and results is not None:
+        pairs = [
+            (t, o)
+            for t, o in zip(plan.truths, origins, strict=True)
+            if t.story not in plan.unknowable
+        ]
+        parts = decompose(
+            replace(plan, truths=[t for t, _ in pairs]),
+            [o for _, o in pairs],
+            ids,
+            figures,
+            results,
+        )
     return {
         "parts": parts,
         "families": plan.families.name,
@@ -207,11 +261,23 @@ def score(plan: Plan, archive: bool, origins: list[list[str]] | None = None) -> 
         "articles": len(all_keys),
         "stories": n,
         "seconds": seconds,
-        "origin": (right["stored"] + right["external"]) / n,
+        "origin": sum(right.values()) / n,
         "origin_stored": right["stored"] / max(1, count["stored"]),
         "origin_external": right["external"] / max(1, count["external"]),
+        "origin_unknowable": right["unknowable"] / max(1, count["unknowable"]),
         "stored_n": count["stored"],
         "external_n": count["external"],
+        "unknowable_n": count["unknowable"],
+        "by_kind": {
+            kind: {
+                "n": len(got),
+                "right": sum(ok for _c, ok, _k in got) / len(got),
+                "confident_n": sum(c >= 0.9 for c, _ok, _k in got),
+                "confident_right": sum(k for c, _ok, k in got if c >= 0.9),
+                "mean_confidence": sum(c for c, _ok, _k in got) / len(got),
+            }
+            for kind, got in sorted(by_kind.items())
+        },
         **{f"mae_{k}": sum(v) / len(v) if v else 0.0 for k, v in errors.items()},
         **{f"mae_stored_{k}": sum(v) / len(v) if v else 0.0 for k, v in stored_errors.items()},
         "ari": adjusted_rand_score(truth_labels, pred_labels),
@@ -237,13 +303,24 @@ def print_result(r: dict[str, Any]) -> bool:
     tag = f"[{r['families']} families, {r['mode']}]"
     print(
         f"\n{tag} {r['articles']} articles, {r['stories']} stories "
-        f"({r['stored_n']} with the origin stored, {r['external_n']} left out), "
+        f"({r['stored_n']} with the origin stored, {r['external_n']} left out"
+        + (f", {r['unknowable_n']} unknowable" if r["unknowable_n"] else "")
+        + "), "
         f"pipeline {r['seconds']:.1f} s"
     )
     print(
         f"  origin right        {r['origin']:.3f}  (target >= {TARGETS['origin']})  "
         f"{mark(ok_origin)}   stored {r['origin_stored']:.3f}, external {r['origin_external']:.3f}"
+        + (f", unknowable {r['origin_unknowable']:.3f}" if r["unknowable_n"] else "")
     )
+    if any(not kind.startswith("plain") for kind in r["by_kind"]):
+        for kind, k in r["by_kind"].items():
+            sure = k["confident_n"]
+            rate = f"{k['confident_right'] / sure:.3f} of {sure}" if sure else "none"
+            print(
+                f"    by kind: {kind:18s} {k['n']:4d} stories, right {k['right']:.3f}, "
+                f"mean confidence {k['mean_confidence']:.3f}, claims >= 0.9 right {rate}"
+            )
     print(
         f"  conf >= 0.9 right   {r['precision_at_09']:.3f} of {r['confident_n']} claims  "
         f"(target >= {TARGETS['precision_at_09']})  {mark(ok_p)}"
@@ -274,7 +351,8 @@ def describe(families: Families) -> str:
         f"{families.name}: habits {', '.join(families.habits)}; credits "
         f"{', '.join(families.credits)}; edits {', '.join(families.edits)}; clocks "
         f"{', '.join(families.clocks)}; distractors {', '.join(families.distractors)}; "
-        f"Reuters {families.text_split} split"
+        + (f"story kinds {', '.join(families.kinds)}; " if families.kinds else "")
+        + f"Reuters {families.text_split} split"
     )
 
 
@@ -293,7 +371,8 @@ def main() -> None:
         plan, origins = plan_with_origins(families, args.stories, args.unrelated, args.seed)
         print(f"\nbench_syndication: {describe(families)}")
         print(
-            f"  {len(plan.records)} articles, {args.stories} stories, {len(plan.truths)} copies, "
+            f"  {len(plan.records)} articles, {len(plan.origin_key)} stories, "
+            f"{len(plan.truths)} copies, "
             f"seed {args.seed}"
         )
         for mode in modes:

@@ -7,7 +7,9 @@ Development families only (``simulator.DEV``): this is a tool for writing and tu
 origin model, and the held-out families must stay unseen. For each wrong story it prints the
 members (source, both clocks, coverage, credits with where they stand), every candidate's
 named features, raw score and calibrated probability, the decision and the truth, and at the
-end how the confidences held, apart for stories with a clock and clockless ones. ``--strip``
+end how the confidences held, by calibration group (``origin.GROUPS``). A story of the
+``uncredited_wire`` kind is right when "origin unknown" or named below 0.5
+(``bench_syndication.judge``); as a claim, naming anyone there is wrong. ``--strip``
 takes every clock away before deciding (no publication time, all seen at once), to measure the
 clockless calibration on seeds it was not fitted on (``fit_origin.py`` fits on seeds 11-40).
 """
@@ -19,19 +21,19 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from bench_syndication import expected_calibration_error, run_pipeline
+from bench_syndication import expected_calibration_error, judge, run_pipeline
 from simulator import DEV, plan_run
 
 from dedup.stories.origin import (
     FEATURE_NAMES,
     MemberFacts,
     OriginDecision,
+    calibration_group,
     candidates,
-    clockless,
     load_model,
 )
 
-Claims = dict[str, list[tuple[float, bool]]]  # "clocked"/"clockless" -> (confidence, right)
+Claims = dict[str, list[tuple[float, bool]]]  # calibration group -> (confidence, right)
 
 
 def _strip(members: list[MemberFacts]) -> list[MemberFacts]:
@@ -62,6 +64,16 @@ def _wrong(
         if story is None:
             truth = "(distractors: no origin)"
             ok = not decision.known or decision.external
+        elif story in plan.unknowable:
+            truth = "origin unknown (an uncredited wire left out of the store)"
+            ok = judge(
+                "unknowable",
+                None,
+                decision.article_id,
+                decision.external,
+                decision.name,
+                decision.confidence,
+            )[0]
         else:
             key = plan.origin_key.get(story)
             truth = f"article {ids[key]} ({key})" if key else "Reuters (external)"
@@ -72,12 +84,18 @@ def _wrong(
             )
         wrong += not ok
         if decision.known:
-            group = "clockless" if clockless(members) else "clocked"
-            claims.setdefault(group, []).append((decision.confidence, ok))
+            rows = sorted(
+                (c.features.vector() for c in candidates(members)),
+                key=lambda row: -sum(w * v for w, v in zip(model.weights, row, strict=True)),
+            )
+            group = calibration_group(members, rows)  # rows best first
+            right = ok and story not in plan.unknowable  # naming anyone there is a wrong claim
+            claims.setdefault(group, []).append((decision.confidence, right))
         if quiet or (ok and not show_all):
             continue
+        kind = plan.kind_of.get(story, "plain") if story is not None else "distractors"
         print(
-            f"\n=== seed {seed} story {story}: truth {truth}; decided {decision.name} "
+            f"\n=== seed {seed} story {story} ({kind}): truth {truth}; decided {decision.name} "
             f"(article {decision.article_id}) at {decision.confidence:.3f}"
             f"{'' if ok else '  WRONG'}"
         )

@@ -21,8 +21,12 @@ store; nothing for a story of distractors), and fits two stages:
 2. on out-of-fold scores (5 folds by story), whether the best candidate of a story is its
    origin, from :func:`dedup.stories.origin.story_vector`: a logistic regression calibrated
    with isotonic regression (``CalibratedClassifierCV``, 5 stratified folds), fitted apart
-   for stories some clock orders and for clockless ones (:func:`dedup.stories.origin.
-   clockless`: the dev clock families "dropout" and "crawl" make them in archive mode).
+   for each of :data:`dedup.stories.origin.GROUPS` (:func:`dedup.stories.origin.
+   calibration_group`): stories some clock orders and clockless ones (the dev clock families
+   "dropout" and "crawl" make them in archive mode), each apart for stories where some
+   credit, dateline or link names a candidate and *unsupported* ones where nothing does (the
+   dev story kind ``uncredited_wire`` makes such stories whose origin is not among the
+   candidates at all: every candidate is labelled wrong there).
 
 ``--check`` reports, per kind of story and mode, how the calibration holds on stories it was
 not fitted on (both stages out of fold): expected calibration error, and how often claims at
@@ -47,6 +51,7 @@ from simulator import DEV, Plan, plan_run
 from dedup.stories import origin as origin_module
 from dedup.stories.origin import (
     FEATURE_NAMES,
+    GROUPS,
     UNKNOWN_BELOW,
     MemberFacts,
     OriginModel,
@@ -54,20 +59,21 @@ from dedup.stories.origin import (
     clockless,
     story_candidates,
     story_vector,
+    unsupported,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "dedup" / "stories" / "origin_model.json"
-VERSION = 3
+VERSION = 4
 # Many seeds: the calibration needs wrong stories to be fine-grained, and the dev families
 # make them rarely (about 1 in 100), clockless ones rarer still.
 SEEDS = tuple(range(11, 41))
 FOLDS = 5
-GROUPS = ("clocked", "clockless")
+SIGMOID_POINTS = 201  # a sigmoid map tabulated this finely differs from it by under 1e-4
 # A model that says 0.5 to everything: fitting needs features, not decisions.
 _HALF = (_Fold((0.0,), 0.0, (-1.0, 1.0), (0.5, 0.5)),)
 _FLAT = OriginModel(
-    version=0, weights=(0.0,) * len(FEATURE_NAMES), folds=_HALF, clockless_folds=_HALF
+    version=0, weights=(0.0,) * len(FEATURE_NAMES), calibration=dict.fromkeys(GROUPS, _HALF)
 )
 
 
@@ -75,11 +81,11 @@ _FLAT = OriginModel(
 class Story:
     rows: list[tuple[float, ...]]  # the candidates' features
     labels: list[int]  # 1: the candidate is the origin
-    group: str  # "clocked" or "clockless"
+    group: str  # one of GROUPS (as collected: "clocked" or "clockless", see _out_of_fold)
     mode: str  # "polled" or "archive"
     fold: int  # stories of one simulated story (both modes, stripped or not) share a fold
     stripped: bool = False  # a story of the archive run with every clock taken away
-    uncredited: bool = False  # an absent origin's story with every credit of it taken away
+    kind: str = "plain"  # the simulator's story kind (plain, uncredited_wire, self_reuse, none)
 
 
 def _stripped(members: list[MemberFacts]) -> list[MemberFacts]:
@@ -88,34 +94,14 @@ def _stripped(members: list[MemberFacts]) -> list[MemberFacts]:
     return [replace(m, published=None, first_seen=seen) for m in members]
 
 
-def _uncredited(members: list[MemberFacts]) -> list[MemberFacts]:
-    """The same members without any credit or link to a publisher that is not a member."""
-    keys = {k for m in members for k in m.source_keys}
-    urls = {m.url for m in members if m.url}
-    return [
-        replace(
-            m,
-            credits=tuple(u for u in m.credits if u.credit.key in keys),
-            link_keys=m.link_keys & keys,
-            link_urls=frozenset(u for u in m.link_urls if u in urls),
-        )
-        for m in members
-    ]
-
-
 def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
     """Every story of one simulated store: its candidates' feature rows and labels.
 
     Taken again, for the calibration only (the ranker never sees them): in the archive run each
     story that has a clock, with its clocks stripped (clockless stories with the text, credits
     and links of every dev family, so that the clockless calibration is measured on more than
-    the few the "dropout" family makes); and, kept for ``--with-uncredited`` only, each story
-    whose origin was left out of the store with every credit and link to it taken away (the
-    simulator always has a copy credit an absent origin; real reprints of a wire often do not).
-    That experiment is not the shipped model: weighed one uncredited story per absent origin,
-    it made the dev stories' claims underconfident (archive ECE 0.009 -> 0.073, named and
-    right 0.986 -> 0.955), and without it the dev stories that nothing credits or links are
-    already claimed low (their best candidate's share is near a tie)."""
+    the few the "dropout" family makes). A story of the ``uncredited_wire`` kind has no origin
+    among its candidates: each is labelled 0, so it teaches the calibration only."""
     recorded: list[tuple[list[MemberFacts], bool]] = []
 
     def record(real: Any, members: Any, **kwargs: Any) -> origin_module.OriginDecision:
@@ -132,15 +118,15 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
         story, _count = stories.most_common(1)[0]
         truth = plan.origin_key.get(story) if story is not None else None
         fold = (seed * 1000 + (story if story is not None else 999)) % FOLDS
-        versions = [(members, False, False)]
-        if story is not None and truth is None:
-            versions.append((_uncredited(members), False, True))
-        if archive:
-            versions += [(_stripped(f), True, u) for f, _s, u in versions if not clockless(f)]
-        for facts, stripped, uncredited in versions:
+        unknowable = story in plan.unknowable
+        kind = "none" if story is None else plan.kind_of.get(story, "plain")
+        versions = [(members, False)]
+        if archive and not clockless(members):
+            versions.append((_stripped(members), True))
+        for facts, stripped in versions:
             rows, labels = [], []
             for cand in story_candidates(facts, quotes_only=quotes_only):
-                if story is None:
+                if story is None or unknowable:
                     label = 0
                 elif truth is None:
                     label = int(cand.article_id is None and cand.name == "Reuters")
@@ -148,8 +134,9 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
                     label = int(cand.article_id is not None and key_of[cand.article_id] == truth)
                 rows.append(cand.features.vector())
                 labels.append(label)
-            group = "clockless" if clockless(facts) else "clocked"
-            out.append(Story(rows, labels, group, mode, fold, stripped, uncredited))
+            # whether the best candidate is supported depends on the ranker: see _out_of_fold
+            clock = "clockless" if clockless(facts) else "clocked"
+            out.append(Story(rows, labels, clock, mode, fold, stripped, kind))
     return out
 
 
@@ -169,20 +156,31 @@ def _pairs(stories: list[Story]) -> tuple[Any, Any]:
     return np.array(x), np.array(y)
 
 
+def _ranks(story: Story) -> bool:
+    """Whether the ranker learns from this story: not from one stripped of its clocks (a
+    calibration sample), nor from an outlet's own text twice (``self_reuse``), whose two
+    articles differ only in clocks and a little text: fitted on, they taught the ranker to
+    trust a first-seen lead over a credit in a copy's own words ("According to Reuters")."""
+    return not story.stripped and story.kind != "self_reuse"
+
+
 def _ranker() -> Any:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=1.0, fit_intercept=False, max_iter=10000)
 
 
-def _calibrator() -> Any:
+def _calibrator(group: str) -> Any:
+    """Isotonic where the stories are many and the share separates right from wrong; Platt's
+    sigmoid for the unsupported groups, whose few hundred stories an isotonic map overfits at
+    the ends (a fold that met only right stories at the top share claimed them at 1.0)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
     return CalibratedClassifierCV(
         LogisticRegression(C=1.0, max_iter=10000),
-        method="isotonic",
+        method="sigmoid" if group.endswith("_unsupported") else "isotonic",
         cv=StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=3),
     )
 
@@ -190,19 +188,27 @@ def _calibrator() -> Any:
 def _out_of_fold(stories: list[Story]) -> tuple[list[tuple[float]], list[int]]:
     """Stage 1 out of fold (by simulated story): each story's calibration input and whether
     its best candidate is the origin, from a ranker not fitted on it. The ranker is fitted on
-    the stories as simulated, never on the stripped ones."""
+    the stories as simulated, never on the stripped ones. Each story's group is set here too:
+    whether its best candidate is :func:`dedup.stories.origin.unsupported` depends on which
+    candidate the ranker puts first."""
     import numpy as np
 
     sx: list[tuple[float]] = [(0.0,)] * len(stories)
     sy = [0] * len(stories)
     for fold in range(FOLDS):
-        train = [s for s in stories if s.fold != fold and not (s.stripped or s.uncredited)]
+        train = [s for s in stories if s.fold != fold and _ranks(s)]
         weights = list(_ranker().fit(*_pairs(train)).coef_[0])
         for n, story in enumerate(stories):
             if story.fold == fold:
                 sx[n] = story_vector(weights, story.rows)
                 scores = [float(np.dot(weights, row)) for row in story.rows]
-                sy[n] = story.labels[max(range(len(story.rows)), key=lambda i: scores[i])]
+                best = max(range(len(story.rows)), key=lambda i: scores[i])
+                sy[n] = story.labels[best]
+                clock = story.group.split("_")[0]
+                stories[n] = replace(
+                    story,
+                    group=f"{clock}_unsupported" if unsupported([story.rows[best]]) else clock,
+                )
     return sx, sy
 
 
@@ -217,23 +223,25 @@ def _check(stories: list[Story], sx: list[tuple[float]], sy: list[int]) -> None:
         for fold in range(FOLDS):
             train = [n for n in index if stories[n].fold != fold]
             test = [n for n in index if stories[n].fold == fold]
-            model = _calibrator().fit(np.array([sx[n] for n in train]), [sy[n] for n in train])
+            model = _calibrator(group).fit(np.array([sx[n] for n in train]), [sy[n] for n in train])
             got = model.predict_proba(np.array([sx[n] for n in test]))[:, 1]
             for n, p in zip(test, got, strict=True):
                 probs[n] = float(p)
     print("  calibration out of fold (both stages), dev families:")
-    parts = {
-        "clocked, polled": lambda s: s.group == "clocked" and s.mode == "polled",
-        "clocked, archive": lambda s: s.group == "clocked" and s.mode == "archive",
-        "clockless, as simulated": lambda s: s.group == "clockless" and not s.stripped,
-        "clockless, stripped": lambda s: s.group == "clockless" and s.stripped,
-    }
-    parts = {
-        f"{part}{', uncredited' if u else ''}": (
-            lambda s, belongs=belongs, u=u: belongs(s) and s.uncredited == u
+    parts: dict[str, Any] = {
+        f"{group}, {mode}{', stripped' if stripped else ''}": (
+            lambda s, g=group, m=mode, st=stripped: (
+                s.group == g and s.mode == m and s.stripped == st
+            )
         )
-        for part, belongs in parts.items()
-        for u in (False, True)
+        for group in GROUPS
+        for mode in ("polled", "archive")
+        for stripped in (False, True)
+    }
+    parts |= {
+        f"kind {kind}, {mode}": lambda s, k=kind, m=mode: s.kind == k and s.mode == m
+        for kind in ("plain", "uncredited_wire", "self_reuse")
+        for mode in ("polled", "archive")
     }
     for part, belongs in parts.items():
         pick = [n for n, s in enumerate(stories) if belongs(s)]
@@ -252,15 +260,28 @@ def _check(stories: list[Story], sx: list[tuple[float]], sy: list[int]) -> None:
 
 
 def _export(calibrated: Any) -> list[dict[str, Any]]:
+    """Each fold as its logistic regression and a piecewise-linear map of its decision value:
+    an isotonic map's own thresholds, or a sigmoid tabulated at :data:`SIGMOID_POINTS` values
+    of the share (the calibration's one input, in [0, 1]), so one reader serves both."""
+    import numpy as np
+    from scipy.special import expit
+
     folds = []
     for fitted in calibrated.calibrated_classifiers_:
-        iso = fitted.calibrators[0]
+        cal = fitted.calibrators[0]
+        w = float(fitted.estimator.coef_[0][0])
+        b = float(fitted.estimator.intercept_[0])
+        if hasattr(cal, "X_thresholds_"):
+            x, y = list(cal.X_thresholds_), list(cal.y_thresholds_)
+        else:
+            x = sorted(b + w * s for s in np.linspace(0.0, 1.0, SIGMOID_POINTS))
+            y = [float(expit(-(cal.a_ * z + cal.b_))) for z in x]
         folds.append(
             {
-                "weights": [round(float(w), 6) for w in fitted.estimator.coef_[0]],
-                "intercept": round(float(fitted.estimator.intercept_[0]), 6),
-                "x": [round(float(v), 6) for v in iso.X_thresholds_],
-                "y": [round(float(v), 6) for v in iso.y_thresholds_],
+                "weights": [round(w, 6)],
+                "intercept": round(b, 6),
+                "x": [round(float(v), 6) for v in x],
+                "y": [round(float(v), 6) for v in y],
             }
         )
     return folds
@@ -288,30 +309,21 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, help="keep the simulated stories' features here (for iterating)"
     )
-    parser.add_argument(
-        "--with-uncredited",
-        action="store_true",
-        help="an experiment, not the shipped model: calibrate also on the stories stripped of "
-        "their absent origin's credits",
-    )
     args = parser.parse_args()
     started = time.perf_counter()
     stories = _collect(args.stories, args.cache)
-    if not args.with_uncredited:
-        stories = [s for s in stories if not s.uncredited]
     candidates = sum(len(s.labels) for s in stories)
+    sx, sy = _out_of_fold(stories)
     groups = Counter(s.group for s in stories)
     stripped = sum(s.stripped for s in stories)
-    uncredited = sum(s.uncredited for s in stories)
     print(
         f"fit_origin: {candidates} candidates in {len(stories)} stories "
         f"({sum(sum(s.labels) for s in stories)} with their origin among the candidates; "
-        f"{groups['clockless']} clockless; {stripped} stripped of their clocks, {uncredited} "
-        f"of their credits) from the dev families, seeds "
+        + "; ".join(f"{groups[g]} {g}" for g in GROUPS)
+        + f"; {stripped} stripped of their clocks) from the dev families, seeds "
         f"{SEEDS[0]}-{SEEDS[-1]}, polled and archive"
     )
-    sx, sy = _out_of_fold(stories)
-    ranker = _ranker().fit(*_pairs([s for s in stories if not (s.stripped or s.uncredited)]))
+    ranker = _ranker().fit(*_pairs([s for s in stories if _ranks(s)]))
     for name, w in sorted(
         zip(FEATURE_NAMES, ranker.coef_[0], strict=True), key=lambda t: -abs(t[1])
     ):
@@ -335,7 +347,7 @@ def main() -> None:
     calibrated = {}
     for group in GROUPS:
         index = [n for n, s in enumerate(stories) if s.group == group]
-        calibrated[group] = _calibrator().fit(
+        calibrated[group] = _calibrator(group).fit(
             np.array([sx[n] for n in index]), np.array([sy[n] for n in index])
         )
     OUT.write_text(
@@ -344,16 +356,14 @@ def main() -> None:
                 "version": VERSION,
                 "fitted_on": (
                     f"simulator dev families, seeds {SEEDS[0]}-{SEEDS[-1]}, polled and "
-                    f"archive, {candidates} candidates in {len(stories)} stories "
-                    f"({groups['clockless']} clockless; {stripped} archive stories stripped "
-                    "of their clocks"
-                    + (f", {uncredited} of their absent origin's credits" if uncredited else "")
-                    + ") (benchmarks/fit_origin.py)"
+                    f"archive, {candidates} candidates in {len(stories)} stories ("
+                    + "; ".join(f"{groups[g]} {g}" for g in GROUPS)
+                    + f"; {stripped} archive stories stripped of their clocks) "
+                    "(benchmarks/fit_origin.py)"
                 ),
                 "features": list(FEATURE_NAMES),
                 "weights": [round(float(w), 6) for w in ranker.coef_[0]],
-                "folds": _export(calibrated["clocked"]),
-                "clockless_folds": _export(calibrated["clockless"]),
+                "calibration": {group: _export(calibrated[group]) for group in GROUPS},
             },
             indent=1,
         )
@@ -361,7 +371,7 @@ def main() -> None:
     )
     check = origin_module.load_model.__wrapped__()  # type: ignore[attr-defined]
     worst = 0.0
-    for group, folds in (("clocked", check.folds), ("clockless", check.clockless_folds)):
+    for group, folds in check.calibration.items():
         index = [n for n, s in enumerate(stories) if s.group == group]
         got = np.array([np.mean([f.probability(sx[n]) for f in folds]) for n in index])
         want = calibrated[group].predict_proba(np.array([sx[n] for n in index]))[:, 1]

@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from clocks import StoryClock, member_clock  # noqa: E402
+from clocks import clock as clock_of  # noqa: E402
+from clocks import story_clock as clock_of_story  # noqa: E402
 from distractors import add_distractors, record  # noqa: E402
 from edits import Tally, cut_and_paste, edit_paragraph  # noqa: E402
 
@@ -52,6 +55,8 @@ class Families:
     clocks: tuple[str, ...]
     distractors: tuple[str, ...]
     text_split: str  # which Reuters stories: "dev" or "test"
+    # Story kinds besides "the wire's story and its copies" (:mod:`story_kinds`): dev only.
+    kinds: tuple[str, ...] = ()
 
 
 DEV = Families(
@@ -62,6 +67,7 @@ DEV = Families(
     clocks=("honest", "liar", "dropout", "crawl"),
     distractors=("unrelated", "shared_quote"),
     text_split="dev",
+    kinds=("uncredited_wire", "self_reuse"),
 )
 HELD_OUT = Families(
     name="held-out",
@@ -79,6 +85,12 @@ HELD_OUT = Families(
     distractors=("unrelated", "public_document", "market_template", "shared_quote_told"),
     text_split="test",
 )
+
+# One story of each kind per this many plain stories. An uncredited absent wire is a prior, not a
+# measured rate: about as many as the plain stories with no credit, dateline or link (about one
+# in forty), so that where nothing names an origin, a member origin and an absent one are
+# about equally likely (a coin, as the cap of 0.5 it replaces said by hand).
+KIND_EVERY = {"uncredited_wire": 40, "self_reuse": 8}
 
 _CREDIT_LINES = {
     "reports_colon": "{} reports:",
@@ -134,6 +146,8 @@ class Plan:
     truths: list[Truth] = field(default_factory=list)
     distractors: set[str] = field(default_factory=set)  # keys that are no one's copy
     families_used: dict[str, set[str]] = field(default_factory=dict)
+    kind_of: dict[int, str] = field(default_factory=dict)  # story -> its kind, if not plain
+    unknowable: set[int] = field(default_factory=set)  # stories whose origin no one can know
 
 
 # ----------------------------------------------------------------------------- corpus
@@ -322,59 +336,81 @@ def copy_story(
 # ----------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True)
-class _StoryClock:
-    """What one story's clock family decided for all its members (the wire's too): the dev
-    families that leave stories wholly or partly without publication times, or with stamps
-    that say nothing of who was first."""
+def add_copy(
+    plan: Plan,
+    n: int,
+    tag: str,
+    site: Site,
+    origin: list[str],
+    title: str,
+    published: datetime,
+    clock: str,
+    story_clock: StoryClock,
+    rng: random.Random,
+    pool: list[str],
+    *,
+    credit: tuple[bool, float] | None,
+    origin_url: str,
+    credited_name: str = WIRE,
+    lag_minutes: tuple[int, int] = (10, 720),
+) -> None:
+    """One copy of story ``n``'s ``origin`` by ``site``, with its truth and its record.
 
-    kind: str
-    lost: float = 0.0  # "dropout": each member's stamp is lost with this probability
-    crawled: datetime | None = None  # "crawl": when an archive's crawler began fetching
-
-
-def _story_clock(kind: str, published: datetime, rng: random.Random) -> _StoryClock:
-    if kind == "dropout":
-        # archives lose dates unevenly: some stories keep all, some none
-        return _StoryClock(kind, lost=rng.random())
-    if kind == "crawl":
-        return _StoryClock(kind, crawled=published + timedelta(hours=rng.randint(24, 72)))
-    return _StoryClock(kind)
-
-
-def _member_clock(
-    story: _StoryClock, stamp: datetime | None, rng: random.Random
-) -> datetime | None:
-    """A member's stamp under a story-wide clock family: "dropout" loses each stamp on its
-    own; "crawl" replaces it by the time the crawler fetched the page, in an order that has
-    nothing to do with who published first."""
-    if story.kind == "dropout":
-        return None if rng.random() < story.lost else stamp
-    if story.crawled is not None:
-        return story.crawled + timedelta(minutes=rng.randint(0, 180))
-    return stamp
-
-
-def _clock(
-    kind: str, published: datetime, true_time: datetime, rng: random.Random
-) -> datetime | None:
-    if kind == "liar" and rng.random() < 0.3:
-        return published - timedelta(hours=rng.randint(1, 8))
-    if kind == "same_stamp":
-        return published.replace(hour=0, minute=0)  # a feed that gives the day only
-    if kind == "missing":
-        return None
-    if kind == "zone_shift" and rng.random() < 0.5:
-        return true_time - timedelta(hours=rng.choice((5, 8, 9)))  # local time read as UTC
-    return true_time
+    ``credit``: (always, chance) that the copy credits ``credited_name``; None: it never does.
+    """
+    used = plan.families_used
+    used["habits"].add(site.habit)
+    copy, tally = copy_story(origin, site, plan.families, rng, pool)
+    links: tuple[tuple[str, str | None], ...] = ()
+    if credit is not None and (credit[0] or rng.random() < credit[1]):
+        wording = rng.choice(plan.families.credits)
+        used["credits"].add(wording)
+        line = _CREDIT_LINES[wording].format(credited_name)
+        if wording in _LINK_CREDITS:
+            links = ((origin_url, "here" if line else credited_name),)
+        if line:
+            copy.insert(rng.choice((0, len(copy))), line)
+    if site.promo:
+        copy.insert(len(copy) // 2, site.promo)
+    if site.footer:
+        copy.append(site.footer)
+    true_time = published + timedelta(minutes=rng.randint(*lag_minutes))
+    claimed = clock_of(clock, published, true_time, rng)
+    if story_clock.kind in ("dropout", "crawl"):
+        claimed = member_clock(story_clock, claimed, rng)
+    copy_key = f"{site.name}:{n}-{tag}"
+    total = sum(len(words(p)) for p in origin)
+    own_total = tally.own + tally.kept + tally.edited + tally.rewritten
+    plan.truths.append(
+        Truth(
+            key=copy_key,
+            story=n,
+            kept=tally.kept / total,
+            edited=tally.edited / total,
+            rewritten=tally.rewritten / total,
+            dropped=1.0 - (tally.kept + tally.edited + tally.rewritten) / total,
+            added=tally.own / own_total if own_total else 0.0,
+        )
+    )
+    headline = title if rng.random() < 0.5 else f"{title.title()} - {site.display}"
+    seen = true_time + timedelta(minutes=rng.randint(5, 90))
+    plan.records.append(
+        (
+            seen,
+            record(site.name, site.display, site.domain, copy_key, headline, copy, claimed, links),
+        )
+    )
+    plan.story_of[copy_key] = n
 
 
 def plan_run(families: Families, stories: int, unrelated: int, seed: int) -> Plan:
     """A simulated store: ``stories`` syndicated stories and distractors, from one family set."""
     rng = random.Random(seed)
     corpus = reuters_stories(families.text_split)
-    origins, others, pool = _select(corpus, stories + 8, unrelated, rng)
-    extra = origins[stories:]
+    kinds = [k for k in families.kinds for _ in range(max(1, stories // KIND_EVERY[k]))]
+    origins, others, pool = _select(corpus, stories + 8 + len(kinds), unrelated, rng)
+    extra = origins[stories : stories + 8]
+    kind_origins = origins[stories + 8 :]
     origins = origins[:stories]
     sites = _sites(families, rng)
     plan = Plan(families)
@@ -400,63 +436,34 @@ def plan_run(families: Families, stories: int, unrelated: int, seed: int) -> Pla
         used["clocks"].add(clock)
         # drawn only for the story-wide families, so other families' random streams (the
         # held-out ones) are the same as before these were added
-        story_clock = _story_clock(clock, published, rng)
+        story_clock = clock_of_story(clock, published, rng)
         if stored and story_clock.kind in ("dropout", "crawl"):
             seen_at, wire = plan.records[-1]
-            stamp = _member_clock(story_clock, wire.published, rng)
+            stamp = member_clock(story_clock, wire.published, rng)
             plan.records[-1] = (seen_at, replace(wire, published=stamp))
         copiers = rng.sample(sites, rng.randint(1 if stored else 2, 5))
         # a left-out origin is named by its copies' credits: at least one carries one
         credited = rng.randrange(len(copiers)) if not stored else -1
-        total = sum(len(words(p)) for p in origin)
         for c, site in enumerate(copiers):
-            used["habits"].add(site.habit)
-            copy, tally = copy_story(origin, site, families, rng, pool)
-            links: tuple[tuple[str, str | None], ...] = ()
-            if c == credited or rng.random() < (0.85 if not stored else site.credit):
-                wording = rng.choice(families.credits)
-                used["credits"].add(wording)
-                line = _CREDIT_LINES[wording].format(WIRE)
-                if wording in _LINK_CREDITS:
-                    links = ((origin_url, "here" if line else WIRE),)
-                if line:
-                    copy.insert(rng.choice((0, len(copy))), line)
-            copy.insert(len(copy) // 2, site.promo)
-            copy.append(site.footer)
-            true_time = published + timedelta(minutes=rng.randint(10, 720))
-            claimed = _clock(clock, published, true_time, rng)
-            if story_clock.kind in ("dropout", "crawl"):
-                claimed = _member_clock(story_clock, claimed, rng)
-            copy_key = f"{site.name}:{n}-{c}"
-            own_total = tally.own + tally.kept + tally.edited + tally.rewritten
-            plan.truths.append(
-                Truth(
-                    key=copy_key,
-                    story=n,
-                    kept=tally.kept / total,
-                    edited=tally.edited / total,
-                    rewritten=tally.rewritten / total,
-                    dropped=1.0 - (tally.kept + tally.edited + tally.rewritten) / total,
-                    added=tally.own / own_total if own_total else 0.0,
-                )
+            chance = 0.85 if not stored else site.credit
+            add_copy(
+                plan,
+                n,
+                f"{c}",
+                site,
+                origin,
+                title,
+                published,
+                clock,
+                story_clock,
+                rng,
+                pool,
+                credit=(c == credited, chance),
+                origin_url=origin_url,
             )
-            headline = title if rng.random() < 0.5 else f"{title.title()} - {site.display}"
-            seen = true_time + timedelta(minutes=rng.randint(5, 90))
-            plan.records.append(
-                (
-                    seen,
-                    record(
-                        site.name,
-                        site.display,
-                        site.domain,
-                        copy_key,
-                        headline,
-                        copy,
-                        claimed,
-                        links,
-                    ),
-                )
-            )
-            plan.story_of[copy_key] = n
+    if kind_origins:
+        from story_kinds import add_story_kinds
+
+        add_story_kinds(plan, sites, kinds, kind_origins, pool, rng, base, len(origins))
     add_distractors(plan, families, sites, others, extra, pool, rng, base)
     return plan

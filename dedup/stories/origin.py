@@ -19,11 +19,17 @@ scikit-learn; no scikit-learn is imported here. Two stages:
    per fold, averaged as its ``predict_proba`` does) gives the probability that the best
    candidate is the origin.
 
-The calibration has two sets of maps, each fitted on its own kind of story: stories where
-some clock orders the members (a publication time, or our own first-seen times far enough
-apart), and *clockless* stories (:func:`clockless`: no publication time, everything seen at
-once, as in an archive import or ECB+), where only text, credits and links can tell, so the
-same softmax share is worth a measured, different probability.
+The calibration has four sets of maps, each fitted on its own kind of story
+(:func:`calibration_group`): stories where some clock orders the members (a publication time,
+or our own first-seen times far enough apart) and *clockless* stories (:func:`clockless`: no
+publication time, everything seen at once, as in an archive import or ECB+); each of them
+apart for stories whose best candidate some credit, dateline, link or same-source article
+names and *unsupported* ones (:func:`unsupported`), where nothing names it. An unsupported
+story may be an origin and its uncredited copies, or copies of a wire story that is not in
+the store and that none of them credits (the usual real reprint): text and clocks read alike
+in both, so the same softmax share is worth a measured, lower probability there. The
+development families hold both (the ``uncredited_wire`` story kind), so that probability is
+fitted (Platt's sigmoid: too few such stories for isotonic maps), not set by hand.
 
 Below :data:`UNKNOWN_BELOW`, or when two candidates tie, the story says "origin unknown"
 rather than guess, and a story whose members share nothing but text they all quote (a
@@ -59,30 +65,43 @@ from dedup.text.shares import percent
 
 __all__ = [
     "FEATURE_NAMES",
+    "GROUPS",
     "INTERVIEW",
     "UNKNOWN",
     "UNKNOWN_BELOW",
-    "UNSUPPORTED_CAP",
     "Candidate",
     "CandidateFeatures",
     "CreditUse",
     "MemberFacts",
     "OriginDecision",
     "OriginModel",
+    "calibration_group",
     "candidates",
     "clockless",
     "decide_origin",
     "load_model",
     "story_candidates",
+    "unsupported",
 ]
 
 UNKNOWN_BELOW = 0.35  # calibrated probability under which no candidate is named
 UNKNOWN = "origin unknown"
 TIE = 1e-6  # scores closer than this: no candidate is preferred
-# The most a member is claimed at when nothing but text tells: no clock, no credit, no link.
-UNSUPPORTED_CAP = 0.5
-_SUPPORT = ("credit_own", "credit_writer", "credit_copied", "self_credit", "declares_copy")
-_LINKS = ("link_url", "link_site")
+# Features that name a candidate as the writer of the text: a credit, a dateline or copyright
+# line, a link, or another article of its own source holding the text (the outlet published it
+# twice: its own text). Its crediting someone else (declares_copy) is evidence against it.
+_SUPPORT = (
+    "same_source",
+    "credit_own",
+    "credit_writer",
+    "credit_copied",
+    "self_credit",
+    "link_url",
+    "link_site",
+)
+_SUPPORT_AT = tuple(FEATURE_NAMES.index(name) for name in _SUPPORT)
+# The calibration's kinds of story: (some clock orders the members?, something names one?)
+GROUPS = ("clocked", "clockless", "clocked_unsupported", "clockless_unsupported")
 
 
 @dataclass(frozen=True)
@@ -124,22 +143,21 @@ class _Fold:
 
 @dataclass(frozen=True)
 class OriginModel:
-    """The ranking weights (stage 1) and the calibration folds (stage 2): one set for stories
-    some clock orders, one for :func:`clockless` stories."""
+    """The ranking weights (stage 1) and the calibration folds (stage 2), one set for each of
+    :data:`GROUPS`."""
 
     version: int
     weights: tuple[float, ...]
-    folds: tuple[_Fold, ...]
-    clockless_folds: tuple[_Fold, ...]
+    calibration: dict[str, tuple[_Fold, ...]]
 
     def score(self, features: CandidateFeatures) -> float:
         return sum(w * v for w, v in zip(self.weights, features.vector(), strict=True))
 
-    def confidence(self, rows: Sequence[Sequence[float]], *, without_clock: bool = False) -> float:
+    def confidence(self, rows: Sequence[Sequence[float]], group: str) -> float:
         """Calibrated probability that the best of a story's candidates (their feature
-        ``rows``) is the origin; ``without_clock``: the story is :func:`clockless`."""
+        ``rows``) is the origin, by the maps of its :func:`calibration_group`."""
         vector = story_vector(self.weights, rows)
-        folds = self.clockless_folds if without_clock else self.folds
+        folds = self.calibration[group]
         return sum(f.probability(vector) for f in folds) / len(folds)
 
 
@@ -152,9 +170,19 @@ def clockless(members: Sequence[MemberFacts]) -> bool:
     return len(seen) < 2 or (max(seen) - min(seen)).total_seconds() < 3600 * FIRST_SEEN_MIN_HOURS
 
 
-def _supported(ranked: Sequence[tuple[float, Candidate]]) -> bool:
-    """Whether any candidate is named by a credit or pointed at by a link."""
-    return any(getattr(c.features, name) > 0 for _, c in ranked for name in (*_SUPPORT, *_LINKS))
+def unsupported(rows: Sequence[Sequence[float]]) -> bool:
+    """The best of a story's candidates (``rows``: their features, best first) is named by no
+    credit, dateline, copyright line or link, nor shares its source with another member (an
+    outlet reusing its own text names itself): only text and clocks tell for it. A credit of
+    some other candidate does not make the best one's claim any surer."""
+    return not rows or not any(rows[0][i] > 0 for i in _SUPPORT_AT)
+
+
+def calibration_group(members: Sequence[MemberFacts], rows: Sequence[Sequence[float]]) -> str:
+    """Which of :data:`GROUPS` calibrates a story with these members and candidate ``rows``
+    (best first)."""
+    group = "clockless" if clockless(members) else "clocked"
+    return f"{group}_unsupported" if unsupported(rows) else group
 
 
 def softmax(scores: Sequence[float]) -> list[float]:
@@ -183,16 +211,15 @@ def load_model() -> OriginModel:
         raise ValueError(
             "origin_model.json was fitted on other features; refit it with benchmarks/fit_origin.py"
         )
-    if "clockless_folds" not in data:
+    if set(data.get("calibration", ())) != set(GROUPS):
         raise ValueError(
-            "origin_model.json has no calibration for clockless stories; refit it with "
+            f"origin_model.json does not calibrate each of {', '.join(GROUPS)}; refit it with "
             "benchmarks/fit_origin.py"
         )
     return OriginModel(
         version=int(data["version"]),
         weights=tuple(float(w) for w in data["weights"]),
-        folds=_folds(data["folds"]),
-        clockless_folds=_folds(data["clockless_folds"]),
+        calibration={group: _folds(data["calibration"][group]) for group in GROUPS},
     )
 
 
@@ -263,6 +290,13 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
         out.append(f"time: first seen {f.first_seen_lead * FIRST_SEEN_FULL_HOURS:.1f} h first")
     if f.link_url or f.link_site:
         out.append(f"links: other members link to {top.name}")
+    if f.self_credit:
+        out.append(f"credit: {top.label} names its own source as the writer (a dateline, a byline)")
+    if f.same_source:
+        out.append(
+            f"own text: {round(f.same_source * others)} other member(s) come from {top.name} "
+            "itself (an outlet reusing its own text)"
+        )
     if f.declares_copy:
         out.append(f"conflict: {top.label} itself credits another publisher")
     return out
@@ -281,11 +315,11 @@ def decide_origin(
         key=lambda sc: (-round(sc[0], 9), -sc[1].features.holds, sc[1].article_id or -1),
     )
     scored: list[tuple[float, Candidate]] = []
-    without_clock = clockless(members)
+    rows = [c.features.vector() for _, c in ranked]
+    group = calibration_group(members, rows)
     if ranked:
         zs = [z for z, _ in ranked]
-        rows = [c.features.vector() for _, c in ranked]
-        scored = [(model.confidence(rows, without_clock=without_clock), ranked[0][1])]
+        scored = [(model.confidence(rows, group), ranked[0][1])]
         # the others' chances, each as the softmax gives its share: for the evidence only
         scored += [(p, c) for p, (_z, c) in zip(softmax(zs)[1:], ranked[1:], strict=True)]
     scores = tuple((c.label, round(p, 3)) for p, c in scored)
@@ -296,6 +330,9 @@ def decide_origin(
             if quotes_only
             else "two candidates are equally likely"
             if tie
+            else "no candidate is likely; nothing names an origin, and the members may all be "
+            "copies of a text that none of them is"
+            if group.endswith("_unsupported")
             else "no candidate is likely"
         )
         best = f"; the likeliest, {scored[0][1].name}, at {scored[0][0]:.2f}" if scored else ""
@@ -310,17 +347,13 @@ def decide_origin(
         )
     p, top = scored[0]
     evidence = _evidence(top, members, p)
-    if without_clock and top.article_id is not None and not _supported(ranked):
-        # Every simulated story whose origin is not in the store has a copy crediting it, so
-        # the calibration never met copies of an uncredited wire, the usual real reprint
-        # (most of ECB+'s). With no clock, credit or link, the text alone cannot tell a
-        # member origin from such copies: named, but no surer than a coin.
-        p = min(p, UNSUPPORTED_CAP)
+    if group.endswith("_unsupported"):
         evidence.append(
-            "no clock, credit or link: only the text tells, and copies of an uncredited wire "
-            f"read alike; confidence at most {UNSUPPORTED_CAP:.2f}"
+            "no credit, dateline or link names any candidate: only text and clocks tell, and "
+            "copies of a wire story that is not in the store and that none of them credits "
+            "read alike; the confidence is calibrated on such stories"
         )
-    elif without_clock:
+    if group.startswith("clockless"):
         evidence.append(
             "no clock: no member has a publication time and all were first seen together; "
             "the confidence is calibrated on such stories, where only text, credits and "

@@ -65,6 +65,7 @@ class CandidateFeatures:
     declares_copy: float  # it credits another publisher in its own words (members only)
     link_url: float  # share of the others linking to its URL
     link_site: float  # share of the others linking to its site
+    same_source: float  # share of the others published by its own source (an outlet's own text)
     published_lead: float  # lead in publication time over the next member, signed, scaled
     published_missing: float
     first_seen_lead: float  # lead in our own clock over the next member, signed, scaled
@@ -203,6 +204,9 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
                 sum(1 for o in others if m.url and m.url in o.link_urls) / max(1, len(others))
             ),
             link_site=sum(1 for o in others if m.source_keys & o.link_keys) / max(1, len(others)),
+            same_source=(
+                sum(1 for o in others if m.source_keys & o.source_keys) / max(1, len(others))
+            ),
             published_lead=_lead(members, "published", m, PUBLISHED_FULL_HOURS, 0.0),
             published_missing=float(m.published is None),
             first_seen_lead=_lead(
@@ -248,6 +252,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             declares_copy=0.0,
             link_url=0.0,
             link_site=sum(1 for m in members if keys & m.link_keys) / len(members),
+            same_source=0.0,
             published_lead=0.0,
             published_missing=0.0,
             first_seen_lead=0.0,
