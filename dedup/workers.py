@@ -20,7 +20,9 @@ from __future__ import annotations
 import gc
 import importlib
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -76,7 +78,30 @@ _shared: _Shared | None = None
 def _new_pool(count: int) -> ProcessPoolExecutor:
     # spawn, not fork: the parent may hold SQLite connections, locks and threads (progress
     # bars) that a forked child would inherit half-way.
-    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with_parent,
+    )
+
+
+def _exit_with_parent() -> None:
+    """In a worker: end this process as soon as the one that started it is gone.
+
+    A worker waits for tasks on a queue whose write end it holds itself, so a parent killed
+    with SIGKILL (a cron job's timeout, the OOM killer) never gives it an end of file: without
+    this every killed run would leave its workers sleeping for good.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dedup-parent-watch", daemon=True).start()
 
 
 @contextmanager

@@ -210,3 +210,49 @@ def test_one_pool_serves_every_map_inside_it(monkeypatch: pytest.MonkeyPatch) ->
     assert not workers.pool_started()
     assert len(set(first)) == 1 and os.getpid() not in first
     assert set(second) <= {first[0], os.getpid()}
+
+
+_KILLED_PARENT = """
+import os, time
+from dedup import workers
+with workers.worker_pool(2):
+    pool = workers._shared.get()
+    pids = sorted({pool.submit(os.getpid).result() for _ in range(8)})
+    print(" ".join(map(str, pids)), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for our purpose: it waits only for its reaper (init here).
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+def test_workers_end_when_their_parent_is_killed() -> None:
+    # SIGKILL gives the parent no chance to shut its pool down: the workers must notice on
+    # their own, or every killed cron run leaves processes behind for good.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_PARENT],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DEDUP_WORKERS": "2"},
+    )
+    assert parent.stdout is not None
+    pids = [int(p) for p in parent.stdout.readline().split()]
+    assert pids and parent.pid not in pids and all(_alive(p) for p in pids)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 60  # a liveness bound, not a speed target
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in pids if _alive(p)], "workers outlived their killed parent"
