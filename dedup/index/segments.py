@@ -494,9 +494,12 @@ def clear(conn: Connection) -> None:
     )
 
 
-def sort_pairs(keys: np.ndarray, owners: np.ndarray) -> Arrays:
-    """(key, owner) pairs sorted by key then owner, each pair once."""
-    order = key_owner_order(keys, owners)
+def sort_pairs(keys: np.ndarray, owners: np.ndarray, runs: bool = False) -> Arrays:
+    """(key, owner) pairs sorted by key then owner, each pair once.
+
+    ``runs``: the pairs are a few sorted runs back to back (a merge's blocks), which a
+    stable sort merges in about half the time of sorting them afresh."""
+    order = key_owner_order(keys, owners, runs)
     k, o = keys[order].astype(np.int64), owners[order].astype(np.int64)
     keep = np.ones(len(k), dtype=bool)
     keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
@@ -541,7 +544,7 @@ def merge_runs(runs: list[Iterator[Arrays]]) -> Iterator[Arrays]:
                 taken_o.append(o[:cut])
                 buffers[i] = (k[cut:], o[cut:])
         if taken_k:
-            yield sort_pairs(np.concatenate(taken_k), np.concatenate(taken_o))
+            yield sort_pairs(np.concatenate(taken_k), np.concatenate(taken_o), runs=True)
         if bound is None:
             return
         for i in waiting:
