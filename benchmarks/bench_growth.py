@@ -20,8 +20,9 @@ syndicate copy 0's last 1,000 stories on a new site, are imported into a copy of
 
 ``--redis`` runs the same steps with the band index on a throwaway local Redis server
 (``--index redis://...``, started here as the tests start theirs) instead of the store's
-segments, and prints the server's memory beside the store's: Redis answers per key from
-memory, so its lookups do not read the index. The 1,000 new stories are imported into a
+segments, and prints the server's memory; the server's CPU is added to each step's (for the
+new stories, its average per repeat, the taking out below included). Redis answers per key
+from memory, so its lookups do not read the index. The 1,000 new stories are imported into a
 copy of the store against the shared server; the keys they added are taken out again
 afterwards (the exact members, recorded as they were added), so every repeat and the next
 step see the index of the store they run on.
@@ -227,15 +228,17 @@ def _disk_bytes(db: str) -> int:
     return sum(p.stat().st_size for p in paths if p.exists())
 
 
-def _redis_mb(url: str | None) -> str:
+def _redis_info(url: str | None) -> tuple[float, float]:
+    """The Redis server's CPU seconds so far and the memory it uses now (MB); zeros without."""
     if url is None:
-        return ""
+        return 0.0, 0.0
     import redis
 
     client = redis.Redis.from_url(url)
+    cpu = client.info("cpu")
     used = int(client.info("memory")["used_memory"]) / 2**20
     client.close()
-    return f", Redis {used:.0f} MB"
+    return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"]), used
 
 
 # ----------------------------------------------------------------------------- main
@@ -296,9 +299,15 @@ def run(args: argparse.Namespace, redis_url: str | None) -> None:
         rows = []
         built = 0
         for scale in scales:
+            server0, _ = _redis_info(redis_url)
             grow = _sub("grow", db, str(work), str(built), str(scale), index)
+            server1, redis_mb = _redis_info(redis_url)
             built = scale
             new = _sub("new", db, str(work), str(args.repeats), index)
+            server2, _ = _redis_info(redis_url)
+            # The server's CPU is part of the work when the index is on Redis.
+            grow["cpu_s"] += server1 - server0
+            new["cpu_s"] += (server2 - server1) / args.repeats
             articles = per_copy * scale
             row = {
                 "scale": scale,
@@ -308,12 +317,17 @@ def run(args: argparse.Namespace, redis_url: str | None) -> None:
                 "new_s": new["seconds"],
             }
             rows.append(row)
+            redis_note = (
+                f"; Redis {redis_mb:.0f} MB, its CPU {server1 - server0:.1f} s in the step"
+                if redis_url
+                else ""
+            )
             print(
                 f"{scale:>4}x {articles:>9} {row['cpu_ms']:>14.2f} ms {grow['wall_s']:>8.1f} s "
                 f"{row['peak_mb']:>5.0f} MB {row['disk_kb']:>10.2f} KB {new['seconds']:>8.2f} s  "
                 f"({new['index_s']:.2f} + {new['stories_s']:.2f} s, CPU {new['cpu_s']:.2f} s, "
                 f"{new['passages']} passages; step {grow['index_s']:.1f} s, "
-                f"{grow['stories_s']:.1f} s{_redis_mb(redis_url)})",
+                f"{grow['stories_s']:.1f} s{redis_note})",
                 flush=True,
             )
         first, last = rows[0], rows[-1]
