@@ -198,7 +198,9 @@ def use_legacy_design() -> None:
     from dedup.index import analysis
     from dedup.store.engine import sqlite_path
 
-    def open_files(store: Any, session: Any, index_id: str, cache: Any = None) -> Any:
+    def open_files(
+        store: Any, session: Any, index_id: str, cache: Any = None, index_url: Any = None
+    ) -> Any:
         path = sqlite_path(store.url)
         assert path is not None
         return LegacySegmentBandIndex(
