@@ -339,14 +339,18 @@ def test_the_cache_keeps_newer_segments_decoded_and_older_ones_as_digests() -> N
 
     cache = ChunkCache(budget=2 * 12 * 100, digest_budget=3 * 4 * 100)
     for segment in (1, 2, 3):
-        cache.put((segment, 0, "c"), arrays(100))
+        cache.put((segment, 0, "c"), arrays(100), again=False)
     assert [cache.holds((s, 0, "c")) for s in (1, 2, 3)] == [False, True, True]
-    assert cache.digest((1, 0, "c")) is not None  # made way, kept its digest
-    cache.put((1, 1, "c"), arrays(100))  # an older segment's chunk does not push out newer
-    assert not cache.holds((1, 1, "c")) and cache.digest((1, 1, "c")) is not None
+    assert cache.digest((1, 0, "c")) is None  # made way; read once, so no digest yet
+    cache.put((1, 0, "c"), arrays(100))  # read again: an older segment's chunk stays a digest
+    assert not cache.holds((1, 0, "c")) and cache.digest((1, 0, "c")) is not None
+    cache.put((1, 1, "c"), arrays(100), again=False)  # a first read makes no digest
+    assert cache.digest((1, 1, "c")) is None
     cache.put((1, 2, "c"), arrays(100))
-    cache.put((1, 3, "c"), arrays(100))  # the digest budget is spent: neither is kept
-    assert cache.digest((1, 3, "c")) is None and not cache.holds((1, 3, "c"))
+    cache.put((1, 3, "c"), arrays(100))
+    cache.put((1, 4, "c"), arrays(100))  # the digest budget is spent: neither is kept
+    assert cache.digest((1, 3, "c")) is not None
+    assert cache.digest((1, 4, "c")) is None and not cache.holds((1, 4, "c"))
     cache.discard(1)
     assert cache.digest_used == 0 and cache.used == 2 * 12 * 100
 

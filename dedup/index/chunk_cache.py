@@ -69,10 +69,10 @@ class ChunkCache:
     next batch needs it, so once the index outgrew the budget every batch read and checked the
     whole index again. Decoded chunks are kept while they fit, the newest segments' first
     (new text is what the next batch's text repeats, so their chunks are the ones with hits);
-    a chunk that does not fit leaves its :class:`Digest` (a third of its size), so a later
-    batch reads it only if one of its probes may be there: a batch of new text whose probes
-    all miss the old index reads none of it. A merged-away segment's chunks leave
-    (:meth:`discard`), so the space goes to live ones.
+    a chunk that does not fit and is read a second time in the run leaves its
+    :class:`Digest` (a third of its size), so a later batch reads it only if one of its probes
+    may be there: a batch of new text whose probes all miss the old index reads none of it.
+    A merged-away segment's chunks leave (:meth:`discard`), so the space goes to live ones.
 
     Keyed by checksum as well as place: a row id SQLite hands out again after a merge can
     never return another segment's pairs. A chunk's checksum is verified once per run, even
@@ -97,26 +97,29 @@ class ChunkCache:
     def digest(self, key: tuple[int, int, str]) -> Digest | None:
         return self._digests.get(key)
 
-    def put(self, key: tuple[int, int, str], arrays: Arrays) -> None:
+    def put(self, key: tuple[int, int, str], arrays: Arrays, again: bool = True) -> None:
+        """Keep a chunk decoded if it fits (pushing out older segments' chunks), else its digest.
+
+        ``again``: the chunk was read before in this run. A digest is made only then: a run
+        that reads each chunk once (a cron run's single batch) would pay for digests it never
+        consults.
+        """
         if key in self._items:
             return
         size = arrays[0].nbytes + arrays[1].nbytes
         if self.used + size > self.budget:
-            # Older segments' chunks make way for a newer one's (they keep a digest).
+            # Older segments' chunks make way for a newer one's (their digest comes if they
+            # are read again).
             for old in sorted(k for k in self._items if k[0] < key[0]):
-                self._demote(old)
+                k, o = self._items.pop(old)
+                self.used -= k.nbytes + o.nbytes
                 if self.used + size <= self.budget:
                     break
         if self.used + size <= self.budget:
             self._items[key] = arrays
             self.used += size
-        else:
+        elif again:
             self._keep_digest(key, arrays[0])
-
-    def _demote(self, key: tuple[int, int, str]) -> None:
-        k, o = self._items.pop(key)
-        self.used -= k.nbytes + o.nbytes
-        self._keep_digest(key, k)
 
     def _keep_digest(self, key: tuple[int, int, str], keys: np.ndarray) -> None:
         if key in self._digests or self.digest_used + len(keys) * 4 > self.digest_budget:

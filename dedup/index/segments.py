@@ -242,7 +242,8 @@ class SegmentStore:
     ) -> Arrays:
         keys, owners = bytes(keys), bytes(owners)
         key = self._key(segment, number)
-        if key not in self.cache.verified:
+        again = key in self.cache.verified
+        if not again:
             expected = chunk_checksum(
                 self.index_id, segment.id, number, keys, owners, self.checksum
             )
@@ -262,7 +263,7 @@ class SegmentStore:
             raise self.damaged(f"segment {segment.id}, chunk {number} has another key range")
         self.cache.verified.add(key)
         if keep:
-            self.cache.put(key, (k, o))
+            self.cache.put(key, (k, o), again)
         return k, o
 
     def runs(self, segment: Segment) -> Iterator[Arrays]:
@@ -311,7 +312,8 @@ class SegmentStore:
             # cached as a read would decode it: views of the stored bytes, 4-byte owners
             key = (int(seg_id), chunks, checksum)
             self.cache.verified.add(key)
-            self.cache.put(key, (np.frombuffer(kb, dtype=KEY), np.frombuffer(ob, dtype=OWNER)))
+            arrays = (np.frombuffer(kb, dtype=KEY), np.frombuffer(ob, dtype=OWNER))
+            self.cache.put(key, arrays, again=False)
             entries += len(keys)
             chunks += 1
         self.conn.execute(
