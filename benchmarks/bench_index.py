@@ -4,6 +4,7 @@ Run from the repository root (reads ../shared/data/reuters21578, never copies it
 
     .venv/bin/python benchmarks/bench_index.py               # SQLite: both designs
     .venv/bin/python benchmarks/bench_index.py --postgres    # and a throwaway local PostgreSQL
+    .venv/bin/python benchmarks/bench_index.py --lookups KEPT/growth.sqlite   # lookups alone
 
 Both designs analyse copies of one imported store, each step in its own subprocess (so its
 peak memory is its own), measured in the same run: a full build of Reuters, then 1,000 new
@@ -198,7 +199,9 @@ def use_legacy_design() -> None:
     from dedup.index import analysis
     from dedup.store.engine import sqlite_path
 
-    def open_files(store: Any, session: Any, index_id: str, cache: Any = None) -> Any:
+    def open_files(
+        store: Any, session: Any, index_id: str, cache: Any = None, index_url: Any = None
+    ) -> Any:
         path = sqlite_path(store.url)
         assert path is not None
         return LegacySegmentBandIndex(
@@ -377,6 +380,69 @@ class ThrowawayPostgres:
         shutil.rmtree(self.data, ignore_errors=True)
 
 
+# ----------------------------------------------------------------------------- lookups alone
+
+
+def time_lookups(db: Path, seed: int = 1) -> None:
+    """CPU of the band index's lookups on a kept store, the rest of a run left out.
+
+    Two shapes: 1,000 new stories that repeat stored ones (100,000 keys, all stored, sampled
+    from every fifth chunk), each a run of its own with a fresh cache; and a bulk import's
+    batches (500,000 keys, 1% stored) sharing one cache, as an import's batches do.
+    """
+    from dedup.index import bands
+    from dedup.index.analysis import BUCKET_CAP, CANDIDATES_PER_PARAGRAPH, RECENT
+    from dedup.index.segments import ChunkCache  # where an older dedup kept it too
+    from dedup.store.engine import open_store
+
+    rng = np.random.default_rng(seed)
+    with sqlite3.connect(db) as con:
+        stored = np.concatenate(
+            [
+                np.frombuffer(k, dtype="<i8")
+                for (k,) in con.execute("SELECT keys FROM index_chunks WHERE rowid % 5 = 0")
+            ]
+        )
+        (index_id,) = con.execute(
+            "SELECT value FROM index_settings WHERE key = 'index_id'"
+        ).fetchone()
+        (top,) = con.execute("SELECT max(id) FROM paragraphs").fetchone()
+        segments, chunks, pairs = con.execute(
+            "SELECT count(*), sum(chunks), sum(entries) FROM index_segments"
+        ).fetchone()
+    store = open_store(f"sqlite:///{db}", create=False)
+    print(f"lookups on {db}: {pairs} pairs in {segments} segments, {chunks} chunks")
+
+    def lookup(keys: np.ndarray, cache: Any) -> tuple[float, int]:
+        owners = top + 1 + np.arange(len(keys)) // 20
+        with store.session() as session:
+            index = bands.SegmentBandIndex(
+                session, index_id, BUCKET_CAP, RECENT, CANDIDATES_PER_PARAGRAPH, cache=cache
+            )
+            cpu = time.process_time()
+            found = index.candidates(keys, owners)
+            return time.process_time() - cpu, len(found)
+
+    hits = rng.choice(stored, 100_000)
+    for _ in range(2):
+        cpu, found = lookup(hits, ChunkCache())
+        print(
+            f"  1,000 new stories (100,000 stored keys, fresh cache): CPU {cpu:.3f} s, "
+            f"{found} candidate pairs"
+        )
+    cache = ChunkCache()
+    for batch in range(4):
+        keys = np.concatenate(
+            [rng.integers(-(2**63), 2**63 - 1, 495_000, dtype=np.int64), rng.choice(stored, 5_000)]
+        )
+        cpu, found = lookup(keys, cache)
+        print(
+            f"  bulk batch {batch} (500,000 keys, 1% stored, one cache): CPU {cpu:.3f} s, "
+            f"{found} candidate pairs"
+        )
+    store.close()
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -385,7 +451,16 @@ def main() -> None:
     parser.add_argument("--step", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--postgres", action="store_true", help="also analyse on PostgreSQL")
     parser.add_argument("--skip-sqlite", action="store_true", help="only the PostgreSQL line")
+    parser.add_argument(
+        "--lookups",
+        type=Path,
+        metavar="SQLITE",
+        help="time lookups alone on a kept store (bench_growth.py --keep) and stop",
+    )
     args = parser.parse_args()
+    if args.lookups:
+        time_lookups(args.lookups)
+        return
     if args.step:
         name, *rest = args.step
         steps = {"import": step_import, "analyze": step_analyze, "incremental": step_incremental}

@@ -68,8 +68,17 @@ def _reference(
     return bands._pair_up(keys, owners, np.array(old_k), np.array(old_o), PER)
 
 
+@pytest.mark.parametrize(
+    ("budget", "digest_budget", "spread"),
+    [
+        (segments.CACHE_BYTES, segments.DIGEST_BYTES, 1),  # everything decoded stays
+        (0, segments.DIGEST_BYTES, 1),  # every lookup goes through the chunks' digests
+        (0, segments.DIGEST_BYTES, 1 << 40),  # keys far apart: digests shifted
+        (3 * 12 * 16, 5 * 4 * 16, (1 << 60) + 1),  # some of each, some with neither
+    ],
+)
 def test_lookups_match_the_whole_segment_reference(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    store: Store, monkeypatch: pytest.MonkeyPatch, budget: int, digest_budget: int, spread: int
 ) -> None:
     # Tiny chunks and tiers: buckets straddle chunks, and merges happen every few adds.
     monkeypatch.setattr(segments, "CHUNK_ENTRIES", 16)
@@ -79,13 +88,17 @@ def test_lookups_match_the_whole_segment_reference(
     next_id = 1
     with store.session() as session:
         index_id = bands.reset_settings(session, _settings())
+    # One cache for the whole run, as an analysis keeps it across its batches.
+    cache = segments.ChunkCache(budget, digest_budget)
     for _ in range(12):
         n = int(rng.integers(5, 30))
         owners = np.repeat(np.arange(next_id, next_id + n), 4)
-        keys = rng.integers(0, 25, len(owners))  # few keys: over-cap buckets are common
+        # Few keys: over-cap buckets are common; some differ by 1 (one digest for both when
+        # the keys are spread over more than 32 bits), some are negative.
+        keys = rng.integers(-12, 13, len(owners)) * spread + rng.integers(0, 2, len(owners))
         next_id += n
         with store.session() as session:
-            index = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER)
+            index = bands.SegmentBandIndex(session, index_id, CAP, RECENT, PER, cache=cache)
             stored = [
                 (np.concatenate([a[0] for a in parts]), np.concatenate([a[1] for a in parts]))
                 for parts in (list(index.store.runs(s)) for s in index._segments)
@@ -297,6 +310,49 @@ def test_tiered_merges_bound_write_amplification_and_segments_probed(
     # Each pair is written once new and once per level it is merged into.
     assert written["pairs"] <= total * (levels + 1)
     assert most <= (segments.FANOUT - 1) * np.ceil(levels) + 1
+
+
+def test_a_digest_never_rules_out_a_key_the_chunk_holds() -> None:
+    rng = np.random.default_rng(5)
+    info = np.iinfo(np.int64)
+    for span in (10, 1 << 20, 1 << 33, 1 << 62, None):
+        if span is None:  # the whole signed range, both ends included
+            keys = np.sort(
+                np.concatenate([rng.integers(info.min, info.max, 500), [info.min, info.max]])
+            )
+        else:
+            keys = np.sort(rng.integers(-span, span, 500))
+        digest = segments.Digest(keys)
+        assert all(digest.may_hold(keys[i : i + 1]) for i in range(len(keys)))
+        assert digest.may_hold(keys)
+        absent = np.setdiff1d(rng.integers(int(keys[0]), int(keys[-1]), 2000), keys)
+        wrong = sum(digest.may_hold(absent[i : i + 1]) for i in range(len(absent)))
+        # A foreign key matches with chance about n / 2**32 (exactly 0 while the span fits).
+        assert wrong <= (0 if span is not None and span < 1 << 31 else 2)
+
+
+def test_the_cache_keeps_newer_segments_decoded_and_older_ones_as_digests() -> None:
+    from dedup.index.segments import ChunkCache
+
+    def arrays(n: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.arange(n, dtype=np.int64), np.zeros(n, dtype=np.uint32)
+
+    cache = ChunkCache(budget=2 * 12 * 100, digest_budget=3 * 4 * 100)
+    for segment in (1, 2, 3):
+        cache.put((segment, 0, "c"), arrays(100), again=False)
+    assert [cache.holds((s, 0, "c")) for s in (1, 2, 3)] == [False, True, True]
+    assert cache.digest((1, 0, "c")) is None  # made way; read once, so no digest yet
+    cache.put((1, 0, "c"), arrays(100))  # read again: an older segment's chunk stays a digest
+    assert not cache.holds((1, 0, "c")) and cache.digest((1, 0, "c")) is not None
+    cache.put((1, 1, "c"), arrays(100), again=False)  # a first read makes no digest
+    assert cache.digest((1, 1, "c")) is None
+    cache.put((1, 2, "c"), arrays(100))
+    cache.put((1, 3, "c"), arrays(100))
+    cache.put((1, 4, "c"), arrays(100))  # the digest budget is spent: neither is kept
+    assert cache.digest((1, 3, "c")) is not None
+    assert cache.digest((1, 4, "c")) is None and not cache.holds((1, 4, "c"))
+    cache.discard(1)
+    assert cache.digest_used == 0 and cache.used == 2 * 12 * 100
 
 
 def test_the_chunk_cache_keeps_what_fits_and_frees_merged_away_segments() -> None:

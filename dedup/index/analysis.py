@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from dedup.index import bands as index
+from dedup.index.chunk_cache import ChunkCache
 from dedup.index.fingerprint import (
     FingerprintSettings,
     WordHasher,
@@ -36,7 +37,6 @@ from dedup.index.passages import (
     measure_pairs,
     single_site_links,
 )
-from dedup.index.segments import ChunkCache
 from dedup.index.sketch import Sketch, SketchTask, make_task, sketch, unit_keys
 from dedup.progress import Progress
 from dedup.store.batching import LARGE_IN_LIST_CHUNK, chunks

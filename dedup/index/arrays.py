@@ -26,17 +26,21 @@ def unique_sorted(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 
 
 def key_owner_order(
-    keys: npt.NDArray[np.int64], owners: npt.NDArray[np.int64]
+    keys: npt.NDArray[np.int64], owners: npt.NDArray[np.int64], runs: bool = False
 ) -> npt.NDArray[np.intp]:
     """``np.lexsort((owners, keys))``, five times faster on band keys.
 
     numpy's default (SIMD) argsort orders the keys; only the runs of a repeated key, a small
-    share of band keys, are then put in owner order by the slower lexsort.
+    share of band keys, are then put in owner order by the slower lexsort. With ``runs``
+    (``keys`` are a few sorted runs back to back, as a merge takes them) the stable sort,
+    which merges runs it finds, orders the keys in half the time.
 
     >>> key_owner_order(np.array([5, 1, 5, 1]), np.array([9, 4, 2, 3])).tolist()
     [3, 1, 2, 0]
+    >>> key_owner_order(np.array([1, 5, 1, 5]), np.array([4, 9, 3, 2]), runs=True).tolist()
+    [2, 0, 3, 1]
     """
-    order = np.argsort(keys)
+    order = np.argsort(keys, kind="stable" if runs else None)
     ordered = keys[order]
     if len(ordered) < 2:
         return order

@@ -130,22 +130,29 @@ class SegmentBandIndex:
             # The probes each chunk's key range covers: a contiguous slice of the sorted probes.
             starts = np.searchsorted(probe, segment.first_keys, "left")
             ends = np.searchsorted(probe, segment.last_keys, "right")
-            needed = np.flatnonzero(ends > starts)
-            for number, (ck, co) in self.store.chunks(segment, needed.tolist()):
+            needed = [
+                n
+                for n in np.flatnonzero(ends > starts).tolist()
+                if self.store.may_hold(segment, n, probe[starts[n] : ends[n]])
+            ]
+            for number, (ck, co) in self.store.chunks(segment, needed):
                 a, b = int(starts[number]), int(ends[number])
+                # One binary search per probe: most probes miss, and only the ones that hit
+                # need the end of their bucket.
                 lo = np.searchsorted(ck, probe[a:b], "left")
-                hi = np.searchsorted(ck, probe[a:b], "right")
-                sizes[a:b] += hi - lo
+                at = np.flatnonzero(ck[np.minimum(lo, len(ck) - 1)] == probe[a:b])
+                if not len(at):
+                    continue
+                lo = lo[at]
+                hi = np.searchsorted(ck, probe[a + at], "right")
+                sizes[a + at] += hi - lo
                 # At most `cap` per bucket and chunk: all of a small bucket, and a superset
                 # of the `recent` newest of a large one (ids ascend within a key; a pair
                 # is in one segment only, each paragraph being indexed once).
                 lo = np.maximum(lo, hi - self.cap)
                 lengths = hi - lo
-                hit = lengths > 0
-                if not hit.any():
-                    continue
-                hit_owner.append(co[_ranges(lo[hit], lengths[hit])].astype(np.int64))
-                hit_probe.append(np.repeat(np.arange(a, b)[hit], lengths[hit]))
+                hit_owner.append(co[_ranges(lo, lengths)].astype(np.int64))
+                hit_probe.append(np.repeat(a + at, lengths))
         if not hit_owner:
             return set()
         found_probe = np.concatenate(hit_probe)

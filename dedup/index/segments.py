@@ -3,10 +3,13 @@
 A segment is an immutable run of (band key, paragraph id) pairs sorted by key then id, cut
 into chunks of :data:`CHUNK_ENTRIES` pairs, one ``index_chunks`` row each (two little-endian
 arrays). A chunk row also carries its key range, so a lookup reads only the chunks its probe
-keys fall in, and a BLAKE2b checksum over the index id, its place (segment, number), its key
-range and both arrays, so flipped bytes or a chunk copied from another place are reported
-instead of silently answering wrong. ``index_settings.index_entries`` repeats the number of
-pairs the segments hold: a segment or chunk deleted behind dedup's back is reported too.
+keys fall in, and a checksum (XXH3-128; BLAKE2b in an index built before) over the index id,
+its place (segment, number) and both arrays, so flipped bytes or a chunk copied from another
+place are reported instead of silently answering wrong. Within a run, a chunk the cache
+cannot keep decoded leaves a 32-bit digest of its keys (:class:`Digest`), so later batches
+read it only when one of their probes may be in it (:mod:`dedup.index.chunk_cache`).
+``index_settings.index_entries`` repeats the number of pairs the segments hold: a segment or
+chunk deleted behind dedup's back is reported too.
 
 Everything here is written through the caller's connection, inside the caller's transaction:
 a segment becomes part of the index exactly when the batch whose paragraphs it indexes
@@ -35,22 +38,22 @@ from sqlalchemy import Connection, bindparam, text
 
 from dedup.errors import StoreError
 from dedup.index.arrays import key_owner_order
+from dedup.index.chunk_cache import CACHE_BYTES as CACHE_BYTES
+from dedup.index.chunk_cache import DIGEST_BYTES as DIGEST_BYTES
+from dedup.index.chunk_cache import KEY, OWNER, Arrays
+from dedup.index.chunk_cache import ChunkCache as ChunkCache
+from dedup.index.chunk_cache import Digest as Digest
 
 CHUNK_ENTRIES = 1 << 16
 FANOUT = 4
 BASE_ENTRIES = 1 << 20
-CACHE_BYTES = 256 << 20
 _FETCH_CHUNKS = 16
-KEY = np.dtype("<i8")
-OWNER = np.dtype("<u4")
 ENTRIES_SETTING = "index_entries"
 CHECKSUM_SETTING = "chunk_checksum"
 CHECKSUM = "xxh3-128"  # of an index built now; one built before says nothing and is BLAKE2b
 LEGACY_CHECKSUM = "blake2b-128"
 
 REINDEX = "run `dedup reindex` to rebuild it"
-
-Arrays = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -61,43 +64,6 @@ class Segment:
     first_keys: np.ndarray
     last_keys: np.ndarray
     checksums: tuple[str, ...]
-
-
-class ChunkCache:
-    """Decoded chunks of one run (they are immutable), kept while they fit.
-
-    A lookup of a batch of random band keys reads every chunk of every segment in key order,
-    batch after batch. Least-recently-used eviction would throw each chunk out just before the
-    next batch needs it, so once the index outgrew the budget every batch read and checked the
-    whole index again; keeping what fits serves that share from memory instead. A merged-away
-    segment's chunks leave (:meth:`discard`), so the space goes to live ones.
-
-    Keyed by checksum as well as place: a row id SQLite hands out again after a merge can
-    never return another segment's pairs. A chunk's checksum is verified once per run, even
-    if the chunk did not fit.
-    """
-
-    def __init__(self, budget: int = CACHE_BYTES) -> None:
-        self.budget = budget
-        self.used = 0
-        self._items: dict[tuple[int, int, str], Arrays] = {}
-        self.verified: set[tuple[int, int, str]] = set()
-
-    def get(self, key: tuple[int, int, str]) -> Arrays | None:
-        return self._items.get(key)
-
-    def put(self, key: tuple[int, int, str], arrays: Arrays) -> None:
-        size = arrays[0].nbytes + arrays[1].nbytes
-        if key in self._items or self.used + size > self.budget:
-            return
-        self._items[key] = arrays
-        self.used += size
-
-    def discard(self, segment_id: int) -> None:
-        for key in [k for k in self._items if k[0] == segment_id]:
-            k, o = self._items.pop(key)
-            self.used -= k.nbytes + o.nbytes
-        self.verified = {k for k in self.verified if k[0] != segment_id}
 
 
 def level_for(entries: int) -> int:
@@ -235,20 +201,31 @@ class SegmentStore:
         wanted = list(numbers)
         for start in range(0, len(wanted), _FETCH_CHUNKS):
             group = wanted[start : start + _FETCH_CHUNKS]
-            missing = [n for n in group if self.cache.get(self._key(segment, n)) is None]
+            # Taken now: decoding the missing ones may push cached ones out.
             fetched: dict[int, Arrays] = {}
+            for n in group:
+                cached = self.cache.get(self._key(segment, n))
+                if cached is not None:
+                    fetched[n] = cached
+            missing = [n for n in group if n not in fetched]
             if missing:
                 rows = self.conn.execute(_CHUNKS, {"segment": segment.id, "numbers": missing})
                 for number, entries, checksum, keys, owners in rows:
                     fetched[int(number)] = self._decode(
                         segment, int(number), int(entries), str(checksum), keys, owners, keep
                     )
-                if len(fetched) != len(missing):
+                if len(fetched) != len(group):
                     raise self.damaged(f"segment {segment.id} lost chunks while being read")
             for n in group:
-                arrays = fetched.get(n) or self.cache.get(self._key(segment, n))
-                assert arrays is not None
-                yield n, arrays
+                yield n, fetched[n]
+
+    def may_hold(self, segment: Segment, number: int, probe: np.ndarray) -> bool:
+        """Whether chunk ``number`` may hold one of ``probe``; False only if it cannot."""
+        key = self._key(segment, number)
+        if self.cache.holds(key):
+            return True
+        digest = self.cache.digest(key)
+        return digest is None or digest.may_hold(probe)
 
     def _key(self, segment: Segment, number: int) -> tuple[int, int, str]:
         return (segment.id, number, segment.checksums[number])
@@ -265,7 +242,8 @@ class SegmentStore:
     ) -> Arrays:
         keys, owners = bytes(keys), bytes(owners)
         key = self._key(segment, number)
-        if key not in self.cache.verified:
+        again = key in self.cache.verified
+        if not again:
             expected = chunk_checksum(
                 self.index_id, segment.id, number, keys, owners, self.checksum
             )
@@ -285,7 +263,7 @@ class SegmentStore:
             raise self.damaged(f"segment {segment.id}, chunk {number} has another key range")
         self.cache.verified.add(key)
         if keep:
-            self.cache.put(key, (k, o))
+            self.cache.put(key, (k, o), again)
         return k, o
 
     def runs(self, segment: Segment) -> Iterator[Arrays]:
@@ -334,7 +312,8 @@ class SegmentStore:
             # cached as a read would decode it: views of the stored bytes, 4-byte owners
             key = (int(seg_id), chunks, checksum)
             self.cache.verified.add(key)
-            self.cache.put(key, (np.frombuffer(kb, dtype=KEY), np.frombuffer(ob, dtype=OWNER)))
+            arrays = (np.frombuffer(kb, dtype=KEY), np.frombuffer(ob, dtype=OWNER))
+            self.cache.put(key, arrays, again=False)
             entries += len(keys)
             chunks += 1
         self.conn.execute(
@@ -401,9 +380,12 @@ def clear(conn: Connection) -> None:
     )
 
 
-def sort_pairs(keys: np.ndarray, owners: np.ndarray) -> Arrays:
-    """(key, owner) pairs sorted by key then owner, each pair once."""
-    order = key_owner_order(keys, owners)
+def sort_pairs(keys: np.ndarray, owners: np.ndarray, runs: bool = False) -> Arrays:
+    """(key, owner) pairs sorted by key then owner, each pair once.
+
+    ``runs``: the pairs are a few sorted runs back to back (a merge's blocks), which a
+    stable sort merges in about half the time of sorting them afresh."""
+    order = key_owner_order(keys, owners, runs)
     k, o = keys[order].astype(np.int64), owners[order].astype(np.int64)
     keep = np.ones(len(k), dtype=bool)
     keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
@@ -448,7 +430,7 @@ def merge_runs(runs: list[Iterator[Arrays]]) -> Iterator[Arrays]:
                 taken_o.append(o[:cut])
                 buffers[i] = (k[cut:], o[cut:])
         if taken_k:
-            yield sort_pairs(np.concatenate(taken_k), np.concatenate(taken_o))
+            yield sort_pairs(np.concatenate(taken_k), np.concatenate(taken_o), runs=True)
         if bound is None:
             return
         for i in waiting:
