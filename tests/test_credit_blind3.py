@@ -9,47 +9,27 @@ one-word variant of) a set the finder was built from or scored on.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent / "data"
+from tests.credit_rows import CORPORA, DATA, load, norm, row_problems, usable_text
+
 BLIND3 = DATA / "credits_blind3.jsonl"
 # The development set, which now holds blind sets 1 and 2: this set must not overlap it.
 DEV_SET = DATA / "credits.jsonl"
-FIELDS = {"text", "credit", "publisher", "corpus", "split", "doc"}
-CORPORA = {"ecbplus", "reuters", "feeds", "seeds"}
 MIN_ROWS = 500
 MIN_CREDITS = 120
 # Token-set overlap at which a sentence counts as a near-repeat of another ("said" -> "says",
 # another figure or dateline): one changed word in a 20-word sentence leaves about 0.9, the
 # threshold the second blind set was built and checked with.
 NEAR = 0.75
-# The document a row came from, in credits.jsonl's notation: reuters:reut2-NNN.sgm#entry,
-# ecbplus:topic/file.xml, feeds:path#entry, seeds:file.txt.
-DOC = {
-    "reuters": re.compile(r"reuters:reut2-\d{3}\.sgm#\d+"),
-    "ecbplus": re.compile(r"ecbplus:\d+/\d+_\d+ecb(?:plus)?\.xml"),
-    "feeds": re.compile(r"feeds:[^#\s]+#\d+"),
-    "seeds": re.compile(r"seeds:[^/\s]+\.txt"),
-}
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _tokens(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def _load(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 class _Near:
@@ -85,32 +65,15 @@ def problems(rows: list[dict[str, Any]], earlier: list[str]) -> list[str]:
     found: list[str] = []
     seen: set[str] = set()
     seen_near = _Near()
-    old = {_norm(t) for t in earlier}
+    old = {norm(t) for t in earlier}
     old_near = _Near(_tokens(t) for t in old)
     for number, row in enumerate(rows, 1):
         where = f"row {number}"
-        if set(row) != FIELDS:
-            found.append(f"{where}: fields {sorted(row)}")
+        found.extend(row_problems(row, where, "blind3"))
+        text = usable_text(row)
+        if text is None:
             continue
-        text = row["text"]
-        if not isinstance(text, str) or not text.strip():
-            found.append(f"{where}: empty text")
-            continue
-        if row["credit"] is True:
-            if not isinstance(row["publisher"], str) or not row["publisher"].strip():
-                found.append(f"{where}: a credit without a publisher")
-        elif row["credit"] is False:
-            if row["publisher"] is not None:
-                found.append(f"{where}: a non-credit with publisher {row['publisher']!r}")
-        else:
-            found.append(f"{where}: credit is {row['credit']!r}, not true or false")
-        if row["corpus"] not in CORPORA:
-            found.append(f"{where}: corpus {row['corpus']!r}")
-        elif not isinstance(row["doc"], str) or not DOC[row["corpus"]].fullmatch(row["doc"]):
-            found.append(f"{where}: doc {row['doc']!r} is not a {row['corpus']} document")
-        if row["split"] != "blind3":
-            found.append(f"{where}: split {row['split']!r}")
-        key = _norm(text)
+        key = norm(text)
         tokens = _tokens(key)
         if key in seen:
             found.append(f"{where}: repeated sentence")
@@ -126,17 +89,17 @@ def problems(rows: list[dict[str, Any]], earlier: list[str]) -> list[str]:
 
 
 def _earlier_texts() -> list[str]:
-    return [row["text"] for row in _load(DEV_SET)]
+    return [row["text"] for row in load(DEV_SET)]
 
 
 def test_blind3_rows_are_well_formed_and_new() -> None:
     earlier = _earlier_texts()
     assert len(earlier) >= 1000, "credits.jsonl has lost its rows"
-    assert problems(_load(BLIND3), earlier) == []
+    assert problems(load(BLIND3), earlier) == []
 
 
 def test_blind3_is_big_enough_and_draws_on_several_corpora() -> None:
-    rows = _load(BLIND3)
+    rows = load(BLIND3)
     credits = [row for row in rows if row["credit"]]
     assert len(rows) >= MIN_ROWS
     assert len(credits) >= MIN_CREDITS

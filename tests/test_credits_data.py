@@ -11,31 +11,11 @@ would fail here.
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent / "data"
+from tests.credit_rows import CORPORA, DATA, load, norm, row_problems, usable_text
+
 CREDITS = DATA / "credits.jsonl"
-FIELDS = {"text", "credit", "publisher", "corpus", "split", "doc"}
-CORPORA = {"ecbplus", "reuters", "feeds", "seeds"}
-# document ids as benchmarks/harvest_credits.py --add-documents writes them
-DOC = {
-    "seeds": re.compile(r"seeds:\d{3}_[0-9a-f]+\.txt"),
-    "feeds": re.compile(r"feeds:.+#\d+"),
-    "reuters": re.compile(r"reuters:reut2-\d{3}\.sgm#\d+"),
-    "ecbplus": re.compile(r"ecbplus:\d+/\d+_\d+ecb(?:plus)?\.xml"),
-}
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _load(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def problems(rows: list[dict[str, Any]]) -> list[str]:
@@ -44,28 +24,11 @@ def problems(rows: list[dict[str, Any]]) -> list[str]:
     seen: set[str] = set()
     for number, row in enumerate(rows, 1):
         where = f"row {number}"
-        if set(row) != FIELDS:
-            found.append(f"{where}: fields {sorted(row)}")
+        found.extend(row_problems(row, where, "dev"))
+        text = usable_text(row)
+        if text is None:
             continue
-        text = row["text"]
-        if not isinstance(text, str) or not text.strip():
-            found.append(f"{where}: empty text")
-            continue
-        if row["credit"] is True:
-            if not isinstance(row["publisher"], str) or not row["publisher"].strip():
-                found.append(f"{where}: a credit without a publisher")
-        elif row["credit"] is False:
-            if row["publisher"] is not None:
-                found.append(f"{where}: a non-credit with publisher {row['publisher']!r}")
-        else:
-            found.append(f"{where}: credit is {row['credit']!r}, not true or false")
-        if row["corpus"] not in CORPORA:
-            found.append(f"{where}: corpus {row['corpus']!r}")
-        elif not isinstance(row["doc"], str) or not DOC[row["corpus"]].fullmatch(row["doc"]):
-            found.append(f"{where}: document {row['doc']!r}")
-        if row["split"] != "dev":
-            found.append(f"{where}: split {row['split']!r}")
-        key = _norm(text)
+        key = norm(text)
         if key in seen:
             found.append(f"{where}: repeated sentence")
         seen.add(key)
@@ -73,12 +36,12 @@ def problems(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def test_credit_rows_are_well_formed() -> None:
-    assert problems(_load(CREDITS)) == []
+    assert problems(load(CREDITS)) == []
 
 
 def test_credit_set_is_big_enough_and_draws_on_every_corpus() -> None:
     """The first rounds, the first blind set and the second blind set, all development data."""
-    rows = _load(CREDITS)
+    rows = load(CREDITS)
     credits = [row for row in rows if row["credit"]]
     assert len(rows) >= 2500
     assert len(credits) >= 430

@@ -11,29 +11,16 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import shared_path
+from test_index_segments import passage_rows
 
 from dedup import pipeline
 from dedup.config import Settings
 from dedup.index import analysis, chunk_cache, segments
 
 
-def _passages(db: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as con:
-        return sorted(
-            con.execute(
-                "SELECT aa.key, pa.position, ab.key, pb.position, s.kind, round(s.similarity, 6) "
-                "FROM passages s JOIN paragraphs pa ON pa.id = s.paragraph_a "
-                "JOIN paragraphs pb ON pb.id = s.paragraph_b "
-                "JOIN articles aa ON aa.id = s.article_a JOIN articles ab ON ab.id = s.article_b"
-            ).fetchall()
-        )
-
-
-@pytest.mark.slow
 def test_the_same_passages_whatever_the_cache_keeps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -62,7 +49,7 @@ def test_the_same_passages_whatever_the_cache_keeps(
                 "SELECT count(DISTINCT segment_id), count(*) FROM index_chunks"
             ).fetchone()
         assert seg_count >= 2 and chunk_count >= 20
-        outcomes[name] = (candidates, _passages(db))
+        outcomes[name] = (candidates, passage_rows(db))
     assert len(outcomes["decoded"][1]) > 300
     assert outcomes["digests"] == outcomes["decoded"]
     assert outcomes["nothing"] == outcomes["decoded"]

@@ -123,10 +123,11 @@ def analysed(tmp_path: Path, seeds_dir: Path) -> tuple[Path, list[tuple]]:
     db = tmp_path / "clean.sqlite"
     result = CliRunner().invoke(cli, ["--db", str(db), "import", str(seeds_dir)])
     assert result.exit_code == 0, result.output
-    return db, _passages(db)
+    return db, passage_rows(db)
 
 
-def _passages(db: Path) -> list[tuple]:
+def passage_rows(db: Path) -> list[tuple]:
+    """Every passage by article key and paragraph position (ids differ between stores)."""
     with sqlite3.connect(db) as con:
         return sorted(
             con.execute(
@@ -219,7 +220,7 @@ def test_damage_is_reported_in_one_line_and_reindex_recovers(
     shutil.copy(clean_db, reference)
     for target in (reference,):
         assert runner.invoke(cli, ["--db", str(target), "import", str(extra)]).exit_code == 0
-    assert _passages(db) == _passages(reference)
+    assert passage_rows(db) == passage_rows(reference)
     assert len(clean) >= 6
 
 
@@ -251,7 +252,7 @@ def test_a_store_whose_index_was_in_files_says_so_and_reindex_recovers(
     rebuilt = runner.invoke(cli, ["--db", str(db), "reindex", "--yes"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert not folder.exists()
-    assert _passages(db) == clean
+    assert passage_rows(db) == clean
 
 
 def test_a_copy_of_the_database_file_is_a_copy_of_its_index(
@@ -270,7 +271,7 @@ def test_a_copy_of_the_database_file_is_a_copy_of_its_index(
     for db in (clean_db, backup):
         result = CliRunner().invoke(cli, ["--db", str(db), "import", str(late)])
         assert result.exit_code == 0, result.output
-    assert _passages(backup) == _passages(clean_db) != clean
+    assert passage_rows(backup) == passage_rows(clean_db) != clean
 
 
 def test_segment_store_refuses_to_write_ids_beyond_32_bits(store: Store) -> None:

@@ -176,21 +176,9 @@ _OUTLET = tuple(
 _CUES = tuple(
     FEATURE_NAMES.index(n) for n in FEATURE_GROUPS["cue_before"] + FEATURE_GROUPS["cue_after"]
 )
-_AGAINST = tuple(
-    FEATURE_NAMES.index(n)
-    for n in (
-        "told",
-        "owns",
-        "own_figures",
-        "said_it",
-        "picture",
-        "polled",
-        "company",
-        "institution",
-        "affiliated",
-        "negated",
-    )
-)
+# "interview" is left out: it says the sentence mentions an interview somewhere, not that this
+# name was given one ("told" says that), so it is no evidence against the name by itself.
+_AGAINST = tuple(FEATURE_NAMES.index(n) for n in FEATURE_GROUPS["against"] if n != "interview")
 DERIVED_NAMES = ("outlet", "credit_cue", "outlet_and_cue", "against_any", "cue_not_against")
 
 
