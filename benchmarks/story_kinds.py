@@ -19,9 +19,9 @@ publication time, without one (the "dropout" family, or the archive stripped of 
 from __future__ import annotations
 
 import random
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from clocks import StoryClock, member_clock
 from clocks import story_clock as clock_of_story
@@ -32,6 +32,18 @@ if TYPE_CHECKING:
 
 WIRE = "Reuters"
 CITIES = ("NEW YORK", "LONDON", "TOKYO", "CHICAGO", "WASHINGTON", "FRANKFURT", "SYDNEY")
+
+
+@dataclass(frozen=True)
+class _Story:
+    """One story of a kind: its number, the wire text it starts from, and its clocks."""
+
+    n: int
+    title: str
+    body: list[str]
+    published: datetime
+    clock: str
+    story_clock: StoryClock
 
 
 def add_story_kinds(
@@ -52,42 +64,58 @@ def add_story_kinds(
         published = base + timedelta(minutes=37 * n)
         clock = rng.choice(plan.families.clocks)
         plan.families_used["clocks"].add(clock)
-        story_clock = clock_of_story(clock, published, rng)
+        story = _Story(n, title, body, published, clock, clock_of_story(clock, published, rng))
         if kind == "uncredited_wire":
-            _uncredited_wire(plan, n, sites, title, body, published, clock, story_clock, rng, pool)
+            _uncredited_wire(plan, story, sites, rng, pool)
         elif kind == "self_reuse":
-            _self_reuse(plan, n, sites, title, body, published, clock, story_clock, rng, pool)
+            _self_reuse(plan, story, sites, rng, pool)
         else:
             raise ValueError(f"simulator: unknown story kind {kind!r}")
 
 
-def _uncredited_wire(
+def _copy(
     plan: Plan,
-    n: int,
-    sites: list[Site],
+    story: _Story,
+    tag: str,
+    site: Site,
+    text: list[str],
     title: str,
-    body: list[str],
-    published: datetime,
-    clock: str,
-    story_clock: StoryClock,
     rng: random.Random,
     pool: list[str],
+    **how: Any,
 ) -> None:
     from simulator import add_copy
 
-    plan.origin_key[n] = None
-    plan.unknowable.add(n)
+    add_copy(
+        plan,
+        story.n,
+        tag,
+        site,
+        text,
+        title,
+        story.published,
+        story.clock,
+        story.story_clock,
+        rng,
+        pool,
+        **how,
+    )
+
+
+def _uncredited_wire(
+    plan: Plan, story: _Story, sites: list[Site], rng: random.Random, pool: list[str]
+) -> None:
+    plan.origin_key[story.n] = None
+    plan.unknowable.add(story.n)
     for c, site in enumerate(rng.sample(sites, rng.randint(2, 5))):
-        add_copy(
+        # no dateline: nothing in a copy names the wire
+        _copy(
             plan,
-            n,
+            story,
             f"{c}",
             site,
-            body,  # no dateline: nothing in a copy names the wire
-            title,
-            published,
-            clock,
-            story_clock,
+            story.body,
+            story.title,
             rng,
             pool,
             credit=None,
@@ -96,19 +124,11 @@ def _uncredited_wire(
 
 
 def _self_reuse(
-    plan: Plan,
-    n: int,
-    sites: list[Site],
-    title: str,
-    body: list[str],
-    published: datetime,
-    clock: str,
-    story_clock: StoryClock,
-    rng: random.Random,
-    pool: list[str],
+    plan: Plan, story: _Story, sites: list[Site], rng: random.Random, pool: list[str]
 ) -> None:
-    from simulator import Site, add_copy
+    from simulator import Site
 
+    n, title, published = story.n, story.title, story.published
     wire = Site(
         name="reuters",
         display=WIRE,
@@ -124,12 +144,12 @@ def _self_reuse(
         promo="",
     )
     outlet = rng.choice([wire, *sites])
-    text = list(body)
+    text = list(story.body)
     if outlet is wire and rng.random() < 0.6:
         text[0] = f"{rng.choice(CITIES)} (Reuters) - {text[0]}"
     earlier = [*text[: len(text) // 2], outlet.promo, *text[len(text) // 2 :], outlet.footer]
     key = f"{outlet.name}:{n}"
-    stamp = member_clock(story_clock, published, rng)
+    stamp = member_clock(story.story_clock, published, rng)
     seen = published + timedelta(minutes=rng.randint(5, 90))
     plan.records.append(
         (
@@ -157,16 +177,13 @@ def _self_reuse(
         own=rng.choice((0, 1, 2)),
         strip_dateline=0.0,
     )
-    add_copy(
+    _copy(
         plan,
-        n,
+        story,
         "update",
         update,
         text,
         f"UPDATE 1-{title}" if outlet is wire else title,
-        published,
-        clock,
-        story_clock,
         rng,
         pool,
         credit=None,
@@ -176,16 +193,13 @@ def _self_reuse(
     others = [s for s in sites if s is not outlet]
     url = f"https://{outlet.domain}/{n}"
     for c, site in enumerate(rng.sample(others, rng.randint(0, 2))):
-        add_copy(
+        _copy(
             plan,
-            n,
+            story,
             f"{c}",
             site,
             text,
             title,
-            published,
-            clock,
-            story_clock,
             rng,
             pool,
             credit=(False, site.credit),

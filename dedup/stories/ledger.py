@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from dedup.stories.align import ANCHORS, AlignCache, Alignment, align, similarity, words
 from dedup.stories.disjoint import DisjointSet
-from dedup.stories.rewrites import SentenceTerms, is_rewrite, terms
+from dedup.stories.rewrites import cached_terms, is_rewrite
 from dedup.stories.runs import PRESENT, Parsed, contains, parse, ratio
 
 Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
@@ -232,17 +232,10 @@ def _variant(mine: Parsed, others: Sequence[Parsed], cache: AlignCache) -> bool:
         if any(cache.pair(mine, o)[0][s][0] >= PRESENT * len(keys) for o in others):
             held += len(keys)
             continue
-        said = _terms(mine.raw[s], cache)
-        if any(is_rewrite(_terms(raw, cache), said) for o in others for raw in o.raw):
+        said = cached_terms(cache, mine.raw[s])
+        if any(is_rewrite(cached_terms(cache, raw), said) for o in others for raw in o.raw):
             held += len(keys)
     return held >= PRESENT * len(mine.keys)
-
-
-def _terms(sentence: str, cache: AlignCache) -> SentenceTerms:
-    found = cache.terms.get(sentence)
-    if found is None:
-        found = cache.terms[sentence] = terms(sentence)
-    return found
 
 
 def _next_shared(member: MemberText, at: int, group_of: Mapping[Ref, Ref]) -> Ref:
@@ -360,7 +353,10 @@ def _shared_sentences(refs: Sequence[Ref], text: Callable[[Ref], str], cache: Al
                 found = any(
                     got[0] >= PRESENT * len(have)
                     for got, have in zip(back, current.sentences, strict=True)
-                ) or any(is_rewrite(terms(said), terms(raw)) for said, _ in out)
+                ) or any(
+                    is_rewrite(cached_terms(cache, said), cached_terms(cache, raw))
+                    for said, _ in out
+                )
                 if not found:
                     at += 1
                     out.insert(at, (raw, keys))

@@ -125,6 +125,15 @@ def terms(sentence: str) -> SentenceTerms:
     return SentenceTerms(keys, stems, names, numbers, core, names - skip)
 
 
+def cached_terms(cache: AlignCache, sentence: str) -> SentenceTerms:
+    """:func:`terms` of ``sentence``, kept in the story's ``cache`` (a sentence is read
+    against every other member's)."""
+    found = cache.terms.get(sentence)
+    if found is None:
+        found = cache.terms[sentence] = terms(sentence)
+    return found
+
+
 @dataclass(frozen=True)
 class PairFeatures:
     """The measured likeness of two sentences, each in [0, 1]."""
@@ -324,10 +333,7 @@ def pair_sentences(
     """
 
     def terms_of(text: str) -> SentenceTerms:
-        found = cache.terms.get(text)
-        if found is None:
-            found = cache.terms[text] = terms(text)
-        return found
+        return cached_terms(cache, text)
 
     def text_of(parsed: list[Parsed], unit: Unit) -> str:
         return " ".join(parsed[i].raw[s] for i, s in sorted(unit))
