@@ -9,83 +9,20 @@ one-word variant of) a set the finder was built from or scored on.
 
 from __future__ import annotations
 
-import math
-import re
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
-from tests.credit_rows import CORPORA, DATA, load, norm, row_problems, usable_text
+from tests.credit_rows import CORPORA, DATA, blind_problems, load
 
 BLIND3 = DATA / "credits_blind3.jsonl"
 # The development set, which now holds blind sets 1 and 2: this set must not overlap it.
 DEV_SET = DATA / "credits.jsonl"
 MIN_ROWS = 500
 MIN_CREDITS = 120
-# Token-set overlap at which a sentence counts as a near-repeat of another ("said" -> "says",
-# another figure or dateline): one changed word in a 20-word sentence leaves about 0.9, the
-# threshold the second blind set was built and checked with.
-NEAR = 0.75
-
-
-def _tokens(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-class _Near:
-    """Sets of tokens, asked whether a new one is a near-repeat of any of them.
-
-    A set with overlap >= NEAR shares all but ``len(tokens) - ceil(NEAR * len(tokens))`` of a
-    new set's tokens, so it holds at least one of any that many + 1 of them: only the sets
-    holding one of its rarest tokens are compared (exact, not approximate), not every pair.
-    """
-
-    def __init__(self, sets: Iterable[frozenset[str]] = ()) -> None:
-        self._sets: list[frozenset[str]] = []
-        self._by_token: defaultdict[str, list[int]] = defaultdict(list)
-        for tokens in sets:
-            self.add(tokens)
-
-    def add(self, tokens: frozenset[str]) -> None:
-        for token in tokens:
-            self._by_token[token].append(len(self._sets))
-        self._sets.append(tokens)
-
-    def hit(self, tokens: frozenset[str]) -> bool:
-        rarest = sorted(tokens, key=lambda token: len(self._by_token.get(token, ())))
-        keep = len(tokens) - math.ceil(NEAR * len(tokens)) + 1
-        numbers = {n for token in rarest[:keep] for n in self._by_token.get(token, ())}
-        return any(
-            len(tokens & self._sets[n]) / len(tokens | self._sets[n]) >= NEAR for n in numbers
-        )
 
 
 def problems(rows: list[dict[str, Any]], earlier: list[str]) -> list[str]:
     """Every way ``rows`` break the set's rules, as one line each (empty when none)."""
-    found: list[str] = []
-    seen: set[str] = set()
-    seen_near = _Near()
-    old = {norm(t) for t in earlier}
-    old_near = _Near(_tokens(t) for t in old)
-    for number, row in enumerate(rows, 1):
-        where = f"row {number}"
-        found.extend(row_problems(row, where, "blind3"))
-        text = usable_text(row)
-        if text is None:
-            continue
-        key = norm(text)
-        tokens = _tokens(key)
-        if key in seen:
-            found.append(f"{where}: repeated sentence")
-        elif seen_near.hit(tokens):
-            found.append(f"{where}: a near-repeat of an earlier row")
-        seen.add(key)
-        seen_near.add(tokens)
-        if key in old:
-            found.append(f"{where}: already in an earlier credit set")
-        elif old_near.hit(tokens):
-            found.append(f"{where}: a near-repeat of an earlier credit set's sentence")
-    return found
+    return blind_problems(rows, earlier, "blind3")
 
 
 def _earlier_texts() -> list[str]:
