@@ -1,13 +1,16 @@
 """The schema of the labelled credit sets (tests/data/credits*.jsonl), checked row by row.
 
-Shared by the development set's test and the blind set's, so both sets keep one schema and
-one document notation (the blind set is folded into the development set once scored).
+Shared by the development set's test and any blind set's, so the sets keep one schema and one
+document notation (a blind set is folded into the development set once scored).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +68,39 @@ def usable_text(row: dict[str, Any]) -> str | None:
     if set(row) != FIELDS or not isinstance(text, str) or not text.strip():
         return None
     return text
+
+
+# Token-set overlap at which a sentence counts as a near-repeat of another ("said" -> "says",
+# another figure or dateline): one changed word in a 20-word sentence leaves about 0.9, the
+# threshold the second blind set was built and checked with.
+NEAR = 0.75
+
+
+class Near:
+    """Sets of tokens, asked whether a new one is a near-repeat of any of them.
+
+    A set with overlap >= NEAR shares all but ``len(tokens) - ceil(NEAR * len(tokens))`` of a
+    new set's tokens, so it holds at least one of any that many + 1 of them: only the sets
+    holding one of its rarest tokens are compared (exact, not approximate), not every pair.
+    """
+
+    def __init__(self, sets: Iterable[frozenset[str]] = ()) -> None:
+        self._sets: list[frozenset[str]] = []
+        self._by_token: defaultdict[str, list[int]] = defaultdict(list)
+        for words in sets:
+            self.add(words)
+
+    def add(self, words: frozenset[str]) -> None:
+        for token in words:
+            self._by_token[token].append(len(self._sets))
+        self._sets.append(words)
+
+    def hit(self, words: frozenset[str]) -> bool:
+        rarest = sorted(words, key=lambda token: len(self._by_token.get(token, ())))
+        keep = len(words) - math.ceil(NEAR * len(words)) + 1
+        numbers = {n for token in rarest[:keep] for n in self._by_token.get(token, ())}
+        return any(len(words & self._sets[n]) / len(words | self._sets[n]) >= NEAR for n in numbers)
+
+
+def tokens(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
