@@ -93,6 +93,7 @@ class CreditFeatures:
     contributed_after: float
     quoted_as: float  # "Tehran Radio quoted the minister as saying"
     dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
+    citation: float  # "“A Title,” The Wall Street Journal, June 2017.": a source list's entry
     staff: float  # "a Reuters witness said", "The BBC's Frances Harrison says"
     staff_of: float  # "according to Michael Silverman of the Boston Herald"
     passive_by: float  # "reflected by the official People's Daily", "bought by Tribune Co"
@@ -113,6 +114,9 @@ class CreditFeatures:
     institution: float  # "Environmental Protection Agency", "Agriculture Department": a body
     affiliated: float  # "Christopher Gunness of the X": a person's employer, the person speaks
     negated: float  # "CNN News aren't reporting", "the Times declined to say"
+    # the sentence is about a company's affairs ("ABC said the facility can be used", "The Wall
+    # Street Journal said the stocks of ... will be dropped"): the name may be its subject
+    corporate: float
 
     def vector(self) -> tuple[float, ...]:
         # not dataclasses.astuple, which deep-copies: this runs for every candidate
@@ -137,7 +141,15 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "adjective_like",
     ),
     "cue_before": (*cues.BEFORE_CUES, "staff_of", "passive_by"),
-    "cue_after": (*cues.AFTER_CUES, "dateline", "staff", "closing", "text_noun", "text_source"),
+    "cue_after": (
+        *cues.AFTER_CUES,
+        "dateline",
+        "citation",
+        "staff",
+        "closing",
+        "text_noun",
+        "text_source",
+    ),
     "against": (
         "told",
         "owns",
@@ -150,6 +162,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "institution",
         "affiliated",
         "negated",
+        "corporate",
     ),
 }
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
@@ -189,9 +202,22 @@ def is_common(name: str) -> bool:
 
     >>> is_common("State Television"), is_common("Press"), is_common("Tehran Radio")
     (True, True, False)
+    >>> is_common("Gulf News Agency"), is_common("State News Agency"), is_common("News Agency")
+    (False, True, True)
     """
     words = [w for w in _words(name) if w not in ("the", "a", "an")]
+    if _AGENCY_HEAD.search(name) and not _KIND_ONLY.issuperset(words[:-2]):
+        return False  # "Gulf News Agency", "Iraqi News Agency": a place's agency is its name
     return not words or all(w in COMMON_NOUNS or w in SKIP_NAMES or w.isdigit() for w in words)
+
+
+# the head of a national news agency's name, capitalised: lowercase "the Iraqi news agency" is
+# a kind of outlet, not its name
+_AGENCY_HEAD = re.compile(r"(?<!^)\b(?:News|Press)\s+Agency$")
+_KIND_ONLY = frozenset(
+    "state official government national local foreign international regional western domestic "
+    "news press".split()
+)
 
 
 def _spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
@@ -243,6 +269,19 @@ def _near(regexes: tuple[re.Pattern[str], re.Pattern[str]], text: str, search: b
     return 0.0
 
 
+_APPOSED_GAP = re.compile(rf"^\s*(?:{cues.KIND.pattern}\s*)?[,(]?\s*$", re.I)
+
+
+def apposed(text: str, a: Candidate, b: Candidate) -> bool:
+    """Whether two disjoint candidates of ``text`` name one outlet twice, a name and its
+    acronym side by side ("the Sudan News Agency (SUNA)", "the Emirates news agency, WAM,",
+    "Saudi Press Agency SPA"): one credit, not two."""
+    first, second = (a, b) if a.end <= b.start else (b, a)
+    if first.end > second.start or not (first.features.acronym or second.features.acronym):
+        return False
+    return bool(_APPOSED_GAP.match(text[first.end : second.start]))
+
+
 def untokenised(sentence: str) -> str:
     """ECB+'s tokenised spellings joined again: "TMZ. com" -> "TMZ.com", "SKY - TV" -> "SKY-TV".
 
@@ -258,8 +297,18 @@ def untokenised(sentence: str) -> str:
 
 # Compiled once: candidates() runs for every sentence with a cue word in every story.
 _LEAD = re.compile(r"(?:the|The)\s+")
-_KIND_BEFORE = re.compile(rf"{cues.KIND.pattern}\s*(?:the\s+)?$", re.I)
+# (or apposed to a named kind: "The Milan daily, Il Giornale")
+_KIND_BEFORE = re.compile(
+    rf"(?:{cues.KIND.pattern}\s*(?:the\s+)?|\b[Tt]he\s+(?-i:[A-Z][\w'’-]*\s+){{1,2}}"
+    rf"{cues.KIND.pattern}\s*,\s*)$",
+    re.I,
+)
+# kind words between a cue and the name ("said the daily Gunes", "published in the weekly X",
+# "Asked by the newspaper Bild"): they head the name's phrase, so the cue touches the name
+_KIND_TAIL = re.compile(rf"(?:{cues.KIND.pattern}\s+)+$", re.I)
 _KIND_AT_START = re.compile(rf"^\s*{cues.KIND.pattern}", re.I)
+_COMPOUND_ADJECTIVE = re.compile(r"[A-Z][\w'’]*(?:-[a-z]+)+")
+_KIND_AT_END = re.compile(rf"{cues.KIND.pattern}\s+$", re.I)
 _DOMAIN_END = re.compile(r"\.(?:com|org|net|co\.uk)$")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 _CAMEL = re.compile(r"[a-z][A-Z]")
@@ -287,6 +336,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
     sentence = untokenised(sentence)
     out: list[Candidate] = []
     interview = float(bool(cues.INTERVIEW.search(sentence)))
+    corporate = float(bool(cues.CORPORATE.search(sentence)))
     for start, end in _spans(sentence, known):
         raw = sentence[start:end]
         lead = _LEAD.match(raw)
@@ -302,6 +352,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             continue
         before, after = sentence[:start], sentence[end:]
         before_tail = before[-80:]
+        cue_tail = _KIND_TAIL.sub("", before_tail)
         is_known = _known_key(key, known)
         kind_before = bool(_KIND_BEFORE.search(before_tail))
         kind_after = bool(_KIND_AT_START.match(after))
@@ -324,10 +375,20 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             for w in words
         )
         masthead = not media_word and any(w in cues.MASTHEAD_WORDS for w in words)
-        institution = bool(cues.INSTITUTION.search(name)) and not news_word and not is_known
+        # a kind word before the name says it is a publication ("the weekly newsletter Middle
+        # East Economic Survey"); after it, not ("the Department of Energy agency")
+        institution = (
+            bool(cues.INSTITUTION.search(name))
+            and not news_word
+            and not is_known
+            and not _KIND_AT_END.search(before_tail)
+        )
         domain = bool(_DOMAIN_END.search(name))
         acronym = bool(_ACRONYM.fullmatch(name))
-        any_before = bool(cues.ANY_BEFORE.search(before_tail))
+        any_before = bool(cues.ANY_BEFORE.search(cue_tail))
+        citation = bool(
+            cues.CITATION_BEFORE.search(before_tail) and cues.CITATION_AFTER.match(after)
+        )
         any_after = bool(cues.ANY_AFTER.match(tail))
         text_noun = cues.TEXT_NOUN.match(after)
         # a name that reads as no outlet and has no cue of a credit (or of an interview) on
@@ -344,7 +405,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             or any_before
             or any_after
             or text_noun
-            or cues.AGAINST[1].search(before_tail)
+            or citation
+            or cues.AGAINST[1].search(cue_tail)
             or cues.KIND.search(before_tail[-30:])
             or cues.ANY_AFTER_WIDE.match(after)
         ):
@@ -353,11 +415,15 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         # leading Yugoslav newspaper": the name says whose or which kind of outlet, not which
         # outlet; unless it is a known outlet, it is no candidate
         adjective_like = bool(
-            cues.PLURAL_KIND.match(after) or cues.KIND_THEN_NAME.match(after)
+            cues.PLURAL_KIND.match(after)
+            or cues.KIND_THEN_NAME.match(after)
+            or cues.KIND_THEN_APPOSED.match(after)
         ) or (
             kind_after
             and (
-                (
+                # "The English-language daily", "the Paris-based weekly": a compound adjective
+                bool(_COMPOUND_ADJECTIVE.fullmatch(_LEAD.sub("", name)))
+                or (
                     len(words) == 1
                     and not name.isupper()
                     and not _CAMEL.search(name)  # "TheOregonian" is no demonym
@@ -391,7 +457,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                 bool(cues.TITLE_BEFORE.search(before_tail) or cues.PERSON_AFTER.match(after))
             ),
             **(
-                {cue: _near(regexes, before_tail, True) for cue, regexes in cues.BEFORE.items()}
+                {cue: _near(regexes, cue_tail, True) for cue, regexes in cues.BEFORE.items()}
                 if any_before
                 else _NO_BEFORE
             ),
@@ -403,6 +469,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             dateline=float(
                 bool(cues.DATELINE_AFTER.match(after) and before.rstrip().endswith("("))
             ),
+            citation=float(citation),
             staff=float(
                 bool(
                     cues.STAFF_AFTER.match(after)
@@ -417,14 +484,14 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             ),
             text_noun=float(bool(text_noun) and not text_source),
             text_source=float(text_source),
-            told=_near(cues.AGAINST, before_tail, True),
+            told=_near(cues.AGAINST, cue_tail, True),
             owns=float(bool(cues.OWNS.match(sentence[end : end + 60]))),
             own_figures=float(bool(cues.REPORTED_FIGURES.match(tail))),
             said_it=float(bool(cues.SAID_IT.match(tail))),
             interview=interview,
             picture=float(bool(cues.PICTURE.search(before_tail[-40:]))),
             polled=float(
-                bool(cues.POLLED.search(before_tail[-40:]) or cues.POLLSTER.search(before_tail))
+                bool(cues.POLLED.search(cue_tail[-40:]) or cues.POLLSTER.search(before_tail))
             ),
             # broadcasters are companies too ("Canadian Broadcasting Corp")
             company=float(
@@ -440,6 +507,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                 and not _AFFILIATE_REPORTS.match(tail)
             ),
             negated=float(bool(cues.NEGATED.match(tail))),
+            corporate=corporate,
         )
         out.append(Candidate(name, key, start, end, features))
     return out

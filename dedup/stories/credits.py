@@ -36,6 +36,7 @@ from dedup.stories.credit_features import (
     FEATURE_NAMES,
     Candidate,
     CreditFeatures,
+    apposed,
     candidates,
     untokenised,
 )
@@ -72,14 +73,15 @@ _ANY_CUE = re.compile(
     r"broadcast|aired|quot|cite|courtesy|by\b|credit|source|©|\(c\)|copyright|said|says|wrote|"
     r"writes|claim|learn|broke|reveal|disclos|stat|add|ran\b|specul|noted|contribut|\)\s*[-—–]|"
     r"told|tell|explain|confirm|spok|speak|talk|admit|interview|statement|mail|letter|speech|"
-    r"remark|address|answer|comment|for\b|poll|survey|with\b"
+    r"remark|address|answer|comment|for\b|poll|survey|with\b|[”\"],?\s+[A-Z]"
 )
 _GATE_WORDS = _word_set(
     "according via published republished appeared posted printed reprinted syndicated aired "
     "broadcast copyright courtesy quoted quoting cited citing contributed reporting "
     "reported reports learned scoop writes wrote newspaper "
     "newspapers daily weekly monthly magazine tabloid broadcaster television tv radio "
-    "website blog news dpa reporter correspondent journalist columnist photographer"
+    "website blog news dpa reporter correspondent journalist columnist photographer paper "
+    "newsletter"
 )
 # words of multi-word gazetteer names that are ordinary words ("New York", "Wall Street"):
 # the name's media word or a cue lets its sentence through instead
@@ -275,22 +277,25 @@ def _known_keys(known: Iterable[str]) -> frozenset[str]:
     return frozenset(k for k in (publisher_key(n) for n in known if n) if k)
 
 
-def _disjoint(chosen: list[tuple[float, Candidate]], c: Candidate) -> bool:
-    return all(c.end <= o.start or o.end <= c.start for _, o in chosen)
+def _disjoint(chosen: list[tuple[float, Candidate]], c: Candidate, text: str) -> bool:
+    return all(
+        (c.end <= o.start or o.end <= c.start) and not apposed(text, c, o) for _, o in chosen
+    )
 
 
 def _best_per_overlap(
-    scored: list[tuple[float, Candidate]], threshold: float
+    scored: list[tuple[float, Candidate]], threshold: float, text: str
 ) -> list[tuple[float, Candidate]]:
-    """Of candidates whose spans overlap ("BuzzFeed", "BuzzFeed News"), the likeliest credit;
-    where none is a credit, the one an interview is given to ("told BuzzFeed News")."""
+    """Of candidates whose spans overlap ("BuzzFeed", "BuzzFeed News") or that name one outlet
+    twice ("Sudan News Agency (SUNA)"), the likeliest credit; where none is a credit, the one
+    an interview is given to ("told BuzzFeed News")."""
     chosen: list[tuple[float, Candidate]] = []
     ranked = sorted(scored, key=lambda pc: (-pc[0], pc[1].start - pc[1].end))
     for p, c in ranked:
-        if p >= threshold and _disjoint(chosen, c):
+        if p >= threshold and _disjoint(chosen, c, text):
             chosen.append((p, c))
     for p, c in ranked:
-        if p < threshold and _addressed(c.features) and _disjoint(chosen, c):
+        if p < threshold and _addressed(c.features) and _disjoint(chosen, c, text):
             chosen.append((p, c))
     return sorted(chosen, key=lambda pc: pc[1].start)
 
@@ -324,7 +329,7 @@ def _sentence_credits(
     scored = [(model.probability(c.features), c) for c in candidates(sentence, known)]
     text = untokenised(sentence)
     out = []
-    for p, c in _best_per_overlap(scored, model.threshold):
+    for p, c in _best_per_overlap(scored, model.threshold, text):
         if p >= model.threshold:
             out.append((p, _kind(c, text), c))
         elif _addressed(c.features):
