@@ -215,8 +215,20 @@ def is_common(name: str) -> bool:
 # a kind of outlet, not its name
 _AGENCY_HEAD = re.compile(r"(?<!^)\b(?:News|Press)\s+Agency$")
 _KIND_ONLY = frozenset(
-    "state official government national local foreign international regional western domestic "
-    "news press".split()
+    [
+        "state",
+        "official",
+        "government",
+        "national",
+        "local",
+        "foreign",
+        "international",
+        "regional",
+        "western",
+        "domestic",
+        "news",
+        "press",
+    ]
 )
 
 
