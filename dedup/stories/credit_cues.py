@@ -125,8 +125,16 @@ TITLE_BEFORE = re.compile(
     r"economist|sheikh|prince|king|queen)\.?\s*,?\s*)$",
     re.IGNORECASE,
 )
+# a title inside the name run, a person after it: "Tribune President Stanton Cook"
+TITLE_INSIDE = re.compile(
+    r"\s(?:President|Chairman|Chairwoman|Minister|Secretary|Director|Spokesman|Spokeswoman|"
+    r"Governor|Senator|Chief\s+Executive|Editor|Publisher)\s+(?:[A-Z][\w.'’-]*\s*){1,3}$"
+)
+# (no preposition between: "in an article for Vanity Fair magazine" names the magazine)
 INDEFINITE_BEFORE = re.compile(
-    r"\b(?:a|an|one|another|some|several|other)\s+(?:[\w-]+\s+){0,2}$", re.I
+    r"\b(?:a|an|one|another|some|several|other)\s+"
+    r"(?:(?!(?:for|in|by|of|from|on|to|with|at)\s)[\w-]+\s+){0,2}$",
+    re.I,
 )
 KIND = re.compile(
     rf"\b(?:{'|'.join(OUTLET_KINDS)})\b",
@@ -189,7 +197,7 @@ STAFF_BEFORE = re.compile(
 )
 # The reporting clause closing the sentence ("..., the official MTI news agency said."): the
 # name is the source of all that came before it, not the subject of the news.
-CLOSING_BEFORE = re.compile(r"[,”\"'’]\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,4}$", re.I)
+CLOSING_BEFORE = re.compile(r"[,”\"'’]\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,6}$", re.I)
 CLOSING_AFTER = re.compile(
     r"^(?:\s+(?:[a-z][\w-]*\s+){0,2}?(?:news\s+agency|newspaper|daily|weekly|agency|radio|"
     r"television|magazine|paper))?\s*(?:\([^)]{1,12}\)\s*)?,?\s*(?:has\s+|had\s+|also\s+)?"
@@ -280,9 +288,9 @@ COMPANY_AFTER = re.compile(
 )
 # a company's own affairs, which a company announces and an outlet only sometimes reports
 CORPORATE = re.compile(
-    r"\b(?:shares|stock|stocks|merger|acquisition|subsidiary|dividend|shareholders|stockholders|"
-    r"facility|facilities|debentures|preferred|offering|salary|bonuses|index|board\s+of\s+"
-    r"directors|chief\s+executive|takeover|tender\s+offer)\b",
+    r"\b(?:shares|merger|acquisition|subsidiary|dividend|shareholders|stockholders|facility|"
+    r"facilities|debentures|preferred\s+(?:stock|shares)|salary|bonuses|share\s+index|board\s+"
+    r"of\s+directors|chief\s+executive|takeover|tender\s+offer)\b",
     re.IGNORECASE,
 )
 # people asked by the outlet: "analysts polled by Reuters", "economists surveyed by Reuters"

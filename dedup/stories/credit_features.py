@@ -256,6 +256,13 @@ def _spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
                 spans.add((start + first.end(), end))
         # a greedy run into the next words: its longest known prefix ("BuzzFeed News Svetlana")
         words = list(re.finditer(r"\S+", text))
+        # a name run into its acronym ("the official Kenya News Agency KNA said"): the name
+        if (
+            len(words) > 1
+            and _ACRONYM.fullmatch(words[-1].group(0))
+            and not words[-2].group(0).isupper()
+        ):
+            spans.add((start, start + words[-2].end()))
         for n in range(len(words) - 1, 0, -1):
             prefix_end = start + words[n - 1].end()
             if _known_key(publisher_key(_clean(sentence[start:prefix_end])), known):
@@ -310,10 +317,11 @@ def untokenised(sentence: str) -> str:
 # Compiled once: candidates() runs for every sentence with a cue word in every story.
 _LEAD = re.compile(r"(?:the|The)\s+")
 # (or apposed to a named kind: "The Milan daily, Il Giornale")
-_KIND_BEFORE = re.compile(
-    rf"(?:{cues.KIND.pattern}\s*(?:the\s+)?|\b[Tt]he\s+(?-i:[A-Z][\w'’-]*\s+){{1,2}}"
-    rf"{cues.KIND.pattern}\s*,\s*)$",
-    re.I,
+_KIND_BEFORE = re.compile(rf"{cues.KIND.pattern}\s*(?:the\s+)?$", re.I)
+# a name apposed to a named kind, the apposition closed by a comma after it: "The Milan daily,
+# Il Giornale, said" (not "According to the Boersen-Zeitung newspaper, Schmidt said")
+_KIND_APPOSED_BEFORE = re.compile(
+    rf"\b[Tt]he\s+(?-i:[A-Z][\w'’-]*\s+){{1,2}}{cues.KIND.pattern}\s*,\s*$", re.I
 )
 # kind words between a cue and the name ("said the daily Gunes", "published in the weekly X",
 # "Asked by the newspaper Bild"): they head the name's phrase, so the cue touches the name
@@ -366,7 +374,9 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         before_tail = before[-80:]
         cue_tail = _KIND_TAIL.sub("", before_tail)
         is_known = _known_key(key, known)
-        kind_before = bool(_KIND_BEFORE.search(before_tail))
+        kind_before = bool(_KIND_BEFORE.search(before_tail)) or bool(
+            _KIND_APPOSED_BEFORE.search(before_tail) and after.lstrip().startswith(",")
+        )
         kind_after = bool(_KIND_AT_START.match(after))
         # what follows the name once its kind and appositive are read as part of it: "the
         # MTI news agency said", "the Ghana News Agency (GNA) reported", "Granma, the official
@@ -466,7 +476,11 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             official=float(bool(cues.OFFICIAL_BEFORE.search(before_tail[-50:]))),
             adjective_like=float(adjective_like),
             person_like=float(
-                bool(cues.TITLE_BEFORE.search(before_tail) or cues.PERSON_AFTER.match(after))
+                bool(
+                    cues.TITLE_BEFORE.search(before_tail)
+                    or cues.PERSON_AFTER.match(after)
+                    or cues.TITLE_INSIDE.search(name)
+                )
             ),
             **(
                 {cue: _near(regexes, cue_tail, True) for cue, regexes in cues.BEFORE.items()}

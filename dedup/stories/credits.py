@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from dedup.stories.credit_features import (
     FEATURE_GROUPS,
@@ -102,6 +102,7 @@ _GATE_NAMES = (
     )
     | frozenset(k for k in KEY_ALIASES if k.isalpha())
 )  # "Reuter", "AP", "WSJ"
+_GATE_KEYS = frozenset(DISPLAY) | frozenset(KEY_ALIASES)
 _GATE_LOWER = re.compile(r"[a-z0-9]+")
 _GATE_CAPITAL = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*")
 _GATE_MARK = re.compile(
@@ -116,8 +117,13 @@ def _may_credit(sentence: str, known: frozenset[str]) -> bool:
     if not _GATE_WORDS.isdisjoint(tokens):
         return True
     capitals = _GATE_CAPITAL.findall(sentence)
-    if capitals and not _GATE_NAMES.isdisjoint(" ".join(capitals).lower().split()):
-        return True
+    if capitals:
+        lowered = [c.lower() for c in capitals]
+        if not _GATE_NAMES.isdisjoint(lowered):
+            return True
+        # a known name of two words the gazetteer keys as one ("Nihon Keizai")
+        if any(a + b in _GATE_KEYS for a, b in pairwise(lowered)):
+            return True
     if _GATE_MARK.search(sentence):
         return True
     if known:
