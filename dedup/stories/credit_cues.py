@@ -75,6 +75,8 @@ AGAINST_BEFORE = (
     r"(?:to|with|by|in|for)|(?:writing|wrote|appeared|appearing|working|works)\s+for|"
     r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with|"
     # a document handed to the outlet: its author is the source ("records obtained by AP")
+    # an answer to the outlet's questions ("said in reply to Reuters inquiries")
+    r"in\s+(?:reply|response|answer)\s+to|replying\s+to|"
     r"obtained\s+by|(?:released|leaked|provided|sent|given|shown|made\s+available)"
     r"(?:\s+officially|\s+exclusively)?\s+to|"
     # a pronoun's letter or message to the outlet ("he wrote the AP on Wednesday")

@@ -31,6 +31,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from itertools import combinations, pairwise
 
+from dedup.stories.credit_cues import MASTHEAD_WORDS
 from dedup.stories.credit_features import (
     FEATURE_GROUPS,
     FEATURE_NAMES,
@@ -103,6 +104,13 @@ _GATE_NAMES = (
     | frozenset(k for k in KEY_ALIASES if k.isalpha())
 )  # "Reuter", "AP", "WSJ"
 _GATE_KEYS = frozenset(DISPLAY) | frozenset(KEY_ALIASES)
+# a masthead word after "the" ("the Star said", "the Sunday Express"): alone, "Sun", "Star" and
+# "Express" name companies too often ("Lone Star", "American Express") to let a sentence through
+_GATE_MASTHEAD = re.compile(
+    r"\b[Tt]he\s+(?:[A-Z][a-z]+\s+)?(?:"
+    + "|".join(sorted(w.capitalize() for w in MASTHEAD_WORDS))
+    + r")\b(?!\s+(?:Co|Corp|Inc|Ltd|Group|Oil)\b)"
+)
 _GATE_LOWER = re.compile(r"[a-z0-9]+")
 _GATE_CAPITAL = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*")
 _GATE_MARK = re.compile(
@@ -124,7 +132,7 @@ def _may_credit(sentence: str, known: frozenset[str]) -> bool:
         # a known name of two words the gazetteer keys as one ("Nihon Keizai")
         if any(a + b in _GATE_KEYS for a, b in pairwise(lowered)):
             return True
-    if _GATE_MARK.search(sentence):
+    if _GATE_MARK.search(sentence) or _GATE_MASTHEAD.search(sentence):
         return True
     if known:
         compact = "".join(tokens)
