@@ -247,6 +247,11 @@ def test_a_kind_word_between_the_cue_and_the_name_is_part_of_the_name() -> None:
     assert got["published"] == 1.0
     got = _features("Asked by the newspaper Bild if rates could fall, he said no.", "Bild")
     assert got["polled"] == 1.0
+    got = _features(
+        "He was quoted by the Irish magazine Business and Finance as saying so.",
+        "Business and Finance",
+    )
+    assert got["quoted"] == 1.0
 
 
 def test_a_name_and_its_acronym_side_by_side_are_one_credit() -> None:

@@ -291,7 +291,7 @@ COMPANY_AFTER = re.compile(
 # a company's own affairs, which a company announces and an outlet only sometimes reports
 CORPORATE = re.compile(
     r"\b(?:shares|merger|acquisition|subsidiary|dividend|shareholders|stockholders|facility|"
-    r"facilities|debentures|preferred\s+(?:stock|shares)|salary|bonuses|share\s+index|board\s+"
+    r"facilities|debentures|preferred\s+(?:stock|shares)|share\s+index|board\s+"
     r"of\s+directors|chief\s+executive|takeover|tender\s+offer)\b",
     re.IGNORECASE,
 )

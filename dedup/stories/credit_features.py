@@ -194,7 +194,13 @@ _KIND_APPOSED_BEFORE = re.compile(
 )
 # kind words between a cue and the name ("said the daily Gunes", "published in the weekly X",
 # "Asked by the newspaper Bild"): they head the name's phrase, so the cue touches the name
-_KIND_TAIL = re.compile(rf"(?:{cues.KIND.pattern}\s+)+$", re.I)
+# with up to two modifiers of the kind ("quoted by the Irish magazine X", "in the conservative
+# daily X"), but no article or preposition: those belong to the cue
+_KIND_TAIL = re.compile(
+    rf"(?:\b(?!(?:the|a|an|that|in|by|of|to|for|from|on|with|at)\s)[\w-]+\s+){{0,2}}?"
+    rf"(?<![\w-])(?:{cues.KIND.pattern}\s+)+$",
+    re.I,
+)
 _KIND_AT_START = re.compile(rf"^\s*{cues.KIND.pattern}", re.I)
 _COMPOUND_ADJECTIVE = re.compile(r"[A-Z][\w'’]*(?:-[a-z]+)+")
 _KIND_AT_END = re.compile(rf"{cues.KIND.pattern}\s+$", re.I)
