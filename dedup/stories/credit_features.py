@@ -201,6 +201,35 @@ _KIND_TAIL = re.compile(
     rf"(?<![\w-])(?:{cues.KIND.pattern}\s+)+$",
     re.I,
 )
+# the last word of every outlet kind: only a name after one of these has a kind to strip
+_KIND_LAST_WORDS = frozenset(
+    [
+        "newspaper",
+        "newspapers",
+        "daily",
+        "weekly",
+        "monthly",
+        "magazine",
+        "tabloid",
+        "journal",
+        "paper",
+        "agency",
+        "service",
+        "broadcaster",
+        "television",
+        "tv",
+        "radio",
+        "station",
+        "network",
+        "channel",
+        "website",
+        "site",
+        "publication",
+        "edition",
+        "newsletter",
+        "weekly",
+    ]
+)
 _KIND_AT_START = re.compile(rf"^\s*{cues.KIND.pattern}", re.I)
 _COMPOUND_ADJECTIVE = re.compile(r"[A-Z][\w'’]*(?:-[a-z]+)+")
 _KIND_AT_END = re.compile(rf"{cues.KIND.pattern}\s+$", re.I)
@@ -246,7 +275,12 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             continue
         before, after = sentence[:start], sentence[end:]
         before_tail = before[-80:]
-        cue_tail = _KIND_TAIL.sub("", before_tail)
+        last = before_tail[-16:].rsplit(None, 1)[-1:]
+        cue_tail = (
+            _KIND_TAIL.sub("", before_tail)
+            if last and last[0].lower() in _KIND_LAST_WORDS
+            else before_tail
+        )
         is_known = names.known_key(key, known)
         kind_before = bool(_KIND_BEFORE.search(before_tail)) or bool(
             _KIND_APPOSED_BEFORE.search(before_tail) and after.lstrip().startswith(",")
