@@ -15,8 +15,10 @@ labelled by someone else is scored with ``--file``.
 A sentence counts as a predicted credit when the finder returns a credit of the text (not an
 interview) with a publisher; a true positive must name the labelled publisher: the same key,
 or one key holding the other ("Kyodo" for "Kyodo News Service", "New England Journal of
-Medicine" for "Thursday's New England Journal of Medicine"). Every other publisher it names is
-a false positive.
+Medicine" for "Thursday's New England Journal of Medicine"), or the other of a name and its
+acronym that the sentence sets side by side ("the Sudan News Agency (SUNA)": the labels name
+whichever the labeller chose, and the finder credits one of the two). Every other publisher it
+names is a false positive.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dedup.stories.credit_features import apposed, candidates, untokenised  # noqa: E402
 from dedup.stories.credits import find_credits, publisher_key  # noqa: E402
 from dedup.stories.origin import INTERVIEW  # noqa: E402
 from dedup.stories.publishers import DISPLAY  # noqa: E402
@@ -78,6 +82,22 @@ def same_publisher(got: str, want: str) -> bool:
     return got == want or (min(len(got), len(want)) >= 3 and (got in want or want in got))
 
 
+@lru_cache(maxsize=1 << 14)
+def apposed_names(text: str) -> frozenset[frozenset[str]]:
+    """Pairs of keys ``text`` gives to one outlet: a name and its acronym side by side."""
+    from dedup.text.sentences import sentences
+
+    pairs = set()
+    for sentence in sentences(text):
+        spans = candidates(sentence)
+        joined = untokenised(sentence)
+        for i, a in enumerate(spans):
+            for b in spans[i + 1 :]:
+                if apposed(joined, a, b):
+                    pairs.add(frozenset((canonical(a.key), canonical(b.key))))
+    return frozenset(pairs)
+
+
 def score(
     rows: Iterable[dict[str, object]],
     name: str = "all",
@@ -89,7 +109,15 @@ def score(
     for row in part:
         got = finder(str(row["text"]))
         want = publisher_key(str(row["publisher"])) if row["credit"] else None
-        hit = {g for g in got if want is not None and same_publisher(g, want)}
+        hit = {
+            g
+            for g in got
+            if want is not None
+            and (
+                same_publisher(g, want)
+                or frozenset((canonical(g), canonical(want))) in apposed_names(str(row["text"]))
+            )
+        }
         if hit:
             tp += 1
             got -= hit

@@ -37,6 +37,8 @@ BEFORE_CUES: dict[str, str] = {
         r"republished|re-published|reproduced|syndicated|carried|broadcast|aired)"
         r"(?:\s+first)?(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
         r"|(?:first|originally)\s+reported\s+(?:by|in|on|at)"
+        # what a text of the outlet made known: "his identity was revealed in Vanity Fair"
+        r"|(?:revealed|disclosed)\s+in"
     ),
     # the text's first home, a claim about this very text ("was originally published in
     # Invironment on Medium", "first appeared on Raw Story"), apart from any "published in"
@@ -47,7 +49,9 @@ BEFORE_CUES: dict[str, str] = {
         r"(?:first|originally)\s+reported\s+(?:by|in|on|at)|republished\s+(?:from|with)"
     ),
     "reported_by": (
-        r"reported\s+(?:by|in|on)|(?:story|article|report|scoop)\s+(?:by|in|from)|"
+        # the outlet as the place of a text: "in an article for Vanity Fair", "an editorial in"
+        r"reported\s+(?:by|in|on)|(?:story|article|report|scoop|editorial|column|piece|"
+        r"commentary|episode|contribution|dispatch)\s+(?:by|in|from|for)|"
         # "monitored by the BBC", "carried by the official Saudi Press Agency": the outlet
         # relayed the text; "obtained by" and "released to" are against (AGAINST_BEFORE)
         r"(?:compiled|gathered|released|issued|conducted|broadcast|monitored|carried|relayed)"
@@ -71,6 +75,8 @@ AGAINST_BEFORE = (
     r"(?:to|with|by|in|for)|(?:writing|wrote|appeared|appearing|working|works)\s+for|"
     r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with|"
     # a document handed to the outlet: its author is the source ("records obtained by AP")
+    # an answer to the outlet's questions ("said in reply to Reuters inquiries")
+    r"in\s+(?:reply|response|answer)\s+to|replying\s+to|"
     r"obtained\s+by|(?:released|leaked|provided|sent|given|shown|made\s+available)"
     r"(?:\s+officially|\s+exclusively)?\s+to|"
     # a pronoun's letter or message to the outlet ("he wrote the AP on Wednesday")
@@ -121,8 +127,16 @@ TITLE_BEFORE = re.compile(
     r"economist|sheikh|prince|king|queen)\.?\s*,?\s*)$",
     re.IGNORECASE,
 )
+# a title inside the name run, a person after it: "Tribune President Stanton Cook"
+TITLE_INSIDE = re.compile(
+    r"\s(?:President|Chairman|Chairwoman|Minister|Secretary|Director|Spokesman|Spokeswoman|"
+    r"Governor|Senator|Chief\s+Executive|Editor|Publisher)\s+(?:[A-Z][\w.'’-]*\s*){1,3}$"
+)
+# (no preposition between: "in an article for Vanity Fair magazine" names the magazine)
 INDEFINITE_BEFORE = re.compile(
-    r"\b(?:a|an|one|another|some|several|other)\s+(?:[\w-]+\s+){0,2}$", re.I
+    r"\b(?:a|an|one|another|some|several|other)\s+"
+    r"(?:(?!(?:for|in|by|of|from|on|to|with|at)\s)[\w-]+\s+){0,2}$",
+    re.I,
 )
 KIND = re.compile(
     rf"\b(?:{'|'.join(OUTLET_KINDS)})\b",
@@ -138,10 +152,18 @@ PLURAL_KIND = re.compile(
 )
 # "the Communist Party newspaper Pravda": the name before the kind only says whose it is
 KIND_THEN_NAME = re.compile(rf"^\s*{KIND.pattern}\s+(?:the\s+)?(?-i:[A-Z])", re.I)
-# "Cuban", "Iranian", "Korean", "German", "Japanese": not "Tehran", "Japan", "Sudan", "Taiwan"
-DEMONYM = re.compile(r"(?:ian|ean|can|ban|man|ese|ish|i|ic)$")
+# "The Milan daily, Il Giornale, said": the name apposed after the kind is the outlet's
+KIND_THEN_APPOSED = re.compile(
+    rf"^\s*{KIND.pattern}\s*,\s+(?-i:(?!The\b|An?\b)[A-Z][\w'’-]*)[^,;.]{{0,40}},", re.I
+)
+# "Cuban", "Iranian", "Korean", "German", "Japanese", "Iraqi", "Thai": not "Tehran", "Japan",
+# "Sudan", "Taiwan", "Hanoi"
+DEMONYM = re.compile(r"(?:ian|ean|can|ban|man|ese|ish|[^aeiou]i|ai|ic)$")
 PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
-APPOSITIVE = re.compile(rf"^\s*,\s+(?:the|a|an)\s+[^,;]{{0,60}}?{KIND.pattern}[^,;]{{0,40}},", re.I)
+# (the kind heads the appositive: "Hugh Hefner, the magazine's founder," is a person)
+APPOSITIVE = re.compile(
+    rf"^\s*,\s+(?:the|a|an)\s+[^,;]{{0,60}}?{KIND.pattern}(?!['’])[^,;]{{0,40}},", re.I
+)
 # a clause between the name and its verb: "IRNA, received in London, said", "The Jornal do
 # Brasil newspaper, in an editorial today entitled ..., said"
 CLAUSE = re.compile(r"^\s*,\s+[^,;:]{3,70},(?=\s*(?:said|says|reported|reports|quoted)\b)", re.I)
@@ -177,7 +199,7 @@ STAFF_BEFORE = re.compile(
 )
 # The reporting clause closing the sentence ("..., the official MTI news agency said."): the
 # name is the source of all that came before it, not the subject of the news.
-CLOSING_BEFORE = re.compile(r"[,”\"'’]\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,4}$", re.I)
+CLOSING_BEFORE = re.compile(r"[,”\"'’]\s*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,6}$", re.I)
 CLOSING_AFTER = re.compile(
     r"^(?:\s+(?:[a-z][\w-]*\s+){0,2}?(?:news\s+agency|newspaper|daily|weekly|agency|radio|"
     r"television|magazine|paper))?\s*(?:\([^)]{1,12}\)\s*)?,?\s*(?:has\s+|had\s+|also\s+)?"
@@ -188,6 +210,13 @@ CLOSING_AFTER = re.compile(
 # the name as the agent of a passive ("reflected by the official People's Daily", "bought by
 # Tribune Co"): which verb it is, the other features and the model say
 PASSIVE_BY = re.compile(r"\b[a-z]{3,}ed\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+# A bibliographic citation: a quoted title, the outlet, then a date or a link ("“Google’s EU
+# Fine Is a Small Price to Pay,” The Wall Street Journal, June 2017. http://on.wsj.com/...")
+CITATION_BEFORE = re.compile(r"[^\s“\"]\s*[”\"]\s*,?\s*(?:the\s+)?$", re.I)
+CITATION_AFTER = re.compile(
+    r"^\s*[,.]\s*(?:(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+)?"
+    r"(?:\d{1,2},?\s+)?\d{4}\b|https?://|www\.)"
+)
 # "CNN News aren't reporting": the name is said not to be a source
 NEGATED = re.compile(
     r"^\s*(?:(?:is|are|was|were|has|have|had|do|does|did)\s*(?:n['’]t|not)|"
@@ -202,11 +231,12 @@ NEGATED = re.compile(
 TEXT_NOUN = re.compile(
     r"^(?:['’]s?)?\s+(?:(?:\d{4}|(?-i:[a-z][\w-]*))\s+){0,2}?(?:article|report|story|stories|"
     r"profile|editorial|column|obituary|poll|survey|study|dispatch|broadcast|commentary|piece|"
-    r"analysis|calculations|investigation|estimate|tally)s?\b",
+    r"analysis|calculations|investigation|estimate|tally|episode)s?\b",
     re.IGNORECASE,
 )
 TEXT_IN_BEFORE = re.compile(
-    r"\b(?:in|according\s+to|from|cited\s+in|published\s+in)\s+(?:(?:a|an|the|its|this|last|"
+    r"\b(?:in|according\s+to|from|cited\s+in|published\s+in|adapted\s+from|taken\s+from|"
+    r"excerpted\s+from)\s+(?:(?:a|an|the|its|this|last|"
     r"recent|today['’]s|yesterday['’]s|\w+day['’]s|this\s+week['’]s|last\s+week['’]s)\s+)*"
     r"(?:\d{4}\s+)?$",
     re.IGNORECASE,
@@ -225,7 +255,9 @@ INSTITUTION = re.compile(
     r"Federation|Union|Court|Centre|Center|Survey|University|Police|Service|Services|Corps|"
     r"Command|Force|Forces|Army|Navy|Program|Programme|Bank|Foundation|Society|Secretariat|"
     r"Directorate|Inspectorate|Agencia|Ministerio|Coalition|Party|Assembly|Parliament|"
-    r"Congress|Senate|Government|Embassy|Mission|Relief|Exchange)$"
+    r"Congress|Senate|Government|Embassy|Mission|Relief|Exchange)"
+    # the head may be named for what it serves: "Department of Energy", "Ministry of Health"
+    r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:and\s+)?[A-Z][\w'’-]*){0,3})?$"
 )
 BROADCASTER = re.compile(r"(?i)\bbroadcasting\b")
 NEWS_WORD = re.compile(
@@ -255,6 +287,13 @@ COMPANY_ONLY = re.compile(
 COMPANY_AFTER = re.compile(
     r"^\s*,?\s*(?:(?-i:[A-Z][\w.&'-]*)\s+){0,3}?(?:<[A-Z0-9.]+>|(?:Inc|Corp|Co|Ltd|Plc|PLC|LLC|"
     r"Holdings?|Group|Bancorp|SA|AG|NV)\b)"
+)
+# a company's own affairs, which a company announces and an outlet only sometimes reports
+CORPORATE = re.compile(
+    r"\b(?:shares|merger|acquisition|subsidiary|dividend|shareholders|stockholders|facility|"
+    r"facilities|debentures|preferred\s+(?:stock|shares)|share\s+index|board\s+"
+    r"of\s+directors|chief\s+executive|takeover|tender\s+offer)\b",
+    re.IGNORECASE,
 )
 # people asked by the outlet: "analysts polled by Reuters", "economists surveyed by Reuters"
 POLLED = re.compile(

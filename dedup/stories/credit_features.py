@@ -20,36 +20,12 @@ import re
 from dataclasses import dataclass, fields
 
 from dedup.stories import credit_cues as cues
-from dedup.stories.publishers import (
-    COMMON_NOUNS,
-    DISPLAY,
-    MEDIA_WORDS,
-    PRONOUNS,
-    SKIP_NAMES,
-    publisher_key,
-)
+from dedup.stories import credit_names as names
+from dedup.stories.credit_names import is_common, untokenised
+from dedup.stories.publishers import MEDIA_WORDS, PRONOUNS, publisher_key
 
-# "10News", "7NEWS": a channel number opens some broadcasters' names
-_WORD = (
-    r"(?:[A-Z][\w&'’.!-]*|[a-z]+[A-Z][\w'’.-]*|(?:al|el)-[A-Z][\w'’-]*|\d{1,3}[A-Z][A-Za-z]{2,})"
-)
-# ECB+ is tokenised: "SKY - TV", "Agence - France Presse", "TMZ. com"
-_JOIN = r"(?:\s+(?:of|de|del|della|du|des|la|le|do|da|dos|das|di|&|and|for)\s+|\s+-\s+|\s+)"
-# a trailing number belongs to broadcasters' names ("AM 830", "WCCO-TV Channel 4"), after a
-# call sign or a broadcasting word only: "Copyright 2017 Verbatim 0" is not a name with "0"
-_NUMBERED = r"(?:(?<=[A-Z]{2})|(?<=Channel)|(?<=TV)|(?<=News)|(?<=Radio))\s\d{1,4}\b(?!\s*[,.]?\d)"
-_NAME = re.compile(
-    rf"(?<![\w’'.-]){_WORD}(?:{_JOIN}{_WORD}){{0,5}}(?:\.\s?(?:com|org|net)|{_NUMBERED})?"
-)
-_DOMAIN = re.compile(
-    r"(?<![\w@/.-])(?:www\.)?[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|co\.uk)\b"
-)
-# Outlets that spell themselves in lower case; other lowercase words ("time", "people") are not
-# read as the gazetteer's capitalised names.
-_LOWER_KNOWN = re.compile(r"(?<![\w-])(?:dpa)(?![\w-])")
-
-
-_AS_IGNORECASE = str.maketrans({"\u0130": "I", "\u0131": "i", "\u017f": "s", "\u00a0": " "})
+__all__ = ["FEATURE_GROUPS", "FEATURE_NAMES", "Candidate", "CreditFeatures", "apposed",
+           "candidates", "is_common", "untokenised"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -93,6 +69,7 @@ class CreditFeatures:
     contributed_after: float
     quoted_as: float  # "Tehran Radio quoted the minister as saying"
     dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
+    citation: float  # "“A Title,” The Wall Street Journal, June 2017.": a source list's entry
     staff: float  # "a Reuters witness said", "The BBC's Frances Harrison says"
     staff_of: float  # "according to Michael Silverman of the Boston Herald"
     passive_by: float  # "reflected by the official People's Daily", "bought by Tribune Co"
@@ -113,6 +90,9 @@ class CreditFeatures:
     institution: float  # "Environmental Protection Agency", "Agriculture Department": a body
     affiliated: float  # "Christopher Gunness of the X": a person's employer, the person speaks
     negated: float  # "CNN News aren't reporting", "the Times declined to say"
+    # the sentence is about a company's affairs ("ABC said the facility can be used", "The Wall
+    # Street Journal said the stocks of ... will be dropped"): the name may be its subject
+    corporate: float
 
     def vector(self) -> tuple[float, ...]:
         # not dataclasses.astuple, which deep-copies: this runs for every candidate
@@ -137,7 +117,15 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "adjective_like",
     ),
     "cue_before": (*cues.BEFORE_CUES, "staff_of", "passive_by"),
-    "cue_after": (*cues.AFTER_CUES, "dateline", "staff", "closing", "text_noun", "text_source"),
+    "cue_after": (
+        *cues.AFTER_CUES,
+        "dateline",
+        "citation",
+        "staff",
+        "closing",
+        "text_noun",
+        "text_source",
+    ),
     "against": (
         "told",
         "owns",
@@ -150,6 +138,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "institution",
         "affiliated",
         "negated",
+        "corporate",
     ),
 }
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
@@ -172,68 +161,6 @@ _NOT_A_NAME_START = PRONOUNS | frozenset(
 )
 
 
-def _clean(raw: str) -> str:
-    name = re.sub(r"\s+-\s+", "-", raw.strip())
-    name = re.sub(r"\.\s(com|org|net)$", r".\1", name)
-    name = name.rstrip(".’'-,")
-    name = re.sub(r"[’']s$", "", name)
-    return re.sub(r"^the\s", "The ", name)
-
-
-def _words(name: str) -> list[str]:
-    return [w.strip(".’'-") for w in re.split(r"[\s-]+", name.casefold()) if w.strip(".’'-")]
-
-
-def is_common(name: str) -> bool:
-    """A name made only of common nouns (and articles) is never a publisher.
-
-    >>> is_common("State Television"), is_common("Press"), is_common("Tehran Radio")
-    (True, True, False)
-    """
-    words = [w for w in _words(name) if w not in ("the", "a", "an")]
-    return not words or all(w in COMMON_NOUNS or w in SKIP_NAMES or w.isdigit() for w in words)
-
-
-def _spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
-    """Name runs, their parts after "of" or a possessive, domains and lowercase known names."""
-    spans: set[tuple[int, int]] = set()
-    for match in _NAME.finditer(sentence):
-        start, end = match.span()
-        spans.add((start, end))
-        text = match.group(0)
-        # "Ken Rosenthal of Fox Sports", "Japan's Asahi Shimbun", "Thursday's New England ...":
-        # the outlet may be the part after the joint
-        for joint in re.finditer(r"\s+of\s+(?:the\s+)?|['’]s\s+", text):
-            if re.match(r"[A-Z]", text[joint.end() :]):
-                spans.add((start + joint.end(), end))
-            if joint.group(0)[0] in "'’":  # "KYW’s Pat Loeb": the owner may be the outlet
-                spans.add((start, start + joint.start() + 2))
-        # the run may open with an ordinary word ("Earlier Reuters"), a place or people ("Greek
-        # Sky TV", "Boston WCVB", "Egyptian MENA") or shouted cue words ("She TOLD BuzzFeed
-        # News"): each of its tails is a candidate too
-        for n, first in enumerate(re.finditer(r"\S+\s+", text)):
-            if n > 3:
-                break
-            if re.match(r"[A-Z]", text[first.end() :]):
-                spans.add((start + first.end(), end))
-        # a greedy run into the next words: its longest known prefix ("BuzzFeed News Svetlana")
-        words = list(re.finditer(r"\S+", text))
-        for n in range(len(words) - 1, 0, -1):
-            prefix_end = start + words[n - 1].end()
-            if _known_key(publisher_key(_clean(sentence[start:prefix_end])), known):
-                spans.add((start, prefix_end))
-                break
-    for match in _DOMAIN.finditer(sentence):
-        spans.add(match.span())
-    for match in _LOWER_KNOWN.finditer(sentence):
-        spans.add(match.span())
-    return sorted(spans)
-
-
-def _known_key(key: str, known: frozenset[str]) -> bool:
-    return bool(key) and (key in known or key in DISPLAY)
-
-
 def _near(regexes: tuple[re.Pattern[str], re.Pattern[str]], text: str, search: bool) -> float:
     touching, bridged = regexes
     if touching.search(text) if search else touching.match(text):
@@ -243,25 +170,70 @@ def _near(regexes: tuple[re.Pattern[str], re.Pattern[str]], text: str, search: b
     return 0.0
 
 
-def untokenised(sentence: str) -> str:
-    """ECB+'s tokenised spellings joined again: "TMZ. com" -> "TMZ.com", "SKY - TV" -> "SKY-TV".
+_APPOSED_GAP = re.compile(rf"^\s*(?:{cues.KIND.pattern}\s*)?[,(]?\s*$", re.I)
 
-    >>> untokenised("the Times - Picayune, TMZ. com reports")
-    'the Times-Picayune, TMZ.com reports'
-    """
-    if not sentence.isascii():  # as (?i) matches: İ is I, ı is i, ſ is s (one letter each)
-        sentence = sentence.translate(_AS_IGNORECASE)
-    sentence = re.sub(r"(?<=\w)\.\s(?=(?:com|org|net)\b)", ".", sentence)
-    sentence = re.sub(r"(?<=\w)([’'])\s(?=s\b)", r"\1", sentence)  # "KYW’ s Pat Loeb"
-    return re.sub(r"(?<=[A-Za-z])\s-\s(?=[A-Z])", "-", sentence)
+
+def apposed(text: str, a: Candidate, b: Candidate) -> bool:
+    """Whether two disjoint candidates of ``text`` name one outlet twice, a name and its
+    acronym side by side ("the Sudan News Agency (SUNA)", "the Emirates news agency, WAM,",
+    "Saudi Press Agency SPA"): one credit, not two."""
+    first, second = (a, b) if a.end <= b.start else (b, a)
+    if first.end > second.start or not (first.features.acronym or second.features.acronym):
+        return False
+    return bool(_APPOSED_GAP.match(text[first.end : second.start]))
 
 
 # Compiled once: candidates() runs for every sentence with a cue word in every story.
 _LEAD = re.compile(r"(?:the|The)\s+")
+# (or apposed to a named kind: "The Milan daily, Il Giornale")
 _KIND_BEFORE = re.compile(rf"{cues.KIND.pattern}\s*(?:the\s+)?$", re.I)
+# a name apposed to a named kind, the apposition closed by a comma after it: "The Milan daily,
+# Il Giornale, said" (not "According to the Boersen-Zeitung newspaper, Schmidt said")
+_KIND_APPOSED_BEFORE = re.compile(
+    rf"\b[Tt]he\s+(?-i:[A-Z][\w'’-]*\s+){{1,2}}{cues.KIND.pattern}\s*,\s*$", re.I
+)
+# kind words between a cue and the name ("said the daily Gunes", "published in the weekly X",
+# "Asked by the newspaper Bild"): they head the name's phrase, so the cue touches the name
+# with up to two modifiers of the kind ("quoted by the Irish magazine X", "in the conservative
+# daily X"), but no article or preposition: those belong to the cue
+_KIND_TAIL = re.compile(
+    rf"(?:\b(?!(?:the|a|an|that|in|by|of|to|for|from|on|with|at)\s)[\w-]+\s+){{0,2}}?"
+    rf"(?<![\w-])(?:{cues.KIND.pattern}\s+)+$",
+    re.I,
+)
+# the last word of every outlet kind: only a name after one of these has a kind to strip
+_KIND_LAST_WORDS = frozenset(
+    [
+        "newspaper",
+        "newspapers",
+        "daily",
+        "weekly",
+        "monthly",
+        "magazine",
+        "tabloid",
+        "journal",
+        "paper",
+        "agency",
+        "service",
+        "broadcaster",
+        "television",
+        "tv",
+        "radio",
+        "station",
+        "network",
+        "channel",
+        "website",
+        "site",
+        "publication",
+        "edition",
+        "newsletter",
+        "weekly",
+    ]
+)
 _KIND_AT_START = re.compile(rf"^\s*{cues.KIND.pattern}", re.I)
+_COMPOUND_ADJECTIVE = re.compile(r"[A-Z][\w'’]*(?:-[a-z]+)+")
+_KIND_AT_END = re.compile(rf"{cues.KIND.pattern}\s+$", re.I)
 _DOMAIN_END = re.compile(r"\.(?:com|org|net|co\.uk)$")
-_ACRONYM = re.compile(r"[A-Z]{2,6}")
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _THE_BEFORE = re.compile(r"\bthe\s*$", re.I)
 
@@ -287,23 +259,32 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
     sentence = untokenised(sentence)
     out: list[Candidate] = []
     interview = float(bool(cues.INTERVIEW.search(sentence)))
-    for start, end in _spans(sentence, known):
+    corporate = float(bool(cues.CORPORATE.search(sentence)))
+    for start, end in names.spans(sentence, known):
         raw = sentence[start:end]
         lead = _LEAD.match(raw)
         if lead:  # "The Post": shown with its article, measured from the name
             start += lead.end()
-        name = _clean(raw)
+        name = names.clean(raw)
         key = publisher_key(name)
-        words = [w for w in _words(name) if w != "the"]
+        words = [w for w in names.name_words(name) if w != "the"]
         if not key or len(key) < 2 or (words and words[0] in _NOT_A_NAME_START):
             continue
         # a source of the store may be called "Wire", and the gazetteer knows "Saudi Press Agency"
-        if is_common(name) and not _known_key(key, known):
+        if is_common(name) and not names.known_key(key, known):
             continue
         before, after = sentence[:start], sentence[end:]
         before_tail = before[-80:]
-        is_known = _known_key(key, known)
-        kind_before = bool(_KIND_BEFORE.search(before_tail))
+        last = before_tail[-16:].rsplit(None, 1)[-1:]
+        cue_tail = (
+            _KIND_TAIL.sub("", before_tail)
+            if last and last[0].lower() in _KIND_LAST_WORDS
+            else before_tail
+        )
+        is_known = names.known_key(key, known)
+        kind_before = bool(_KIND_BEFORE.search(before_tail)) or bool(
+            _KIND_APPOSED_BEFORE.search(before_tail) and after.lstrip().startswith(",")
+        )
         kind_after = bool(_KIND_AT_START.match(after))
         # what follows the name once its kind and appositive are read as part of it: "the
         # MTI news agency said", "the Ghana News Agency (GNA) reported", "Granma, the official
@@ -324,10 +305,20 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             for w in words
         )
         masthead = not media_word and any(w in cues.MASTHEAD_WORDS for w in words)
-        institution = bool(cues.INSTITUTION.search(name)) and not news_word and not is_known
+        # a kind word before the name says it is a publication ("the weekly newsletter Middle
+        # East Economic Survey"); after it, not ("the Department of Energy agency")
+        institution = (
+            bool(cues.INSTITUTION.search(name))
+            and not news_word
+            and not is_known
+            and not _KIND_AT_END.search(before_tail)
+        )
         domain = bool(_DOMAIN_END.search(name))
-        acronym = bool(_ACRONYM.fullmatch(name))
-        any_before = bool(cues.ANY_BEFORE.search(before_tail))
+        acronym = bool(names.ACRONYM.fullmatch(name))
+        any_before = bool(cues.ANY_BEFORE.search(cue_tail))
+        citation = bool(
+            cues.CITATION_BEFORE.search(before_tail) and cues.CITATION_AFTER.match(after)
+        )
         any_after = bool(cues.ANY_AFTER.match(tail))
         text_noun = cues.TEXT_NOUN.match(after)
         # a name that reads as no outlet and has no cue of a credit (or of an interview) on
@@ -344,7 +335,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             or any_before
             or any_after
             or text_noun
-            or cues.AGAINST[1].search(before_tail)
+            or citation
+            or cues.AGAINST[1].search(cue_tail)
             or cues.KIND.search(before_tail[-30:])
             or cues.ANY_AFTER_WIDE.match(after)
         ):
@@ -353,11 +345,15 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         # leading Yugoslav newspaper": the name says whose or which kind of outlet, not which
         # outlet; unless it is a known outlet, it is no candidate
         adjective_like = bool(
-            cues.PLURAL_KIND.match(after) or cues.KIND_THEN_NAME.match(after)
+            cues.PLURAL_KIND.match(after)
+            or cues.KIND_THEN_NAME.match(after)
+            or cues.KIND_THEN_APPOSED.match(after)
         ) or (
             kind_after
             and (
-                (
+                # "The English-language daily", "the Paris-based weekly": a compound adjective
+                bool(_COMPOUND_ADJECTIVE.fullmatch(_LEAD.sub("", name)))
+                or (
                     len(words) == 1
                     and not name.isupper()
                     and not _CAMEL.search(name)  # "TheOregonian" is no demonym
@@ -388,10 +384,14 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             official=float(bool(cues.OFFICIAL_BEFORE.search(before_tail[-50:]))),
             adjective_like=float(adjective_like),
             person_like=float(
-                bool(cues.TITLE_BEFORE.search(before_tail) or cues.PERSON_AFTER.match(after))
+                bool(
+                    cues.TITLE_BEFORE.search(before_tail)
+                    or cues.PERSON_AFTER.match(after)
+                    or cues.TITLE_INSIDE.search(name)
+                )
             ),
             **(
-                {cue: _near(regexes, before_tail, True) for cue, regexes in cues.BEFORE.items()}
+                {cue: _near(regexes, cue_tail, True) for cue, regexes in cues.BEFORE.items()}
                 if any_before
                 else _NO_BEFORE
             ),
@@ -403,6 +403,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             dateline=float(
                 bool(cues.DATELINE_AFTER.match(after) and before.rstrip().endswith("("))
             ),
+            citation=float(citation),
             staff=float(
                 bool(
                     cues.STAFF_AFTER.match(after)
@@ -417,14 +418,14 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             ),
             text_noun=float(bool(text_noun) and not text_source),
             text_source=float(text_source),
-            told=_near(cues.AGAINST, before_tail, True),
+            told=_near(cues.AGAINST, cue_tail, True),
             owns=float(bool(cues.OWNS.match(sentence[end : end + 60]))),
             own_figures=float(bool(cues.REPORTED_FIGURES.match(tail))),
             said_it=float(bool(cues.SAID_IT.match(tail))),
             interview=interview,
             picture=float(bool(cues.PICTURE.search(before_tail[-40:]))),
             polled=float(
-                bool(cues.POLLED.search(before_tail[-40:]) or cues.POLLSTER.search(before_tail))
+                bool(cues.POLLED.search(cue_tail[-40:]) or cues.POLLSTER.search(before_tail))
             ),
             # broadcasters are companies too ("Canadian Broadcasting Corp")
             company=float(
@@ -440,6 +441,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                 and not _AFFILIATE_REPORTS.match(tail)
             ),
             negated=float(bool(cues.NEGATED.match(tail))),
+            corporate=corporate,
         )
         out.append(Candidate(name, key, start, end, features))
     return out

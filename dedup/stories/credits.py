@@ -29,13 +29,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import combinations
+from itertools import combinations, pairwise
 
+from dedup.stories.credit_cues import MASTHEAD_WORDS
 from dedup.stories.credit_features import (
     FEATURE_GROUPS,
     FEATURE_NAMES,
     Candidate,
     CreditFeatures,
+    apposed,
     candidates,
     untokenised,
 )
@@ -72,14 +74,15 @@ _ANY_CUE = re.compile(
     r"broadcast|aired|quot|cite|courtesy|by\b|credit|source|©|\(c\)|copyright|said|says|wrote|"
     r"writes|claim|learn|broke|reveal|disclos|stat|add|ran\b|specul|noted|contribut|\)\s*[-—–]|"
     r"told|tell|explain|confirm|spok|speak|talk|admit|interview|statement|mail|letter|speech|"
-    r"remark|address|answer|comment|for\b|poll|survey|with\b"
+    r"remark|address|answer|comment|for\b|poll|survey|with\b|[”\"],?\s+[A-Z]"
 )
 _GATE_WORDS = _word_set(
     "according via published republished appeared posted printed reprinted syndicated aired "
     "broadcast copyright courtesy quoted quoting cited citing contributed reporting "
     "reported reports learned scoop writes wrote newspaper "
     "newspapers daily weekly monthly magazine tabloid broadcaster television tv radio "
-    "website blog news dpa reporter correspondent journalist columnist photographer"
+    "website blog news dpa reporter correspondent journalist columnist photographer paper "
+    "newsletter"
 )
 # words of multi-word gazetteer names that are ordinary words ("New York", "Wall Street"):
 # the name's media word or a cue lets its sentence through instead
@@ -100,6 +103,14 @@ _GATE_NAMES = (
     )
     | frozenset(k for k in KEY_ALIASES if k.isalpha())
 )  # "Reuter", "AP", "WSJ"
+_GATE_KEYS = frozenset(DISPLAY) | frozenset(KEY_ALIASES)
+# a masthead word after "the" ("the Star said", "the Sunday Express"): alone, "Sun", "Star" and
+# "Express" name companies too often ("Lone Star", "American Express") to let a sentence through
+_GATE_MASTHEAD = re.compile(
+    r"\b[Tt]he\s+(?:[A-Z][a-z]+\s+)?(?:"
+    + "|".join(sorted(w.capitalize() for w in MASTHEAD_WORDS))
+    + r")\b(?!\s+(?:Co|Corp|Inc|Ltd|Group|Oil)\b)"
+)
 _GATE_LOWER = re.compile(r"[a-z0-9]+")
 _GATE_CAPITAL = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*")
 _GATE_MARK = re.compile(
@@ -114,9 +125,14 @@ def _may_credit(sentence: str, known: frozenset[str]) -> bool:
     if not _GATE_WORDS.isdisjoint(tokens):
         return True
     capitals = _GATE_CAPITAL.findall(sentence)
-    if capitals and not _GATE_NAMES.isdisjoint(" ".join(capitals).lower().split()):
-        return True
-    if _GATE_MARK.search(sentence):
+    if capitals:
+        lowered = [c.lower() for c in capitals]
+        if not _GATE_NAMES.isdisjoint(lowered):
+            return True
+        # a known name of two words the gazetteer keys as one ("Nihon Keizai")
+        if any(a + b in _GATE_KEYS for a, b in pairwise(lowered)):
+            return True
+    if _GATE_MARK.search(sentence) or _GATE_MASTHEAD.search(sentence):
         return True
     if known:
         compact = "".join(tokens)
@@ -275,22 +291,25 @@ def _known_keys(known: Iterable[str]) -> frozenset[str]:
     return frozenset(k for k in (publisher_key(n) for n in known if n) if k)
 
 
-def _disjoint(chosen: list[tuple[float, Candidate]], c: Candidate) -> bool:
-    return all(c.end <= o.start or o.end <= c.start for _, o in chosen)
+def _disjoint(chosen: list[tuple[float, Candidate]], c: Candidate, text: str) -> bool:
+    return all(
+        (c.end <= o.start or o.end <= c.start) and not apposed(text, c, o) for _, o in chosen
+    )
 
 
 def _best_per_overlap(
-    scored: list[tuple[float, Candidate]], threshold: float
+    scored: list[tuple[float, Candidate]], threshold: float, text: str
 ) -> list[tuple[float, Candidate]]:
-    """Of candidates whose spans overlap ("BuzzFeed", "BuzzFeed News"), the likeliest credit;
-    where none is a credit, the one an interview is given to ("told BuzzFeed News")."""
+    """Of candidates whose spans overlap ("BuzzFeed", "BuzzFeed News") or that name one outlet
+    twice ("Sudan News Agency (SUNA)"), the likeliest credit; where none is a credit, the one
+    an interview is given to ("told BuzzFeed News")."""
     chosen: list[tuple[float, Candidate]] = []
     ranked = sorted(scored, key=lambda pc: (-pc[0], pc[1].start - pc[1].end))
     for p, c in ranked:
-        if p >= threshold and _disjoint(chosen, c):
+        if p >= threshold and _disjoint(chosen, c, text):
             chosen.append((p, c))
     for p, c in ranked:
-        if p < threshold and _addressed(c.features) and _disjoint(chosen, c):
+        if p < threshold and _addressed(c.features) and _disjoint(chosen, c, text):
             chosen.append((p, c))
     return sorted(chosen, key=lambda pc: pc[1].start)
 
@@ -324,7 +343,7 @@ def _sentence_credits(
     scored = [(model.probability(c.features), c) for c in candidates(sentence, known)]
     text = untokenised(sentence)
     out = []
-    for p, c in _best_per_overlap(scored, model.threshold):
+    for p, c in _best_per_overlap(scored, model.threshold, text):
         if p >= model.threshold:
             out.append((p, _kind(c, text), c))
         elif _addressed(c.features):

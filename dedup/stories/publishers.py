@@ -266,6 +266,7 @@ OUTLET_KINDS = (
     "publication",
     "trade\\s+(?:paper|publication|journal|weekly)",
     "edition",
+    "newsletter",
 )
 
 # Words that name a kind of outlet or source, never one outlet: a name made only of these (and
