@@ -161,12 +161,26 @@ def _count(workers: int | None) -> int:
     return default_workers()
 
 
+def submit(func: Callable[[T], R], task: T) -> Future[R] | None:
+    """``func(task)`` started now in a worker of the open :func:`worker_pool`, when that pool
+    has workers and has started them (None otherwise: the caller computes it later itself).
+
+    For work a later stage will want whose inputs exist early (the first analysis batches,
+    stored while an import still runs): the worker computes it in time the import leaves.
+    """
+    shared = _shared
+    if shared is None or shared.count <= 0 or shared.pool is None:
+        return None
+    return shared.pool.submit(func, task)
+
+
 def ordered_map(
     func: Callable[[T], R],
     tasks: Iterable[T],
     workers: int | None = None,
     ahead: int = 2,
     help_out: bool = False,
+    started: Sequence[Future[R]] = (),
 ) -> Iterator[R]:
     """``map(func, tasks)`` with ``func`` run in worker processes, results in task order.
 
@@ -178,15 +192,20 @@ def ordered_map(
     not yet handed out itself instead of waiting (at most :data:`HELPED` such results held),
     so a consumer that is quicker than the workers (storing what one worker parses) keeps
     its core busy; the order of the results is the same.
+
+    ``started`` are results of earlier tasks already handed out (by :func:`submit`): they
+    come first, in their order, then those of ``tasks``.
     """
     count = _count(workers)
     if count <= 0:
+        yield from (future.result() for future in started)
         yield from map(func, tasks)
         return
-    pending: deque[Future[R] | tuple[R]] = deque()  # a 1-tuple: a result computed here
+    # a 1-tuple: a result computed here
+    pending: deque[Future[R] | tuple[R]] = deque(started)
     queue = iter(tasks)
     exhausted = False
-    in_flight = 0  # futures in ``pending``
+    in_flight = len(pending)  # futures in ``pending``
 
     def following() -> tuple[bool, T | None]:
         nonlocal exhausted
