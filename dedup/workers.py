@@ -194,7 +194,8 @@ def ordered_map(
     its core busy; the order of the results is the same.
 
     ``started`` are results of earlier tasks already handed out (by :func:`submit`): they
-    come first, in their order, then those of ``tasks``.
+    come first, in their order, then those of ``tasks``, whose first tasks are handed out
+    at once (the workers start on them while the caller consumes the started ones).
     """
     count = _count(workers)
     if count <= 0:
@@ -206,6 +207,7 @@ def ordered_map(
     queue = iter(tasks)
     exhausted = False
     in_flight = len(pending)  # futures in ``pending``
+    early = len(pending)  # of them, ``started`` ones: beyond the ``ahead`` this map hands out
 
     def following() -> tuple[bool, T | None]:
         nonlocal exhausted
@@ -218,7 +220,7 @@ def ordered_map(
     with _pool_for(count) as (pool, count):
         try:
             while True:
-                while in_flight < count * ahead:
+                while in_flight - early < count * ahead:
                     got, task = following()
                     if not got:
                         break
@@ -236,6 +238,7 @@ def ordered_map(
                 pending.popleft()
                 if isinstance(head, Future):
                     in_flight -= 1
+                    early = max(early - 1, 0)
                     yield head.result()
                 else:
                     yield head[0]

@@ -138,7 +138,7 @@ def index_new_paragraphs(
                 unused.cancel()
             leftover = page
             break
-        batches.append(_batch(page, settings)[0])
+        batches.append(batch_of(page, settings))
         ready.append(future)
         after = max(early_ids)
 
@@ -153,9 +153,9 @@ def index_new_paragraphs(
 
     def tasks() -> Iterator[SketchTask]:
         for page in pages():
-            read, task = _batch(page, settings)
+            read = batch_of(page, settings)
             batches.append(read)
-            yield task
+            yield sketch_task(read, settings)
 
     # One batch leaves nothing to overlap: a worker would only add its start-up.
     if summary.paragraphs <= BATCH_PARAGRAPHS:
@@ -281,13 +281,18 @@ def max_id(page: list[Para]) -> int:
     return max(p.id for p in page)
 
 
-def _batch(page: list[Para], settings: FingerprintSettings) -> tuple[Batch, SketchTask]:
-    """A page's batch (ids read, short articles folded, the ids owning a folded text) and
-    its sketch task."""
+def batch_of(page: list[Para], settings: FingerprintSettings) -> Batch:
+    """A page as a batch: the ids read, the page with short articles folded, and the ids
+    that own a folded text."""
     unfolded = {p.id: p for p in page}
     folded_batch = fold_short_articles(page, settings.min_unit_words)
     folded = {p.id for p in folded_batch if p is not unfolded[p.id]}
-    task = make_task(
+    return [p.id for p in page], folded_batch, folded
+
+
+def sketch_task(batch: Batch, settings: FingerprintSettings) -> SketchTask:
+    folded_batch = batch[1]
+    return make_task(
         settings,
         [p.id for p in folded_batch],
         [p.text for p in folded_batch],
@@ -295,7 +300,6 @@ def _batch(page: list[Para], settings: FingerprintSettings) -> tuple[Batch, Sket
         BUCKET_CAP,
         RECENT,
     )
-    return ([p.id for p in page], folded_batch, folded), task
 
 
 def _new_batches(store: Store, size: int, after: int = 0) -> Iterator[list[Para]]:

@@ -53,7 +53,7 @@ class EarlySketches:
             page = analysis._new_page(session, self.after, size)
         if len(page) < analysis.BATCH_PARAGRAPHS:
             return  # not yet whole
-        _, task = analysis._batch(page, self.settings)
+        task = analysis.sketch_task(analysis.batch_of(page, self.settings), self.settings)
         future = submit(sketch, task)
         if future is None:
             return
