@@ -112,19 +112,11 @@ def _first_line(exc: BaseException) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
-PAGE_CACHE_KIB = 32 << 10  # per connection
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # SQLite's default page cache (2 MB) is smaller than the paragraphs' indexes of one
-    # archive: each stored batch re-read their pages through the kernel (an import and
-    # analysis of Reuters in one process: 1.5-1.8 s of system time, 1.1 s with this).
-    # The cache grows only as pages are used.
-    cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
     except Exception:  # noqa: BLE001 - an in-memory db or read-only file has no WAL; fine
