@@ -199,7 +199,13 @@ def import_paths(
         summary.files = len(files)
         batch: list[ArticleRecord] = []
         with progress.task("importing", total=len(files)) as task:
-            for item in importer.read_files(files, source=source, on_file_done=task.advance):
+            # The first analysis batches are sketched once every file's parsing is handed
+            # out: the worker has time from then on, and little before (it parses for this
+            # process, which stores).
+            handed_out = early.handed_out if early is not None else None
+            for item in importer.read_files(
+                files, source=source, on_file_done=task.advance, on_handed_out=handed_out
+            ):
                 if isinstance(item, importer.BadRecord):
                     summary.bad.append(item)
                     continue
@@ -211,6 +217,8 @@ def import_paths(
                         early.advance(store)
             if batch:
                 _store_batch(store, batch, summary)
+            if early is not None:
+                early.advance(store)
         run.figures.update(
             files=summary.files,
             new=summary.new,

@@ -110,6 +110,8 @@ def test_a_batch_changed_after_its_early_sketch_is_sketched_again(
             try:
                 sketches = early.EarlySketches()
                 sketches.advance(store)
+                assert not sketches.prepared  # not before the parsing is handed out
+                sketches.handed_out()
                 sketches.advance(store)
                 prepared = len(sketches.prepared)
                 pipeline.import_paths(settings, [second], analyze=False)

@@ -1,9 +1,9 @@
 """The first analysis batches sketched while an import still stores.
 
-An import's main process is busy storing while its worker, once parsing is ahead, has time;
-the analysis that follows would start by waiting for its first batch's sketch. So between
-stored batches the import reads each whole analysis batch as soon as it is stored and hands
-its sketch to the worker; the analysis takes those results for its first batches.
+The analysis would start by waiting for its first batch's sketch while the worker, its last
+files parsed, waits for work. So once an import has handed out the parsing of every file,
+between stored batches it reads each whole analysis batch stored so far and hands its sketch
+to the worker; the analysis takes those results for its first batches.
 
 The results are the analysis's own: a batch is the same keyset page of unindexed paragraphs
 (:func:`dedup.index.analysis._new_page`) and the same pure sketch of it, and the analysis
@@ -38,27 +38,36 @@ class EarlySketches:
     def __init__(self, settings: FingerprintSettings | None = None) -> None:
         self.settings = settings or FingerprintSettings()
         self.after = 0
+        self.ready = False
         self.prepared: list[tuple[list[int], Future[Sketch]]] = []
 
+    def handed_out(self) -> None:
+        """The import's parsing is all handed out: from now on :meth:`advance` starts sketches."""
+        self.ready = True
+
     def advance(self, store: Store) -> None:
-        """Start the next batch's sketch if it is wholly stored (called between stored batches)."""
-        if len(self.prepared) >= EARLY_BATCHES:
-            return
+        """Start the sketches of the batches wholly stored, up to :data:`EARLY_BATCHES`
+        (called between stored batches; nothing happens before :meth:`handed_out`)."""
+        while self.ready and len(self.prepared) < EARLY_BATCHES and self._next(store):
+            pass
+
+    def _next(self, store: Store) -> bool:
         size = analysis.BATCH_PARAGRAPHS
         with store.session() as session:
             # A page needs BATCH_PARAGRAPHS ids above ``after``: a cheap test before reading.
             highest = session.scalar(_MAX_ID) or 0
             if highest - self.after < size:
-                return
+                return False
             page = analysis._new_page(session, self.after, size)
-        if len(page) < analysis.BATCH_PARAGRAPHS:
-            return  # not yet whole
+        if len(page) < size:
+            return False  # not yet whole
         task = analysis.sketch_task(analysis.batch_of(page, self.settings), self.settings)
         future = submit(sketch, task)
         if future is None:
-            return
+            return False
         self.prepared.append(([p.id for p in page], future))
         self.after = analysis.max_id(page)
+        return True
 
     def take(self, settings: FingerprintSettings) -> list[tuple[list[int], Future[Sketch]]]:
         """The prepared batches (page ids in page order, sketch), if made with ``settings``."""
