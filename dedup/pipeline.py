@@ -199,13 +199,7 @@ def import_paths(
         summary.files = len(files)
         batch: list[ArticleRecord] = []
         with progress.task("importing", total=len(files)) as task:
-            # The first analysis batches are sketched once every file's parsing is handed
-            # out: the worker has time from then on, and little before (it parses for this
-            # process, which stores).
-            handed_out = early.handed_out if early is not None else None
-            for item in importer.read_files(
-                files, source=source, on_file_done=task.advance, on_handed_out=handed_out
-            ):
+            for item in importer.read_files(files, source=source, on_file_done=task.advance):
                 if isinstance(item, importer.BadRecord):
                     summary.bad.append(item)
                     continue

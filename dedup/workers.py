@@ -73,6 +73,8 @@ class _Shared:
 
 
 _shared: _Shared | None = None
+# Maps (:func:`ordered_map`) on workers that have not yet handed out all their tasks.
+_handing_out = 0
 
 
 def _new_pool(count: int) -> ProcessPoolExecutor:
@@ -174,6 +176,12 @@ def submit(func: Callable[[T], R], task: T) -> Future[R] | None:
     return shared.pool.submit(func, task)
 
 
+def handing_out() -> bool:
+    """Whether a map still hands tasks to the workers (work :func:`submit` adds then only
+    makes them fall behind it)."""
+    return _handing_out > 0
+
+
 def ordered_map(
     func: Callable[[T], R],
     tasks: Iterable[T],
@@ -215,8 +223,11 @@ def ordered_map(
             for task in queue:
                 return True, task
             exhausted = True
+            _handed_out()
         return False, None
 
+    global _handing_out
+    _handing_out += 1
     with _pool_for(count) as (pool, count):
         try:
             while True:
@@ -243,9 +254,16 @@ def ordered_map(
                 else:
                     yield head[0]
         finally:
+            if not exhausted:
+                _handed_out()
             for item in pending:
                 if isinstance(item, Future):
                     item.cancel()
+
+
+def _handed_out() -> None:
+    global _handing_out
+    _handing_out -= 1
 
 
 def shared_map(

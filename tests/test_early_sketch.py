@@ -109,9 +109,11 @@ def test_a_batch_changed_after_its_early_sketch_is_sketched_again(
             store = open_store(settings.db_url)
             try:
                 sketches = early.EarlySketches()
+                parsing = workers.ordered_map(abs, [1, 2, 3])
+                next(parsing)
                 sketches.advance(store)
-                assert not sketches.prepared  # not before the parsing is handed out
-                sketches.handed_out()
+                assert not sketches.prepared  # not while a map still hands out tasks
+                assert list(parsing) == [2, 3]
                 sketches.advance(store)
                 prepared = len(sketches.prepared)
                 pipeline.import_paths(settings, [second], analyze=False)

@@ -2,7 +2,7 @@
 
 The analysis would start by waiting for its first batch's sketch while the worker, its last
 files parsed, waits for work. So once an import has handed out the parsing of every file,
-between stored batches it reads each whole analysis batch stored so far and hands its sketch
+it reads each whole analysis batch stored so far between stored batches and hands its sketch
 to the worker; the analysis takes those results for its first batches.
 
 The results are the analysis's own: a batch is the same keyset page of unindexed paragraphs
@@ -23,7 +23,7 @@ from dedup.index import analysis
 from dedup.index.fingerprint import FingerprintSettings
 from dedup.index.sketch import Sketch, sketch
 from dedup.store.engine import Store
-from dedup.workers import submit
+from dedup.workers import handing_out, submit
 
 # Enough to cover the analysis's start: while it checks the first two, the worker sketches
 # the third (measured on Reuters: its batches take the two processes about as long).
@@ -38,17 +38,16 @@ class EarlySketches:
     def __init__(self, settings: FingerprintSettings | None = None) -> None:
         self.settings = settings or FingerprintSettings()
         self.after = 0
-        self.ready = False
         self.prepared: list[tuple[list[int], Future[Sketch]]] = []
-
-    def handed_out(self) -> None:
-        """The import's parsing is all handed out: from now on :meth:`advance` starts sketches."""
-        self.ready = True
 
     def advance(self, store: Store) -> None:
         """Start the sketches of the batches wholly stored, up to :data:`EARLY_BATCHES`
-        (called between stored batches; nothing happens before :meth:`handed_out`)."""
-        while self.ready and len(self.prepared) < EARLY_BATCHES and self._next(store):
+        (called between stored batches). Not while the import's parsing is still being handed
+        out: the worker parses what this process stores, and a sketch ahead of that would only
+        move parsing onto this process."""
+        if handing_out():
+            return
+        while len(self.prepared) < EARLY_BATCHES and self._next(store):
             pass
 
     def _next(self, store: Store) -> bool:

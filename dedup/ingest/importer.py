@@ -141,33 +141,25 @@ def read_files(
     source: str | None = None,
     on_file_done: Callable[[int], None] | None = None,
     workers: int | None = None,
-    on_handed_out: Callable[[], None] | None = None,
 ) -> Iterator[ArticleRecord | BadRecord]:
     """Articles (and bad records) of each file in turn; ``source`` overrides every source.
 
     Parsing runs in ``workers`` worker processes (default: :func:`dedup.workers.default_workers`)
     a few files ahead of the caller, who stores what came before; a large JSON Lines file is
     parsed in slices of about :data:`JSONL_SLICE` bytes. What comes out, and its order, is the
-    same with workers and without. ``on_handed_out`` is called once every file's parsing
-    has been handed out (the workers have at most their few tasks ahead left to parse).
+    same with workers and without.
     """
     tasks = [task for path in files for task in _tasks(path, source)]
     if len(tasks) <= 1:
         workers = 0  # nothing to overlap: a worker would only add its start-up
     # help_out: storing is quicker than parsing, so this process parses too when it waits.
-    parsed = ordered_map(parse_task, _handing_out(tasks, on_handed_out), workers, help_out=True)
+    parsed = ordered_map(parse_task, tasks, workers, help_out=True)
     for task, packed in zip(tasks, parsed, strict=True):
         with gc_paused():
             items = list(unpack_items(packed))
         yield from items
         if task.last and on_file_done is not None:
             on_file_done(1)
-
-
-def _handing_out(tasks: list[ParseTask], done: Callable[[], None] | None) -> Iterator[ParseTask]:
-    yield from tasks
-    if done is not None:
-        done()
 
 
 @dataclass(frozen=True)
