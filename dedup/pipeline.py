@@ -29,6 +29,7 @@ from dedup.store.files import sqlite_path
 
 if TYPE_CHECKING:
     from dedup.index import analysis
+    from dedup.index.early import EarlySketches
     from dedup.ingest import importer, poller
     from dedup.store.engine import Store
 
@@ -193,6 +194,7 @@ def import_paths(
     large = analyze and _total_bytes(files) >= WARM_BYTES
     warm = ("dedup.ingest.importer", "dedup.index.sketch", "dedup.stories.story") if large else ()
     with _locked_run(settings, "import", warm) as (store, run):
+        early = _early_sketches() if large else None
         summary = ImportSummary()
         summary.files = len(files)
         batch: list[ArticleRecord] = []
@@ -205,8 +207,12 @@ def import_paths(
                 if len(batch) >= IMPORT_BATCH:
                     _store_batch(store, batch, summary)
                     batch = []
+                    if early is not None:
+                        early.advance(store)
             if batch:
                 _store_batch(store, batch, summary)
+            if early is not None:
+                early.advance(store)
         run.figures.update(
             files=summary.files,
             new=summary.new,
@@ -217,9 +223,15 @@ def import_paths(
         if summary.new or summary.changed:
             store.optimize()
         if analyze:
-            summary.analysis = _analyze(store, progress, settings)
+            summary.analysis = _analyze(store, progress, settings, early)
             run.figures["analysis"] = summary.analysis.as_dict()
         return summary
+
+
+def _early_sketches() -> EarlySketches:
+    from dedup.index.early import EarlySketches
+
+    return EarlySketches()
 
 
 def _total_bytes(files: Sequence[Path]) -> int:
@@ -368,14 +380,18 @@ def reindex(settings: Settings, progress: Progress | None = None) -> analysis.An
         return summary
 
 
-def _analyze(store: Store, progress: Progress, settings: Settings) -> analysis.AnalyzeSummary:
+def _analyze(
+    store: Store, progress: Progress, settings: Settings, early: EarlySketches | None = None
+) -> analysis.AnalyzeSummary:
+    """Index what is new and update the stories; ``early`` holds the first batches' sketches
+    an import started while it stored."""
     from dedup.index import analysis
     from dedup.stories import update as stories
     from dedup.workers import worker_pool
 
     with worker_pool():  # the command's pool when it has one (a shared poll has not)
         summary = analysis.index_new_paragraphs(
-            store, progress=progress, index_url=settings.index_url
+            store, progress=progress, index_url=settings.index_url, early=early
         )
         if summary.paragraphs:
             store.optimize()  # statistics for the next run's plans (see Store.optimize)

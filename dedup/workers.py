@@ -73,6 +73,8 @@ class _Shared:
 
 
 _shared: _Shared | None = None
+# Maps (:func:`ordered_map`) on workers that have not yet handed out all their tasks.
+_handing_out = 0
 
 
 def _new_pool(count: int) -> ProcessPoolExecutor:
@@ -161,12 +163,32 @@ def _count(workers: int | None) -> int:
     return default_workers()
 
 
+def submit(func: Callable[[T], R], task: T) -> Future[R] | None:
+    """``func(task)`` started now in a worker of the open :func:`worker_pool`, when that pool
+    has workers and has started them (None otherwise: the caller computes it later itself).
+
+    For work a later stage will want whose inputs exist early (the first analysis batches,
+    stored while an import still runs): the worker computes it in time the import leaves.
+    """
+    shared = _shared
+    if shared is None or shared.count <= 0 or shared.pool is None:
+        return None
+    return shared.pool.submit(func, task)
+
+
+def handing_out() -> bool:
+    """Whether a map still hands tasks to the workers (work :func:`submit` adds then only
+    makes them fall behind it)."""
+    return _handing_out > 0
+
+
 def ordered_map(
     func: Callable[[T], R],
     tasks: Iterable[T],
     workers: int | None = None,
     ahead: int = 2,
     help_out: bool = False,
+    started: Sequence[Future[R]] = (),
 ) -> Iterator[R]:
     """``map(func, tasks)`` with ``func`` run in worker processes, results in task order.
 
@@ -178,15 +200,22 @@ def ordered_map(
     not yet handed out itself instead of waiting (at most :data:`HELPED` such results held),
     so a consumer that is quicker than the workers (storing what one worker parses) keeps
     its core busy; the order of the results is the same.
+
+    ``started`` are results of earlier tasks already handed out (by :func:`submit`): they
+    come first, in their order, then those of ``tasks``, whose first tasks are handed out
+    at once (the workers start on them while the caller consumes the started ones).
     """
     count = _count(workers)
     if count <= 0:
+        yield from (future.result() for future in started)
         yield from map(func, tasks)
         return
-    pending: deque[Future[R] | tuple[R]] = deque()  # a 1-tuple: a result computed here
+    # a 1-tuple: a result computed here
+    pending: deque[Future[R] | tuple[R]] = deque(started)
     queue = iter(tasks)
     exhausted = False
-    in_flight = 0  # futures in ``pending``
+    in_flight = len(pending)  # futures in ``pending``
+    early = len(pending)  # of them, ``started`` ones: beyond the ``ahead`` this map hands out
 
     def following() -> tuple[bool, T | None]:
         nonlocal exhausted
@@ -194,12 +223,15 @@ def ordered_map(
             for task in queue:
                 return True, task
             exhausted = True
+            _handed_out()
         return False, None
 
+    global _handing_out
+    _handing_out += 1
     with _pool_for(count) as (pool, count):
         try:
             while True:
-                while in_flight < count * ahead:
+                while in_flight - early < count * ahead:
                     got, task = following()
                     if not got:
                         break
@@ -217,13 +249,21 @@ def ordered_map(
                 pending.popleft()
                 if isinstance(head, Future):
                     in_flight -= 1
+                    early = max(early - 1, 0)
                     yield head.result()
                 else:
                     yield head[0]
         finally:
+            if not exhausted:
+                _handed_out()
             for item in pending:
                 if isinstance(item, Future):
                     item.cancel()
+
+
+def _handed_out() -> None:
+    global _handing_out
+    _handing_out -= 1
 
 
 def shared_map(

@@ -13,7 +13,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import bindparam, text
@@ -43,6 +43,11 @@ from dedup.store.batching import LARGE_IN_LIST_CHUNK, chunks
 from dedup.store.engine import Store, insert_many
 from dedup.store.models import utcnow
 from dedup.workers import gc_paused, ordered_map
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from dedup.index.early import EarlySketches
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +100,7 @@ def index_new_paragraphs(
     settings: FingerprintSettings | None = None,
     workers: int | None = None,
     index_url: str | None = None,
+    early: EarlySketches | None = None,
 ) -> AnalyzeSummary:
     """Index every body paragraph not yet indexed and store the reuse links it takes part in.
 
@@ -118,34 +124,52 @@ def index_new_paragraphs(
         return summary
     hasher = WordHasher()
     cache = ChunkCache()
-    batches: deque[tuple[list[int], list[Para], set[int]]] = deque()
+    batches: deque[Batch] = deque()
+    # Sketches an import started while it stored (see dedup.index.early), for as many first
+    # batches as still read the same; the rest are read and sketched here.
+    ready: list[Future[Sketch]] = []
+    after, leftover = 0, None
+    prepared = early.take(settings) if early is not None else []
+    for i, (early_ids, future) in enumerate(prepared):
+        with store.session() as session:
+            page = _new_page(session, after, BATCH_PARAGRAPHS)
+        if [p.id for p in page] != early_ids:  # the store changed since: sketch it anew
+            for _, unused in prepared[i:]:
+                unused.cancel()
+            leftover = page
+            break
+        batches.append(batch_of(page, settings))
+        ready.append(future)
+        after = max(early_ids)
+
+    def pages() -> Iterator[list[Para]]:
+        start = after
+        if leftover is not None:
+            if not leftover:
+                return
+            yield leftover
+            start = max_id(leftover)
+        yield from _new_batches(store, BATCH_PARAGRAPHS, start)
 
     def tasks() -> Iterator[SketchTask]:
-        for batch in _new_batches(store, BATCH_PARAGRAPHS):
-            unfolded = {p.id: p for p in batch}
-            folded_batch = fold_short_articles(batch, settings.min_unit_words)
-            folded = {p.id for p in folded_batch if p is not unfolded[p.id]}
-            batches.append(([p.id for p in batch], folded_batch, folded))
-            yield make_task(
-                settings,
-                [p.id for p in folded_batch],
-                [p.text for p in folded_batch],
-                [p.norm for p in folded_batch],
-                BUCKET_CAP,
-                RECENT,
-            )
+        for page in pages():
+            read = batch_of(page, settings)
+            batches.append(read)
+            yield sketch_task(read, settings)
 
     # One batch leaves nothing to overlap: a worker would only add its start-up.
     if summary.paragraphs <= BATCH_PARAGRAPHS:
         workers = 0
+    # help_out: while the first batch is sketched, and whenever the worker falls behind,
+    # this process sketches a later batch itself instead of waiting.
+    sketched_batches = ordered_map(sketch, tasks(), workers, help_out=True, started=ready)
     with progress.task("indexing paragraphs", total=summary.paragraphs) as task, gc_paused():
-        for sketched in ordered_map(sketch, tasks(), workers):
-            batch_ids, batch, folded = batches.popleft()
+        for sketched in sketched_batches:
+            read = batches.popleft()
             with store.session() as session:
                 band_index = open_band_index(store, session, index_id, cache, index_url)
-                read = (batch_ids, batch, folded)
                 _index_batch(session, band_index, read, sketched, settings, hasher, summary)
-            task.advance(len(batch_ids))
+            task.advance(len(read[0]))
     summary.seconds = round(time.perf_counter() - started, 3)
     log.info("analyze: %s", summary.describe())
     return summary
@@ -250,19 +274,46 @@ def _new_page(session: Session, after: int, size: int) -> list[Para]:
     return [Para(*row[:6]) for row in rows]
 
 
-def _new_batches(store: Store, size: int) -> Iterator[list[Para]]:
+Batch = tuple[list[int], list[Para], set[int]]
+
+
+def max_id(page: list[Para]) -> int:
+    return max(p.id for p in page)
+
+
+def batch_of(page: list[Para], settings: FingerprintSettings) -> Batch:
+    """A page as a batch: the ids read, the page with short articles folded, and the ids
+    that own a folded text."""
+    unfolded = {p.id: p for p in page}
+    folded_batch = fold_short_articles(page, settings.min_unit_words)
+    folded = {p.id for p in folded_batch if p is not unfolded[p.id]}
+    return [p.id for p in page], folded_batch, folded
+
+
+def sketch_task(batch: Batch, settings: FingerprintSettings) -> SketchTask:
+    folded_batch = batch[1]
+    return make_task(
+        settings,
+        [p.id for p in folded_batch],
+        [p.text for p in folded_batch],
+        [p.norm for p in folded_batch],
+        BUCKET_CAP,
+        RECENT,
+    )
+
+
+def _new_batches(store: Store, size: int, after: int = 0) -> Iterator[list[Para]]:
     """Batches of about ``size`` unindexed body paragraphs, whole articles, by id.
 
     Each page is read in a short session of its own, so a batch being written never waits
     on one being read (SQLite's WAL lets a reader run beside the writer).
     """
-    after = 0
     while True:
         with store.session() as session:
             batch = _new_page(session, after, size)
         if not batch:
             return
-        after = max(p.id for p in batch)
+        after = max_id(batch)
         yield batch
 
 
