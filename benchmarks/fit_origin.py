@@ -86,7 +86,7 @@ class Story:
     mode: str  # "polled" or "archive"
     fold: int  # stories of one simulated story (both modes, stripped or not) share a fold
     stripped: bool = False  # a story of the archive run with every clock taken away
-    kind: str = "plain"  # the simulator's story kind (plain, uncredited_wire, self_reuse, none)
+    kind: str = "plain"  # the story kind (plain, uncredited_wire, self_reuse, roundup, none)
 
 
 def _stripped(members: list[MemberFacts]) -> list[MemberFacts]:

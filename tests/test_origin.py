@@ -438,3 +438,21 @@ def test_the_earliest_publication_is_an_order_not_a_size() -> None:
         1: 0.0,
         2: 0.0,
     }
+
+
+def test_a_dateline_signs_the_article_it_opens_only() -> None:
+    """A round-up strings several stories' leads together, datelines and all: a dateline
+    further down is an item's, not the digest's signature."""
+    from dedup.stories.origin_features import candidates
+
+    dateline = "NEW YORK (Reuters) - The company said on Monday that profits rose sharply."
+    items = (
+        "The central bank left its key rate unchanged at four percent on Tuesday.",
+        "Grain exports fell for a third week as ports stayed closed by the strike.",
+        "Oil prices rose in early trading on reports of lower stocks in the region.",
+    )
+    opening = _member(1, "Reuters", 1.0, own=(dateline, *items))
+    digest = _member(2, "Reuters", 1.0, own=(*items, dateline))
+    assert any(u.credit.pattern == "dateline" for u in digest.credits)
+    signed = {c.article_id: c.features.self_credit for c in candidates([opening, digest])}
+    assert signed == {1: 1.0, 2: 0.0}

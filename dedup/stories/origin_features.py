@@ -26,6 +26,7 @@ FIRST_SEEN_FULL_HOURS = 6.0
 FIRST_SEEN_MIN_HOURS = 0.5  # closer than this, polling order decides, not publication
 Group = TypeVar("Group", bound=Hashable)
 INTERVIEW = frozenset({"told"})  # a statement given to an outlet: no credit of the text
+DATELINE_OPENS = 1  # the last paragraph a dateline may open (a byline may precede it)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,14 @@ def _holds(member: MemberFacts) -> float:
     return member.coverage * (1.0 - member.merges)
 
 
+def _opens(credit: Credit) -> bool:
+    """A dateline names the writer of the article it opens: one further down is an item's of
+    a round-up that strings several stories' leads together ("NEW YORK (Reuters) - ..." in
+    the middle of a digest), no signature of the digest. Other self-references (a copyright
+    line, a byline) stand where they stand."""
+    return credit.pattern != "dateline" or credit.paragraph <= DATELINE_OPENS
+
+
 def _is_interview(credit: Credit) -> bool:
     return credit.pattern in INTERVIEW
 
@@ -242,6 +251,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             u.credit.key in m.source_keys
             and u.credit.self_reference
             and not _is_interview(u.credit)
+            and _opens(u.credit)
             for u in m.credits
         )
         declares = max(
