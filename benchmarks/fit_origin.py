@@ -87,6 +87,7 @@ class Story:
     fold: int  # stories of one simulated story (both modes, stripped or not) share a fold
     stripped: bool = False  # a story of the archive run with every clock taken away
     kind: str = "plain"  # the story kind (plain, uncredited_wire, self_reuse, roundup, none)
+    mixed: bool = False  # glued from two or more simulated stories: each one's origin is 1
 
 
 def _stripped(members: list[MemberFacts]) -> list[MemberFacts]:
@@ -117,6 +118,14 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
     for members, quotes_only in recorded:
         stories = Counter(plan.story_of.get(key_of[m.article_id]) for m in members)
         story, _count = stories.most_common(1)[0]
+        # a round-up belongs to every story it merges: only other members tell a glued story
+        apart = {
+            plan.story_of.get(key_of[m.article_id])
+            for m in members
+            if key_of[m.article_id] not in plan.roundups
+        }
+        mixed = len(apart - {None}) > 1
+        origins = {plan.origin_key.get(s) for s in apart if s is not None} - {None}
         truth = plan.origin_key.get(story) if story is not None else None
         fold = (seed * 1000 + (story if story is not None else 999)) % FOLDS
         unknowable = story in plan.unknowable
@@ -129,6 +138,9 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
             for cand in story_candidates(facts, quotes_only=quotes_only):
                 if story is None or unknowable:
                     label = 0
+                elif mixed:
+                    # glued: the origin of any story it joins is an origin of its text
+                    label = int(cand.article_id is not None and key_of[cand.article_id] in origins)
                 elif truth is None:
                     label = int(cand.article_id is None and cand.name == "Reuters")
                 else:
@@ -137,23 +149,24 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
                 labels.append(label)
             # whether the best candidate is supported depends on the ranker: see _out_of_fold
             clock = "clockless" if clockless(facts) else "clocked"
-            out.append(Story(rows, labels, clock, mode, fold, stripped, kind))
+            out.append(Story(rows, labels, clock, mode, fold, stripped, kind, mixed))
     return out
 
 
 def _pairs(stories: list[Story]) -> tuple[Any, Any]:
-    """Ranking pairs: (origin - other, 1) and (other - origin, 0) within each story."""
+    """Ranking pairs: (origin - other, 1) and (other - origin, 0) within each story (the
+    clustering may glue a round-up's stories together: then each of their origins)."""
     import numpy as np
 
     x, y = [], []
     for story in stories:
-        if sum(story.labels) != 1:
-            continue
-        top = np.array(story.rows[story.labels.index(1)])
-        for row, label in zip(story.rows, story.labels, strict=True):
-            if not label:
-                x += [top - np.array(row), np.array(row) - top]
-                y += [1, 0]
+        # a glued story has an origin for each story it joins: each against the others'
+        # copies and the round-up, never against each other
+        for top in (np.array(r) for r, lab in zip(story.rows, story.labels, strict=True) if lab):
+            for row, label in zip(story.rows, story.labels, strict=True):
+                if not label:
+                    x += [top - np.array(row), np.array(row) - top]
+                    y += [1, 0]
     return np.array(x), np.array(y)
 
 

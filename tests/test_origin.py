@@ -456,3 +456,32 @@ def test_a_dateline_signs_the_article_it_opens_only() -> None:
     assert any(u.credit.pattern == "dateline" for u in digest.credits)
     signed = {c.article_id: c.features.self_credit for c in candidates([opening, digest])}
     assert signed == {1: 1.0, 2: 0.0}
+
+
+def test_a_member_crediting_another_publisher_has_no_lead_over_it() -> None:
+    """ "According to Reuters" in a copy's own words: the copy came after Reuters, so being
+    first among the members is no lead over the origin it names (Reuters, absent)."""
+    from dedup.stories.origin_features import candidates
+
+    facts = [
+        _member(
+            1,
+            "Market Pulse",
+            1.0,
+            own=("According to Reuters, the details are as follows.",),
+            published=T0,
+            first_seen=T0,
+        ),
+        _member(
+            2,
+            "Harbor Business",
+            1.0,
+            published=T0 + timedelta(hours=6),
+            first_seen=T0 + timedelta(hours=6),
+        ),
+    ]
+    got = {c.article_id: c.features for c in candidates(facts)}
+    assert got[1].declares_copy > 0
+    assert got[1].published_first == got[1].first_seen_lead == got[1].published_lead == 0.0
+    assert got[2].published_first == -1.0 and got[2].first_seen_lead < 0
+    assert decide_origin(facts).name == "Reuters"

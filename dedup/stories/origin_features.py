@@ -266,6 +266,12 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             default=0.0,
         )
         others = [o for o in members if o is not m]
+
+        # A member that credits another publisher in its own words says it came after that
+        # publisher: being first among the members is then no lead over the origin it names.
+        def late(lead: float, declares: float = declares) -> float:
+            return min(0.0, lead) if declares else lead
+
         features = CandidateFeatures(
             external=0.0,
             holds=_holds(m),
@@ -286,11 +292,11 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             same_source=(
                 sum(1 for o in others if m.source_keys & o.source_keys) / max(1, len(others))
             ),
-            published_lead=_lead(members, "published", m, PUBLISHED_FULL_HOURS, 0.0),
-            published_first=_first(members, "published", m),
+            published_lead=late(_lead(members, "published", m, PUBLISHED_FULL_HOURS, 0.0)),
+            published_first=late(_first(members, "published", m)),
             published_missing=float(m.published is None),
-            first_seen_lead=_lead(
-                members, "first_seen", m, FIRST_SEEN_FULL_HOURS, FIRST_SEEN_MIN_HOURS
+            first_seen_lead=late(
+                _lead(members, "first_seen", m, FIRST_SEEN_FULL_HOURS, FIRST_SEEN_MIN_HOURS)
             ),
         )
         out.append(
