@@ -18,7 +18,10 @@ truth the simulation knows:
   left out of the store that no copy credits, links to or keeps the dateline of), "origin
   unknown" is right, and so is naming a member or publisher at a confidence below
   :data:`UNLIKELY` (0.5: the story itself calls it less likely than not); by kind of story
-  too when the family set has story kinds (``simulator.Families.kinds``);
+  too when the family set has story kinds (``simulator.Families.kinds``); a dev round-up
+  (``roundup``: a later digest of several stories' leads) is a member of the first story it
+  merges in the truth, so a predicted story that glues the merged stories together can be
+  right for one of them only;
 - claims at confidence >= 0.9: how many, and the share right; expected calibration error (ten
   equal-width bins of confidence, weighted by stories). Here a claim is what the story says:
   a named origin at its confidence, right only if it is the true one (for an unknowable story

@@ -17,7 +17,8 @@ store; nothing for a story of distractors), and fits two stages:
 
 1. a ranking logistic regression without intercept on pairs of candidates of one story (the
    true origin's features minus another candidate's, and the reverse), so a candidate's score
-   is comparable within its story;
+   is comparable within its story; the clock features' weights are kept from going below zero
+   (:data:`NON_NEGATIVE`);
 2. on out-of-fold scores (5 folds by story), whether the best candidate of a story is its
    origin, from :func:`dedup.stories.origin.story_vector`: a logistic regression calibrated
    with isotonic regression (``CalibratedClassifierCV``, 5 stratified folds), fitted apart
@@ -85,7 +86,8 @@ class Story:
     mode: str  # "polled" or "archive"
     fold: int  # stories of one simulated story (both modes, stripped or not) share a fold
     stripped: bool = False  # a story of the archive run with every clock taken away
-    kind: str = "plain"  # the simulator's story kind (plain, uncredited_wire, self_reuse, none)
+    kind: str = "plain"  # the story kind (plain, uncredited_wire, self_reuse, roundup, none)
+    mixed: bool = False  # glued from two or more simulated stories: each one's origin is 1
 
 
 def _stripped(members: list[MemberFacts]) -> list[MemberFacts]:
@@ -116,6 +118,14 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
     for members, quotes_only in recorded:
         stories = Counter(plan.story_of.get(key_of[m.article_id]) for m in members)
         story, _count = stories.most_common(1)[0]
+        # a round-up belongs to every story it merges: only other members tell a glued story
+        apart = {
+            plan.story_of.get(key_of[m.article_id])
+            for m in members
+            if key_of[m.article_id] not in plan.roundups
+        }
+        mixed = len(apart - {None}) > 1
+        origins = {plan.origin_key.get(s) for s in apart if s is not None} - {None}
         truth = plan.origin_key.get(story) if story is not None else None
         fold = (seed * 1000 + (story if story is not None else 999)) % FOLDS
         unknowable = story in plan.unknowable
@@ -128,6 +138,9 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
             for cand in story_candidates(facts, quotes_only=quotes_only):
                 if story is None or unknowable:
                     label = 0
+                elif mixed:
+                    # glued: the origin of any story it joins is an origin of its text
+                    label = int(cand.article_id is not None and key_of[cand.article_id] in origins)
                 elif truth is None:
                     label = int(cand.article_id is None and cand.name == "Reuters")
                 else:
@@ -136,23 +149,24 @@ def _stories(plan: Plan, archive: bool, seed: int) -> list[Story]:
                 labels.append(label)
             # whether the best candidate is supported depends on the ranker: see _out_of_fold
             clock = "clockless" if clockless(facts) else "clocked"
-            out.append(Story(rows, labels, clock, mode, fold, stripped, kind))
+            out.append(Story(rows, labels, clock, mode, fold, stripped, kind, mixed))
     return out
 
 
 def _pairs(stories: list[Story]) -> tuple[Any, Any]:
-    """Ranking pairs: (origin - other, 1) and (other - origin, 0) within each story."""
+    """Ranking pairs: (origin - other, 1) and (other - origin, 0) within each story (the
+    clustering may glue a round-up's stories together: then each of their origins)."""
     import numpy as np
 
     x, y = [], []
     for story in stories:
-        if sum(story.labels) != 1:
-            continue
-        top = np.array(story.rows[story.labels.index(1)])
-        for row, label in zip(story.rows, story.labels, strict=True):
-            if not label:
-                x += [top - np.array(row), np.array(row) - top]
-                y += [1, 0]
+        # a glued story has an origin for each story it joins: each against the others'
+        # copies and the round-up, never against each other
+        for top in (np.array(r) for r, lab in zip(story.rows, story.labels, strict=True) if lab):
+            for row, label in zip(story.rows, story.labels, strict=True):
+                if not label:
+                    x += [top - np.array(row), np.array(row) - top]
+                    y += [1, 0]
     return np.array(x), np.array(y)
 
 
@@ -168,6 +182,34 @@ def _ranker() -> Any:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=1.0, fit_intercept=False, max_iter=10000)
+
+
+# Clock features that can only speak for a candidate: being first is never evidence against
+# it. The dev clock families lie (a copy claims an earlier time, "liar") or stamp crawl times
+# ("crawl"), so a fit learned that a long lead in publication time is suspicious (a negative
+# weight beside the order's positive one); on real Reuters, whose stamps are the wire's own,
+# that made an article published days after another the origin of their story. A weight
+# fitted below zero is dropped (the feature left out and the rest refitted) until none is.
+NON_NEGATIVE = ("published_lead", "published_first", "first_seen_lead")
+
+
+def _fit_ranker(stories: list[Story]) -> list[float]:
+    """The ranking weights, one per feature, none of :data:`NON_NEGATIVE` below zero."""
+    x, y = _pairs(stories)
+    dropped: list[str] = []
+    while True:
+        kept = [i for i, name in enumerate(FEATURE_NAMES) if name not in dropped]
+        weights = [0.0] * len(FEATURE_NAMES)
+        for i, w in zip(kept, _ranker().fit(x[:, kept], y).coef_[0], strict=True):
+            weights[i] = float(w)
+        negative = [
+            (weights[FEATURE_NAMES.index(name)], name)
+            for name in NON_NEGATIVE
+            if weights[FEATURE_NAMES.index(name)] < 0
+        ]
+        if not negative:
+            return weights
+        dropped.append(min(negative)[1])
 
 
 def _calibrator(group: str) -> Any:
@@ -197,7 +239,7 @@ def _out_of_fold(stories: list[Story]) -> tuple[list[tuple[float]], list[int]]:
     sy = [0] * len(stories)
     for fold in range(FOLDS):
         train = [s for s in stories if s.fold != fold and _ranks(s)]
-        weights = list(_ranker().fit(*_pairs(train)).coef_[0])
+        weights = _fit_ranker(train)
         for n, story in enumerate(stories):
             if story.fold == fold:
                 sx[n] = story_vector(weights, story.rows)
@@ -240,7 +282,7 @@ def _check(stories: list[Story], sx: list[tuple[float]], sy: list[int]) -> None:
     }
     parts |= {
         f"kind {kind}, {mode}": lambda s, k=kind, m=mode: s.kind == k and s.mode == m
-        for kind in ("plain", "uncredited_wire", "self_reuse")
+        for kind in ("plain", "uncredited_wire", "self_reuse", "roundup")
         for mode in ("polled", "archive")
     }
     for part, belongs in parts.items():
@@ -323,10 +365,8 @@ def main() -> None:
         + f"; {stripped} stripped of their clocks) from the dev families, seeds "
         f"{SEEDS[0]}-{SEEDS[-1]}, polled and archive"
     )
-    ranker = _ranker().fit(*_pairs([s for s in stories if _ranks(s)]))
-    for name, w in sorted(
-        zip(FEATURE_NAMES, ranker.coef_[0], strict=True), key=lambda t: -abs(t[1])
-    ):
+    weights = _fit_ranker([s for s in stories if _ranks(s)])
+    for name, w in sorted(zip(FEATURE_NAMES, weights, strict=True), key=lambda t: -abs(t[1])):
         print(f"  {name:18s} {w:+.2f}")
     for group in GROUPS:
         got = [sy[n] for n, s in enumerate(stories) if s.group == group]
@@ -362,7 +402,7 @@ def main() -> None:
                     "(benchmarks/fit_origin.py)"
                 ),
                 "features": list(FEATURE_NAMES),
-                "weights": [round(float(w), 6) for w in ranker.coef_[0]],
+                "weights": [round(w, 6) for w in weights],
                 "calibration": {group: _export(calibrated[group]) for group in GROUPS},
             },
             indent=1,

@@ -11,7 +11,17 @@
   outlets copy the first one, crediting the outlet as often as they usually credit. Truth: the
   earlier article.
 
-Both take their clocks from the story's clock family like any other story, so they come with a
+- ``roundup``: a wire story in the store with zero to three copies, like a plain one, and then,
+  for every two or three such stories, a *round-up* (Reuters' "NEWS HIGHLIGHTS", a daily
+  wrap-up): a later article, by the wire itself or by a copier, made of each story's lead
+  paragraph (and a few leads of stories not in the store). Truth: each story's own earliest
+  article is its origin; the round-up is a copy in each (it is recorded in the first story's
+  truth only, one story per article, so a round-up that glues its stories together shows in
+  the story ARI; its ledger is not scored). On real Reuters the round-ups were named the
+  origin of the stories whose leads they merge: a round-up holds all of each story's shared
+  text, so containment favours it.
+
+All take their clocks from the story's clock family like any other story, so they come with a
 publication time, without one (the "dropout" family, or the archive stripped of its clocks in
 ``fit_origin.py``) or with stamps that order nothing ("crawl").
 """
@@ -24,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from clocks import StoryClock, member_clock
+from clocks import clock as clock_of
 from clocks import story_clock as clock_of_story
 from distractors import record
 
@@ -58,6 +69,7 @@ def add_story_kinds(
 ) -> None:
     """One story of each of ``kinds`` per origin text, numbered from ``first`` on (after the
     plain stories)."""
+    roundups: list[tuple[_Story, list[str], str]] = []
     for k, (kind, (title, body)) in enumerate(zip(kinds, origins, strict=True)):
         n = first + k
         plan.kind_of[n] = kind
@@ -69,8 +81,11 @@ def add_story_kinds(
             _uncredited_wire(plan, story, sites, rng, pool)
         elif kind == "self_reuse":
             _self_reuse(plan, story, sites, rng, pool)
+        elif kind == "roundup":
+            roundups.append(_roundup_item(plan, story, sites, rng, pool))
         else:
             raise ValueError(f"simulator: unknown story kind {kind!r}")
+    _roundups(plan, roundups, sites, rng, pool)
 
 
 def _copy(
@@ -126,23 +141,8 @@ def _uncredited_wire(
 def _self_reuse(
     plan: Plan, story: _Story, sites: list[Site], rng: random.Random, pool: list[str]
 ) -> None:
-    from simulator import Site
-
     n, title, published = story.n, story.title, story.published
-    wire = Site(
-        name="reuters",
-        display=WIRE,
-        domain="reuters.com",
-        habit="faithful",
-        drop=0.0,
-        edit=0.0,
-        reorder=0.0,
-        own=1,
-        credit=0.0,
-        strip_dateline=0.0,
-        footer="",
-        promo="",
-    )
+    wire = _wire_site()
     outlet = rng.choice([wire, *sites])
     text = list(story.body)
     if outlet is wire and rng.random() < 0.6:
@@ -206,3 +206,106 @@ def _self_reuse(
             origin_url=url,
             credited_name=outlet.display,
         )
+
+
+def _wire_site() -> Site:
+    from simulator import Site
+
+    return Site(
+        name="reuters",
+        display=WIRE,
+        domain="reuters.com",
+        habit="faithful",
+        drop=0.0,
+        edit=0.0,
+        reorder=0.0,
+        own=1,
+        credit=0.0,
+        strip_dateline=0.0,
+        footer="",
+        promo="",
+    )
+
+
+def _roundup_item(
+    plan: Plan, story: _Story, sites: list[Site], rng: random.Random, pool: list[str]
+) -> tuple[_Story, list[str], str]:
+    """A stored wire story and its copies, as a plain story makes them: (the story, the wire's
+    text, its key), for a later round-up to take the lead of."""
+    n = story.n
+    text = list(story.body)
+    if rng.random() < 0.6:
+        text[0] = f"{rng.choice(CITIES)} (Reuters) - {text[0]}"
+    key = f"reuters:{n}"
+    stamp = member_clock(story.story_clock, story.published, rng)
+    seen = story.published + timedelta(minutes=rng.randint(5, 90))
+    plan.records.append(
+        (seen, record("reuters", WIRE, "reuters.com", key, story.title, text, stamp))
+    )
+    plan.origin_key[n] = key
+    plan.story_of[key] = n
+    for c, site in enumerate(rng.sample(sites, rng.randint(0, 3))):
+        _copy(
+            plan,
+            story,
+            f"{c}",
+            site,
+            text,
+            story.title,
+            rng,
+            pool,
+            credit=(False, site.credit),
+            origin_url=f"https://reuters.com/{n}",
+        )
+    return story, text, key
+
+
+def _roundups(
+    plan: Plan,
+    items: list[tuple[_Story, list[str], str]],
+    sites: list[Site],
+    rng: random.Random,
+    pool: list[str],
+) -> None:
+    """One round-up for every two or three consecutive round-up stories: the lead paragraph of
+    each, in order, among leads of stories not in the store (pool paragraphs), published one
+    to eight hours after the latest of them, by the wire (mostly) or a copier."""
+    at = 0
+    while len(items) - at >= 2:
+        size = 2 if len(items) - at < 4 else rng.choice((2, 3))
+        group = items[at : at + size]
+        at += size
+        outlet = _wire_site() if rng.random() < 0.7 else rng.choice(sites)
+        leads = []
+        for _story, text, _key in group:
+            lead = text[0]
+            if rng.random() < 0.5:  # round-ups often drop the item's dateline
+                lead = lead.split(" (Reuters) - ", 1)[-1]
+            leads.append(lead)
+        body = [*leads, *(pool.pop() for _ in range(rng.randint(0, 2)))]
+        rng.shuffle(body)
+        latest = max(story.published for story, _text, _key in group)
+        true_time = latest + timedelta(minutes=rng.randint(60, 480))
+        first = group[0][0]
+        claimed = clock_of(first.clock, latest, true_time, rng)
+        if first.story_clock.kind in ("dropout", "crawl"):
+            claimed = member_clock(first.story_clock, claimed, rng)
+        title = (
+            f"REUTER NEWS HIGHLIGHTS {true_time:%H}00 GMT"
+            if outlet.display == WIRE
+            else f"{outlet.display} daily wrap-up"
+        )
+        key = f"{outlet.name}:{first.n}-roundup"
+        if outlet.promo:
+            body.insert(len(body) // 2, outlet.promo)
+        if outlet.footer:
+            body.append(outlet.footer)
+        seen = true_time + timedelta(minutes=rng.randint(5, 90))
+        plan.records.append(
+            (
+                seen,
+                record(outlet.name, outlet.display, outlet.domain, key, title, body, claimed),
+            )
+        )
+        plan.story_of[key] = first.n
+        plan.roundups[key] = tuple(story.n for story, _text, _key in group)

@@ -384,3 +384,104 @@ def test_the_majority_version_and_unshared_text_reach_the_features() -> None:
     # one paragraph with the majority, one against it (weighted by words: near 0)
     assert all(abs(agreement[m]) < 0.2 for m in (2, 4))
     assert all(0.2 < unshared[m] < 0.5 for m in texts)
+
+
+def test_a_round_up_of_several_stories_scores_as_merging_them() -> None:
+    """A digest holds the leads of two earlier stories: its shared text falls apart into
+    blocks held by members that share nothing with each other. An origin whose copies trim
+    differently does not: its copies overlap."""
+    from dedup.stories.origin_features import merges
+
+    weight = {"lead1": 30.0, "lead2": 30.0, "body1": 60.0}
+    digest = {"lead1": {1, 2, 3}, "lead2": {3, 4}, "body1": {1, 2}}  # 3: the round-up
+    got = merges(digest, weight)
+    assert got[3] == pytest.approx(0.5)  # lead2 comes from 4, which shares nothing with 1
+    assert got[1] == got[2] == got[4] == 0.0
+    trimmed = {"p1": {1, 2, 3}, "p2": {1, 2}, "p3": {1, 3}}  # copies 2 and 3 drop one each
+    assert merges(trimmed, dict.fromkeys(trimmed, 10.0)) == {1: 0.0, 2: 0.0, 3: 0.0}
+
+
+def test_a_round_up_later_than_the_stories_it_merges_is_not_their_origin() -> None:
+    """Reuters' "NEWS HIGHLIGHTS": published hours after two stories, holding the lead of each
+    (all of the story's shared text), by the same outlet. The story is the first one's; the
+    round-up is a copy in it."""
+    from dataclasses import replace
+
+    members = [
+        _member(1, "Reuters", 0.45, published=T0),
+        _member(2, "Reuters", 0.55, published=T0 + timedelta(hours=1)),
+        _member(3, "Reuters", 1.0, published=T0 + timedelta(hours=5)),
+        _member(4, "Market Pulse", 0.45, published=T0 + timedelta(hours=2)),
+    ]
+    members[2] = replace(members[2], merges=0.55)
+    decision = decide_origin(members)
+    assert decision.article_id != 3
+    cands = {c.article_id: c.features for c in story_candidates(members, quotes_only=False)}
+    assert cands[3].merges == 0.55 and cands[1].published_first == 1.0
+    assert cands[3].published_first == -1.0
+
+
+def test_the_earliest_publication_is_an_order_not_a_size() -> None:
+    from dedup.stories.origin_features import candidates
+
+    facts = [
+        _member(1, "Wire", 1.0, published=T0),
+        _member(2, "Copier", 1.0, published=T0 + timedelta(minutes=20)),
+        _member(3, "Undated", 1.0),
+    ]
+    first = {c.article_id: c.features.published_first for c in candidates(facts)}
+    assert first == {1: 1.0, 2: -1.0, 3: 0.0}
+    # a day-only stamp orders nothing within its day
+    day_only = T0.replace(hour=0, minute=0)
+    same_day = [facts[0], _member(2, "Copier", 1.0, published=day_only)]
+    assert {c.article_id: c.features.published_first for c in candidates(same_day)} == {
+        1: 0.0,
+        2: 0.0,
+    }
+
+
+def test_a_dateline_signs_the_article_it_opens_only() -> None:
+    """A round-up strings several stories' leads together, datelines and all: a dateline
+    further down is an item's, not the digest's signature."""
+    from dedup.stories.origin_features import candidates
+
+    dateline = "NEW YORK (Reuters) - The company said on Monday that profits rose sharply."
+    items = (
+        "The central bank left its key rate unchanged at four percent on Tuesday.",
+        "Grain exports fell for a third week as ports stayed closed by the strike.",
+        "Oil prices rose in early trading on reports of lower stocks in the region.",
+    )
+    opening = _member(1, "Reuters", 1.0, own=(dateline, *items))
+    digest = _member(2, "Reuters", 1.0, own=(*items, dateline))
+    assert any(u.credit.pattern == "dateline" for u in digest.credits)
+    signed = {c.article_id: c.features.self_credit for c in candidates([opening, digest])}
+    assert signed == {1: 1.0, 2: 0.0}
+
+
+def test_a_member_crediting_another_publisher_has_no_lead_over_it() -> None:
+    """ "According to Reuters" in a copy's own words: the copy came after Reuters, so being
+    first among the members is no lead over the origin it names (Reuters, absent)."""
+    from dedup.stories.origin_features import candidates
+
+    facts = [
+        _member(
+            1,
+            "Market Pulse",
+            1.0,
+            own=("According to Reuters, the details are as follows.",),
+            published=T0,
+            first_seen=T0,
+        ),
+        _member(
+            2,
+            "Harbor Business",
+            1.0,
+            published=T0 + timedelta(hours=6),
+            first_seen=T0 + timedelta(hours=6),
+        ),
+    ]
+    got = {c.article_id: c.features for c in candidates(facts)}
+    assert got[1].declares_copy > 0
+    assert got[1].published_first == got[1].first_seen_lead == got[1].published_lead == 0.0
+    assert got[2].published_first == -1.0 and got[2].first_seen_lead < 0
+    assert decide_origin(facts).name == "Reuters"

@@ -1,5 +1,6 @@
-"""The simulator's dev story kinds (an uncredited absent wire, an outlet reusing its own text)
-and how bench_syndication scores a story whose origin is unknowable."""
+"""The simulator's dev story kinds (an uncredited absent wire, an outlet reusing its own text,
+a round-up of several stories' leads) and how bench_syndication scores a story whose origin
+is unknowable."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def test_held_out_families_have_no_story_kinds() -> None:
     from simulator import DEV, HELD_OUT
 
     assert HELD_OUT.kinds == ()
-    assert set(DEV.kinds) == {"uncredited_wire", "self_reuse"}
+    assert set(DEV.kinds) == {"uncredited_wire", "self_reuse", "roundup"}
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +77,22 @@ def test_an_outlet_reusing_its_own_text_is_the_origin(dev_plan) -> None:  # type
         assert records[update].source == records[key].source
         truth = next(t for t in plan.truths if t.key == update)
         assert truth.kept + truth.edited > 0.5  # its own text again, mostly as it was
+
+
+def test_a_round_up_takes_the_leads_of_earlier_stories(dev_plan) -> None:  # type: ignore[no-untyped-def]
+    plan = dev_plan
+    records = {r.key: r for _seen, r in plan.records}
+    seen = {r.key: at for at, r in plan.records}
+    assert plan.roundups and set(plan.kind_of[n] for s in plan.roundups.values() for n in s) == {
+        "roundup"
+    }
+    for key, stories in plan.roundups.items():
+        assert len(stories) >= 2 and plan.story_of[key] == stories[0]
+        digest = records[key].text
+        for n in stories:
+            origin = plan.origin_key[n]
+            assert origin is not None and plan.story_of[origin] == n
+            lead = records[origin].paragraphs[0].text.split(" (Reuters) - ", 1)[-1]
+            assert lead in digest  # the story's whole lead paragraph
+            assert seen[key] > seen[origin]  # later than every story it merges
+        assert key not in {t.key for t in plan.truths}  # its ledger is not scored

@@ -284,6 +284,14 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
                 "agreement: where members' versions of a shared paragraph differ, its version "
                 "is the majority's"
             )
+    if f.merges:
+        out.append(
+            f"round-up: {percent(f.merges)} of the shared text {top.label} holds comes from "
+            "members that share nothing with the one it shares most with (a digest of several "
+            "stories reads so)"
+        )
+    if f.published_first > 0:
+        out.append("time: published before every other dated member")
     if f.published_lead > 0:
         out.append(f"time: published {f.published_lead * PUBLISHED_FULL_HOURS:.1f} h first")
     if f.first_seen_lead > 0:

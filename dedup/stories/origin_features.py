@@ -14,16 +14,19 @@ kept is an interview given *to* an outlet ("told X"), which names no source of t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, time
+from typing import TypeVar
 
 from dedup.stories.credits import Credit, display_name
 
 PUBLISHED_FULL_HOURS = 24.0
 FIRST_SEEN_FULL_HOURS = 6.0
 FIRST_SEEN_MIN_HOURS = 0.5  # closer than this, polling order decides, not publication
+Group = TypeVar("Group", bound=Hashable)
 INTERVIEW = frozenset({"told"})  # a statement given to an outlet: no credit of the text
+DATELINE_OPENS = 1  # the last paragraph a dateline may open (a byline may precede it)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class MemberFacts:
     link_keys: frozenset[str] = frozenset()  # publisher keys of the linked domains
     unshared: float = 0.0  # share of the member's own words outside the shared text
     agreement: float = 0.0  # in [-1, 1]: its variants of the shared text are the majority's
+    merges: float = 0.0  # share of its shared text from members apart from its main source
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,11 @@ class CandidateFeatures:
     """The evidence for one candidate, each value in [-1, 1]; see ``fit_origin.py``."""
 
     external: float  # 1 for a credited publisher not in the store
-    holds: float  # the candidate's share of the shared text (external: 0)
+    holds: float  # its share of the shared text, a round-up's merged blocks apart (external: 0)
     holds_lead: float  # over the best other member (external: what no member holds)
     unshared: float  # share of its own words no other member has (external: 0)
     agreement: float  # its versions of shared paragraphs are the majority's (members only)
+    merges: float  # share of its shared text joining members that share nothing (a round-up)
     credit_own: float  # strength-weighted share of the others crediting it in their own words
     credit_writer: float  # share of the others whose text names it as the writer (a dateline)
     credit_copied: float  # share of the others naming it only inside the shared text
@@ -67,6 +72,7 @@ class CandidateFeatures:
     link_site: float  # share of the others linking to its site
     same_source: float  # share of the others published by its own source (an outlet's own text)
     published_lead: float  # lead in publication time over the next member, signed, scaled
+    published_first: float  # 1: published before every other dated member; -1: after one
     published_missing: float
     first_seen_lead: float  # lead in our own clock over the next member, signed, scaled
 
@@ -115,6 +121,77 @@ def _lead(
     if abs(hours) < floor:
         return 0.0
     return max(-1.0, min(1.0, hours / full))
+
+
+def _first(members: Sequence[MemberFacts], attr: str, member: MemberFacts) -> float:
+    """1 when the member's ``attr`` stamp is earlier than every other member's (at the coarser
+    precision of each two), -1 when some other member's is earlier, 0 when no stamp tells. The
+    order, not the size of the lead: an hour's lead is as telling as a day's where stamps are
+    honest, and the ranker weighs how often they are."""
+    hours = _hours_to_others(members, attr, member)
+    if not hours:
+        return 0.0
+    if min(hours) > 0:
+        return 1.0
+    return -1.0 if min(hours) < 0 else 0.0
+
+
+def _hours_to_others(members: Sequence[MemberFacts], attr: str, member: MemberFacts) -> list[float]:
+    mine: datetime | None = getattr(member, attr)
+    if mine is None:
+        return []
+    return [
+        _hours_between(mine, getattr(m, attr))
+        for m in members
+        if m is not member and getattr(m, attr) is not None
+    ]
+
+
+def merges(
+    holders: Mapping[Group, Collection[int]], weight: Mapping[Group, float]
+) -> dict[int, float]:
+    """For each member, the share of the shared text it holds that comes from members which
+    share nothing with its main source (the other member holding most of its shared text).
+
+    A round-up or digest (Reuters' "NEWS HIGHLIGHTS", a daily wrap-up) is made of the leads of
+    several earlier stories: it holds all of each one's shared text, so containment favours
+    it, but its shared text falls apart into blocks, each held by a different member, and
+    those members share no text with each other. An origin's copies overlap one another (each
+    keeps most of the same text), so an origin scores near 0 even when its copies trim
+    differently. ``holders``: each group of linked paragraphs -> the members holding it;
+    ``weight``: each group's words."""
+    held: dict[int, set[Group]] = {}
+    for group, members in holders.items():
+        for m in members:
+            held.setdefault(m, set()).add(group)
+    out: dict[int, float] = {}
+    for m, groups in held.items():
+        total = sum(weight[g] for g in groups)
+        others = {o: groups & held[o] for o in held if o != m and groups & held[o]}
+        if not total or len(others) < 2:
+            out[m] = 0.0
+            continue
+        main = max(sorted(others), key=lambda o: sum(weight[g] for g in others[o]))
+        apart = set().union(
+            *(mine for o, mine in others.items() if o != main and not (held[o] & held[main]))
+        )
+        out[m] = sum(weight[g] for g in apart) / total
+    return out
+
+
+def _holds(member: MemberFacts) -> float:
+    """The member's share of the story's shared text as one text holds it: a round-up's blocks
+    from stories that share nothing (:func:`merges`) are no containment of one text, so the
+    argument "the origin holds everything its copies share" does not count them."""
+    return member.coverage * (1.0 - member.merges)
+
+
+def _opens(credit: Credit) -> bool:
+    """A dateline names the writer of the article it opens: one further down is an item's of
+    a round-up that strings several stories' leads together ("NEW YORK (Reuters) - ..." in
+    the middle of a digest), no signature of the digest. Other self-references (a copyright
+    line, a byline) stand where they stand."""
+    return credit.pattern != "dateline" or credit.paragraph <= DATELINE_OPENS
 
 
 def _is_interview(credit: Credit) -> bool:
@@ -168,12 +245,13 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
     member_keys = {k for m in members for k in m.source_keys}
     out: list[Candidate] = []
     for m in members:
-        rest = max((o.coverage for o in members if o is not m), default=0.0)
+        rest = max((_holds(o) for o in members if o is not m), default=0.0)
         shares = _credit_shares(members, m.source_keys, m)
         signed = any(
             u.credit.key in m.source_keys
             and u.credit.self_reference
             and not _is_interview(u.credit)
+            and _opens(u.credit)
             for u in m.credits
         )
         declares = max(
@@ -188,12 +266,19 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             default=0.0,
         )
         others = [o for o in members if o is not m]
+
+        # A member that credits another publisher in its own words says it came after that
+        # publisher: being first among the members is then no lead over the origin it names.
+        def late(lead: float, declares: float = declares) -> float:
+            return min(0.0, lead) if declares else lead
+
         features = CandidateFeatures(
             external=0.0,
-            holds=m.coverage,
-            holds_lead=max(-1.0, min(1.0, m.coverage - rest)),
+            holds=_holds(m),
+            holds_lead=max(-1.0, min(1.0, _holds(m) - rest)),
             unshared=m.unshared,
             agreement=m.agreement,
+            merges=m.merges,
             credit_own=shares.own,
             credit_writer=shares.writer,
             credit_copied=shares.copied,
@@ -207,10 +292,11 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             same_source=(
                 sum(1 for o in others if m.source_keys & o.source_keys) / max(1, len(others))
             ),
-            published_lead=_lead(members, "published", m, PUBLISHED_FULL_HOURS, 0.0),
+            published_lead=late(_lead(members, "published", m, PUBLISHED_FULL_HOURS, 0.0)),
+            published_first=late(_first(members, "published", m)),
             published_missing=float(m.published is None),
-            first_seen_lead=_lead(
-                members, "first_seen", m, FIRST_SEEN_FULL_HOURS, FIRST_SEEN_MIN_HOURS
+            first_seen_lead=late(
+                _lead(members, "first_seen", m, FIRST_SEEN_FULL_HOURS, FIRST_SEEN_MIN_HOURS)
             ),
         )
         out.append(
@@ -244,6 +330,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             holds_lead=1.0 - best,
             unshared=0.0,
             agreement=0.0,
+            merges=0.0,
             credit_own=shares.own,
             credit_writer=shares.writer,
             credit_copied=shares.copied,
@@ -254,6 +341,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             link_site=sum(1 for m in members if keys & m.link_keys) / len(members),
             same_source=0.0,
             published_lead=0.0,
+            published_first=0.0,
             published_missing=0.0,
             first_seen_lead=0.0,
         )

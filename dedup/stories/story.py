@@ -27,6 +27,7 @@ from dedup.stories.ledger import (
     reconstruct_origin,
 )
 from dedup.stories.origin import CreditUse, MemberFacts, OriginDecision, decide_origin
+from dedup.stories.origin_features import merges
 from dedup.stories.rewrites import terms
 from dedup.stories.runs import words
 from dedup.text.urls import canonical_url, domain_of
@@ -118,8 +119,9 @@ def _coverage(
     texts: dict[int, MemberText],
     pairs: Sequence[tuple[Ref, Ref]],
     cache: AlignCache,
-) -> tuple[dict[int, float], set[Ref]]:
-    """Each member's share of the story's shared text, and the shared paragraphs.
+) -> tuple[dict[int, float], set[Ref], dict[int, float]]:
+    """Each member's share of the story's shared text, the shared paragraphs, and how much of
+    each member's shared text joins members that share nothing (:func:`merges`).
 
     Shared text comes in groups of linked paragraphs. A member holds a group when it has one
     of the group's paragraphs, or when its text holds most of the group's longest variant
@@ -156,7 +158,7 @@ def _coverage(
         m: (sum(w for root, w in weight.items() if m in holders[root]) / total if total else 0.0)
         for m in members
     }
-    return coverage, set().union(*groups.values()) if groups else set()
+    return coverage, set().union(*groups.values()) if groups else set(), merges(holders, weight)
 
 
 def _shape(
@@ -226,6 +228,7 @@ def _facts(
     coverage: dict[int, float],
     shared: set[Ref],
     shape: tuple[dict[int, float], dict[int, float]] = ({}, {}),
+    merged: Mapping[int, float] | None = None,
 ) -> list[MemberFacts]:
     known = sorted({n for m in members for n in (infos[m].source_name, infos[m].source_display)})
     one_source = len({infos[m].source_name for m in members}) == 1
@@ -268,6 +271,7 @@ def _facts(
                 link_keys=link_keys,
                 unshared=shape[0].get(m, 0.0),
                 agreement=shape[1].get(m, 0.0),
+                merges=(merged or {}).get(m, 0.0),
             )
         )
     return facts
@@ -380,9 +384,9 @@ def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
     quoted = _quote_pairs(data.quotes, member_set, texts)
     pairs = reused + quoted
     cache = AlignCache()  # one story's: the texts it parses are rarely another story's
-    coverage, shared = _coverage(members, texts, pairs, cache)
+    coverage, shared, merged = _coverage(members, texts, pairs, cache)
     shape = _shape(members, texts, pairs)
-    facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared, shape)
+    facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared, shape, merged)
     decision = decide_origin(facts, quotes_only=bool(quoted) and not reused)
     empty = MemberText(article_id=0, title=None, paragraph_ids=(), paragraphs=(), template=())
     member_texts = [texts.get(m, empty) for m in members]
