@@ -50,6 +50,10 @@ class Scores:
     precision: float
     recall: float
     errors: tuple[str, ...]
+    # the counts behind the figures (sentences found, false credits, sentences missed)
+    found: int = 0
+    false: int = 0
+    missed: int = 0
 
 
 def load(path: Path = CREDITS) -> list[dict[str, object]]:
@@ -134,6 +138,9 @@ def score(
         precision=tp / (tp + fp) if tp + fp else 1.0,
         recall=tp / (tp + fn) if tp + fn else 1.0,
         errors=tuple(errors),
+        found=tp,
+        false=fp,
+        missed=fn,
     )
 
 

@@ -323,3 +323,64 @@ def test_modifiers_people_and_companies_are_read_apart() -> None:
     assert "institution" in _features(
         "The Department of Energy agency said stocks fell.", "Department of Energy"
     )
+
+
+def test_roles_against_a_credit_speaker_on_air_business_asker_document() -> None:
+    """The roles an outlet's name takes in ordinary wire text without crediting it (blind set
+    4's false credits): the place of a speaker's appearance, the object of business or law, the
+    organiser of an event, the place of a published rule; and a compound before a report."""
+    on_air = [
+        ('"No," Miller said on NBC\'s "Today" program.', "NBC"),
+        ("Shad, appearing on Cable News Network's Moneyline program, said", "Cable News Network"),
+        ("Kampelman said on the NBC television network a pact would be hard.", "NBC"),
+    ]
+    for text, name in on_air:
+        assert _features(text, name)["on_air"] == 1.0, text
+    assert "on_air" not in _features("The vote was held on Sunday, Tanjug said.", "Tanjug")
+    business = [
+        ("It sold some of its stake in the South China Morning Post.", "South China Morning Post"),
+        ("A court threw out a libel award against The Washington Post.", "The Washington Post"),
+        ("It was one of two systems acquired by Tribune on Sept 30.", "Tribune"),
+    ]
+    for text, name in business:
+        assert _features(text, name)["business"] == 1.0, text
+    assert "business" not in _features("Prices fell, the Washington Post said.", "Washington Post")
+    got = _features("Mulford told a debt conference, organized by the Euromoney magazine.",
+                    "Euromoney")  # fmt: skip
+    assert got["organiser"] == 1.0
+    assert _features("Banks queried by Reuters said much the same.", "Reuters")["polled"] == 1.0
+    got = _features(
+        "Proposals must be in by August, under guidelines published in the Federal Register.",
+        "Federal Register",
+    )
+    assert got["gazette"] == 1.0
+    got = _features("Crops were seeded, according to the Alberta wheat pool report.", "Alberta")
+    assert got["text_far"] == 1.0
+    got = _features("A recent Newsweek magazine poll found that 40 pct approved.", "Newsweek")
+    assert "text_far" not in got and got["text_source"] == 1.0
+
+
+def test_a_name_inside_a_longer_run_a_periodical_head_and_demonyms() -> None:
+    from dedup.stories.credit_features import candidates
+
+    got = _features("Fortune Financial Group Inc said its Fortune Savings Bank grew.", "Fortune")
+    assert got["partial"] == 1.0
+    assert "partial" not in _features("Shares rose on Monday, Tass said.", "Tass")
+    assert _features("Oil World said Soviet purchases rose.", "Oil World")["periodical"] == 1.0
+    got = _features("The Platow Brief financial newsletter said banks erred.", "Platow Brief")
+    assert got["kind_near"] == 1.0 and got["periodical"] == 1.0
+    names = {c.key for c in candidates("He said in a speech carried by Libyan television.")}
+    assert "libyan" not in names
+    names = {c.key for c in candidates("OPEC faces scrutiny, the Kuwait daily al-Qabas said.")}
+    assert "kuwait" not in names
+    got = _features("Tass commentator Mikhail Krutikhin said the plan failed.", "Tass")
+    assert got["staff"] == 1.0
+    got = _features(
+        "Mikulic spoke in an interview published yesterday by the Tanjug news agency.", "Tanjug"
+    )
+    assert "told" not in got and got["published"] > 0
+    got = _features(
+        "In an article in Monday's edition of the Miami Herald, Baker criticised it.",
+        "Miami Herald",
+    )
+    assert got["reported_by"] == 1.0

@@ -3,10 +3,11 @@
 The file is hand-labelled data, so what can be checked without a labeller is its shape: every
 row has the set's schema, credits name a publisher and non-credits do not, every row names the
 source document its sentence was found in (grouped cross-validation keeps one document in one
-fold), and no sentence repeats. Blind sets 2 and 3 were folded in once scored; the second's rows
-were checked then to be no near-repeats of the earlier rows, the third's (the file's last
-``BLIND3_ROWS`` rows, which ``benchmarks/fit_credits.py --old-vs-blind3`` scores apart) are
-checked here, and ``problems`` keeps the whole file free of exact repeats. ``problems`` is
+fold), and no sentence repeats. Blind sets 2 to 4 were folded in once scored; the second's rows
+were checked then to be no near-repeats of the earlier rows, the third's and fourth's (the
+file's last ``BLIND3_ROWS + BLIND4_ROWS`` rows, which ``benchmarks/fit_credits.py --old-vs-blind
+3`` and ``--old-vs-blind 4`` score apart) are checked here, and ``problems`` keeps the whole file
+free of exact repeats. ``problems`` is
 tried on broken rows too, so a check that stopped looking would fail here.
 """
 
@@ -18,6 +19,7 @@ from tests.credit_rows import CORPORA, DATA, Near, load, norm, row_problems, tok
 
 CREDITS = DATA / "credits.jsonl"
 BLIND3_ROWS = 890  # as benchmarks/fit_credits.py
+BLIND4_ROWS = 3979
 
 
 def problems(rows: list[dict[str, Any]], new_from: int | None = None) -> list[str]:
@@ -45,37 +47,47 @@ def problems(rows: list[dict[str, Any]], new_from: int | None = None) -> list[st
 
 def test_credit_rows_are_well_formed() -> None:
     rows = load(CREDITS)
-    assert problems(rows, len(rows) - BLIND3_ROWS) == []
+    assert problems(rows, len(rows) - BLIND3_ROWS - BLIND4_ROWS) == []
 
 
 def test_credit_set_is_big_enough_and_draws_on_every_corpus() -> None:
-    """The first rounds and blind sets 1 to 3, all development data."""
+    """The first rounds and blind sets 1 to 4, all development data."""
     rows = load(CREDITS)
     credits = [row for row in rows if row["credit"]]
-    assert len(rows) >= 3400
-    assert len(credits) >= 600
-    assert len({row["publisher"] for row in credits}) >= 250
+    assert len(rows) >= 7400
+    assert len(credits) >= 730
+    assert len({row["publisher"] for row in credits}) >= 290
     assert {row["corpus"] for row in rows} == CORPORA
-    assert len({row["doc"] for row in rows}) >= 2500
+    assert len({row["doc"] for row in rows}) >= 5900
 
 
-def test_blind_set_3_is_the_last_rows() -> None:
-    """fit_credits.py --old-vs-blind3 fits on the rows before the last BLIND3_ROWS and scores
-    those: they must still be blind set 3 as it was labelled (168 credits of 890, every corpus,
-    788 documents)."""
-    blind = load(CREDITS)[-BLIND3_ROWS:]
-    assert sum(1 for row in blind if row["credit"]) == 168
-    assert {row["corpus"] for row in blind} == CORPORA
-    assert len({row["doc"] for row in blind}) == 788
-    assert blind[0]["doc"] == "reuters:reut2-006.sgm#459"
+def test_blind_sets_3_and_4_are_the_last_rows() -> None:
+    """fit_credits.py --old-vs-blind N fits on the rows before blind set N and scores that set:
+    the last BLIND4_ROWS rows must still be blind set 4 as it was labelled (124 credits of
+    3,979, 3,292 documents, no seed row) and the BLIND3_ROWS before them blind set 3 (168
+    credits of 890, every corpus, 788 documents)."""
+    rows = load(CREDITS)
+    blind4 = rows[-BLIND4_ROWS:]
+    assert sum(1 for row in blind4 if row["credit"]) == 124
+    assert {row["corpus"] for row in blind4} == {"reuters", "ecbplus", "feeds"}
+    assert len({row["doc"] for row in blind4}) == 3292
+    assert blind4[0]["doc"] == "reuters:reut2-006.sgm#358"
+    blind3 = rows[-BLIND4_ROWS - BLIND3_ROWS : -BLIND4_ROWS]
+    assert sum(1 for row in blind3 if row["credit"]) == 168
+    assert {row["corpus"] for row in blind3} == CORPORA
+    assert len({row["doc"] for row in blind3}) == 788
+    assert blind3[0]["doc"] == "reuters:reut2-006.sgm#459"
+    # blind set 4 drew on no document of the rows before it
+    assert not {row["doc"] for row in blind4} & {row["doc"] for row in rows[:-BLIND4_ROWS]}
 
 
 def test_no_blind_set_is_left_beside_the_development_set() -> None:
-    """Blind sets 1 to 3 were scored and folded in; a blind file left in tests/data would be
+    """Blind sets 1 to 4 were scored and folded in; a blind file left in tests/data would be
     scored by the quality gate as if it were still blind."""
     assert not (DATA / "credits_blind.jsonl").exists()
     assert not (DATA / "credits_blind2.jsonl").exists()
     assert not (DATA / "credits_blind3.jsonl").exists()
+    assert not (DATA / "credits_blind4.jsonl").exists()
 
 
 def test_problems_finds_each_kind_of_broken_row() -> None:

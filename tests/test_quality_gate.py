@@ -3,7 +3,7 @@
 As trafilatura's ``tests/eval_gate.py``: the simulator's held-out families (habits, credit
 wordings, edits, clocks and distractors the code was not written against, over the held-out
 Reuters stories), the labelled credit sentences (cross-validated, as fitted, and the set
-labelled apart, ``credits_blind4.jsonl``), MSRP for the rewrite detector and the seeds. The
+labelled apart, ``credits_blind5.jsonl``), MSRP for the rewrite detector and the seeds. The
 floors live in ``tests/quality_floors.json``. Disabling the story-stage boilerplate decision,
 the template cap, the link credit, the common-noun rule or any one group of credit features
 (``credit_features.FEATURE_GROUPS``) makes one of these fail (checked by hand).
@@ -120,19 +120,19 @@ def test_credit_set_as_fitted() -> None:
 
     got = score(load())
     floors = FLOORS["credit_set_fit"]
-    assert got.sentences >= 3400 and got.credits >= 600
+    assert got.sentences >= 7400 and got.credits >= 730
     assert got.precision >= floors["precision_min"], got.errors
     assert got.recall >= floors["recall_min"], got.errors
 
 
-BLIND_CREDITS = ROOT / "tests" / "data" / "credits_blind4.jsonl"
+BLIND_CREDITS = ROOT / "tests" / "data" / "credits_blind5.jsonl"
 
 
 def test_credit_set_labelled_apart(tmp_path: Path) -> None:
-    """The fourth blind credit set (``tests/data/credits_blind4.jsonl``, labelled by someone
+    """The fifth blind credit set (``tests/data/credits_blind5.jsonl``, labelled by someone
     else and never read while the finder was written) is scored against its floors. Its absence
     is a failure, not a pass: the blind figure is the one issue 8 asks for, and blind sets 1 to
-    3 are development data now. The scoring of a file given by path is checked on a copy of
+    4 are development data now. The scoring of a file given by path is checked on a copy of
     part of the development set."""
     from eval_credits import CREDITS, load, score
 

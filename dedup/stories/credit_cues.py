@@ -35,7 +35,8 @@ BEFORE_CUES: dict[str, str] = {
     "published": (
         r"(?:originally|first|also)?\s*(?:published|posted|appeared|printed|reprinted|"
         r"republished|re-published|reproduced|syndicated|carried|broadcast|aired)"
-        r"(?:\s+first)?(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
+        r"(?:\s+first)?(?:\s+(?:today|yesterday|\w+day|earlier|recently|this\s+week|last\s+week))?"
+        r"(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
         r"|(?:first|originally)\s+reported\s+(?:by|in|on|at)"
         # what a text of the outlet made known: "his identity was revealed in Vanity Fair"
         r"|(?:revealed|disclosed)\s+in"
@@ -52,6 +53,8 @@ BEFORE_CUES: dict[str, str] = {
         # the outlet as the place of a text: "in an article for Vanity Fair", "an editorial in"
         r"reported\s+(?:by|in|on)|(?:story|article|report|scoop|editorial|column|piece|"
         r"commentary|episode|contribution|dispatch)\s+(?:by|in|from|for)|"
+        # "in Monday's edition of the Miami Herald", "in the latest issue of Time"
+        r"(?:edition|issue|pages?|columns)\s+of|"
         # "monitored by the BBC", "carried by the official Saudi Press Agency": the outlet
         # relayed the text; "obtained by" and "released to" are against (AGAINST_BEFORE)
         r"(?:compiled|gathered|released|issued|conducted|broadcast|monitored|carried|relayed)"
@@ -71,8 +74,9 @@ AGAINST_BEFORE = (
     r"told|telling|tells|tell|explained\s+to|said\s+to|says\s+to|confirmed\s+(?:to|with)|"
     r"spoke\s+(?:to|with)|speaking\s+(?:to|with)|talked\s+to|talking\s+to|admitted\s+to|"
     r"(?:interview|statement|e-?mail|letter|speech|remarks|address|answers|comment|"
-    r"comments|interviews)\s+(?:(?:given|provided|sent|published|released|put)\s+)?"
-    r"(?:to|with|by|in|for)|(?:writing|wrote|appeared|appearing|working|works)\s+for|"
+    r"comments|interviews)\s+(?:(?:given|provided|sent|released|put)\s+)?"
+    r"(?:to|with|in|for)|(?:statement|e-?mail|letter|speech|remarks|address|answers|comment|"
+    r"comments)\s+(?:published\s+)?(?:by|in)|(?:writing|wrote|appeared|appearing|working|works)\s+for|"
     r"(?:poll|survey)\s+(?:for|by|conducted\s+for)|on\s+(?:air\s+)?with|"
     # a document handed to the outlet: its author is the source ("records obtained by AP")
     # an answer to the outlet's questions ("said in reply to Reuters inquiries")
@@ -100,7 +104,9 @@ AFTER_CUES: dict[str, str] = {
         r"estimated|estimates|identified|called|described|"
         # an outlet's own voice: its editorials and commentary
         r"argued|argues|urged|urges|warned|warns|commented|editoriali[sz]ed|expressed|"
-        r"branded|predicted|predicts|suggested|suggests|insisted|asserted|alleged|charged)"
+        r"branded|predicted|predicts|suggested|suggests|insisted|asserted|alleged|charged|"
+        r"denounced|denounces|condemned|condemns|criticised|criticized|criticises|criticizes|"
+        r"hailed|praised)"
     ),
     "contributed_after": r"contributed(?:\s+to)?\s+(?:this|the)\s+(?:report|story|article)",
 }
@@ -151,14 +157,17 @@ PLURAL_KIND = re.compile(
     re.IGNORECASE,
 )
 # "the Communist Party newspaper Pravda": the name before the kind only says whose it is
-KIND_THEN_NAME = re.compile(rf"^\s*{KIND.pattern}\s+(?:the\s+)?(?-i:[A-Z])", re.I)
+# (or an Arabic article: "the Kuwait daily al-Qabas")
+KIND_THEN_NAME = re.compile(
+    rf"^\s*{KIND.pattern}\s+(?:the\s+)?(?-i:(?:al-|el-|an-|as-|ad-)?[A-Z])", re.I
+)
 # "The Milan daily, Il Giornale, said": the name apposed after the kind is the outlet's
 KIND_THEN_APPOSED = re.compile(
     rf"^\s*{KIND.pattern}\s*,\s+(?-i:(?!The\b|An?\b)[A-Z][\w'’-]*)[^,;.]{{0,40}},", re.I
 )
 # "Cuban", "Iranian", "Korean", "German", "Japanese", "Iraqi", "Thai": not "Tehran", "Japan",
 # "Sudan", "Taiwan", "Hanoi"
-DEMONYM = re.compile(r"(?:ian|ean|can|ban|man|ese|ish|[^aeiou]i|ai|ic)$")
+DEMONYM = re.compile(r"(?:ian|ean|can|ban|man|yan|ese|ish|[^aeiou]i|ai|ic)$")
 PAREN_AFTER = re.compile(r"^\s*\([A-Z][A-Za-z.]{1,8}\)")
 # (the kind heads the appositive: "Hugh Hefner, the magazine's founder," is a person)
 APPOSITIVE = re.compile(
@@ -171,7 +180,7 @@ CLAUSE = re.compile(r"^\s*,\s+[^,;:]{3,70},(?=\s*(?:said|says|reported|reports|q
 # scene said", "The BBC's Frances Harrison in Tehran says"; the verb ends the clause they open.
 STAFF = (
     r"(?:witness|journalist|reporter|correspondent|photographer|cameraman|cameramen|"
-    r"columnist|editor|writer|crew|staff)s?"
+    r"columnist|commentator|editor|writer|crew|staff)s?"
 )
 PERSON = r"(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})"
 # a verb of telling, or of witnessing: the staff saw it ("Reuters journalists filmed bodies")
@@ -255,7 +264,8 @@ INSTITUTION = re.compile(
     r"Federation|Union|Court|Centre|Center|Survey|University|Police|Service|Services|Corps|"
     r"Command|Force|Forces|Army|Navy|Program|Programme|Bank|Foundation|Society|Secretariat|"
     r"Directorate|Inspectorate|Agencia|Ministerio|Coalition|Party|Assembly|Parliament|"
-    r"Congress|Senate|Government|Embassy|Mission|Relief|Exchange)"
+    r"Congress|Senate|Government|Embassy|Mission|Relief|Exchange|Chamber|Pool|Pools|"
+    r"Cooperative|Co-operative|Marketing)"
     # the head may be named for what it serves: "Department of Energy", "Ministry of Health"
     r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:and\s+)?[A-Z][\w'’-]*){0,3})?$"
 )
@@ -267,7 +277,13 @@ NEWS_WORD = re.compile(
 # "Christopher Gunness of the UN Relief and Works Agency", "Bob Woodward of The Washington
 # Post said": a person named with their employer, who is the source ("according to Michael
 # Silverman of the Boston Herald" is ``STAFF_BEFORE``, a cue before the person)
-AFFILIATION = re.compile(rf"{PERSON}\s*,?\s+(?:of|from|at|with|for)\s+(?:the\s+)?$", re.I)
+AFFILIATION = re.compile(
+    rf"{PERSON}\s*,?\s+(?:of|from|at|with|for)\s+(?:the\s+)?$|"
+    # a person's post at the outlet: "Theodore Cross, editor of Business and Society Review,"
+    r"\b(?:editor|publisher|founder|owner|chairman|president|director|head|editor-in-chief)"
+    r"\s+(?:of|at)\s+(?:the\s+)?$",
+    re.I,
+)
 # a poll by a named polling firm ("The Harris poll published in the Observer"): the firm is the
 # source, the outlet only prints it
 POLLSTER = re.compile(
@@ -297,7 +313,8 @@ CORPORATE = re.compile(
 )
 # people asked by the outlet: "analysts polled by Reuters", "economists surveyed by Reuters"
 POLLED = re.compile(
-    r"\b(?:polled|surveyed|interviewed|contacted|questioned|asked|canvassed)\s+(?:by|for)\s+"
+    r"\b(?:polled|surveyed|interviewed|contacted|questioned|queried|asked|canvassed|"
+    r"approached|reached)\s*,?\s+(?:by|for)\s+"
     r"(?:the\s+)?$|\b(?:poll|survey)\s+(?:by|for|of)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
@@ -344,3 +361,78 @@ OFFICIAL_BEFORE = re.compile(
     r"government-owned|party|army|armed\s+forces)\s+(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+
+
+# A speaker on the air of a broadcaster, not its report: "said on NBC's "Today" program",
+# "appearing on Cable News Network's Moneyline program", "said on the NBC television network",
+# "in an interview on CBS": the speaker is the source, the outlet the place of the statement.
+ON_AIR_BEFORE = re.compile(
+    r"\b(?:said|says|say|told|tells|appearing|appeared|appears|speaking|spoke|interviewed|"
+    r"commented|stated|remarked|declared|added|argued|predicted|conceded|acknowledged|"
+    r"insisted|warned|asserted|denied|guest|interview|interviews|remarks|comments)"
+    r"\s+(?:[a-z][\w-]*\s+){0,2}?on\s+(?:the\s+)?$",
+    re.I,
+)
+# a programme of the name's ("NBC's "Today" program", "ABC's "Good Morning America"", "the NBC
+# television network")
+PROGRAMME_AFTER = re.compile(
+    r"^(?:['’]s?\s+(?:[\w-]+\s+){0,3}?[\"“]|(?:['’]s?)?\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:program|programme|show|broadcast|network|interview)s?\b)",
+    re.I,
+)
+ON_BEFORE = re.compile(r"\bon\s+(?:the\s+)?$", re.I)
+# The outlet as the object of a verb of business or law: "the sale of its stake in the South
+# China Morning Post", "a libel award against The Washington Post", "systems acquired by
+# Tribune", "owners of the Herald of Free Enterprise": the outlet is what the news is about.
+BUSINESS_BEFORE = re.compile(
+    r"\b(?:(?:stake|interest|holding|holdings|shares|stock|investment)\s+in|"
+    r"(?:sale|purchase|acquisition|takeover|ownership|control|owner|owners|publisher|parent|"
+    r"unit|subsidiary|division|shareholder|shareholders|buyer|bidder)\s+of|against|"
+    r"(?:sued|sues|suing|acquired|bought|buy|buys|buying|sold|sell|sells|selling|acquire|"
+    r"acquires|acquiring|purchased|purchase|own|owns|owned|controls|controlled|merge|merged|"
+    r"bid|offer|deal|agreement|contract|talks)(?:\s+(?:by|from|to|with|for))?)"
+    r"(?:\s+(?:some|part|all|most|much|half|control)\s+of)?"
+    r"(?:\s+(?:its|their|his|her|the|a|an))?(?:\s+(?:[a-z][\w-]*)){0,1}\s*$",
+    re.I,
+)
+# An event the outlet organised, or people it asked: "a debt conference, organized by the
+# Euromoney magazine", "a conference sponsored by Euromoney"
+ORGANISER_BEFORE = re.compile(
+    r"\b(?:sponsored|organi[sz]ed|hosted|arranged|convened|staged|co-sponsored|chaired)"
+    r"\s*,?\s+by\s+(?:the\s+)?$|\b(?:conference|seminar|forum|symposium|summit|luncheon|"
+    r"dinner|breakfast|meeting|awards?)\s+(?:of|by|at)\s+(?:the\s+)?$",
+    re.I,
+)
+# A rule, notice or decree published in the name (a government gazette or register): the
+# document, not the publication, is the source.
+GAZETTE_BEFORE = re.compile(
+    r"\b(?:rules?|regulations?|guidelines|notices?|proposals?|decrees?|orders?|laws?|"
+    r"directives?|amendments?|changes|standards|requirements|tariffs?|quotas?|ruling)"
+    r"\s+(?:[a-z][\w-]*\s+){0,3}?(?:published|printed|issued|listed|gazetted|announced|"
+    r"appearing|appeared)\s+(?:[a-z][\w-]*\s+){0,2}?in\s+(?:the\s+)?$",
+    re.I,
+)
+# A publication's head word in the name's last place ("Oil World", "Metal Bulletin", "Platow
+# Brief", "Ward's Automotive Reports", "Middle East Economic Survey", "Lloyds Shipping
+# Intelligence"): a trade newsletter's name, which the other media words do not cover
+PERIODICAL_HEADS = frozenset(
+    {
+        *("world", "week", "weekly", "bulletin", "report", "reports", "review", "digest"),
+        *("brief", "letter", "newsletter", "survey", "intelligence", "gazette", "chronicle"),
+        *("record", "monitor", "outlook", "journal", "quarterly", "monthly", "daily", "wire"),
+        *("news", "times", "post", "herald", "tribune", "magazine", "shimbun", "zeitung"),
+    }
+)
+# a kind after the name with a modifier before it: "The Platow Brief financial newsletter"
+KIND_AFTER_MODIFIED = re.compile(rf"^\s*(?-i:[a-z][\w-]+)\s+(?:{KIND.pattern}|service)\b", re.I)
+
+# a capitalised word touching the span on either side, of the same name run; not an article,
+# a day or a month ("Reuters Monday"), nor a possessive ("NBC's Tom Brokaw")
+NOT_RUN = frozenset(
+    ["The", "A", "An", "In", "On", "At", "But", "And", "Monday", "Tuesday", "Wednesday",
+     "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April",
+     "May", "June", "July", "August", "September", "October", "November", "December"]
+)  # fmt: skip
+RUN_BEFORE = re.compile(r"(?<![\w'’.-])([A-Z][\w&'’-]*[\w&])\s$")
+RUN_AFTER = re.compile(r"^\s([A-Z][a-z][\w&-]*)\b(?!['’])")
+LOWER_WORD = re.compile(r"\b[a-z][\w-]*\b")

@@ -50,6 +50,12 @@ class CreditFeatures:
     # "Cuban newspaper", "Indonesian newspapers", "the Communist Party newspaper Pravda": a
     # modifier of the kind, not the outlet's name
     adjective_like: float
+    # a trade newsletter's head word last in the name ("Oil World", "Metal Bulletin", "Platow
+    # Brief", "Lloyds Shipping Intelligence")
+    periodical: float
+    # the span is part of a longer capitalised run ("Atlantic" of "Bell Atlantic Corp",
+    # "Fortune" of "Fortune Financial Group"): the run, not the span, is the name
+    partial: float
     # credit cues before the name
     according: float
     via: float
@@ -93,6 +99,19 @@ class CreditFeatures:
     # the sentence is about a company's affairs ("ABC said the facility can be used", "The Wall
     # Street Journal said the stocks of ... will be dropped"): the name may be its subject
     corporate: float
+    # a speaker on the air ("said on NBC's "Today" program", "appearing on Cable News
+    # Network's Moneyline program", "said on the NBC television network")
+    on_air: float
+    # the outlet as the object of business or law ("a stake in the South China Morning Post",
+    # "a libel award against The Washington Post", "systems acquired by Tribune")
+    business: float
+    # the outlet as the organiser of an event ("a conference sponsored by Euromoney magazine")
+    organiser: float
+    # a rule or notice published in a register or gazette: the document is the source
+    gazette: float
+    # the name modifies a compound before the text noun ("the Alberta wheat pool report",
+    # "the Saskatchewan Wheat Pool's weekly crop report"): the name says whose, not which outlet
+    text_far: float
 
     def vector(self) -> tuple[float, ...]:
         # not dataclasses.astuple, which deep-copies: this runs for every candidate
@@ -115,6 +134,8 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "official",
         "person_like",
         "adjective_like",
+        "periodical",
+        "partial",
     ),
     "cue_before": (*cues.BEFORE_CUES, "staff_of", "passive_by"),
     "cue_after": (
@@ -139,6 +160,11 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "affiliated",
         "negated",
         "corporate",
+        "on_air",
+        "business",
+        "organiser",
+        "gazette",
+        "text_far",
     ),
 }
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
@@ -285,7 +311,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         kind_before = bool(_KIND_BEFORE.search(before_tail)) or bool(
             _KIND_APPOSED_BEFORE.search(before_tail) and after.lstrip().startswith(",")
         )
-        kind_after = bool(_KIND_AT_START.match(after))
+        kind_after = bool(_KIND_AT_START.match(after) or cues.KIND_AFTER_MODIFIED.match(after))
         # what follows the name once its kind and appositive are read as part of it: "the
         # MTI news agency said", "the Ghana News Agency (GNA) reported", "Granma, the official
         # Cuban newspaper, said"
@@ -371,6 +397,18 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             or cues.TEXT_SAYS.match(after[text_noun.end() :])  # type: ignore[union-attr]
         )
         staff_of = bool(cues.STAFF_BEFORE.search(before_tail))
+        dateline = bool(cues.DATELINE_AFTER.match(after) and before.rstrip().endswith("("))
+        text_far = text_noun is not None and (
+            len(cues.LOWER_WORD.findall(cues.KIND.sub("", text_noun.group(0)))) > 1
+        )
+        run_before = cues.RUN_BEFORE.search(before_tail)
+        run_after = cues.RUN_AFTER.match(after)
+        partial = bool(run_before and run_before.group(1) not in cues.NOT_RUN) or bool(
+            run_after and run_after.group(1) not in cues.NOT_RUN
+        )
+        on_air = bool(cues.ON_AIR_BEFORE.search(before_tail)) or bool(
+            cues.ON_BEFORE.search(before_tail) and cues.PROGRAMME_AFTER.match(after)
+        )
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(media_word),
@@ -400,9 +438,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                 if any_after
                 else _NO_AFTER
             ),
-            dateline=float(
-                bool(cues.DATELINE_AFTER.match(after) and before.rstrip().endswith("("))
-            ),
+            dateline=float(dateline),
             citation=float(citation),
             staff=float(
                 bool(
@@ -441,7 +477,15 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                 and not _AFFILIATE_REPORTS.match(tail)
             ),
             negated=float(bool(cues.NEGATED.match(tail))),
-            corporate=corporate,
+            # a dateline names the text's source whatever the story is about
+            corporate=0.0 if dateline else corporate,
+            on_air=float(on_air),
+            business=float(bool(cues.BUSINESS_BEFORE.search(before_tail[-60:]))),
+            organiser=float(bool(cues.ORGANISER_BEFORE.search(before_tail[-50:]))),
+            gazette=float(bool(cues.GAZETTE_BEFORE.search(before_tail))),
+            text_far=float(text_far),
+            periodical=float(bool(words) and words[-1] in cues.PERIODICAL_HEADS),
+            partial=float(partial),
         )
         out.append(Candidate(name, key, start, end, features))
     return out
