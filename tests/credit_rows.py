@@ -135,3 +135,15 @@ def blind_problems(rows: list[dict[str, Any]], earlier: list[str], split: str) -
         elif old_near.hit(words):
             found.append(f"{where}: a near-repeat of an earlier credit set's sentence")
     return found
+
+
+def sample_row(split: str) -> dict[str, Any]:
+    """One well-formed credit row of ``split``: the row the sets' tests break one way at a time."""
+    return {
+        "text": "The vote was held on Sunday, the official Tanjug news agency said.",
+        "credit": True,
+        "publisher": "Tanjug",
+        "corpus": "reuters",
+        "split": split,
+        "doc": "reuters:reut2-004.sgm#17",
+    }

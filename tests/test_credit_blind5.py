@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tests.credit_rows import CORPORA, DATA, blind_problems, load
+from tests.credit_rows import CORPORA, DATA, blind_problems, load, sample_row
 
 BLIND5 = DATA / "credits_blind5.jsonl"
 # The sets the finder was fitted on or scored on: the development set and the fourth blind
@@ -66,14 +66,7 @@ def test_blind5_is_big_enough_and_draws_on_several_corpora() -> None:
 
 
 def test_problems_finds_each_kind_of_broken_row() -> None:
-    good = {
-        "text": "The vote was held on Sunday, the official Tanjug news agency said.",
-        "credit": True,
-        "publisher": "Tanjug",
-        "corpus": "reuters",
-        "split": "blind5",
-        "doc": "reuters:reut2-004.sgm#17",
-    }
+    good = sample_row("blind5")
     earlier = [
         {
             "text": "Prices rose 3 pct in March, the China Daily said.",

@@ -15,7 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.credit_rows import CORPORA, DATA, Near, load, norm, row_problems, tokens, usable_text
+from tests.credit_rows import (
+    CORPORA,
+    DATA,
+    Near,
+    load,
+    norm,
+    row_problems,
+    sample_row,
+    tokens,
+    usable_text,
+)
 
 CREDITS = DATA / "credits.jsonl"
 BLIND3_ROWS = 890  # as benchmarks/fit_credits.py
@@ -91,14 +101,7 @@ def test_no_blind_set_is_left_beside_the_development_set() -> None:
 
 
 def test_problems_finds_each_kind_of_broken_row() -> None:
-    good = {
-        "text": "The vote was held on Sunday, the official Tanjug news agency said.",
-        "credit": True,
-        "publisher": "Tanjug",
-        "corpus": "reuters",
-        "split": "dev",
-        "doc": "reuters:reut2-004.sgm#17",
-    }
+    good = sample_row("dev")
     assert problems([good]) == []
     broken = [
         {**good, "publisher": None},
