@@ -91,7 +91,7 @@ def test_analysis_reads_whole_articles_in_bounded_pages(
     try:
         batches = list(analysis._new_batches(store, 4))
         with store.session() as session:
-            every = analysis._new_page(session, 0, 10**9)  # every unindexed paragraph at once
+            every = analysis.new_page(session, 0, 10**9)  # every unindexed paragraph at once
     finally:
         store.close()
     assert len(batches) > 2

@@ -132,7 +132,7 @@ def index_new_paragraphs(
     prepared = early.take(settings) if early is not None else []
     for i, (early_ids, future) in enumerate(prepared):
         with store.session() as session:
-            page = _new_page(session, after, BATCH_PARAGRAPHS)
+            page = new_page(session, after, BATCH_PARAGRAPHS)
         if [p.id for p in page] != early_ids:  # the store changed since: sketch it anew
             for _, unused in prepared[i:]:
                 unused.cancel()
@@ -262,7 +262,7 @@ def _count_new(session: Session) -> int:
     return int(session.scalar(_COUNT_NEW, {"no": False}) or 0)
 
 
-def _new_page(session: Session, after: int, size: int) -> list[Para]:
+def new_page(session: Session, after: int, size: int) -> list[Para]:
     """About ``size`` unindexed body paragraphs with ids above ``after``, whole articles, in
     article order (an article the page ends inside is read to its end)."""
     rows = list(session.execute(_NEW_PAGE, {"no": False, "after": after, "limit": size}))
@@ -310,7 +310,7 @@ def _new_batches(store: Store, size: int, after: int = 0) -> Iterator[list[Para]
     """
     while True:
         with store.session() as session:
-            batch = _new_page(session, after, size)
+            batch = new_page(session, after, size)
         if not batch:
             return
         after = max_id(batch)

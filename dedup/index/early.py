@@ -6,7 +6,7 @@ it reads each whole analysis batch stored so far between stored batches and hand
 to the worker; the analysis takes those results for its first batches.
 
 The results are the analysis's own: a batch is the same keyset page of unindexed paragraphs
-(:func:`dedup.index.analysis._new_page`) and the same pure sketch of it, and the analysis
+(:func:`dedup.index.analysis.new_page`) and the same pure sketch of it, and the analysis
 reads each page again and uses a prepared sketch only when the page holds the same
 paragraphs (a later record of the import may have retired one of them); otherwise it
 sketches that batch and the following ones itself. Only whole pages are prepared (a page
@@ -57,7 +57,7 @@ class EarlySketches:
             highest = session.scalar(_MAX_ID) or 0
             if highest - self.after < size:
                 return False
-            page = analysis._new_page(session, self.after, size)
+            page = analysis.new_page(session, self.after, size)
         if len(page) < size:
             return False  # not yet whole
         task = analysis.sketch_task(analysis.batch_of(page, self.settings), self.settings)
