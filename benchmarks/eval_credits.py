@@ -57,12 +57,19 @@ class Scores:
 
 
 def load(path: Path = CREDITS) -> list[dict[str, object]]:
+    """The labelled rows of ``path``, located rows' text rebuilt from ../shared/data by the
+    sets' one loader (``tests/credit_rows.py``)."""
+    from tests.credit_rows import Drift, SharedMissing, load_stored, rebuild
+
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if not isinstance(row, dict) or "text" not in row or "credit" not in row:
+    for number, row in enumerate(load_stored(path), 1):
+        if not isinstance(row, dict) or "credit" not in row:
+            raise SystemExit(f"eval_credits: {path}:{number}: needs 'text' and 'credit'")
+        try:
+            row = rebuild(row)
+        except (SharedMissing, Drift) as problem:
+            raise SystemExit(f"eval_credits: {path}:{number}: {problem}") from None
+        if "text" not in row:
             raise SystemExit(f"eval_credits: {path}:{number}: needs 'text' and 'credit'")
         rows.append(row)
     return rows
