@@ -77,7 +77,7 @@ def _join(parts: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=64)
-def _reuters_file(name: str) -> tuple[str, ...]:
+def reuters_file(name: str) -> tuple[str, ...]:
     from dedup.ingest import reuters
 
     raw = _need(SHARED / "reuters21578" / name).read_bytes().decode("latin-1")
@@ -133,7 +133,7 @@ def document_text(doc: str) -> str:
     if corpus == "ecbplus":
         path = _need(SHARED / "ecbplus" / "ECB+_LREC2014" / "ECB+" / name)
         return _join(ecbplus_sentences(path))
-    entries = _reuters_file(name) if corpus == "reuters" else _feed_file(name)
+    entries = reuters_file(name) if corpus == "reuters" else _feed_file(name)
     if not entry.isdigit() or int(entry) >= len(entries):
         raise Drift(f"{doc}: no such entry in {name}")
     return entries[int(entry)]
@@ -202,7 +202,8 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 def load_or_skip(path: Path) -> list[dict[str, Any]]:
-    """:func:`load` for a test: skip with the reason when ../shared is absent, fail under CI=true."""
+    """:func:`load` for a test: skip, with the reason, when ../shared is absent; fail under
+    CI=true."""
     import pytest
 
     try:
