@@ -17,7 +17,9 @@ stored file's own shape is checked without it.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +31,7 @@ from tests.credit_rows import (
     INLINE_CORPORA,
     Drift,
     Near,
+    SharedMissing,
     load_or_skip,
     load_stored,
     locate,
@@ -183,3 +186,21 @@ def test_problems_finds_each_kind_of_broken_row() -> None:
     assert len(problems([good, reworded], new_from=1)) == 1
     other = "Grain output will reach 450 mln tonnes by 1990, the Farmers Daily said."
     assert problems([good, {**good, "text": other, "publisher": "Farmers Daily"}], 1) == []
+
+
+def test_a_located_row_without_its_corpus_skips_or_fails_under_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row located in a corpus file that is not there: ``load`` says which, ``load_or_skip``
+    skips a local run with that reason and fails under CI=true (no corpus needed here)."""
+    row = {"credit": False, "doc": "reuters:reut2-999.sgm#0", "span": [0, 9], "sha1": "0" * 10}
+    path = tmp_path / "located.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(SharedMissing, match=r"reut2-999\.sgm is absent"):
+        rebuild(row)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"reut2-999\.sgm is absent"):
+        load_or_skip(path)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true requires them"):
+        load_or_skip(path)
