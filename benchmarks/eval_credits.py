@@ -24,7 +24,6 @@ names is a false positive.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -57,12 +56,19 @@ class Scores:
 
 
 def load(path: Path = CREDITS) -> list[dict[str, object]]:
+    """The labelled rows of ``path``, located rows' text rebuilt from ../shared/data by the
+    sets' one loader (``tests/credit_rows.py``)."""
+    from tests.credit_rows import Drift, SharedMissing, load_stored, rebuild
+
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if not isinstance(row, dict) or "text" not in row or "credit" not in row:
+    for number, row in enumerate(load_stored(path), 1):
+        if not isinstance(row, dict) or "credit" not in row:
+            raise SystemExit(f"eval_credits: {path}:{number}: needs 'text' and 'credit'")
+        try:
+            row = rebuild(row)
+        except (SharedMissing, Drift) as problem:
+            raise SystemExit(f"eval_credits: {path}:{number}: {problem}") from None
+        if "text" not in row:
             raise SystemExit(f"eval_credits: {path}:{number}: needs 'text' and 'credit'")
         rows.append(row)
     return rows

@@ -40,8 +40,8 @@ from tests.msrp_rows import (
 
 SPLIT = "blind6"
 CORPORA = {"msrp"}
-# The sets the finder was fitted on or scored on.
-EARLIER = (DATA / "credits.jsonl", DATA / "credits_blind5.jsonl")
+# The set the finder was fitted on or scored on (blind set 5 was folded into it once scored).
+EARLIER = (DATA / "credits.jsonl",)
 # What the file holds (CREDITS_BLIND6.md): every distinct sentence of the MSRP training file
 # but one ID whose text is another ID's; a lost row or label fails here.
 MIN_ROWS = 7816

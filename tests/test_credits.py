@@ -384,3 +384,32 @@ def test_a_name_inside_a_longer_run_a_periodical_head_and_demonyms() -> None:
         "Miami Herald",
     )
     assert got["reported_by"] == 1.0
+
+
+def test_quoting_sources_a_periodical_service_and_an_outlets_own_poll() -> None:
+    """Blind set 5's misses, by structure: a name reporting with its sources attached, a trade
+    service named after a periodical head, and a poll printed in an outlet with no firm."""
+    from dedup.stories.credits import _may_credit
+
+    got = _features("Growth slowed, the Manila Bulletin newspaper said, quoting officials.",
+                    "Manila Bulletin")  # fmt: skip
+    assert got["quoting"] == 1.0
+    got = _features("IRNA, quoting figures supplied by the committee, said spending rose.", "IRNA")
+    assert got["quoting"] == 1.0
+    got = _features("Quoting negotiation documents, Business Day said the notes will run.",
+                    "Business Day")  # fmt: skip
+    assert got["quoting"] == 1.0
+    assert "quoting" not in _features("Business Day said the notes will run.", "Business Day")
+    got = _features("Lloyds Shipping Intelligence service said the carrier ran aground.",
+                    "Lloyds Shipping Intelligence")  # fmt: skip
+    assert got["periodical"] == 1.0 and got["said_after"] == 1.0
+    got = _features("The carrier was refloated, Lloyds Shipping Intelligence Service said.",
+                    "Lloyds Shipping Intelligence Service")  # fmt: skip
+    assert got["periodical"] == 1.0
+    # the gate lets a periodical head through only as the subject of a reporting verb
+    assert _may_credit("The carrier sank, Lloyds Shipping Intelligence said.", frozenset())
+    assert not _may_credit("The carrier sank near the Shipping Intelligence office.", frozenset())
+    got = _features("The poll in today's Sun tabloid showed the Conservatives ahead.", "Sun")
+    assert "polled" not in got and got["reported_by"] > 0
+    got = _features("A Harris poll published in The Observer showed Labour ahead.", "The Observer")
+    assert got["polled"] == 1.0

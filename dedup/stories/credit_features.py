@@ -74,6 +74,9 @@ class CreditFeatures:
     said_after: float
     contributed_after: float
     quoted_as: float  # "Tehran Radio quoted the minister as saying"
+    # the name says or reports something with its sources attached ("X said, quoting officials",
+    # "Quoting documents, X said"): a publisher relaying what it was told
+    quoting: float
     dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
     citation: float  # "“A Title,” The Wall Street Journal, June 2017.": a source list's entry
     staff: float  # "a Reuters witness said", "The BBC's Frances Harrison says"
@@ -142,6 +145,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         *cues.AFTER_CUES,
         "dateline",
         "citation",
+        "quoting",
         "staff",
         "closing",
         "text_noun",
@@ -229,32 +233,12 @@ _KIND_TAIL = re.compile(
 )
 # the last word of every outlet kind: only a name after one of these has a kind to strip
 _KIND_LAST_WORDS = frozenset(
-    [
-        "newspaper",
-        "newspapers",
-        "daily",
-        "weekly",
-        "monthly",
-        "magazine",
-        "tabloid",
-        "journal",
-        "paper",
-        "agency",
-        "service",
-        "broadcaster",
-        "television",
-        "tv",
-        "radio",
-        "station",
-        "network",
-        "channel",
-        "website",
-        "site",
-        "publication",
-        "edition",
+    {
+        *("newspaper", "newspapers", "daily", "weekly", "monthly", "magazine", "tabloid"),
+        *("journal", "paper", "agency", "service", "broadcaster", "television", "tv", "radio"),
+        *("station", "network", "channel", "website", "site", "publication", "edition"),
         "newsletter",
-        "weekly",
-    ]
+    }
 )
 _KIND_AT_START = re.compile(rf"^\s*{cues.KIND.pattern}", re.I)
 _COMPOUND_ADJECTIVE = re.compile(r"[A-Z][\w'’]*(?:-[a-z]+)+")
@@ -262,6 +246,7 @@ _KIND_AT_END = re.compile(rf"{cues.KIND.pattern}\s+$", re.I)
 _DOMAIN_END = re.compile(r"\.(?:com|org|net|co\.uk)$")
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _THE_BEFORE = re.compile(r"\bthe\s*$", re.I)
+_SERVICE_AFTER = re.compile(r"^\s+service\b")
 
 
 _AFFILIATE_REPORTS = re.compile(
@@ -317,6 +302,11 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         # Cuban newspaper, said"
         tail = cues.KIND_AFTER.sub("", after, count=1)
         tail = cues.PAREN_AFTER.sub("", tail, count=1)
+        if words and words[-1] in cues.PERIODICAL_HEADS:
+            # "Lloyds Shipping Intelligence service said": the service of a periodical
+            tail = _SERVICE_AFTER.sub("", tail, count=1)
+        # (read before the clause is stepped over: "IRNA, quoting figures ..., said")
+        quoting = bool(cues.QUOTING_AFTER.match(tail))
         apposed = cues.APPOSITIVE.match(tail)
         if apposed:
             tail = tail[apposed.end() :]
@@ -440,6 +430,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             ),
             dateline=float(dateline),
             citation=float(citation),
+            quoting=float(quoting or (bool(cues.QUOTING_BEFORE.search(before)) and any_after)),
             staff=float(
                 bool(
                     cues.STAFF_AFTER.match(after)
@@ -484,7 +475,18 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             organiser=float(bool(cues.ORGANISER_BEFORE.search(before_tail[-50:]))),
             gazette=float(bool(cues.GAZETTE_BEFORE.search(before_tail))),
             text_far=float(text_far),
-            periodical=float(bool(words) and words[-1] in cues.PERIODICAL_HEADS),
+            # "Lloyds Shipping Intelligence Service": the service of a periodical head
+            periodical=float(
+                bool(words)
+                and (
+                    words[-1] in cues.PERIODICAL_HEADS
+                    or (
+                        words[-1] in ("service", "services")
+                        and len(words) > 1
+                        and words[-2] in cues.PERIODICAL_HEADS
+                    )
+                )
+            ),
             partial=float(partial),
         )
         out.append(Candidate(name, key, start, end, features))

@@ -31,7 +31,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from itertools import combinations, pairwise
 
-from dedup.stories.credit_cues import MASTHEAD_WORDS
+from dedup.stories.credit_cues import MASTHEAD_WORDS, PERIODICAL_SAYS
 from dedup.stories.credit_features import (
     FEATURE_GROUPS,
     FEATURE_NAMES,
@@ -133,6 +133,8 @@ def _may_credit(sentence: str, known: frozenset[str]) -> bool:
         if any(a + b in _GATE_KEYS for a, b in pairwise(lowered)):
             return True
     if _GATE_MARK.search(sentence) or _GATE_MASTHEAD.search(sentence):
+        return True
+    if PERIODICAL_SAYS.search(sentence):
         return True
     if known:
         compact = "".join(tokens)
