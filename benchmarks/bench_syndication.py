@@ -31,7 +31,9 @@ truth the simulation knows:
   added (share of the copy's own words), over every copy of a story whose origin is knowable
   (the others have no origin to measure a ledger against);
 - adjusted Rand index of the stories over all stored articles (distractors and unrelated
-  articles as singletons), and the distractors put in a story with another article.
+  articles as singletons; an article in several stories, as a round-up is, counted in the
+  one holding most of its true story), and the distractors put in a story with another
+  article.
 
 Two modes: ``polled`` (each article first seen when a poll would find it: our own clock is one
 more piece of evidence) and ``archive`` (everything imported at once).
@@ -238,9 +240,22 @@ def score(plan: Plan, archive: bool, origins: list[list[str]] | None = None) -> 
 
     all_keys = sorted(ids)
     truth_labels = [plan.story_of.get(k, -1 - i) for i, k in enumerate(all_keys)]
-    pred_labels = [
-        min(predicted[k]) if predicted.get(k) else -1 - i for i, k in enumerate(all_keys)
-    ]
+    # An article in several stories (a round-up is a copy in each story it merges) is scored
+    # in the one that holds most of its true story (the truth records it in one story only).
+    held: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for key, sids in predicted.items():
+        if key in plan.story_of:
+            for sid in sids:
+                held[sid][plan.story_of[key]] += 1
+
+    def label(key: str) -> int:
+        sids = sorted(predicted[key])
+        story = plan.story_of.get(key)
+        return max(
+            sids, key=lambda sid: (held[sid].get(story, 0) if story is not None else 0, -sid)
+        )
+
+    pred_labels = [label(k) if predicted.get(k) else -1 - i for i, k in enumerate(all_keys)]
     confident = [ok for conf, ok in calibration if conf >= 0.9]
     n = len(members)
     parts = None

@@ -65,7 +65,7 @@ from dedup.stories.origin import (
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "dedup" / "stories" / "origin_model.json"
-VERSION = 4
+VERSION = 5
 # Many seeds: the calibration needs wrong stories to be fine-grained, and the dev families
 # make them rarely (about 1 in 100), clockless ones rarer still.
 SEEDS = tuple(range(11, 41))
@@ -160,22 +160,34 @@ def _pairs(stories: list[Story]) -> tuple[Any, Any]:
 
     x, y = [], []
     for story in stories:
+        if story.stripped:
+            continue
+        # an outlet's own text twice (self_reuse): only its two articles against each other
+        # (the one candidate besides the origin that shares its source), so the ranker learns
+        # what tells an outlet's first text from its update without its copies' pairs
+        siblings = story.kind == "self_reuse"
         # a glued story has an origin for each story it joins: each against the others'
         # copies and the round-up, never against each other
         for top in (np.array(r) for r, lab in zip(story.rows, story.labels, strict=True) if lab):
             for row, label in zip(story.rows, story.labels, strict=True):
-                if not label:
+                if not label and (not siblings or row[_SAME_SOURCE] > 0):
                     x += [top - np.array(row), np.array(row) - top]
                     y += [1, 0]
     return np.array(x), np.array(y)
 
 
+_SAME_SOURCE = FEATURE_NAMES.index("same_source")
+
+
 def _ranks(story: Story) -> bool:
     """Whether the ranker learns from this story: not from one stripped of its clocks (a
-    calibration sample), nor from an outlet's own text twice (``self_reuse``), whose two
-    articles differ only in clocks and a little text: fitted on, they taught the ranker to
-    trust a first-seen lead over a credit in a copy's own words ("According to Reuters")."""
-    return not story.stripped and story.kind != "self_reuse"
+    calibration sample). An outlet's own text twice (``self_reuse``) teaches only through
+    the pair of its own two articles (:func:`_pairs`): its copies' pairs, fitted on, taught
+    the ranker to trust a first-seen lead over a credit in a copy's own words ("According to
+    Reuters"), and without the pair of its two articles nothing taught what tells them apart
+    (a headline marking the later version); with that pair only, dev archive self-reuse
+    stories' best candidate is right 0.809 of 864 out of fold, against 0.775 without."""
+    return not story.stripped
 
 
 def _ranker() -> Any:

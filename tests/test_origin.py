@@ -451,11 +451,16 @@ def test_a_dateline_signs_the_article_it_opens_only() -> None:
         "Grain exports fell for a third week as ports stayed closed by the strike.",
         "Oil prices rose in early trading on reports of lower stocks in the region.",
     )
-    opening = _member(1, "Reuters", 1.0, own=(dateline, *items))
+    opening = _member(1, "Reuters", 1.0, shared=(dateline, *items))
     digest = _member(2, "Reuters", 1.0, own=(*items, dateline))
     assert any(u.credit.pattern == "dateline" for u in digest.credits)
     signed = {c.article_id: c.features.self_credit for c in candidates([opening, digest])}
     assert signed == {1: 1.0, 2: 0.0}
+    # a digest that opens with another story's dated lead: the dateline opens text this
+    # story's members do not share, so it signs that other story's item, not this text
+    first_item = _member(3, "Reuters", 1.0, own=(dateline,), shared=items)
+    signed = {c.article_id: c.features.self_credit for c in candidates([opening, first_item])}
+    assert signed == {1: 1.0, 3: 0.0}
 
 
 def test_a_member_crediting_another_publisher_has_no_lead_over_it() -> None:
@@ -485,3 +490,23 @@ def test_a_member_crediting_another_publisher_has_no_lead_over_it() -> None:
     assert got[1].published_first == got[1].first_seen_lead == got[1].published_lead == 0.0
     assert got[2].published_first == -1.0 and got[2].first_seen_lead < 0
     assert decide_origin(facts).name == "Reuters"
+
+
+def test_a_headline_marking_a_later_version_is_not_the_origin() -> None:
+    """An outlet sends a text and later an update of it ("UPDATE 1-", "CORRECTED - "): with no
+    clock to order them and the same text in both, its own headline says which came second."""
+    from dataclasses import replace
+
+    from dedup.stories.origin_features import candidates
+
+    first = _member(1, "Reuters", 1.0)
+    update = replace(_member(2, "Reuters", 1.0), title="UPDATE 1-Wheat exports fall")
+    marked = {c.article_id: c.features.later_version for c in candidates([first, update])}
+    assert marked == {1: 0.0, 2: 1.0}
+    for later in (update, replace(update, title="CORRECTED - WHEAT EXPORTS FALL")):
+        decision = decide_origin([later, first])
+        assert decision.article_id != 2
+        assert decision.scores[0][0] == "article 1"
+    # a headline that only uses the word is no mark
+    plain = replace(update, title="GREECE REPEATS IT CAN DECIDE ON AEGEAN DRILLING")
+    assert {c.features.later_version for c in candidates([first, plain])} == {0.0}

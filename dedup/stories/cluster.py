@@ -17,7 +17,8 @@ boilerplate between two articles is enough to glue two stories together. So:
    joints between groups, which is where chaining happens. The cut repeats until stable.
 4. a *roundup* (a digest that reprints several unrelated briefs) joins stories through text
    it holds side by side: at an articulation article ``v`` whose parts each reach different
-   paragraphs of ``v`` (three or more parts, or parts reprinted nearly whole in ``v``), parts
+   paragraphs of ``v`` (three or more parts, parts all reprinted nearly whole in ``v``, or
+   parts of which ``v`` holds only a piece each, as a digest holds two stories' leads), parts
    are grouped by shared vocabulary, and each group that shares little with the others
    becomes a story of its own with ``v`` in each. So an article may belong to more than one
    story; copies of one story that kept different paragraphs share its topic and stay one.
@@ -210,7 +211,7 @@ def _roundup_parts(
     for hub in _articulation_points(adj, nodes):
         parts = _parts_without(adj, nodes, hub)
         reached: list[set[int]] = []
-        contained = True
+        contained = partial = True
         for part in parts:
             paragraphs: set[int] = set()
             best = 0.0
@@ -220,10 +221,14 @@ def _roundup_parts(
                 best = max(best, edge.shared_words / max(1, words.get(u, 0)))
             reached.append(paragraphs)
             contained = contained and best >= params.roundup_contained
+            partial = partial and best < params.roundup_contained
         disjoint = all(reached) and sum(map(len, reached)) == len(set().union(*reached))
-        # Two parts could be a copy and one that kept a single paragraph of the same text;
-        # three or more side by side, or parts reprinted whole, make a digest.
-        if not disjoint or not (contained or len(parts) >= 3):
+        # Two parts could be a copy that kept some of the hub's paragraphs and a copy of the
+        # copy's own text: then one part is held nearly whole in the hub and the other only
+        # in part. Three or more side by side, parts all reprinted whole in the hub, or parts
+        # of which the hub holds only a piece each (the leads a digest strings together),
+        # make a digest.
+        if not disjoint or not (contained or partial or len(parts) >= 3):
             continue
         topics = _topic_groups(parts, vocab, params.roundup_topic)
         if len(topics) >= 2:

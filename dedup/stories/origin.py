@@ -4,7 +4,8 @@ Pure: facts about each member article in, an :class:`OriginDecision` out. The ca
 their named :class:`CandidateFeatures` come from :mod:`dedup.stories.origin_features`
 (containment both ways, agreement with the majority's versions of the shared text, credits in
 the members' own words against credits copied along with the text, interview-style mentions,
-links, both clocks at their precision, its own dateline, whether it credits someone else).
+links, both clocks at their precision, its own dateline, whether it credits someone else,
+whether its headline marks it a later version of a text: "UPDATE 1-", "CORRECTED - ").
 
 ``origin_model.json`` beside this module holds the fitted model, made by
 ``benchmarks/fit_origin.py`` on the simulator's development families only, with
@@ -307,6 +308,8 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
         )
     if f.declares_copy:
         out.append(f"conflict: {top.label} itself credits another publisher")
+    if f.later_version:
+        out.append(f"conflict: the headline of {top.label} marks it a later version of a text")
     return out
 
 

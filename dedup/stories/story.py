@@ -272,6 +272,7 @@ def _facts(
                 unshared=shape[0].get(m, 0.0),
                 agreement=shape[1].get(m, 0.0),
                 merges=(merged or {}).get(m, 0.0),
+                title=info.title,
             )
         )
     return facts
