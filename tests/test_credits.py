@@ -337,6 +337,11 @@ def test_roles_against_a_credit_speaker_on_air_business_asker_document() -> None
     for text, name in on_air:
         assert _features(text, name)["on_air"] == 1.0, text
     assert "on_air" not in _features("The vote was held on Sunday, Tanjug said.", "Tanjug")
+    # a text that appeared on an outlet is the outlet's text, not a speaker's appearance; and
+    # "Daily" stays in the name ("Daily Ledger", not "Ledger", keys as its site does)
+    first_home = "This story first appeared on Daily Ledger."
+    assert "on_air" not in _features(first_home, "Daily Ledger")
+    assert [credit.key for credit in find_credits([first_home])] == ["dailyledger"]
     business = [
         ("It sold some of its stake in the South China Morning Post.", "South China Morning Post"),
         ("A court threw out a libel award against The Washington Post.", "The Washington Post"),

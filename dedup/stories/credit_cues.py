@@ -388,6 +388,13 @@ PROGRAMME_AFTER = re.compile(
     re.I,
 )
 ON_BEFORE = re.compile(r"\bon\s+(?:the\s+)?$", re.I)
+# ... unless what appeared there is a text: "This story first appeared on Daily Ledger" names
+# the text's first home (a credit), as "Smith appeared on CNN" does not.
+TEXT_APPEARED_BEFORE = re.compile(
+    r"\b(?:first|originally|story|article|post|piece|report|column|essay|version|interview|"
+    r"it|this)\s+(?:[a-z][\w-]*\s+)?(?:appeared|appears|ran|runs)\s+on\s+(?:the\s+)?$",
+    re.I,
+)
 # The outlet as the object of a verb of business or law: "the sale of its stake in the South
 # China Morning Post", "a libel award against The Washington Post", "systems acquired by
 # Tribune", "owners of the Herald of Free Enterprise": the outlet is what the news is about.

@@ -396,8 +396,9 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         partial = bool(run_before and run_before.group(1) not in cues.NOT_RUN) or bool(
             run_after and run_after.group(1) not in cues.NOT_RUN
         )
-        on_air = bool(cues.ON_AIR_BEFORE.search(before_tail)) or bool(
-            cues.ON_BEFORE.search(before_tail) and cues.PROGRAMME_AFTER.match(after)
+        on_air = not cues.TEXT_APPEARED_BEFORE.search(before_tail) and (
+            bool(cues.ON_AIR_BEFORE.search(before_tail))
+            or bool(cues.ON_BEFORE.search(before_tail) and cues.PROGRAMME_AFTER.match(after))
         )
         features = CreditFeatures(
             known=float(is_known),
