@@ -218,20 +218,14 @@ def fold_short_articles(paras: Sequence[Para], min_words: int) -> list[Para]:
     whose one full line many notices share ("Qtly div five cts vs five cts prior") but whose
     whole text only its copies share. ``paras`` holds whole articles in order."""
     out: list[Para] = []
-    start = 0
-    while start < len(paras):
-        end = start
-        while end < len(paras) and paras[end].article_id == paras[start].article_id:
+    start, count = 0, len(paras)
+    while start < count:
+        article_id = paras[start].article_id
+        end = start + 1
+        while end < count and paras[end].article_id == article_id:
             end += 1
         article = paras[start:end]
-        lengths = [len(p.norm.split()) for p in article]
-        total = sum(lengths)
-        indexable = sum(n >= min_words for n in lengths)
-        if (
-            len(article) > 1
-            and min_words <= total
-            and (indexable == 0 or (indexable == 1 and total < SHORT_ARTICLE_WORDS))
-        ):
+        if len(article) > 1 and _foldable(article, min_words):
             first = article[0]
             norm = " ".join(p.norm for p in article)
             text = "\n".join(p.text for p in article)
@@ -242,6 +236,28 @@ def fold_short_articles(paras: Sequence[Para], min_words: int) -> list[Para]:
             out.extend(article)
         start = end
     return out
+
+
+def _foldable(article: Sequence[Para], min_words: int) -> bool:
+    """At least ``min_words`` in all, and no indexable paragraph, or one in a short article.
+
+    Words are counted paragraph by paragraph and the answer given as soon as it is known (a
+    second indexable paragraph, or one and enough words): most articles are decided by their
+    first two paragraphs, instead of splitting every paragraph of every page.
+    """
+    total = indexable = 0
+    for p in article:
+        words = len(p.norm.split())
+        total += words
+        if words >= min_words:
+            indexable += 1
+            if indexable > 1:
+                return False
+        if indexable == 1 and total >= SHORT_ARTICLE_WORDS:
+            return False
+    return min_words <= total and (
+        indexable == 0 or (indexable == 1 and total < SHORT_ARTICLE_WORDS)
+    )
 
 
 def measure(a: frozenset[int], b: frozenset[int]) -> tuple[float, float, int]:
