@@ -7,11 +7,10 @@ import numpy as np
 
 from dedup.index import passages
 from dedup.index.fingerprint import FingerprintSettings
+from dedup.index.folding import SHORT_ARTICLE_WORDS, fold_short_articles
 from dedup.index.passages import (
-    SHORT_ARTICLE_WORDS,
     Para,
     ShingleSets,
-    fold_short_articles,
     measure,
     pairs_from_buckets,
     verify,

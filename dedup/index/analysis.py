@@ -26,15 +26,14 @@ from dedup.index.fingerprint import (
     FingerprintSettings,
     WordHasher,
 )
+from dedup.index.folding import SHORT_ARTICLE_WORDS, fold_short_articles
 from dedup.index.passages import (
-    SHORT_ARTICLE_WORDS,
     Link,
     Measured,
     Para,
     ShingleSets,
     cap_templates,
     classify,
-    fold_short_articles,
     measure_pairs,
     single_site_links,
 )
