@@ -127,3 +127,29 @@ def test_a_batch_changed_after_its_early_sketch_is_sketched_again(
     assert none == 0 and prepared == early.EARLY_BATCHES
     assert alone["passages"] and alone["index_chunks"]
     assert shared == alone
+
+
+def test_without_workers_an_import_reads_no_page_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On one core (``DEDUP_WORKERS=0``) no sketch can be handed over, so a large import
+    reads no analysis page while it stores: only the analysis reads its pages."""
+    paths = [shared_path("reuters21578", "reut2-000.sgm")]
+    monkeypatch.setattr(analysis, "BATCH_PARAGRAPHS", 700)
+    monkeypatch.setattr(pipeline, "IMPORT_BATCH", 100)
+    monkeypatch.setattr(pipeline, "WARM_BYTES", 0)  # every import counts as large
+    monkeypatch.setenv(workers.ENV, "0")
+    reads: list[int] = []
+    real = analysis.new_page
+
+    def counted(session: Any, after: int, size: int) -> Any:
+        page = real(session, after, size)
+        reads.append(len(page))
+        return page
+
+    monkeypatch.setattr(analysis, "new_page", counted)
+    url = f"sqlite:///{tmp_path / 'alone.sqlite'}"
+    summary = pipeline.import_paths(Settings(db_url=url), paths, analyze=True)
+    assert summary.analysis is not None and summary.analysis.paragraphs > 700
+    # The analysis's pages hold every new paragraph once, then one empty read ends it.
+    assert sum(reads) == summary.analysis.paragraphs and reads[-1] == 0

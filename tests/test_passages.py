@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import random
 import re
 
 import numpy as np
 
 from dedup.index import passages
 from dedup.index.fingerprint import FingerprintSettings
+from dedup.index.folding import SHORT_ARTICLE_WORDS, fold_short_articles
 from dedup.index.passages import (
     Para,
     ShingleSets,
-    fold_short_articles,
     measure,
     pairs_from_buckets,
     verify,
@@ -156,6 +157,22 @@ def test_a_short_notice_is_folded_but_an_article_of_two_full_paragraphs_is_not()
     ]
     paras = [para(i, 20, t) for i, t in enumerate(story, 1)]
     assert fold_short_articles(paras, SETTINGS.min_unit_words) == paras
+
+
+def test_folding_stops_counting_words_early_but_decides_as_the_whole_rule() -> None:
+    """The fold decision counts words only until it is known; on random articles it is the
+    rule over every paragraph's words (fewer than ``min_words`` in all never folds; no
+    indexable paragraph, or one in a short article, folds)."""
+    rng = random.Random(12)
+    for _ in range(3000):
+        words = [rng.choice([0, 1, 3, 7, 8, 9, 15, 21, 29, 31]) for _ in range(rng.randint(2, 6))]
+        min_words = rng.choice([1, 3, 8, 10])
+        paras = [para(i, 10, " ".join(["w"] * n)) for i, n in enumerate(words, 1)]
+        indexable, total = sum(n >= min_words for n in words), sum(words)
+        expected = min_words <= total and (
+            indexable == 0 or (indexable == 1 and total < SHORT_ARTICLE_WORDS)
+        )
+        assert (len(fold_short_articles(paras, min_words)) == 1) == expected, (words, min_words)
 
 
 def test_every_appeal_phrase_has_a_cue_the_prefilter_finds() -> None:

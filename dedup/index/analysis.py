@@ -13,6 +13,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,15 +26,14 @@ from dedup.index.fingerprint import (
     FingerprintSettings,
     WordHasher,
 )
+from dedup.index.folding import SHORT_ARTICLE_WORDS, fold_short_articles
 from dedup.index.passages import (
-    SHORT_ARTICLE_WORDS,
     Link,
     Measured,
     Para,
     ShingleSets,
     cap_templates,
     classify,
-    fold_short_articles,
     measure_pairs,
     single_site_links,
 )
@@ -265,13 +265,18 @@ def _count_new(session: Session) -> int:
 def new_page(session: Session, after: int, size: int) -> list[Para]:
     """About ``size`` unindexed body paragraphs with ids above ``after``, whole articles, in
     article order (an article the page ends inside is read to its end)."""
-    rows = list(session.execute(_NEW_PAGE, {"no": False, "after": after, "limit": size}))
+    rows = list(session.execute(_NEW_PAGE, {"no": False, "after": after, "limit": size}).all())
     if len(rows) == size:
         last = rows[-1]
-        rest = session.execute(_REST_OF_ARTICLE, {"article": last[1]})
+        rest = session.execute(_REST_OF_ARTICLE, {"article": last[1]}).all()
         rows.extend(row for row in rest if row[0] > last[0] and not row[7])
-    rows.sort(key=lambda r: (r[1], r[6]))
-    return [Para(*row[:6]) for row in rows]
+    # itemgetter and _make: C-level key and constructor for a page of 25,000 rows.
+    rows.sort(key=_ARTICLE_ORDER)
+    make = Para._make
+    return [make(row[:6]) for row in rows]
+
+
+_ARTICLE_ORDER = itemgetter(1, 6)
 
 
 Batch = tuple[list[int], list[Para], set[int]]

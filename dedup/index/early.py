@@ -23,7 +23,7 @@ from dedup.index import analysis
 from dedup.index.fingerprint import FingerprintSettings
 from dedup.index.sketch import Sketch, sketch
 from dedup.store.engine import Store
-from dedup.workers import handing_out, submit
+from dedup.workers import handing_out, pool_started, submit
 
 # Enough to cover the analysis's start: while it checks the first two, the worker sketches
 # the third (measured on Reuters: its batches take the two processes about as long).
@@ -45,7 +45,9 @@ class EarlySketches:
         (called between stored batches). Not while the import's parsing is still being handed
         out: the worker parses what this process stores, and a sketch ahead of that would only
         move parsing onto this process."""
-        if handing_out():
+        if handing_out() or not pool_started():
+            # Without workers (DEDUP_WORKERS=0, one core) nothing can be handed over: each
+            # call would only read a page and drop it (over a third of such an import's CPU).
             return
         while len(self.prepared) < EARLY_BATCHES and self._next(store):
             pass
