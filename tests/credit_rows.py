@@ -7,7 +7,7 @@ sentence, nor a one-word variant of one, repeated).
 
 A row of the file stores its sentence either inline (``text``) or as a LOCATOR into the corpus
 text in ``../shared/data`` that the repo does not carry: ``span`` (the sentence's character
-offsets in its document's text as :func:`document_texts` reads it) and ``sha1`` (the first
+offsets in its document's text as :func:`document_text` reads it) and ``sha1`` (the first
 ``SHA_CHARS`` hex digits of the sentence's SHA-1, so a corpus that changed under a row is a
 one-line error, never another sentence). :func:`load` rebuilds every located row's ``text``
 and drops the locator, so every reader sees rows of ``FIELDS``. Seeds rows, and rows whose
@@ -31,7 +31,6 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-LOCATOR = ("span", "sha1")
 SHA_CHARS = 10
 # Rows that keep their text inline whatever the corpus: the seeds are the mission's own
 # examples and small.
@@ -135,6 +134,8 @@ def document_text(doc: str) -> str:
     if corpus == "ecbplus":
         path = _need(SHARED / "ecbplus" / "ECB+_LREC2014" / "ECB+" / name)
         return _join(ecbplus_sentences(path))
+    if corpus not in ("reuters", "feeds"):
+        raise Drift(f"{doc}: no corpus {corpus!r} to locate a sentence in")
     entries = reuters_file(name) if corpus == "reuters" else _feed_file(name)
     if not entry.isdigit() or int(entry) >= len(entries):
         raise Drift(f"{doc}: no such entry in {name}")
@@ -172,8 +173,16 @@ def rebuild(row: dict[str, Any]) -> dict[str, Any]:
     its derived fields restored."""
     if "span" not in row:
         return row
-    start, end = row["span"]
-    doc = str(row["doc"])
+    span, doc = row["span"], row.get("doc")
+    if not (
+        isinstance(doc, str)
+        and isinstance(span, list)
+        and len(span) == 2
+        and all(isinstance(at, int) for at in span)
+        and isinstance(row.get("sha1"), str)
+    ):
+        raise Drift(f"{doc}: a locator needs a doc, a [start, end] span and a sha1, not {row!r}")
+    start, end = span
     text = " ".join(document_text(doc)[start:end].split())
     if sha(text) != row["sha1"]:
         raise Drift(f"{doc} {row['span']}: the sentence there is not the labelled one")
@@ -287,36 +296,6 @@ class Near:
         keep = len(item) - math.ceil(NEAR * len(item)) + 1
         numbers = {n for token in rarest[:keep] for n in self._by_token.get(token, ())}
         return any(len(item & self._sets[n]) / len(item | self._sets[n]) >= NEAR for n in numbers)
-
-
-def blind_problems(rows: list[dict[str, Any]], earlier: list[str], split: str) -> list[str]:
-    """Every way the rows of a blind set of ``split`` break its rules, one line each: the
-    schema, a sentence repeated or near-repeated inside the set, or one already in (or a
-    near-repeat of one of) ``earlier``, the sentences of the sets the finder was built on."""
-    found: list[str] = []
-    seen: set[str] = set()
-    seen_near = Near()
-    old = {norm(t) for t in earlier}
-    old_near = Near(tokens(t) for t in old)
-    for number, row in enumerate(rows, 1):
-        where = f"row {number}"
-        found.extend(row_problems(row, where, split))
-        text = usable_text(row)
-        if text is None:
-            continue
-        key = norm(text)
-        words = tokens(key)
-        if key in seen:
-            found.append(f"{where}: repeated sentence")
-        elif seen_near.hit(words):
-            found.append(f"{where}: a near-repeat of an earlier row")
-        seen.add(key)
-        seen_near.add(words)
-        if key in old:
-            found.append(f"{where}: already in an earlier credit set")
-        elif old_near.hit(words):
-            found.append(f"{where}: a near-repeat of an earlier credit set's sentence")
-    return found
 
 
 def sample_row(split: str) -> dict[str, Any]:

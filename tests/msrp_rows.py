@@ -11,12 +11,12 @@ corpus is an error, never a silently wrong or missing sentence.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
+from tests.credit_rows import SHARED, load_stored
+
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
 BLIND6 = ROOT / "tests" / "data" / "credits_blind6.jsonl"
 # Relative to ``shared``: only the training part; the test part was never labelled.
 MSRP_FILE = Path("msrp") / "msr_paraphrase_train.txt"
@@ -55,8 +55,7 @@ def msrp_sentences(path: Path) -> dict[str, str]:
 
 
 def load_locators(path: Path = BLIND6) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    return load_stored(path)
 
 
 def rebuild(locators: list[dict[str, Any]], sentences: dict[str, str]) -> list[dict[str, Any]]:

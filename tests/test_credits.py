@@ -342,6 +342,8 @@ def test_roles_against_a_credit_speaker_on_air_business_asker_document() -> None
     first_home = "This story first appeared on Daily Ledger."
     assert "on_air" not in _features(first_home, "Daily Ledger")
     assert [credit.key for credit in find_credits([first_home])] == ["dailyledger"]
+    on_programme = "The senator said it appeared on the BBC's Newsnight programme last week."
+    assert _features(on_programme, "BBC")["on_air"] == 1.0
     business = [
         ("It sold some of its stake in the South China Morning Post.", "South China Morning Post"),
         ("A court threw out a libel award against The Washington Post.", "The Washington Post"),

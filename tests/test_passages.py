@@ -11,7 +11,9 @@ from dedup.index.folding import SHORT_ARTICLE_WORDS, fold_short_articles
 from dedup.index.passages import (
     Para,
     ShingleSets,
+    accepted,
     measure,
+    measure_pairs,
     pairs_from_buckets,
     verify,
 )
@@ -96,6 +98,35 @@ def test_ad_blocker_appeal_is_a_template_across_sites() -> None:
 def test_measure() -> None:
     assert measure(frozenset({1, 2, 3, 4}), frozenset({3, 4, 5})) == (0.4, 2 / 3, 2)
     assert measure(frozenset({1}), frozenset({2})) == (0.0, 0.0, 0)
+
+
+def test_measure_pairs_is_measure_and_accepted_written_out() -> None:
+    """The hot loop inlines the rule: on random paragraphs of a small vocabulary (every degree
+    of overlap, same-article pairs among them) it keeps exactly the pairs measure() and
+    accepted() keep, with the same figures."""
+    rng = random.Random(20261201)
+    base = [f"w{n}" for n in range(300)]
+
+    def excerpt() -> str:  # a run of one long text, a few words swapped
+        start = rng.randrange(250)
+        words = base[start : start + rng.randrange(8, 50)]
+        for _ in range(rng.randrange(4)):
+            words[rng.randrange(len(words))] = f"x{rng.randrange(1000)}"
+        return " ".join(words)
+
+    paras = {pid: para(pid, rng.randrange(12), excerpt()) for pid in range(1, 121)}
+    sets = ShingleSets(SETTINGS)
+    sets.add(list(paras.values()))
+    pairs = [(x, y) for x in paras for y in paras if x != y and rng.random() < 0.2]
+    want = []
+    for x, y in pairs:
+        a, b = (paras[x], paras[y]) if x < y else (paras[y], paras[x])
+        figures = measure(sets.get(a.id), sets.get(b.id))
+        if a.article_id != b.article_id and accepted(*figures):
+            want.append((a, b, *figures))
+    got = measure_pairs(pairs, paras, sets)
+    assert got == want
+    assert 0 < len(got) < len(pairs)
 
 
 def test_bucket_pairs_link_small_buckets_fully_and_large_ones_to_recent_members() -> None:

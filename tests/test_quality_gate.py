@@ -150,7 +150,7 @@ def test_credit_set_labelled_apart(tmp_path: Path) -> None:
     if not BLIND_CREDITS.is_file():
         pytest.fail(f"{BLIND_CREDITS.relative_to(ROOT)} is absent: the finder has no blind figure")
     got = score(load_blind6(), BLIND_CREDITS.name)
-    assert got.sentences >= 100, got
+    assert got.sentences >= 7816, got  # every row rebuilt (CREDITS_BLIND6.md)
     assert got.precision >= floors["precision_min"], got.errors
     assert got.recall >= floors["recall_min"], got.errors
 

@@ -217,6 +217,8 @@ def measure(a: frozenset[int], b: frozenset[int]) -> tuple[float, float, int]:
 
 
 def accepted(similarity: float, containment: float, shared: int) -> bool:
+    """Whether a measured pair is a link. :func:`measure_pairs` writes this and
+    :func:`measure` out in its loop; a test holds the two to this rule."""
     return similarity >= MIN_JACCARD or containment >= MIN_CONTAINMENT or shared >= MIN_SHARED
 
 

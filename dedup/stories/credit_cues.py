@@ -389,10 +389,11 @@ PROGRAMME_AFTER = re.compile(
 )
 ON_BEFORE = re.compile(r"\bon\s+(?:the\s+)?$", re.I)
 # ... unless what appeared there is a text: "This story first appeared on Daily Ledger" names
-# the text's first home (a credit), as "Smith appeared on CNN" does not.
+# the text's first home (a credit), as "Smith appeared on CNN" does not (nor "said it appeared
+# on the BBC's Newsnight programme": a programme after the name keeps the appearance).
 TEXT_APPEARED_BEFORE = re.compile(
-    r"\b(?:first|originally|story|article|post|piece|report|column|essay|version|interview|"
-    r"it|this)\s+(?:[a-z][\w-]*\s+)?(?:appeared|appears|ran|runs)\s+on\s+(?:the\s+)?$",
+    r"\b(?:first|originally|story|article|post|piece|report|column|essay|version)"
+    r"\s+(?:[a-z][\w-]*\s+)?(?:appeared|appears|ran|runs)\s+on\s+(?:the\s+)?$",
     re.I,
 )
 # The outlet as the object of a verb of business or law: "the sale of its stake in the South

@@ -396,10 +396,11 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         partial = bool(run_before and run_before.group(1) not in cues.NOT_RUN) or bool(
             run_after and run_after.group(1) not in cues.NOT_RUN
         )
-        on_air = not cues.TEXT_APPEARED_BEFORE.search(before_tail) and (
+        programme = bool(cues.PROGRAMME_AFTER.match(after))
+        on_air = (
             bool(cues.ON_AIR_BEFORE.search(before_tail))
-            or bool(cues.ON_BEFORE.search(before_tail) and cues.PROGRAMME_AFTER.match(after))
-        )
+            and (programme or not cues.TEXT_APPEARED_BEFORE.search(before_tail))
+        ) or bool(cues.ON_BEFORE.search(before_tail) and programme)
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(media_word),
