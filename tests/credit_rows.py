@@ -24,7 +24,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -296,6 +296,22 @@ class Near:
         keep = len(item) - math.ceil(NEAR * len(item)) + 1
         numbers = {n for token in rarest[:keep] for n in self._by_token.get(token, ())}
         return any(len(item & self._sets[n]) / len(item | self._sets[n]) >= NEAR for n in numbers)
+
+
+def usable_rows(
+    rows: list[dict[str, Any]],
+    split: str,
+    found: list[str],
+    corpora: frozenset[str] | set[str] = CORPORA,
+) -> Iterator[tuple[int, str, str]]:
+    """``(row number, where, normalised text)`` of each row whose schema allows comparing it
+    with other rows; every schema problem is appended to ``found`` on the way."""
+    for number, row in enumerate(rows, 1):
+        where = f"row {number}"
+        found.extend(row_problems(row, where, split, corpora))
+        text = usable_text(row)
+        if text is not None:
+            yield number, where, norm(text)
 
 
 def sample_row(split: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import shared_path
-from tests.credit_rows import DATA, Near, load, norm, row_problems, tokens, usable_text
+from tests.credit_rows import DATA, Near, load, norm, row_problems, tokens, usable_rows
 from tests.msrp_rows import (
     BLIND6,
     HEADER,
@@ -89,13 +89,7 @@ def problems(rows: list[dict[str, Any]], earlier: list[str]) -> list[str]:
     seen: set[str] = set()
     old = {norm(text) for text in earlier}
     old_near = Near(tokens(text) for text in old)
-    for number, row in enumerate(rows, 1):
-        where = f"row {number}"
-        found.extend(row_problems(row, where, SPLIT, CORPORA))
-        text = usable_text(row)
-        if text is None:
-            continue
-        key = norm(text)
+    for _, where, key in usable_rows(rows, SPLIT, found, CORPORA):
         if key in seen:
             found.append(f"{where}: repeated sentence")
         seen.add(key)

@@ -35,12 +35,10 @@ from tests.credit_rows import (
     load_or_skip,
     load_stored,
     locate,
-    norm,
     rebuild,
-    row_problems,
     sample_row,
     tokens,
-    usable_text,
+    usable_rows,
 )
 
 CREDITS = DATA / "credits.jsonl"
@@ -58,13 +56,7 @@ def problems(rows: list[dict[str, Any]], new_from: int | None = None) -> list[st
     found: list[str] = []
     seen: set[str] = set()
     near = Near()
-    for number, row in enumerate(rows, 1):
-        where = f"row {number}"
-        found.extend(row_problems(row, where, "dev"))
-        text = usable_text(row)
-        if text is None:
-            continue
-        key = norm(text)
+    for number, where, key in usable_rows(rows, "dev", found):
         if key in seen:
             found.append(f"{where}: repeated sentence")
         elif new_from is not None and number > new_from and near.hit(tokens(key)):
