@@ -227,9 +227,9 @@ def ordered_map(
         return False, None
 
     global _handing_out
-    _handing_out += 1
     with _pool_for(count) as (pool, count):
         try:
+            _handing_out += 1  # inside the try: the finally below takes it back
             while True:
                 while in_flight - early < count * ahead:
                     got, task = following()

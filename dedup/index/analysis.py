@@ -262,6 +262,10 @@ def _count_new(session: Session) -> int:
     return int(session.scalar(_COUNT_NEW, {"no": False}) or 0)
 
 
+# a page row's (article id, position): the page in article order
+_ARTICLE_ORDER = itemgetter(1, 6)
+
+
 def new_page(session: Session, after: int, size: int) -> list[Para]:
     """About ``size`` unindexed body paragraphs with ids above ``after``, whole articles, in
     article order (an article the page ends inside is read to its end)."""
@@ -274,9 +278,6 @@ def new_page(session: Session, after: int, size: int) -> list[Para]:
     rows.sort(key=_ARTICLE_ORDER)
     make = Para._make
     return [make(row[:6]) for row in rows]
-
-
-_ARTICLE_ORDER = itemgetter(1, 6)
 
 
 Batch = tuple[list[int], list[Para], set[int]]
@@ -427,7 +428,7 @@ def _load_paragraphs(
     for chunk in chunks(id_list, LARGE_IN_LIST_CHUNK):
         rows = session.execute(_PARAS_BY_ID, {"ids": list(chunk)})
         for row in rows:
-            found[row[0]] = Para(*row[:6])
+            found[row[0]] = Para._make(row[:6])
     if min_words is not None:
         maybe = maybe_folded or set()
         short = {
@@ -447,7 +448,7 @@ def _folded_articles(session: Session, article_ids: set[int], min_words: int) ->
     rows = sorted(
         session.execute(_BODY_BY_ARTICLE, {"ids": sorted(article_ids)}), key=lambda r: (r[1], r[6])
     )
-    return fold_short_articles([Para(*r[:6]) for r in rows], min_words)
+    return fold_short_articles([Para._make(r[:6]) for r in rows], min_words)
 
 
 _PASSAGE_COLUMNS = (

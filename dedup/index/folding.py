@@ -60,6 +60,5 @@ def _foldable(article: Sequence[Para], min_words: int) -> bool:
                 return False
         if indexable == 1 and total >= SHORT_ARTICLE_WORDS:
             return False
-    return min_words <= total and (
-        indexable == 0 or (indexable == 1 and total < SHORT_ARTICLE_WORDS)
-    )
+    # here at most one paragraph is indexable, and then the article is short
+    return total >= min_words

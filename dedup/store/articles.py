@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from dedup.records import ArticleRecord, SaveResult
 from dedup.store.batching import IN_LIST_CHUNK
-from dedup.store.engine import insert_many
+from dedup.store.engine import insert_many, update_many
 from dedup.store.models import (
     Article,
     ArticleVersion,
@@ -338,14 +338,12 @@ def _insert_versions(
         if (article_id, number) in wanted
     }
     version_ids = [found[(article_id, number)] for _, article_id, number in targets]
-    # The driver's executemany: Core's per-row parameter handling cost more than the update.
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    conn.exec_driver_sql(
-        f"UPDATE articles SET current_version_id = {mark} WHERE id = {mark}",
-        [
-            (version_id, article_id)
-            for (_, article_id, _), version_id in zip(targets, version_ids, strict=True)
-        ],
+    # Core's per-row parameter handling cost more than the update itself.
+    update_many(
+        conn,
+        _ARTICLES.name,
+        "current_version_id",
+        [(version_id, aid) for (_, aid, _), version_id in zip(targets, version_ids, strict=True)],
     )
     # Plain tuples in _PARAGRAPH_COLUMNS order: an archive import stores millions of them.
     paragraph_rows: list[tuple[Any, ...]] = []

@@ -288,6 +288,28 @@ def insert_many(
         conn.exec_driver_sql(sql, tuple(list(column) for column in zip(*chunk, strict=True)))
 
 
+def update_many(
+    conn: Connection, table: str, column: str, by_id: Sequence[tuple[Any, int]]
+) -> None:
+    """Set ``column`` to each row's value, for many rows by ``id``: ``by_id`` holds (value,
+    id) pairs. As :func:`insert_many`: the driver's executemany on SQLite, one statement over
+    arrays (``UPDATE ... FROM unnest``) per chunk on PostgreSQL."""
+    if not by_id:
+        return
+    if conn.dialect.name == "sqlite":
+        sql = f'UPDATE {table} SET "{column}" = ? WHERE id = ?'
+        conn.exec_driver_sql(sql, [tuple(pair) for pair in by_id])
+        return
+    types = _column_types(conn, table)
+    sql = (
+        f'UPDATE {table} SET "{column}" = v.value FROM unnest(%s::{types[column]}[], '
+        f"%s::{types['id']}[]) AS v(value, id) WHERE {table}.id = v.id"
+    )
+    for start in range(0, len(by_id), _ROWS_PER_STATEMENT):
+        chunk = by_id[start : start + _ROWS_PER_STATEMENT]
+        conn.exec_driver_sql(sql, tuple(list(values) for values in zip(*chunk, strict=True)))
+
+
 def _column_types(conn: Connection, table: str) -> dict[str, str]:
     """Column name -> PostgreSQL type name, asked once per connection."""
     cache: dict[str, dict[str, str]] = conn.info.setdefault("dedup_column_types", {})

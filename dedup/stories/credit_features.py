@@ -396,11 +396,14 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         partial = bool(run_before and run_before.group(1) not in cues.NOT_RUN) or bool(
             run_after and run_after.group(1) not in cues.NOT_RUN
         )
-        programme = bool(cues.PROGRAMME_AFTER.match(after))
-        on_air = (
-            bool(cues.ON_AIR_BEFORE.search(before_tail))
-            and (programme or not cues.TEXT_APPEARED_BEFORE.search(before_tail))
-        ) or bool(cues.ON_BEFORE.search(before_tail) and programme)
+        # on a programme of the name's, or a speaker's verb before "on" unless a text is what
+        # appeared there (ON_AIR_BEFORE ends in "on", so it implies ON_BEFORE)
+        if cues.PROGRAMME_AFTER.match(after):
+            on_air = bool(cues.ON_BEFORE.search(before_tail))
+        else:
+            on_air = bool(cues.ON_AIR_BEFORE.search(before_tail)) and not (
+                cues.TEXT_APPEARED_BEFORE.search(before_tail)
+            )
         features = CreditFeatures(
             known=float(is_known),
             media_word=float(media_word),
