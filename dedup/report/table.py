@@ -71,6 +71,20 @@ def _listing(report: Report) -> Table:
     return table
 
 
+_DETAIL_COLUMNS = (
+    "article",
+    "source",
+    "role",
+    "published",
+    "shared",
+    "kept",
+    "edited",
+    "rewritten",
+    "dropped",
+    "added",
+)
+
+
 def _detail(console: Console, story: ReportStory) -> None:
     origin = story.origin
     console.print(
@@ -80,21 +94,11 @@ def _detail(console: Console, story: ReportStory) -> None:
     )
     for evidence in origin.evidence:
         console.print(Text(f"  • {evidence}"))
+    # Ten columns of figures fill a terminal: the headlines go under the table, one line
+    # each, so no column is squeezed to a word a line. Only the source name may fold.
     table = Table()
-    for name in (
-        "article",
-        "source",
-        "role",
-        "published",
-        "shared",
-        "kept",
-        "edited",
-        "rewritten",
-        "dropped",
-        "added",
-        "title",
-    ):
-        table.add_column(name, overflow="fold")
+    for name in _DETAIL_COLUMNS:
+        table.add_column(name, overflow="fold", no_wrap=name != "source")
     for a in story.articles:
         table.add_row(
             str(a.article_id),
@@ -108,9 +112,11 @@ def _detail(console: Console, story: ReportStory) -> None:
             percent(a.dropped)
             + ("" if a.dropped_upper is None else f" (≥{percent(a.dropped_upper)})"),
             percent(a.added),
-            a.title,
         )
     console.print(table)
+    console.print("Headlines:")
+    for a in story.articles:
+        console.print(Text(f"  {a.article_id} ({a.publisher}): {_clip(a.title, 200)}"))
     if any(a.kept_upper is not None for a in story.articles):
         console.print(
             "Against an external origin the ledgers are lower bounds: its text is rebuilt from "
