@@ -129,6 +129,30 @@ def _detail(console: Console, story: ReportStory) -> None:
         console.print(f"\n[bold]{a.publisher}[/bold] (article {a.article_id}) against the origin:")
         for line in a.ledger:
             console.print(_ledger_text(line))
+    _retellings(console, story)
+
+
+def _retellings(console: Console, story: ReportStory) -> None:
+    if not story.retellings:
+        return
+    count = len(story.retellings)
+    many = count > 1
+    console.print(
+        f"\n[bold]Retellings[/bold]: {count} article{'s' if many else ''} "
+        f"{'credit' if many else 'credits'} {story.origin.name} and "
+        f"{'say' if many else 'says'} what it says in {'their' if many else 'its'} own words, "
+        "sharing no passage (not counted as copies):"
+    )
+    for a in story.retellings:
+        console.print(
+            Text(
+                f"  {a.publisher} (article {a.article_id}), {_day(a.published or a.first_seen)}: "
+                f"rewritten {percent(a.rewritten)} of the origin, its own words "
+                f"{percent(a.added)}; credit: “{_clip(a.credit, 200)}”"
+            )
+        )
+        for line in a.ledger or []:
+            console.print(_ledger_text(line))
 
 
 def _ledger_text(line: LedgerLine) -> Text:
