@@ -148,6 +148,7 @@ def score(half: str) -> dict[str, Any]:
         return bool(story_of[pair[0]] & story_of[pair[1]])
 
     copies = [p for p in independent if together(p)]
+    accused = _accusations(report, ids, set(independent))
     origins, origin_lines = _reprint_origins(articles, report, ids, reprints, story_of)
     return {
         "origins": origins,
@@ -162,7 +163,36 @@ def score(half: str) -> dict[str, Any]:
         "independent": len(independent),
         "independent_joined": len(copies),
         "independent_rewritten": sum(1 for p in copies if p[0] in rewritten or p[1] in rewritten),
+        "independent_accused": accused,
     }
+
+
+def _accusations(
+    report: dict[str, Any], ids: dict[int, str], independent: set[tuple[str, str]]
+) -> dict[str, int]:
+    """Independent pairs of which the report names one the origin and the other its copy.
+
+    Two independent reports in one story are mostly both copies of a third member (each took
+    other passages of it): the report accuses neither of copying the other. What a reader
+    would act on is an origin-copy pair: counted, with how many at a confidence of 0.9 or
+    more, and how many of those copies the ledger says took a tenth or more of the origin.
+    """
+    out = {"pairs": 0, "confident": 0, "tenth": 0}
+    for story in report["stories"]:
+        origin = story["origin"].get("article_id")
+        if origin is None:
+            continue
+        for member in story["articles"]:
+            if member["article_id"] == origin:
+                continue
+            pair = tuple(sorted((ids[origin], ids[member["article_id"]])))
+            if pair not in independent:
+                continue
+            out["pairs"] += 1
+            out["confident"] += story["origin"]["confidence"] >= 0.9
+            taken = sum(member.get(k) or 0 for k in ("kept", "edited", "rewritten"))
+            out["tenth"] += taken >= 0.1
+    return out
 
 
 _WIRES = {
@@ -237,6 +267,12 @@ def main() -> None:
         f"  independent same-event pairs  {r['independent']}: {r['independent_joined']} called "
         f"copies (in one story), {r['independent_rewritten']} of those with rewritten text in "
         "a ledger"
+    )
+    accused = r["independent_accused"]
+    print(
+        f"    of them named origin and copy {accused['pairs']} ({accused['confident']} at a "
+        f"confidence >= 0.9; {accused['tenth']} copies said to take a tenth or more of the "
+        "origin); in the others neither is named the other's origin"
     )
     named = r["origins"]
     print(

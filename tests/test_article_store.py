@@ -79,3 +79,15 @@ def test_same_key_from_two_sources_is_stored_once(store: Store) -> None:
         result = save_articles(s, [record(FIRST, source="feed-b")])
     assert result.unchanged == 1
     assert counts(store)[0] == 1
+
+
+def test_the_write_ahead_log_is_checkpointed_in_large_steps_and_cut_back(store: Store) -> None:
+    # At SQLite's default of 1,000 pages an import checkpoints at nearly every commit and
+    # copies the same index pages again each time; the log is bounded all the same.
+    from dedup.store.engine import JOURNAL_LIMIT, WAL_CHECKPOINT_PAGES
+
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WAL_CHECKPOINT_PAGES
+        assert conn.exec_driver_sql("PRAGMA journal_size_limit").scalar() == JOURNAL_LIMIT
+    assert WAL_CHECKPOINT_PAGES * 4096 <= 256 << 20

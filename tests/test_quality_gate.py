@@ -219,6 +219,9 @@ def test_ecbplus_independent_reports_are_no_rewrites() -> None:
     assert got["reprints"] >= 50
     assert got["reprints_joined"] >= floors["reprints_joined_min"] * got["reprints"], got
     assert got["independent_rewritten"] <= floors["independent_rewritten_max"], got
+    # The claim a reader acts on: one independent report named the origin of another.
+    accused = got["independent_accused"]
+    assert accused["confident"] <= floors["independent_accused_confident_max"], accused
 
 
 def test_seeds_rewriters_and_keepers(tmp_path: Path) -> None:

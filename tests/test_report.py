@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,19 @@ def test_table_has_titles_and_a_published_column(seeded_db: str) -> None:
     assert "title" in listing.output and "published" in listing.output
     assert "first seen" not in listing.output  # the column shows publication times
     assert "US Denies Visas" in listing.output
+
+
+def test_a_story_s_figures_stay_whole_and_its_headlines_sit_under_the_table(
+    seeded_db: str,
+) -> None:
+    out = _invoke(seeded_db, "--story", "1").output
+    table = out[out.index("┏") : out.index("Headlines:")]
+    rows = [line for line in table.splitlines() if line.startswith("│")]
+    # every copy's row carries its figures on one line: "74% (≤74%)", never "74%" / "(≤74%)"
+    assert sum(bool(re.search(r"\d+% \(≤\d+%\)", row)) for row in rows) == 4, table
+    assert "title" not in table
+    headlines = out[out.index("Headlines:") :]
+    assert "US Denies Visas to Gay Chechen Men Fleeing Persecution" in headlines
 
 
 def test_model_round_trips_through_json(seeded_db: str) -> None:

@@ -18,10 +18,13 @@ JSON, CSV, HTML) takes one. :meth:`Report.to_dict` gives the stable JSON shape a
 
 ``source`` is the publisher's key (``sources.name``, as in the views); ``site`` its display
 name. ``kept``, ``edited`` and ``dropped`` are shares of the origin's text, ``added`` of the
-copy's own text. With detail (``--story ID``) the story also carries ``origin_paragraphs`` and
-``events``, and each article a ``ledger``: ``[{"op", "origin_text", "copy_text", "similarity",
-"moved", "weight", "diff"}]`` in origin order (dropped lines included), then the copy's own
-lines. Times are ISO 8601 strings in UTC.
+copy's own text. With detail (``--story ID``) the story also carries ``origin_paragraphs``,
+``events`` and ``retellings`` (articles crediting the origin that say what it says in their own
+words and share no passage: not members; each an article as above with ``role``
+``"retelling"``, its ``credit`` line, and a ``ledger`` of the lines holding its rewritten
+sentences), and each article a ``ledger``: ``[{"op", "origin_text", "copy_text",
+"similarity", "moved", "weight", "diff", "rewrites"}]`` in origin order (dropped lines
+included), then the copy's own lines. Times are ISO 8601 strings in UTC.
 """
 
 from __future__ import annotations
@@ -239,6 +242,9 @@ class ReportStory:
     # Detail (--story, or every story of an HTML page); None when not loaded.
     origin_paragraphs: list[str] | None = None
     events: list[StoryEventItem] | None = None
+    # Articles crediting the origin that retell it in their own words without sharing a
+    # passage (dedup.report.retellings): not members; only with one story's detail.
+    retellings: list[ReportArticle] | None = None
 
     @property
     def size(self) -> int:
@@ -281,12 +287,15 @@ class ReportStory:
             data["origin_paragraphs"] = list(self.origin_paragraphs)
         if self.events is not None:
             data["events"] = [e.to_dict() for e in self.events]
+        if self.retellings is not None:
+            data["retellings"] = [a.to_dict() for a in self.retellings]
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReportStory:
         events = data.get("events")
         paragraphs = data.get("origin_paragraphs")
+        retellings = data.get("retellings")
         merged = data.get("merged_from")
         return cls(
             id=int(data.get("id") or 0),
@@ -309,6 +318,9 @@ class ReportStory:
                 for e in events
             ]
             if isinstance(events, list)
+            else None,
+            retellings=[ReportArticle.from_dict(a) for a in retellings]
+            if isinstance(retellings, list)
             else None,
         )
 

@@ -233,6 +233,9 @@ def story_detail(session: Session, story_id: int) -> Report:
     if story.id != story_id:
         item.merged_from = story_id
     _add_detail(session, story, item)
+    from dedup.report.retellings import find_retellings  # loads the credit model
+
+    item.retellings = find_retellings(session, item)
     return Report(stories=[item], total=1)
 
 

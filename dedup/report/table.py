@@ -71,6 +71,20 @@ def _listing(report: Report) -> Table:
     return table
 
 
+_DETAIL_COLUMNS = (
+    "article",
+    "source",
+    "role",
+    "published",
+    "shared",
+    "kept",
+    "edited",
+    "rewritten",
+    "dropped",
+    "added",
+)
+
+
 def _detail(console: Console, story: ReportStory) -> None:
     origin = story.origin
     console.print(
@@ -80,21 +94,11 @@ def _detail(console: Console, story: ReportStory) -> None:
     )
     for evidence in origin.evidence:
         console.print(Text(f"  • {evidence}"))
+    # Ten columns of figures fill a terminal: the headlines go under the table, one line
+    # each, so no column is squeezed to a word a line. Only the source name may fold.
     table = Table()
-    for name in (
-        "article",
-        "source",
-        "role",
-        "published",
-        "shared",
-        "kept",
-        "edited",
-        "rewritten",
-        "dropped",
-        "added",
-        "title",
-    ):
-        table.add_column(name, overflow="fold")
+    for name in _DETAIL_COLUMNS:
+        table.add_column(name, overflow="fold", no_wrap=name != "source")
     for a in story.articles:
         table.add_row(
             str(a.article_id),
@@ -108,9 +112,11 @@ def _detail(console: Console, story: ReportStory) -> None:
             percent(a.dropped)
             + ("" if a.dropped_upper is None else f" (≥{percent(a.dropped_upper)})"),
             percent(a.added),
-            a.title,
         )
     console.print(table)
+    console.print("Headlines:")
+    for a in story.articles:
+        console.print(Text(f"  {a.article_id} ({a.publisher}): {_clip(a.title, 200)}"))
     if any(a.kept_upper is not None for a in story.articles):
         console.print(
             "Against an external origin the ledgers are lower bounds: its text is rebuilt from "
@@ -122,6 +128,30 @@ def _detail(console: Console, story: ReportStory) -> None:
             continue
         console.print(f"\n[bold]{a.publisher}[/bold] (article {a.article_id}) against the origin:")
         for line in a.ledger:
+            console.print(_ledger_text(line))
+    _retellings(console, story)
+
+
+def _retellings(console: Console, story: ReportStory) -> None:
+    if not story.retellings:
+        return
+    count = len(story.retellings)
+    many = count > 1
+    console.print(
+        f"\n[bold]Retellings[/bold]: {count} article{'s' if many else ''} "
+        f"{'credit' if many else 'credits'} {story.origin.name} and "
+        f"{'say' if many else 'says'} what it says in {'their' if many else 'its'} own words, "
+        "sharing no passage (not counted as copies):"
+    )
+    for a in story.retellings:
+        console.print(
+            Text(
+                f"  {a.publisher} (article {a.article_id}), {_day(a.published or a.first_seen)}: "
+                f"rewritten {percent(a.rewritten)} of the origin, its own words "
+                f"{percent(a.added)}; credit: “{_clip(a.credit, 200)}”"
+            )
+        )
+        for line in a.ledger or []:
             console.print(_ledger_text(line))
 
 

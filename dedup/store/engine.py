@@ -112,6 +112,10 @@ def _first_line(exc: BaseException) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
+WAL_CHECKPOINT_PAGES = 65536
+JOURNAL_LIMIT = 64 << 20
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -121,6 +125,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
     except Exception:  # noqa: BLE001 - an in-memory db or read-only file has no WAL; fine
         log.debug("WAL not available for this SQLite database")
+    # A checkpoint copies every page the log holds into the database file. At SQLite's
+    # default (1,000 pages, 4 MB) an import checkpoints at nearly every batch's commit and
+    # copies the same index pages again each time (1.4 s of Reuters' import waits in
+    # commit); at 64K pages (256 MB of log, bounded) each page is copied about once. The
+    # log file is cut back to JOURNAL_LIMIT after a checkpoint, so no 256 MB file stays.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+    cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_LIMIT}")
     cursor.close()
 
 

@@ -1,0 +1,158 @@
+"""Articles that retell a story in their own words: they credit its origin, share no passage.
+
+Stories are built from shared passages, so an article that credits the origin and says what
+it says in other words (a blog's summary of a BuzzFeed scoop, one quote of the update and
+the rest its own) shares none and no story holds it. When one story is shown, the articles
+published near it that credit its origin by name are aligned against the origin's text as a
+crediting copy would be, with the credit as the anchor of their rewrites (no copied sentence
+is needed); those with a rewritten sentence are shown beside the story as retellings. They
+are found when the story is shown and stored nowhere: the members, the listing and the SQL
+views do not count them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from dedup.report.model import LedgerLine, ReportArticle, ReportStory
+from dedup.store.reader import as_time
+from dedup.store.types import UTCDateTime
+from dedup.stories.align import align
+from dedup.stories.credits import find_credits
+from dedup.stories.publishers import publisher_key
+
+# How far from the story's first publication a retelling is looked for (a blog's summary
+# follows a scoop by hours or days; it seldom comes before it).
+BEFORE = timedelta(days=1)
+AFTER = timedelta(days=7)
+# Articles read at most per story: each is credit-checked and aligned when the story is shown.
+CANDIDATES = 200
+
+_CANDIDATES = text(
+    "SELECT DISTINCT a.id FROM articles a "
+    "JOIN sources s ON s.id = a.source_id AND s.name NOT IN :own "
+    "JOIN paragraphs p ON p.version_id = a.current_version_id "
+    "WHERE ((a.published >= :lo AND a.published <= :hi) "
+    "    OR (a.published IS NULL AND a.first_seen >= :lo AND a.first_seen <= :hi)) "
+    "AND a.id NOT IN :members AND p.kind = 'body' AND lower(p.text) LIKE :name ESCAPE '\\' "
+    "ORDER BY a.id LIMIT :limit"
+).bindparams(
+    bindparam("members", expanding=True),
+    bindparam("own", expanding=True),
+    bindparam("lo", type_=UTCDateTime),
+    bindparam("hi", type_=UTCDateTime),
+)
+_ARTICLES = text(
+    "SELECT a.id, s.name, coalesce(s.display_name, s.name), a.title, a.url, a.published, "
+    "a.first_seen, p.text "
+    "FROM articles a JOIN sources s ON s.id = a.source_id "
+    "JOIN paragraphs p ON p.version_id = a.current_version_id "
+    "WHERE a.id IN :ids AND p.kind = 'body' ORDER BY a.id, p.position"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def find_retellings(session: Session, story: ReportStory) -> list[ReportArticle]:
+    """The retellings of ``story`` (its detail loaded: ``origin_paragraphs``), in id order."""
+    name = story.origin.name
+    key = publisher_key(name) if name else None
+    when = as_time(story.first_published or story.first_seen)
+    unknown = not story.origin.external and story.origin.article_id is None
+    if unknown or not key or not story.origin_paragraphs or when is None:
+        return []
+    word = _search_word(name)
+    if word is None:
+        return []
+    members = [a.article_id for a in story.articles]
+    # the origin's own later articles are no retellings of it (read before the cap)
+    origin = story.origin_article
+    own = [origin.source] if origin is not None else [""]
+    ids = session.execute(
+        _CANDIDATES,
+        {
+            "lo": when - BEFORE,
+            "hi": when + AFTER,
+            "members": members,
+            "own": own,
+            "name": f"%{_escape(word.lower())}%",
+            "limit": CANDIDATES,
+        },
+    ).scalars()
+    found: list[ReportArticle] = []
+    rows_read = [tuple(r) for r in session.execute(_ARTICLES, {"ids": list(ids)})]
+    for rows in _by_article(rows_read):
+        retelling = _retelling(rows, name, key, story.origin_paragraphs)
+        if retelling is not None:
+            found.append(retelling)
+    return found
+
+
+def _retelling(
+    rows: Sequence[tuple[Any, ...]], name: str, key: str, origin: Sequence[str]
+) -> ReportArticle | None:
+    article_id, source, display, title, url, published, first_seen, _ = rows[0]
+    if publisher_key(str(source)) == key or publisher_key(str(display)) == key:
+        return None  # the origin's own later article is no retelling of it
+    paragraphs = [str(r[7]) for r in rows]
+    credits = [c for c in find_credits(paragraphs, [name]) if c.key == key and c.pattern != "told"]
+    if not credits:
+        return None  # an interview given to the origin, or no credit of it at all
+    alignment = align(origin, paragraphs, anchors=0)
+    if alignment.rewritten <= 0:
+        return None
+    return ReportArticle(
+        article_id=int(article_id),
+        source=str(source),
+        site=str(display),
+        title=str(title or ""),
+        role="retelling",
+        url=None if url is None else str(url),
+        published=_iso(published),
+        first_seen=_iso(first_seen),
+        kept=alignment.kept,
+        edited=alignment.edited,
+        rewritten=alignment.rewritten,
+        dropped=alignment.dropped,
+        added=alignment.added,
+        credit=max(credits, key=lambda c: c.strength).line,
+        ledger=[
+            LedgerLine(
+                op=line.op,
+                origin_text=line.origin_text,
+                copy_text=line.copy_text,
+                rewrites=[tuple(pair) for pair in line.rewrites],  # type: ignore[misc]
+            )
+            for line in alignment.lines
+            if line.rewrites
+        ],
+    )
+
+
+def _by_article(rows: Sequence[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+    groups: list[list[tuple[Any, ...]]] = []
+    for row in rows:
+        if groups and groups[-1][0][0] == row[0]:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
+def _search_word(name: str) -> str | None:
+    """The longest word of the origin's name: what a text naming it must hold."""
+    words = sorted(re.findall(r"[^\W_]{3,}", name), key=len, reverse=True)
+    return words[0] if words else None
+
+
+def _escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _iso(value: object) -> str | None:
+    moment = as_time(value)
+    return moment.isoformat() if moment is not None else None
