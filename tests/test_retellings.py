@@ -117,3 +117,18 @@ def test_a_retelling_needs_a_credit_a_rewrite_and_the_story_s_days(
     story = _story(str(tmp_path / "dedup.sqlite"), extra)
     sources = {a["source"][:3] for a in story["retellings"]}
     assert sources == ({"000"} if late else {"000", "lat"}), story["retellings"]
+
+
+def test_the_html_page_shows_the_retelling_beside_the_origin(tmp_path: Path) -> None:
+    db = str(tmp_path / "dedup.sqlite")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", db, "import", str(SEEDS)]).exit_code == 0
+    page = tmp_path / "story.html"
+    result = runner.invoke(
+        cli, ["--db", db, "report", "--story", "1", "--format", "html", "-o", str(page)]
+    )
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    retold = html[html.index("<h3>Retellings</h3>") :]
+    assert "(retelling)" in retold and "BuzzFeed reported that" in retold
+    assert "(retelling)" not in html[: html.index("<h3>Retellings</h3>")]

@@ -174,6 +174,12 @@ def _story(story: ReportStory, alone: bool = False) -> str:
     if not copies:
         parts.append('<p class="muted">No copies recorded for this story.</p>')
     parts.extend(_pair(story.origin, origin, copy) for copy in copies)
+    if story.retellings:
+        parts.append(
+            '<h3>Retellings</h3><p class="muted">These credit the origin and say what it '
+            "says in their own words, sharing no passage: not counted as copies.</p>"
+        )
+        parts.extend(_pair(story.origin, origin, r) for r in story.retellings)
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -322,12 +328,12 @@ def _pair(origin_info: Origin, origin: ReportArticle | None, copy: ReportArticle
     origin_name = (_publisher(origin) if origin else "") or origin_info.name or "origin"
     head = (
         f'<div class="pair" id="pair-{_esc(copy.article_id)}">'
-        f"<h3>{_esc(origin_name)} (origin) ↔ {_esc(_publisher(copy))} (copy): "
+        f"<h3>{_esc(origin_name)} (origin) ↔ {_esc(_publisher(copy))} ({_esc(copy.role)}): "
         f"{_link(copy.title or '(untitled)', copy.url)}</h3>" + _figures(copy)
     )
     cells = [
         f'<div class="colhead">Origin: {_esc(origin_name)}</div>',
-        f'<div class="colhead">Copy: {_esc(_publisher(copy))}</div>',
+        f'<div class="colhead">{_esc(copy.role.capitalize())}: {_esc(_publisher(copy))}</div>',
     ]
     ledger = copy.ledger
     for line in ledger or []:
