@@ -80,3 +80,21 @@ def test_a_headline_marking_a_later_version_is_not_the_origin() -> None:
     # a headline that only uses the word is no mark
     plain = replace(update, title="GREECE REPEATS IT CAN DECIDE ON AEGEAN DRILLING")
     assert {c.features.later_version for c in candidates([first, plain])} == {0.0}
+
+
+def test_an_outlets_own_order_holds_where_a_copy_claims_an_earlier_time() -> None:
+    """An outlet's first text and its update, and a copy elsewhere stamped before both (a
+    lying or shifted clock): being first among all the members says nothing of the outlet's
+    two, but their order against each other still does."""
+    from dedup.stories.origin_features import candidates
+
+    facts = [
+        _member(1, "Daily Ledger", 1.0, published=T0 + timedelta(hours=2)),
+        _member(2, "Daily Ledger", 1.0, published=T0 + timedelta(hours=3)),
+        _member(3, "Trade Wire Digest", 0.9, published=T0),
+    ]
+    got = {c.article_id: c.features for c in candidates(facts)}
+    assert got[1].published_first == got[2].published_first == -1.0
+    assert (got[1].source_first, got[2].source_first, got[3].source_first) == (1.0, -1.0, 0.0)
+    decision = decide_origin(facts)
+    assert decision.scores[0][0] == "article 1"

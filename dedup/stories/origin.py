@@ -297,6 +297,8 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
         out.append(f"time: published {f.published_lead * PUBLISHED_FULL_HOURS:.1f} h first")
     if f.first_seen_lead > 0:
         out.append(f"time: first seen {f.first_seen_lead * FIRST_SEEN_FULL_HOURS:.1f} h first")
+    if f.source_first > 0:
+        out.append(f"time: published before the other articles of {top.name} in the story")
     if f.link_url or f.link_site:
         out.append(f"links: other members link to {top.name}")
     if f.self_credit:

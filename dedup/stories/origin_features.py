@@ -85,6 +85,7 @@ class CandidateFeatures:
     published_first: float  # 1: published before every other dated member; -1: after one
     published_missing: float
     first_seen_lead: float  # lead in our own clock over the next member, signed, scaled
+    source_first: float  # 1: published before its own source's other members; -1: after one
 
     def vector(self) -> tuple[float, ...]:
         # not dataclasses.astuple, which deep-copies: this runs for every candidate
@@ -155,6 +156,16 @@ def _hours_to_others(members: Sequence[MemberFacts], attr: str, member: MemberFa
         for m in members
         if m is not member and getattr(m, attr) is not None
     ]
+
+
+def _source_first(members: Sequence[MemberFacts], member: MemberFacts) -> float:
+    """The member's publication order among the other members of its own source only (an
+    outlet's first text and its update): 1 first, -1 after one, 0 when none or no stamp tells.
+    One outlet stamps its own articles with one clock, so their order can hold where a copy
+    elsewhere claims an earlier time than both (a copier's clock says nothing of the outlet's).
+    """
+    siblings = [m for m in members if m is not member and m.source_keys & member.source_keys]
+    return _first([member, *siblings], "published", member) if siblings else 0.0
 
 
 def later_version(title: str | None) -> bool:
@@ -325,6 +336,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             first_seen_lead=late(
                 _lead(members, "first_seen", m, FIRST_SEEN_FULL_HOURS, FIRST_SEEN_MIN_HOURS)
             ),
+            source_first=_source_first(members, m),
         )
         out.append(
             Candidate(
@@ -372,6 +384,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             published_first=0.0,
             published_missing=0.0,
             first_seen_lead=0.0,
+            source_first=0.0,
         )
         out.append(Candidate(name, name, None, keys, features, shares.lines))
     return out
