@@ -60,6 +60,7 @@ class CreditFeatures:
     according: float
     via: float
     published: float
+    broadcast_on: float  # "aired Tuesday on CBS", "a speech broadcast by Tehran Radio"
     first_published: float  # "was originally published in X": the text's first home
     reported_by: float
     quoted: float
@@ -77,6 +78,8 @@ class CreditFeatures:
     # the name says or reports something with its sources attached ("X said, quoting officials",
     # "Quoting documents, X said"): a publisher relaying what it was told
     quoting: float
+    # the outlet's staff contributed: "Associated Press Writer Ken Ritter ... contributed"
+    contributor: float
     dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
     citation: float  # "“A Title,” The Wall Street Journal, June 2017.": a source list's entry
     staff: float  # "a Reuters witness said", "The BBC's Frances Harrison says"
@@ -89,6 +92,8 @@ class CreditFeatures:
     text_source: float
     # cues against a credit of the text
     told: float  # "told X", "in an interview with X", "statement to X", "wrote for X"
+    # the name says a quotation in the first person ("I didn't see it," X said): a speaker
+    first_person: float
     owns: float  # "X's morning show", "CNN's Larry King Live"
     own_figures: float  # "Amalgamated reported net income": a company on its own figures
     said_it: float  # "CNN said it reached an agreement": the name speaks for itself
@@ -146,6 +151,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
         "dateline",
         "citation",
         "quoting",
+        "contributor",
         "staff",
         "closing",
         "text_noun",
@@ -153,6 +159,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "against": (
         "told",
+        "first_person",
         "owns",
         "own_figures",
         "said_it",
@@ -270,6 +277,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
     sentence = untokenised(sentence)
     out: list[Candidate] = []
     interview = float(bool(cues.INTERVIEW.search(sentence)))
+    first_person_quote = bool(cues.FIRST_PERSON_QUOTE.search(sentence))
     corporate = float(bool(cues.CORPORATE.search(sentence)))
     for start, end in names.spans(sentence, known):
         raw = sentence[start:end]
@@ -337,6 +345,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         )
         any_after = bool(cues.ANY_AFTER.match(tail))
         text_noun = cues.TEXT_NOUN.match(after)
+        contributor = bool(cues.CONTRIBUTOR_AFTER.match(after))
         # a name that reads as no outlet and has no cue of a credit (or of an interview) on
         # either side is no candidate: most names of most sentences, skipped before the rest
         if not (
@@ -351,6 +360,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             or any_before
             or any_after
             or text_noun
+            or contributor
             or citation
             or cues.AGAINST[1].search(cue_tail)
             or cues.KIND.search(before_tail[-30:])
@@ -419,7 +429,9 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             person_like=float(
                 bool(
                     cues.TITLE_BEFORE.search(before_tail)
+                    or cues.PERSON_BEFORE.search(before_tail)
                     or cues.PERSON_AFTER.match(after)
+                    or cues.TITLE_AFTER.match(after)
                     or cues.TITLE_INSIDE.search(name)
                 )
             ),
@@ -451,6 +463,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             text_noun=float(bool(text_noun) and not text_source),
             text_source=float(text_source),
             told=_near(cues.AGAINST, cue_tail, True),
+            first_person=float(first_person_quote and (any_after or any_before)),
+            contributor=float(contributor),
             owns=float(bool(cues.OWNS.match(sentence[end : end + 60]))),
             own_figures=float(bool(cues.REPORTED_FIGURES.match(tail))),
             said_it=float(bool(cues.SAID_IT.match(tail))),
@@ -485,6 +499,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                 bool(words)
                 and (
                     words[-1] in cues.PERIODICAL_HEADS
+                    # head first: "Annals of Internal Medicine", "Journal of the ... Association"
+                    or (len(words) > 2 and words[1] == "of" and words[0] in cues.PERIODICAL_HEADS)
                     or (
                         words[-1] in ("service", "services")
                         and len(words) > 1

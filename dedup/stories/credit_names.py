@@ -23,6 +23,17 @@ _NUMBERED = r"(?:(?<=[A-Z]{2})|(?<=Channel)|(?<=TV)|(?<=News)|(?<=Radio))\s\d{1,
 _NAME = re.compile(
     rf"(?<![\w’'.-]){_WORD}(?:{_JOIN}{_WORD}){{0,5}}(?:\.\s?(?:com|org|net)|{_NUMBERED})?"
 )
+# a periodical named head first, for what it serves ("Journal of the American Medical
+# Association", "Proceedings of the National Academy of Sciences"): "of the" joins no other name
+_PERIODICAL_OF = re.compile(
+    rf"(?<![\w’'.-])(?:{_WORD}\s+)?(?:Journal|Proceedings|Annals|Bulletin|Transactions|Archives)"
+    rf"\s+of\s+the\s+{_WORD}(?:{_JOIN}{_WORD}){{0,5}}"
+)
+# a staff noun inside a run ends the outlet's name: "Associated Press Writer Ken Ritter",
+# "Courant Staff Writers Matt Eagan": the role and the person follow the outlet
+_STAFF_WORD = re.compile(
+    r"\s+(?:Staff|Writers?|Correspondents?|Reporters?|Photographers?|Columnists?)\b"
+)
 _DOMAIN = re.compile(
     r"(?<![\w@/.-])(?:www\.)?[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|co\.uk)\b"
 )
@@ -93,7 +104,8 @@ def spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
         text = match.group(0)
         # "Ken Rosenthal of Fox Sports", "Japan's Asahi Shimbun", "Thursday's New England ...":
         # the outlet may be the part after the joint
-        for joint in re.finditer(r"\s+of\s+(?:the\s+)?|['’]s\s+", text):
+        # "Staff Writer Diane Lade and The Associated Press": a second name after "and"
+        for joint in re.finditer(r"\s+of\s+(?:the\s+)?|['’]s\s+|\s+and\s+(?=The\s)", text):
             if re.match(r"[A-Z]", text[joint.end() :]):
                 spans.add((start + joint.end(), end))
             if joint.group(0)[0] in "'’":  # "KYW’s Pat Loeb": the owner may be the outlet
@@ -120,6 +132,11 @@ def spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
             if known_key(publisher_key(clean(sentence[start:prefix_end])), known):
                 spans.add((start, prefix_end))
                 break
+        staff = _STAFF_WORD.search(text)
+        if staff and staff.start() > 0:
+            spans.add((start, start + staff.start()))
+    for match in _PERIODICAL_OF.finditer(sentence):
+        spans.add(match.span())
     for match in _DOMAIN.finditer(sentence):
         spans.add(match.span())
     for match in _LOWER_KNOWN.finditer(sentence):
