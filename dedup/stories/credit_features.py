@@ -192,10 +192,12 @@ class Candidate:
     features: CreditFeatures
 
 
-# words no outlet's name starts with (days and months may: "Sunday Times")
+# words no outlet's name starts with (days and months may: "Sunday Times"; a time adverb may
+# not: "Yesterday's edition said" names the paper by its issue, not by its name)
 _NOT_A_NAME_START = PRONOUNS | frozenset(
-    ["in", "on", "at", "but", "and", "a", "an", "one", "another", "some", "several", "other"]
-)
+    ["in", "on", "at", "but", "and", "a", "an", "one", "another", "some", "several", "other",
+     "yesterday", "today", "tonight", "tomorrow"]
+)  # fmt: skip
 
 
 def _near(regexes: tuple[re.Pattern[str], re.Pattern[str]], text: str, search: bool) -> float:
