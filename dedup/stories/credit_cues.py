@@ -137,24 +137,6 @@ PERSON_AFTER = re.compile(
     r"economist|officer|governor|executive|editor|publisher|anchor|host|producer)\b",
     re.IGNORECASE,
 )
-# a person's title with the name after it, no comma between: "CNN president Jim Walton", "CBS
-# Television President Leslie Moonves": the name says whose title, the person speaks
-TITLE_AFTER = re.compile(
-    r"^\s+(?:(?-i:[A-Z][\w-]*)\s+)?(?:president|chairman|chairwoman|chief|spokes(?:man|woman|"
-    r"person)|executive|director|owner|publisher|vice\s+president|co-founder|founder)"
-    r"\s+(?-i:[A-Z][\w.'’-]+)",
-    re.IGNORECASE,
-)
-# a title and given names before the name: "Mayor Michael R. Bloomberg", "Mr. Bloomberg"
-PERSON_BEFORE = re.compile(
-    r"\b(?:Mayor|Mr|Mrs|Ms|Dr|Sen|Senator|Rep|Gov|Governor|Gen|Judge|President|Minister|"
-    r"Chairman|Secretary|Sheikh|Prince|Lord|Sir)\.?\s+(?:[A-Z][\w'’-]*\.?\s+){0,2}$"
-)
-# a quotation in the first person: the one who says it is a person (or a body speaking for
-# itself), not an outlet relaying what it learned ("I didn't see either one today," X said)
-FIRST_PERSON_QUOTE = re.compile(
-    r"[\"“][^\"”]*?\b(?-i:I|I'm|I’m|I'll|I’ll|I've|I’ve|I'd|me|my|we|We|us|our|Our)\b[^\"”]*[\"”]?"
-)
 # an outlet's staff who contributed: "Associated Press Writer Ken Ritter in Las Vegas
 # contributed to this article", "Courant Staff Writers Matt Eagan and Ken Davis contributed"
 CONTRIBUTOR_AFTER = re.compile(

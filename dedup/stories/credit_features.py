@@ -130,54 +130,16 @@ FEATURE_NAMES = tuple(f.name for f in fields(CreditFeatures))
 # Features by what they measure; the quality gate zeroes each group in turn.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     # whether the name reads as one outlet, for and against
-    "outlet": (
-        "known",
-        "media_word",
-        "masthead_word",
-        "kind_near",
-        "domain",
-        "acronym",
-        "the_before",
-        "indefinite",
-        "official",
-        "person_like",
-        "adjective_like",
-        "periodical",
-        "partial",
-    ),
+    "outlet": ("known", "media_word", "masthead_word", "kind_near", "domain", "acronym",
+               "the_before", "indefinite", "official", "person_like", "adjective_like",
+               "periodical", "partial"),
     "cue_before": (*cues.BEFORE_CUES, "staff_of", "passive_by"),
-    "cue_after": (
-        *cues.AFTER_CUES,
-        "dateline",
-        "citation",
-        "quoting",
-        "contributor",
-        "staff",
-        "closing",
-        "text_noun",
-        "text_source",
-    ),
-    "against": (
-        "told",
-        "first_person",
-        "owns",
-        "own_figures",
-        "said_it",
-        "interview",
-        "picture",
-        "polled",
-        "company",
-        "institution",
-        "affiliated",
-        "negated",
-        "corporate",
-        "on_air",
-        "business",
-        "organiser",
-        "gazette",
-        "text_far",
-    ),
-}
+    "cue_after": (*cues.AFTER_CUES, "dateline", "citation", "quoting", "contributor", "staff",
+                  "closing", "text_noun", "text_source"),
+    "against": ("told", "first_person", "owns", "own_figures", "said_it", "interview",
+                "picture", "polled", "company", "institution", "affiliated", "negated",
+                "corporate", "on_air", "business", "organiser", "gazette", "text_far"),
+}  # fmt: skip
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
 
 
@@ -279,7 +241,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
     sentence = untokenised(sentence)
     out: list[Candidate] = []
     interview = float(bool(cues.INTERVIEW.search(sentence)))
-    first_person_quote = bool(cues.FIRST_PERSON_QUOTE.search(sentence))
+    first_person_quote = bool(names.FIRST_PERSON_QUOTE.search(sentence))
     corporate = float(bool(cues.CORPORATE.search(sentence)))
     for start, end in names.spans(sentence, known):
         raw = sentence[start:end]
@@ -431,9 +393,9 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             person_like=float(
                 bool(
                     cues.TITLE_BEFORE.search(before_tail)
-                    or cues.PERSON_BEFORE.search(before_tail)
+                    or names.PERSON_BEFORE.search(before_tail)
                     or cues.PERSON_AFTER.match(after)
-                    or cues.TITLE_AFTER.match(after)
+                    or names.TITLE_AFTER.match(after)
                     or cues.TITLE_INSIDE.search(name)
                 )
             ),

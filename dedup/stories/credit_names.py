@@ -1,6 +1,7 @@
 """Publisher-like names in a sentence: the spans :mod:`dedup.stories.credit_features` reads
 as credit candidates (capitalised name runs and their tails, domains, names the gazetteer or the
-caller knows), the common-noun rule, and ECB+'s tokenised spellings joined again.
+caller knows), the common-noun rule, ECB+'s tokenised spellings joined again, and the shapes
+around a name that read it as a person's (a title beside it, a quotation in the first person).
 
 Pure: strings in, spans and names out.
 """
@@ -46,6 +47,25 @@ _AS_IGNORECASE = str.maketrans({"\u0130": "I", "\u0131": "i", "\u017f": "s", "\u
 
 
 ACRONYM = re.compile(r"[A-Z]{2,6}")
+
+# a person's title with the name after it, no comma between: "CNN president Jim Walton", "CBS
+# Television President Leslie Moonves": the name says whose title, the person speaks
+TITLE_AFTER = re.compile(
+    r"^\s+(?:(?-i:[A-Z][\w-]*)\s+)?(?:president|chairman|chairwoman|chief|spokes(?:man|woman|"
+    r"person)|executive|director|owner|publisher|vice\s+president|co-founder|founder)"
+    r"\s+(?-i:[A-Z][\w.'’-]+)",
+    re.IGNORECASE,
+)
+# a title and given names before the name: "Mayor Michael R. Bloomberg", "Mr. Bloomberg"
+PERSON_BEFORE = re.compile(
+    r"\b(?:Mayor|Mr|Mrs|Ms|Dr|Sen|Senator|Rep|Gov|Governor|Gen|Judge|President|Minister|"
+    r"Chairman|Secretary|Sheikh|Prince|Lord|Sir)\.?\s+(?:[A-Z][\w'’-]*\.?\s+){0,2}$"
+)
+# a quotation in the first person: the one who says it is a person (or a body speaking for
+# itself), not an outlet relaying what it learned ("I didn't see either one today," X said)
+FIRST_PERSON_QUOTE = re.compile(
+    r"[\"“][^\"”]*?\b(?-i:I|I'm|I’m|I'll|I’ll|I've|I’ve|I'd|me|my|we|We|us|our|Our)\b[^\"”]*[\"”]?"
+)
 
 
 def clean(raw: str) -> str:
