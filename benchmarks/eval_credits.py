@@ -59,14 +59,8 @@ def load(path: Path = CREDITS) -> list[dict[str, object]]:
     """The labelled rows of ``path``, located rows' text rebuilt from ../shared/data by the
     sets' one loader (``tests/credit_rows.py``)."""
     from tests.credit_rows import Drift, SharedMissing, load_stored, rebuild
-    from tests.msrp_rows import Blind6Error, load_blind6
 
     stored = load_stored(path)
-    if stored and isinstance(stored[0], dict) and "msrp_id" in stored[0]:
-        try:  # blind set 6: labels with MSRP locators, text rebuilt from the corpus
-            return list(load_blind6(path))
-        except Blind6Error as problem:
-            raise SystemExit(f"eval_credits: {path}: {problem}") from None
     rows = []
     for number, row in enumerate(stored, 1):
         if not isinstance(row, dict) or "credit" not in row:

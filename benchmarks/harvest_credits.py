@@ -133,6 +133,8 @@ def add_documents(path: Path) -> tuple[int, int]:
     labelled = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     found = 0
     for corpus in sorted({str(r["corpus"]) for r in labelled}):
+        if corpus != "feeds" and corpus not in LOADERS:
+            continue  # an MSRP sentence is its own document (its doc is written with its ID)
         pairs = _feeds(FEED_FIELDS) if corpus == "feeds" else LOADERS[corpus]()
         by_sentence: dict[str, str] = {}
         whole: dict[str, list[str]] = {}

@@ -36,7 +36,7 @@ SHA_CHARS = 10
 # examples and small.
 INLINE_CORPORA = frozenset({"seeds"})
 FIELDS = {"text", "credit", "publisher", "corpus", "split", "doc"}
-CORPORA = {"ecbplus", "reuters", "feeds", "seeds"}
+CORPORA = {"ecbplus", "reuters", "feeds", "seeds", "msrp"}
 # The document a row came from, as benchmarks/harvest_credits.py --add-documents writes it:
 # grouped cross-validation keeps one document in one fold.
 DOC = {
@@ -44,7 +44,7 @@ DOC = {
     "feeds": re.compile(r"feeds:[^#\s]+#\d+"),
     "reuters": re.compile(r"reuters:reut2-\d{3}\.sgm#\d+"),
     "ecbplus": re.compile(r"ecbplus:\d+/\d+_\d+ecb(?:plus)?\.xml"),
-    # Blind set 6's sentences stand alone: the MSRP sentence's own ID is its document.
+    # Blind set 6's sentences (MSRP) stand alone: the sentence's own ID is its document.
     "msrp": re.compile(r"msrp:\d+"),
 }
 
@@ -124,11 +124,28 @@ def _feed_file(name: str) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def msrp_sentences() -> dict[str, str]:
+    """Every MSRP training sentence by its ID (``tests/msrp_rows.py`` reads the file)."""
+    from tests.msrp_rows import MSRP_FILE, MsrpError, read_sentences
+
+    try:
+        return read_sentences(_need(SHARED / MSRP_FILE))
+    except MsrpError as problem:
+        raise Drift(str(problem)) from None
+
+
 @lru_cache(maxsize=1 << 13)
 def document_text(doc: str) -> str:
-    """The text of a row's document (``corpus:file#entry``) as the harvest reads it."""
+    """The text of a row's document (``corpus:file#entry``, or ``msrp:ID``, one sentence) as
+    the harvest reads it."""
     corpus, _, where = doc.partition(":")
     name, _, entry = where.partition("#")
+    if corpus == "msrp":
+        sentence = msrp_sentences().get(where)
+        if sentence is None:
+            raise Drift(f"{doc}: no such sentence ID in the MSRP file")
+        return _join([sentence])
     if corpus == "seeds":
         return _join(_need(SHARED / "seeds" / name).read_text(encoding="utf-8").split("\n\n"))
     if corpus == "ecbplus":

@@ -3,7 +3,7 @@
 As trafilatura's ``tests/eval_gate.py``: the simulator's held-out families (habits, credit
 wordings, edits, clocks and distractors the code was not written against, over the held-out
 Reuters stories), the labelled credit sentences (cross-validated, as fitted, and the set
-labelled apart, ``credits_blind6.jsonl`` through ``tests.msrp_rows.load_blind6``), MSRP for the
+labelled apart, ``credits_blind7.jsonl`` through its labeller's ``tests.blind7_rows``), MSRP for the
 rewrite detector and the seeds. The floors live in ``tests/quality_floors.json``. Disabling the
 story-stage boilerplate decision, the template cap, the link credit, the common-noun rule or any
 one group of credit features (``credit_features.FEATURE_GROUPS``) makes one of these fail
@@ -13,6 +13,7 @@ one group of credit features (``credit_features.FEATURE_GROUPS``) makes one of t
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -127,16 +128,35 @@ def test_credit_set_as_fitted() -> None:
     assert got.recall >= floors["recall_min"], got.errors
 
 
-BLIND_CREDITS = ROOT / "tests" / "data" / "credits_blind6.jsonl"
+BLIND_CREDITS = ROOT / "tests" / "data" / "credits_blind7.jsonl"
+
+
+def _blind_rows() -> list[dict[str, Any]]:
+    """Blind set 7's rows with their text: through its labeller's ``tests.blind7_rows`` when
+    that module is there (its ``load_blind7``, or its ``load``), else the sets' one loader
+    ``tests.credit_rows.load``; imported only here, so a branch without them still runs the
+    rest of the gate."""
+    import importlib
+
+    try:
+        module = importlib.import_module("tests.blind7_rows")
+    except ModuleNotFoundError as missing:
+        if missing.name != "tests.blind7_rows":
+            raise
+        from tests.credit_rows import load
+
+        return load(BLIND_CREDITS)
+    loader = getattr(module, "load_blind7", None) or module.load
+    return list(loader(BLIND_CREDITS))
 
 
 def test_credit_set_labelled_apart(tmp_path: Path) -> None:
-    """The sixth blind credit set (``tests/data/credits_blind6.jsonl``, labelled by someone
-    else from a corpus no earlier set used, and never read while the finder was written),
-    loaded by its labeller's ``tests.msrp_rows.load_blind6()`` and scored against its floors.
-    Its absence fails, not a pass: the blind figure is the one issue 8 asks for,
-    and blind sets 1 to 5 are development data now. The scoring of a file given by path is
-    checked on a copy of part of the development set."""
+    """The seventh blind credit set (``tests/data/credits_blind7.jsonl``, labelled by someone
+    else from ECB+ and Reuters documents no earlier set drew on, and never read while the
+    finder was written), scored against its floors. Its absence fails, not a pass, under
+    CI=true: the blind figure is the one issue 8 asks for, and blind sets 1 to 6 are
+    development data now. The scoring of a file given by path is checked on a copy of part of
+    the development set."""
     shared_path("reuters21578", "reut2-000.sgm")
     from eval_credits import CREDITS, load, score
 
@@ -144,13 +164,13 @@ def test_credit_set_labelled_apart(tmp_path: Path) -> None:
     sample.write_text("\n".join(CREDITS.read_text(encoding="utf-8").splitlines()[:200]) + "\n")
     assert score(load(sample)).sentences == 200
     floors = FLOORS["credit_set_blind"]
-    shared_path("msrp", "msr_paraphrase_train.txt")  # the set's text is rebuilt from it
-    from tests.msrp_rows import load_blind6
-
     if not BLIND_CREDITS.is_file():
-        pytest.fail(f"{BLIND_CREDITS.relative_to(ROOT)} is absent: the finder has no blind figure")
-    got = score(load_blind6(), BLIND_CREDITS.name)
-    assert got.sentences >= 7816, got  # every row rebuilt (CREDITS_BLIND6.md)
+        absent = f"{BLIND_CREDITS.relative_to(ROOT)} is absent: the finder has no blind figure"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(absent)
+        pytest.skip(absent)
+    got = score(_blind_rows(), BLIND_CREDITS.name)
+    assert got.sentences >= 300, got
     assert got.precision >= floors["precision_min"], got.errors
     assert got.recall >= floors["recall_min"], got.errors
 

@@ -33,11 +33,12 @@ BEFORE_CUES: dict[str, str] = {
     "according": r"according\s+to|per|citing|reports?\s+(?:in|by|from|on)",
     "via": r"via|h/t|hat\s+tip\s+to",
     "published": (
-        r"(?:originally|first|also)?\s*(?:published|posted|appeared|printed|reprinted|"
-        r"republished|re-published|reproduced|syndicated|carried|broadcast|aired)"
+        r"(?:originally|first|also)?\s*(?:published|posted|appeared|appears?|appearing|printed|"
+        r"reprinted|republished|re-published|reproduced|syndicated|carried)"
         r"(?:\s+first)?(?:\s+(?:today|yesterday|\w+day|earlier|recently|this\s+week|last\s+week))?"
         r"(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
-        r"|(?:first|originally)\s+reported\s+(?:by|in|on|at)"
+        r"|(?:first|originally)\s+reported(?:\s+(?:today|yesterday|online|\w+day|earlier))?"
+        r"\s+(?:by|in|on|at)"
         # what a text of the outlet made known: "his identity was revealed in Vanity Fair"
         r"|(?:revealed|disclosed)\s+in"
     ),
@@ -49,15 +50,21 @@ BEFORE_CUES: dict[str, str] = {
         r"(?:published|posted|appeared|printed)\s+(?:first|originally)\s+(?:by|in|on|at)|"
         r"(?:first|originally)\s+reported\s+(?:by|in|on|at)|republished\s+(?:from|with)"
     ),
+    # a programme on the air, not a text: "aired Tuesday on CBS", "a ceremony broadcast on CBS",
+    # "a speech broadcast by Tehran Radio" (a monitored broadcast: sometimes the source)
+    "broadcast_on": (
+        r"(?:broadcast|aired|televised|screened|shown|filmed|carried\s+live)"
+        r"(?:\s+(?:live|today|yesterday|tonight|\w+day|nationally))?\s+(?:by|on|over)"
+    ),
     "reported_by": (
         # the outlet as the place of a text: "in an article for Vanity Fair", "an editorial in"
-        r"reported\s+(?:by|in|on)|(?:story|article|report|scoop|editorial|column|piece|"
+        r"reported(?:\s+(?:today|yesterday|online|\w+day|earlier))?\s+(?:by|in|on)|(?:story|article|report|scoop|editorial|column|piece|"
         r"commentary|episode|contribution|dispatch)\s+(?:by|in|from|for)|"
         # the outlet's own poll: "The poll in today's Sun tabloid showed" (a named firm's poll
         # published in it is the firm's: POLLSTER)
         r"(?:poll|survey)\s+(?:published\s+)?in|"
         # "in Monday's edition of the Miami Herald", "in the latest issue of Time"
-        r"(?:edition|issue|pages?|columns)\s+of|"
+        r"(?:editions?|issues?|pages?|columns)\s+of|"
         # "monitored by the BBC", "carried by the official Saudi Press Agency": the outlet
         # relayed the text; "obtained by" and "released to" are against (AGAINST_BEFORE)
         r"(?:compiled|gathered|released|issued|conducted|broadcast|monitored|carried|relayed)"
@@ -128,6 +135,13 @@ PERSON_AFTER = re.compile(
     r"^\s*,\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:spokes(?:man|woman|person)|official|"
     r"director|chief|president|minister|chairman|manager|analyst|lawyer|attorney|"
     r"economist|officer|governor|executive|editor|publisher|anchor|host|producer)\b",
+    re.IGNORECASE,
+)
+# an outlet's staff who contributed: "Associated Press Writer Ken Ritter in Las Vegas
+# contributed to this article", "Courant Staff Writers Matt Eagan and Ken Davis contributed"
+CONTRIBUTOR_AFTER = re.compile(
+    r"^\s+(?:Staff\s+)?(?:Writers?|Correspondents?|Reporters?|Photographers?|Columnists?)"
+    r"\s+(?-i:[A-Z])[^.;]{0,160}?\bcontributed\b",
     re.IGNORECASE,
 )
 TITLE_BEFORE = re.compile(
@@ -298,7 +312,8 @@ POLLSTER = re.compile(
 )
 # a company, not an outlet: "Reuters Holdings Plc <RTRS.L> said", "Network Security Corp said"
 COMPANY = re.compile(
-    r"\b(?:Inc|Corp|Corporation|Co|Cos|Ltd|Plc|PLC|LLC|Holdings?|Group|Bancorp|Bank|Banking|"
+    r"\b(?:Inc|Corp|Corporation|Co|Cos|Company|Companies|Ltd|Plc|PLC|LLC|Holdings?|Group|Bancorp|"
+    r"Bank|Banking|"
     r"Industries|Securities|Capital|Partners|SA|AG|NV|BV|SpA)\b"
 )
 # suffixes only a company carries (broadcasters are "Corp", "Co" and "Group" too: "Canadian
@@ -436,6 +451,8 @@ PERIODICAL_HEADS = frozenset(
         *("brief", "letter", "newsletter", "survey", "intelligence", "gazette", "chronicle"),
         *("record", "monitor", "outlook", "journal", "quarterly", "monthly", "daily", "wire"),
         *("news", "times", "post", "herald", "tribune", "magazine", "shimbun", "zeitung"),
+        # heads of learned journals: "Physical Review Letters", "Annals of Internal Medicine"
+        *("letters", "annals", "proceedings", "transactions", "archives"),
     }
 )
 # An outlet relays what others told it: "the Manila Bulletin newspaper said, quoting customs
@@ -465,7 +482,9 @@ KIND_AFTER_MODIFIED = re.compile(rf"^\s*(?-i:[a-z][\w-]+)\s+(?:{KIND.pattern}|se
 NOT_RUN = frozenset(
     ["The", "A", "An", "In", "On", "At", "But", "And", "Monday", "Tuesday", "Wednesday",
      "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April",
-     "May", "June", "July", "August", "September", "October", "November", "December"]
+     "May", "June", "July", "August", "September", "October", "November", "December",
+     # a role after the name is no part of it: "Courant Staff Writer", "AP Writer Ken Ritter"
+     "Staff", "Writer", "Writers", "Correspondent", "Correspondents", "Reporter", "Reporters"]
 )  # fmt: skip
 RUN_BEFORE = re.compile(r"(?<![\w'’.-])([A-Z][\w&'’-]*[\w&])\s$")
 RUN_AFTER = re.compile(r"^\s([A-Z][a-z][\w&-]*)\b(?!['’])")

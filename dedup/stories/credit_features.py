@@ -60,6 +60,7 @@ class CreditFeatures:
     according: float
     via: float
     published: float
+    broadcast_on: float  # "aired Tuesday on CBS", "a speech broadcast by Tehran Radio"
     first_published: float  # "was originally published in X": the text's first home
     reported_by: float
     quoted: float
@@ -77,6 +78,8 @@ class CreditFeatures:
     # the name says or reports something with its sources attached ("X said, quoting officials",
     # "Quoting documents, X said"): a publisher relaying what it was told
     quoting: float
+    # the outlet's staff contributed: "Associated Press Writer Ken Ritter ... contributed"
+    contributor: float
     dateline: float  # "(Reuters) -", "MOSCOU, 24 SET (ANSA) -"
     citation: float  # "“A Title,” The Wall Street Journal, June 2017.": a source list's entry
     staff: float  # "a Reuters witness said", "The BBC's Frances Harrison says"
@@ -89,6 +92,8 @@ class CreditFeatures:
     text_source: float
     # cues against a credit of the text
     told: float  # "told X", "in an interview with X", "statement to X", "wrote for X"
+    # the name says a quotation in the first person ("I didn't see it," X said): a speaker
+    first_person: float
     owns: float  # "X's morning show", "CNN's Larry King Live"
     own_figures: float  # "Amalgamated reported net income": a company on its own figures
     said_it: float  # "CNN said it reached an agreement": the name speaks for itself
@@ -125,52 +130,16 @@ FEATURE_NAMES = tuple(f.name for f in fields(CreditFeatures))
 # Features by what they measure; the quality gate zeroes each group in turn.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     # whether the name reads as one outlet, for and against
-    "outlet": (
-        "known",
-        "media_word",
-        "masthead_word",
-        "kind_near",
-        "domain",
-        "acronym",
-        "the_before",
-        "indefinite",
-        "official",
-        "person_like",
-        "adjective_like",
-        "periodical",
-        "partial",
-    ),
+    "outlet": ("known", "media_word", "masthead_word", "kind_near", "domain", "acronym",
+               "the_before", "indefinite", "official", "person_like", "adjective_like",
+               "periodical", "partial"),
     "cue_before": (*cues.BEFORE_CUES, "staff_of", "passive_by"),
-    "cue_after": (
-        *cues.AFTER_CUES,
-        "dateline",
-        "citation",
-        "quoting",
-        "staff",
-        "closing",
-        "text_noun",
-        "text_source",
-    ),
-    "against": (
-        "told",
-        "owns",
-        "own_figures",
-        "said_it",
-        "interview",
-        "picture",
-        "polled",
-        "company",
-        "institution",
-        "affiliated",
-        "negated",
-        "corporate",
-        "on_air",
-        "business",
-        "organiser",
-        "gazette",
-        "text_far",
-    ),
-}
+    "cue_after": (*cues.AFTER_CUES, "dateline", "citation", "quoting", "contributor", "staff",
+                  "closing", "text_noun", "text_source"),
+    "against": ("told", "first_person", "owns", "own_figures", "said_it", "interview",
+                "picture", "polled", "company", "institution", "affiliated", "negated",
+                "corporate", "on_air", "business", "organiser", "gazette", "text_far"),
+}  # fmt: skip
 assert sorted(n for g in FEATURE_GROUPS.values() for n in g) == sorted(FEATURE_NAMES)
 
 
@@ -185,10 +154,12 @@ class Candidate:
     features: CreditFeatures
 
 
-# words no outlet's name starts with (days and months may: "Sunday Times")
+# words no outlet's name starts with (days and months may: "Sunday Times"; a time adverb may
+# not: "Yesterday's edition said" names the paper by its issue, not by its name)
 _NOT_A_NAME_START = PRONOUNS | frozenset(
-    ["in", "on", "at", "but", "and", "a", "an", "one", "another", "some", "several", "other"]
-)
+    ["in", "on", "at", "but", "and", "a", "an", "one", "another", "some", "several", "other",
+     "yesterday", "today", "tonight", "tomorrow"]
+)  # fmt: skip
 
 
 def _near(regexes: tuple[re.Pattern[str], re.Pattern[str]], text: str, search: bool) -> float:
@@ -270,6 +241,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
     sentence = untokenised(sentence)
     out: list[Candidate] = []
     interview = float(bool(cues.INTERVIEW.search(sentence)))
+    first_person_quote = bool(names.FIRST_PERSON_QUOTE.search(sentence))
     corporate = float(bool(cues.CORPORATE.search(sentence)))
     for start, end in names.spans(sentence, known):
         raw = sentence[start:end]
@@ -337,6 +309,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         )
         any_after = bool(cues.ANY_AFTER.match(tail))
         text_noun = cues.TEXT_NOUN.match(after)
+        contributor = bool(cues.CONTRIBUTOR_AFTER.match(after))
         # a name that reads as no outlet and has no cue of a credit (or of an interview) on
         # either side is no candidate: most names of most sentences, skipped before the rest
         if not (
@@ -351,6 +324,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             or any_before
             or any_after
             or text_noun
+            or contributor
             or citation
             or cues.AGAINST[1].search(cue_tail)
             or cues.KIND.search(before_tail[-30:])
@@ -419,7 +393,9 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             person_like=float(
                 bool(
                     cues.TITLE_BEFORE.search(before_tail)
+                    or names.PERSON_BEFORE.search(before_tail)
                     or cues.PERSON_AFTER.match(after)
+                    or names.TITLE_AFTER.match(after)
                     or cues.TITLE_INSIDE.search(name)
                 )
             ),
@@ -451,6 +427,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             text_noun=float(bool(text_noun) and not text_source),
             text_source=float(text_source),
             told=_near(cues.AGAINST, cue_tail, True),
+            first_person=float(first_person_quote and (any_after or any_before)),
+            contributor=float(contributor),
             owns=float(bool(cues.OWNS.match(sentence[end : end + 60]))),
             own_figures=float(bool(cues.REPORTED_FIGURES.match(tail))),
             said_it=float(bool(cues.SAID_IT.match(tail))),
@@ -485,6 +463,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
                 bool(words)
                 and (
                     words[-1] in cues.PERIODICAL_HEADS
+                    # head first: "Annals of Internal Medicine", "Journal of the ... Association"
+                    or (len(words) > 2 and words[1] == "of" and words[0] in cues.PERIODICAL_HEADS)
                     or (
                         words[-1] in ("service", "services")
                         and len(words) > 1

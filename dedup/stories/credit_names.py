@@ -1,6 +1,7 @@
 """Publisher-like names in a sentence: the spans :mod:`dedup.stories.credit_features` reads
 as credit candidates (capitalised name runs and their tails, domains, names the gazetteer or the
-caller knows), the common-noun rule, and ECB+'s tokenised spellings joined again.
+caller knows), the common-noun rule, ECB+'s tokenised spellings joined again, and the shapes
+around a name that read it as a person's (a title beside it, a quotation in the first person).
 
 Pure: strings in, spans and names out.
 """
@@ -23,6 +24,17 @@ _NUMBERED = r"(?:(?<=[A-Z]{2})|(?<=Channel)|(?<=TV)|(?<=News)|(?<=Radio))\s\d{1,
 _NAME = re.compile(
     rf"(?<![\w’'.-]){_WORD}(?:{_JOIN}{_WORD}){{0,5}}(?:\.\s?(?:com|org|net)|{_NUMBERED})?"
 )
+# a periodical named head first, for what it serves ("Journal of the American Medical
+# Association", "Proceedings of the National Academy of Sciences"): "of the" joins no other name
+_PERIODICAL_OF = re.compile(
+    rf"(?<![\w’'.-])(?:{_WORD}\s+)?(?:Journal|Proceedings|Annals|Bulletin|Transactions|Archives)"
+    rf"\s+of\s+the\s+{_WORD}(?:{_JOIN}{_WORD}){{0,5}}"
+)
+# a staff noun inside a run ends the outlet's name: "Associated Press Writer Ken Ritter",
+# "Courant Staff Writers Matt Eagan": the role and the person follow the outlet
+_STAFF_WORD = re.compile(
+    r"\s+(?:Staff|Writers?|Correspondents?|Reporters?|Photographers?|Columnists?)\b"
+)
 _DOMAIN = re.compile(
     r"(?<![\w@/.-])(?:www\.)?[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|co\.uk)\b"
 )
@@ -35,6 +47,25 @@ _AS_IGNORECASE = str.maketrans({"\u0130": "I", "\u0131": "i", "\u017f": "s", "\u
 
 
 ACRONYM = re.compile(r"[A-Z]{2,6}")
+
+# a person's title with the name after it, no comma between: "CNN president Jim Walton", "CBS
+# Television President Leslie Moonves": the name says whose title, the person speaks
+TITLE_AFTER = re.compile(
+    r"^\s+(?:(?-i:[A-Z][\w-]*)\s+)?(?:president|chairman|chairwoman|chief|spokes(?:man|woman|"
+    r"person)|executive|director|owner|publisher|vice\s+president|co-founder|founder)"
+    r"\s+(?-i:[A-Z][\w.'’-]+)",
+    re.IGNORECASE,
+)
+# a title and given names before the name: "Mayor Michael R. Bloomberg", "Mr. Bloomberg"
+PERSON_BEFORE = re.compile(
+    r"\b(?:Mayor|Mr|Mrs|Ms|Dr|Sen|Senator|Rep|Gov|Governor|Gen|Judge|President|Minister|"
+    r"Chairman|Secretary|Sheikh|Prince|Lord|Sir)\.?\s+(?:[A-Z][\w'’-]*\.?\s+){0,2}$"
+)
+# a quotation in the first person: the one who says it is a person (or a body speaking for
+# itself), not an outlet relaying what it learned ("I didn't see either one today," X said)
+FIRST_PERSON_QUOTE = re.compile(
+    r"[\"“][^\"”]*?\b(?-i:I|I'm|I’m|I'll|I’ll|I've|I’ve|I'd|me|my|we|We|us|our|Our)\b[^\"”]*[\"”]?"
+)
 
 
 def clean(raw: str) -> str:
@@ -93,7 +124,8 @@ def spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
         text = match.group(0)
         # "Ken Rosenthal of Fox Sports", "Japan's Asahi Shimbun", "Thursday's New England ...":
         # the outlet may be the part after the joint
-        for joint in re.finditer(r"\s+of\s+(?:the\s+)?|['’]s\s+", text):
+        # "Staff Writer Diane Lade and The Associated Press": a second name after "and"
+        for joint in re.finditer(r"\s+of\s+(?:the\s+)?|['’]s\s+|\s+and\s+(?=The\s)", text):
             if re.match(r"[A-Z]", text[joint.end() :]):
                 spans.add((start + joint.end(), end))
             if joint.group(0)[0] in "'’":  # "KYW’s Pat Loeb": the owner may be the outlet
@@ -120,6 +152,11 @@ def spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
             if known_key(publisher_key(clean(sentence[start:prefix_end])), known):
                 spans.add((start, prefix_end))
                 break
+        staff = _STAFF_WORD.search(text)
+        if staff and staff.start() > 0:
+            spans.add((start, start + staff.start()))
+    for match in _PERIODICAL_OF.finditer(sentence):
+        spans.add(match.span())
     for match in _DOMAIN.finditer(sentence):
         spans.add(match.span())
     for match in _LOWER_KNOWN.finditer(sentence):

@@ -74,7 +74,7 @@ _ANY_CUE = re.compile(
     r"broadcast|aired|quot|cite|courtesy|by\b|credit|source|©|\(c\)|copyright|said|says|wrote|"
     r"writes|claim|learn|broke|reveal|disclos|stat|add|ran\b|specul|noted|contribut|\)\s*[-—–]|"
     r"told|tell|explain|confirm|spok|speak|talk|admit|interview|statement|mail|letter|speech|"
-    r"remark|address|answer|comment|for\b|poll|survey|with\b|[”\"],?\s+[A-Z]"
+    r"remark|address|answer|comment|for\b|poll|survey|with\b|[”\"],?\s+[A-Z]|issue|edition|journal"
 )
 _GATE_WORDS = _word_set(
     "according via published republished appeared posted printed reprinted syndicated aired "
@@ -82,7 +82,7 @@ _GATE_WORDS = _word_set(
     "reported reports learned scoop writes wrote newspaper "
     "newspapers daily weekly monthly magazine tabloid broadcaster television tv radio "
     "website blog news dpa reporter correspondent journalist columnist photographer paper "
-    "newsletter"
+    "newsletter journal journals edition editions issue writing appear appears proceedings annals"
 )
 # words of multi-word gazetteer names that are ordinary words ("New York", "Wall Street"):
 # the name's media word or a cue lets its sentence through instead
@@ -250,10 +250,12 @@ _CUE_KINDS: tuple[tuple[str, str], ...] = (
     ("dateline", "dateline"),
     ("copyright", "copyright"),
     ("contributed_after", "contributed"),
+    ("contributor", "contributed"),
     ("source", "source"),
     ("courtesy", "courtesy"),
     ("first_published", "republished"),
     ("published", "republished"),
+    ("broadcast_on", "republished"),
     ("via", "via"),
     ("reported_after", "reports"),
     ("reports_before", "reports_at"),
