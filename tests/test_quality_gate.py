@@ -3,11 +3,11 @@
 As trafilatura's ``tests/eval_gate.py``: the simulator's held-out families (habits, credit
 wordings, edits, clocks and distractors the code was not written against, over the held-out
 Reuters stories), the labelled credit sentences (cross-validated, as fitted, and the set
-labelled apart, ``credits_blind7.jsonl`` through its labeller's ``tests.blind7_rows``), MSRP for the
-rewrite detector and the seeds. The floors live in ``tests/quality_floors.json``. Disabling the
-story-stage boilerplate decision, the template cap, the link credit, the common-noun rule or any
-one group of credit features (``credit_features.FEATURE_GROUPS``) makes one of these fail
-(checked by hand).
+labelled apart, ``credits_blind7.jsonl``: false credits on ordinary wire text), MSRP for the
+rewrite detector, ECB+'s even topics and the seeds. The floors live in
+``tests/quality_floors.json``. Disabling the story-stage boilerplate decision, the template
+cap, the link credit, the common-noun rule or any one group of credit features
+(``credit_features.FEATURE_GROUPS``) makes one of these fail (checked by hand).
 """
 
 from __future__ import annotations
@@ -170,9 +170,11 @@ def test_credit_set_labelled_apart(tmp_path: Path) -> None:
             pytest.fail(absent)
         pytest.skip(absent)
     got = score(_blind_rows(), BLIND_CREDITS.name)
-    assert got.sentences >= 300, got
-    assert got.precision >= floors["precision_min"], got.errors
-    assert got.recall >= floors["recall_min"], got.errors
+    assert got.sentences >= floors["sentences_min"], got
+    # 3 credits in 7,007 sentences of ordinary wire text: what it measures is how seldom the
+    # finder credits a publisher where there is none (and that it still finds one).
+    assert got.false <= floors["false_credits_max"], got.errors
+    assert got.found >= floors["found_min"], got.errors
 
 
 def test_no_common_noun_is_a_publisher_on_all_of_reuters() -> None:
