@@ -37,7 +37,6 @@ from tests.credit_rows import (
     tokens,
     usable_rows,
 )
-from tests.msrp_rows import load_blind6
 
 BLIND7 = DATA / "credits_blind7.jsonl"
 SPLIT = "blind7"
@@ -137,10 +136,10 @@ def test_blind7_locators_are_well_formed_and_hold_the_whole_set() -> None:
 
 def test_blind7_rebuilds_from_the_corpora_and_is_new() -> None:
     rows = load_or_skip(BLIND7)
-    msrp = shared_path("msrp", "msr_paraphrase_train.txt")
+    # blind set 6 (every MSRP sentence) is part of credits.jsonl since it was scored
+    shared_path("msrp", "msr_paraphrase_train.txt")
     earlier = [row["text"] for row in load(EARLIER)]
-    earlier += [row["text"] for row in load_blind6(shared=msrp.parent.parent)]
-    assert len(earlier) >= 15000, "the earlier credit sets have lost their rows"
+    assert len(earlier) >= 17000, "the earlier credit sets have lost their rows"
     assert problems(rows, earlier) == []
     assert len(rows) >= MIN_ROWS
     assert Counter(row["credit"] for row in rows)[True] >= MIN_CREDITS
