@@ -27,6 +27,11 @@ def test_seeds_story_on_postgresql(pg_url: str, seeds_dir: Path) -> None:
     (story,) = json.loads(report.output)["stories"]
     assert story["origin"]["name"] == "BuzzFeed News" and story["origin"]["external"]
     assert {a["source"][:3] for a in story["articles"]} == {"001", "002", "003", "004"}
+    # one story's detail, with the retelling found by plain SQL (LIKE ... ESCAPE, a time window)
+    detail = runner.invoke(cli, [*base, "report", "--story", str(story["id"]), "--format", "json"])
+    assert detail.exit_code == 0, detail.output
+    (shown,) = json.loads(detail.output)["stories"]
+    assert [a["source"][:3] for a in shown["retellings"]] == ["000"]
     # The band index lives in the database's segments here; a rebuild finds the same passages.
     passages = runner.invoke(cli, [*base, "export", "passages", "--format", "jsonl"])
     assert passages.exit_code == 0
