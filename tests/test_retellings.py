@@ -132,3 +132,62 @@ def test_the_html_page_shows_the_retelling_beside_the_origin(tmp_path: Path) -> 
     retold = html[html.index("<h3>Retellings</h3>") :]
     assert "(retelling)" in retold and "BuzzFeed reported that" in retold
     assert "(retelling)" not in html[: html.index("<h3>Retellings</h3>")]
+
+
+_POOLS = [
+    "NEW YORK (AP) — The city council voted on Tuesday to close three public swimming pools in "
+    "Brooklyn for the summer, citing a shortage of trained lifeguards and rising repair costs.",
+    "Council member Maria Lopez said the decision was painful but that the city could not open "
+    "pools it could not staff safely, and that the pools would reopen next year.",
+    "Parents who rely on the pools during the hot months criticised the vote, saying children "
+    "in the neighbourhood have few other places to cool off in July and August.",
+]
+
+
+def test_a_wire_known_by_a_short_name_is_found_under_it(tmp_path: Path) -> None:
+    # The copies' "(AP)" names the Associated Press the origin; the retelling says "AP".
+    rows = [
+        {
+            "source": "blog-a",
+            "id": "1",
+            "title": "Pools",
+            "text": "\n\n".join([*_POOLS, "Blog A adds a line about the weather."]),
+            "published": "2026-06-02T10:00:00Z",
+        },
+        {
+            "source": "blog-b",
+            "id": "2",
+            "title": "Pools close",
+            "text": "\n\n".join([*_POOLS[:2], "Blog B wonders what comes next."]),
+            "published": "2026-06-02T12:00:00Z",
+        },
+        {
+            "source": "blog-c",
+            "id": "3",
+            "title": "No swimming",
+            "text": "AP reported that Brooklyn will lose three of its public pools this summer "
+            "because the city cannot find enough lifeguards and repairs cost too much."
+            "\n\nWe think this is a shame for the kids.",
+            "published": "2026-06-03T09:00:00Z",
+        },
+        {  # "ap" inside other words is no mention of the AP
+            "source": "blog-d",
+            "id": "4",
+            "title": "Happy",
+            "text": "Happy apple pickers say Brooklyn will lose three of its public pools this "
+            "summer because the city cannot find lifeguards.\n\nPerhaps.",
+            "published": "2026-06-03T09:00:00Z",
+        },
+    ]
+    db = str(tmp_path / "dedup.sqlite")
+    runner = CliRunner()
+    extra = _jsonl(tmp_path / "pools.jsonl", rows)
+    assert runner.invoke(cli, ["--db", db, "import", str(extra)]).exit_code == 0
+    listed = json.loads(runner.invoke(cli, ["--db", db, "report", "--format", "json"]).output)
+    (story,) = listed["stories"]
+    assert story["origin"]["name"] == "Associated Press" and story["origin"]["external"]
+    out = runner.invoke(
+        cli, ["--db", db, "report", "--story", str(story["id"]), "--format", "json"]
+    )
+    (shown,) = json.loads(out.output)["stories"]
+    assert [a["source"] for a in shown["retellings"]] == ["blog-c"]

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
 from dedup.report.model import LedgerLine, ReportArticle, ReportStory
@@ -25,7 +25,7 @@ from dedup.store.reader import as_time
 from dedup.store.types import UTCDateTime
 from dedup.stories.align import align
 from dedup.stories.credits import find_credits
-from dedup.stories.publishers import publisher_key
+from dedup.stories.publishers import KEY_ALIASES, publisher_key
 
 # How far from the story's first publication a retelling is looked for (a blog's summary
 # follows a scoop by hours or days; it seldom comes before it).
@@ -34,20 +34,29 @@ AFTER = timedelta(days=7)
 # Articles read at most per story: each is credit-checked and aligned when the story is shown.
 CANDIDATES = 200
 
-_CANDIDATES = text(
-    "SELECT DISTINCT a.id FROM articles a "
-    "JOIN sources s ON s.id = a.source_id AND s.name NOT IN :own "
-    "JOIN paragraphs p ON p.version_id = a.current_version_id "
-    "WHERE ((a.published >= :lo AND a.published <= :hi) "
-    "    OR (a.published IS NULL AND a.first_seen >= :lo AND a.first_seen <= :hi)) "
-    "AND a.id NOT IN :members AND p.kind = 'body' AND lower(p.text) LIKE :name ESCAPE '\\' "
-    "ORDER BY a.id LIMIT :limit"
-).bindparams(
-    bindparam("members", expanding=True),
-    bindparam("own", expanding=True),
-    bindparam("lo", type_=UTCDateTime),
-    bindparam("hi", type_=UTCDateTime),
-)
+
+def _candidates_query(patterns: int) -> TextClause:
+    """Articles in the window, not members nor the origin's own, holding one of ``patterns``
+    (``' ' || text || ' '``, so a word opening or closing a paragraph stands alone too)."""
+    held = " OR ".join(
+        f"' ' || lower(p.text) || ' ' LIKE :like{i} ESCAPE '\\'" for i in range(patterns)
+    )
+    return text(
+        "SELECT DISTINCT a.id FROM articles a "
+        "JOIN sources s ON s.id = a.source_id AND s.name NOT IN :own "
+        "JOIN paragraphs p ON p.version_id = a.current_version_id "
+        "WHERE ((a.published >= :lo AND a.published <= :hi) "
+        "    OR (a.published IS NULL AND a.first_seen >= :lo AND a.first_seen <= :hi)) "
+        f"AND a.id NOT IN :members AND p.kind = 'body' AND ({held}) "
+        "ORDER BY a.id LIMIT :limit"
+    ).bindparams(
+        bindparam("members", expanding=True),
+        bindparam("own", expanding=True),
+        bindparam("lo", type_=UTCDateTime),
+        bindparam("hi", type_=UTCDateTime),
+    )
+
+
 _ARTICLES = text(
     "SELECT a.id, s.name, coalesce(s.display_name, s.name), a.title, a.url, a.published, "
     "a.first_seen, p.text "
@@ -65,21 +74,21 @@ def find_retellings(session: Session, story: ReportStory) -> list[ReportArticle]
     unknown = not story.origin.external and story.origin.article_id is None
     if unknown or not key or not story.origin_paragraphs or when is None:
         return []
-    word = _search_word(name)
-    if word is None:
+    patterns = [p for word in _search_words(name, key) for p in _patterns(word)]
+    if not patterns:
         return []
     members = [a.article_id for a in story.articles]
     # the origin's own later articles are no retellings of it (read before the cap)
     origin = story.origin_article
     own = [origin.source] if origin is not None else [""]
     ids = session.execute(
-        _CANDIDATES,
+        _candidates_query(len(patterns)),
         {
             "lo": when - BEFORE,
             "hi": when + AFTER,
             "members": members,
             "own": own,
-            "name": f"%{_escape(word.lower())}%",
+            **{f"like{i}": pattern for i, pattern in enumerate(patterns)},
             "limit": CANDIDATES,
         },
     ).scalars()
@@ -143,10 +152,21 @@ def _by_article(rows: Sequence[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
     return groups
 
 
-def _search_word(name: str) -> str | None:
-    """The longest word of the origin's name: what a text naming it must hold."""
-    words = sorted(re.findall(r"[^\W_]{3,}", name), key=len, reverse=True)
-    return words[0] if words else None
+def _search_words(name: str, key: str) -> list[str]:
+    """What a text naming the origin holds: the longest word of its name, and the names its
+    key is known by ("AP" for the Associated Press)."""
+    words = sorted(re.findall(r"[^\W_]+", name.lower()), key=len, reverse=True)[:1]
+    return words + sorted(alias for alias, target in KEY_ALIASES.items() if target == key)
+
+
+def _patterns(word: str) -> list[str]:
+    """LIKE patterns for a text holding ``word``: anywhere for a word of four letters or
+    more; a shorter one ("AP") only as a word of its own ("AP said", "(AP)", "AP's", "AP,"),
+    or it would match inside most words."""
+    w = _escape(word)
+    if len(word) >= 4:
+        return [f"%{w}%"]
+    return [f"% {w} %", f"%({w})%", f"% {w}'%", f"% {w},%", f"% {w}.%"]
 
 
 def _escape(word: str) -> str:
