@@ -15,13 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import String, TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
 from dedup.report.model import LedgerLine, ReportArticle, ReportStory
-from dedup.store.reader import as_time
+from dedup.store.reader import as_iso, as_time
 from dedup.store.types import UTCDateTime
 from dedup.stories.align import align
 from dedup.stories.credits import find_credits
@@ -51,7 +53,8 @@ def _candidates_query(patterns: int) -> TextClause:
         "ORDER BY a.id LIMIT :limit"
     ).bindparams(
         bindparam("members", expanding=True),
-        bindparam("own", expanding=True),
+        # typed: an empty list is rendered as an empty set of that type (PostgreSQL checks)
+        bindparam("own", expanding=True, type_=String),
         bindparam("lo", type_=UTCDateTime),
         bindparam("hi", type_=UTCDateTime),
     )
@@ -80,7 +83,7 @@ def find_retellings(session: Session, story: ReportStory) -> list[ReportArticle]
     members = [a.article_id for a in story.articles]
     # the origin's own later articles are no retellings of it (read before the cap)
     origin = story.origin_article
-    own = [origin.source] if origin is not None else [""]
+    own = [origin.source] if origin is not None else []
     ids = session.execute(
         _candidates_query(len(patterns)),
         {
@@ -93,9 +96,10 @@ def find_retellings(session: Session, story: ReportStory) -> list[ReportArticle]
         },
     ).scalars()
     found: list[ReportArticle] = []
-    rows_read = [tuple(r) for r in session.execute(_ARTICLES, {"ids": list(ids)})]
-    for rows in _by_article(rows_read):
-        retelling = _retelling(rows, name, key, story.origin_paragraphs)
+    # rows come in article order: one group of paragraphs per article
+    rows = session.execute(_ARTICLES, {"ids": list(ids)})
+    for _, paragraphs in groupby(map(tuple, rows), key=itemgetter(0)):
+        retelling = _retelling(list(paragraphs), name, key, story.origin_paragraphs)
         if retelling is not None:
             found.append(retelling)
     return found
@@ -121,8 +125,8 @@ def _retelling(
         title=str(title or ""),
         role="retelling",
         url=None if url is None else str(url),
-        published=_iso(published),
-        first_seen=_iso(first_seen),
+        published=as_iso(published),
+        first_seen=as_iso(first_seen),
         kept=alignment.kept,
         edited=alignment.edited,
         rewritten=alignment.rewritten,
@@ -134,22 +138,12 @@ def _retelling(
                 op=line.op,
                 origin_text=line.origin_text,
                 copy_text=line.copy_text,
-                rewrites=[tuple(pair) for pair in line.rewrites],  # type: ignore[misc]
+                rewrites=list(line.rewrites),
             )
             for line in alignment.lines
             if line.rewrites
         ],
     )
-
-
-def _by_article(rows: Sequence[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
-    groups: list[list[tuple[Any, ...]]] = []
-    for row in rows:
-        if groups and groups[-1][0][0] == row[0]:
-            groups[-1].append(row)
-        else:
-            groups.append([row])
-    return groups
 
 
 def _search_words(name: str, key: str) -> list[str]:
@@ -171,8 +165,3 @@ def _patterns(word: str) -> list[str]:
 
 def _escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _iso(value: object) -> str | None:
-    moment = as_time(value)
-    return moment.isoformat() if moment is not None else None

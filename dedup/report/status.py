@@ -23,7 +23,7 @@ from rich.text import Text
 from dedup.config import Settings
 from dedup.ingest.redact import mask_url, mask_urls_in
 from dedup.report.feed_warnings import feed_warnings, last_outcomes
-from dedup.store.reader import Reader, as_bool, as_json, as_time, scalar, store_reader
+from dedup.store.reader import Reader, as_bool, as_iso, as_json, scalar, store_reader
 
 if TYPE_CHECKING:
     from dedup.store.engine import Store
@@ -99,11 +99,6 @@ def _reader(source: Store | Reader) -> Iterator[Reader]:
 RUN_FIELDS = ("id", "command", "status", "started_at", "finished_at", "error", "figures")
 
 
-def _iso(stored: Any) -> str | None:
-    value = as_time(stored)
-    return value.isoformat() if value is not None else None
-
-
 FEED_FIELDS = (
     "name",
     "site",
@@ -165,9 +160,9 @@ def _feeds(reader: Reader, warnings: dict[int, list[str]]) -> list[dict[str, Any
                 "last_error": mask_urls_in(last_error) if last_error else None,
                 "bozo": as_bool(bozo),
                 "failures": failures,
-                "last_attempt": _iso(last_attempt),
-                "last_success": _iso(last_success),
-                "next_poll": _iso(next_poll),
+                "last_attempt": as_iso(last_attempt),
+                "last_success": as_iso(last_success),
+                "next_poll": as_iso(next_poll),
                 "articles": articles.get(feed_id, 0),
                 "warnings": warnings.get(feed_id, []),
             }
@@ -177,7 +172,7 @@ def _feeds(reader: Reader, warnings: dict[int, list[str]]) -> list[dict[str, Any
 
 def _run_dict(row: tuple[Any, ...]) -> dict[str, Any]:
     data = dict(zip(RUN_FIELDS, row, strict=True))
-    data["started_at"], data["finished_at"] = _iso(row[3]), _iso(row[4])
+    data["started_at"], data["finished_at"] = as_iso(row[3]), as_iso(row[4])
     data["figures"] = as_json(data["figures"]) or {}
     return data
 

@@ -126,6 +126,12 @@ def as_time(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+def as_iso(value: Any) -> str | None:
+    """A stored timestamp as ISO 8601 in UTC (what reports print), None for none."""
+    moment = as_time(value)
+    return moment.isoformat() if moment is not None else None
+
+
 def as_bool(value: Any) -> bool | None:
     return None if value is None else bool(value)
 

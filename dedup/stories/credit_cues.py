@@ -29,6 +29,8 @@ def cue(alternatives: str) -> str:
 
 # Cues of the text's source that stand before the name; ``bridge`` lowercase words (articles,
 # "official", "state news agency") may stand between.
+# "reported", maybe with when: "first reported Friday by", "reported online in"
+_REPORTED_WHEN = r"reported(?:\s+(?:today|yesterday|online|\w+day|earlier))?"
 BEFORE_CUES: dict[str, str] = {
     "according": r"according\s+to|per|citing|reports?\s+(?:in|by|from|on)",
     "via": r"via|h/t|hat\s+tip\s+to",
@@ -37,8 +39,7 @@ BEFORE_CUES: dict[str, str] = {
         r"reprinted|republished|re-published|reproduced|syndicated|carried)"
         r"(?:\s+first)?(?:\s+(?:today|yesterday|\w+day|earlier|recently|this\s+week|last\s+week))?"
         r"(?:\s+with\s+(?:the\s+)?permission)?\s+(?:by|in|on|at|from)"
-        r"|(?:first|originally)\s+reported(?:\s+(?:today|yesterday|online|\w+day|earlier))?"
-        r"\s+(?:by|in|on|at)"
+        r"|(?:first|originally)\s+" + _REPORTED_WHEN + r"\s+(?:by|in|on|at)"
         # what a text of the outlet made known: "his identity was revealed in Vanity Fair"
         r"|(?:revealed|disclosed)\s+in"
     ),
@@ -58,7 +59,7 @@ BEFORE_CUES: dict[str, str] = {
     ),
     "reported_by": (
         # the outlet as the place of a text: "in an article for Vanity Fair", "an editorial in"
-        r"reported(?:\s+(?:today|yesterday|online|\w+day|earlier))?\s+(?:by|in|on)|(?:story|article|report|scoop|editorial|column|piece|"
+        _REPORTED_WHEN + r"\s+(?:by|in|on)|(?:story|article|report|scoop|editorial|column|piece|"
         r"commentary|episode|contribution|dispatch)\s+(?:by|in|from|for)|"
         # the outlet's own poll: "The poll in today's Sun tabloid showed" (a named firm's poll
         # published in it is the firm's: POLLSTER)
