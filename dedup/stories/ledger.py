@@ -34,7 +34,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from dedup.stories.align import ANCHORS, AlignCache, Alignment, align, similarity, words
+from dedup.stories.align import ANCHORS, AlignCache, Alignment, align, words
 from dedup.stories.disjoint import DisjointSet
 from dedup.stories.rewrites import cached_terms, is_rewrite
 from dedup.stories.runs import PRESENT, Parsed, contains, parse, ratio
@@ -160,12 +160,14 @@ def reconstruct_origin(
         held = sum(len(sent) for sent in mine.sentences if any(contains(o, sent) for o in others))
         return round(held / max(1, len(mine.keys)), 6)
 
+    # a group's variants are compared with each other pairwise: split into words once
+    word_keys = {ref: words(text(ref)) for ref in group_of}
     representative: dict[Ref, Ref] = {}
     for root, refs in shared.items():
         agree = {ref: agreement(ref, refs) for ref in refs}
 
         def rank(ref: Ref, refs: list[Ref] = refs) -> tuple[float, ...]:
-            closeness = sum(similarity(text(ref), text(o)) for o in refs if o != ref)
+            closeness = sum(ratio(word_keys[ref], word_keys[o]) for o in refs if o != ref)
             return (
                 -twins[ref],
                 -dated[ref],
@@ -177,10 +179,11 @@ def reconstruct_origin(
                 ref[1],
             )
 
+        ranks = {ref: rank(ref) for ref in refs}
         # the variant the others agree with most stands in; the rest follow in rank order,
         # which places the sentences they add to it
-        refs.sort(key=rank)
-        best = min(refs, key=lambda ref: (-twins[ref], -dated[ref], -agree[ref], *rank(ref)))
+        refs.sort(key=ranks.__getitem__)
+        best = min(refs, key=lambda ref: (-twins[ref], -dated[ref], -agree[ref], *ranks[ref]))
         refs.remove(best)
         refs.insert(0, best)
         representative[root] = best

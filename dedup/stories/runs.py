@@ -241,7 +241,7 @@ def similarity(a: str, b: str) -> float:
 
 
 def ratio(ka: Sequence[str], kb: Sequence[str]) -> float:
-    if not ka and not kb:
+    if ka == kb:  # most compared variants are word for word: the matcher would say 1.0
         return 1.0
     return round(SequenceMatcher(None, ka, kb, autojunk=False).ratio(), 3)
 
