@@ -16,6 +16,7 @@ from dedup.errors import NotFoundError
 from dedup.report.model import Report
 from dedup.report.queries import list_stories, parse_since, story_detail
 from dedup.report.render import render
+from dedup.report.table import render_table
 from dedup.store.engine import Store, open_store
 
 STORY_KEYS = {"id", "origin", "articles"}
@@ -230,3 +231,19 @@ def test_parse_since() -> None:
     assert parse_since("12h", now) == datetime(2024, 6, 10, 0, tzinfo=UTC)
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_since("soon")
+
+
+def test_a_story_of_untitled_texts_lists_no_empty_headlines(seeded_db: str) -> None:
+    store = open_store(f"sqlite:///{seeded_db}")
+    try:
+        with store.session() as session:
+            data = story_detail(session, 1).to_dict()
+    finally:
+        store.close()
+    titled = render_table(Report.from_dict(data))
+    assert "Headlines:" in titled
+    for article in data["stories"][0]["articles"]:
+        article["title"] = None if article["article_id"] % 2 else "  "
+    untitled = render_table(Report.from_dict(data))
+    assert "Headlines:" not in untitled
+    assert "against the origin" in untitled  # the rest of the detail is still there

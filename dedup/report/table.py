@@ -114,9 +114,11 @@ def _detail(console: Console, story: ReportStory) -> None:
             percent(a.added),
         )
     console.print(table)
-    console.print("Headlines:")
-    for a in story.articles:
-        console.print(Text(f"  {a.article_id} ({a.publisher}): {_clip(a.title, 200)}"))
+    titled = [a for a in story.articles if a.title and a.title.strip()]
+    if titled:  # an archive of bare texts has none: no list of empty lines
+        console.print("Headlines:")
+        for a in titled:
+            console.print(Text(f"  {a.article_id} ({a.publisher}): {_clip(a.title, 200)}"))
     if any(a.kept_upper is not None for a in story.articles):
         console.print(
             "Against an external origin the ledgers are lower bounds: its text is rebuilt from "
