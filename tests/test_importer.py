@@ -89,6 +89,21 @@ def test_empty_and_title_only_txt_are_bad(tmp_path: Path) -> None:
     ]
 
 
+def test_binary_files_named_txt_or_html_are_bad_not_noise(tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+    (tmp_path / "image.txt").write_bytes(png)
+    (tmp_path / "report.html").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + b"\x00\x01" * 400)
+    # UTF-16 text has a zero in every other byte: its byte-order mark says it is text
+    utf16 = tmp_path / "wide.txt"
+    utf16.write_bytes("A wide title\n\nA body written in UTF-16, long enough.\n".encode("utf-16"))
+    records, bad = _read(tmp_path / "image.txt", tmp_path / "report.html", utf16)
+    assert [r.title for r in records] == ["A wide title"]
+    assert [str(b) for b in bad] == [
+        f"{tmp_path / name}: binary data (a NUL byte), not text: nothing imported from it"
+        for name in ("image.txt", "report.html")
+    ]
+
+
 def test_html_page() -> None:
     (record,), bad = _read(FIXTURES / "page.html")
     assert bad == []

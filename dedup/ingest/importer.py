@@ -130,6 +130,10 @@ def _unreadable_folder(path: Path) -> str:
     return "folder cannot be read; its files were not imported"
 
 
+# A PDF, an image or an archive named .txt: its bytes decoded would be an article of noise.
+_BINARY = "binary data (a NUL byte), not text: nothing imported from it"
+
+
 def _read_head(path: Path) -> bytes:
     """The file's bytes, at most what the article bound can use."""
     with path.open("rb") as handle:
@@ -310,10 +314,14 @@ def _record(
 
 
 def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
-    from dedup.text.encoding import decode_bytes
+    from dedup.text.encoding import decode_bytes, looks_binary
     from dedup.text.extract import extract_text
 
-    text = cut_input(decode_bytes(_read_head(path)))
+    data = _read_head(path)
+    if looks_binary(data):
+        yield BadRecord(str(path), None, _BINARY)
+        return
+    text = cut_input(decode_bytes(data))
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -329,10 +337,14 @@ def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
 
 
 def _read_html(path: Path, source: str | None) -> Iterator[Item]:
-    from dedup.text.encoding import decode_bytes
+    from dedup.text.encoding import decode_bytes, looks_binary
     from dedup.text.extract import extract_page
 
-    extracted = extract_page(cut_input(decode_bytes(_read_head(path)), 4 * MAX_ARTICLE_CHARS))
+    data = _read_head(path)
+    if looks_binary(data):
+        yield BadRecord(str(path), None, _BINARY)
+        return
+    extracted = extract_page(cut_input(decode_bytes(data), 4 * MAX_ARTICLE_CHARS))
     if not extracted.paragraphs:
         yield BadRecord(str(path), None, "no article text found in the page")
         return

@@ -47,6 +47,20 @@ def _codec(label: str | None) -> str | None:
     return "cp1252" if name in ("ascii", "latin-1", "iso8859-1") else name
 
 
+def looks_binary(data: bytes) -> bool:
+    """Whether ``data`` is no text at all: a NUL byte in its first 8 KB, as git and grep
+    decide, unless a UTF-16 or UTF-32 byte-order mark says the zeros are half its characters.
+
+    >>> looks_binary(b"\\x89PNG\\r\\n\\x1a\\n\\x00\\x00")
+    True
+    >>> looks_binary("Über".encode("utf-16"))
+    False
+    """
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return False
+    return b"\x00" in data[:8192]
+
+
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
     """Bytes -> text: BOM, then the declared charset, then a ``<meta>``/XML declaration,
     then UTF-8, then charset-normalizer's guess. Never raises; undecodable bytes are replaced.
