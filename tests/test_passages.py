@@ -82,6 +82,32 @@ def test_shared_quote_in_independent_reports_is_a_quote() -> None:
     assert link.kind == "quote"
 
 
+def test_a_quotation_running_over_paragraphs_is_a_quote_in_each_of_them() -> None:
+    # News style: each paragraph of a long quotation opens with a mark, only the last closes.
+    opens = (
+        '"We will rebuild every house on this coast, every school and every clinic, and we '
+        "will do it before the winter comes."
+    )
+    closes = (
+        "No family will spend the cold months in a tent while I hold this office, and the "
+        'province has promised to pay for half of it," the governor said.'
+    )
+    links = run(
+        para(1, 10, "The governor spoke at the harbour on Monday. " + opens),
+        para(2, 10, '"' + closes),
+        para(3, 20, opens),
+        para(4, 20, '"' + closes.replace("the governor said", "she told the crowd")),
+    )
+    assert sorted((k.paragraph_a, k.paragraph_b, k.kind) for k in links) == [
+        (1, 3, "quote"),
+        (2, 4, "quote"),
+    ]
+    # the same sentences outside quotation marks are a copy's
+    bare = opens.lstrip('"')
+    [link] = run(para(1, 10, "The governor spoke on Monday. " + bare), para(3, 20, bare))
+    assert link.kind == "reuse"
+
+
 def test_site_footer_repeated_across_its_articles_is_a_template() -> None:
     footer = "Contributing writer for this site, writing a first book on travel and politics."
     paras = [para(i, 100 + i, footer, source=7) for i in range(1, 5)]

@@ -13,7 +13,6 @@ changed setting is detected (see ``dedup.index.analysis``) and needs ``dedup rei
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from itertools import islice
@@ -22,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.text.normalize import norm_key
+from dedup.text.quotes import PAIRED
 from dedup.text.sentences import sentence_spans
 
 U32 = npt.NDArray[np.uint32]
@@ -250,9 +250,6 @@ def paragraph_units(text: str, norm: str, settings: FingerprintSettings) -> list
     return [*(pieces or [words]), *quotes]
 
 
-QUOTED = re.compile(r"[\"“«„]([^\"“”«»„]{3,}?)[\"”»“]")
-
-
 def quoted_units(text: str, settings: FingerprintSettings) -> list[list[str]]:
     """Quoted statements long enough to be units of their own.
 
@@ -263,7 +260,7 @@ def quoted_units(text: str, settings: FingerprintSettings) -> list[list[str]]:
     if '"' not in text and "“" not in text and "«" not in text and "„" not in text:
         return []
     units = []
-    for match in QUOTED.finditer(text):
+    for match in PAIRED.finditer(text):
         words = norm_key(match.group(1)).split()
         if len(words) >= settings.min_unit_words:
             units.append(words)

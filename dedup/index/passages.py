@@ -26,8 +26,9 @@ from typing import NamedTuple
 import numpy as np
 
 from dedup.index.arrays import key_owner_order
-from dedup.index.fingerprint import QUOTED, FingerprintSettings, WordHasher, unit_shingles
+from dedup.index.fingerprint import FingerprintSettings, WordHasher, unit_shingles
 from dedup.text.normalize import norm_key
+from dedup.text.quotes import quoted_spans
 
 # A link is kept when the paragraphs are alike overall, when most of the smaller one is in
 # the other (a trimmed copy), or when they share a long verbatim run (a copied sentence
@@ -195,10 +196,11 @@ class ShingleSets:
         return self._sets[para_id]
 
     def quoted(self, para: Para) -> frozenset[int]:
-        """Shingles of the text inside quotation marks (empty when nothing is quoted)."""
+        """Shingles of the text inside quotation marks (empty when nothing is quoted), with
+        a quotation that runs on from or into the paragraphs around it."""
         hit = self._quoted.get(para.id)
         if hit is None:
-            spans = [norm_key(m) for m in QUOTED.findall(para.text)]
+            spans = [norm_key(m) for m in quoted_spans(para.text)]
             spans = [s for s in spans if s]
             hit = (
                 frozenset().union(*self._many([s.split() for s in spans])) if spans else frozenset()
