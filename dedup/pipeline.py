@@ -181,6 +181,7 @@ def import_paths(
     ``include`` / ``exclude`` are globs choosing which of the files found are read.
     """
     from dedup.ingest import importer
+    from dedup.workers import warm as warm_workers
 
     progress = progress or NullProgress()
     files = select_files(importer.collect_files(paths), include, exclude)
@@ -190,9 +191,12 @@ def import_paths(
             + (" that --include/--exclude keep" if include or exclude else "")
         )
     # A large import uses the workers from its first file to its last story: they import
-    # every stage they will run while this process opens the store.
+    # the parser while this process opens the store, and the later stages once the first
+    # batch is stored (imported first, they would hold up the first file's parse, which
+    # this process then waits for).
     large = analyze and _total_bytes(files) >= WARM_BYTES
-    warm = ("dedup.ingest.importer", "dedup.index.sketch", "dedup.stories.story") if large else ()
+    warm = ("dedup.ingest.importer",) if large else ()
+    later = ("dedup.index.sketch", "dedup.stories.story") if large else ()
     with _locked_run(settings, "import", warm) as (store, run):
         early = _early_sketches() if large else None
         summary = ImportSummary()
@@ -207,6 +211,9 @@ def import_paths(
                 if len(batch) >= IMPORT_BATCH:
                     _store_batch(store, batch, summary)
                     batch = []
+                    if later:
+                        warm_workers(*later)
+                        later = ()
                     if early is not None:
                         early.advance(store)
             if batch:

@@ -17,6 +17,7 @@ a machine of one core), otherwise one less than the usable cores, at most :data:
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
 import multiprocessing
@@ -97,6 +98,7 @@ def _exit_with_parent() -> None:
     parent = multiprocessing.parent_process()
     if parent is None:
         return
+    atexit.register(_exit_now)
     sentinel = parent.sentinel
 
     def watch() -> None:
@@ -104,6 +106,17 @@ def _exit_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="dedup-parent-watch", daemon=True).start()
+
+
+def _exit_now() -> None:
+    """In a worker at its exit: end the process without tearing the interpreter down.
+
+    By then every result has been sent and multiprocessing has flushed the standard
+    streams; freeing each of the worker's objects one by one (a large import leaves
+    millions) only keeps the command waiting for the pool to shut down (0.2 s of an import
+    of Reuters-21578 at the end of the command, 0.02 s after).
+    """
+    os._exit(0)
 
 
 @contextmanager

@@ -256,3 +256,38 @@ def test_workers_end_when_their_parent_is_killed() -> None:
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in pids if _alive(p)], "workers outlived their killed parent"
+
+
+_EXITING_WORKER = """
+import sys
+from dedup import workers
+
+def note(text):
+    sys.stdout.write(text)  # no newline: left in the worker's buffer
+    return len(text)
+
+if __name__ == "__main__":
+    with workers.worker_pool(1):
+        print(sum(workers.ordered_map(note, ["written ", "by ", "the worker "])), flush=True)
+    print("pool shut down", flush=True)
+"""
+
+
+def test_a_worker_ending_without_teardown_still_flushes_its_output(tmp_path: Path) -> None:
+    # Workers end with os._exit (no interpreter teardown, which only frees objects one by
+    # one), after multiprocessing flushed their streams: what they wrote must not be lost.
+    import subprocess
+    import sys
+
+    script = tmp_path / "exiting_worker.py"
+    script.write_text(_EXITING_WORKER)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,  # a liveness bound, not a speed target
+        env={**os.environ, "DEDUP_WORKERS": "1", "PYTHONPATH": str(Path.cwd())},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "written by the worker" in done.stdout
+    assert done.stdout.rstrip().endswith("pool shut down")
