@@ -3,10 +3,11 @@
 Pure reading: no database. A record that cannot be read becomes a :class:`BadRecord` naming the
 file and line, and reading goes on, so one broken line never costs the rest of an archive.
 
-Bounds: a JSONL line longer than :data:`MAX_RECORD_BYTES`, or nested too deeply to parse, is
-that record's error; a text or HTML body longer than the article bound is cut and marked
-before extraction, and so is a huge paragraph (:mod:`dedup.ingest.bounds`). Names from the
-file system are shown escaped on one line; a folder that cannot be read is reported.
+Bounds: a JSONL line longer than :data:`dedup.ingest.jsonl.MAX_RECORD_BYTES`, or nested too
+deeply to parse, is that record's error (:mod:`dedup.ingest.jsonl`); a text or HTML body
+longer than the article bound is cut and marked before extraction, and so is a huge
+paragraph (:mod:`dedup.ingest.bounds`); a file of binary data is a bad record. Names from
+the file system are shown escaped on one line; a folder that cannot be read is reported.
 
 Identity keys make re-imports idempotent (the store adds nothing for an unchanged key and text):
 
@@ -19,55 +20,33 @@ Identity keys make re-imports idempotent (the store adds nothing for an unchange
 
 from __future__ import annotations
 
-import codecs
-import hashlib
-import json
 import marshal
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dedup.errors import InputError
 from dedup.ingest import reuters
-from dedup.ingest.bounds import MAX_ARTICLE_CHARS, bound_record, cut_input
+from dedup.ingest.bounds import MAX_ARTICLE_CHARS, cut_input
+from dedup.ingest.file_records import BadRecord as BadRecord
+from dedup.ingest.file_records import Item, file_record
+from dedup.ingest.jsonl import read_jsonl
 from dedup.ingest.redact import one_line
 from dedup.records import ArticleRecord, ParagraphRecord
 from dedup.text.normalize import normalize_text
 from dedup.text.paragraphs import build_paragraphs, join_paragraphs
-from dedup.text.urls import canonical_url
 from dedup.workers import gc_paused, ordered_map
-
-if TYPE_CHECKING:
-    from dedup.text.extract import Extracted
 
 # dedup.text.extract (trafilatura, lxml) is imported by the readers that need it: a worker
 # parsing Reuters or plain-text JSON Lines starts without it.
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".sgm")
 REUTERS_SOURCE = "reuters"
-MAX_RECORD_BYTES = 20_000_000
 # Bytes read of a .txt/.html file: enough for the article bound in any UTF-8 text.
 _MAX_FILE_BYTES = 4 * MAX_ARTICLE_CHARS
-
-
-@dataclass(frozen=True)
-class BadRecord:
-    """A file or record that was skipped, and why."""
-
-    path: str
-    line: int | None
-    reason: str
-
-    def __str__(self) -> str:
-        path = one_line(self.path)
-        where = f"{path}:{self.line}" if self.line is not None else path
-        return f"{where}: {one_line(self.reason)}"
-
-
-Item = ArticleRecord | BadRecord
 
 
 def collect_files(paths: Sequence[Path]) -> list[Path]:
@@ -230,7 +209,7 @@ def _parse_task(task: ParseTask) -> bytes:
         if task.error is not None:
             items = [BadRecord(str(path), None, task.error)]
         elif suffix == ".jsonl":
-            items = list(_read_jsonl(path, task.source, (task.start, task.end, task.first_line)))
+            items = list(read_jsonl(path, task.source, (task.start, task.end, task.first_line)))
         elif suffix in readers:
             items = list(readers[suffix](path, task.source))
         else:
@@ -287,32 +266,6 @@ def unpack_items(packed: bytes) -> Iterator[Item]:
         yield ArticleRecord(*fields)
 
 
-def _record(
-    *,
-    source: str,
-    key: str,
-    extracted: Extracted,
-    path: Path,
-    title: str | None = None,
-    url: str | None = None,
-    published: datetime | None = None,
-) -> ArticleRecord:
-    return bound_record(
-        ArticleRecord(
-            source=source,
-            key=key,
-            title=title if title is not None else extracted.title,
-            text=extracted.text,
-            paragraphs=extracted.paragraphs,
-            url=url,
-            published=published,
-            links=extracted.links,
-            full_text=True,
-            origin_path=str(path),
-        )
-    )
-
-
 def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
     from dedup.text.encoding import decode_bytes, looks_binary
     from dedup.text.extract import extract_text
@@ -333,7 +286,7 @@ def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
         yield BadRecord(str(path), first + 1, "no text after the title line")
         return
     name = source or path.stem
-    yield _record(source=name, key=f"file:{name}:{path.name}", extracted=extracted, path=path)
+    yield file_record(source=name, key=f"file:{name}:{path.name}", extracted=extracted, path=path)
 
 
 def _read_html(path: Path, source: str | None) -> Iterator[Item]:
@@ -349,7 +302,7 @@ def _read_html(path: Path, source: str | None) -> Iterator[Item]:
         yield BadRecord(str(path), None, "no article text found in the page")
         return
     name = source or path.stem
-    yield _record(
+    yield file_record(
         source=name,
         key=f"file:{name}:{path.name}",
         extracted=extracted,
@@ -380,133 +333,3 @@ def _read_sgm(path: Path, source: str | None) -> Iterator[Item]:
             full_text=True,
             origin_path=str(path),
         )
-
-
-# ---------------------------------------------------------------- JSON Lines
-
-
-class _Bad(Exception):
-    """A JSONL record that cannot be imported; its message is the reason."""
-
-
-def _read_jsonl(
-    path: Path, source: str | None, span: tuple[int, int | None, int] = (0, None, 1)
-) -> Iterator[Item]:
-    # Streamed line by line: archives can be large. JSON Lines is UTF-8; a line that is not
-    # goes through charset detection rather than failing. ``span`` is the (start, end, first
-    # line number) of a slice of the file, for a worker.
-    start, end, first_line = span
-    with path.open("rb") as handle:
-        handle.seek(start)
-        position, number = start, first_line - 1
-        while (end is None or position < end) and (raw := handle.readline(MAX_RECORD_BYTES + 1)):
-            position += len(raw)
-            number += 1
-            if len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n"):
-                # Skip the rest of the line without holding it.
-                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
-                    position += len(rest)
-                position += len(rest)
-                yield BadRecord(
-                    str(path), number, f"record longer than {MAX_RECORD_BYTES} bytes; skipped"
-                )
-                continue
-            if number == 1:
-                raw = raw.removeprefix(codecs.BOM_UTF8)
-            if not raw.strip():
-                continue
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                from dedup.text.encoding import decode_bytes
-
-                line = decode_bytes(raw)
-            try:
-                yield _jsonl_record(line, path, source)
-            except _Bad as exc:
-                yield BadRecord(str(path), number, str(exc))
-
-
-def _string(data: dict[str, Any], field: str) -> str | None:
-    value = data.get(field)
-    if value is None:
-        return None
-    if field == "id" and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise _Bad(f"`{field}` must be a string, not {type(value).__name__}")
-    return value.strip() or None
-
-
-def _parse_published(value: str) -> datetime:
-    """ISO 8601 -> aware UTC datetime; a time without a zone is taken as UTC."""
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise _Bad(
-            f"bad `published` date {value!r}: use ISO 8601, e.g. 2017-05-26T14:03:00Z"
-        ) from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _jsonl_record(line: str, path: Path, source_option: str | None) -> ArticleRecord:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise _Bad(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-    except RecursionError:
-        raise _Bad("JSON nested too deeply to read; skipped") from None
-    if not isinstance(data, dict):
-        raise _Bad(f"expected a JSON object, got {type(data).__name__}")
-    source = source_option or _string(data, "source")
-    if not source:
-        raise _Bad("missing `source`: every record needs the publisher's name (or use --source)")
-    text, html = _string(data, "text"), _string(data, "html")
-    text = cut_input(text) if text else text
-    html = cut_input(html, 4 * MAX_ARTICLE_CHARS) if html else html
-    title, url = _string(data, "title"), _string(data, "url")
-    article_id, published_raw = _string(data, "id"), _string(data, "published")
-    if url is not None and not url.lower().startswith(("http://", "https://")):
-        raise _Bad(f"`url` must be an absolute http(s) URL, not {url!r}")
-    published = _parse_published(published_raw) if published_raw else None
-    url = canonical_url(url) if url else None
-    from dedup.text.extract import extract_fragment, extract_page, extract_text
-
-    from_html = None
-    if html:
-        if "<html" in html[:2000].lower() or "<body" in html[:4000].lower():
-            from_html = extract_page(html, url)
-        else:
-            from_html = extract_fragment(html, base_url=url)
-    if text:
-        extracted = extract_text(text, title)
-        if from_html is not None:
-            # The given text is the article; the HTML beside it still holds its links.
-            extracted = replace(extracted, links=from_html.links)
-    elif from_html is not None:
-        extracted = from_html
-    else:
-        raise _Bad("missing `text` (or `html`): nothing to import")
-    if not extracted.paragraphs:
-        raise _Bad("no article text in `text`/`html`")
-    title = normalize_text(title) if title else extracted.title
-    if article_id:
-        key = f"import:{source}:{article_id}"
-    elif url:
-        key = url
-    else:
-        digest = hashlib.sha256(
-            f"{source}\x00{title or ''}\x00{extracted.text}".encode()
-        ).hexdigest()
-        key = f"import:{source}:sha256-{digest[:32]}"
-    return _record(
-        source=source,
-        key=key,
-        extracted=extracted,
-        path=path,
-        title=title,
-        url=url,
-        published=published,
-    )
