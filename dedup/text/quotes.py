@@ -33,6 +33,8 @@ def quoted_spans(text: str) -> list[str]:
     ['We will rebuild the town, every house of it.']
     >>> quoted_spans('The school comes first," he said. "Then the')
     ['The school comes first,', 'Then the']
+    >>> quoted_spans("„Wir bauen die Stadt wieder auf“, sagte sie.")
+    ['Wir bauen die Stadt wieder auf']
     >>> quoted_spans("The mayor spoke for an hour.")
     []
     """
@@ -69,6 +71,8 @@ def _run_on(text: str, start: int) -> int | None:
     if not marks:
         return None
     last = marks[-1]
+    if last.group() == "“" and any(m.group() == "„" for m in marks[:-1]):
+        return None  # German style: „ opens and “ closes
     if last.group() in _OPENING:
         return last.start()
     at = last.start()
