@@ -438,3 +438,23 @@ def test_the_earliest_publication_is_an_order_not_a_size() -> None:
         1: 0.0,
         2: 0.0,
     }
+
+
+def test_unshared_text_inside_the_shared_run_is_told_from_text_around_it() -> None:
+    """An origin a copy trimmed keeps the dropped paragraph between shared ones; the copy's
+    own introduction and comment stand before and after what it took."""
+    from dedup.stories.ledger import MemberText
+    from dedup.stories.story import unshared_inside
+
+    def text(aid: int, *paragraphs: str) -> MemberText:
+        n = len(paragraphs)
+        return MemberText(aid, None, tuple(range(n)), paragraphs, (False,) * n)
+
+    texts = {
+        1: text(1, "lead of the wire", "dropped by the copy", "end of the wire"),
+        2: text(2, "the copier's own intro", "lead of the wire", "end of the wire", "a comment"),
+    }
+    pairs = [((1, 0), (2, 1)), ((1, 2), (2, 2))]
+    inside = unshared_inside([1, 2], texts, pairs)
+    assert inside[1] == pytest.approx(4 / 12)
+    assert inside[2] == 0.0

@@ -2,7 +2,9 @@
 
 Pure: facts about each member article in, an :class:`OriginDecision` out. The candidates and
 their named :class:`CandidateFeatures` come from :mod:`dedup.stories.origin_features`
-(containment both ways, agreement with the majority's versions of the shared text, credits in
+(containment both ways, where a member's unshared text stands (between its shared paragraphs,
+as an origin's paragraphs its copies cut do, or around them, as a copy's own text does),
+agreement with the majority's versions of the shared text, credits in
 the members' own words against credits copied along with the text, interview-style mentions,
 links, both clocks at their precision, its own dateline, whether it credits someone else,
 whether its headline marks it a later version of a text: "UPDATE 1-", "CORRECTED - ").
@@ -280,6 +282,12 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
             f"containment: article {top.article_id} holds {percent(f.holds)} of the shared text, "
             f"{percent(max(0.0, f.holds_lead))} more than the next member"
         )
+        if f.unshared_inside > 0:
+            out.append(
+                f"shape: {percent(f.unshared_inside)} of its words stand between shared "
+                "paragraphs and in no other member (text its copies cut, not text wrapped "
+                "around a copy)"
+            )
         if f.agreement > 0:
             out.append(
                 "agreement: where members' versions of a shared paragraph differ, its version "

@@ -59,6 +59,7 @@ class MemberFacts:
     agreement: float = 0.0  # in [-1, 1]: its variants of the shared text are the majority's
     merges: float = 0.0  # share of its shared text from members apart from its main source
     title: str | None = None
+    unshared_inside: float = 0.0  # share of its words unshared but between shared paragraphs
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class CandidateFeatures:
     holds: float  # its share of the shared text, a round-up's merged blocks apart (external: 0)
     holds_lead: float  # over the best other member (external: what no member holds)
     unshared: float  # share of its own words no other member has (external: 0)
+    unshared_inside: float  # of them, the share between its shared paragraphs (a copy's gap)
     agreement: float  # its versions of shared paragraphs are the majority's (members only)
     merges: float  # share of its shared text joining members that share nothing (a round-up)
     credit_own: float  # strength-weighted share of the others crediting it in their own words
@@ -314,6 +316,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             holds=_holds(m),
             holds_lead=max(-1.0, min(1.0, _holds(m) - rest)),
             unshared=m.unshared,
+            unshared_inside=m.unshared_inside,
             agreement=m.agreement,
             merges=m.merges,
             credit_own=shares.own,
@@ -368,6 +371,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             holds=0.0,
             holds_lead=1.0 - best,
             unshared=0.0,
+            unshared_inside=0.0,
             agreement=0.0,
             merges=0.0,
             credit_own=shares.own,

@@ -219,6 +219,34 @@ def _shape(
     return unshared, agreement
 
 
+def unshared_inside(
+    members: Sequence[int], texts: dict[int, MemberText], pairs: Sequence[tuple[Ref, Ref]]
+) -> dict[int, float]:
+    """Each member's share of its own words in unshared paragraphs that stand between two of
+    its shared ones. A copy that trims its origin leaves the origin's dropped paragraphs
+    inside the shared run; a copy's own text (an introduction, a comment, news added in an
+    update) brackets the text it took: where the shared text has gaps tells the one whose
+    text was cut from the one who wrapped it, with no clock."""
+    shared = {ref for pair in pairs for ref in pair}
+    out: dict[int, float] = {}
+    for m in members:
+        text = texts.get(m)
+        own = (
+            [
+                (i, len(p.split()))
+                for i, (p, flag) in enumerate(zip(text.paragraphs, text.template, strict=True))
+                if not flag
+            ]
+            if text
+            else []
+        )
+        at = [i for i, _n in own if (m, i) in shared]
+        total = sum(n for _, n in own)
+        inside = sum(n for i, n in own if at and at[0] < i < at[-1] and (m, i) not in shared)
+        out[m] = inside / total if total else 0.0
+    return out
+
+
 def _facts(
     members: Sequence[int],
     infos: dict[int, ArticleInfo],
@@ -229,6 +257,7 @@ def _facts(
     shared: set[Ref],
     shape: tuple[dict[int, float], dict[int, float]] = ({}, {}),
     merged: Mapping[int, float] | None = None,
+    inside: Mapping[int, float] | None = None,
 ) -> list[MemberFacts]:
     known = sorted({n for m in members for n in (infos[m].source_name, infos[m].source_display)})
     one_source = len({infos[m].source_name for m in members}) == 1
@@ -272,6 +301,7 @@ def _facts(
                 unshared=shape[0].get(m, 0.0),
                 agreement=shape[1].get(m, 0.0),
                 merges=(merged or {}).get(m, 0.0),
+                unshared_inside=(inside or {}).get(m, 0.0),
                 title=info.title,
             )
         )
@@ -387,7 +417,10 @@ def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
     cache = AlignCache()  # one story's: the texts it parses are rarely another story's
     coverage, shared, merged = _coverage(members, texts, pairs, cache)
     shape = _shape(members, texts, pairs)
-    facts = _facts(members, infos, texts, data.extra, data.links, coverage, shared, shape, merged)
+    inside = unshared_inside(members, texts, pairs)
+    facts = _facts(
+        members, infos, texts, data.extra, data.links, coverage, shared, shape, merged, inside
+    )
     decision = decide_origin(facts, quotes_only=bool(quoted) and not reused)
     empty = MemberText(article_id=0, title=None, paragraph_ids=(), paragraphs=(), template=())
     member_texts = [texts.get(m, empty) for m in members]
