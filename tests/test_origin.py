@@ -458,3 +458,25 @@ def test_unshared_text_inside_the_shared_run_is_told_from_text_around_it() -> No
     inside = unshared_inside([1, 2], texts, pairs)
     assert inside[1] == pytest.approx(4 / 12)
     assert inside[2] == 0.0
+
+
+def test_where_unshared_text_stands_says_nothing_between_one_source_s_articles() -> None:
+    """An outlet's later story puts new paragraphs anywhere among its old ones: the shape
+    feature counts only against members of other sources."""
+    from dataclasses import replace
+
+    from dedup.stories.origin_features import candidates
+
+    origin = replace(_member(1, "Wire", 1.0), unshared_inside=0.3)
+    copier = replace(_member(2, "Copier", 0.6), unshared_inside=0.2)
+    update = replace(_member(3, "Wire", 1.0), unshared_inside=0.4)
+
+    def inside(facts: list[MemberFacts]) -> dict[int, float]:
+        return {
+            c.article_id: c.features.unshared_inside
+            for c in candidates(facts)
+            if c.article_id is not None
+        }
+
+    assert inside([origin, copier]) == {1: 0.3, 2: 0.2}
+    assert inside([origin, copier, update]) == {1: 0.0, 2: 0.2, 3: 0.0}
