@@ -17,7 +17,7 @@ from dedup import pipeline
 from dedup.cli import cli
 from dedup.config import Settings, load_settings
 from dedup.errors import ConfigError
-from dedup.ingest import importer
+from dedup.ingest import jsonl
 from dedup.ingest.bounds import MAX_ARTICLE_CHARS, MAX_PARAGRAPH_CHARS
 from dedup.report.csv_safe import safe_cell, writer
 from dedup.store.engine import open_store
@@ -139,7 +139,7 @@ def _line(**fields: Any) -> str:
 def test_a_deeply_nested_or_huge_record_is_that_records_error(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "MAX_RECORD_BYTES", 300_000)
+    monkeypatch.setattr(jsonl, "MAX_RECORD_BYTES", 300_000)
     archive = tmp_path / "a.jsonl"
     archive.write_text(
         _line(id="1", text="The first good record.")
