@@ -84,8 +84,16 @@ def _new_pool(count: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=count,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_exit_with_parent,
+        initializer=_start_worker,
     )
+
+
+def _start_worker() -> None:
+    """In a worker, first: how it ends (:func:`_exit_with_parent`, :func:`_exit_now`)."""
+    if multiprocessing.parent_process() is None:
+        return
+    atexit.register(_exit_now)
+    _exit_with_parent()
 
 
 def _exit_with_parent() -> None:
@@ -98,7 +106,6 @@ def _exit_with_parent() -> None:
     parent = multiprocessing.parent_process()
     if parent is None:
         return
-    atexit.register(_exit_now)
     sentinel = parent.sentinel
 
     def watch() -> None:

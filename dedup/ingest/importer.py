@@ -113,10 +113,13 @@ def _unreadable_folder(path: Path) -> str:
 _BINARY = "binary data (a NUL byte), not text: nothing imported from it"
 
 
-def _read_head(path: Path) -> bytes:
-    """The file's bytes, at most what the article bound can use."""
+def _read_text(path: Path) -> str | None:
+    """The file's text, at most what the article bound can use; None for binary data."""
+    from dedup.text.encoding import decode_bytes, looks_binary
+
     with path.open("rb") as handle:
-        return handle.read(_MAX_FILE_BYTES)
+        data = handle.read(_MAX_FILE_BYTES)
+    return None if looks_binary(data) else decode_bytes(data)
 
 
 def read_files(
@@ -267,14 +270,13 @@ def unpack_items(packed: bytes) -> Iterator[Item]:
 
 
 def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
-    from dedup.text.encoding import decode_bytes, looks_binary
     from dedup.text.extract import extract_text
 
-    data = _read_head(path)
-    if looks_binary(data):
+    raw = _read_text(path)
+    if raw is None:
         yield BadRecord(str(path), None, _BINARY)
         return
-    text = cut_input(decode_bytes(data))
+    text = cut_input(raw)
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -290,14 +292,13 @@ def _read_txt(path: Path, source: str | None) -> Iterator[Item]:
 
 
 def _read_html(path: Path, source: str | None) -> Iterator[Item]:
-    from dedup.text.encoding import decode_bytes, looks_binary
     from dedup.text.extract import extract_page
 
-    data = _read_head(path)
-    if looks_binary(data):
+    raw = _read_text(path)
+    if raw is None:
         yield BadRecord(str(path), None, _BINARY)
         return
-    extracted = extract_page(cut_input(decode_bytes(data), 4 * MAX_ARTICLE_CHARS))
+    extracted = extract_page(cut_input(raw, 4 * MAX_ARTICLE_CHARS))
     if not extracted.paragraphs:
         yield BadRecord(str(path), None, "no article text found in the page")
         return

@@ -140,8 +140,10 @@ PERSON_AFTER = re.compile(
 )
 # an outlet's staff who contributed: "Associated Press Writer Ken Ritter in Las Vegas
 # contributed to this article", "Courant Staff Writers Matt Eagan and Ken Davis contributed"
+# the roles of an outlet's staff named after it
+ROLE_NOUNS = r"Writers?|Correspondents?|Reporters?|Photographers?|Columnists?"
 CONTRIBUTOR_AFTER = re.compile(
-    r"^\s+(?:Staff\s+)?(?:Writers?|Correspondents?|Reporters?|Photographers?|Columnists?)"
+    rf"^\s+(?:Staff\s+)?(?:{ROLE_NOUNS})"
     r"\s+(?-i:[A-Z])[^.;]{0,160}?\bcontributed\b",
     re.IGNORECASE,
 )

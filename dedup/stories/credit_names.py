@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from dedup.stories.credit_cues import ROLE_NOUNS
 from dedup.stories.publishers import COMMON_NOUNS, DISPLAY, SKIP_NAMES, publisher_key
 
 # "10News", "7NEWS": a channel number opens some broadcasters' names
@@ -32,9 +33,7 @@ _PERIODICAL_OF = re.compile(
 )
 # a staff noun inside a run ends the outlet's name: "Associated Press Writer Ken Ritter",
 # "Courant Staff Writers Matt Eagan": the role and the person follow the outlet
-_STAFF_WORD = re.compile(
-    r"\s+(?:Staff|Writers?|Correspondents?|Reporters?|Photographers?|Columnists?)\b"
-)
+_STAFF_WORD = re.compile(rf"\s+(?:Staff|{ROLE_NOUNS})\b")
 _DOMAIN = re.compile(
     r"(?<![\w@/.-])(?:www\.)?[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|co\.uk)\b"
 )

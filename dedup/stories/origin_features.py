@@ -305,6 +305,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             default=0.0,
         )
         others = [o for o in members if o is not m]
+        siblings = sum(1 for o in others if m.source_keys & o.source_keys)
 
         # A member that credits another publisher in its own words says it came after that
         # publisher: being first among the members is then no lead over the origin it names.
@@ -321,9 +322,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
             # paragraphs anywhere among its old ones (on Reuters the feature named 8 later
             # stories at >= 0.9 against the clock), so between one source's articles it says
             # nothing.
-            unshared_inside=(
-                0.0 if any(o.source_keys & m.source_keys for o in others) else m.unshared_inside
-            ),
+            unshared_inside=0.0 if siblings else m.unshared_inside,
             agreement=m.agreement,
             merges=m.merges,
             credit_own=shares.own,
@@ -337,9 +336,7 @@ def candidates(members: Sequence[MemberFacts]) -> list[Candidate]:
                 sum(1 for o in others if m.url and m.url in o.link_urls) / max(1, len(others))
             ),
             link_site=sum(1 for o in others if m.source_keys & o.link_keys) / max(1, len(others)),
-            same_source=(
-                sum(1 for o in others if m.source_keys & o.source_keys) / max(1, len(others))
-            ),
+            same_source=siblings / max(1, len(others)),
             published_lead=late(_lead(members, "published", m, PUBLISHED_FULL_HOURS, 0.0)),
             published_first=late(_first(members, "published", m)),
             published_missing=float(m.published is None),

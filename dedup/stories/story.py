@@ -204,19 +204,22 @@ def _shape(
     agreement = {m: score[m] / weight[m] if weight[m] else 0.0 for m in members}
     unshared: dict[int, float] = {}
     for m in members:
-        text = texts.get(m)
-        if text is None:
-            unshared[m] = 0.0
-            continue
-        own = [
-            (i, len(p.split()))
-            for i, (p, flag) in enumerate(zip(text.paragraphs, text.template, strict=True))
-            if not flag
-        ]
+        own = _own_words(texts.get(m))
         total = sum(n for _, n in own)
         outside = sum(n for i, n in own if (m, i) not in shared_refs)
         unshared[m] = outside / total if total else 0.0
     return unshared, agreement
+
+
+def _own_words(text: MemberText | None) -> list[tuple[int, int]]:
+    """(position, words) of a member's paragraphs that are not its boilerplate."""
+    if text is None:
+        return []
+    return [
+        (i, len(p.split()))
+        for i, (p, flag) in enumerate(zip(text.paragraphs, text.template, strict=True))
+        if not flag
+    ]
 
 
 def unshared_inside(
@@ -230,16 +233,7 @@ def unshared_inside(
     shared = {ref for pair in pairs for ref in pair}
     out: dict[int, float] = {}
     for m in members:
-        text = texts.get(m)
-        own = (
-            [
-                (i, len(p.split()))
-                for i, (p, flag) in enumerate(zip(text.paragraphs, text.template, strict=True))
-                if not flag
-            ]
-            if text
-            else []
-        )
+        own = _own_words(texts.get(m))
         at = [i for i, _n in own if (m, i) in shared]
         total = sum(n for _, n in own)
         inside = sum(n for i, n in own if at and at[0] < i < at[-1] and (m, i) not in shared)
