@@ -4,6 +4,7 @@ Run from the repository root (reads ../shared/data/reuters21578, never copies it
 
     .venv/bin/python benchmarks/bench_syndication.py                  # both family sets
     .venv/bin/python benchmarks/bench_syndication.py --families held-out --stories 150
+    .venv/bin/python benchmarks/bench_syndication.py --families held-out-inside --mode both
 
 The simulation is :mod:`simulator` (beside this file): families of copier habits, credit
 wordings, edits, clocks and distractors, split into a development set (what the code was
@@ -50,7 +51,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ledger_parts import decompose, plan_with_origins, print_parts
-from simulator import DEV, HELD_OUT, Families, Plan
+from simulator import DEV, HELD_OUT, HELD_OUT_INSIDE, Families, Plan
 
 from dedup.progress import NullProgress
 from dedup.store.articles import save_articles
@@ -379,10 +380,17 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=120)
     parser.add_argument("--unrelated", type=int, default=80)
     parser.add_argument("--seed", type=int, default=20240304)
-    parser.add_argument("--families", choices=("both", "dev", "held-out"), default="both")
+    parser.add_argument(
+        "--families", choices=("both", "dev", "held-out", "held-out-inside"), default="both"
+    )
     parser.add_argument("--mode", choices=("both", "polled", "archive"), default="polled")
     args = parser.parse_args()
-    sets = {"dev": (DEV,), "held-out": (HELD_OUT,), "both": (DEV, HELD_OUT)}[args.families]
+    sets = {
+        "dev": (DEV,),
+        "held-out": (HELD_OUT,),
+        "held-out-inside": (HELD_OUT_INSIDE,),
+        "both": (DEV, HELD_OUT),
+    }[args.families]
     modes = ("polled", "archive") if args.mode == "both" else (args.mode,)
     ok = True
     for families in sets:

@@ -85,6 +85,11 @@ HELD_OUT = Families(
     distractors=("unrelated", "public_document", "market_template", "shared_quote_told"),
     text_split="test",
 )
+# A probe of one habit no development family has: every copier puts its own paragraphs
+# between the ones it took (commentary inside the story), where DEV's and HELD_OUT's
+# copiers put them before or after. Origin model v7's ``unshared_inside`` reads where a
+# member's unshared text stands; this says whether it still holds when copies break that rule.
+HELD_OUT_INSIDE = replace(HELD_OUT, name="held-out-inside", habits=("interleaver",))
 
 # One story of each kind per this many plain stories. An uncredited absent wire is a prior, not a
 # measured rate: about as many as the plain stories with no credit, dateline or link (about one
@@ -253,12 +258,15 @@ _HABITS = {
     "shuffler": ((0.05, 0.2), (0.2, 0.4), (0.5,), (0, 2)),
     "cutpaster": ((0.1, 0.3), (0.0,), (0.0,), (0, 1)),
     "heavy": ((0.2, 0.35), (0.5, 0.6), (0.3,), (2, 3)),
+    "interleaver": ((0.05, 0.2), (0.1, 0.3), (0.0,), (1, 3)),
 }
+# habits whose own paragraphs go between taken ones, not before or after them
+_INSIDE = frozenset({"interleaver"})
 
 
 def _sites(families: Families, rng: random.Random) -> list[Site]:
     sites = []
-    for n, display in enumerate(_NAMES[families.name]):
+    for n, display in enumerate(_NAMES[families.name.removesuffix("-inside")]):
         slug = re.sub(r"\W", "", display.lower())
         habit = families.habits[n % len(families.habits)]
         drop, edit, reorder, own = _HABITS[habit]
@@ -327,10 +335,14 @@ def copy_story(
         if len(body) > 2 and rng.random() < site.reorder:
             j = rng.randrange(1, len(body) - 1)
             body[j], body[j + 1] = body[j + 1], body[j]
-    for _ in range(rng.randint(0, site.own)):
+    inside = site.habit in _INSIDE
+    for _ in range(rng.randint(1 if inside else 0, site.own)):
         text = pool.pop()
         tally.own += len(words(text))
-        body.insert(rng.choice((0, len(body))), text)
+        if inside and len(body) >= 2:
+            body.insert(rng.randint(1, len(body) - 1), text)
+        else:
+            body.insert(rng.choice((0, len(body))), text)
     return body, tally
 
 

@@ -72,6 +72,30 @@ def test_held_out_ledgers_and_stories(held_out: dict[str, Any]) -> None:
     assert held_out["distractors_in_stories"] <= floors["distractors_in_stories_max"], held_out
 
 
+@pytest.mark.parametrize("archive", [False, True], ids=["polled", "archive"])
+def test_origins_when_copiers_write_inside_what_they_took(archive: bool) -> None:
+    """The held-out probe ``HELD_OUT_INSIDE``: every copier puts its own paragraphs between
+    those it took, a habit no development family has (their own text goes before or after
+    it), against which origin model v7's ``unshared_inside`` was never fitted. Origins must
+    hold; the external-origin ledgers are known to suffer (the rebuild reads text one copy
+    alone has between shared paragraphs as origin text), so they are held only from worsening."""
+    shared_path("reuters21578", "reut2-000.sgm")
+    from bench_syndication import score
+    from simulator import HELD_OUT_INSIDE, plan_run
+
+    floors = FLOORS["simulator_held_out_inside"]
+    got = score(
+        plan_run(HELD_OUT_INSIDE, floors["stories"], floors["unrelated"], floors["seed"]), archive
+    )
+    mode = floors["archive" if archive else "polled"]
+    assert got["families"] == "held-out-inside"
+    assert got["origin"] >= mode["origin_min"], got
+    assert got["precision_at_09"] >= mode["precision_at_09_min"], got
+    assert got["ece"] <= mode["ece_max"], got
+    for name, most in floors["mae_max"].items():
+        assert got[f"mae_{name}"] <= most, (name, got)
+
+
 HELD_OUT_WORDINGS = (
     "originally_published",
     "source_colon",
