@@ -142,6 +142,7 @@ def test_records_parsed_in_workers_equal_those_read_here(
     assert shared == alone and len(alone) == 5
 
 
+
 def test_files_handed_out_before_reading_give_the_same_records(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -161,7 +162,6 @@ def test_files_handed_out_before_reading_give_the_same_records(
         started.start(3)
         assert len(started.started) == 3
         assert list(started.records()) == alone
-
 
 def test_a_large_jsonl_file_is_parsed_in_slices_with_its_line_numbers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
