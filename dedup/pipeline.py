@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from fnmatch import fnmatch
@@ -122,17 +122,13 @@ def _run(store: Store, command: str, exclusive: bool = True) -> Iterator[RunReco
 
 @contextmanager
 def _locked_run(
-    settings: Settings,
-    command: str,
-    warm: Sequence[str] = (),
-    start: Callable[[], None] | None = None,
+    settings: Settings, command: str, warm: Sequence[str] = ()
 ) -> Iterator[tuple[Store, RunRecord]]:
     """Take the writer lock, open and migrate the store, and record the run around a command.
 
     The lock comes first: two commands started together on a new store never race its
     first migration. With ``warm`` (module names), the command's workers start first and
-    import them while this process opens (or creates) the store; ``start`` then hands them
-    their first work (it may touch no store).
+    import them while this process opens (or creates) the store.
     """
     from dedup.store.engine import open_store
     from dedup.store.locks import writer_lock
@@ -143,8 +139,6 @@ def _locked_run(
     with worker_pool():
         if warm:
             warm_workers(*warm)
-            if start is not None:
-                start()
         with writer_lock(settings.db_url):
             store = open_store(settings.db_url, locked=True)
             try:
@@ -203,15 +197,13 @@ def import_paths(
     large = analyze and _total_bytes(files) >= WARM_BYTES
     warm = ("dedup.ingest.importer",) if large else ()
     later = ("dedup.index.sketch", "dedup.stories.story") if large else ()
-    # The first files are parsed while this process takes the lock and opens the store.
-    parse = importer.FileParse(files, source)
-    with _locked_run(settings, "import", warm, parse.start if large else None) as (store, run):
+    with _locked_run(settings, "import", warm) as (store, run):
         early = _early_sketches() if large else None
         summary = ImportSummary()
         summary.files = len(files)
         batch: list[ArticleRecord] = []
         with progress.task("importing", total=len(files)) as task:
-            for item in parse.records(on_file_done=task.advance):
+            for item in importer.read_files(files, source=source, on_file_done=task.advance):
                 if isinstance(item, importer.BadRecord):
                     summary.bad.append(item)
                     continue

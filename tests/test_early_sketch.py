@@ -19,7 +19,7 @@ import pytest
 
 from dedup import pipeline, workers
 from dedup.config import Settings
-from dedup.index import analysis, early, pages
+from dedup.index import analysis, early
 from dedup.progress import NullProgress
 from dedup.store.engine import open_store, sqlite_path
 from tests.conftest import shared_path
@@ -140,14 +140,14 @@ def test_without_workers_an_import_reads_no_page_ahead(
     monkeypatch.setattr(pipeline, "WARM_BYTES", 0)  # every import counts as large
     monkeypatch.setenv(workers.ENV, "0")
     reads: list[int] = []
-    real = pages.new_page
+    real = analysis.new_page
 
     def counted(session: Any, after: int, size: int) -> Any:
         page = real(session, after, size)
         reads.append(len(page))
         return page
 
-    monkeypatch.setattr(pages, "new_page", counted)
+    monkeypatch.setattr(analysis, "new_page", counted)
     url = f"sqlite:///{tmp_path / 'alone.sqlite'}"
     summary = pipeline.import_paths(Settings(db_url=url), paths, analyze=True)
     assert summary.analysis is not None and summary.analysis.paragraphs > 700

@@ -19,7 +19,7 @@ import pytest
 from dedup import pipeline, workers
 from dedup.config import Settings
 from dedup.errors import ConfigError
-from dedup.index import analysis, pages, sketch
+from dedup.index import analysis, sketch
 from dedup.index.fingerprint import FingerprintSettings, WordHasher
 from dedup.ingest import importer
 from dedup.store.engine import open_store, sqlite_path
@@ -89,9 +89,9 @@ def test_analysis_reads_whole_articles_in_bounded_pages(
     pipeline.import_paths(settings, [SEEDS], analyze=False)
     store = open_store(settings.db_url)
     try:
-        batches = list(pages.new_batches(store, 4))
+        batches = list(analysis._new_batches(store, 4))
         with store.session() as session:
-            every = pages.new_page(session, 0, 10**9)  # every unindexed paragraph at once
+            every = analysis.new_page(session, 0, 10**9)  # every unindexed paragraph at once
     finally:
         store.close()
     assert len(batches) > 2
@@ -141,27 +141,6 @@ def test_records_parsed_in_workers_equal_those_read_here(
     shared = list(importer.read_files(files))
     assert shared == alone and len(alone) == 5
 
-
-
-def test_files_handed_out_before_reading_give_the_same_records(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """An import hands its first files to the worker before it opens the store
-    (``FileParse.start``): their records come first and in order, as if read here."""
-    files = importer.collect_files([SEEDS])
-    monkeypatch.setenv(workers.ENV, "0")
-    alone = list(importer.read_files(files))
-    ahead = importer.FileParse(files)
-    ahead.start()
-    assert not ahead.started  # no pool: nothing handed out, all read below
-    assert list(ahead.records()) == alone
-    monkeypatch.setenv(workers.ENV, "1")
-    with workers.worker_pool():
-        workers.warm("dedup.ingest.importer")
-        started = importer.FileParse(files)
-        started.start(3)
-        assert len(started.started) == 3
-        assert list(started.records()) == alone
 
 def test_a_large_jsonl_file_is_parsed_in_slices_with_its_line_numbers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

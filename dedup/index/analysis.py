@@ -13,6 +13,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,14 +21,12 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from dedup.index import bands as index
-from dedup.index import pages
 from dedup.index.chunk_cache import ChunkCache
 from dedup.index.fingerprint import (
     FingerprintSettings,
     WordHasher,
 )
 from dedup.index.folding import SHORT_ARTICLE_WORDS, fold_short_articles
-from dedup.index.pages import CURRENT, PARA_COLUMNS
 from dedup.index.passages import (
     Link,
     Measured,
@@ -119,43 +118,42 @@ def index_new_paragraphs(
         index_id = index.check_settings(session, settings)
         # An index that disagrees stops the run here.
         open_band_index(store, session, index_id, index_url=index_url)
-        summary.paragraphs = pages.count_new(session)
+        summary.paragraphs = _count_new(session)
     if not summary.paragraphs:
         summary.seconds = time.perf_counter() - started
         return summary
     hasher = WordHasher()
     cache = ChunkCache()
-    batches: deque[pages.Batch] = deque()
+    batches: deque[Batch] = deque()
     # Sketches an import started while it stored (see dedup.index.early), for as many first
     # batches as still read the same; the rest are read and sketched here.
     ready: list[Future[Sketch]] = []
     after, leftover = 0, None
     prepared = early.take(settings) if early is not None else []
-    for i, (early_batch, future) in enumerate(prepared):
+    for i, (early_ids, future) in enumerate(prepared):
         with store.session() as session:
-            ids = pages.new_page_ids(session, after, BATCH_PARAGRAPHS)
-        if ids != early_batch[0]:  # the store changed since: read and sketch it anew
+            page = new_page(session, after, BATCH_PARAGRAPHS)
+        if [p.id for p in page] != early_ids:  # the store changed since: sketch it anew
             for _, unused in prepared[i:]:
                 unused.cancel()
-            with store.session() as session:
-                leftover = pages.new_page(session, after, BATCH_PARAGRAPHS)
+            leftover = page
             break
-        batches.append(early_batch)
+        batches.append(batch_of(page, settings))
         ready.append(future)
-        after = max(ids)
+        after = max(early_ids)
 
-    def unread_pages() -> Iterator[list[Para]]:
+    def pages() -> Iterator[list[Para]]:
         start = after
         if leftover is not None:
             if not leftover:
                 return
             yield leftover
-            start = pages.max_id(leftover)
-        yield from pages.new_batches(store, BATCH_PARAGRAPHS, start)
+            start = max_id(leftover)
+        yield from _new_batches(store, BATCH_PARAGRAPHS, start)
 
     def tasks() -> Iterator[SketchTask]:
-        for page in unread_pages():
-            read = pages.batch_of(page, settings)
+        for page in pages():
+            read = batch_of(page, settings)
             batches.append(read)
             yield sketch_task(read, settings)
 
@@ -221,24 +219,84 @@ def reset_index(
     index.reset_settings(session, settings or FingerprintSettings())
 
 
+_PARA_COLUMNS = (
+    "SELECT p.id, p.article_id, a.source_id, p.text, p.norm_text, p.norm_hash, p.position "
+    "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
+)
+
+
 # Expanding IN lists: compiled once, however many ids a batch asks for.
-_PARAS_BY_ID = text(PARA_COLUMNS + "WHERE p.id IN :ids").bindparams(
+_PARAS_BY_ID = text(_PARA_COLUMNS + "WHERE p.id IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
-_BODY_BY_ARTICLE = text(PARA_COLUMNS + "WHERE p.article_id IN :ids AND p.kind = 'body'").bindparams(
-    bindparam("ids", expanding=True)
-)
+_BODY_BY_ARTICLE = text(
+    _PARA_COLUMNS + "WHERE p.article_id IN :ids AND p.kind = 'body'"
+).bindparams(bindparam("ids", expanding=True))
 # ``indexed`` is tested in the count, not in WHERE: there, with thousands of hashes, SQLite
 # plans the query on the unindexed index and walks every indexed paragraph of the store.
 _SITE_COUNTS = text(
     "SELECT p.norm_hash, a.source_id, count(DISTINCT CASE WHEN p.indexed THEN p.article_id END) "
-    + CURRENT
-    + "WHERE p.norm_hash IN :hashes "
+    "FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
+    "WHERE p.norm_hash IN :hashes "
     "GROUP BY p.norm_hash, a.source_id"
 ).bindparams(bindparam("hashes", expanding=True))
 
 
-def sketch_task(batch: pages.Batch, settings: FingerprintSettings) -> SketchTask:
+_NEW_WHERE = "WHERE p.indexed = :no AND p.kind = 'body' "
+_COUNT_NEW = text(
+    "SELECT count(*) FROM paragraphs p JOIN articles a ON a.current_version_id = p.version_id "
+    + _NEW_WHERE
+)
+# Keyset pages in id order: the unindexed index holds (indexed, kind, id), so a page costs
+# its own rows whatever the size of the store, with no sort.
+_NEW_PAGE = text(_PARA_COLUMNS + _NEW_WHERE + "AND p.id > :after ORDER BY p.id LIMIT :limit")
+# One article's paragraphs, through its own index: a condition on ``indexed`` or ``id`` here
+# could let the planner walk every paragraph after the page instead (filtered in Python).
+_REST_OF_ARTICLE = text(
+    _PARA_COLUMNS.replace(" FROM", ", p.indexed FROM", 1)
+    + "WHERE p.article_id = :article AND p.kind = 'body'"
+)
+
+
+def _count_new(session: Session) -> int:
+    return int(session.scalar(_COUNT_NEW, {"no": False}) or 0)
+
+
+# a page row's (article id, position): the page in article order
+_ARTICLE_ORDER = itemgetter(1, 6)
+
+
+def new_page(session: Session, after: int, size: int) -> list[Para]:
+    """About ``size`` unindexed body paragraphs with ids above ``after``, whole articles, in
+    article order (an article the page ends inside is read to its end)."""
+    rows = list(session.execute(_NEW_PAGE, {"no": False, "after": after, "limit": size}).all())
+    if len(rows) == size:
+        last = rows[-1]
+        rest = session.execute(_REST_OF_ARTICLE, {"article": last[1]}).all()
+        rows.extend(row for row in rest if row[0] > last[0] and not row[7])
+    # itemgetter and _make: C-level key and constructor for a page of 25,000 rows.
+    rows.sort(key=_ARTICLE_ORDER)
+    make = Para._make
+    return [make(row[:6]) for row in rows]
+
+
+Batch = tuple[list[int], list[Para], set[int]]
+
+
+def max_id(page: list[Para]) -> int:
+    return max(p.id for p in page)
+
+
+def batch_of(page: list[Para], settings: FingerprintSettings) -> Batch:
+    """A page as a batch: the ids read, the page with short articles folded, and the ids
+    that own a folded text."""
+    unfolded = {p.id: p for p in page}
+    folded_batch = fold_short_articles(page, settings.min_unit_words)
+    folded = {p.id for p in folded_batch if p is not unfolded[p.id]}
+    return [p.id for p in page], folded_batch, folded
+
+
+def sketch_task(batch: Batch, settings: FingerprintSettings) -> SketchTask:
     folded_batch = batch[1]
     return make_task(
         settings,
@@ -248,6 +306,21 @@ def sketch_task(batch: pages.Batch, settings: FingerprintSettings) -> SketchTask
         BUCKET_CAP,
         RECENT,
     )
+
+
+def _new_batches(store: Store, size: int, after: int = 0) -> Iterator[list[Para]]:
+    """Batches of about ``size`` unindexed body paragraphs, whole articles, by id.
+
+    Each page is read in a short session of its own, so a batch being written never waits
+    on one being read (SQLite's WAL lets a reader run beside the writer).
+    """
+    while True:
+        with store.session() as session:
+            batch = new_page(session, after, size)
+        if not batch:
+            return
+        after = max_id(batch)
+        yield batch
 
 
 def paragraph_keys(

@@ -6,13 +6,11 @@ it reads each whole analysis batch stored so far between stored batches and hand
 to the worker; the analysis takes those results for its first batches.
 
 The results are the analysis's own: a batch is the same keyset page of unindexed paragraphs
-(:func:`dedup.index.pages.new_page`) and the same pure sketch of it. The page is kept
-with its sketch, and the analysis reads only the ids of each page again: it uses a prepared
-batch only when its page holds the same paragraphs (a later record of the import may have
-retired one of them; a stored paragraph's text never changes), and otherwise reads and
+(:func:`dedup.index.analysis.new_page`) and the same pure sketch of it, and the analysis
+reads each page again and uses a prepared sketch only when the page holds the same
+paragraphs (a later record of the import may have retired one of them); otherwise it
 sketches that batch and the following ones itself. Only whole pages are prepared (a page
-still being filled may grow), at most :data:`EARLY_BATCHES` of them, so memory stays bounded
-(about 30 MB a page of Reuters).
+still being filled may grow), at most :data:`EARLY_BATCHES` of them, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from concurrent.futures import Future
 
 from sqlalchemy import text
 
-from dedup.index import analysis, pages
+from dedup.index import analysis
 from dedup.index.fingerprint import FingerprintSettings
 from dedup.index.sketch import Sketch, sketch
 from dedup.store.engine import Store
@@ -40,7 +38,7 @@ class EarlySketches:
     def __init__(self, settings: FingerprintSettings | None = None) -> None:
         self.settings = settings or FingerprintSettings()
         self.after = 0
-        self.prepared: list[tuple[pages.Batch, Future[Sketch]]] = []
+        self.prepared: list[tuple[list[int], Future[Sketch]]] = []
 
     def advance(self, store: Store) -> None:
         """Start the sketches of the batches wholly stored, up to :data:`EARLY_BATCHES`
@@ -61,19 +59,19 @@ class EarlySketches:
             highest = session.scalar(_MAX_ID) or 0
             if highest - self.after < size:
                 return False
-            page = pages.new_page(session, self.after, size)
+            page = analysis.new_page(session, self.after, size)
         if len(page) < size:
             return False  # not yet whole
-        batch = pages.batch_of(page, self.settings)
-        future = submit(sketch, analysis.sketch_task(batch, self.settings))
+        task = analysis.sketch_task(analysis.batch_of(page, self.settings), self.settings)
+        future = submit(sketch, task)
         if future is None:
             return False
-        self.prepared.append((batch, future))
-        self.after = pages.max_id(page)
+        self.prepared.append(([p.id for p in page], future))
+        self.after = analysis.max_id(page)
         return True
 
-    def take(self, settings: FingerprintSettings) -> list[tuple[pages.Batch, Future[Sketch]]]:
-        """The prepared batches (the batch, its sketch), if made with ``settings``."""
+    def take(self, settings: FingerprintSettings) -> list[tuple[list[int], Future[Sketch]]]:
+        """The prepared batches (page ids in page order, sketch), if made with ``settings``."""
         prepared, self.prepared = self.prepared, []
         if settings != self.settings:
             for _, future in prepared:

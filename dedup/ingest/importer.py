@@ -23,7 +23,6 @@ from __future__ import annotations
 import marshal
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +38,7 @@ from dedup.ingest.redact import one_line
 from dedup.records import ArticleRecord, ParagraphRecord
 from dedup.text.normalize import normalize_text
 from dedup.text.paragraphs import build_paragraphs, join_paragraphs
-from dedup.workers import gc_paused, ordered_map, submit
+from dedup.workers import gc_paused, ordered_map
 
 # dedup.text.extract (trafilatura, lxml) is imported by the readers that need it: a worker
 # parsing Reuters or plain-text JSON Lines starts without it.
@@ -136,44 +135,17 @@ def read_files(
     parsed in slices of about :data:`JSONL_SLICE` bytes. What comes out, and its order, is the
     same with workers and without.
     """
-    return FileParse(files, source).records(on_file_done, workers)
-
-
-class FileParse:
-    """The parse of ``files`` (see :func:`read_files`), whose first tasks :meth:`start` can
-    hand to the workers before the caller is ready for their records."""
-
-    def __init__(self, files: Sequence[Path], source: str | None = None) -> None:
-        self.tasks = [task for path in files for task in _tasks(path, source)]
-        self.started: list[Future[bytes]] = []
-
-    def start(self, count: int = 2) -> None:
-        """Hand the first ``count`` tasks to the open worker pool now (an import does this
-        before it opens the store: the worker parses the first files meanwhile)."""
-        if len(self.tasks) <= 1 or self.started:
-            return
-        for task in self.tasks[:count]:
-            future = submit(parse_task, task)
-            if future is None:  # no pool, or one without workers: nothing to hand out
-                return
-            self.started.append(future)
-
-    def records(
-        self, on_file_done: Callable[[int], None] | None = None, workers: int | None = None
-    ) -> Iterator[ArticleRecord | BadRecord]:
-        tasks, started = self.tasks, self.started
-        if len(tasks) <= 1:
-            workers = 0  # nothing to overlap: a worker would only add its start-up
-        # help_out: storing is quicker than parsing, so this process parses too when it waits.
-        parsed = ordered_map(
-            parse_task, tasks[len(started) :], workers, help_out=True, started=started
-        )
-        for task, packed in zip(tasks, parsed, strict=True):
-            with gc_paused():
-                items = list(unpack_items(packed))
-            yield from items
-            if task.last and on_file_done is not None:
-                on_file_done(1)
+    tasks = [task for path in files for task in _tasks(path, source)]
+    if len(tasks) <= 1:
+        workers = 0  # nothing to overlap: a worker would only add its start-up
+    # help_out: storing is quicker than parsing, so this process parses too when it waits.
+    parsed = ordered_map(parse_task, tasks, workers, help_out=True)
+    for task, packed in zip(tasks, parsed, strict=True):
+        with gc_paused():
+            items = list(unpack_items(packed))
+        yield from items
+        if task.last and on_file_done is not None:
+            on_file_done(1)
 
 
 @dataclass(frozen=True)
