@@ -131,7 +131,7 @@ def index_new_paragraphs(
     after, leftover = 0, None
     prepared = early.take(settings) if early is not None else []
     for i, (early_ids, future) in enumerate(prepared):
-        with store.session() as session:
+        with store.session() as session, gc_paused():
             page = new_page(session, after, BATCH_PARAGRAPHS)
         if [p.id for p in page] != early_ids:  # the store changed since: sketch it anew
             for _, unused in prepared[i:]:
