@@ -285,8 +285,8 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
         if f.unshared_inside > 0:
             out.append(
                 f"shape: {percent(f.unshared_inside)} of its words stand between shared "
-                "paragraphs and in no other member (text its copies cut, not text wrapped "
-                "around a copy)"
+                "paragraphs and in no other member: where an origin's text its copies cut "
+                "stands (a copier's own text mostly stands around what it took, not always)"
             )
         if f.agreement > 0:
             out.append(
