@@ -122,8 +122,9 @@ def _detail(console: Console, story: ReportStory) -> None:
     if any(a.kept_upper is not None for a in story.articles):
         console.print(
             "Against an external origin the ledgers are lower bounds: its text is rebuilt from "
-            "what copies share. In brackets, kept and dropped if all of a copy's own text "
-            "(added) were origin text."
+            "what copies share (except where a copy wrote its own paragraph between two it "
+            "took: that can be read as origin text). In brackets, kept and dropped if all of a "
+            "copy's own text (added) were origin text."
         )
     for a in story.articles:
         if a.role == "origin" or not a.ledger:

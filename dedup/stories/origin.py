@@ -275,7 +275,8 @@ def _evidence(top: Candidate, members: Sequence[MemberFacts], p: float) -> list[
         out.append(
             f"external: {top.name} is credited but not in the store; the passages its copies "
             f"share stand in for its text (the fullest copy holds {percent(best)} of them); the "
-            "ledgers against it are lower bounds"
+            "ledgers against it are lower bounds (unless a copy wrote its own text between "
+            "paragraphs it took)"
         )
     else:
         out.append(
