@@ -194,3 +194,26 @@ def test_identical_tables_of_short_lines_are_linked_across_runs(store: Store) ->
     kinds = sorted(row[0] for row in _links(store))
     assert "reuse" in kinds  # t3 is t1 again, found although no line is indexable alone
     assert kinds.count("reuse") == 1
+
+
+def test_pages_read_through_the_driver_match_sqlalchemys_rows(
+    store: Store, seeds_dir: Path
+) -> None:
+    """On SQLite a page's rows come from the driver's cursor (``select_tuples``): the same
+    paragraphs, values and order as through SQLAlchemy, the page's end included."""
+    from dedup.store.engine import select_tuples
+
+    _import(store, sorted(seeds_dir.glob("*.txt")))
+    with store.session() as session:
+        conn = session.connection()
+        params = {"no": False, "after": 0, "limit": 7}
+        assert select_tuples(conn, analysis._NEW_PAGE, params) == [
+            tuple(row) for row in session.execute(analysis._NEW_PAGE, params)
+        ]
+        whole = analysis.new_page(session, 0, 10**6)
+        pages, after = [], 0
+        while page := analysis.new_page(session, after, 7):
+            pages.append(page)
+            after = analysis.max_id(page)
+    assert len(pages) > 3 and sorted(p for page in pages for p in page) == sorted(whole)
+    assert all(isinstance(p, analysis.Para) for p in whole) and len(whole) > 20

@@ -40,7 +40,7 @@ from dedup.index.passages import (
 from dedup.index.sketch import Sketch, SketchTask, make_task, sketch, unit_keys
 from dedup.progress import Progress
 from dedup.store.batching import LARGE_IN_LIST_CHUNK, chunks
-from dedup.store.engine import Store, insert_many
+from dedup.store.engine import Store, insert_many, select_tuples
 from dedup.store.models import utcnow
 from dedup.workers import gc_paused, ordered_map
 
@@ -269,10 +269,11 @@ _ARTICLE_ORDER = itemgetter(1, 6)
 def new_page(session: Session, after: int, size: int) -> list[Para]:
     """About ``size`` unindexed body paragraphs with ids above ``after``, whole articles, in
     article order (an article the page ends inside is read to its end)."""
-    rows = list(session.execute(_NEW_PAGE, {"no": False, "after": after, "limit": size}).all())
+    conn = session.connection()
+    rows = select_tuples(conn, _NEW_PAGE, {"no": False, "after": after, "limit": size})
     if len(rows) == size:
         last = rows[-1]
-        rest = session.execute(_REST_OF_ARTICLE, {"article": last[1]}).all()
+        rest = select_tuples(conn, _REST_OF_ARTICLE, {"article": last[1]})
         rows.extend(row for row in rest if row[0] > last[0] and not row[7])
     # itemgetter and _make: C-level key and constructor for a page of 25,000 rows.
     rows.sort(key=_ARTICLE_ORDER)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, TextClause, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -297,6 +297,33 @@ def insert_many(
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
         chunk = rows[start : start + _ROWS_PER_STATEMENT]
         conn.exec_driver_sql(sql, tuple(list(column) for column in zip(*chunk, strict=True)))
+
+
+def select_tuples(conn: Connection, statement: TextClause, params: dict[str, Any]) -> list[Any]:
+    """The rows of a ``text()`` query of plain values, as the driver's tuples.
+
+    SQLite gets the driver's cursor directly: on a page of 25,000 paragraphs SQLAlchemy's
+    row objects cost more than reading the rows (Reuters' analysis pages: about twice the
+    read). Elsewhere the rows come through SQLAlchemy as usual.
+    """
+    if conn.dialect.name != "sqlite":
+        return [tuple(row) for row in conn.execute(statement, params)]
+    sql, names = _positional(conn, statement)
+    raw = conn.connection.dbapi_connection
+    assert raw is not None  # a live connection of the pool
+    rows: list[Any] = raw.execute(sql, [params[name] for name in names]).fetchall()
+    return rows
+
+
+def _positional(conn: Connection, statement: TextClause) -> tuple[str, tuple[str, ...]]:
+    """``statement`` compiled for the driver once per connection: its SQL with ``?`` marks
+    and the parameter names in their order."""
+    cache: dict[str, tuple[str, tuple[str, ...]]] = conn.info.setdefault("dedup_positional", {})
+    key = statement.text
+    if key not in cache:
+        compiled = statement.compile(dialect=conn.dialect)
+        cache[key] = (str(compiled), tuple(compiled.positiontup or ()))
+    return cache[key]
 
 
 def update_many(
