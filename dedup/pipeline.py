@@ -402,6 +402,7 @@ def _analyze(
         )
         if summary.paragraphs:
             store.optimize()  # statistics for the next run's plans (see Store.optimize)
+            store.checkpoint_behind()
         started = time.perf_counter()
         with store.session() as session:
             summary.stories = stories.update_stories(session).as_dict()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from dedup import pipeline
 from dedup.cli import cli
@@ -90,3 +92,42 @@ def test_a_reader_that_stops_early_is_no_error(
     proc.wait(timeout=60)
     assert proc.returncode in (0, 1), err  # click exits 1, silently, on a closed pipe
     assert err == ""
+
+
+def test_the_log_checkpointed_behind_the_stories_leaves_a_whole_store(
+    settings: Settings, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After indexing, the write-ahead log is copied into the database in a thread while the
+    stories run (``Store.checkpoint_behind``); the close waits for it. The store then holds
+    every row, its log is empty, and an analysis that finds nothing new starts none."""
+    from dedup.store import engine
+
+    started: list[str] = []
+    real = engine.Store.checkpoint_behind
+
+    def spy(self: engine.Store) -> None:
+        real(self)
+        if self._checkpoint is not None:
+            started.append(self._checkpoint.name)
+
+    monkeypatch.setattr(engine.Store, "checkpoint_behind", spy)
+    pipeline.import_paths(settings, [seeds_dir], analyze=True)
+    assert started == ["dedup-checkpoint"]
+    path = engine.sqlite_path(settings.db_url)
+    assert path is not None
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert con.execute("SELECT count(*) FROM story_members").fetchone()[0] >= 4
+    pipeline.analyze(settings)
+    assert started == ["dedup-checkpoint"]  # nothing new: no checkpoint started
+
+
+def test_no_checkpoint_thread_for_a_store_in_memory() -> None:
+    store = Store(url="sqlite://", engine=create_engine("sqlite://"))
+    try:
+        store.checkpoint_behind()
+        assert store._checkpoint is None
+    finally:
+        store.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class Store:
     url: str
     engine: Engine
     _sessions: sessionmaker[Session] | None = field(default=None, repr=False)
+    _checkpoint: threading.Thread | None = field(default=None, repr=False)
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -89,7 +91,35 @@ class Store:
         return self.engine.dialect.name == "sqlite"
 
     def close(self) -> None:
+        if self._checkpoint is not None:
+            self._checkpoint.join()
+            self._checkpoint = None
         self.engine.dispose()
+
+    def checkpoint_behind(self) -> None:
+        """On SQLite, copy the write-ahead log into the database in a thread, while this
+        process goes on (after a large write: the stories run meanwhile).
+
+        Closing the last connection checkpoints the whole log, and after a large import
+        that is most of the database (0.5 s of a Reuters import with both cores waiting on
+        it). A passive checkpoint runs in SQLite's C code without the GIL and never blocks a
+        writer; what is written after it is left for the close. Its failure costs nothing
+        but that time: the close checkpoints what it did not.
+        """
+        if not self.is_sqlite or self._checkpoint is not None:
+            return
+        if self.engine.url.database in (None, "", ":memory:"):
+            return  # one connection shared by every thread: nothing to checkpoint anyway
+
+        def run() -> None:
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except SQLAlchemyError as exc:
+                log.debug("background checkpoint failed: %s", _first_line(exc))
+
+        self._checkpoint = threading.Thread(target=run, name="dedup-checkpoint", daemon=True)
+        self._checkpoint.start()
 
     def optimize(self) -> None:
         """Refresh the planner's statistics after a large write.
