@@ -51,7 +51,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ledger_parts import decompose, plan_with_origins, print_parts
-from simulator import DEV, HELD_OUT, HELD_OUT_INSIDE, Families, Plan
+from simulator import DEV, DEV_INSIDE, HELD_OUT, HELD_OUT_INSIDE, Families, Plan
 
 from dedup.progress import NullProgress
 from dedup.store.articles import save_articles
@@ -381,13 +381,16 @@ def main() -> None:
     parser.add_argument("--unrelated", type=int, default=80)
     parser.add_argument("--seed", type=int, default=20240304)
     parser.add_argument(
-        "--families", choices=("both", "dev", "held-out", "held-out-inside"), default="both"
+        "--families",
+        choices=("both", "dev", "held-out", "dev-inside", "held-out-inside"),
+        default="both",
     )
     parser.add_argument("--mode", choices=("both", "polled", "archive"), default="polled")
     args = parser.parse_args()
     sets = {
         "dev": (DEV,),
         "held-out": (HELD_OUT,),
+        "dev-inside": (DEV_INSIDE,),
         "held-out-inside": (HELD_OUT_INSIDE,),
         "both": (DEV, HELD_OUT),
     }[args.families]

@@ -90,6 +90,9 @@ HELD_OUT = Families(
 # copiers put them before or after. Origin model v7's ``unshared_inside`` reads where a
 # member's unshared text stands; this says whether it still holds when copies break that rule.
 HELD_OUT_INSIDE = replace(HELD_OUT, name="held-out-inside", habits=("interleaver",))
+# Its development twin, for tuning what reads that habit (never for fitting the origin model,
+# whose fit reads DEV alone): half the copiers annotate inside what they took, half trim.
+DEV_INSIDE = replace(DEV, name="dev-inside", habits=("annotator", "trimmer"))
 
 # One story of each kind per this many plain stories. An uncredited absent wire is a prior, not a
 # measured rate: about as many as the plain stories with no credit, dateline or link (about one
@@ -259,9 +262,10 @@ _HABITS = {
     "cutpaster": ((0.1, 0.3), (0.0,), (0.0,), (0, 1)),
     "heavy": ((0.2, 0.35), (0.5, 0.6), (0.3,), (2, 3)),
     "interleaver": ((0.05, 0.2), (0.1, 0.3), (0.0,), (1, 3)),
+    "annotator": ((0.0, 0.15), (0.0, 0.2), (0.0,), (1, 2)),
 }
 # habits whose own paragraphs go between taken ones, not before or after them
-_INSIDE = frozenset({"interleaver"})
+_INSIDE = frozenset({"interleaver", "annotator"})
 
 
 def _sites(families: Families, rng: random.Random) -> list[Site]:

@@ -43,6 +43,11 @@ Ref = tuple[int, int]  # (article id, index into that member's paragraphs)
 Keys = tuple[str, ...]
 UNION_MIN_WORDS = 6  # a shorter sentence held by two is a coincidence, not origin text
 SANDWICH_MIN_WORDS = 12  # a shorter line between two paragraphs is a caption or a link
+# A paragraph one copy alone has between two shared ones is origin text another copy cut
+# only when just one other copy has those two side by side: that two copies cut the same
+# paragraph is rarer than that one copier wrote one of its own there (chosen on the
+# simulator's dev families, with and without copiers who write inside what they took).
+SANDWICH_MAX_ADJACENT = 1
 _DATELINE = re.compile(r"^[^()\n]{1,60}?\([^()\n]{1,40}\)\s*[-\u2014\u2013]+\s*")
 
 
@@ -281,14 +286,16 @@ def _sandwiched_paragraphs(
     side_by_side: Mapping[tuple[Ref, Ref], set[int]],
 ) -> list[Ref]:
     """A member's paragraphs no other member has that stand between two of its shared
-    paragraphs which another member has side by side: origin text that copy cut.
+    paragraphs which one other member has side by side: origin text that copy cut.
 
-    Copy desks trim wire copy paragraph by paragraph and add their own text before it (an
-    editor's line, a local angle) or after it (a reaction, related links); a paragraph of a
-    copier's own written between two wire paragraphs that another copy has next to each other
-    is the rarer case. Independent reports of one event that share two quotes each have text
-    of their own between them: no other member has those two side by side. Short lines (a
-    caption, "Read more") are left aside.
+    Copy desks trim wire copy paragraph by paragraph and mostly add their own text before it
+    (an editor's line, a local angle) or after it (a reaction, related links). Some write it
+    between two wire paragraphs; then every other copy that kept both has them side by side,
+    while two copies that cut the same origin paragraph are rarer: so where two or more other
+    members have the pair side by side, the paragraph is this member's own
+    (:data:`SANDWICH_MAX_ADJACENT`). Independent reports of one event that share two quotes
+    each have text of their own between them: no other member has those two side by side.
+    Short lines (a caption, "Read more") are left aside.
     """
     found: list[Ref] = []
     pending: list[Ref] = []
@@ -301,7 +308,7 @@ def _sandwiched_paragraphs(
                 pending.append(ref)
             continue
         others = side_by_side.get((previous, root), set()) if previous is not None else set()
-        if pending and others - {member.article_id}:
+        if pending and 0 < len(others - {member.article_id}) <= SANDWICH_MAX_ADJACENT:
             found.extend(pending)
         pending = []
         previous = root
