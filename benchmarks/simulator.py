@@ -57,6 +57,7 @@ class Families:
     text_split: str  # which Reuters stories: "dev" or "test"
     # Story kinds besides "the wire's story and its copies" (:mod:`story_kinds`): dev only.
     kinds: tuple[str, ...] = ()
+    sites: str = ""  # whose site names (a key of _NAMES) when not its own name's (a probe's)
 
 
 DEV = Families(
@@ -89,10 +90,12 @@ HELD_OUT = Families(
 # between the ones it took (commentary inside the story), where DEV's and HELD_OUT's
 # copiers put them before or after. Origin model v7's ``unshared_inside`` reads where a
 # member's unshared text stands; this says whether it still holds when copies break that rule.
-HELD_OUT_INSIDE = replace(HELD_OUT, name="held-out-inside", habits=("interleaver",))
+HELD_OUT_INSIDE = replace(
+    HELD_OUT, name="held-out-inside", habits=("interleaver",), sites="held-out"
+)
 # Its development twin, for tuning what reads that habit (never for fitting the origin model,
 # whose fit reads DEV alone): half the copiers annotate inside what they took, half trim.
-DEV_INSIDE = replace(DEV, name="dev-inside", habits=("annotator", "trimmer"))
+DEV_INSIDE = replace(DEV, name="dev-inside", habits=("annotator", "trimmer"), sites="dev")
 
 # One story of each kind per this many plain stories. An uncredited absent wire is a prior, not a
 # measured rate: about as many as the plain stories with no credit, dateline or link (about one
@@ -270,7 +273,7 @@ _INSIDE = frozenset({"interleaver", "annotator"})
 
 def _sites(families: Families, rng: random.Random) -> list[Site]:
     sites = []
-    for n, display in enumerate(_NAMES[families.name.removesuffix("-inside")]):
+    for n, display in enumerate(_NAMES[families.sites or families.name]):
         slug = re.sub(r"\W", "", display.lower())
         habit = families.habits[n % len(families.habits)]
         drop, edit, reorder, own = _HABITS[habit]

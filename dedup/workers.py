@@ -90,22 +90,20 @@ def _new_pool(count: int) -> ProcessPoolExecutor:
 
 def _start_worker() -> None:
     """In a worker, first: how it ends (:func:`_exit_with_parent`, :func:`_exit_now`)."""
-    if multiprocessing.parent_process() is None:
+    parent = multiprocessing.parent_process()
+    if parent is None:
         return
     atexit.register(_exit_now)
-    _exit_with_parent()
+    _exit_with_parent(parent)
 
 
-def _exit_with_parent() -> None:
+def _exit_with_parent(parent: multiprocessing.process.BaseProcess) -> None:
     """In a worker: end this process as soon as the one that started it is gone.
 
     A worker waits for tasks on a queue whose write end it holds itself, so a parent killed
     with SIGKILL (a cron job's timeout, the OOM killer) never gives it an end of file: without
     this every killed run would leave its workers sleeping for good.
     """
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
     sentinel = parent.sentinel
 
     def watch() -> None:

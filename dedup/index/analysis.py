@@ -131,7 +131,7 @@ def index_new_paragraphs(
     after, leftover = 0, None
     prepared = early.take(settings) if early is not None else []
     for i, (early_ids, future) in enumerate(prepared):
-        with store.session() as session, gc_paused():
+        with store.session() as session:
             page = new_page(session, after, BATCH_PARAGRAPHS)
         if [p.id for p in page] != early_ids:  # the store changed since: sketch it anew
             for _, unused in prepared[i:]:
@@ -270,15 +270,17 @@ def new_page(session: Session, after: int, size: int) -> list[Para]:
     """About ``size`` unindexed body paragraphs with ids above ``after``, whole articles, in
     article order (an article the page ends inside is read to its end)."""
     conn = session.connection()
-    rows = select_tuples(conn, _NEW_PAGE, {"no": False, "after": after, "limit": size})
-    if len(rows) == size:
-        last = rows[-1]
-        rest = select_tuples(conn, _REST_OF_ARTICLE, {"article": last[1]})
-        rows.extend(row for row in rest if row[0] > last[0] and not row[7])
-    # itemgetter and _make: C-level key and constructor for a page of 25,000 rows.
-    rows.sort(key=_ARTICLE_ORDER)
-    make = Para._make
-    return [make(row[:6]) for row in rows]
+    # 25,000 rows and tuples with no cycles: collections during the read would free nothing
+    with gc_paused():
+        rows = select_tuples(conn, _NEW_PAGE, {"no": False, "after": after, "limit": size})
+        if len(rows) == size:
+            last = rows[-1]
+            rest = select_tuples(conn, _REST_OF_ARTICLE, {"article": last[1]})
+            rows.extend(row for row in rest if row[0] > last[0] and not row[7])
+        # itemgetter and _make: C-level key and constructor for a page of 25,000 rows.
+        rows.sort(key=_ARTICLE_ORDER)
+        make = Para._make
+        return [make(row[:6]) for row in rows]
 
 
 Batch = tuple[list[int], list[Para], set[int]]

@@ -23,7 +23,7 @@ from dedup.index import analysis
 from dedup.index.fingerprint import FingerprintSettings
 from dedup.index.sketch import Sketch, sketch
 from dedup.store.engine import Store
-from dedup.workers import gc_paused, handing_out, pool_started, submit
+from dedup.workers import handing_out, pool_started, submit
 
 # Enough to cover the analysis's start: while it checks the first two, the worker sketches
 # the third (measured on Reuters: its batches take the two processes about as long).
@@ -49,9 +49,8 @@ class EarlySketches:
             # Without workers (DEDUP_WORKERS=0, one core) nothing can be handed over: each
             # call would only read a page and drop it (over a third of such an import's CPU).
             return
-        with gc_paused():  # a page of rows and tuples: nothing for the collector to free
-            while len(self.prepared) < EARLY_BATCHES and self._next(store):
-                pass
+        while len(self.prepared) < EARLY_BATCHES and self._next(store):
+            pass
 
     def _next(self, store: Store) -> bool:
         size = analysis.BATCH_PARAGRAPHS

@@ -34,6 +34,7 @@ from dedup.store.models import (
 )
 from dedup.stories.graph import PassageLink
 from dedup.stories.origin import UNKNOWN
+from dedup.workers import gc_paused
 
 _PASSAGES: Table = Passage.__table__  # type: ignore[assignment]
 _PARAGRAPHS: Table = Paragraph.__table__  # type: ignore[assignment]
@@ -258,8 +259,9 @@ def _passages_of(session: Session, articles: set[int] | None) -> dict[int, _Row]
             )
         ]
     out: dict[int, _Row] = {}
-    for query in queries:
-        out.update((row[0], row[1:]) for row in session.execute(query).all())
+    with gc_paused():  # every passage of a first analysis: rows with no cycles to free
+        for query in queries:
+            out.update((row[0], row[1:]) for row in session.execute(query).all())
     return out
 
 

@@ -107,8 +107,7 @@ def update_stories(session: Session) -> StoriesSummary:
     now = utcnow()
     summary = StoriesSummary()
     mark = session.scalar(select(func.max(_STORIES.c.updated_at)))
-    with gc_paused():  # every passage of a first analysis: rows with no cycles
-        dirty = story_scope.dirty_articles(session, mark)
+    dirty = story_scope.dirty_articles(session, mark)
     summary.dirty_articles = len(dirty.articles)
     if dirty.articles or dirty.thin:
         done: set[int] = set()
