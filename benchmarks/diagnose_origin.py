@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/diagnose_origin.py --mode archive --seeds 20240304 11 12
     .venv/bin/python benchmarks/diagnose_origin.py --mode archive --strip --quiet --seeds 1 2 3
 
-Development families only (``simulator.DEV``): this is a tool for writing and tuning the
-origin model, and the held-out families must stay unseen. For each wrong story it prints the
+Development families only (``simulator.DEV``, or its twin ``DEV_INSIDE`` with
+``--families dev-inside``): this is a tool for writing and tuning the origin model, and the
+held-out families must stay unseen. For each wrong story it prints the
 members (source, both clocks, coverage, credits with where they stand), every candidate's
 named features, raw score and calibrated probability, the decision and the truth, and at the
 end how the confidences held, by calibration group (``origin.GROUPS``). A story of the
@@ -22,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from bench_syndication import expected_calibration_error, judge, run_pipeline
-from simulator import DEV, plan_run
+from simulator import DEV, DEV_INSIDE, Families, plan_run
 
 from dedup.stories.origin import (
     FEATURE_NAMES,
@@ -41,10 +42,21 @@ def _strip(members: list[MemberFacts]) -> list[MemberFacts]:
     return [replace(m, published=None, first_seen=seen) for m in members]
 
 
+# Development families only: the held-out ones are for bench_syndication's figures.
+FAMILIES = {f.name: f for f in (DEV, DEV_INSIDE)}
+
+
 def _wrong(
-    seed: int, stories: int, archive: bool, show_all: bool, strip: bool, quiet: bool, claims: Claims
+    families: Families,
+    seed: int,
+    stories: int,
+    archive: bool,
+    show_all: bool,
+    strip: bool,
+    quiet: bool,
+    claims: Claims,
 ) -> tuple[int, int]:
-    plan = plan_run(DEV, stories, 40, seed)
+    plan = plan_run(families, stories, 40, seed)
     recorded: list[tuple[list[MemberFacts], OriginDecision]] = []
 
     def record(real: Any, members: Any, **kwargs: Any) -> OriginDecision:
@@ -132,19 +144,31 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="print right stories too")
     parser.add_argument("--strip", action="store_true", help="take every clock away first")
     parser.add_argument("--quiet", action="store_true", help="the counts only")
+    parser.add_argument("--families", choices=sorted(FAMILIES), default="dev")
     args = parser.parse_args()
+    families = FAMILIES[args.families]
     claims: Claims = {}
     mode = args.mode + (", clocks stripped" if args.strip else "")
     for seed in args.seeds:
         wrong, n = _wrong(
-            seed, args.stories, args.mode == "archive", args.all, args.strip, args.quiet, claims
+            families,
+            seed,
+            args.stories,
+            args.mode == "archive",
+            args.all,
+            args.strip,
+            args.quiet,
+            claims,
         )
-        print(f"\n[dev families, {mode}, seed {seed}] {wrong} wrong of {n} decided stories")
+        print(
+            f"\n[{families.name} families, {mode}, seed {seed}] {wrong} wrong of {n} "
+            "decided stories"
+        )
     for group, pairs in sorted(claims.items()):
         sure = [ok for p, ok in pairs if p >= 0.9]
         rate = f"{sum(sure) / len(sure):.3f} of {len(sure)}" if sure else "none"
         print(
-            f"[dev families, {mode}, {group}] {len(pairs)} named origins, right "
+            f"[{families.name} families, {mode}, {group}] {len(pairs)} named origins, right "
             f"{sum(ok for _p, ok in pairs) / len(pairs):.3f}, mean confidence "
             f"{sum(p for p, _ok in pairs) / len(pairs):.3f}; ECE "
             f"{expected_calibration_error(pairs):.3f}; claims >= 0.9 right {rate}"
