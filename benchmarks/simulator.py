@@ -88,8 +88,9 @@ HELD_OUT = Families(
 )
 # A probe of one habit no development family has: every copier puts its own paragraphs
 # between the ones it took (commentary inside the story), where DEV's and HELD_OUT's
-# copiers put them before or after. Origin model v7's ``unshared_inside`` reads where a
-# member's unshared text stands; this says whether it still holds when copies break that rule.
+# copiers put them before or after. The origin model's ``unshared_inside`` (v7, capped in v8)
+# reads where a member's unshared text stands; this says whether it holds when copies break
+# that rule.
 HELD_OUT_INSIDE = replace(
     HELD_OUT, name="held-out-inside", habits=("interleaver",), sites="held-out"
 )

@@ -460,6 +460,33 @@ def test_unshared_text_inside_the_shared_run_is_told_from_text_around_it() -> No
     assert inside[2] == 0.0
 
 
+def test_a_copier_s_own_paragraph_between_two_it_took_is_not_a_cut_gap() -> None:
+    """Where two other members have the copier's two neighbours side by side, its paragraph
+    between them is its own writing, not origin text the others cut; with one such member
+    the gap still counts (one copy cutting a paragraph is common)."""
+    from dedup.stories.ledger import MemberText
+    from dedup.stories.story import INSIDE_MAX_ADJACENT, unshared_inside
+
+    def text(aid: int, *paragraphs: str) -> MemberText:
+        n = len(paragraphs)
+        return MemberText(aid, None, tuple(range(n)), paragraphs, (False,) * n)
+
+    own = "the copier wrote this paragraph itself"
+    texts = {
+        1: text(1, "lead of the wire", "end of the wire"),
+        2: text(2, "lead of the wire", "end of the wire"),
+        3: text(3, "lead of the wire", "end of the wire"),
+        4: text(4, "lead of the wire", own, "end of the wire"),
+    }
+    links = [((1, 0), (2, 0)), ((1, 1), (2, 1)), ((1, 0), (3, 0)), ((1, 1), (3, 1))]
+    links += [((1, 0), (4, 0)), ((1, 1), (4, 2))]
+    assert INSIDE_MAX_ADJACENT == 1
+    assert unshared_inside([1, 2, 3, 4], texts, links)[4] == 0.0
+    # one other member with the two side by side: the gap is counted
+    fewer = {k: texts[k] for k in (1, 4)}
+    assert unshared_inside([1, 4], fewer, links)[4] == pytest.approx(6 / 14)
+
+
 def test_where_unshared_text_stands_says_nothing_between_one_source_s_articles() -> None:
     """An outlet's later story puts new paragraphs anywhere among its old ones: the shape
     feature counts only against members of other sources."""

@@ -76,10 +76,11 @@ def test_held_out_ledgers_and_stories(held_out: dict[str, Any]) -> None:
 def test_origins_when_copiers_write_inside_what_they_took(archive: bool) -> None:
     """The held-out probe ``HELD_OUT_INSIDE``: every copier puts its own paragraphs between
     those it took, a habit no development family has (their own text goes before or after
-    it), against which origin model v7's ``unshared_inside`` was never fitted. Origins must
-    hold, and so must the external-origin ledgers, whose rebuild reads text one copy alone
-    has between shared paragraphs as origin text only where one other copy has them side by
-    side (``ledger.SANDWICH_MAX_ADJACENT``, chosen on the dev families ``DEV_INSIDE``)."""
+    it), against which the origin model's ``unshared_inside`` (v7; v8 caps it as the ledger
+    caps its rebuild) was never fitted. Origins must hold, and so must the external-origin
+    ledgers, whose rebuild reads text one copy alone has between shared paragraphs as origin
+    text only where one other copy has them side by side (``ledger.SANDWICH_MAX_ADJACENT``,
+    chosen on the dev families ``DEV_INSIDE``)."""
     shared_path("reuters21578", "reut2-000.sgm")
     from bench_syndication import score
     from simulator import HELD_OUT_INSIDE, plan_run

@@ -103,10 +103,11 @@ def origin_from_member(member: MemberText) -> OriginText:
     )
 
 
-def reconstruct_origin(
+def shared_groups(
     members: Sequence[MemberText], links: Iterable[tuple[Ref, Ref]]
-) -> OriginText:
-    """The external origin's text: the paragraphs two or more members share, in story order."""
+) -> dict[Ref, list[Ref]]:
+    """The groups of linked paragraphs two or more members hold (boilerplate aside), each
+    named by its smallest paragraph ref, so the result follows no set order."""
     by_id = {m.article_id: m for m in members}
     linked: DisjointSet[Ref] = DisjointSet()
     for a, b in links:
@@ -117,9 +118,16 @@ def reconstruct_origin(
         linked.add(a)
         linked.add(b)
         linked.merge(a, b)
-    # Each group is named by its smallest paragraph ref, so the result follows no set order.
     groups = [sorted(group) for group in linked.subsets()]
-    shared = {refs[0]: refs for refs in groups if len({r[0] for r in refs}) > 1}
+    return {refs[0]: refs for refs in groups if len({r[0] for r in refs}) > 1}
+
+
+def reconstruct_origin(
+    members: Sequence[MemberText], links: Iterable[tuple[Ref, Ref]]
+) -> OriginText:
+    """The external origin's text: the paragraphs two or more members share, in story order."""
+    by_id = {m.article_id: m for m in members}
+    shared = shared_groups(members, links)
     if not shared:
         return OriginText(article_id=None, title=None, paragraph_ids=(), paragraphs=())
     group_of = {ref: root for root, refs in shared.items() for ref in refs}
@@ -209,7 +217,7 @@ def reconstruct_origin(
     # two copies' variants of one such paragraph (word swaps the passage links missed) are
     # one paragraph of the origin, and the faithful copy's wording is likelier the original.
     rebuilt = [cache.parse(text(ref)) for ref in sorted(group_of)]
-    adjacent = _side_by_side(members, group_of)
+    adjacent = side_by_side(members, group_of)
     for member in sorted(members, key=lambda m: (-faithful[m.article_id], m.article_id)):
         for ref in _sandwiched_paragraphs(member, group_of, adjacent):
             mine = cache.parse(text(ref))
@@ -254,7 +262,7 @@ def _next_shared(member: MemberText, at: int, group_of: Mapping[Ref, Ref]) -> Re
     )
 
 
-def _side_by_side(
+def side_by_side(
     members: Sequence[MemberText], group_of: Mapping[Ref, Ref]
 ) -> dict[tuple[Ref, Ref], set[int]]:
     """The members that have two shared groups in paragraphs next to each other (boilerplate

@@ -25,6 +25,8 @@ from dedup.stories.ledger import (
     build_ledgers,
     origin_from_member,
     reconstruct_origin,
+    shared_groups,
+    side_by_side,
 )
 from dedup.stories.origin import CreditUse, MemberFacts, OriginDecision, decide_origin
 from dedup.stories.origin_features import merges
@@ -47,6 +49,9 @@ ATTRIBUTIONS = frozenset(
         "first_reported",
     }
 )
+# More members than this with two shared paragraphs side by side make a gap between them in
+# another member that member's own text, not origin text it kept (see unshared_inside).
+INSIDE_MAX_ADJACENT = 1
 FACT_WORDS = 5  # content words besides the credit itself that make its sentence a statement
 
 
@@ -229,14 +234,34 @@ def unshared_inside(
     its shared ones. A copy that trims its origin leaves the origin's dropped paragraphs
     inside the shared run; a copy's own text (an introduction, a comment, news added in an
     update) brackets the text it took: where the shared text has gaps tells the one whose
-    text was cut from the one who wrapped it, with no clock."""
+    text was cut from the one who wrapped it, with no clock.
+
+    A gap whose two neighbours more than :data:`INSIDE_MAX_ADJACENT` other members have side
+    by side is left out: a copier that writes its own paragraph between two it took has a
+    gap there that every faithful copy closes, while two copies that cut the same origin
+    paragraph are rarer (the rule :func:`dedup.stories.ledger.reconstruct_origin` applies to
+    the paragraphs it rebuilds)."""
     shared = {ref for pair in pairs for ref in pair}
+    present = [texts[m] for m in members if m in texts]
+    group_of = {ref: root for root, refs in shared_groups(present, pairs).items() for ref in refs}
+    adjacent = side_by_side(present, group_of)
     out: dict[int, float] = {}
     for m in members:
         own = _own_words(texts.get(m))
-        at = [i for i, _n in own if (m, i) in shared]
         total = sum(n for _, n in own)
-        inside = sum(n for i, n in own if at and at[0] < i < at[-1] and (m, i) not in shared)
+        inside = gap = 0
+        started = False
+        previous: Ref | None = None
+        for i, n in own:
+            if (m, i) not in shared:
+                gap += n if started else 0
+                continue
+            root = group_of.get((m, i))
+            if gap:
+                pair = (previous, root) if previous and root else None
+                others = adjacent.get(pair, set()) - {m} if pair else set()
+                inside += gap if len(others) <= INSIDE_MAX_ADJACENT else 0
+            gap, started, previous = 0, True, root
         out[m] = inside / total if total else 0.0
     return out
 
