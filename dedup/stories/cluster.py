@@ -8,7 +8,7 @@ boilerplate between two articles is enough to glue two stories together. So:
 1. an article pair is linked only by *reused* text (the caller leaves template and quote
    passages out) of at least ``min_shared_words`` words and ``min_share`` of the smaller
    article;
-2. components are taken with scipy (``connected_components`` on a sparse graph);
+2. components are taken (union-find);
 3. a component is then cut where it hangs together only through a weak joint: for every
    articulation article ``v`` (an article whose removal splits the component), a part of the
    remainder holding two or more articles stays attached to ``v`` only if some link between
@@ -33,8 +33,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from dedup.stories.disjoint import DisjointSet
 
@@ -71,24 +69,17 @@ def _pair(key: frozenset[int]) -> tuple[int, int]:
 
 
 def _components(nodes: list[int], pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Connected components (scipy) of ``nodes`` under ``pairs``, each sorted."""
-    # Imported here: a worker computing stories unpickles graph records, which imports this
-    # module, but never clusters; scipy.sparse.csgraph is a fifth of a second to import.
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    index = {n: i for i, n in enumerate(nodes)}
-    rows, cols = [], []
+    """Connected components of ``nodes`` under ``pairs``, each sorted, in the order of their
+    first node in ``nodes``."""
+    # Union-find, not scipy.sparse.csgraph: the graph is built in Python either way, and
+    # csgraph costs a fifth of a second to import on the main process's critical path.
+    linked: DisjointSet[int] = DisjointSet(nodes)
     for a, b in pairs:
-        rows.append(index[a])
-        cols.append(index[b])
-    data = np.ones(len(rows), dtype=np.int8)
-    graph = coo_matrix((data, (rows, cols)), shape=(len(nodes), len(nodes))).tocsr()
-    count, labels = connected_components(graph, directed=False)
-    groups: list[list[int]] = [[] for _ in range(count)]
-    for node, label in zip(nodes, labels, strict=True):
-        groups[int(label)].append(node)
-    return [sorted(g) for g in groups]
+        linked.merge(a, b)
+    index = {n: i for i, n in enumerate(nodes)}
+    groups = [sorted(g) for g in linked.subsets()]
+    groups.sort(key=lambda g: min(index[n] for n in g))
+    return groups
 
 
 def _articulation_points(adj: Mapping[int, set[int]], nodes: Sequence[int]) -> list[int]:
