@@ -86,6 +86,13 @@ def run_pipeline(
     from dedup.stories import story, update
 
     compute, real = update.compute_story, story.decide_origin
+    started, shared = update.pool_started, update.SHARED_STORIES
+    if stories is not None or decide is not None:
+        # Both hooks are patched into this process only: stories a worker computes would
+        # pass them by (a run of 200 or more stories at once goes to the workers), so every
+        # story is computed here.
+        update.pool_started = lambda: False  # type: ignore[assignment]
+        update.SHARED_STORIES = sys.maxsize
     if stories is not None:
 
         def recording(members: list[int], data: Any) -> StoryResult:
@@ -106,6 +113,7 @@ def run_pipeline(
     finally:
         update.compute_story = compute  # type: ignore[assignment]
         story.decide_origin = real
+        update.pool_started, update.SHARED_STORIES = started, shared  # type: ignore[assignment]
 
 
 def _run(plan: Plan, archive: bool) -> tuple[dict[str, int], dict[str, Any], float]:
