@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -121,3 +122,32 @@ def test_an_empty_file_becomes_a_store_only_for_a_writing_command(
     result = CliRunner().invoke(cli, ["--db", str(path), "import", str(seeds_dir)])
     assert result.exit_code == 0, result.output
     assert CliRunner().invoke(cli, ["--db", str(path), "status"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("redis://localhost/0", "a redis:// URL is a band index: --index"),
+        ("mysqlx://user:secret@host/db", "give a SQLite file path or a postgresql:// URL"),
+    ],
+)
+def test_a_url_of_no_store_kind_is_one_clear_line_without_its_password(url: str, says: str) -> None:
+    from dedup.errors import StoreError
+
+    with pytest.raises(StoreError) as caught:
+        make_engine(url)
+    message = str(caught.value)
+    assert says in message and "secret" not in message and "\n" not in message
+
+
+def test_a_server_that_refuses_gets_a_server_hint_not_a_path_hint() -> None:
+    from dedup.errors import StoreError
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(StoreError) as caught:
+        open_store(f"postgresql://nobody:secret@127.0.0.1:{port}/x")
+    message = str(caught.value)
+    assert "check that the server is running" in message
+    assert "check the path" not in message and "secret" not in message

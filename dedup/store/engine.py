@@ -137,6 +137,12 @@ class Store:
                 conn.exec_driver_sql("ANALYZE")
 
 
+def _open_hint(engine: Engine) -> str:
+    if engine.dialect.name == "sqlite":
+        return "check the path and that it is a dedup database"
+    return "check that the server is running and the URL's host, port, user and database"
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc)
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
@@ -186,7 +192,12 @@ def make_engine(url: str) -> Engine:
             f"({_first_line(exc)}); for PostgreSQL: pip install 'dedup[postgres]'"
         ) from exc
     except ArgumentError as exc:
-        raise StoreError(f"cannot use database {url!r}: {_first_line(exc)}") from exc
+        kind = parsed.get_backend_name()
+        hint = " (a redis:// URL is a band index: --index)" if kind == "redis" else ""
+        raise StoreError(
+            f"cannot use database {parsed.render_as_string()}: {kind!r} is not a database "
+            f"dedup stores in{hint}; give a SQLite file path or a postgresql:// URL"
+        ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -231,7 +242,7 @@ def at_head(engine: Engine) -> bool:
     except DatabaseError as exc:
         raise StoreError(
             f"cannot open the database {engine.url.render_as_string()}: "
-            f"{_first_line(exc)}; check the path and that it is a dedup database"
+            f"{_first_line(exc)}; {_open_hint(engine)}"
         ) from exc
 
 
@@ -261,7 +272,7 @@ def migrate(engine: Engine) -> None:
     except DatabaseError as exc:
         raise StoreError(
             f"cannot open or migrate the database {engine.url.render_as_string()}: "
-            f"{_first_line(exc)}; check the path and that it is a dedup database"
+            f"{_first_line(exc)}; {_open_hint(engine)}"
         ) from exc
 
 
