@@ -78,9 +78,12 @@ def _connect(url: str) -> tuple[Any, str]:
     try:
         client.ping()
     except redis.RedisError as exc:
-        shown = urlunsplit(parts._replace(netloc=parts.hostname or "", query=""))
+        # the address without its password, port included (what a user checks first)
+        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+        shown = urlunsplit(parts._replace(netloc=host, query=""))
+        reason = str(exc).strip().rstrip(".")
         raise StoreError(
-            f"cannot reach the Redis index at {shown}: {exc}; start it or check --index"
+            f"cannot reach the Redis index at {shown}: {reason}; start it or check --index"
         ) from exc
     return client, prefix
 
