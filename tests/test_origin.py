@@ -367,7 +367,7 @@ def test_a_publisher_named_only_in_interviews_is_no_candidate() -> None:
 
 def test_the_majority_version_and_unshared_text_reach_the_features() -> None:
     from dedup.stories.ledger import MemberText
-    from dedup.stories.story import _shape
+    from dedup.stories.text_shape import member_shape as _shape
 
     def text(aid: int, *paragraphs: str) -> MemberText:
         return MemberText(aid, None, tuple(range(len(paragraphs))), paragraphs, (False,) * 3)
@@ -444,7 +444,7 @@ def test_unshared_text_inside_the_shared_run_is_told_from_text_around_it() -> No
     """An origin a copy trimmed keeps the dropped paragraph between shared ones; the copy's
     own introduction and comment stand before and after what it took."""
     from dedup.stories.ledger import MemberText
-    from dedup.stories.story import unshared_inside
+    from dedup.stories.text_shape import unshared_inside
 
     def text(aid: int, *paragraphs: str) -> MemberText:
         n = len(paragraphs)
@@ -465,7 +465,7 @@ def test_a_copier_s_own_paragraph_between_two_it_took_is_not_a_cut_gap() -> None
     between them is its own writing, not origin text the others cut; with one such member
     the gap still counts (one copy cutting a paragraph is common)."""
     from dedup.stories.ledger import MemberText
-    from dedup.stories.story import INSIDE_MAX_ADJACENT, unshared_inside
+    from dedup.stories.text_shape import INSIDE_MAX_ADJACENT, unshared_inside
 
     def text(aid: int, *paragraphs: str) -> MemberText:
         n = len(paragraphs)
