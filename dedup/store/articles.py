@@ -71,7 +71,12 @@ def _insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     for name in columns:
         column_type = table.c[name].type
         if isinstance(column_type, UTCDateTime):
-            processor = column_type.bind_processor(conn.dialect)
+            # The dialect's own variant of the type: the generic one stops at a naive
+            # datetime, which sqlite3's default adapter (deprecated since Python 3.12)
+            # then wrote without microseconds when they were 0 ("18:12:00", where every
+            # other writer stores "18:12:00.000000"), so text comparisons such as
+            # ``published >= :since`` missed the boundary second.
+            processor = column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
             if processor is not None:
                 processors[name] = processor
     converted: dict[tuple[str, datetime], Any] = {}
