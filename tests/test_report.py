@@ -247,3 +247,26 @@ def test_a_story_of_untitled_texts_lists_no_empty_headlines(seeded_db: str) -> N
     untitled = render_table(Report.from_dict(data))
     assert "Headlines:" not in untitled
     assert "against the origin" in untitled  # the rest of the detail is still there
+
+
+def test_an_unknown_origin_is_said_once_in_the_table_and_the_page(seeded_db: str) -> None:
+    """The stored name of an origin no candidate was likely enough for is "origin unknown":
+    the detail line said "origin origin unknown", the page "(origin) ↔" after it."""
+    from dedup.report.html import render_html
+
+    store = open_store(f"sqlite:///{seeded_db}")
+    try:
+        with store.session() as session:
+            data = story_detail(session, 1).to_dict()
+    finally:
+        store.close()
+    story = data["stories"][0]
+    story["origin"].update(name="origin unknown", external=False, article_id=None)
+    for article in story["articles"]:
+        article["role"] = "copy"
+    table = render_table(Report.from_dict(data))
+    assert "Story 1: origin unknown, confidence" in table
+    assert "origin origin" not in table
+    page = render_html(Report.from_dict(data).to_dict())
+    assert "origin unknown ↔" in page and "origin unknown (origin)" not in page
+    assert "origin origin" not in page

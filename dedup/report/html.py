@@ -187,7 +187,7 @@ def _story(story: ReportStory, alone: bool = False) -> str:
 def _origin_box(origin: Origin, article: ReportArticle | None) -> str:
     confidence = origin.confidence
     conf = f"{confidence:.0%}" if confidence is not None else "n/a"
-    name = _esc(origin.name)
+    name = "unknown: no candidate is likely enough to name" if origin.unknown else _esc(origin.name)
     if origin.external:
         name += ' <span class="badge">not in the store: credited by the copies</span>'
     elif article is not None:
@@ -325,10 +325,14 @@ def _publisher(article: ReportArticle) -> str:
 
 
 def _pair(origin_info: Origin, origin: ReportArticle | None, copy: ReportArticle) -> str:
-    origin_name = (_publisher(origin) if origin else "") or origin_info.name or "origin"
+    unknown = origin is None and origin_info.unknown
+    origin_name = (
+        "unknown" if unknown else (_publisher(origin) if origin else "") or origin_info.name
+    )
+    label = "origin unknown" if unknown else f"{origin_name} (origin)"
     head = (
         f'<div class="pair" id="pair-{_esc(copy.article_id)}">'
-        f"<h3>{_esc(origin_name)} (origin) ↔ {_esc(_publisher(copy))} ({_esc(copy.role)}): "
+        f"<h3>{_esc(label)} ↔ {_esc(_publisher(copy))} ({_esc(copy.role)}): "
         f"{_link(copy.title or '(untitled)', copy.url)}</h3>" + _figures(copy)
     )
     cells = [

@@ -189,6 +189,11 @@ class Origin:
     confidence: float | None = None
     evidence: list[str] = field(default_factory=list)
 
+    @property
+    def unknown(self) -> bool:
+        """No candidate was likely enough to name: neither a member nor a credited outlet."""
+        return self.article_id is None and not self.external
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

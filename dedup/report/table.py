@@ -88,7 +88,9 @@ _DETAIL_COLUMNS = (
 def _detail(console: Console, story: ReportStory) -> None:
     origin = story.origin
     console.print(
-        f"[bold]Story {story.id}[/bold]: origin {origin.name}"
+        f"[bold]Story {story.id}[/bold]: "
+        # the stored name of an unknown origin is "origin unknown" itself
+        + ("origin unknown" if origin.unknown else f"origin {origin.name}")
         + (" (external, not in the store)" if origin.external else "")
         + f", confidence {origin.confidence or 0.0:.2f}"
     )
