@@ -302,3 +302,29 @@ def test_parse_rfc3339() -> None:
     assert parse_rfc3339("2021-10-29 10:26:00") == datetime(2021, 10, 29, 10, 26, tzinfo=UTC)
     for bad in ("yesterday", "", None, 1635500000, "0001-01-01T00:00:00+01:00"):
         assert parse_rfc3339(bad) is None
+
+
+def test_entries_linking_to_the_front_page_are_known_by_their_ids() -> None:
+    """A podcast feed links every episode to the site's front page (the captured Taverncast
+    feed: 131 episodes, 105 of them to http://www.taverncast.com): keyed by that link, all
+    became versions of one article. The front page is no article's URL; a query or a path
+    names one."""
+    rss = b"""<rss><channel><title>Cast</title><link>http://cast.example/</link>
+      <item><title>Episode 2</title><link>http://www.cast.example</link>
+        <guid>http://cast.example/shows/2.mp3</guid><description>Second show.</description></item>
+      <item><title>Episode 1</title><link>http://www.cast.example/</link>
+        <guid>http://cast.example/shows/1.mp3</guid><description>First show.</description></item>
+      <item><title>No guid</title><link>http://cast.example/index.php</link>
+        <description>Notes.</description></item>
+      <item><title>Post</title><link>http://cast.example/?p=12</link>
+        <guid>p-12</guid><description>A post.</description></item>
+    </channel></rss>"""
+    entries = parse(rss).entries
+    assert [e.key for e in entries] == [
+        "guid:https://news.example/rss:http://cast.example/shows/2.mp3",
+        "guid:https://news.example/rss:http://cast.example/shows/1.mp3",
+        entries[2].key,
+        "http://cast.example/?p=12",
+    ]
+    assert entries[2].key.startswith("title:https://news.example/rss:")
+    assert [e.url for e in entries] == [None, None, None, "http://cast.example/?p=12"]

@@ -8,7 +8,9 @@ that is just an ``<img>`` is none). :func:`entry_is_usable` is that rule.
 
 Identity (the article key): the canonical URL of the entry's link; else
 ``guid:<scope>:<id>`` where the scope is the feed's own declared id or else its configured
-URL (GUIDs like "123" are only unique within a feed); else ``title:<scope>:<hash>``.
+URL (GUIDs like "123" are only unique within a feed); else ``title:<scope>:<hash>``. A link
+to a site's front page (``http://taverncast.com/``: a podcast feed gives it for every
+episode) names no article: such an entry is known by its id or title, and has no URL.
 
 The text is the richest the feed carries (content:encoded or Atom content, the longest if
 several, else the summary). An entry with only a summary is marked ``full_text=False``; the
@@ -41,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import unescape
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -187,18 +189,33 @@ def entry_is_usable(entry: Mapping[str, Any]) -> bool:
     return has_identity and bool(_best_body(entry)[0] or title)
 
 
+# Paths of a site's front page: a link there is the site's, shared by every entry that has it.
+_FRONT_PAGES = frozenset({"", "/", "/index.html", "/index.htm", "/index.php"})
+
+
+def _article_link(link: str | None) -> str | None:
+    """The canonical URL of an entry's link, unless it is not an article's (not HTTP, or the
+    site's front page with no query)."""
+    if not link or not link.lower().startswith(("http://", "https://")):
+        return None
+    url = canonical_url(link)
+    parts = urlsplit(url)
+    return None if parts.path in _FRONT_PAGES and not parts.query else url
+
+
 def entry_key(entry: Mapping[str, Any], scope: str) -> str | None:
     """The article identity of a feed entry (see the module docstring), or None."""
     link = _clean(entry.get("link"))
-    if link and link.lower().startswith(("http://", "https://")):
-        return canonical_url(link)
+    url = _article_link(link)
+    if url is not None:
+        return url
     ident = _clean(entry.get("id"))
     if ident:
         return f"guid:{scope}:{ident}"
     title = entry_title(entry)
     if title:
         return f"title:{scope}:{hashlib.sha256(title.encode()).hexdigest()[:16]}"
-    if link:  # a relative or non-HTTP link the feed gave no base for
+    if link:  # a relative or non-HTTP link the feed gave no base for, or a front page
         return f"link:{scope}:{link}"
     return None
 
