@@ -233,13 +233,18 @@ def test_parse_since() -> None:
         parse_since("soon")
 
 
-def test_a_story_of_untitled_texts_lists_no_empty_headlines(seeded_db: str) -> None:
+def _story_one(seeded_db: str) -> dict[str, Any]:
+    """Story 1's detail as the JSON report gives it."""
     store = open_store(f"sqlite:///{seeded_db}")
     try:
         with store.session() as session:
-            data = story_detail(session, 1).to_dict()
+            return story_detail(session, 1).to_dict()
     finally:
         store.close()
+
+
+def test_a_story_of_untitled_texts_lists_no_empty_headlines(seeded_db: str) -> None:
+    data = _story_one(seeded_db)
     titled = render_table(Report.from_dict(data))
     assert "Headlines:" in titled
     for article in data["stories"][0]["articles"]:
@@ -254,12 +259,7 @@ def test_an_unknown_origin_is_said_once_in_the_table_and_the_page(seeded_db: str
     the detail line said "origin origin unknown", the page "(origin) ↔" after it."""
     from dedup.report.html import render_html
 
-    store = open_store(f"sqlite:///{seeded_db}")
-    try:
-        with store.session() as session:
-            data = story_detail(session, 1).to_dict()
-    finally:
-        store.close()
+    data = _story_one(seeded_db)
     story = data["stories"][0]
     story["origin"].update(name="origin unknown", external=False, article_id=None)
     for article in story["articles"]:
