@@ -118,3 +118,48 @@ def test_without_statistics_the_footer_check_still_reaches_texts_by_hash(
     (plan,) = [plan for s, plan in plans.items() if "WHERE p.norm_hash IN" in s]
     assert any("ix_paragraphs_norm_hash" in step for step in plan), plan
     assert not any("ix_paragraphs_unindexed" in step for step in plan), plan
+
+
+def test_the_story_list_reaches_members_by_story_and_articles_by_id(
+    tmp_path: Path, captured: list[tuple[str, Any]]
+) -> None:
+    """An archive import has one source. With the statistics of Reuters' 19,043 articles
+    (sampled: about 1,000 articles per source) and a chunk of 900 story ids, SQLite planned
+    the report's members-articles-sources join from the source, probing each of its articles
+    against the story ids: 3 s for Reuters' 1,094 stories. Every query of the story list must
+    reach articles by id, not by source."""
+    import re
+
+    from dedup.report.queries import _members
+    from dedup.store.engine import open_store
+
+    db = tmp_path / "report.sqlite"
+    pipeline.import_paths(
+        Settings(db_url=f"sqlite:///{db}"), [shared_path("reuters21578", "reut2-000.sgm")]
+    )
+    with sqlite3.connect(db) as con:  # the statistics PRAGMA optimize left on all of Reuters
+        con.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'articles'")
+        con.executemany(
+            "INSERT INTO sqlite_stat1 VALUES ('articles', ?, ?)",
+            [
+                ("ix_articles_source_id", "19024 1001"),
+                ("sqlite_autoindex_articles_1", "8320 1"),
+                ("ix_articles_current_version", "8798 1"),
+            ],
+        )
+    store = open_store(f"sqlite:///{db}")
+    try:
+        captured.clear()
+        with store.session() as session:
+            members = _members(session, list(range(1, 901)))
+    finally:
+        store.close()
+    assert len(members) > 10
+    by_source = re.compile(r"INDEX ix_articles_source_id \(source_id=\?\)$")
+    with sqlite3.connect(db) as con:
+        plans = [(statement, _plan(con, statement, params)) for statement, params in captured]
+    assert plans
+    for statement, plan in plans:
+        for step in plan:
+            assert not by_source.search(step), (" ".join(statement.split())[:200], step)
+            assert not step.startswith("SCAN story_members"), step
