@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from servers import ServerUnavailable, postgres_server, redis_server, unavailable
+from sqlalchemy import Engine
 
 from dedup.config import Settings
 from dedup.index import analysis
@@ -40,6 +41,18 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"{reason}, but CI=true requires them")
         pytest.skip(reason)
     return path
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database of ``engine`` back to ``revision``, as an older release left it."""
+    from alembic import command
+
+    from dedup.store.engine import alembic_config
+
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
 
 
 def store_and_report(store: Store, records: Sequence[ArticleRecord]) -> dict[str, Any]:

@@ -231,15 +231,12 @@ def test_a_store_whose_index_was_in_files_says_so_and_reindex_recovers(
     clean_db, clean = analysed
     db = tmp_path / "old.sqlite"
     shutil.copy(clean_db, db)
-    from alembic import command
+    from conftest import downgrade
 
-    from dedup.store.engine import alembic_config, make_engine
+    from dedup.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
-    with engine.begin() as conn:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
+    downgrade(engine, "0005")
     engine.dispose()
     folder = tmp_path / "old.sqlite.index"
     folder.mkdir()

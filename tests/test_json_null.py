@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from alembic import command
 from click.testing import CliRunner
+from conftest import downgrade
 
 from dedup.cli import cli
-from dedup.store.engine import alembic_config, make_engine, migrate
+from dedup.store.engine import make_engine, migrate
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 
@@ -34,10 +34,7 @@ def test_migration_0008_turns_stored_json_null_into_sql_null(tmp_path: Path) -> 
     assert CliRunner().invoke(cli, ["--db", str(db), "-q", "import", str(SEEDS)]).exit_code == 0
     engine = make_engine(f"sqlite:///{db}")
     try:
-        with engine.begin() as conn:
-            cfg = alembic_config(engine)
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0005")
+        downgrade(engine, "0005")
         with sqlite3.connect(db) as conn:  # as revision 0005's code wrote them
             conn.execute("UPDATE ledger_entries SET diff = 'null' WHERE diff IS NULL")
             conn.execute("UPDATE story_events SET detail = 'null' WHERE detail IS NULL")

@@ -7,14 +7,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
+from conftest import downgrade
 from sqlalchemy import inspect
 
 from dedup.cli import cli
-from dedup.store.engine import alembic_config, head_revision, make_engine, migrate, open_store
+from dedup.store.engine import head_revision, make_engine, migrate, open_store
 from dedup.store.models import Base
 from dedup.store.views import VIEW_NAMES
 
@@ -52,15 +52,9 @@ def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
     engine = make_engine(url)
     try:
         migrate(engine)
-        with engine.begin() as conn:
-            cfg = alembic_config(engine)
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0001")
+        downgrade(engine, "0001")
         assert not set(VIEW_NAMES) & set(inspect(engine).get_view_names())
-        with engine.begin() as conn:
-            cfg = alembic_config(engine)
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "base")
+        downgrade(engine, "base")
         assert inspect(engine).get_table_names() == ["alembic_version"]
         migrate(engine)
         assert set(VIEW_NAMES) <= set(inspect(engine).get_view_names())

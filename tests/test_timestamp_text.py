@@ -6,11 +6,11 @@ import json
 import sqlite3
 from pathlib import Path
 
-from alembic import command
 from click.testing import CliRunner
+from conftest import downgrade
 
 from dedup.cli import cli
-from dedup.store.engine import alembic_config, make_engine, migrate
+from dedup.store.engine import make_engine, migrate
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 # the seeds' feed times are whole minutes: the case the bulk writer got wrong
@@ -76,10 +76,7 @@ def test_migration_0012_gives_stored_whole_seconds_their_fraction(tmp_path: Path
     db = _poll_seeds(tmp_path)
     engine = make_engine(f"sqlite:///{db}")
     try:
-        with engine.begin() as conn:
-            cfg = alembic_config(engine)
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0011")
+        downgrade(engine, "0011")
         with sqlite3.connect(db) as conn:  # as the bulk writer of revision 0011 stored them
             for table, column in _COLUMNS:
                 conn.execute(f"UPDATE {table} SET {column} = substr({column}, 1, 19)")

@@ -327,7 +327,9 @@ def _publisher(article: ReportArticle) -> str:
 def _pair(origin_info: Origin, origin: ReportArticle | None, copy: ReportArticle) -> str:
     unknown = origin is None and origin_info.unknown
     origin_name = (
-        "unknown" if unknown else (_publisher(origin) if origin else "") or origin_info.name
+        "unknown"
+        if unknown
+        else (_publisher(origin) if origin else "") or origin_info.name or "origin"
     )
     label = "origin unknown" if unknown else f"{origin_name} (origin)"
     head = (

@@ -76,10 +76,10 @@ def _components(nodes: list[int], pairs: Iterable[tuple[int, int]]) -> list[list
     linked: DisjointSet[int] = DisjointSet(nodes)
     for a, b in pairs:
         linked.merge(a, b)
-    index = {n: i for i, n in enumerate(nodes)}
-    groups = [sorted(g) for g in linked.subsets()]
-    groups.sort(key=lambda g: min(index[n] for n in g))
-    return groups
+    groups: dict[int, list[int]] = {}  # by root, in the order each group's first node comes
+    for node in nodes:
+        groups.setdefault(linked[node], []).append(node)
+    return [sorted(g) for g in groups.values()]
 
 
 def _articulation_points(adj: Mapping[int, set[int]], nodes: Sequence[int]) -> list[int]:

@@ -11,12 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dedup.stories.disjoint import DisjointSet
-from dedup.stories.ledger import MemberText, Ref, shared_groups, side_by_side
+from dedup.stories.ledger import (
+    SANDWICH_MAX_ADJACENT,
+    MemberText,
+    Ref,
+    shared_groups,
+    side_by_side,
+)
 from dedup.stories.runs import words
 
 # More members than this with two shared paragraphs side by side make a gap between them in
-# another member that member's own text, not origin text it kept (see unshared_inside).
-INSIDE_MAX_ADJACENT = 1
+# another member that member's own text, not origin text it kept (see unshared_inside): the
+# external-origin rebuild's rule, so the two read a gap alike.
+INSIDE_MAX_ADJACENT = SANDWICH_MAX_ADJACENT
 
 
 def member_shape(
