@@ -307,10 +307,11 @@ def classify(
                 site_articles_by_text[(p.norm_hash, p.source_id)].update(
                     (p.article_id, q.article_id)
                 )
-    for (text_hash, source_id), count in (site_counts or {}).items():
-        seen = site_articles_by_text[(text_hash, source_id)]
-        # Stand-ins for stored articles not met in this batch (negative, never real ids).
-        seen.update(range(-count, 0))
+    # How many of a source's articles carry a text: those the batch met, and the stored ones
+    # it did not (counted, not listed: a footer may be on thousands of them).
+    site_articles = {key: len(seen) for key, seen in site_articles_by_text.items()}
+    for key, count in (site_counts or {}).items():
+        site_articles[key] = site_articles.get(key, 0) + count
     features = _Features()
     links = []
     for a, b, sim, cont, shared in measured:
@@ -322,7 +323,7 @@ def classify(
             sets,
             features,
             (articles_by_text, sources_by_text),
-            site_articles_by_text,
+            site_articles,
             pair_shared,
         )
         links.append(
@@ -391,15 +392,14 @@ def _kind(
     sets: ShingleSets,
     features: _Features,
     by_text: tuple[dict[str, set[int]], dict[str, set[int]]],
-    site_articles_by_text: dict[tuple[str, int], set[int]],
+    site_articles: dict[tuple[str, int], int],
     pair_shared: dict[tuple[int, int], int],
 ) -> str:
     if features.appeal(a) and features.appeal(b):
         return "template"
     only_link = pair_shared[(a.article_id, b.article_id)] == 1
     if a.source_id == b.source_id and only_link:
-        seen = site_articles_by_text.get((a.norm_hash, a.source_id), set())
-        if len(seen) >= SITE_TEMPLATE_MIN_ARTICLES:
+        if site_articles.get((a.norm_hash, a.source_id), 0) >= SITE_TEMPLATE_MIN_ARTICLES:
             return "template"
     articles_by_text, sources_by_text = by_text
     if only_link and len(a.norm.split()) <= TEMPLATE_MAX_WORDS:
