@@ -319,3 +319,82 @@ def test_a_member_linked_only_through_another_is_reported_as_a_chain(store: Stor
             ).all()
         )
         assert shared["b"] == 0 and shared["p"] == 3
+
+
+def _origin_of_story_with(store: Store, key: str) -> tuple[str | None, bool]:
+    with store.session() as session:
+        story_id = session.scalar(
+            select(StoryMember.story_id)
+            .join(Article, Article.id == StoryMember.article_id)
+            .where(Article.key == key)
+        )
+        story = session.get(Story, story_id)
+        assert story is not None
+        return story.origin_name, story.origin_external
+
+
+def test_a_paper_credited_by_its_masthead_alone_is_the_origin(store: Store) -> None:
+    """ "According to the Post" with an article of nypost.com in the story credits that
+    article, not an outside outlet called "Post" (ECB+: the Daily Mail and the New York Post
+    on one trial, "Post" named the external origin at 0.98)."""
+    shared = ORIGIN_A[:3]
+    run(
+        store,
+        [
+            record("nypost.com", "post-1", [*shared, paragraph(70)], url="https://nypost.com/a"),
+            record(
+                "dailymail.co.uk",
+                "mail-1",
+                [
+                    paragraph(71),
+                    *shared,
+                    "The judge called the witness an emotional wreck, according to the Post.",
+                ],
+                url="https://dailymail.co.uk/a",
+            ),
+        ],
+    )
+    assert _origin_of_story_with(store, "mail-1") == ("nypost.com", False)
+
+
+def test_a_masthead_two_members_go_by_names_neither() -> None:
+    from dedup.stories.credits import find_credits
+    from dedup.stories.story import ArticleInfo, _named_member
+
+    def info(aid: int, name: str) -> ArticleInfo:
+        keys = frozenset({name.split(".")[0]})
+        return ArticleInfo(aid, name, name, keys, None, None, None, T0)
+
+    (credit,) = [c for c in find_credits(["He said so, according to the Post."]) if c.key]
+    assert credit.key == "post"
+    one = _named_member(credit, frozenset({"dailymail"}), [info(1, "nypost.com")])
+    assert (one.key, one.publisher) == ("nypost", "nypost.com")
+    two = [info(1, "nypost.com"), info(2, "washingtonpost.com")]
+    assert _named_member(credit, frozenset({"dailymail"}), two) == credit
+    # a Post crediting "the Post" may mean itself
+    assert _named_member(credit, frozenset({"denverpost"}), [info(1, "nypost.com")]) == credit
+
+
+def test_a_digest_credit_of_one_story_names_no_origin_of_the_other(store: Store) -> None:
+    """A digest in two stories credits one of them in its own words ("..., according to the
+    Post."): that names no outside origin for the other story's text."""
+    wheat = [topical("wheat", 1), topical("wheat", 2)]
+    bonds = [topical("bonds", 1), topical("bonds", 2)]
+    run(
+        store,
+        [
+            record("nypost.com", "post-wheat", wheat, url="https://nypost.com/w"),
+            record("wire", "wire-bonds", bonds),
+            record(
+                "digest",
+                "digest",
+                [wheat[0], "Growers were angry, according to the Post.", bonds[0]],
+            ),
+        ],
+    )
+    assert sorted(map(sorted, members(store).values())) == [
+        ["digest", "post-wheat"],
+        ["digest", "wire-bonds"],
+    ]
+    assert _origin_of_story_with(store, "wire-bonds") != ("Post", True)
+    assert _origin_of_story_with(store, "post-wheat") == ("nypost.com", False)

@@ -398,9 +398,12 @@ def _kind(
     if features.appeal(a) and features.appeal(b):
         return "template"
     only_link = pair_shared[(a.article_id, b.article_id)] == 1
-    if a.source_id == b.source_id and only_link:
-        if site_articles.get((a.norm_hash, a.source_id), 0) >= SITE_TEMPLATE_MIN_ARTICLES:
-            return "template"
+    if (
+        a.source_id == b.source_id
+        and only_link
+        and site_articles.get((a.norm_hash, a.source_id), 0) >= SITE_TEMPLATE_MIN_ARTICLES
+    ):
+        return "template"
     articles_by_text, sources_by_text = by_text
     if only_link and len(a.norm.split()) <= TEMPLATE_MAX_WORDS:
         seen = articles_by_text.get(a.norm_hash, set()) | articles_by_text.get(b.norm_hash, set())

@@ -10,11 +10,12 @@ each member gives feed :mod:`dedup.stories.origin`; the ledgers come from
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from dedup.stories.align import AlignCache, align
+from dedup.stories.credit_cues import MASTHEAD_WORDS
 from dedup.stories.credits import Credit, display_name, find_credits, publisher_key
 from dedup.stories.disjoint import DisjointSet
 from dedup.stories.graph import PassageLink
@@ -173,9 +174,11 @@ def _facts(
     shape: tuple[dict[int, float], dict[int, float]] = ({}, {}),
     merged: Mapping[int, float] | None = None,
     inside: Mapping[int, float] | None = None,
+    elsewhere: Mapping[int, frozenset[str]] | None = None,
 ) -> list[MemberFacts]:
     known = sorted({n for m in members for n in (infos[m].source_name, infos[m].source_display)})
     one_source = len({infos[m].source_name for m in members}) == 1
+    story_keys = {k for m in members for k in infos[m].source_keys}
     facts = []
     for m in members:
         info = infos[m]
@@ -184,6 +187,7 @@ def _facts(
         own_keys = info.source_keys
         member_links = links.get(m, [])
         uses = []
+        other_keys = (elsewhere or {}).get(m, frozenset())
         found = [(c, (m, c.paragraph) in shared) for c in find_credits(paragraphs, known)]
         # credit lines the extractor set apart as boilerplate are the copier's own words
         found += [(c, False) for c in find_credits(extra.get(m, []), known)]
@@ -191,6 +195,13 @@ def _facts(
         for credit, in_shared in found:
             if one_source and not in_shared and cites_a_statement(credit):
                 continue
+            if (
+                credit.key is not None
+                and _names_any(credit.key, other_keys)
+                and credit.key not in story_keys
+            ):
+                continue  # a roundup's credit of a publisher of another of its stories
+            credit = _named_member(credit, own_keys, [infos[o] for o in members if o != m])
             if credit.key is None:
                 credit = _resolve_read_more(credit, member_links, own_keys) or credit
                 if credit.key is None:
@@ -221,6 +232,64 @@ def _facts(
             )
         )
     return facts
+
+
+def _other_stories(
+    roundups: Mapping[int, frozenset[int]],
+    partner_keys: Mapping[int, frozenset[str]],
+    members: set[int],
+) -> dict[int, frozenset[str]]:
+    """For each member in several stories: the publisher keys of the articles of its other
+    stories that it shares text with.
+
+    A digest that reprints two stories' texts and credits a source in its own words ("...,
+    according to the Post.") is a member of both. A credit naming a publisher of the other
+    story is that story's: counted here it would name an outside origin (ECB+: "Post" at
+    0.98 for a quote the digest shared with HuffPost, beside its part from the New York Post).
+    """
+    out = {}
+    for m, partners in roundups.items():
+        if m not in members:
+            continue
+        keys = frozenset(k for other in partners - members for k in partner_keys.get(other, ()))
+        if keys:
+            out[m] = keys
+    return out
+
+
+# Mastheads a paper goes by once named ("the Post", "the Times", "the Mail"): the credit names
+# a member whose publisher's name ends in one when exactly one member's does.
+MASTHEADS = MASTHEAD_WORDS | frozenset(
+    {"times", "post", "herald", "tribune", "journal", "chronicle", "gazette", "daily"}
+)
+
+
+def _names_any(key: str, keys: Iterable[str]) -> bool:
+    """Whether a credit key names one of ``keys``: the same key, or a masthead of one."""
+    return any(k == key or (key in MASTHEADS and k.endswith(key)) for k in keys)
+
+
+def _named_member(
+    credit: Credit, own_keys: frozenset[str], others: Sequence[ArticleInfo]
+) -> Credit:
+    """``credit`` made a credit of the member it names by masthead alone ("according to the
+    Post" with an article of nypost.com in the story), when exactly one other publisher of
+    the story goes by that masthead and the crediting member's own does not."""
+    key = credit.key
+    if key is None or key not in MASTHEADS or _names_any(key, own_keys):
+        return credit
+    if any(key in info.source_keys for info in others):
+        return credit
+    named = {
+        (k, info.source_display)
+        for info in others
+        for k in info.source_keys
+        if k.endswith(key) and k != key
+    }
+    if len({k for k, _ in named}) != 1 or len({d for _, d in named}) != 1:
+        return credit
+    ((target, display),) = named
+    return replace(credit, key=target, publisher=display)
 
 
 def cites_a_statement(credit: Credit) -> bool:
@@ -287,6 +356,9 @@ class StoryInputs:
     extra: dict[int, list[str]]  # boilerplate paragraphs, for credit lines
     links: dict[int, list[tuple[str, str | None]]]
     quotes: dict[int, list[int]]  # quote passages: paragraph_a -> paragraph_b's
+    # articles in more than one story (roundups): the articles each shares text with
+    roundups: dict[int, frozenset[int]] = field(default_factory=dict)
+    partner_keys: dict[int, frozenset[str]] = field(default_factory=dict)  # of those articles
 
     def for_members(self, members: Sequence[int]) -> StoryInputs:
         """The part of these inputs one story of ``members`` reads (all it reads), so that
@@ -300,6 +372,13 @@ class StoryInputs:
             extra={m: self.extra[m] for m in members if m in self.extra},
             links={m: self.links[m] for m in members if m in self.links},
             quotes={p: self.quotes[p] for p in pids if p in self.quotes},
+            roundups=(roundups := {m: self.roundups[m] for m in members if m in self.roundups}),
+            partner_keys={
+                a: self.partner_keys[a]
+                for partners in roundups.values()
+                for a in partners
+                if a in self.partner_keys
+            },
         )
 
 
@@ -334,7 +413,17 @@ def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
     shape = member_shape(members, texts, pairs)
     inside = unshared_inside(members, texts, pairs)
     facts = _facts(
-        members, infos, texts, data.extra, data.links, coverage, shared, shape, merged, inside
+        members,
+        infos,
+        texts,
+        data.extra,
+        data.links,
+        coverage,
+        shared,
+        shape,
+        merged,
+        inside,
+        _other_stories(data.roundups, data.partner_keys, member_set),
     )
     decision = decide_origin(facts, quotes_only=bool(quoted) and not reused)
     empty = MemberText(article_id=0, title=None, paragraph_ids=(), paragraphs=(), template=())

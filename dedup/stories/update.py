@@ -174,6 +174,9 @@ def _recompute(
     for article_id, count in scope.sizes.items():
         if article_id in infos:
             infos[article_id].words = count
+    roundups = _roundup_links(clusters, reuse)
+    partners = {other for linked in roundups.values() for other in linked}
+    partner_infos = _article_infos(session, sorted(partners - infos.keys()))
     links_of: dict[int, list[PassageLink]] = defaultdict(list)
     for link in reuse:
         links_of[link.article_a].append(link)
@@ -184,6 +187,12 @@ def _recompute(
         extra={m: texts.boilerplate[m] for m in member_ids if m in texts.boilerplate},
         links=story_scope.load_links(session, member_ids),
         quotes=scope.quotes,
+        roundups=roundups,
+        partner_keys={
+            a: (infos.get(a) or partner_infos[a]).source_keys
+            for a in partners
+            if a in infos or a in partner_infos
+        },
     )
     for lineage, result in zip(todo, _compute(todo, clusters, data), strict=True):
         story_id = writes.story(lineage.story_id, result)
@@ -199,6 +208,24 @@ def _recompute(
         or 0
     )
     return scope.articles
+
+
+def _roundup_links(
+    clusters: Sequence[frozenset[int]], reuse: Sequence[PassageLink]
+) -> dict[int, frozenset[int]]:
+    """For each article in more than one story: the articles it shares text with."""
+    seen: set[int] = set()
+    several: set[int] = set()
+    for members in clusters:
+        several |= seen & members
+        seen |= members
+    out: dict[int, set[int]] = defaultdict(set)
+    for link in reuse:
+        if link.article_a in several:
+            out[link.article_a].add(link.article_b)
+        if link.article_b in several:
+            out[link.article_b].add(link.article_a)
+    return {a: frozenset(partners) for a, partners in out.items()}
 
 
 def _compute(
