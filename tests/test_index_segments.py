@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from dedup.cli import cli
 from dedup.errors import StoreError
-from dedup.index import bands, segments
+from dedup.index import arrays, bands, segments
 from dedup.index.fingerprint import FingerprintSettings
 from dedup.store.engine import Store
 
@@ -36,14 +36,14 @@ def test_streaming_merge_equals_sorting_the_union() -> None:
     for _ in range(50):
         runs, all_k, all_o = [], [], []
         for _ in range(rng.integers(1, 5)):
-            k, o = segments.sort_pairs(rng.integers(0, 30, 40), rng.integers(0, 9, 40))
+            k, o = arrays.sort_pairs(rng.integers(0, 30, 40), rng.integers(0, 9, 40))
             runs.append(iter(_blocks(k, o, rng)))
             all_k.append(k)
             all_o.append(o)
         merged = list(segments.merge_runs(runs))
         got_k = np.concatenate([b[0] for b in merged])
         got_o = np.concatenate([b[1] for b in merged])
-        want_k, want_o = segments.sort_pairs(np.concatenate(all_k), np.concatenate(all_o))
+        want_k, want_o = arrays.sort_pairs(np.concatenate(all_k), np.concatenate(all_o))
         assert got_k.tolist() == want_k.tolist() and got_o.tolist() == want_o.tolist()
 
 

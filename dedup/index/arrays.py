@@ -55,3 +55,21 @@ def key_owner_order(
         sub = order[at]
         order[at] = sub[np.lexsort((owners[sub], keys[sub]))]
     return order
+
+
+def sort_pairs(
+    keys: npt.NDArray[np.int64], owners: npt.NDArray[np.int64], runs: bool = False
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(key, owner) pairs sorted by key then owner, each pair once.
+
+    ``runs``: the pairs are a few sorted runs back to back (a merge's blocks), which a
+    stable sort merges in about half the time of sorting them afresh.
+
+    >>> [a.tolist() for a in sort_pairs(np.array([5, 1, 5, 5]), np.array([2, 4, 9, 2]))]
+    [[1, 5, 5], [4, 2, 9]]
+    """
+    order = key_owner_order(keys, owners, runs)
+    k, o = keys[order].astype(np.int64), owners[order].astype(np.int64)
+    keep = np.ones(len(k), dtype=bool)
+    keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
+    return k[keep], o[keep]

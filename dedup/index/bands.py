@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from dedup.errors import IndexSettingsChanged, StoreError
 from dedup.index import segments as seg
-from dedup.index.arrays import unique_sorted
+from dedup.index.arrays import sort_pairs, unique_sorted
 from dedup.index.fingerprint import FingerprintSettings
 from dedup.store.models import IndexSetting
 
@@ -51,8 +51,17 @@ class BandIndex(Protocol):
         """Pairs (stored paragraph, new paragraph) that share a key; stored ids come first."""
         ...
 
-    def add(self, keys: np.ndarray, owners: np.ndarray) -> None:
-        """Make the new (key, paragraph) rows part of the index when the session commits."""
+    def add(
+        self,
+        keys: np.ndarray,
+        owners: np.ndarray,
+        ordered: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """Make the new (key, paragraph) rows part of the index when the session commits.
+
+        ``ordered``: the same rows sorted by key then paragraph, each once, when the caller
+        has them (:func:`dedup.index.arrays.sort_pairs`).
+        """
         ...
 
 
@@ -171,10 +180,15 @@ class SegmentBandIndex:
             found_probe, found_owner = found_probe[keep], found_owner[keep]
         return _pair_up(keys, owners, probe[found_probe], found_owner, self.per_paragraph)
 
-    def add(self, keys: np.ndarray, owners: np.ndarray) -> None:
+    def add(
+        self,
+        keys: np.ndarray,
+        owners: np.ndarray,
+        ordered: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         if len(keys) == 0:
             return
-        pairs = seg.sort_pairs(keys, owners)
+        pairs = ordered if ordered is not None else sort_pairs(keys, owners)
         self.store.write([pairs], seg.level_for(len(pairs[0])))
         self.store.merge_tiers()
         self._segments = self.store.segments()

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dedup.index.arrays import key_owner_order
+from dedup.index.arrays import sort_pairs
 from dedup.index.fingerprint import FingerprintSettings, WordHasher, unit_shingles
 from dedup.text.normalize import norm_key
 from dedup.text.quotes import quoted_spans
@@ -200,13 +200,31 @@ class ShingleSets:
         a quotation that runs on from or into the paragraphs around it."""
         hit = self._quoted.get(para.id)
         if hit is None:
-            spans = [norm_key(m) for m in quoted_spans(para.text)]
-            spans = [s for s in spans if s]
-            hit = (
-                frozenset().union(*self._many([s.split() for s in spans])) if spans else frozenset()
-            )
-            self._quoted[para.id] = hit
+            self.prepare_quoted([para])
+            hit = self._quoted[para.id]
         return hit
+
+    def prepare_quoted(self, paras: Iterable[Para]) -> None:
+        """:meth:`quoted` of every one of ``paras`` in one hashing pass (one call per
+        paragraph cost more in its set-up than in its hashing)."""
+        owners: list[int] = []
+        words: list[list[str]] = []
+        for para in paras:
+            if para.id in self._quoted:
+                continue
+            self._quoted[para.id] = frozenset()
+            for span in quoted_spans(para.text):
+                key = norm_key(span)
+                if key:
+                    owners.append(para.id)
+                    words.append(key.split())
+        if not words:
+            return
+        found: dict[int, set[int]] = defaultdict(set)
+        for pid, shingles in zip(owners, self._many(words), strict=True):
+            found[pid] |= shingles
+        for pid, shingles in found.items():
+            self._quoted[pid] = frozenset(shingles)
 
 
 def measure(a: frozenset[int], b: frozenset[int]) -> tuple[float, float, int]:
@@ -312,6 +330,7 @@ def classify(
     site_articles = {key: len(seen) for key, seen in site_articles_by_text.items()}
     for key, count in (site_counts or {}).items():
         site_articles[key] = site_articles.get(key, 0) + count
+    sets.prepare_quoted({p.id: p for m in measured for p in m[:2]}.values())
     features = _Features()
     links = []
     for a, b, sim, cont, shared in measured:
@@ -453,15 +472,15 @@ def pairs_from_buckets(
     a template or a much-repeated text: each member is paired only with the ``recent``
     members before it (by id), so its cost stays linear while repeats stay connected.
     """
+    # (sentence units of one paragraph can share a key: each (key, paragraph) counts once)
+    return pairs_from_sorted(*sort_pairs(keys, owners), cap, recent)
+
+
+def pairs_from_sorted(k: np.ndarray, o: np.ndarray, cap: int, recent: int) -> set[tuple[int, int]]:
+    """:func:`pairs_from_buckets` of (key, paragraph) rows already sorted, each once."""
     pairs: set[tuple[int, int]] = set()
-    if len(keys) == 0:
+    if len(k) == 0:
         return pairs
-    order = key_owner_order(keys, owners)
-    k, o = keys[order], owners[order]
-    # Drop repeated (key, paragraph) rows: sentence units of one paragraph can share a key.
-    keep = np.ones(len(k), dtype=bool)
-    keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
-    k, o = k[keep], o[keep]
     bounds = np.flatnonzero(np.diff(k)) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [len(k)]])

@@ -37,7 +37,7 @@ import xxhash
 from sqlalchemy import Connection, bindparam, text
 
 from dedup.errors import StoreError
-from dedup.index.arrays import key_owner_order
+from dedup.index.arrays import sort_pairs
 from dedup.index.chunk_cache import CACHE_BYTES as CACHE_BYTES
 from dedup.index.chunk_cache import DIGEST_BYTES as DIGEST_BYTES
 from dedup.index.chunk_cache import KEY, OWNER, Arrays
@@ -378,18 +378,6 @@ def clear(conn: Connection) -> None:
         text("INSERT INTO index_settings (key, value) VALUES (:entries, '0'), (:checksum, :algo)"),
         {"entries": ENTRIES_SETTING, "checksum": CHECKSUM_SETTING, "algo": CHECKSUM},
     )
-
-
-def sort_pairs(keys: np.ndarray, owners: np.ndarray, runs: bool = False) -> Arrays:
-    """(key, owner) pairs sorted by key then owner, each pair once.
-
-    ``runs``: the pairs are a few sorted runs back to back (a merge's blocks), which a
-    stable sort merges in about half the time of sorting them afresh."""
-    order = key_owner_order(keys, owners, runs)
-    k, o = keys[order].astype(np.int64), owners[order].astype(np.int64)
-    keep = np.ones(len(k), dtype=bool)
-    keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
-    return k[keep], o[keep]
 
 
 def merge_runs(runs: list[Iterator[Arrays]]) -> Iterator[Arrays]:

@@ -17,7 +17,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from dedup.index.arrays import unique_sorted
+from dedup.index.arrays import sort_pairs, unique_sorted
 from dedup.index.fingerprint import (
     FingerprintSettings,
     WordHasher,
@@ -26,7 +26,7 @@ from dedup.index.fingerprint import (
     signatures,
     unit_shingles,
 )
-from dedup.index.passages import pairs_from_buckets
+from dedup.index.passages import pairs_from_sorted
 from dedup.workers import gc_paused
 
 I64 = npt.NDArray[np.int64]
@@ -66,6 +66,9 @@ class Sketch:
 
     keys: I64  # band keys of every unit, flat
     owners: I64  # the paragraph id owning each key
+    # the (key, paragraph) rows sorted, each once: the batch's segment of the index
+    sorted_keys: I64
+    sorted_owners: I64
     units: int
     indexed: int  # paragraphs with at least one unit
     pairs: I64  # (n, 2) paragraph pairs sharing a band key within the batch
@@ -129,7 +132,9 @@ def _sketch(task: SketchTask) -> Sketch:
     texts = unpack_texts(task.texts, task.text_offsets)
     norms = unpack_texts(task.norms, task.norm_offsets)
     keys, flat_owners, unit_count = unit_keys(ids, texts, norms, settings, hasher)
-    pairs = pairs_from_buckets(keys, flat_owners, task.bucket_cap, task.recent)
+    # sorted here, where the core is free, not by the process that writes the segment
+    sorted_keys, sorted_owners = sort_pairs(keys, flat_owners)
+    pairs = pairs_from_sorted(sorted_keys, sorted_owners, task.bucket_cap, task.recent)
     pair_array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
     # Exact sets of the paragraphs an in-batch pair names, for verification (an empty text
     # gets one placeholder shingle, as in ShingleSets); the main process hashes the others a
@@ -142,6 +147,8 @@ def _sketch(task: SketchTask) -> Sketch:
     return Sketch(
         keys=keys,
         owners=flat_owners,
+        sorted_keys=sorted_keys,
+        sorted_owners=sorted_owners,
         units=unit_count,
         indexed=int(unique_sorted(flat_owners).size),
         pairs=pair_array,
