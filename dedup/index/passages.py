@@ -221,8 +221,8 @@ class ShingleSets:
         if not words:
             return
         found: dict[int, set[int]] = defaultdict(set)
-        for pid, shingles in zip(owners, self._many(words), strict=True):
-            found[pid] |= shingles
+        for pid, part in zip(owners, self._many(words), strict=True):
+            found[pid] |= part
         for pid, shingles in found.items():
             self._quoted[pid] = frozenset(shingles)
 
