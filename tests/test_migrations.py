@@ -63,6 +63,32 @@ def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
     assert _diff(url) == []
 
 
+def test_views_of_every_revision_read_only_columns_it_has(tmp_path: Path) -> None:
+    """Each migration creates the views as they were at its revision: at 0012 the views are
+    the earlier ones (they read no column 0013's views added), and 0013 brings them back."""
+    url = f"sqlite:///{tmp_path / 'views.sqlite'}"
+    engine = make_engine(url)
+
+    def columns(view: str) -> list[str]:
+        with engine.connect() as conn:
+            return list(conn.exec_driver_sql(f"SELECT * FROM {view} LIMIT 0").keys())
+
+    try:
+        migrate(engine)
+        assert {"rewritten", "kept_upper", "dropped_upper"} <= set(columns("story_articles"))
+        assert "rewrites" in columns("ledger_lines")
+        downgrade(engine, "0012")
+        assert "rewritten" not in columns("story_articles")
+        assert "rewrites" not in columns("ledger_lines")
+        assert "avg_rewritten" not in columns("site_records")
+        downgrade(engine, "0009")  # before rewrites: the views still read
+        assert "kept" in columns("story_articles")
+        migrate(engine)
+        assert "avg_rewritten" in columns("site_records")
+    finally:
+        engine.dispose()
+
+
 def _foreign_database(path: Path) -> None:
     with sqlite3.connect(path) as con:
         con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")

@@ -111,3 +111,40 @@ def test_each_copy_of_the_external_origin_carries_its_upper_bound(
     text = CliRunner().invoke(cli, ["--db", db, "report", "--story", str(story["id"])])
     assert text.exit_code == 0, text.output
     assert "(≤" in text.output and "lower bounds" in text.output
+
+
+def test_the_views_show_what_the_report_shows_of_rewriters(
+    seeds_report: tuple[str, Any],
+) -> None:
+    """A researcher reading ``story_articles`` and ``ledger_lines`` sees the rewrites the
+    report shows: the shares add up to 1, and each rewritten line carries its sentence pairs
+    (the views kept their first columns for two revisions after rewrites landed)."""
+    import sqlite3
+
+    db, report = seeds_report
+    story = _buzzfeed_story(report)
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = {
+            r["source"][:3]: dict(r)
+            for r in conn.execute(
+                "SELECT * FROM story_articles WHERE story_id = ? AND role = 'copy'",
+                (story["id"],),
+            )
+        }
+        lines = conn.execute(
+            "SELECT rewrites FROM ledger_lines WHERE story_id = ? AND op = 'rewritten'",
+            (story["id"],),
+        ).fetchall()
+    assert {"001", "004"} <= rows.keys()
+    for row in rows.values():
+        parts = row["kept"] + row["edited"] + row["rewritten"] + row["dropped"]
+        assert parts == pytest.approx(1.0, abs=0.002)
+    for number in ("001", "004"):
+        assert rows[number]["rewritten"] > 0
+        # (the report rounds shares to four places)
+        reported = _by_file(story)[number]["rewritten"]
+        assert rows[number]["rewritten"] == pytest.approx(reported, abs=5e-5)
+    assert lines and all(json.loads(r[0]) for r in lines)
+    # an external origin: its copies carry the bound
+    assert all(row["kept_upper"] is not None for row in rows.values())

@@ -67,8 +67,9 @@ EXPORTS: dict[str, ExportSpec] = {
         _cols(
             "story_id:int origin_name:str origin_external:bool confidence:float article_id:int "
             "role:str source:str site:str title:str url:str published:datetime "
-            "first_seen:datetime shared_paragraphs:int kept:float edited:float dropped:float "
-            "added:float moved:int headline_changed:bool credit:str"
+            "first_seen:datetime shared_paragraphs:int kept:float edited:float "
+            "rewritten:float dropped:float added:float kept_upper:float dropped_upper:float "
+            "moved:int headline_changed:bool credit:str"
         ),
         "story_id, CASE WHEN role = 'origin' THEN 0 ELSE 1 END, published, article_id",
     ),
@@ -97,7 +98,7 @@ EXPORTS: dict[str, ExportSpec] = {
         _cols(
             "ledger_id:int story_id:int article_id:int source:str op:str "
             "origin_paragraph_id:int copy_paragraph_id:int origin_text:str copy_text:str "
-            "similarity:float moved:bool weight:float diff:json"
+            "similarity:float moved:bool weight:float diff:json rewrites:json"
         ),
         "story_id, article_id, ledger_id",
     ),
@@ -106,7 +107,7 @@ EXPORTS: dict[str, ExportSpec] = {
         _cols(
             "source_id:int source:str site:str domain:str articles:int stories_as_origin:int "
             "copies_received:int stories_as_copier:int avg_kept:float avg_edited:float "
-            "avg_dropped:float avg_added:float credited_copies:int"
+            "avg_rewritten:float avg_dropped:float avg_added:float credited_copies:int"
         ),
         "source_id",
     ),

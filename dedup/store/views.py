@@ -5,7 +5,9 @@ preceded by a comment block: a description, a line ``--`` alone, then one line p
 (``-- name   what it holds``). :mod:`dedup.store.schema_doc` turns those comments into
 ``docs/schema.md``, and a test checks that the documented columns are the view's columns.
 
-Changing a view takes a new migration that calls :func:`drop_views` then :func:`create_views`.
+Changing a view takes a new migration that calls :func:`drop_views` then :func:`create_views`,
+with the view's earlier definition kept in ``sql_views/before_<revision>/`` for the older
+migrations (and the new one's downgrade) to create.
 SQLite refuses to rename a table that a view reads (Alembic issue 1207), and Alembic's batch
 mode renames tables, so a migration that batch-alters a table must drop the views first and
 create them again after.
@@ -69,10 +71,17 @@ def view_definitions(views_dir: Path = VIEWS_DIR) -> list[ViewDef]:
     return [load_view(name, views_dir) for name in VIEW_NAMES]
 
 
-def create_views(execute: Callable[[str], object]) -> None:
-    """Create every view; ``execute`` is e.g. ``alembic.op.execute``."""
-    for view in view_definitions():
-        execute(view.sql)
+def create_views(execute: Callable[[str], object], before: str | None = None) -> None:
+    """Create every view; ``execute`` is e.g. ``alembic.op.execute``.
+
+    ``before``: a revision that changed views (``"0013"``). A migration older than it creates
+    the views as they were then, from ``sql_views/before_<revision>/`` (a view of today may
+    read a column that revision added, which an older schema lacks).
+    """
+    for name in VIEW_NAMES:
+        pinned = VIEWS_DIR / f"before_{before}"
+        folder = pinned if before and (pinned / f"{name}.sql").is_file() else VIEWS_DIR
+        execute(load_view(name, folder).sql)
 
 
 def drop_views(execute: Callable[[str], object]) -> None:

@@ -1,11 +1,11 @@
 -- Each copier's ledger, line by line: what happened to every origin paragraph (kept, edited,
--- dropped) and every paragraph the copy added, with both texts and the word diff.
+-- rewritten, dropped) and every paragraph the copy added, with both texts and the word diff.
 --
 -- ledger_id            the ledger line (ledger_entries.id); ascending within a copy
 -- story_id             the story (stories.id)
 -- article_id           the copy (articles.id)
 -- source               the copy's publisher (sources.name)
--- op                   kept | edited | dropped | added | template
+-- op                   kept | edited | rewritten | dropped | added | template
 -- origin_paragraph_id  the origin's paragraph (paragraphs.id), if in the store
 -- copy_paragraph_id    the copy's paragraph (paragraphs.id), if any
 -- origin_text          the origin paragraph's text (reconstructed for an external origin)
@@ -14,6 +14,7 @@
 -- moved                1 when the copy moved the paragraph
 -- weight               share of the text this line contributes to the ledger figures
 -- diff                 word diff as JSON: [[op, words], ...] with op one of = - +
+-- rewrites             origin sentences the copy says in its own words, as JSON: [[origin, copy], ...]
 CREATE VIEW ledger_lines AS
 SELECT
     le.id AS ledger_id,
@@ -28,7 +29,8 @@ SELECT
     le.similarity AS similarity,
     le.moved AS moved,
     le.weight AS weight,
-    le.diff AS diff
+    le.diff AS diff,
+    le.rewrites AS rewrites
 FROM ledger_entries le
 JOIN stories st ON st.id = le.story_id
 JOIN articles a ON a.id = le.article_id

@@ -11,6 +11,7 @@
 -- stories_as_copier  stories in which one of its articles is a copy
 -- avg_kept           mean share of the origin's text its copies kept word for word
 -- avg_edited         mean share of the origin's text its copies kept with edits
+-- avg_rewritten      mean share of the origin's text its copies said again in their own words
 -- avg_dropped        mean share of the origin's text its copies left out
 -- avg_added          mean share of its copies' own text not from the origin
 -- credited_copies    its copies that carry a credit line
@@ -26,6 +27,7 @@ SELECT
     COALESCE(c.stories, 0) AS stories_as_copier,
     c.avg_kept AS avg_kept,
     c.avg_edited AS avg_edited,
+    c.avg_rewritten AS avg_rewritten,
     c.avg_dropped AS avg_dropped,
     c.avg_added AS avg_added,
     COALESCE(c.credited, 0) AS credited_copies
@@ -48,6 +50,7 @@ LEFT JOIN (
            COUNT(DISTINCT sm.story_id) AS stories,
            AVG(sm.kept) AS avg_kept,
            AVG(sm.edited) AS avg_edited,
+           AVG(sm.rewritten) AS avg_rewritten,
            AVG(sm.dropped) AS avg_dropped,
            AVG(sm.added) AS avg_added,
            SUM(CASE WHEN sm.credit IS NOT NULL THEN 1 ELSE 0 END) AS credited

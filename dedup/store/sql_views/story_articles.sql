@@ -16,8 +16,11 @@
 -- shared_paragraphs  paragraphs the article shares with the origin
 -- kept               share of the origin's text kept word for word
 -- edited             share of the origin's text kept with edits
--- dropped            share of the origin's text left out
+-- rewritten          share of the origin's text said again in the article's own words
+-- dropped            share of the origin's text left out (kept + edited + rewritten + dropped = 1)
 -- added              share of the article's own text not from the origin
+-- kept_upper         for a copy of an external origin: kept if all its own text were origin text
+-- dropped_upper      for a copy of an external origin: dropped under the same reading
 -- moved              origin paragraphs the article reordered
 -- headline_changed   1 when the article's headline differs from the origin's
 -- credit             credit line found in the copy, if any
@@ -38,8 +41,11 @@ SELECT
     sm.shared_paragraphs AS shared_paragraphs,
     sm.kept AS kept,
     sm.edited AS edited,
+    sm.rewritten AS rewritten,
     sm.dropped AS dropped,
     sm.added AS added,
+    sm.kept_upper AS kept_upper,
+    sm.dropped_upper AS dropped_upper,
     sm.moved AS moved,
     sm.headline_changed AS headline_changed,
     sm.credit AS credit

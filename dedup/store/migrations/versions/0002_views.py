@@ -22,7 +22,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_views(op.execute)
+    create_views(op.execute, before="0013")
 
 
 def downgrade() -> None:

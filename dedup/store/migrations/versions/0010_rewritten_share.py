@@ -30,7 +30,7 @@ def upgrade() -> None:
     with op.batch_alter_table("ledger_entries") as batch:
         batch.add_column(sa.Column("rewrites", sa.JSON(), nullable=True))
         batch.alter_column("op", type_=sa.String(10), existing_nullable=False)
-    create_views(op.execute)
+    create_views(op.execute, before="0013")
 
 
 def downgrade() -> None:
@@ -40,4 +40,4 @@ def downgrade() -> None:
         batch.alter_column("op", type_=sa.String(8), existing_nullable=False)
     with op.batch_alter_table("story_members") as batch:
         batch.drop_column("rewritten")
-    create_views(op.execute)
+    create_views(op.execute, before="0013")

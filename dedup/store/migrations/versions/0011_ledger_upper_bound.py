@@ -28,7 +28,7 @@ def upgrade() -> None:
     with op.batch_alter_table("story_members") as batch:
         batch.add_column(sa.Column("kept_upper", sa.Float(), nullable=True))
         batch.add_column(sa.Column("dropped_upper", sa.Float(), nullable=True))
-    create_views(op.execute)
+    create_views(op.execute, before="0013")
 
 
 def downgrade() -> None:
@@ -36,4 +36,4 @@ def downgrade() -> None:
     with op.batch_alter_table("story_members") as batch:
         batch.drop_column("dropped_upper")
         batch.drop_column("kept_upper")
-    create_views(op.execute)
+    create_views(op.execute, before="0013")
