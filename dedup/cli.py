@@ -302,12 +302,12 @@ def report_cmd(
     fmt: str,
     output: Path | None,
 ) -> None:
-    """Stories: who published first, and what each copier kept, edited, dropped and added.
+    """Stories: who published first, and what each copier kept, changed, dropped and added.
 
     Without --story, one line per story (title, origin, confidence, copiers, first
     publication, size). With --story ID, the origin's evidence and each copier's ledger:
-    paragraph by paragraph kept, edited (with a word diff), dropped, moved and added. Reads
-    only: safe beside a poll.
+    sentence by sentence kept, edited (with a word diff), rewritten in its own words (beside
+    the origin's sentence), dropped, moved and added. Reads only: safe beside a poll.
     """
     from dedup import reading
     from dedup.report import queries as report_mod

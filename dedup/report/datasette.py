@@ -84,8 +84,8 @@ def datasette_metadata(
         queries = canned_queries(queries_doc.read_text(encoding="utf-8"))
     return {
         "title": "dedup store",
-        "description": "Stories, their origins and what each copier kept, edited, dropped "
-        "and added. Start with the views (story_articles, reused_passages, ledger_lines, "
+        "description": "Stories, their origins and what each copier kept, edited, rewrote, "
+        "dropped and added. Start with the views (story_articles, reused_passages, ledger_lines, "
         "site_records, article_texts).",
         "databases": {database: {"tables": _tables(), "queries": queries}},
     }
