@@ -130,6 +130,8 @@ def test_filters(seeded_db: str) -> None:
     assert count("--since", "2999-01-01") == 0
     assert count("--source", "002_9d80eb7e5257ff50") == 1
     assert count("--source", "buzzfeed news") == 1  # the origin's name
+    assert count("--source", "BuzzFeed") == 1  # ... in another of its spellings
+    assert count("--source", "buzzfeednews.com") == 1
     assert count("--source", "000_3152caa56d1ac69d") == 0  # AmericanNewsX is in no story
 
 

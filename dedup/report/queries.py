@@ -155,19 +155,37 @@ def _members(session: Session, story_ids: Sequence[int]) -> dict[int, list[Repor
 
 
 def _source_filter(session: Session, source: str) -> Any:
-    """Stories with a member from ``source`` (name or display name) or credited to it."""
+    """Stories with a member from ``source`` or credited to it.
+
+    ``source`` is a source's key or display name, or a publisher credited as an origin, in
+    any of the spellings a publisher goes by ("AP" for the Associated Press, "reuters" for a
+    source of reuters.com): names are compared by publisher key as well as as written.
+    """
+    from dedup.stories.publishers import publisher_key
+
     wanted = source.strip().casefold()
-    ids = list(
-        session.execute(
-            select(Source.id).where(
-                or_(func.lower(Source.name) == wanted, func.lower(Source.display_name) == wanted)
-            )
+    key = publisher_key(source.strip())
+
+    def names(name: str | None) -> bool:
+        if not name:
+            return False
+        return name.casefold() == wanted or (bool(key) and publisher_key(name) == key)
+
+    ids = [
+        sid
+        for sid, name, display in session.execute(
+            select(Source.id, Source.name, Source.display_name)
+        )
+        if names(name) or names(display)
+    ]
+    origins = [
+        name
+        for name in session.execute(
+            select(Story.origin_name).where(Story.status == "active").distinct()
         ).scalars()
-    )
-    named_origin = session.scalar(
-        select(func.count()).select_from(Story).where(func.lower(Story.origin_name) == wanted)
-    )
-    if not ids and not named_origin:
+        if names(name)
+    ]
+    if not ids and not origins:
         known = sorted(session.execute(select(Source.name)).scalars())
         hint = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
         raise NotFoundError(
@@ -178,7 +196,7 @@ def _source_filter(session: Session, source: str) -> Any:
         .join(Article, Article.id == StoryMember.article_id)
         .where(Article.source_id.in_(ids))
     )
-    return or_(Story.id.in_(by_member), func.lower(Story.origin_name) == wanted)
+    return or_(Story.id.in_(by_member), Story.origin_name.in_(origins))
 
 
 def list_stories(
