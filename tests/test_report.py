@@ -256,6 +256,16 @@ def test_a_story_of_untitled_texts_lists_no_empty_headlines(seeded_db: str) -> N
     assert "against the origin" in untitled  # the rest of the detail is still there
 
 
+def test_a_list_of_untitled_stories_has_no_title_column(seeded_db: str) -> None:
+    data = json.loads(_invoke(seeded_db, "--format", "json").output)
+    assert "│ title" in render_table(Report.from_dict(data)).replace("┃", "│")
+    for story in data["stories"]:
+        for article in story["articles"]:
+            article["title"] = None if article["article_id"] % 2 else "  "
+    untitled = render_table(Report.from_dict(data)).replace("┃", "│")
+    assert "│ title" not in untitled and "│ origin" in untitled
+
+
 def test_an_unknown_origin_is_said_once_in_the_table_and_the_page(seeded_db: str) -> None:
     """The stored name of an origin no candidate was likely enough for is "origin unknown":
     the detail line said "origin origin unknown", the page "(origin) ↔" after it."""

@@ -46,8 +46,11 @@ def _listing(report: Report) -> Table:
     if report.total is not None and report.total > len(stories):
         title += f" of {report.total} (--limit)"
     table = Table(title=title)
+    # An archive of bare texts (ECB+, Reuters bodies) has no titles: no column of blanks.
+    titled = any(story.title.strip() for story in stories)
+    columns = ("story", "title", "origin", "conf.", "copies", "published", "articles", "reuse")
     # Title and copiers fold; the short columns stay whole, so a name is never cut in two.
-    for name in ("story", "title", "origin", "conf.", "copies", "published", "articles", "reuse"):
+    for name in columns if titled else tuple(c for c in columns if c != "title"):
         folds = name in ("title", "copies")
         table.add_column(name, overflow="fold", no_wrap=not folds, ratio=2 if folds else None)
     for story in stories:
@@ -59,7 +62,7 @@ def _listing(report: Report) -> Table:
         )
         table.add_row(
             str(story.id),
-            _clip(story.title, 120),
+            *([_clip(story.title, 120)] if titled else []),
             origin.name + (" (external)" if origin.external else ""),
             f"{origin.confidence or 0.0:.2f}",
             f"{len(copies)}: {names}",
