@@ -32,6 +32,7 @@ from dedup.stories.origin import CreditUse, MemberFacts, OriginDecision, decide_
 from dedup.stories.origin_features import merges
 from dedup.stories.rewrites import terms
 from dedup.stories.text_shape import member_shape, unshared_inside
+from dedup.stories.updates import earlier_versions
 from dedup.text.urls import canonical_url, domain_of
 from dedup.workers import gc_paused
 
@@ -451,6 +452,13 @@ def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
             "chain: article(s) " + ", ".join(map(str, detached)) + " share no paragraph with "
             "the origin; they are linked to the story through other members"
         )
+    update = earlier_versions(
+        decision.article_id,
+        members,
+        {m: infos[m].source_display for m in members},
+        {m: infos[m].published for m in members},
+    )
+    evidence += [update] if update else []
     return StoryResult(
         decision,
         confidence,
