@@ -1,9 +1,9 @@
 """An outlet's own earlier version beside the origin: said, since "copy" reads as copying.
 
-When every member of a story comes from one outlet (a wire's first take and its fuller update,
-an archive of one source), the origin is the member that holds the shared text, and it may be
-the later one: the outlet's earlier, shorter story is then listed as a copy that "dropped" what
-the update added. That is an update, not a copier at work, and the story's evidence says so.
+When an outlet runs a story twice (a wire's first take and its fuller update, an archive of
+one source), the origin is the member that holds the shared text, and it may be the later one:
+the outlet's earlier, shorter story is then listed as a copy that "dropped" what the update
+added. That is an update, not a copier at work, and the story's evidence says so.
 Pure: the decision's origin and the members' outlets and clocks in, one line out.
 """
 
