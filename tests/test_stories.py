@@ -403,7 +403,7 @@ def test_a_digest_credit_of_one_story_names_no_origin_of_the_other(store: Store)
 def test_an_outlets_earlier_version_of_its_origin_is_said_to_be_one(store: Store) -> None:
     """One outlet's first take and its fuller update: the update holds all the shared text and
     is named the origin (as 2.8% of real Reuters stories are), and the first take, published
-    an hour before it, is said to be an earlier version, not a copy."""
+    an hour before it, is said to be the outlet's earlier text, not a copy."""
     from dedup.stories.updates import earlier_versions
 
     first = record("wire", "w-first", ORIGIN_A[:2], published=T0)

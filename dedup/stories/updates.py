@@ -1,4 +1,4 @@
-"""An outlet's own earlier version beside the origin: said, since "copy" reads as copying.
+"""An outlet's own earlier text beside the origin: said, since "copy" reads as copying.
 
 When an outlet runs a story twice (a wire's first take and its fuller update, an archive of
 one source), the origin is the member that holds the shared text, and it may be the later one:
@@ -45,7 +45,6 @@ def earlier_versions(
     one = len(earlier) == 1
     return (
         f"update: {'article' if one else 'articles'} {', '.join(map(str, earlier))} of "
-        f"{outlet[origin]} came out before the origin: "
-        f"{'an earlier version' if one else 'earlier versions'} of the same outlet, not "
-        f"{'a copy' if one else 'copies'} of it (the origin holds more of the shared text)"
+        f"{outlet[origin]} came out before the origin: the outlet's own earlier text, which "
+        f"the origin takes up again, not {'a copy' if one else 'copies'} of it"
     )
