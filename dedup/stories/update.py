@@ -174,7 +174,7 @@ def _recompute(
     for article_id, count in scope.sizes.items():
         if article_id in infos:
             infos[article_id].words = count
-    roundups = _roundup_links(clusters, reuse)
+    roundups = _roundup_partners(clusters, reuse)
     partners = {other for linked in roundups.values() for other in linked}
     partner_infos = _article_infos(session, sorted(partners - infos.keys()))
     links_of: dict[int, list[PassageLink]] = defaultdict(list)
@@ -210,7 +210,7 @@ def _recompute(
     return scope.articles
 
 
-def _roundup_links(
+def _roundup_partners(
     clusters: Sequence[frozenset[int]], reuse: Sequence[PassageLink]
 ) -> dict[int, frozenset[int]]:
     """For each article in more than one story: the articles it shares text with."""
