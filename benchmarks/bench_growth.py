@@ -154,9 +154,9 @@ def _record_redis_adds() -> list[tuple[Any, Any, Any]]:
     added: list[tuple[Any, Any, Any]] = []
     original = redis_bands.RedisBandIndex.add
 
-    def add(self: Any, keys: Any, owners: Any, ordered: Any = None) -> None:
+    def add(self: Any, keys: Any, owners: Any) -> None:
         added.append((self, keys.copy(), owners.copy()))
-        original(self, keys, owners, ordered)
+        original(self, keys, owners)
 
     redis_bands.RedisBandIndex.add = add  # type: ignore[method-assign]
     return added

@@ -151,12 +151,7 @@ class LegacySegmentBandIndex:
         # newest copies of a repeated text are what links a new copy to the others.
         return _pair_up(keys, owners, old_keys, old_owners, self.per_paragraph)
 
-    def add(
-        self,
-        keys: np.ndarray,
-        owners: np.ndarray,
-        ordered: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> None:
+    def add(self, keys: np.ndarray, owners: np.ndarray) -> None:
         if len(keys) == 0:
             return
         order = np.lexsort((owners, keys))

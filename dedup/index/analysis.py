@@ -376,7 +376,7 @@ def _index_batch(
 
     # The segment is written in this transaction, with the links and the marks: a run
     # killed at any moment leaves all three or none.
-    band_index.add(flat_keys, flat_owners, (sketched.sorted_keys, sketched.sorted_owners))
+    band_index.add(sketched.sorted_keys, sketched.sorted_owners)
     summary.indexed += sketched.indexed
     _mark_indexed(session, batch_ids)
 

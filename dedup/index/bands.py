@@ -51,17 +51,9 @@ class BandIndex(Protocol):
         """Pairs (stored paragraph, new paragraph) that share a key; stored ids come first."""
         ...
 
-    def add(
-        self,
-        keys: np.ndarray,
-        owners: np.ndarray,
-        ordered: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> None:
-        """Make the new (key, paragraph) rows part of the index when the session commits.
-
-        ``ordered``: the same rows sorted by key then paragraph, each once, when the caller
-        has them (:func:`dedup.index.arrays.sort_pairs`).
-        """
+    def add(self, keys: np.ndarray, owners: np.ndarray) -> None:
+        """Make the new (key, paragraph) rows part of the index when the session commits
+        (in any order; rows already sorted, as a sketch gives them, cost least)."""
         ...
 
 
@@ -180,15 +172,10 @@ class SegmentBandIndex:
             found_probe, found_owner = found_probe[keep], found_owner[keep]
         return _pair_up(keys, owners, probe[found_probe], found_owner, self.per_paragraph)
 
-    def add(
-        self,
-        keys: np.ndarray,
-        owners: np.ndarray,
-        ordered: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> None:
+    def add(self, keys: np.ndarray, owners: np.ndarray) -> None:
         if len(keys) == 0:
             return
-        pairs = ordered if ordered is not None else sort_pairs(keys, owners)
+        pairs = sort_pairs(keys, owners)  # a sketch's rows come sorted: a quick pass then
         self.store.write([pairs], seg.level_for(len(pairs[0])))
         self.store.merge_tiers()
         self._segments = self.store.segments()

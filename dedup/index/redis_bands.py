@@ -128,13 +128,7 @@ class RedisBandIndex:
             self.per_paragraph,
         )
 
-    def add(
-        self,
-        keys: np.ndarray,
-        owners: np.ndarray,
-        ordered: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> None:
-        # a bucket is a set: the rows go in as they come (``ordered`` is not needed)
+    def add(self, keys: np.ndarray, owners: np.ndarray) -> None:
         bucket_prefix = self.prefix + "b:"
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK].tolist()

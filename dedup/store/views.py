@@ -78,8 +78,8 @@ def create_views(execute: Callable[[str], object], before: str | None = None) ->
     the views as they were then, from ``sql_views/before_<revision>/`` (a view of today may
     read a column that revision added, which an older schema lacks).
     """
+    pinned = VIEWS_DIR / f"before_{before}"
     for name in VIEW_NAMES:
-        pinned = VIEWS_DIR / f"before_{before}"
         folder = pinned if before and (pinned / f"{name}.sql").is_file() else VIEWS_DIR
         execute(load_view(name, folder).sql)
 

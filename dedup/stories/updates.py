@@ -28,10 +28,9 @@ def earlier_versions(
     >>> line.split(":")[0], "article 1 of wire came out before the origin" in line
     ('update', True)
     """
-    if origin is None or published.get(origin) is None:
+    when = published.get(origin) if origin is not None else None
+    if origin is None or when is None:
         return None
-    when = published[origin]
-    assert when is not None
     earlier = [
         m
         for m in members
