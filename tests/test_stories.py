@@ -358,8 +358,9 @@ def test_a_paper_credited_by_its_masthead_alone_is_the_origin(store: Store) -> N
 
 
 def test_a_masthead_two_members_go_by_names_neither() -> None:
+    from dedup.stories.credit_targets import named_member
     from dedup.stories.credits import find_credits
-    from dedup.stories.story import ArticleInfo, _named_member
+    from dedup.stories.story import ArticleInfo
 
     def info(aid: int, name: str) -> ArticleInfo:
         keys = frozenset({name.split(".")[0]})
@@ -367,12 +368,12 @@ def test_a_masthead_two_members_go_by_names_neither() -> None:
 
     (credit,) = [c for c in find_credits(["He said so, according to the Post."]) if c.key]
     assert credit.key == "post"
-    one = _named_member(credit, frozenset({"dailymail"}), [info(1, "nypost.com")])
+    one = named_member(credit, frozenset({"dailymail"}), [info(1, "nypost.com")])
     assert (one.key, one.publisher) == ("nypost", "nypost.com")
     two = [info(1, "nypost.com"), info(2, "washingtonpost.com")]
-    assert _named_member(credit, frozenset({"dailymail"}), two) == credit
+    assert named_member(credit, frozenset({"dailymail"}), two) == credit
     # a Post crediting "the Post" may mean itself
-    assert _named_member(credit, frozenset({"denverpost"}), [info(1, "nypost.com")]) == credit
+    assert named_member(credit, frozenset({"denverpost"}), [info(1, "nypost.com")]) == credit
 
 
 def test_a_digest_credit_of_one_story_names_no_origin_of_the_other(store: Store) -> None:

@@ -10,12 +10,12 @@ each member gives feed :mod:`dedup.stories.origin`; the ledgers come from
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from dedup.stories.align import AlignCache, align
-from dedup.stories.credit_cues import MASTHEAD_WORDS
+from dedup.stories.credit_targets import named_member, names_any, other_stories
 from dedup.stories.credits import Credit, display_name, find_credits, publisher_key
 from dedup.stories.disjoint import DisjointSet
 from dedup.stories.graph import PassageLink
@@ -198,11 +198,11 @@ def _facts(
                 continue
             if (
                 credit.key is not None
-                and _names_any(credit.key, other_keys)
+                and names_any(credit.key, other_keys)
                 and credit.key not in story_keys
             ):
                 continue  # a roundup's credit of a publisher of another of its stories
-            credit = _named_member(credit, own_keys, [infos[o] for o in members if o != m])
+            credit = named_member(credit, own_keys, [infos[o] for o in members if o != m])
             if credit.key is None:
                 credit = _resolve_read_more(credit, member_links, own_keys) or credit
                 if credit.key is None:
@@ -233,64 +233,6 @@ def _facts(
             )
         )
     return facts
-
-
-def _other_stories(
-    roundups: Mapping[int, frozenset[int]],
-    partner_keys: Mapping[int, frozenset[str]],
-    members: set[int],
-) -> dict[int, frozenset[str]]:
-    """For each member in several stories: the publisher keys of the articles of its other
-    stories that it shares text with.
-
-    A digest that reprints two stories' texts and credits a source in its own words ("...,
-    according to the Post.") is a member of both. A credit naming a publisher of the other
-    story is that story's: counted here it would name an outside origin (ECB+: "Post" at
-    0.98 for a quote the digest shared with HuffPost, beside its part from the New York Post).
-    """
-    out = {}
-    for m, partners in roundups.items():
-        if m not in members:
-            continue
-        keys = frozenset(k for other in partners - members for k in partner_keys.get(other, ()))
-        if keys:
-            out[m] = keys
-    return out
-
-
-# Mastheads a paper goes by once named ("the Post", "the Times", "the Mail"): the credit names
-# a member whose publisher's name ends in one when exactly one member's does.
-MASTHEADS = MASTHEAD_WORDS | frozenset(
-    {"times", "post", "herald", "tribune", "journal", "chronicle", "gazette", "daily"}
-)
-
-
-def _names_any(key: str, keys: Iterable[str]) -> bool:
-    """Whether a credit key names one of ``keys``: the same key, or a masthead of one."""
-    return any(k == key or (key in MASTHEADS and k.endswith(key)) for k in keys)
-
-
-def _named_member(
-    credit: Credit, own_keys: frozenset[str], others: Sequence[ArticleInfo]
-) -> Credit:
-    """``credit`` made a credit of the member it names by masthead alone ("according to the
-    Post" with an article of nypost.com in the story), when exactly one other publisher of
-    the story goes by that masthead and the crediting member's own does not."""
-    key = credit.key
-    if key is None or key not in MASTHEADS or _names_any(key, own_keys):
-        return credit
-    if any(key in info.source_keys for info in others):
-        return credit
-    named = {
-        (k, info.source_display)
-        for info in others
-        for k in info.source_keys
-        if k.endswith(key) and k != key
-    }
-    if len({k for k, _ in named}) != 1 or len({d for _, d in named}) != 1:
-        return credit
-    ((target, display),) = named
-    return replace(credit, key=target, publisher=display)
 
 
 def cites_a_statement(credit: Credit) -> bool:
@@ -424,7 +366,7 @@ def compute_story(members: list[int], data: StoryInputs) -> StoryResult:
         shape,
         merged,
         inside,
-        _other_stories(data.roundups, data.partner_keys, member_set),
+        other_stories(data.roundups, data.partner_keys, member_set),
     )
     decision = decide_origin(facts, quotes_only=bool(quoted) and not reused)
     empty = MemberText(article_id=0, title=None, paragraph_ids=(), paragraphs=(), template=())
