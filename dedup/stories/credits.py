@@ -26,7 +26,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import combinations, pairwise
@@ -364,33 +364,34 @@ def find_credits(paragraphs: Sequence[str], known: Iterable[str] = ()) -> list[C
     known_keys = _known_keys(known)
     found: list[Credit] = []
     for index, paragraph in enumerate(paragraphs):
-        for sentence in sentences(paragraph):
-            seen: set[tuple[str | None, str]] = set()
-            found_here = sentence_credits(sentence, known_keys)
-            text = untokenised(sentence) if found_here else sentence
-            for _p, pattern, c in found_here:
-                if (c.key, pattern) in seen:
-                    continue
-                seen.add((c.key, pattern))
-                self_ref, strength = _KINDS[pattern]
-                line = _clip(text, around=(c.start, c.end))
-                found.append(
-                    Credit(
-                        display_name(c.key, [c.name]),
-                        c.key,
-                        line,
-                        pattern,
-                        self_ref,
-                        strength,
-                        index,
-                    )
-                )
-            lower = sentence.lower()
-            if ("read" in lower or "continue" in lower or "h/t" in lower) and _READ_MORE.search(
-                sentence
-            ):
-                found.append(Credit(None, None, _clip(sentence), "read_more", False, 0.8, index))
+        found += (replace(c, paragraph=index) for c in _paragraph_credits(paragraph, known_keys))
     return found
+
+
+# A story's copies repeat each other's paragraphs (a wire story's, word for word): a
+# paragraph's credit lines are read once per story, not once per member that carries it.
+@lru_cache(maxsize=1 << 14)
+def _paragraph_credits(paragraph: str, known_keys: frozenset[str]) -> tuple[Credit, ...]:
+    found: list[Credit] = []
+    for sentence in sentences(paragraph):
+        seen: set[tuple[str | None, str]] = set()
+        found_here = sentence_credits(sentence, known_keys)
+        text = untokenised(sentence) if found_here else sentence
+        for _p, pattern, c in found_here:
+            if (c.key, pattern) in seen:
+                continue
+            seen.add((c.key, pattern))
+            self_ref, strength = _KINDS[pattern]
+            line = _clip(text, around=(c.start, c.end))
+            found.append(
+                Credit(display_name(c.key, [c.name]), c.key, line, pattern, self_ref, strength, 0)
+            )
+        lower = sentence.lower()
+        if ("read" in lower or "continue" in lower or "h/t" in lower) and _READ_MORE.search(
+            sentence
+        ):
+            found.append(Credit(None, None, _clip(sentence), "read_more", False, 0.8, 0))
+    return tuple(found)
 
 
 def _clip(text: str, limit: int = 240, around: tuple[int, int] | None = None) -> str:

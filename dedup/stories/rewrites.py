@@ -332,6 +332,10 @@ def pair_sentences(
     Only what would otherwise count as dropped or added is joined: no pair is undone.
     """
 
+    # every pair, merge and split below pairs a lacking origin sentence with a free copy one
+    if not lacking or not free:
+        return []
+
     def terms_of(text: str) -> SentenceTerms:
         return cached_terms(cache, text)
 
