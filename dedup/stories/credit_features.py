@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 
 from dedup.stories import credit_cues as cues
 from dedup.stories import credit_names as names
+from dedup.stories import credit_places as places
 from dedup.stories.credit_names import is_common, untokenised
 from dedup.stories.publishers import MEDIA_WORDS, PRONOUNS, publisher_key
 
@@ -190,8 +191,10 @@ _LEAD = re.compile(r"(?:the|The)\s+")
 _KIND_BEFORE = re.compile(rf"{cues.KIND.pattern}\s*(?:the\s+)?$", re.I)
 # a name apposed to a named kind, the apposition closed by a comma after it: "The Milan daily,
 # Il Giornale, said" (not "According to the Boersen-Zeitung newspaper, Schmidt said")
+# (its modifiers may be lowercase, and it may be one of several: "The financial daily,
+# Boersenzeitung, wrote", "One of Sao Paulo's leading news magazines, Senhor, said")
 _KIND_APPOSED_BEFORE = re.compile(
-    rf"\b[Tt]he\s+(?-i:[A-Z][\w'’-]*\s+){{1,2}}{cues.KIND.pattern}\s*,\s*$", re.I
+    rf"\b(?:[Tt]he|of)\s+(?:[\w'’-]+\s+){{0,3}}{cues.KINDS.pattern}\s*,\s*$", re.I
 )
 # kind words between a cue and the name ("said the daily Gunes", "published in the weekly X",
 # "Asked by the newspaper Bild"): they head the name's phrase, so the cue touches the name
@@ -229,6 +232,7 @@ _PERSON_OF = re.compile(
     r"(?:[A-Z][a-z][\w.'’-]*\s+){1,3}(?:of|from|at)\s+(?:the\s+|The\s+)?"
     r"(?:[A-Z][\w'’.-]*\s+)*(?:News|Times|Post|Journal|Press|Herald|Tribune|Daily|Radio|TV)$"
 )
+_OFFICIAL_BEFORE = re.compile(r"\bOfficial\s+(?:[A-Z][\w'’]*\s+)?$")
 _NO_BEFORE = dict.fromkeys(cues.BEFORE_CUES, 0.0)
 _NO_AFTER = dict.fromkeys(cues.AFTER_CUES, 0.0)
 
@@ -291,6 +295,8 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         media_word = any(
             w in MEDIA_WORDS and w not in cues.MASTHEAD_WORDS and (w != "agency" or news_word)
             for w in words
+        ) or (  # a periodical's title, head first: "Annals of Internal Medicine"
+            len(words) > 2 and words[1] == "of" and words[0] in cues.PERIODICAL_HEADS
         )
         masthead = not media_word and any(w in cues.MASTHEAD_WORDS for w in words)
         # a kind word before the name says it is a publication ("the weekly newsletter Middle
@@ -372,11 +378,11 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         )
         # on a programme of the name's, or a speaker's verb before "on" unless a text is what
         # appeared there (ON_AIR_BEFORE ends in "on", so it implies ON_BEFORE)
-        if cues.PROGRAMME_AFTER.match(after):
-            on_air = bool(cues.ON_BEFORE.search(before_tail))
+        if places.PROGRAMME_AFTER.match(after):
+            on_air = bool(places.ON_BEFORE.search(before_tail))
         else:
-            on_air = bool(cues.ON_AIR_BEFORE.search(before_tail)) and not (
-                cues.TEXT_APPEARED_BEFORE.search(before_tail)
+            on_air = bool(places.ON_AIR_BEFORE.search(before_tail)) and not (
+                places.TEXT_APPEARED_BEFORE.search(before_tail)
             )
         features = CreditFeatures(
             known=float(is_known),
@@ -423,6 +429,10 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             passive_by=float(bool(cues.PASSIVE_BY.search(before_tail[-60:]))),
             closing=float(
                 bool(cues.CLOSING_AFTER.match(after) and cues.CLOSING_BEFORE.search(before_tail))
+                or bool(
+                    cues.CLOSING_NAME_LAST.match(after)
+                    and cues.CLOSING_VERB_BEFORE.search(before_tail)
+                )
             ),
             text_noun=float(bool(text_noun) and not text_source),
             text_source=float(text_source),
@@ -454,9 +464,16 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             # a dateline names the text's source whatever the story is about
             corporate=0.0 if dateline else corporate,
             on_air=float(on_air),
-            business=float(bool(cues.BUSINESS_BEFORE.search(before_tail[-60:]))),
-            organiser=float(bool(cues.ORGANISER_BEFORE.search(before_tail[-50:]))),
-            gazette=float(bool(cues.GAZETTE_BEFORE.search(before_tail))),
+            business=float(bool(places.BUSINESS_BEFORE.search(before_tail[-60:]))),
+            organiser=float(bool(places.ORGANISER_BEFORE.search(before_tail[-50:]))),
+            # (or its name says it: "the Official State Gazette", "the EC's Official Journal")
+            gazette=float(
+                bool(places.GAZETTE_BEFORE.search(before_tail))
+                or (
+                    ("official" in words[:-1] or bool(_OFFICIAL_BEFORE.search(before_tail)))
+                    and words[-1] in cues.PERIODICAL_HEADS | {"register"}
+                )
+            ),
             text_far=float(text_far),
             # "Lloyds Shipping Intelligence Service": the service of a periodical head
             periodical=float(

@@ -34,6 +34,8 @@ _PERIODICAL_OF = re.compile(
 # a staff noun inside a run ends the outlet's name: "Associated Press Writer Ken Ritter",
 # "Courant Staff Writers Matt Eagan": the role and the person follow the outlet
 _STAFF_WORD = re.compile(rf"\s+(?:Staff|{ROLE_NOUNS})\b")
+# (not Sunday: "Welt am Sonntag", "Scotland on Sunday" are named so)
+_DAY_LAST = re.compile(r"(?<=\S)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday)$")
 _DOMAIN = re.compile(
     r"(?<![\w@/.-])(?:www\.)?[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|co\.uk)\b"
 )
@@ -119,8 +121,12 @@ def spans(sentence: str, known: frozenset[str]) -> list[tuple[int, int]]:
     spans: set[tuple[int, int]] = set()
     for match in _NAME.finditer(sentence):
         start, end = match.span()
+        # a weekday closing the run is its date, not its name: "wrote in the Post Monday"
+        day = _DAY_LAST.search(match.group(0))
+        if day:
+            end = start + day.start()
         spans.add((start, end))
-        text = match.group(0)
+        text = sentence[start:end]
         # "Ken Rosenthal of Fox Sports", "Japan's Asahi Shimbun", "Thursday's New England ...":
         # the outlet may be the part after the joint
         # "Staff Writer Diane Lade and The Associated Press": a second name after "and"
