@@ -6,22 +6,34 @@ into sentences with ``dedup.text.sentences.sentences``. Documents are named
 ``pypi:<package>-<version>/<path inside the sdist>``.
 
     python benchmarks/blind8_corpus.py [--cache DIR] [--jsonl]
+    python benchmarks/blind8_corpus.py --score [--errors]   # the credit finder on the set
 
 prints one line per sentence, ``doc#index<TAB>sentence`` (or JSON with ``--jsonl``), in a
-fixed order. Missing sdists are fetched with ``pip download --no-deps --no-binary :all:``.
+fixed order. ``--score`` puts each labelled row of ``tests/data/credits_blind8.jsonl`` together
+with its sentence (the rows of GPL-licensed fixtures carry only a SHA-1, checked here) and
+scores the finder as ``eval_credits.py`` does. Missing sdists are fetched with
+``pip download --no-deps --no-binary :all:`` (PyPI is the one network this needs).
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from dedup.text.sentences import sentences
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dedup.text.sentences import sentences  # noqa: E402
+
+LABELS = ROOT / "tests" / "data" / "credits_blind8.jsonl"
 
 # (package, version, path inside the sdist): the English news articles among the fixtures.
 # newspaper4k's video_article_01.html is byte-for-byte cleveland.com1.html, so it is left
@@ -46,7 +58,7 @@ TRAF_CACHE = [
     "vice.com.amazon",
     "wikimediafoundation.org.turkey",
 ]
-FIXTURES = [
+_CHOSEN = [
     ("newspaper4k", "tests/data/html/article_with_br.html"),
     ("newspaper4k", "tests/data/html/article_with_divs.html"),
     ("newspaper4k", "tests/data/html/autoindustria.html"),
@@ -63,8 +75,7 @@ FIXTURES = [
     ("trafilatura", "tests/resources/webpage.html.gz"),
 ]
 FIXTURES = [
-    (package, "2.3.1" if package == "trafilatura" else "0.9.6", inner)
-    for package, inner in FIXTURES
+    (package, "2.3.1" if package == "trafilatura" else "0.9.6", inner) for package, inner in _CHOSEN
 ] + [("trafilatura", "1.1.0", f"tests/cache/{name}.html") for name in TRAF_CACHE]
 
 
@@ -112,7 +123,7 @@ def article_text(data: bytes, inner: str) -> str:
     return trafilatura.extract(html, include_comments=False, favor_precision=False) or ""
 
 
-def rows(cache: Path):
+def rows(cache: Path) -> Iterator[tuple[str, int, str]]:
     """Yield (doc, sentence index, sentence) for every chosen fixture, in order."""
     for package, version, inner in FIXTURES:
         data = member(sdist(cache, package, version), package, version, inner)
@@ -127,11 +138,45 @@ def rows(cache: Path):
                 index += 1
 
 
+def labelled(cache: Path, path: Path = LABELS) -> list[dict[str, Any]]:
+    """The labelled rows of ``path``, each with its sentence's text; a row whose stored text or
+    SHA-1 does not match the sentence rebuilt at its place stops the run."""
+    text = {f"{doc}#{index}": sentence for doc, index, sentence in rows(cache)}
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        row = json.loads(line)
+        sentence = text.get(row["doc"])
+        stored = row.pop("sha1", None)
+        if sentence is None:
+            raise SystemExit(f"blind8: {path.name}:{number}: no sentence at {row['doc']}")
+        if "text" in row and row["text"] != sentence:
+            raise SystemExit(f"blind8: {path.name}:{number}: the text at {row['doc']} changed")
+        if stored is not None and hashlib.sha1(sentence.encode()).hexdigest()[:10] != stored:
+            raise SystemExit(f"blind8: {path.name}:{number}: the text at {row['doc']} changed")
+        row["text"] = sentence
+        out.append(row)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/dedup-blind8"))
     parser.add_argument("--jsonl", action="store_true", help="print JSON lines")
+    parser.add_argument("--score", action="store_true", help="score the credit finder")
+    parser.add_argument("--errors", action="store_true", help="with --score: each error")
     args = parser.parse_args()
+    if args.score:
+        from eval_credits import score
+
+        got = score(labelled(args.cache), LABELS.name)
+        print(
+            f"credit set {LABELS.name}: {got.sentences} sentences, {got.credits} credits; "
+            f"precision {got.precision:.3f}, recall {got.recall:.3f} (found {got.found}, "
+            f"false {got.false}, missed {got.missed}; targets 0.95, 0.9)"
+        )
+        if args.errors:
+            print("\n".join(f"    {e}" for e in got.errors))
+        return
     for doc, index, sentence in rows(args.cache):
         if args.jsonl:
             print(json.dumps({"doc": f"{doc}#{index}", "text": sentence}, ensure_ascii=False))
