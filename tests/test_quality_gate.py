@@ -211,7 +211,8 @@ def test_credit_set_of_pypi_news_pages_labelled_apart() -> None:
     English news pages shipped as PyPI test fixtures, labelled by someone who never read the
     finder), scored against its floors. Its rows from GPL fixtures keep only a SHA-1 (their
     text is rebuilt from the sdists by ``benchmarks/blind8_corpus.py --score``, which needs
-    PyPI); the rows whose text is stored are scored here, offline."""
+    PyPI); the rows whose text is stored are scored here, offline. Scored blind once; its
+    errors have been read since, so its floors hold development figures."""
     from eval_credits import score
 
     rows = [json.loads(line) for line in BLIND8.read_text(encoding="utf-8").splitlines()]

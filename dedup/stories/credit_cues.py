@@ -74,7 +74,9 @@ BEFORE_CUES: dict[str, str] = {
     "quoted": r"(?:quoted|cited)(?:\s+as\s+(?:saying|telling\s+\w+))?\s+(?:by|in)|quoting",
     "courtesy": r"courtesy(?:\s+of)?|(?:story|article|reporting)\s+by|credit\s*:",
     "source": r"sources?\s*[:—–-]",
-    "copyright": r"©|\(c\)|copyright(?:\s+\(c\))?(?:\s+\d{4})?|\d{4}\s+©",
+    # the year (or years) may follow the sign as the word: "© 2019 Science X Network"
+    "copyright": r"(?:©|\(c\)|copyright(?:\s+(?:\(c\)|©))?)(?:\s*\d{4}(?:\s*[-–]\s*\d{4})?)?|"
+    r"\d{4}\s+©",
     "reports_before": r"reported|reports|reporting|writes\s+for|reports\s+(?:at|for)",
     # a person's words in an outlet: "wrote in the People's Daily", "said in a Miami Herald
     # article" (as against "wrote for X", their employer, and "said to X", an interview)
@@ -155,6 +157,13 @@ CONTRIBUTOR_AFTER = re.compile(
     # (a place's abbreviation may stand between: "in Birmingham, Ala., contributed")
     r"\s+(?-i:[A-Z])(?:[^.;]|\.(?=\s*,)|(?<=[A-Z])\.(?=[A-Z]))"
     r"{0,160}?\bcontributed\b",
+    re.IGNORECASE,
+)
+# after an outlet's possessive, its own people: "CNN's Christine Romans and Emily Jane Fox
+# contributed to this report"
+OWN_PEOPLE_CONTRIBUTED = re.compile(
+    r"^\s+(?-i:[A-Z][a-z])[^.;]{0,160}?\bcontributed(?:\s+to)?\s+(?:this|the)\s+"
+    r"(?:report|story|article)",
     re.IGNORECASE,
 )
 TITLE_BEFORE = re.compile(

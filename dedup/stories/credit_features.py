@@ -294,7 +294,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         news_word = bool(cues.NEWS_WORD.search(name))
         media_word = any(
             w in MEDIA_WORDS and w not in cues.MASTHEAD_WORDS and (w != "agency" or news_word)
-            for w in words
+            for w in names.word_parts(name)
         ) or (  # a periodical's title, head first: "Annals of Internal Medicine"
             len(words) > 2 and words[1] == "of" and words[0] in cues.PERIODICAL_HEADS
         )
@@ -315,7 +315,9 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         )
         any_after = bool(cues.ANY_AFTER.match(tail))
         text_noun = cues.TEXT_NOUN.match(after)
-        contributor = bool(cues.CONTRIBUTOR_AFTER.match(after))
+        contributor = bool(cues.CONTRIBUTOR_AFTER.match(after)) or (
+            raw.endswith(("'s", "’s")) and bool(cues.OWN_PEOPLE_CONTRIBUTED.match(after))
+        )
         # a name that reads as no outlet and has no cue of a credit (or of an interview) on
         # either side is no candidate: most names of most sentences, skipped before the rest
         if not (
@@ -360,7 +362,9 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
         )
         if adjective_like and not is_known:
             continue
-        if cues.COMPANY_ONLY.match(after[:60]) or cues.COMPANY_ONLY.search(name):
+        # a copyright line names its holder as a company: "© 2013 Cable News Network, Inc."
+        held = bool(cues.BEFORE["copyright"][0].search(cue_tail))
+        if (cues.COMPANY_ONLY.match(after[:60]) or cues.COMPANY_ONLY.search(name)) and not held:
             continue
         text_source = bool(text_noun) and bool(
             cues.TEXT_IN_BEFORE.search(before_tail)
@@ -450,6 +454,7 @@ def candidates(sentence: str, known: frozenset[str] = frozenset()) -> list[Candi
             # broadcasters are companies too ("Canadian Broadcasting Corp")
             company=float(
                 not cues.BROADCASTER.search(name)
+                and not held
                 and bool(cues.COMPANY.search(name) or cues.COMPANY_AFTER.match(after[:60]))
             ),
             institution=float(institution),

@@ -81,6 +81,22 @@ def name_words(name: str) -> list[str]:
     return [w.strip(".’'-") for w in re.split(r"[\s-]+", name.casefold()) if w.strip(".’'-")]
 
 
+def word_parts(name: str) -> list[str]:
+    """The words of a name and, of a word written in camel case, its parts: what kind of
+    outlet "TechNewsWorld" is shows in "news".
+
+    >>> word_parts("TechNewsWorld Online")
+    ['technewsworld', 'online', 'tech', 'news', 'world']
+    """
+    camel = [
+        part.casefold()
+        for word in name.split()
+        if re.search(r"[a-z][A-Z]", word)
+        for part in re.findall(r"[A-Z][a-z]+", word)
+    ]
+    return name_words(name) + camel
+
+
 def is_common(name: str) -> bool:
     """A name made only of common nouns (and articles) is never a publisher.
 
