@@ -227,7 +227,10 @@ STAFF = (
     r"(?:witness|journalist|reporter|correspondent|photographer|cameraman|cameramen|"
     r"columnist|commentator|editor|writer|crew|staff)s?"
 )
-PERSON = r"(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})"
+# (a credit's own word is no person: "Courtesy of Forests News")
+PERSON = (
+    r"(?-i:(?!(?:Courtesy|Copyright|Credit|Source|Via)\b)[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})"
+)
 # a verb of telling, or of witnessing: the staff saw it ("Reuters journalists filmed bodies")
 STAFF_VERB = (
     r"[^.;:!?]{0,60}?\b(?:said|says|reported|reports|reporting|wrote|writes|saw|counted|"
